@@ -1,0 +1,63 @@
+"""Start-up settings of the Capella API emulator."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+DEFAULT_API_KEY = "emulator-api-key"
+DAY_SECONDS = 86_400
+
+
+@dataclass
+class FaultSettings:
+    """Faults injected into API and asset responses; changeable at run time through ``/_emulator/faults``.
+
+    Example::
+
+        FaultSettings(fault_5xx_rate=0.1, fault_429_rate=0.05, retry_after=1)
+    """
+
+    fault_5xx_rate: float = 0.0
+    fault_429_rate: float = 0.0
+    fault_drop_rate: float = 0.0
+    retry_after: float = 1.0
+    latency_ms: float = 0.0
+    bandwidth: int | None = None
+    fail_next_status: int = 503
+    fail_next_count: int = 0
+    scope: str = "all"
+
+    def update(self, changes: dict) -> None:
+        known = {f.name for f in fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise ValueError(f"unknown fault setting(s) {sorted(unknown)}; accepted: {sorted(known)}")
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class EmulatorConfig:
+    """Everything the emulator is started with; the CLI flags map one to one onto these fields.
+
+    Example::
+
+        config = EmulatorConfig(api_key="KEY", seed=7, catalog_size=500, tasking_step_seconds=0.2)
+    """
+
+    api_key: str = DEFAULT_API_KEY
+    seed: int = 42
+    catalog_size: int = 2400
+    asset_size: int = 8 * 1024 * 1024
+    tasking_step_seconds: float = 5.0
+    budget: float = 1_000_000.0
+    order_ttl_seconds: float = 7 * DAY_SECONDS
+    presign_ttl_seconds: float = 3600.0
+    next_link_host: str | None = None
+    faults: FaultSettings = field(default_factory=FaultSettings)
+    user_id: str = "6c4e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a"
+    organization_id: str = "a1b2c3d4-e5f6-4a5b-8c7d-9e0f1a2b3c4d"
+    email: str = "emulator@example.com"

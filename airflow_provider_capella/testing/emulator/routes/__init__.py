@@ -1,0 +1,23 @@
+"""Routers of the emulator, one module per API resource."""
+
+from __future__ import annotations
+
+from airflow_provider_capella.testing.emulator.routes import (
+    assets,
+    catalog,
+    control,
+    orders,
+    repeat,
+    tasking,
+    user,
+)
+
+ALL_ROUTERS = [
+    control.router,
+    user.router,
+    catalog.router,
+    orders.router,
+    assets.router,
+    tasking.router,
+    repeat.router,
+]

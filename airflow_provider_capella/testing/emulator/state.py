@@ -1,0 +1,61 @@
+"""The emulator's whole mutable world: catalog, orders, tasking, repeat requests, faults and request log.
+
+Handlers run on one asyncio event loop and never await while mutating, so the state needs no lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from collections import deque
+from typing import Any
+
+from airflow_provider_capella.testing.emulator.catalog import Catalog
+from airflow_provider_capella.testing.emulator.config import EmulatorConfig
+from airflow_provider_capella.testing.emulator.orders import OrderBook
+from airflow_provider_capella.testing.emulator.tasking import TaskingBook
+
+REQUEST_LOG_LIMIT = 20_000
+
+
+class EmulatorState:
+    """One emulator's world, rebuilt from its config by :meth:`reset`.
+
+    Example::
+
+        state = EmulatorState(EmulatorConfig(seed=1, catalog_size=300))
+        state.catalog.get("CAPELLA_C05_SP_GEO_HH_20230101120000_20230101120010")
+    """
+
+    def __init__(self, config: EmulatorConfig) -> None:
+        self.config = config
+        self.reset()
+
+    def reset(self) -> None:
+        config = self.config
+        self.fault_rng = random.Random(config.seed)
+        self.signing_secret = hashlib.sha256(f"emulator-signing-{config.seed}".encode()).digest()
+        self.catalog = Catalog(seed=config.seed, size=config.catalog_size)
+        self.orders = OrderBook(self)
+        self.tasking = TaskingBook(self)
+        self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
+
+    def now(self) -> float:
+        """Wall-clock seconds; one place so the accelerated tasking clock derives from it."""
+        return time.time()
+
+    def advance(self) -> None:
+        """Materialise everything whose time has come (tasking steps, collects, derived requests)."""
+        self.tasking.advance(self.now())
+
+    def user(self) -> dict[str, Any]:
+        config = self.config
+        return {
+            "id": config.user_id,
+            "organizationId": config.organization_id,
+            "email": config.email,
+            "firstName": "Emulated",
+            "lastName": "User",
+            "roles": ["user"],
+        }
