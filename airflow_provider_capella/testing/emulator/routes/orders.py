@@ -1,7 +1,68 @@
-"""Routes for orders (placeholder until implemented)."""
+"""Order routes: ``/orders/review``, ``/orders``, ``/orders/{id}``, ``/orders/{id}/download``.
+
+``control_router`` adds ``POST /_emulator/orders/{id}/expire`` (the order expires now) to the control
+surface. Error shapes are those of :mod:`..orders`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from airflow_provider_capella.testing.emulator.errors import validation_error
+from airflow_provider_capella.testing.emulator.orders import OrderBook
 
 router = APIRouter()
+control_router = APIRouter(prefix="/_emulator")
+
+
+def _book(request: Request) -> OrderBook:
+    return request.app.state.emulator.orders
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise validation_error("the request body must be JSON", "body") from None
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+@router.post("/orders/review")
+async def review_order(request: Request) -> dict[str, Any]:
+    body = await _json_body(request)
+    return _book(request).review(body)
+
+
+@router.post("/orders")
+async def submit_order(request: Request) -> dict[str, Any]:
+    body = await _json_body(request)
+    return _book(request).submit(body).to_json()
+
+
+@router.get("/orders")
+async def list_orders(
+    request: Request, customer_id: str | None = Query(default=None, alias="customerId")
+) -> list[dict[str, Any]]:
+    return _book(request).list_for(customer_id)
+
+
+@router.get("/orders/{order_id}")
+async def get_order(request: Request, order_id: str) -> dict[str, Any]:
+    return _book(request).get(order_id).to_json()
+
+
+@router.get("/orders/{order_id}/download")
+async def download_order(request: Request, order_id: str) -> list[dict[str, Any]]:
+    return _book(request).presigned_items(order_id, _base_url(request))
+
+
+@control_router.post("/orders/{order_id}/expire")
+async def expire_order(request: Request, order_id: str) -> dict[str, Any]:
+    return _book(request).expire(order_id).to_json()

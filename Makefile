@@ -1,0 +1,57 @@
+# Everything runs through uv; `make test` installs uv itself when the machine has none.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+LOWEST_ENV := .venv-airflow-3.1
+PYTEST_ARGS ?=
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMMAND := $(UV)
+
+.PHONY: help uv sync lint test test-latest test-lowest lowest-env demo bench build clean
+
+help:
+	@echo "make demo   - start the emulator, search, order, download, print what landed"
+	@echo "make test   - lint + type-check + the test suite on the newest and the lowest supported Airflow"
+	@echo "make bench  - download benchmarks against the official SDK (writes benchmarks/RESULTS.md)"
+	@echo "make lint   - ruff check, ruff format --check, mypy"
+
+uv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+sync: uv
+	$(UV) sync --frozen --all-extras
+
+lint: sync
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy airflow_provider_capella
+
+test: lint test-latest test-lowest
+
+test-latest: sync
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+# A second environment pinned to the lowest supported Airflow (ci/lowest-airflow.txt, compiled from
+# pyproject.toml with apache-airflow==3.1.0), so a user on 3.1 is never broken silently.
+lowest-env: uv
+	test -x $(LOWEST_ENV)/bin/python || $(UV) venv --quiet $(LOWEST_ENV)
+	$(UV) pip sync --quiet --python $(LOWEST_ENV)/bin/python ci/lowest-airflow.txt
+	$(UV) pip install --quiet --python $(LOWEST_ENV)/bin/python --no-deps -e .
+
+test-lowest: lowest-env
+	$(LOWEST_ENV)/bin/python -c "import airflow; assert airflow.__version__.startswith('3.1.'), airflow.__version__; print('lowest env: Airflow', airflow.__version__)"
+	$(LOWEST_ENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+demo: sync
+	$(UV) run --frozen python -m airflow_provider_capella.testing.demo
+
+bench: sync
+	$(UV) run --frozen python -m benchmarks.run
+
+build: uv
+	$(UV) build
+
+clean:
+	rm -rf dist build .venv $(LOWEST_ENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,286 @@
+"""The provider's exceptions: one tree under :class:`CapellaError`, each carrying status, code and message.
+
+API errors are mapped from every body shape the API sends (``{"error": {"message", "code", ...}}``,
+``{"error": "order expired"}``, ``{"message": "Unauthorized"}``, and non-JSON gateway pages); a user
+mistake caught before any request is a :class:`CapellaValidationError` with ``status=None``.
+
+Example::
+
+    from airflow_provider_capella.exceptions import CapellaError, CapellaNotFoundError
+
+    try:
+        hook.get_task(task_id)
+    except CapellaNotFoundError:
+        ...
+    except CapellaError as error:
+        print(error.status, error.code, error.message)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+GENERAL_API_ERROR = "GENERAL_API_ERROR"
+INVALID_ARGUMENT = "INVALID_ARGUMENT"
+
+
+class CapellaError(Exception):
+    """Base of every error the provider raises; ``status`` is None when no response was involved.
+
+    Example::
+
+        raise CapellaError("something failed", status=500, code="GENERAL_API_ERROR")
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        detail: Any = None,
+        data: Any = None,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.data = data
+        self.method = method
+        self.url = url
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None or self.code:
+            label = ", ".join(str(part) for part in (self.status, self.code) if part is not None)
+            parts.append(f"[{label}]")
+        if self.detail:
+            parts.append(f"detail: {_compact(self.detail)}")
+        return " ".join(parts)
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.message, self.__dict__))
+
+
+class CapellaValidationError(CapellaError, ValueError):
+    """A request the API (status 400/422) or the provider (status None, before any request) rejected.
+
+    ``argument`` names the offending argument when the provider caught it.
+
+    Example::
+
+        raise CapellaValidationError.argument_error("limit", "must be an integer from 1 to 10000, got 0")
+    """
+
+    argument: str | None = None
+
+    @classmethod
+    def argument_error(cls, argument: str, problem: str) -> CapellaValidationError:
+        error = cls(f"invalid argument `{argument}`: {problem}", code=INVALID_ARGUMENT)
+        error.argument = argument
+        return error
+
+
+class CapellaAuthenticationError(CapellaError):
+    """The API key or token was missing or refused (401, ``INVALID_API_KEY`` / ``INVALID_TOKEN``)."""
+
+
+class CapellaAuthorizationError(CapellaError):
+    """Authenticated, but not allowed (403, ``NOT_AUTHORIZED`` / ``COLLECTION_ACCESS_DENIED``)."""
+
+
+class CapellaNotFoundError(CapellaError, LookupError):
+    """The id (task, repeat request, order, contract) does not exist (404, ``CONTRACT_NOT_FOUND``)."""
+
+
+class CapellaOrderExpiredError(CapellaError):
+    """The order's download window has passed (``ORDER_EXPIRED``): submit a new order."""
+
+
+class CapellaInsufficientFundsError(CapellaError):
+    """The order review was denied for lack of funds (``AUTHORIZATION_INSUFFICIENT_FUNDS``)."""
+
+
+class CapellaOrderRejectedError(CapellaError):
+    """The API rejected the order (``orderStatus: rejected``)."""
+
+
+class CapellaFinalizedError(CapellaError):
+    """The tasking/repeat request is finalized and can no longer change.
+
+    The API's code is ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``.
+    """
+
+
+class CapellaRateLimitError(CapellaError):
+    """429 still returned after every retry; ``retry_after`` is the server's last requested wait."""
+
+    retry_after: float | None = None
+
+
+class CapellaServerError(CapellaError):
+    """The API failed (5xx, or an unreadable body) and retries did not help."""
+
+
+class CapellaConnectionError(CapellaError):
+    """No usable response: connection refused, dropped or timed out on every attempt."""
+
+
+class CapellaAmbiguousCreateError(CapellaError):
+    """A billable create (tasking request, repeat request, order) failed in a way that may have created it.
+
+    It is not re-sent automatically (that could pay twice). Check before creating again: search your
+    tasking/repeat requests (e.g. by ``custom_attribute_1`` / name) or list your orders.
+    """
+
+    @classmethod
+    def for_request(
+        cls, method: str, safe_url: str, *, reason: str, status: int | None = None
+    ) -> CapellaAmbiguousCreateError:
+        path = safe_url.split("://", 1)[-1]
+        path = "/" + path.split("/", 1)[1] if "/" in path else path
+        how_to_check = _HOW_TO_CHECK.get(path.rstrip("/").rsplit("/", 1)[-1], "check the Capella console")
+        return cls(
+            f"{method} {safe_url} failed ambiguously ({reason}): the request may have reached Capella and "
+            f"been created. It was NOT retried automatically to avoid paying twice; {how_to_check} "
+            "before creating it again.",
+            status=status,
+            code="AMBIGUOUS_CREATE",
+            method=method,
+            url=safe_url,
+        )
+
+
+class CapellaNoProductsError(CapellaError, LookupError):
+    """A collect, tasking request or order has no products (yet) to download."""
+
+
+_HOW_TO_CHECK = {
+    "task": "check with CapellaHook.search_tasking_requests(...) (e.g. filter by your custom attributes)",
+    "repeat-requests": "check with CapellaHook.search_repeat_requests(...)",
+    "orders": "check with CapellaHook.list_orders(is_active=True)",
+}
+
+_BY_CODE: dict[str, type[CapellaError]] = {
+    "INVALID_TOKEN": CapellaAuthenticationError,
+    "INVALID_API_KEY": CapellaAuthenticationError,
+    "ORDER_EXPIRED": CapellaOrderExpiredError,
+    "COLLECTION_ACCESS_DENIED": CapellaAuthorizationError,
+    "NOT_AUTHORIZED": CapellaAuthorizationError,
+    "ORDER_VALIDATION_ERROR": CapellaValidationError,
+    "CONTRACT_NOT_FOUND": CapellaNotFoundError,
+    "NOT_FOUND": CapellaNotFoundError,
+    "VALIDATION_ERROR": CapellaValidationError,
+    "AUTHORIZATION_INSUFFICIENT_FUNDS": CapellaInsufficientFundsError,
+    "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION": CapellaFinalizedError,
+    "ORDER_REJECTED": CapellaOrderRejectedError,
+}
+
+_BY_MESSAGE_SNIPPET = {
+    "order expired": "ORDER_EXPIRED",
+    "not permitted to access any of the collection": "COLLECTION_ACCESS_DENIED",
+    "not authorized to perform": "NOT_AUTHORIZED",
+    "insufficient funds": "AUTHORIZATION_INSUFFICIENT_FUNDS",
+}
+
+_BY_STATUS: dict[int, type[CapellaError]] = {
+    400: CapellaValidationError,
+    401: CapellaAuthenticationError,
+    403: CapellaAuthorizationError,
+    404: CapellaNotFoundError,
+    422: CapellaValidationError,
+    429: CapellaRateLimitError,
+}
+
+_MAX_MESSAGE = 300
+
+
+def parse_error_body(body: bytes | str | None) -> tuple[str | None, str | None, Any, Any]:
+    """``(message, code, detail, data)`` from any error body the API sends; never raises."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else (body or "")
+    try:
+        payload = json.loads(text) if text.strip() else None
+    except ValueError:
+        return _plain_text(text), None, None, None
+    if isinstance(payload, dict):
+        inner = payload.get("error", payload)
+        if isinstance(inner, str):
+            return inner, None, None, None
+        if isinstance(inner, dict):
+            message = inner.get("message", inner.get("Message"))
+            code = inner.get("code")
+            return (
+                str(message) if message is not None else None,
+                str(code) if code is not None else None,
+                inner.get("detail"),
+                inner.get("data"),
+            )
+    if payload is None:
+        return None, None, None, None
+    return _plain_text(json.dumps(payload)), None, None, None
+
+
+def error_from_response(
+    status: int,
+    body: bytes | str | None,
+    *,
+    method: str | None = None,
+    url: str | None = None,
+    retry_after: float | None = None,
+) -> CapellaError:
+    """The typed exception for an HTTP error response (``url`` must already be sanitized)."""
+    message, code, detail, data = parse_error_body(body)
+    if not code and message:
+        lowered = message.lower()
+        code = next((value for snippet, value in _BY_MESSAGE_SNIPPET.items() if snippet in lowered), None)
+    if not code and status == 401:
+        code = "INVALID_API_KEY"
+    cls = (
+        _BY_CODE.get(code or "")
+        or _BY_STATUS.get(status)
+        or (CapellaServerError if status >= 500 else CapellaError)
+    )
+    where = f"{method} {url}: " if method and url else ""
+    text = message or f"HTTP {status}"
+    if cls is CapellaAuthenticationError:
+        text = f"{text} (check the API key / token of the Capella connection)"
+    error = cls(
+        f"{where}{text}",
+        status=status,
+        code=code or GENERAL_API_ERROR,
+        detail=detail,
+        data=data,
+        method=method,
+        url=url,
+    )
+    if isinstance(error, CapellaRateLimitError):
+        error.retry_after = retry_after
+    return error
+
+
+def _plain_text(text: str) -> str:
+    """A non-JSON body (e.g. an HTML gateway page) squeezed to one short line."""
+    import re
+
+    stripped = re.sub(r"<[^>]+>", " ", text)
+    squeezed = " ".join(stripped.split())
+    return squeezed[:_MAX_MESSAGE] + ("..." if len(squeezed) > _MAX_MESSAGE else "")
+
+
+def _compact(value: Any) -> str:
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = str(value)
+    return text[:_MAX_MESSAGE] + ("..." if len(text) > _MAX_MESSAGE else "")
+
+
+def _rebuild(cls: type[CapellaError], message: str, state: dict[str, Any]) -> CapellaError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error

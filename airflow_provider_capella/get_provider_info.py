@@ -1,0 +1,81 @@
+"""Provider registration read by Airflow through the ``apache_airflow_provider`` entry point.
+
+Airflow 3.2+ builds the connection form from ``conn-fields`` / ``ui-field-behaviour`` here without
+importing the hook; Airflow 3.1 asks the hook's ``get_connection_form_widgets`` /
+``get_ui_field_behaviour`` classmethods instead. Both describe the same form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_provider_capella import __version__
+
+CONNECTION_TYPE = "capella"
+HOOK_NAME = "Capella Space"
+DEFAULT_BASE_URL = "https://api.capellaspace.com"
+
+CONN_FIELDS: dict[str, dict[str, Any]] = {
+    "search_url": {
+        "label": "Search URL",
+        "description": "Catalog search endpoint override (default: <base URL>/catalog/search).",
+        "schema": {"type": ["string", "null"]},
+    },
+    "timeout": {
+        "label": "Timeout (seconds)",
+        "description": "Read timeout of each API call.",
+        "schema": {"type": ["number", "null"], "default": 60},
+    },
+    "verify": {
+        "label": "Verify TLS certificates",
+        "schema": {"type": ["boolean", "null"], "default": True},
+    },
+    "token": {
+        "label": "JWT token",
+        "description": "Used instead of the API key when no API key is set.",
+        "schema": {"type": ["string", "null"], "format": "password"},
+    },
+}
+
+UI_FIELD_BEHAVIOUR: dict[str, Any] = {
+    "hidden-fields": ["schema", "port", "login", "extra"],
+    "relabeling": {"host": "Base URL", "password": "API key"},
+    "placeholders": {
+        "host": DEFAULT_BASE_URL,
+        "password": "your Capella API key",
+        "search_url": f"{DEFAULT_BASE_URL}/catalog/search",
+        "timeout": "60",
+    },
+}
+
+
+def get_provider_info() -> dict[str, Any]:
+    """What this provider offers, in the shape of Airflow's ``provider_info.schema.json``."""
+    return {
+        "package-name": "airflow-provider-capella",
+        "name": "Capella Space",
+        "description": "Search, order, download and task Capella Space SAR imagery from Airflow.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": HOOK_NAME,
+                "external-doc-url": "https://docs.capellaspace.com/",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [
+            {
+                "integration-name": HOOK_NAME,
+                "python-modules": ["airflow_provider_capella.hooks.capella"],
+            }
+        ],
+        "connection-types": [
+            {
+                "connection-type": CONNECTION_TYPE,
+                "hook-class-name": "airflow_provider_capella.hooks.capella.CapellaHook",
+                "hook-name": HOOK_NAME,
+                "conn-fields": CONN_FIELDS,
+                "ui-field-behaviour": UI_FIELD_BEHAVIOUR,
+            }
+        ],
+    }

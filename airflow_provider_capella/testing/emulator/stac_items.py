@@ -1,0 +1,504 @@
+"""What one Capella product looks like as a STAC item: properties, footprint and assets of a collect.
+
+Both the synthetic archive (:mod:`.catalog`) and completed tasking requests build their items here, so
+every item the emulator serves has the same shape and a realistic value for each searchable property.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+STAC_EXTENSIONS = [
+    "https://stac-extensions.github.io/sar/v1.0.0/schema.json",
+    "https://stac-extensions.github.io/sat/v1.0.0/schema.json",
+    "https://stac-extensions.github.io/view/v1.0.0/schema.json",
+    "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
+]
+LICENSE_HREF = "https://www.capellaspace.com/legal/data-license"
+
+ALL_PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD", "SIDD", "CPHD", "CSI", "CSIDD", "VC", "VS", "ACD")
+DEFAULT_PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD")
+ANALYTIC_PRODUCT_TYPES = ("VC", "VS", "ACD")
+COMPLEX_PRODUCT_TYPES = ("SLC", "SICD", "CPHD", "CSI")
+PRODUCT_COLLECTIONS = {
+    "GEO": "capella-geo",
+    "GEC": "capella-gec",
+    "SLC": "capella-slc",
+    "SICD": "capella-sicd",
+}
+ARCHIVE_COLLECTION = "capella-archive"
+COLLECTIONS = ("capella-geo", "capella-gec", "capella-slc", "capella-sicd", ARCHIVE_COLLECTION)
+
+OWNERSHIP_OPTIONS = (
+    "ownedByOrganization",
+    "sharedWithOrganization",
+    "availableForPurchase",
+    "publiclyAvailable",
+)
+MODE_CODES = {"spotlight": "SP", "stripmap": "SM", "sliding_spotlight": "SS"}
+ORBIT_HEADINGS = {97: (350.0, 190.0), 53: (35.0, 145.0), 45: (45.0, 135.0)}
+PLATFORM_PLANES = (97, 97, 53, 53, 97, 53, 97, 97, 53, 45, 45, 53, 45, 45, 53, 97)
+PLATFORM_LAUNCHES = tuple(
+    datetime(*ymd, tzinfo=timezone.utc)
+    for ymd in (
+        (2018, 12, 3), (2020, 8, 31), (2021, 1, 24), (2021, 1, 24), (2021, 6, 30), (2021, 5, 15),
+        (2022, 1, 13), (2022, 1, 13), (2023, 3, 16), (2023, 3, 24), (2023, 8, 23), (2023, 9, 19),
+        (2024, 3, 4), (2024, 7, 2), (2025, 1, 14), (2025, 6, 23),
+    )
+)  # fmt: skip
+EARTH_RADIUS_KM = 6371.0
+ORBIT_ALTITUDE_KM = 525.0
+KM_PER_DEGREE = 111.32
+TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+@dataclass(frozen=True)
+class ModeProfile:
+    """Imaging parameters shared by the collects of one collection type."""
+
+    instrument_mode: str
+    width_km: float
+    length_km: float
+    resolution_range: float
+    resolution_azimuth: float
+    detected_spacing: float
+    azimuth_looks: int
+    duration_s: tuple[float, float]
+
+
+COLLECTION_TYPE_PROFILES = {
+    "spotlight": ModeProfile("spotlight", 5.0, 5.0, 0.5, 0.5, 0.35, 9, (8.0, 16.0)),
+    "spotlight_ultra": ModeProfile("spotlight", 5.0, 5.0, 0.3, 0.25, 0.15, 16, (20.0, 40.0)),
+    "spotlight_wide": ModeProfile("sliding_spotlight", 5.0, 10.0, 0.8, 0.8, 0.6, 4, (6.0, 12.0)),
+    "stripmap_20": ModeProfile("stripmap", 5.0, 20.0, 1.2, 1.2, 0.8, 2, (3.0, 5.0)),
+    "stripmap_50": ModeProfile("stripmap", 5.0, 50.0, 1.2, 1.2, 0.8, 2, (7.0, 10.0)),
+    "stripmap_100": ModeProfile("stripmap", 5.0, 100.0, 1.2, 1.2, 0.8, 2, (14.0, 20.0)),
+    "parallel_stripmap_20": ModeProfile("stripmap", 10.0, 20.0, 1.2, 1.2, 0.8, 2, (3.0, 5.0)),
+    "parallel_stripmap_50": ModeProfile("stripmap", 10.0, 50.0, 1.2, 1.2, 0.8, 2, (7.0, 10.0)),
+    "parallel_stripmap_100": ModeProfile("stripmap", 10.0, 100.0, 1.2, 1.2, 0.8, 2, (14.0, 20.0)),
+}
+COLLECTION_TYPES = tuple(COLLECTION_TYPE_PROFILES)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a collect looks and what the local clock there says."""
+
+    lon: float
+    lat: float
+    timezone_name: str
+    utc_offset_hours: float
+    use_case: str
+
+
+@dataclass(frozen=True)
+class Collect:
+    """One acquisition: everything its products share (one ``capella:collect_id``, one datetime)."""
+
+    collect_id: str
+    platform: int
+    collection_type: str
+    polarization: str
+    acquired_at: datetime
+    duration_s: float
+    place: Place
+    footprint: list[tuple[float, float]]
+    orbit_state: str
+    observation_direction: str
+    look_angle: float
+    squint_angle: float
+    heading: float
+    absolute_orbit: int
+    image_formation_algorithm: str
+    ownership: str
+    holdback_days: int
+    processing_hours: float
+
+    @property
+    def profile(self) -> ModeProfile:
+        return COLLECTION_TYPE_PROFILES[self.collection_type]
+
+    @property
+    def orbital_plane(self) -> int:
+        return PLATFORM_PLANES[(self.platform - 1) % len(PLATFORM_PLANES)]
+
+
+def active_platforms(moment: datetime) -> list[int]:
+    """Platform numbers (1 = capella-1) launched by ``moment``; capella-1 alone before any launch."""
+    launched = [number for number, launch in enumerate(PLATFORM_LAUNCHES, start=1) if launch <= moment]
+    return launched or [1]
+
+
+def collection_for(product_type: str) -> str:
+    """The one STAC collection an item of ``product_type`` belongs to."""
+    return PRODUCT_COLLECTIONS.get(product_type, ARCHIVE_COLLECTION)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """UTC ISO 8601 with microseconds and ``Z``, the format of every UTC time in the catalog."""
+    return moment.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+def stable_rng(*parts: object) -> random.Random:
+    """A generator seeded from ``parts`` the same way in every process (``hash()`` is salted)."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def build_collect_items(
+    *,
+    collect_id: str,
+    geometry: dict[str, Any],
+    acquired_at: datetime,
+    product_types: list[str] | None,
+    collection_type: str,
+    seed: int,
+    polarization: str | None = None,
+    ownership: str = "ownedByOrganization",
+) -> list[dict[str, Any]]:
+    """The STAC items of one collect over ``geometry`` (a GeoJSON Point or Polygon), one per product type.
+
+    ``product_types`` ``None`` means SLC, GEO, GEC and SICD. Values not given (platform, angles, orbit)
+    are drawn deterministically from ``seed`` and ``collect_id``.
+
+    Example::
+
+        items = build_collect_items(
+            collect_id="0b7c6f5e-0b8c-4a43-9d2c-3f1f4b2a9e11",
+            geometry={"type": "Point", "coordinates": [4.05, 51.95]},
+            acquired_at=datetime(2026, 5, 1, 10, 30, tzinfo=timezone.utc),
+            product_types=["GEO", "SICD"],
+            collection_type="spotlight",
+            seed=42,
+        )
+    """
+    rng = stable_rng(seed, collect_id)
+    lon, lat, width_km, length_km = _geometry_extent(geometry)
+    profile = COLLECTION_TYPE_PROFILES.get(collection_type, COLLECTION_TYPE_PROFILES["spotlight"])
+    if acquired_at.tzinfo is None:
+        acquired_at = acquired_at.replace(tzinfo=timezone.utc)
+    offset = round(lon / 15.0)
+    place = Place(lon, lat, _etc_timezone(offset), float(offset), "customer_tasking")
+    collect = draw_collect(
+        rng,
+        collect_id=collect_id,
+        place=place,
+        acquired_at=acquired_at,
+        collection_type=collection_type if collection_type in COLLECTION_TYPE_PROFILES else "spotlight",
+        platform=rng.choice(active_platforms(acquired_at)),
+        polarization=polarization or "HH",
+        ownership=ownership,
+        scene_km=(max(width_km, profile.width_km), max(length_km, profile.length_km)),
+    )
+    wanted = list(product_types) if product_types else list(DEFAULT_PRODUCT_TYPES)
+    return [product_item(collect, product_type, rng) for product_type in wanted]
+
+
+def draw_collect(
+    rng: random.Random,
+    *,
+    place: Place,
+    acquired_at: datetime,
+    collection_type: str,
+    platform: int,
+    polarization: str,
+    ownership: str,
+    collect_id: str | None = None,
+    scene_km: tuple[float, float] | None = None,
+) -> Collect:
+    """A collect over ``place`` with the geometry and orbit values a real one would have."""
+    profile = COLLECTION_TYPE_PROFILES[collection_type]
+    orbit_state = rng.choice(("ascending", "descending"))
+    plane = PLATFORM_PLANES[(platform - 1) % len(PLATFORM_PLANES)]
+    heading = (ORBIT_HEADINGS[plane][orbit_state == "descending"] + rng.uniform(-8.0, 8.0)) % 360.0
+    width_km, length_km = scene_km or (profile.width_km, profile.length_km)
+    return Collect(
+        collect_id=collect_id or str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+        platform=platform,
+        collection_type=collection_type,
+        polarization=polarization,
+        acquired_at=acquired_at,
+        duration_s=rng.uniform(*profile.duration_s),
+        place=place,
+        footprint=_footprint(place.lon, place.lat, width_km, length_km, heading),
+        orbit_state=orbit_state,
+        observation_direction=rng.choice(("left", "right")),
+        look_angle=rng.uniform(20.0, 45.0),
+        squint_angle=_squint(rng, profile.instrument_mode),
+        heading=heading,
+        absolute_orbit=_absolute_orbit(platform, acquired_at),
+        image_formation_algorithm="backprojection" if rng.random() < 0.6 else "pfa",
+        ownership=ownership,
+        holdback_days=rng.choices((0, 30, 365), weights=(6, 3, 1))[0],
+        processing_hours=rng.uniform(0.5, 12.0),
+    )
+
+
+def product_item(collect: Collect, product_type: str, rng: random.Random) -> dict[str, Any]:
+    """The STAC item of ``collect``'s ``product_type`` product."""
+    start, end = _product_window(collect, product_type)
+    mode_code = MODE_CODES[collect.profile.instrument_mode]
+    item_id = (
+        f"CAPELLA_C{collect.platform:02d}_{mode_code}_{product_type}_{collect.polarization}_"
+        f"{start:%Y%m%d%H%M%S}_{end:%Y%m%d%H%M%S}"
+    )
+    collection = collection_for(product_type)
+    lons = [point[0] for point in collect.footprint]
+    lats = [point[1] for point in collect.footprint]
+    return {
+        "type": "Feature",
+        "stac_version": "1.0.0",
+        "stac_extensions": STAC_EXTENSIONS,
+        "id": item_id,
+        "collection": collection,
+        "bbox": [min(lons), min(lats), max(lons), max(lats)],
+        "geometry": {"type": "Polygon", "coordinates": [[list(point) for point in collect.footprint]]},
+        "properties": _properties(collect, product_type, item_id, start, end, rng),
+        "assets": _assets(collection, item_id, product_type, collect.polarization),
+        "links": [],
+    }
+
+
+def _properties(
+    collect: Collect, product_type: str, item_id: str, start: datetime, end: datetime, rng: random.Random
+) -> dict[str, Any]:
+    created = collect.acquired_at + timedelta(hours=collect.processing_hours)
+    properties: dict[str, Any] = {
+        "datetime": format_timestamp(collect.acquired_at),
+        "start_datetime": format_timestamp(start),
+        "end_datetime": format_timestamp(end),
+        "created": format_timestamp(created),
+        "updated": format_timestamp(created + timedelta(minutes=rng.uniform(1.0, 90.0))),
+        "constellation": "capella",
+        "platform": f"capella-{collect.platform}",
+        "instruments": [f"capella-radar-{collect.platform}"],
+        "sar:product_type": product_type,
+        "sar:instrument_mode": collect.profile.instrument_mode,
+        "sar:polarizations": [collect.polarization],
+        "sar:frequency_band": "X",
+        "sar:center_frequency": 9.65,
+    }
+    properties.update(_radiometry(collect, product_type, rng))
+    properties.update(_viewing_geometry(collect))
+    properties.update(_capella_fields(collect, product_type, item_id))
+    properties.update(_locale(collect))
+    return properties
+
+
+def _radiometry(collect: Collect, product_type: str, rng: random.Random) -> dict[str, Any]:
+    profile = collect.profile
+    resolution_range = round(profile.resolution_range * rng.uniform(0.95, 1.1), 3)
+    resolution_azimuth = round(profile.resolution_azimuth * rng.uniform(0.95, 1.05), 3)
+    if product_type in COMPLEX_PRODUCT_TYPES:
+        looks_range, looks_azimuth, equivalent = 1, 1, 1.0
+        spacing_range = round(resolution_range * 0.8, 3)
+        spacing_azimuth = round(resolution_azimuth * rng.uniform(0.1, 0.3), 3)
+    else:
+        looks_range, looks_azimuth = 1, profile.azimuth_looks
+        equivalent = round(looks_azimuth * rng.uniform(0.75, 0.95), 2)
+        spacing_range = spacing_azimuth = profile.detected_spacing
+    return {
+        "sar:looks_range": looks_range,
+        "sar:looks_azimuth": looks_azimuth,
+        "sar:looks_equivalent_number": equivalent,
+        "sar:observation_direction": collect.observation_direction,
+        "sar:pixel_spacing_range": spacing_range,
+        "sar:pixel_spacing_azimuth": spacing_azimuth,
+        "sar:resolution_range": resolution_range,
+        "sar:resolution_azimuth": resolution_azimuth,
+    }
+
+
+def _viewing_geometry(collect: Collect) -> dict[str, Any]:
+    incidence = _incidence_angle(collect.look_angle)
+    turn = 90.0 if collect.observation_direction == "right" else -90.0
+    look_azimuth = (collect.heading + turn) % 360.0
+    return {
+        "sat:orbit_state": collect.orbit_state,
+        "sat:absolute_orbit": collect.absolute_orbit,
+        "sat:relative_orbit": collect.absolute_orbit % 224 + 1,
+        "view:incidence_angle": round(incidence, 3),
+        "view:look_angle": round(collect.look_angle, 3),
+        "view:azimuth": round(look_azimuth, 3),
+        "capella:layover_angle": round((look_azimuth + 180.0) % 360.0 - 180.0, 3),
+        "capella:squint_angle": round(collect.squint_angle, 3),
+        "capella:orbital_plane": collect.orbital_plane,
+    }
+
+
+def _capella_fields(collect: Collect, product_type: str, item_id: str) -> dict[str, Any]:
+    profile = collect.profile
+    incidence = math.radians(_incidence_angle(collect.look_angle))
+    lons = [point[0] for point in collect.footprint]
+    holdback = collect.acquired_at + timedelta(days=collect.holdback_days)
+    return {
+        "capella:collect_id": collect.collect_id,
+        "capella:collection_type": collect.collection_type,
+        "capella:resolution_ground_range": round(profile.resolution_range / math.sin(incidence), 3),
+        "capella:billable_area": int(_scene_area_m2(collect)),
+        "capella:hash": hashlib.sha256(f"{item_id}|{collect.collect_id}".encode()).hexdigest(),
+        "capella:image_formation_algorithm": collect.image_formation_algorithm,
+        "capella:rgt_id": (collect.orbital_plane * 1000 + collect.absolute_orbit % 224) * 10
+        + collect.platform % 10,
+        "capella:archive_holdback_date": format_timestamp(holdback),
+        "capella:use_case": collect.place.use_case,
+        "capella:ownership": collect.ownership,
+        "capella:product_category": "analytics" if product_type in ANALYTIC_PRODUCT_TYPES else "standard",
+        "proj:epsg": _utm_epsg((min(lons) + max(lons)) / 2.0, collect.place.lat),
+    }
+
+
+def _locale(collect: Collect) -> dict[str, Any]:
+    local = collect.acquired_at.astimezone(timezone(timedelta(hours=collect.place.utc_offset_hours)))
+    return {
+        "locale:timezone": collect.place.timezone_name,
+        "locale:datetime": local.isoformat(timespec="microseconds"),
+        "locale:time": local.strftime("%H:%M:%S"),
+    }
+
+
+def _assets(collection: str, item_id: str, product_type: str, polarization: str) -> dict[str, dict[str, Any]]:
+    base = f"/assets/{collection}/{item_id}"
+    key, extension, media_type = _raster_asset(product_type, polarization)
+    raster_title = f"{product_type} {'analytic' if product_type in ANALYTIC_PRODUCT_TYPES else 'image'}"
+    return {
+        key: {
+            "href": f"{base}/{item_id}.{extension}",
+            "type": media_type,
+            "title": raster_title,
+            "roles": ["data"],
+        },
+        "metadata": {
+            "href": f"{base}/{item_id}_extended.json",
+            "type": "application/json",
+            "title": "Extended metadata",
+            "roles": ["metadata"],
+        },
+        "thumbnail": {
+            "href": f"{base}/{item_id}_thumb.png",
+            "type": "image/png",
+            "title": "Thumbnail",
+            "roles": ["thumbnail"],
+        },
+        "preview": {
+            "href": f"{base}/{item_id}_preview.png",
+            "type": "image/png",
+            "title": "Preview",
+            "roles": ["overview"],
+        },
+        "license": {"href": LICENSE_HREF, "type": "text/html", "title": "Data license", "roles": ["license"]},
+    }
+
+
+def _raster_asset(product_type: str, polarization: str) -> tuple[str, str, str]:
+    """(asset key, file extension, media type) of a product's main file."""
+    if product_type in ("VC", "VS"):
+        return "analytic_product", "geojson", "application/geo+json"
+    if product_type == "ACD":
+        return "changemap", "tif", "image/tiff; application=geotiff; profile=cloud-optimized"
+    if product_type in ("SICD", "SIDD"):
+        return polarization, "ntf", "application/vnd.nitf"
+    if product_type == "CPHD":
+        return polarization, "cphd", "application/octet-stream"
+    if product_type in ("SLC", "CSI"):
+        return polarization, "tif", "image/tiff; application=geotiff"
+    return polarization, "tif", "image/tiff; application=geotiff; profile=cloud-optimized"
+
+
+def _product_window(collect: Collect, product_type: str) -> tuple[datetime, datetime]:
+    """Start and end of a product: complex products span the aperture, geocoded ones a padded scene."""
+    half = collect.duration_s / 2.0
+    if product_type not in COMPLEX_PRODUCT_TYPES:
+        half += 10.0
+    start = collect.acquired_at - timedelta(seconds=half)
+    end = collect.acquired_at + timedelta(seconds=half)
+    if end.replace(microsecond=0) <= start.replace(microsecond=0):
+        end = start + timedelta(seconds=1)
+    return start, end
+
+
+def _footprint(
+    lon: float, lat: float, width_km: float, length_km: float, heading: float
+) -> list[tuple[float, float]]:
+    """A closed, counter-clockwise rectangle ``width_km`` across and ``length_km`` along ``heading``."""
+    along = math.radians(heading)
+    across = along + math.pi / 2.0
+    km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
+    corners = []
+    for sign_along, sign_across in ((-1, -1), (-1, 1), (1, 1), (1, -1)):
+        east = sign_along * length_km / 2 * math.sin(along) + sign_across * width_km / 2 * math.sin(across)
+        north = sign_along * length_km / 2 * math.cos(along) + sign_across * width_km / 2 * math.cos(across)
+        corners.append((round(lon + east / km_per_lon, 6), round(lat + north / KM_PER_DEGREE, 6)))
+    if _signed_area(corners) < 0:
+        corners.reverse()
+    return [*corners, corners[0]]
+
+
+def _signed_area(ring: list[tuple[float, float]]) -> float:
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))
+
+
+def _scene_area_m2(collect: Collect) -> float:
+    km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(collect.place.lat)), 0.01)
+    degrees2 = abs(_signed_area(collect.footprint[:-1])) / 2.0
+    return degrees2 * km_per_lon * KM_PER_DEGREE * 1_000_000
+
+
+def _geometry_extent(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
+    """Centre lon/lat and width/length in km of a GeoJSON geometry (zero extent for a Point)."""
+    points = list(_coordinates(geometry.get("coordinates", [])))
+    if not points:
+        raise ValueError("geometry has no coordinates")
+    lons = [point[0] for point in points]
+    lats = [point[1] for point in points]
+    lon, lat = (min(lons) + max(lons)) / 2.0, (min(lats) + max(lats)) / 2.0
+    km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
+    return lon, lat, (max(lons) - min(lons)) * km_per_lon, (max(lats) - min(lats)) * KM_PER_DEGREE
+
+
+def _coordinates(value: Any) -> list[tuple[float, float]]:
+    if (
+        isinstance(value, (list, tuple))
+        and len(value) >= 2
+        and all(isinstance(v, (int, float)) for v in value)
+    ):
+        return [(float(value[0]), float(value[1]))]
+    if isinstance(value, (list, tuple)):
+        return [point for part in value for point in _coordinates(part)]
+    return []
+
+
+def _incidence_angle(look_angle: float) -> float:
+    """Incidence at the ground for a look angle from a ~525 km orbit (Earth curvature makes it larger)."""
+    ratio = (EARTH_RADIUS_KM + ORBIT_ALTITUDE_KM) / EARTH_RADIUS_KM
+    return math.degrees(math.asin(min(1.0, ratio * math.sin(math.radians(look_angle)))))
+
+
+def _squint(rng: random.Random, instrument_mode: str) -> float:
+    spread = 1.0 if instrument_mode == "stripmap" else 8.0
+    return max(-35.0, min(35.0, rng.gauss(0.0, spread)))
+
+
+def _absolute_orbit(platform: int, moment: datetime) -> int:
+    """Orbits since the platform's launch (~15.2 a day)."""
+    launch = PLATFORM_LAUNCHES[(platform - 1) % len(PLATFORM_LAUNCHES)]
+    days = max(0.0, (moment - launch).total_seconds() / 86_400)
+    return int(days * 15.2) + 1
+
+
+def _utm_epsg(lon: float, lat: float) -> int:
+    zone = min(60, max(1, int((lon + 180.0) / 6.0) + 1))
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def _etc_timezone(offset_hours: int) -> str:
+    """The IANA ``Etc/GMT`` zone of a whole-hour offset (its sign is inverted by convention)."""
+    if offset_hours == 0:
+        return "Etc/UTC"
+    return f"Etc/GMT{'-' if offset_hours > 0 else '+'}{abs(offset_hours)}"
