@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMMAND := $(UV)
 
-.PHONY: help uv sync lint test test-latest test-lowest lowest-env demo bench build clean
+.PHONY: help uv sync lint test test-latest test-lowest lowest-env lowest-lock demo bench build clean
 
 help:
 	@echo "make demo   - start the emulator, search, order, download, print what landed"
@@ -33,8 +33,14 @@ test: lint test-latest test-lowest
 test-latest: sync
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
-# A second environment pinned to the lowest supported Airflow (ci/lowest-airflow.txt, compiled from
-# pyproject.toml with apache-airflow==3.1.0), so a user on 3.1 is never broken silently.
+# A second environment pinned to the lowest supported Airflow, so a user on 3.1 is never broken silently.
+# ci/lowest-airflow.txt is the dependency set as it stood when Airflow 3.1.0 shipped (`make lowest-lock`):
+# 3.1.0 itself breaks with libraries released after it (e.g. structlog 26), as its own constraints know.
+lowest-lock: uv
+	echo "apache-airflow==3.1.0" > /tmp/capella-lowest.in
+	$(UV) pip compile pyproject.toml --group dev --extra amazon -c /tmp/capella-lowest.in \
+		--python-version 3.10 --universal --exclude-newer 2025-10-05 --no-header -q -o ci/lowest-airflow.txt
+
 lowest-env: uv
 	test -x $(LOWEST_ENV)/bin/python || $(UV) venv --quiet $(LOWEST_ENV)
 	$(UV) pip sync --quiet --python $(LOWEST_ENV)/bin/python ci/lowest-airflow.txt
