@@ -55,7 +55,10 @@ class EmulatorHandle:
     def _control(self, method: str, path: str, payload: Any = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode()
         request = urllib.request.Request(
-            f"{self.url}/_emulator{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+            f"{self.url}/_emulator{path}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null")
@@ -72,7 +75,8 @@ class EmulatorHandle:
         return [
             entry
             for entry in entries
-            if (path is None or entry["path"].startswith(path)) and (method is None or entry["method"] == method)
+            if (path is None or entry["path"].startswith(path))
+            and (method is None or entry["method"] == method)
         ]
 
     def clear_requests(self) -> None:

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airflow_provider_capella.testing.emulator.config import EmulatorConfig
 from airflow_provider_capella.testing.emulator.errors import ApiError
-from airflow_provider_capella.testing.emulator.middleware import EmulatorMiddleware
+from airflow_provider_capella.testing.emulator.middleware import EmulatorMiddleware, install_quiet_drop_filter
 from airflow_provider_capella.testing.emulator.state import EmulatorState
 
 
@@ -26,7 +26,9 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     from airflow_provider_capella.testing.emulator.routes import ALL_ROUTERS
 
     state = EmulatorState(config or EmulatorConfig())
-    app = FastAPI(title="Capella API emulator", docs_url="/_emulator/docs", openapi_url="/_emulator/openapi.json")
+    app = FastAPI(
+        title="Capella API emulator", docs_url="/_emulator/docs", openapi_url="/_emulator/openapi.json"
+    )
     app.state.emulator = state
     for router in ALL_ROUTERS:
         app.include_router(router)
@@ -34,6 +36,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_middleware(EmulatorMiddleware, state=state)
+    install_quiet_drop_filter()
     return app
 
 

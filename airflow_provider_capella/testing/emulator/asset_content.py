@@ -34,6 +34,7 @@ PREVIEW_PIXELS = 512
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEFAULT_LAST_MODIFIED = datetime(2020, 1, 1, tzinfo=timezone.utc)
 PROCESSING_DELAY = timedelta(hours=1)
+DEFAULT_MEDIA_TYPES = {"metadata": "application/json", "thumbnail": "image/png", "preview": "image/png"}
 
 
 @lru_cache(maxsize=8)
@@ -78,12 +79,14 @@ def generated_etag(item_id: str, key: str, size: int) -> str:
 
 
 def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    )
 
 
 @lru_cache(maxsize=64)
 def png_image(item_id: str, pixels: int) -> bytes:
-    """A ``pixels`` x ``pixels`` 8-bit grayscale PNG: a diagonal gradient whose phase and slope come from the id."""
+    """A square 8-bit grayscale PNG: a diagonal gradient whose phase and slope come from the id."""
     digest = hashlib.sha256(item_id.encode()).digest()
     phase, slope = digest[0], 1 + digest[1] % 7
     ramp = bytes(range(256)) * (pixels // 256 + 2)
@@ -130,15 +133,25 @@ def metadata_document(item: dict[str, Any]) -> bytes:
 
 
 def last_modified(item: dict[str, Any]) -> datetime:
-    """When the emulated product was processed: an hour after its acquisition."""
-    text = str(item.get("properties", {}).get("datetime", ""))
-    try:
-        acquired = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+    """When the emulated product was processed: its ``created`` time, else an hour after acquisition."""
+    properties = item.get("properties", {})
+    created = _parse_time(properties.get("created"))
+    if created is not None:
+        return created.replace(microsecond=0)
+    acquired = _parse_time(properties.get("datetime"))
+    if acquired is None:
         return DEFAULT_LAST_MODIFIED
-    if acquired.tzinfo is None:
-        acquired = acquired.replace(tzinfo=timezone.utc)
     return (acquired + PROCESSING_DELAY).replace(microsecond=0)
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _isoformat(moment: datetime) -> str:
@@ -185,7 +198,8 @@ class AssetPayload:
 
 def asset_payload(item: dict[str, Any], key: str, asset_size: int) -> AssetPayload:
     """The payload served for ``item``'s asset ``key`` when raster-like assets are ``asset_size`` bytes."""
-    media_type = str(item.get("assets", {}).get(key, {}).get("type") or "application/octet-stream")
+    declared = item.get("assets", {}).get(key, {}).get("type")
+    media_type = str(declared or DEFAULT_MEDIA_TYPES.get(key, "application/octet-stream"))
     modified = last_modified(item)
     static = _static_content(item, key)
     if static is None:

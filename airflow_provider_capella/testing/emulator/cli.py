@@ -84,10 +84,11 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
+    from airflow_provider_capella.testing.emulator.app import create_app
     from airflow_provider_capella.testing.emulator.server import uvicorn_config
 
     args = build_parser().parse_args(argv)
-    config = config_from_args(args)
     print(f"Capella emulator on http://{args.host}:{args.port} (API key: {args.api_key})", file=sys.stderr)
-    uvicorn.Server(uvicorn_config(config, args.host, args.port, log_level=args.log_level)).run()
+    app = create_app(config_from_args(args))
+    uvicorn.Server(uvicorn_config(app, args.host, args.port, log_level=args.log_level)).run()
     return 0

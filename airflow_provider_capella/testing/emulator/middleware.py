@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -139,39 +141,78 @@ class EmulatorMiddleware:
         faults = self.state.config.faults
         rng = self.state.fault_rng
         drop = bool(faults.fault_drop_rate) and rng.random() < faults.fault_drop_rate
-        drop_fraction = rng.uniform(0.1, 0.9)
-        bandwidth = faults.bandwidth
-        if not drop and not bandwidth:
+        if not drop and not faults.bandwidth:
             return send
-        progress = {"sent": 0, "started": time.monotonic(), "length": None}
+        progress = _BodyProgress(
+            drop_fraction=rng.uniform(0.1, 0.9) if drop else None, bandwidth=faults.bandwidth
+        )
 
         async def send_with_faults(message: Message) -> None:
             if message["type"] == "http.response.start":
-                for name, value in message.get("headers", []):
-                    if name.lower() == b"content-length":
-                        progress["length"] = int(value)
-                await send(message)
-                return
-            if message["type"] != "http.response.body":
-                await send(message)
-                return
-            body: bytes = message.get("body", b"")
-            if drop:
-                total = progress["length"] or len(body) * 2 or 2
-                cut = max(1, int(total * drop_fraction))
-                if progress["sent"] + len(body) >= cut:
-                    keep = max(0, cut - progress["sent"])
+                progress.read_length(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                body: bytes = message.get("body", b"")
+                keep = progress.bytes_before_drop(len(body))
+                if keep is not None:
                     await send({"type": "http.response.body", "body": body[:keep], "more_body": True})
                     raise DroppedConnection("emulated connection drop")
+                await send(message)
+                await progress.throttle(len(body))
+                return
             await send(message)
-            progress["sent"] += len(body)
-            if bandwidth:
-                due = progress["started"] + progress["sent"] / bandwidth
-                delay = due - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
 
         return send_with_faults
+
+
+@dataclass
+class _BodyProgress:
+    """How much of one response body went out, for the bandwidth cap and the drop point."""
+
+    drop_fraction: float | None
+    bandwidth: int | None
+    sent: int = 0
+    length: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def read_length(self, headers: list[tuple[bytes, bytes]]) -> None:
+        for name, value in headers:
+            if name.lower() == b"content-length":
+                self.length = int(value)
+
+    def bytes_before_drop(self, chunk_size: int) -> int | None:
+        """How many bytes of the next chunk to send before dropping, or ``None`` to send it whole."""
+        if self.drop_fraction is None:
+            return None
+        total = self.length or max(2, chunk_size * 2)
+        cut = max(1, int(total * self.drop_fraction))
+        if self.sent + chunk_size < cut:
+            return None
+        return max(0, cut - self.sent)
+
+    async def throttle(self, chunk_size: int) -> None:
+        self.sent += chunk_size
+        if self.bandwidth:
+            delay = self.started + self.sent / self.bandwidth - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+
+class QuietDropFilter(logging.Filter):
+    """Keeps uvicorn from logging a traceback for each connection the emulator drops on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None:
+            if isinstance(exc, DroppedConnection):
+                return False
+            exc = exc.__cause__ or exc.__context__
+        return True
+
+
+def install_quiet_drop_filter() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(existing, QuietDropFilter) for existing in logger.filters):
+        logger.addFilter(QuietDropFilter())
 
 
 async def _send_json(send: Send, status: int, payload: Any, extra_headers: list | None = None) -> None:

@@ -7,7 +7,11 @@ total fits in the remaining budget: ``config.budget`` minus the totals of comple
 
 Contracts (``contractId``): omitted or any UUID is accepted; :data:`REJECTING_CONTRACT_ID`
 (``"reject-orders"``) is accepted but the order comes back ``"rejected"``; anything else is
-``404 CONTRACT_NOT_FOUND``. Submitting beyond the budget is ``400 AUTHORIZATION_INSUFFICIENT_FUNDS``.
+``404 CONTRACT_NOT_FOUND``. Submitting beyond the budget is ``400 AUTHORIZATION_INSUFFICIENT_FUNDS``
+(with ``data: {total, remaining, currency}``). A malformed body is ``400 VALIDATION_ERROR``; unknown
+granules or a wrong ``collectionId`` are ``400 ORDER_VALIDATION_ERROR``, each with ``detail`` paths such
+as ``items[1].granuleId``. Downloading an expired order is ``400 ORDER_EXPIRED``, a rejected one
+``400 ORDER_VALIDATION_ERROR``; a malformed order id is ``400 VALIDATION_ERROR``, an unknown one ``404``.
 """
 
 from __future__ import annotations
@@ -132,7 +136,7 @@ class OrderBook:
     # -- pricing -----------------------------------------------------------------------------------
     def remaining_budget(self) -> float:
         spent = sum(order.total for order in self.orders.values() if order.status == "completed")
-        return float(self.state.config.budget) - spent
+        return max(0.0, float(self.state.config.budget) - spent)
 
     def previously_ordered(self) -> set[str]:
         ordered: set[str] = set()
@@ -199,7 +203,9 @@ class OrderBook:
         self.orders[order.order_id] = order
         return order
 
-    def _new_order(self, request: OrderRequest, lines: list[dict[str, Any]], total: float, status: str) -> Order:
+    def _new_order(
+        self, request: OrderRequest, lines: list[dict[str, Any]], total: float, status: str
+    ) -> Order:
         now = self.state.now()
         config = self.state.config
         items = [
@@ -292,7 +298,9 @@ def parse_order_request(body: Any, state: EmulatorState) -> OrderRequest:
     if problems:
         if any(problem["code"] == "invalid" for problem in problems):
             raise ApiError(400, "VALIDATION_ERROR", "invalid order items", detail=problems)
-        raise ApiError(400, "ORDER_VALIDATION_ERROR", "the order has items that cannot be ordered", detail=problems)
+        raise ApiError(
+            400, "ORDER_VALIDATION_ERROR", "the order has items that cannot be ordered", detail=problems
+        )
     return OrderRequest(items=items, contract_id=contract_id)
 
 
@@ -311,10 +319,12 @@ def _resolve_entry(index: int, entry: Any, state: EmulatorState) -> tuple[dict[s
     path = f"items[{index}]"
     if not isinstance(entry, dict):
         return None, {"message": "an item must be an object", "code": "invalid", "path": path}
-    granule_id, collection_id = entry.get("granuleId"), entry.get("collectionId")
-    for name, value in (("granuleId", granule_id), ("collectionId", collection_id)):
+    for name in ("granuleId", "collectionId"):
+        value = entry.get(name)
         if not isinstance(value, str) or not value:
-            return None, {"message": f"{name} must be a non-empty string", "code": "invalid", "path": f"{path}.{name}"}
+            message = f"{name} must be a non-empty string"
+            return None, {"message": message, "code": "invalid", "path": f"{path}.{name}"}
+    granule_id, collection_id = str(entry["granuleId"]), str(entry["collectionId"])
     item = state.catalog.get(granule_id)
     if item is None:
         message = f"granule {granule_id} not found"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import uvicorn
+    from fastapi import FastAPI
 
     from airflow_provider_capella.testing.emulator.config import EmulatorConfig
     from airflow_provider_capella.testing.emulator.state import EmulatorState
@@ -43,13 +44,11 @@ class RunningEmulator:
         self.thread.join(timeout=10)
 
 
-def uvicorn_config(config: EmulatorConfig, host: str, port: int, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(app: FastAPI, host: str, port: int, log_level: str = "warning") -> uvicorn.Config:
     import uvicorn
 
-    from airflow_provider_capella.testing.emulator.app import create_app
-
     return uvicorn.Config(
-        create_app(config),
+        app,
         host=host,
         port=port,
         log_level=log_level,
@@ -59,12 +58,17 @@ def uvicorn_config(config: EmulatorConfig, host: str, port: int, log_level: str 
     )
 
 
-def start_in_thread(config: EmulatorConfig, host: str = "127.0.0.1", port: int | None = None) -> RunningEmulator:
+def start_in_thread(
+    config: EmulatorConfig, host: str = "127.0.0.1", port: int | None = None
+) -> RunningEmulator:
     """Start an emulator on ``host:port`` (a free port when ``None``) and wait until it accepts requests."""
     import uvicorn
 
+    from airflow_provider_capella.testing.emulator.app import create_app
+
     port = port or free_port(host)
-    server = uvicorn.Server(uvicorn_config(config, host, port))
+    app = create_app(config)
+    server = uvicorn.Server(uvicorn_config(app, host, port))
     thread = threading.Thread(target=server.run, name=f"capella-emulator-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -72,5 +76,6 @@ def start_in_thread(config: EmulatorConfig, host: str = "127.0.0.1", port: int |
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError(f"the Capella emulator did not start on {host}:{port}")
         time.sleep(0.02)
-    state = server.config.app.state.emulator
-    return RunningEmulator(url=f"http://{host}:{port}", state=state, server=server, thread=thread)
+    return RunningEmulator(
+        url=f"http://{host}:{port}", state=app.state.emulator, server=server, thread=thread
+    )

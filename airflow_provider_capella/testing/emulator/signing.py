@@ -29,7 +29,9 @@ ONE_AUTH_MECHANISM = (
     "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string "
     "parameter or the Authorization header should be specified"
 )
-MISSING_QUERY_AUTH = "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
+MISSING_QUERY_AUTH = (
+    "Query-string authentication requires the Signature, Expires and AWSAccessKeyId parameters"
+)
 UNKNOWN_ACCESS_KEY = "The AWS Access Key Id you provided does not exist in our records."
 SIGNATURE_MISMATCH = (
     "The request signature we calculated does not match the signature you provided. "
@@ -45,7 +47,9 @@ def sign(path: str, expires: int, secret: bytes) -> str:
 
 def presign_url(base_url: str, path: str, expires: int, secret: bytes) -> str:
     """An absolute presigned URL for the emulator-relative asset ``path``."""
-    query = urlencode({"AWSAccessKeyId": ACCESS_KEY_ID, "Expires": expires, "Signature": sign(path, expires, secret)})
+    query = urlencode(
+        {"AWSAccessKeyId": ACCESS_KEY_ID, "Expires": expires, "Signature": sign(path, expires, secret)}
+    )
     return f"{base_url.rstrip('/')}{path}?{query}"
 
 
@@ -97,11 +101,12 @@ def check_presigned(
         return SignatureProblem(403, "InvalidAccessKeyId", UNKNOWN_ACCESS_KEY)
     expires_text = params["Expires"]
     if not expires_text.isdigit():
-        return SignatureProblem(403, "AccessDenied", f"Invalid date (should be seconds since epoch): {expires_text}")
+        return SignatureProblem(
+            403, "AccessDenied", f"Invalid date (should be seconds since epoch): {expires_text}"
+        )
     expires = int(expires_text)
     if not hmac.compare_digest(sign(path, expires, secret), params["Signature"]):
         return SignatureProblem(403, "SignatureDoesNotMatch", SIGNATURE_MISMATCH)
     if now > expires:
         return SignatureProblem(403, "AccessDenied", "Request has expired")
     return None
-

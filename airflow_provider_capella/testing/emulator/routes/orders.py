@@ -1,13 +1,14 @@
 """Order routes: ``/orders/review``, ``/orders``, ``/orders/{id}``, ``/orders/{id}/download``.
 
-``control_router`` adds ``POST /_emulator/orders/{id}/expire`` (the order expires now) to the control
-surface. Error shapes are those of :mod:`..orders`.
+The same router also adds ``POST /_emulator/orders/{id}/expire`` (the order expires now) to the control
+surface; the middleware treats every ``/_emulator`` path as control (no API key). Error shapes are those
+of :mod:`..orders`.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
@@ -15,7 +16,6 @@ from airflow_provider_capella.testing.emulator.errors import validation_error
 from airflow_provider_capella.testing.emulator.orders import OrderBook
 
 router = APIRouter()
-control_router = APIRouter(prefix="/_emulator")
 
 
 def _book(request: Request) -> OrderBook:
@@ -48,7 +48,7 @@ async def submit_order(request: Request) -> dict[str, Any]:
 
 @router.get("/orders")
 async def list_orders(
-    request: Request, customer_id: str | None = Query(default=None, alias="customerId")
+    request: Request, customer_id: Annotated[str | None, Query(alias="customerId")] = None
 ) -> list[dict[str, Any]]:
     return _book(request).list_for(customer_id)
 
@@ -63,6 +63,6 @@ async def download_order(request: Request, order_id: str) -> list[dict[str, Any]
     return _book(request).presigned_items(order_id, _base_url(request))
 
 
-@control_router.post("/orders/{order_id}/expire")
+@router.post("/_emulator/orders/{order_id}/expire")
 async def expire_order(request: Request, order_id: str) -> dict[str, Any]:
     return _book(request).expire(order_id).to_json()
