@@ -60,7 +60,12 @@ TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 @dataclass(frozen=True)
 class ModeProfile:
-    """Imaging parameters shared by the collects of one collection type."""
+    """Imaging parameters shared by the collects of one collection type.
+
+    Example::
+
+        COLLECTION_TYPE_PROFILES["spotlight"].instrument_mode  # "spotlight"
+    """
 
     instrument_mode: str
     width_km: float
@@ -88,7 +93,12 @@ COLLECTION_TYPES = tuple(COLLECTION_TYPE_PROFILES)
 
 @dataclass(frozen=True)
 class Place:
-    """Where a collect looks and what the local clock there says."""
+    """Where a collect looks and what the local clock there says.
+
+    Example::
+
+        Place(lon=4.05, lat=51.95, timezone_name="Europe/Amsterdam", utc_offset_hours=1, use_case="maritime")
+    """
 
     lon: float
     lat: float
@@ -99,7 +109,14 @@ class Place:
 
 @dataclass(frozen=True)
 class Collect:
-    """One acquisition: everything its products share (one ``capella:collect_id``, one datetime)."""
+    """One acquisition: everything its products share (one ``capella:collect_id``, one datetime).
+
+    Example::
+
+        collect = draw_collect(rng, place=place, acquired_at=moment, collection_type="spotlight",
+                               platform=5, polarization="HH", ownership="publiclyAvailable")
+        items = [product_item(collect, product_type, rng) for product_type in ("GEO", "SLC")]
+    """
 
     collect_id: str
     platform: int
@@ -179,8 +196,7 @@ def build_collect_items(
         )
     """
     rng = stable_rng(seed, collect_id)
-    lon, lat, width_km, length_km = _geometry_extent(geometry)
-    profile = COLLECTION_TYPE_PROFILES.get(collection_type, COLLECTION_TYPE_PROFILES["spotlight"])
+    lon, lat, east_west_km, north_south_km = _geometry_extent(geometry)
     if acquired_at.tzinfo is None:
         acquired_at = acquired_at.replace(tzinfo=timezone.utc)
     offset = round(lon / 15.0)
@@ -194,7 +210,7 @@ def build_collect_items(
         platform=rng.choice(active_platforms(acquired_at)),
         polarization=polarization or "HH",
         ownership=ownership,
-        scene_km=(max(width_km, profile.width_km), max(length_km, profile.length_km)),
+        aoi_km=(east_west_km, north_south_km),
     )
     wanted = list(product_types) if product_types else list(DEFAULT_PRODUCT_TYPES)
     return [product_item(collect, product_type, rng) for product_type in wanted]
@@ -210,14 +226,18 @@ def draw_collect(
     polarization: str,
     ownership: str,
     collect_id: str | None = None,
-    scene_km: tuple[float, float] | None = None,
+    aoi_km: tuple[float, float] = (0.0, 0.0),
 ) -> Collect:
-    """A collect over ``place`` with the geometry and orbit values a real one would have."""
+    """A collect over ``place`` with the geometry and orbit values a real one would have.
+
+    The scene is the collection type's nominal size, or larger when it must cover an area of interest
+    ``aoi_km`` (east-west, north-south extent in km) centred on ``place``.
+    """
     profile = COLLECTION_TYPE_PROFILES[collection_type]
     orbit_state = rng.choice(("ascending", "descending"))
     plane = PLATFORM_PLANES[(platform - 1) % len(PLATFORM_PLANES)]
     heading = (ORBIT_HEADINGS[plane][orbit_state == "descending"] + rng.uniform(-8.0, 8.0)) % 360.0
-    width_km, length_km = scene_km or (profile.width_km, profile.length_km)
+    width_km, length_km = _scene_size(profile, heading, aoi_km)
     return Collect(
         collect_id=collect_id or str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         platform=platform,
@@ -440,8 +460,17 @@ def _footprint(
     return [*corners, corners[0]]
 
 
+def _scene_size(profile: ModeProfile, heading: float, aoi_km: tuple[float, float]) -> tuple[float, float]:
+    """(across, along) km of a scene on ``heading`` that holds both the nominal scene and the AOI box."""
+    east_west, north_south = aoi_km
+    sin, cos = abs(math.sin(math.radians(heading))), abs(math.cos(math.radians(heading)))
+    along = north_south * cos + east_west * sin
+    across = east_west * cos + north_south * sin
+    return max(profile.width_km, across), max(profile.length_km, along)
+
+
 def _signed_area(ring: list[tuple[float, float]]) -> float:
-    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1]))
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))
 
 
 def _scene_area_m2(collect: Collect) -> float:

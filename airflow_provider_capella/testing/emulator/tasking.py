@@ -1,13 +1,357 @@
-"""Tasking and repeat requests (placeholder until implemented)."""
+"""Tasking requests on an accelerated clock, their collects, and (through :mod:`.repeat`) repeat requests.
+
+Lifecycle. With ``step`` = ``tasking_step_seconds`` as configured when the request was created (5 s by
+default, 0.2 s in the pytest fixture), a request created at ``t0`` goes ``received`` (t0) -> ``review``
+(+1 step) -> ``submitted`` (+2) -> ``accepted`` (+3) -> ``active`` (at ``max(t0 + 4 steps, windowOpen)``)
+-> ``completed`` (one step after ``active``). It is never collected before ``windowOpen``: a window that
+opens tomorrow holds it ``accepted`` until tomorrow. If ``windowClose`` passes first, it ends ``expired``
+at ``windowClose``. Everything is computed from stored timestamps: ``EmulatorState.advance()``, called
+before every API request, fires what is due, so nothing runs in the background.
+
+Collects. A request gets its collects when it is ``accepted``: ``GET /collects/list/{id}`` is empty
+before that, then shows each collect ``predicted`` -> ``tasked`` (at ``active``) -> ``collected`` ->
+``processing`` -> ``qa`` -> ``delivered`` (at completion; ``collectStatusHistory`` newest first). A
+request gets one collect, two when it is a Polygon larger than two scenes of its collection type. On
+completion each collect's STAC items (``capella:collect_id`` = the collect id; the product types of
+``processingConfig.productTypes``, else SLC, GEO, GEC and SICD) are added to the catalog, so they can
+be searched, ordered and downloaded. Their acquisition time (``datetime``, the collect's window) is real:
+at or after ``active``, never before ``windowOpen``, and moved up to minutes later when one spacecraft
+would otherwise acquire twice within a minute. A request that ends otherwise leaves its collects with its
+final code (``canceled``, ``expired``, ``failed``, ...) and adds no items.
+
+Forcing outcomes. Put a marker in ``taskingrequestName``, ``customAttribute1`` or ``customAttribute2``
+(case-insensitive; derived requests inherit their repeat request's name and attributes):
+
+- ``emulator:rejected``     review -> ``rejected`` (no collect)
+- ``emulator:failed`` / ``emulator:anomaly`` / ``emulator:error``  active -> that code instead of completed
+- ``emulator:expired``      accepted -> ``expired`` (whatever the window)
+- ``emulator:recompleted``  ... completed -> accepted -> completed (reprocessed: the collect goes
+  processing -> qa -> delivered again), the history shape of the SDK's fixtures
+- ``emulator:completed``    the normal path (useful to override a marker through ``PATCH``)
+- ``emulator:manual-approval``  waits in ``review`` until ``PATCH /task/{id}/status {"status": "approved"}``
+- ``emulator:collects=N``   N collects (1..4) instead of the default
+
+Changing the marker with ``PATCH /task/{id}`` re-plans a request that has not finished. The control
+endpoint ``POST /_emulator/tasks/{id}/outcome {"outcome": "<completed|rejected|failed|anomaly|error|expired|
+recompleted>", "collects"?: N}`` does the
+same at any time (also on a completed request, for ``recompleted``). Already recorded history never changes.
+
+Wire conventions: ``POST /task`` answers 201 with the request Feature; ``preApproval`` and ``pre_approval``
+are both accepted; times come back as ``YYYY-MM-DDTHH:MM:SS.mmmZ``; ``PATCH /task/{id}/status`` takes
+``canceled``/``cancelled`` (any unfinished request) or ``approved`` (only in ``review``); acting on a
+finished request is a 400 ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``. Search paging is lenient (see
+:mod:`.tasking_search`).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_capella.testing.emulator.collects import (
+    AcquisitionSlots,
+    CollectRecord,
+    collect_items,
+    plan_collect,
+    render_collect,
+)
+from airflow_provider_capella.testing.emulator.errors import ApiError, not_found, validation_error
+from airflow_provider_capella.testing.emulator.repeat import RepeatBook
+from airflow_provider_capella.testing.emulator.tasking_clock import (
+    COLLECT,
+    OUTCOMES,
+    REQUEST,
+    Event,
+    EventLog,
+    Timeline,
+    build_schedule,
+    collect_event,
+    read_markers,
+    replan,
+    request_event,
+)
+from airflow_provider_capella.testing.emulator.tasking_pricing import scene_area_sqkm, task_order
+from airflow_provider_capella.testing.emulator.tasking_search import (
+    TASK_FIELDS,
+    compile_query,
+    page_of,
+    search_body_query,
+)
+from airflow_provider_capella.testing.emulator.tasking_time import iso
+from airflow_provider_capella.testing.emulator.tasking_validation import (
+    CANCEL_WORDS,
+    TASK_UPDATABLE,
+    TaskSubmission,
+    finalized_error,
+    parse_task_body,
+    parse_update,
+    require_uuid,
+    status_word,
+)
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.testing.emulator.state import EmulatorState
+
+
+@dataclass
+class TaskRecord:
+    """One tasking request: its stored properties, timeline, events and collects.
+
+    Example::
+
+        record = state.tasking.get(task_id)
+        record.status, record.feature()["properties"]["statusHistory"], record.rendered_collects()
+    """
+
+    task_id: str
+    geometry: dict[str, Any]
+    properties: dict[str, Any]
+    timeline: Timeline
+    collect_count: int
+    log: EventLog = field(default_factory=EventLog)
+    collects: list[CollectRecord] = field(default_factory=list)
+    delivered: bool = False
+
+    @property
+    def status(self) -> str:
+        return self.log.status
+
+    @property
+    def finalized(self) -> bool:
+        return self.log.finalized
+
+    def feature(self) -> dict[str, Any]:
+        """The tasking request as the API returns it."""
+        status = self.status
+        properties = {
+            **self.properties,
+            "transactionStatus": status if self.finalized else "in-progress",
+            "statusHistory": self.log.history(REQUEST),
+            "order": task_order(self.task_id, self.geometry, self.properties, self.collect_count),
+        }
+        return {"type": "Feature", "geometry": self.geometry, "properties": properties}
+
+    def rendered_collects(self) -> list[dict[str, Any]]:
+        history = self.log.history(COLLECT)
+        return [
+            render_collect(
+                collect,
+                task_id=self.task_id,
+                repeat_id=self.properties["repeatrequestId"],
+                collection_type=self.properties["collectionType"],
+                history=history,
+            )
+            for collect in self.collects
+        ]
+
+    def marker_texts(self) -> tuple[str | None, ...]:
+        props = self.properties
+        return props["taskingrequestName"], props["customAttribute1"], props["customAttribute2"]
 
 
 class TaskingBook:
-    def __init__(self, state: Any) -> None:
+    """Every tasking request (and, in ``repeats``, every repeat request) of one emulator.
+
+    Example::
+
+        book = state.tasking
+        record = book.create({"geometry": {"type": "Point", "coordinates": [4.05, 51.95]},
+                              "properties": {"customAttribute2": "emulator:failed"}})
+        book.advance(time.time() + 60)
+        record.status  # "failed"
+    """
+
+    def __init__(self, state: EmulatorState) -> None:
         self.state = state
+        self.tasks: dict[str, TaskRecord] = {}
+        self.slots = AcquisitionSlots()
+        self.repeats = RepeatBook(self)
+
+    # --- creation and lookup -------------------------------------------------------------------
+
+    def create(self, body: Any) -> TaskRecord:
+        now = self.state.now()
+        submission = parse_task_body(body, now)
+        return self.add(submission, created=now, step=self.state.config.tasking_step_seconds)
+
+    def add(
+        self, submission: TaskSubmission, *, created: float, step: float, repeat_id: str | None = None
+    ) -> TaskRecord:
+        """Store a validated request created at ``created`` and fire what is already due."""
+        task_id = str(uuid.uuid4())
+        config = self.state.config
+        properties = {
+            "taskingrequestId": task_id,
+            "submissionTime": iso(created),
+            "userId": config.user_id,
+            "organizationId": config.organization_id,
+            "repeatrequestId": repeat_id,
+            **submission.properties,
+        }
+        markers = read_markers(
+            properties["taskingrequestName"], properties["customAttribute1"], properties["customAttribute2"]
+        )
+        timeline = Timeline(
+            created=created,
+            step=step,
+            window_open=submission.window_open,
+            window_close=submission.window_close,
+            outcome=markers.outcome,
+            manual_approval=markers.manual_approval,
+        )
+        collects = markers.collects or _default_collect_count(
+            submission.geometry, properties["collectionType"]
+        )
+        record = TaskRecord(task_id, submission.geometry, properties, timeline, collects)
+        record.log.pending = build_schedule(timeline)
+        self.tasks[task_id] = record
+        self._fire(record, created)
+        return record
+
+    def get(self, task_id: str) -> TaskRecord:
+        require_uuid(task_id, "taskingrequestId")
+        record = self.tasks.get(task_id)
+        if record is None:
+            raise not_found("tasking request", task_id)
+        return record
+
+    # --- changes -------------------------------------------------------------------------------
+
+    def update(self, task_id: str, body: Any) -> TaskRecord:
+        record = self.get(task_id)
+        changes = parse_update(body, TASK_UPDATABLE)
+        if "processingConfig" in changes and record.finalized:
+            raise finalized_error("tasking request", task_id, record.status)
+        record.properties.update(changes)
+        markers = read_markers(*record.marker_texts())
+        if not record.finalized and markers.outcome != record.timeline.outcome:
+            self._replan(record, outcome=markers.outcome)
+        return record
+
+    def change_status(self, task_id: str, body: Any) -> TaskRecord:
+        record = self.get(task_id)
+        wanted = status_word(body, keys=("status",))
+        if wanted not in (*CANCEL_WORDS, "approved"):
+            raise validation_error(f"status must be canceled or approved, got {wanted!r}", "status")
+        if record.finalized:
+            raise finalized_error("tasking request", task_id, record.status)
+        if wanted == "approved":
+            if record.status != "review":
+                message = f"only a request in review can be approved (it is {record.status})"
+                raise validation_error(message, "status")
+            self._replan(record, approved_at=self.state.now())
+        else:
+            self.cancel(record, self.state.now())
+        return record
+
+    def cancel(self, record: TaskRecord, now: float) -> None:
+        """End a request ``canceled`` now; its undelivered collects end ``canceled`` too."""
+        last_collect = record.log.last(COLLECT)
+        record.log.pending = [request_event(now, "canceled")]
+        if record.collects and last_collect is not None and last_collect.code != "delivered":
+            record.log.pending.insert(0, collect_event(now, "canceled"))
+        self._fire(record, now)
+
+    def force_outcome(self, task_id: str, outcome: Any, collects: Any = None) -> TaskRecord:
+        """The control endpoint: re-plan a request towards ``outcome`` (and ``collects`` collects)."""
+        record = self.get(task_id)
+        if outcome not in OUTCOMES:
+            raise validation_error(f"outcome must be one of {list(OUTCOMES)}, got {outcome!r}", "outcome")
+        if collects is not None:
+            if not isinstance(collects, int) or isinstance(collects, bool) or not 1 <= collects <= 4:
+                raise validation_error("collects must be an integer from 1 to 4", "collects")
+            if record.collects:
+                raise validation_error("the request's collects are already planned", "collects")
+        planned_count = record.collect_count
+        record.collect_count = collects or planned_count
+        try:
+            self._replan(record, outcome=outcome)
+        except ApiError:
+            record.collect_count = planned_count
+            raise
+        return record
+
+    def _replan(
+        self, record: TaskRecord, *, outcome: str | None = None, approved_at: float | None = None
+    ) -> None:
+        """Re-plan the future of ``record``; its recorded history stays as it is."""
+        now = self.state.now()
+        timeline = replace(
+            record.timeline,
+            outcome=outcome or record.timeline.outcome,
+            approved_at=approved_at if approved_at is not None else record.timeline.approved_at,
+        )
+        pending, consistent = replan(record.log.fired, build_schedule(timeline), now)
+        if record.finalized and not consistent:
+            raise finalized_error("tasking request", record.task_id, record.status)
+        record.timeline = timeline
+        record.log.pending = pending
+        self._fire(record, now)
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def search(self, body: Any, page: int, limit: int) -> dict[str, Any]:
+        predicates = compile_query(search_body_query(body, ("query",)), TASK_FIELDS)
+        records = sorted(self.tasks.values(), key=lambda r: (-r.timeline.created, r.task_id))
+        return page_of([record.feature() for record in records], predicates, page, limit)
+
+    def collects_of(self, task_id: str) -> list[dict[str, Any]]:
+        return self.get(task_id).rendered_collects()
+
+    # --- the clock -----------------------------------------------------------------------------
 
     def advance(self, now: float) -> None:
-        return None
+        """Fire everything due by ``now``: derived requests of repeats, request and collect events."""
+        self.repeats.spawn_due(now)
+        for record in list(self.tasks.values()):
+            if record.log.pending:
+                self._fire(record, now)
+        self.repeats.settle(now)
+
+    def _fire(self, record: TaskRecord, now: float) -> None:
+        for event in record.log.fire_due(now):
+            if event.target == COLLECT and event.code == "predicted" and not record.collects:
+                self._plan_collects(record, event)
+            elif event.target == REQUEST and event.code == "completed" and not record.delivered:
+                self._deliver(record)
+
+    def _plan_collects(self, record: TaskRecord, predicted: Event) -> None:
+        timeline = [*record.log.fired, *record.log.pending]
+        active = next(
+            (e.time for e in timeline if e.target == REQUEST and e.code == "active"),
+            predicted.time + record.timeline.step,
+        )
+        polarization = record.properties["collectConstraints"].get("polarization") or "HH"
+        record.collects = [
+            plan_collect(
+                geometry=record.geometry,
+                earliest=max(active, record.timeline.window_open),
+                collection_type=record.properties["collectionType"],
+                polarization=polarization,
+                seed=self.state.config.seed,
+                slots=self.slots,
+            )
+            for _ in range(record.collect_count)
+        ]
+
+    def _deliver(self, record: TaskRecord) -> None:
+        config = record.properties.get("processingConfig") or {}
+        for collect in record.collects:
+            items = collect_items(
+                collect,
+                geometry=record.geometry,
+                collection_type=record.properties["collectionType"],
+                product_types=config.get("productTypes"),
+                seed=self.state.config.seed,
+            )
+            self.state.catalog.add(items)
+        record.delivered = True
+
+
+def _default_collect_count(geometry: dict[str, Any], collection_type: str) -> int:
+    """Two collects for a Polygon larger than two scenes, one otherwise."""
+    if geometry["type"] != "Polygon":
+        return 1
+    scene = scene_area_sqkm({"type": "Point"}, collection_type)
+    return 2 if scene_area_sqkm(geometry, collection_type) > 2 * scene else 1

@@ -1,7 +1,90 @@
-"""Routes for catalog (placeholder until implemented)."""
+"""Catalog routes: ``POST /catalog/search`` (STAC item search) and ``GET /catalog/collections``.
+
+Search semantics live in :mod:`..search`; this module only reads the request and writes the response.
+Responses are serialised directly (``JSONResponse``) to skip FastAPI's slow generic encoder.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from airflow_provider_capella.testing.emulator.catalog import ARCHIVE_START
+from airflow_provider_capella.testing.emulator.errors import not_found, validation_error
+from airflow_provider_capella.testing.emulator.search import parse_search, run_search, search_response
+from airflow_provider_capella.testing.emulator.stac_items import COLLECTIONS, format_timestamp
 
 router = APIRouter()
+
+COLLECTION_TITLES = {
+    "capella-geo": "Capella geocoded ellipsoid corrected (GEO) images",
+    "capella-gec": "Capella geocoded terrain corrected (GEC) images",
+    "capella-slc": "Capella single look complex (SLC) images",
+    "capella-sicd": "Capella SICD complex images",
+    "capella-archive": "Capella archive: SIDD, CPHD, CSI, CSIDD and analytics products",
+}
+
+
+@router.post("/catalog/search")
+async def search_catalog(request: Request) -> JSONResponse:
+    body = _json_object(await request.body())
+    search = parse_search(body, request.query_params.get("page"))
+    state = request.app.state.emulator
+    page = run_search(state.catalog.items, search)
+    base_url = str(request.base_url).rstrip("/")
+    next_base_url = _gateway_base(state.config.next_link_host) or base_url
+    return JSONResponse(search_response(page, body, base_url, next_base_url))
+
+
+@router.get("/catalog/collections")
+async def list_collections(request: Request) -> JSONResponse:
+    base_url = str(request.base_url).rstrip("/")
+    return JSONResponse(
+        {"collections": [_collection(name, base_url) for name in COLLECTIONS], "links": []},
+    )
+
+
+@router.get("/catalog/collections/{collection_id}")
+async def get_collection(request: Request, collection_id: str) -> JSONResponse:
+    if collection_id not in COLLECTIONS:
+        raise not_found("collection", collection_id)
+    return JSONResponse(_collection(collection_id, str(request.base_url).rstrip("/")))
+
+
+def _json_object(raw: bytes) -> Any:
+    """The parsed body; an empty body is an empty search."""
+    if not raw.strip():
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise validation_error("the request body is not valid JSON", "body") from None
+
+
+def _gateway_base(next_link_host: str | None) -> str | None:
+    """The base URL ``next`` links name when a gateway host is configured (a bare host means https)."""
+    if not next_link_host:
+        return None
+    host = next_link_host.strip().rstrip("/")
+    return host if "://" in host else f"https://{host}"
+
+
+def _collection(name: str, base_url: str) -> dict[str, Any]:
+    return {
+        "type": "Collection",
+        "stac_version": "1.0.0",
+        "id": name,
+        "title": COLLECTION_TITLES.get(name, name),
+        "description": COLLECTION_TITLES.get(name, name),
+        "license": "proprietary",
+        "extent": {
+            "spatial": {"bbox": [[-180.0, -90.0, 180.0, 90.0]]},
+            "temporal": {"interval": [[format_timestamp(ARCHIVE_START), None]]},
+        },
+        "links": [
+            {"rel": "self", "href": f"{base_url}/catalog/collections/{name}", "type": "application/json"}
+        ],
+    }

@@ -1,7 +1,86 @@
-"""Routes for tasking (placeholder until implemented)."""
+"""Tasking routes: ``/task``, ``/task/{id}``, ``/task/{id}/status``, ``/tasks/search``,
+``/collects/list/{id}``.
+
+``control_router`` adds ``POST /_emulator/tasks/{id}/outcome`` ``{"outcome": ..., "collects"?: N}`` to the
+control surface (no API key): it re-plans the request towards that outcome (see :mod:`..tasking`). It is
+included in ``router`` as well, so registering ``router`` alone serves it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from airflow_provider_capella.testing.emulator.errors import validation_error
+from airflow_provider_capella.testing.emulator.tasking import TaskingBook
+from airflow_provider_capella.testing.emulator.tasking_search import paging
 
 router = APIRouter()
+control_router = APIRouter(prefix="/_emulator")
+
+
+def _book(request: Request) -> TaskingBook:
+    return request.app.state.emulator.tasking
+
+
+async def json_body(request: Request, empty: Any = None) -> Any:
+    """The parsed JSON body (``empty`` when there is none); 400 when it is not JSON."""
+    raw = await request.body()
+    if not raw.strip():
+        return empty
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise validation_error("the request body is not valid JSON", "body") from None
+
+
+@router.post("/task", status_code=201)
+async def create_task(request: Request) -> JSONResponse:
+    body = await json_body(request)
+    return JSONResponse(_book(request).create(body).feature(), status_code=201)
+
+
+@router.get("/task/{task_id}")
+async def get_task(request: Request, task_id: str) -> JSONResponse:
+    return JSONResponse(_book(request).get(task_id).feature())
+
+
+@router.patch("/task/{task_id}")
+async def update_task(request: Request, task_id: str) -> JSONResponse:
+    body = await json_body(request)
+    return JSONResponse(_book(request).update(task_id, body).feature())
+
+
+@router.patch("/task/{task_id}/status")
+async def change_task_status(request: Request, task_id: str) -> JSONResponse:
+    body = await json_body(request)
+    return JSONResponse(_book(request).change_status(task_id, body).feature())
+
+
+@router.post("/tasks/search")
+async def search_tasks(request: Request) -> JSONResponse:
+    body = await json_body(request, empty={})
+    page, limit = paging(request.query_params.get("page"), request.query_params.get("limit"))
+    return JSONResponse(_book(request).search(body, page, limit))
+
+
+@router.get("/collects/list/{task_id}")
+async def list_collects(request: Request, task_id: str) -> JSONResponse:
+    return JSONResponse(_book(request).collects_of(task_id))
+
+
+@control_router.post("/tasks/{task_id}/outcome")
+async def force_outcome(request: Request, task_id: str) -> JSONResponse:
+    body = await json_body(request, empty={})
+    if not isinstance(body, dict):
+        raise validation_error("body must be an object like {'outcome': 'failed'}", "outcome")
+    state = request.app.state.emulator
+    state.advance()
+    record = state.tasking.force_outcome(task_id, body.get("outcome"), body.get("collects"))
+    return JSONResponse(record.feature())
+
+
+router.include_router(control_router)
