@@ -4,6 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from airflow_provider_capella.get_provider_info import get_provider_info  # noqa: E402
+from airflow_provider_capella.get_provider_info import get_provider_info
 
 __all__ = ["__version__", "get_provider_info"]

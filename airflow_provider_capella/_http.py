@@ -127,10 +127,20 @@ def is_billable_create(method: str, path: str) -> bool:
 
 
 def never_reached_server(error: BaseException) -> bool:
-    """True when the request provably was not received: the TCP connection itself could not be opened."""
+    """True when the request provably was not received: the connection could not be opened, or the
+    request could not even be built (invalid URL or header)."""
     import requests
 
-    if isinstance(error, requests.exceptions.ConnectTimeout):
+    if isinstance(
+        error,
+        (
+            requests.exceptions.ConnectTimeout,
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+            requests.exceptions.InvalidHeader,
+        ),
+    ):
         return True
     if isinstance(error, requests.exceptions.SSLError) or not isinstance(
         error, requests.exceptions.ConnectionError
@@ -247,11 +257,11 @@ class CapellaHttp:
         ``authorized_hosts`` lists extra origins (e.g. a configured search URL) that may get the key.
         Raises a :class:`~airflow_provider_capella.exceptions.CapellaError` subclass on failure.
         """
-        from tenacity import RetryError, Retrying, stop_after_attempt
+        import requests
+        from tenacity import RetryError
 
         url = self.url_for(path_or_url)
         billable = is_billable_create(method, urlsplit(url).path[len(urlsplit(self.base_url).path) :])
-        headers = {"Accept": "application/json"}
         may_authorize = self.is_api_host(url) or _origin(url) in {_origin(host) for host in authorized_hosts}
         auth = _HeaderAuth(self._authorization) if may_authorize else _NoAuth()
 
@@ -261,7 +271,7 @@ class CapellaHttp:
                 url,
                 json=json,
                 params=params,
-                headers=headers,
+                headers={"Accept": "application/json"},
                 auth=auth,
                 timeout=self.timeout,
                 verify=self.verify,
@@ -270,22 +280,24 @@ class CapellaHttp:
                 raise _RetryableStatus(response)
             return response
 
-        retrying = Retrying(
+        try:
+            response = self._retrying(method, url, billable)(send_once)
+        except RetryError as exhausted:
+            response = self._final_failure(exhausted.last_attempt.exception(), method, url, billable)
+        except requests.RequestException as error:  # not retryable (e.g. TLS) or an ambiguous billable create
+            response = self._final_failure(error, method, url, billable)
+        return _decode(response, method, url, billable)
+
+    def _retrying(self, method: str, url: str, billable: bool) -> Any:
+        from tenacity import Retrying, stop_after_attempt
+
+        return Retrying(
             stop=stop_after_attempt(max(1, self.retry.max_attempts)),
             wait=self._wait,
             retry=self._should_retry_for(billable),
             before_sleep=self._log_retry(method, url),
             reraise=False,
         )
-        try:
-            response = retrying(send_once)
-        except RetryError as exhausted:
-            response = self._final_failure(exhausted.last_attempt.exception(), method, url, billable)
-        except _RetryableStatus as status_error:  # pragma: no cover - reraise=False wraps it
-            response = status_error.response
-        except Exception as error:
-            response = self._final_failure(error, method, url, billable)
-        return _decode(response, method, url, billable)
 
     def _should_retry_for(self, billable: bool) -> Any:
         from tenacity import retry_if_exception
@@ -293,8 +305,8 @@ class CapellaHttp:
         def should_retry(error: BaseException) -> bool:
             if isinstance(error, _RetryableStatus):
                 return True
-            if billable:
-                return never_reached_server(error)
+            if billable and not never_reached_server(error):
+                return False
             return is_transient_transport_error(error)
 
         return retry_if_exception(should_retry)

@@ -117,7 +117,13 @@ class CapellaFinalizedError(CapellaError):
 
 
 class CapellaRateLimitError(CapellaError):
-    """429 still returned after every retry; ``retry_after`` is the server's last requested wait."""
+    """429 still returned after every retry; ``retry_after`` is the server's last requested wait.
+
+    Example::
+
+        except CapellaRateLimitError as error:
+            raise AirflowException(f"rate limited, retry in {error.retry_after}s") from error
+    """
 
     retry_after: float | None = None
 
@@ -135,6 +141,13 @@ class CapellaAmbiguousCreateError(CapellaError):
 
     It is not re-sent automatically (that could pay twice). Check before creating again: search your
     tasking/repeat requests (e.g. by ``custom_attribute_1`` / name) or list your orders.
+
+    Example::
+
+        try:
+            hook.create_tasking_request(geometry=point, name="x", custom_attribute_1=run_id)
+        except CapellaAmbiguousCreateError:
+            ...  # look for a request carrying run_id before creating another
     """
 
     @classmethod
@@ -155,8 +168,26 @@ class CapellaAmbiguousCreateError(CapellaError):
         )
 
 
+class CapellaTaskNotCompleteError(CapellaError):
+    """The tasking request has not completed, so it has no collects to list or download yet.
+
+    Example::
+
+        with contextlib.suppress(CapellaTaskNotCompleteError):
+            collects = hook.get_collects_for_task(task_id)
+    """
+
+
 class CapellaNoProductsError(CapellaError, LookupError):
-    """A collect, tasking request or order has no products (yet) to download."""
+    """A collect, tasking request or order has no products (yet) to download (the SDK exited instead).
+
+    Example::
+
+        try:
+            hook.download_products(collect_id=collect_id, local_dir="/data")
+        except CapellaNoProductsError:
+            ...  # still processing: try again later
+    """
 
 
 _HOW_TO_CHECK = {

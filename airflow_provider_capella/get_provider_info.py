@@ -30,6 +30,25 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "label": "Verify TLS certificates",
         "schema": {"type": ["boolean", "null"], "default": True},
     },
+    "max_retries": {
+        "label": "Max retries",
+        "description": "Retries of a failed call (429, 5xx, dropped connections); never of other 4xx.",
+        "schema": {"type": ["integer", "null"], "default": 4},
+    },
+    "retry_base_seconds": {
+        "label": "Retry backoff base (seconds)",
+        "description": "First backoff; it doubles per attempt, with jitter.",
+        "schema": {"type": ["number", "null"], "default": 0.5},
+    },
+    "retry_cap_seconds": {
+        "label": "Retry backoff cap (seconds)",
+        "schema": {"type": ["number", "null"], "default": 30},
+    },
+    "retry_after_cap_seconds": {
+        "label": "Retry-After cap (seconds)",
+        "description": "Longest wait honoured from a 429's Retry-After header.",
+        "schema": {"type": ["number", "null"], "default": 60},
+    },
     "token": {
         "label": "JWT token",
         "description": "Used instead of the API key when no API key is set.",

@@ -1,0 +1,35 @@
+"""The one validation layer: user arguments → API bodies, checked before any request is sent.
+
+Pure functions, no I/O. Every problem raises
+:class:`~airflow_provider_capella.exceptions.CapellaValidationError` naming the argument and what is
+accepted.
+
+Example::
+
+    from airflow_provider_capella._payloads import catalog_search_body
+
+    body = catalog_search_body({"product_type": "GEO", "look_angle__lte": 30, "limit": 50})
+"""
+
+from __future__ import annotations
+
+from airflow_provider_capella._payloads.catalog import catalog_search_body
+from airflow_provider_capella._payloads.request_search import (
+    RequestSearch,
+    repeat_request_search,
+    request_ids,
+    tasking_request_search,
+    update_properties,
+)
+from airflow_provider_capella._payloads.tasking import build_repeat_request, build_tasking_request
+
+__all__ = [
+    "RequestSearch",
+    "build_repeat_request",
+    "build_tasking_request",
+    "catalog_search_body",
+    "repeat_request_search",
+    "request_ids",
+    "tasking_request_search",
+    "update_properties",
+]

@@ -1,0 +1,257 @@
+"""Primitive argument checks shared by every payload builder; each raises ``CapellaValidationError``.
+
+Every message names the argument and what is accepted, so a user mistake is fixed without a
+round trip to the API.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timezone
+from typing import Any, NoReturn
+
+from airflow_provider_capella.exceptions import CapellaValidationError
+
+GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+_NESTING = {
+    "Point": 0,
+    "MultiPoint": 1,
+    "LineString": 1,
+    "MultiLineString": 2,
+    "Polygon": 2,
+    "MultiPolygon": 3,
+}
+
+
+def fail(argument: str, problem: str) -> NoReturn:
+    """Raise the one validation error type, naming ``argument``."""
+    raise CapellaValidationError.argument_error(argument, problem)
+
+
+def reject_unknown(given: Iterable[str], accepted: Iterable[str], where: str) -> None:
+    """Unknown keyword arguments are an error listing what ``where`` accepts."""
+    accepted_set = set(accepted)
+    unknown = sorted(set(given) - accepted_set)
+    if unknown:
+        fail(", ".join(unknown), f"not accepted by {where}; accepted: {', '.join(sorted(accepted_set))}")
+
+
+def choice(argument: str, value: Any, accepted: Iterable[Any]) -> Any:
+    """The canonical spelling of ``value`` if it is one of ``accepted`` (strings: case-insensitive)."""
+    options = list(accepted)
+    raw = getattr(value, "value", value)  # enum members (e.g. the SDK's) count as their value
+    if isinstance(raw, str):
+        for option in options:
+            if isinstance(option, str) and option.lower() == raw.strip().lower():
+                return option
+    elif isinstance(raw, int) and not isinstance(raw, bool) and raw in options:
+        return raw
+    fail(argument, f"got {value!r}; accepted: {', '.join(str(option) for option in options)}")
+
+
+def choices(argument: str, value: Any, accepted: Iterable[Any]) -> list[Any]:
+    """A non-empty list (a single value is promoted) of accepted values, duplicates removed."""
+    items = as_list(argument, value)
+    return unique([choice(argument, item, accepted) for item in items])
+
+
+def as_list(argument: str, value: Any, *, allow_empty: bool = False) -> list[Any]:
+    """A list from a list/tuple/set or a single scalar value."""
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        items = [value]
+    else:
+        items = list(value)
+    if not items and not allow_empty:
+        fail(argument, "must not be empty")
+    return items
+
+
+def unique(items: Iterable[Any]) -> list[Any]:
+    seen: list[Any] = []
+    for item in items:
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def text(argument: str, value: Any, *, allow_empty: bool = True) -> str:
+    if not isinstance(value, str):
+        fail(argument, f"must be a string, got {type(value).__name__}")
+    if not allow_empty and not value.strip():
+        fail(argument, "must be a non-empty string")
+    return value
+
+
+def boolean(argument: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        fail(argument, f"must be True or False, got {value!r}")
+    return value
+
+
+def number(
+    argument: str,
+    value: Any,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    positive: bool = False,
+    integer: bool = False,
+) -> int | float:
+    """A real number (bools rejected) within the given bounds."""
+    kind = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        fail(argument, f"must be {kind}, got {value!r}")
+    if integer and not isinstance(value, int):
+        if not float(value).is_integer():
+            fail(argument, f"must be {kind}, got {value!r}")
+        value = int(value)
+    if positive and value <= 0:
+        fail(argument, f"must be greater than 0, got {value!r}")
+    below = minimum is not None and value < minimum
+    above = maximum is not None and value > maximum
+    if below or above:
+        bounds = " and ".join(
+            text
+            for text in (
+                f"at least {minimum}" if minimum is not None else "",
+                f"at most {maximum}" if maximum is not None else "",
+            )
+            if text
+        )
+        fail(argument, f"must be {bounds}, got {value!r}")
+    return value
+
+
+def uuid_text(argument: str, value: Any) -> str:
+    """A canonical lower-case UUID string."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        fail(argument, f"must be a UUID string, got {type(value).__name__}")
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        fail(argument, f"must be a UUID like '78616ccc-0436-4dc2-adc8-b0a1e316b095', got {value!r}")
+
+
+def uuid_list(argument: str, values: Iterable[Any]) -> list[str]:
+    """At least one UUID; duplicates and None dropped (the SDK's compact-unique)."""
+    checked = unique(uuid_text(argument, value) for value in values if value is not None)
+    if not checked:
+        fail(argument, "at least one UUID is required")
+    return checked
+
+
+def utc_datetime(argument: str, value: Any) -> datetime:
+    """A timezone-aware UTC datetime from a datetime, date or ISO 8601 string.
+
+    Naive values are taken as UTC (the API's convention); aware values are converted to UTC.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        moment = _parse_iso(argument, value)
+    else:
+        fail(argument, f"must be a datetime or an ISO 8601 string, got {type(value).__name__}")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def iso_utc(moment: datetime) -> str:
+    """The wire format: ISO 8601 in UTC with milliseconds and ``Z``."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+def _parse_iso(argument: str, value: str) -> datetime:
+    raw = value.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    try:
+        return datetime.combine(date.fromisoformat(raw), datetime.min.time())
+    except ValueError:
+        fail(argument, f"must be an ISO 8601 datetime such as '2024-05-01T12:00:00Z', got {value!r}")
+
+
+def geometry(argument: str, value: Any, *, allowed: Iterable[str] = GEOMETRY_TYPES) -> dict[str, Any]:
+    """A GeoJSON geometry dict of an allowed type with positions in range (lon -180..180, lat -90..90).
+
+    Objects with ``__geo_interface__`` (shapely, geojson) are accepted and converted.
+    """
+    allowed_types = tuple(allowed)
+    candidate = getattr(value, "__geo_interface__", value)
+    if not isinstance(candidate, Mapping):
+        fail(argument, f"must be a GeoJSON geometry dict of type {' or '.join(allowed_types)}")
+    kind = candidate.get("type")
+    if kind == "Feature":
+        fail(argument, "got a GeoJSON Feature; pass its 'geometry' member instead")
+    if kind not in allowed_types:
+        fail(argument, f"GeoJSON type {kind!r} not accepted; accepted: {', '.join(allowed_types)}")
+    coordinates = _plain(candidate.get("coordinates"))
+    _check_positions(argument, coordinates, _NESTING[kind])
+    if kind in ("Polygon", "MultiPolygon"):
+        polygons = [coordinates] if kind == "Polygon" else coordinates
+        for rings in polygons:
+            _check_rings(argument, rings)
+    return {"type": kind, "coordinates": coordinates}
+
+
+def _plain(value: Any) -> Any:
+    """Tuples → lists, so the geometry is JSON-ready and comparable."""
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _check_positions(argument: str, coordinates: Any, depth: int) -> None:
+    if depth == 0:
+        _check_position(argument, coordinates)
+        return
+    if not isinstance(coordinates, list) or not coordinates:
+        fail(argument, "coordinates must be non-empty nested lists of [longitude, latitude] positions")
+    for item in coordinates:
+        _check_positions(argument, item, depth - 1)
+
+
+def _check_position(argument: str, position: Any) -> None:
+    if not isinstance(position, list) or len(position) not in (2, 3):
+        fail(argument, f"a position must be [longitude, latitude], got {position!r}")
+    if any(isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) for c in position):
+        fail(argument, f"a position must hold numbers, got {position!r}")
+    longitude, latitude = position[0], position[1]
+    if not -180 <= longitude <= 180:
+        fail(argument, f"longitude {longitude} out of range -180..180 (positions are [longitude, latitude])")
+    if not -90 <= latitude <= 90:
+        fail(argument, f"latitude {latitude} out of range -90..90 (positions are [longitude, latitude])")
+
+
+def _check_rings(argument: str, rings: list[Any]) -> None:
+    for ring in rings:
+        if len(ring) < 4:
+            fail(argument, "a polygon ring needs at least 4 positions (first and last equal)")
+        if ring[0][:2] != ring[-1][:2]:
+            fail(argument, "a polygon ring must be closed: its first and last positions must be equal")
+
+
+def bbox(argument: str, value: Any) -> list[float]:
+    """``[min_lon, min_lat, max_lon, max_lat]``; min_lon > max_lon is allowed (antimeridian crossing)."""
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple) or len(value) != 4:
+        fail(argument, f"must be [min_lon, min_lat, max_lon, max_lat] (4 numbers), got {value!r}")
+    west, south, east, north = (number(argument, item) for item in value)
+    for longitude in (west, east):
+        if not -180 <= longitude <= 180:
+            fail(argument, f"longitude {longitude} out of range -180..180")
+    for latitude in (south, north):
+        if not -90 <= latitude <= 90:
+            fail(argument, f"latitude {latitude} out of range -90..90")
+    if south > north:
+        fail(argument, f"min_lat {south} is greater than max_lat {north}")
+    return [west, south, east, north]

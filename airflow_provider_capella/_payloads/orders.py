@@ -1,0 +1,109 @@
+"""Orders and downloads: STAC ids/items → order bodies; download arguments checked before any request."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads import vocabulary as vocab
+
+STAC_ID_PATTERN = re.compile(r"CAPELLA_C\d{2,3}_[A-Z]{2}_[A-Z]+_[A-Z]{2}_\d{14}_\d{14}")
+
+
+def stac_ids_of(stac_ids: Iterable[Any] | None, items: Iterable[Mapping[str, Any]] | None) -> list[str]:
+    """The ids an order is about: ``stac_ids`` if given, else the ids of ``items`` (the SDK's precedence)."""
+    if stac_ids:
+        values = checks.as_list("stac_ids", stac_ids)
+        return checks.unique(checks.text("stac_ids", value, allow_empty=False).strip() for value in values)
+    if items:
+        return checks.unique(item_id(item) for item in stac_items("items", items))
+    checks.fail("stac_ids", "provide stac_ids or items (STAC items returned by search)")
+
+
+def stac_items(argument: str, items: Iterable[Any]) -> list[dict[str, Any]]:
+    """STAC item dicts, each with a string ``id`` and ``collection``."""
+    checked = []
+    for item in checks.as_list(argument, items):
+        if not isinstance(item, Mapping) or not isinstance(item.get("id"), str):
+            checks.fail(
+                argument, f"each item must be a STAC item dict with an 'id', got {type(item).__name__}"
+            )
+        if not isinstance(item.get("collection"), str):
+            checks.fail(argument, f"STAC item {item['id']!r} has no 'collection'")
+        checked.append(dict(item))
+    return checked
+
+
+def item_id(item: Mapping[str, Any]) -> str:
+    return str(item["id"])
+
+
+def order_body(items: Iterable[Mapping[str, Any]], contract_id: str | None) -> dict[str, Any]:
+    """``{"items": [{"collectionId", "granuleId"}], "contractId"?}``, grouped by collection like the SDK."""
+    by_collection: dict[str, list[str]] = {}
+    for item in items:
+        by_collection.setdefault(str(item["collection"]), [])
+        if item["id"] not in by_collection[str(item["collection"])]:
+            by_collection[str(item["collection"])].append(str(item["id"]))
+    body: dict[str, Any] = {
+        "items": [
+            {"collectionId": collection, "granuleId": granule}
+            for collection, granules in by_collection.items()
+            for granule in granules
+        ]
+    }
+    if contract_id:
+        body["contractId"] = checks.text("contract_id", contract_id, allow_empty=False)
+    return body
+
+
+def asset_filter(argument: str, value: Any) -> list[str] | None:
+    """include/exclude: None, one asset type, or a list of them (``raster`` kept, the engine expands it)."""
+    if value is None or value == [] or value == "":
+        return None
+    return [str(item) for item in checks.choices(argument, value, vocab.ASSET_TYPES)]
+
+
+def product_types(value: Any) -> list[str] | None:
+    if value is None or value == [] or value == "":
+        return None
+    return [str(item) for item in checks.choices("product_types", value, vocab.PRODUCT_TYPES)]
+
+
+def destination(argument: str, value: Any) -> str:
+    """A local directory/file path or an ``s3://bucket/prefix`` URI, as a string (default: the temp dir)."""
+    if value is None:
+        return tempfile.gettempdir()
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value.strip():
+        checks.fail(argument, f"must be a local path or an s3://bucket/prefix URI, got {value!r}")
+    if value.startswith("s3://") and len(value) <= len("s3://"):
+        checks.fail(argument, "an S3 destination needs a bucket: s3://bucket/prefix")
+    if value.lower().startswith(("http://", "https://")):
+        checks.fail(argument, "must be a local path or an s3:// URI, not an http(s) URL")
+    return value
+
+
+def presigned_url(argument: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.lower().startswith(("http://", "https://")):
+        checks.fail(argument, "must be an http(s) presigned asset URL (see get_presigned_items)")
+    return value
+
+
+def stac_id_from_assets(assets: Mapping[str, Any]) -> str:
+    """The STAC id named in a product's assets (the raster href, else any href), for download_product."""
+    hrefs = [
+        asset.get("href", "")
+        for key, asset in sorted(assets.items(), key=lambda pair: pair[0] not in ("HH", "VV"))
+        if isinstance(asset, Mapping)
+    ]
+    for href in hrefs:
+        match = STAC_ID_PATTERN.search(str(href))
+        if match:
+            return match.group(0)
+    checks.fail("assets_presigned", "could not find a Capella STAC id in any asset href")

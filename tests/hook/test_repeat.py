@@ -1,0 +1,57 @@
+"""Repeat requests against the emulator: create, get, search, update, cancel."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airflow_provider_capella.hooks.capella import CapellaHook
+
+POINT = {"type": "Point", "coordinates": [-105.27, 40.01]}
+
+
+def repeat_id_of(repeat: dict[str, Any]) -> str:
+    return repeat["properties"]["repeatrequestId"]
+
+
+def test_create_and_get(hook: CapellaHook) -> None:
+    start = datetime(2030, 5, 1, 8, 0, tzinfo=timezone(timedelta(hours=-4)))
+    created = hook.create_repeat_request(
+        geometry=POINT,
+        name="weekly",
+        repeat_start=start,
+        repetition_count=4,
+        repetition_interval=14,
+        collection_tier="flexible",
+        archive_holdback="thirty_day",
+    )
+    fetched = hook.get_repeat_request(repeat_id_of(created))
+    properties = fetched["properties"]
+    assert properties["repeatrequestName"] == "weekly"
+    assert properties["collectionTier"] == "flexible"
+    assert properties["archiveHoldback"] == "30_day"
+    repetition = properties["repetitionProperties"]
+    assert repetition["repeatStart"] == "2030-05-01T12:00:00.000Z"
+    assert repetition["repetitionCount"] == 4 and repetition["repetitionInterval"] == 14
+    assert "repeatEnd" not in repetition or repetition["repeatEnd"] is None
+
+
+def test_search_by_id_and_status(hook: CapellaHook) -> None:
+    one = repeat_id_of(hook.create_repeat_request(geometry=POINT, name="one", repeat_end="2031-01-01"))
+    hook.create_repeat_request(geometry=POINT, name="two")
+    assert [repeat_id_of(found) for found in hook.search_repeat_requests(repeat_request_id=one)] == [one]
+    assert len(hook.search_repeat_requests()) == 2
+    assert hook.search_repeat_requests(status="failed") == []
+
+
+def test_update_and_cancel(hook: CapellaHook) -> None:
+    repeat_id = repeat_id_of(
+        hook.create_repeat_request(
+            geometry=POINT, name="old", repeat_start=datetime.now(timezone.utc) + timedelta(days=3)
+        )
+    )
+    updated = hook.update_repeat_requests(repeat_id, name="new", description="described")
+    assert updated[repeat_id]["properties"]["repeatrequestName"] == "new"
+    assert hook.cancel_repeat_requests(repeat_id) == {repeat_id: {"success": True}}
+    again = hook.cancel_repeat_requests(repeat_id)
+    assert again[repeat_id]["success"] is False and again[repeat_id]["error"]["status"] == 400
