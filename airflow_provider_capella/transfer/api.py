@@ -1,0 +1,167 @@
+"""The engine's public entry points: download products, download one asset, size an asset."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from airflow_provider_capella.transfer.engine import Batch, FileEntry
+from airflow_provider_capella.transfer.errors import CapellaDownloadError, expired_urls_error
+from airflow_provider_capella.transfer.naming import filename_from_url, path_for_log, redact
+from airflow_provider_capella.transfer.planner import plan_jobs
+from airflow_provider_capella.transfer.settings import TransferSettings
+from airflow_provider_capella.transfer.sinks.factory import SinkFactory
+from airflow_provider_capella.transfer.targets import target_for_file
+from airflow_provider_capella.transfer.urls import PresignedUrls, urls_of
+
+log = logging.getLogger("airflow_provider_capella.transfer")
+
+SINGLE_ASSET_REF = ("", "asset")
+
+
+def download_products(
+    items: list[dict[str, Any]],
+    destination: str,
+    *,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    separate_dirs: bool = True,
+    override: bool = False,
+    enable_resume: bool = True,
+    concurrency: int | None = None,
+    aws_conn_id: str | None = None,
+    refresh_items: Callable[[], list[dict[str, Any]]] | None = None,
+    part_size: int | None = None,
+    settings: TransferSettings | None = None,
+) -> dict[str, dict[str, str]]:
+    """Download the selected assets of presigned STAC items to a directory or ``s3://bucket/prefix``.
+
+    Every file shares one pool of ``concurrency`` connections; large files are fetched as parallel
+    ranged GETs, into S3 as a streamed multipart upload. ``include``/``exclude`` select asset keys
+    (``raster`` = ``HH``/``VV``; exclude wins; ``license`` is never downloaded). With ``separate_dirs``
+    each product gets its own ``<stac_id>/`` folder. A complete file already present (same size) is
+    skipped unless ``override``; an interrupted local file resumes when ``enable_resume``. After a 403,
+    ``refresh_items`` is called once for fresh presigned URLs.
+
+    Returns ``{stac_id: {asset_key: local path or s3:// URI}}``.
+
+    Example::
+
+        paths = download_products(items, "s3://my-bucket/capella", include=["raster", "metadata"])
+    """
+    settings = (settings or TransferSettings()).with_overrides(concurrency=concurrency, part_size=part_size)
+    jobs, results = plan_jobs(
+        items, destination, include=include, exclude=exclude, separate_dirs=separate_dirs
+    )
+    if not jobs:
+        log.warning("nothing to download: no asset of %d product(s) matches include/exclude", len(results))
+        return results
+    log.info(
+        "downloading %d file(s) of %d product(s) to %s over up to %d connections",
+        len(jobs),
+        len(results),
+        destination,
+        settings.concurrency,
+    )
+    with SinkFactory(settings, aws_conn_id) as make_sink:
+        entries = [
+            FileEntry((job.stac_id, job.asset_key), make_sink(job.target, job.media_type), job.filename)
+            for job in jobs
+        ]
+        _run(entries, PresignedUrls(urls_of(items), refresh_items), settings, override, enable_resume)
+    return results
+
+
+def download_asset(
+    url: str,
+    destination: str,
+    *,
+    override: bool = False,
+    enable_resume: bool = True,
+    aws_conn_id: str | None = None,
+    concurrency: int | None = None,
+    part_size: int | None = None,
+    settings: TransferSettings | None = None,
+) -> str:
+    """Download one presigned URL to a file path, into a directory (name from the URL), or to ``s3://...``.
+
+    Returns the local path or ``s3://`` URI written (or found complete already).
+
+    Example::
+
+        path = download_asset(item["assets"]["HH"]["href"], "/data/capella/")
+    """
+    settings = (settings or TransferSettings()).with_overrides(concurrency=concurrency, part_size=part_size)
+    filename = filename_from_url(url, fallback="asset")
+    target = target_for_file(destination, filename)
+    with SinkFactory(settings, aws_conn_id) as make_sink:
+        entry = FileEntry(SINGLE_ASSET_REF, make_sink(target, None), filename)
+        _run([entry], PresignedUrls({SINGLE_ASSET_REF: url}), settings, override, enable_resume)
+    return str(target)
+
+
+def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) -> int:
+    """The size in bytes of a presigned asset: ``HEAD``, else a ``Range: bytes=0-0`` GET.
+
+    A presigned S3 URL is signed for GET only, so its HEAD may be refused; the ranged GET costs one byte.
+
+    Example::
+
+        size = asset_bytesize(item["assets"]["HH"]["href"])
+    """
+    from airflow_provider_capella._http import backoff_seconds, is_transient_transport_error
+    from airflow_provider_capella.transfer.source import new_session
+
+    with new_session(1) as session:
+        for attempt in range(1, max_attempts + 1):
+            try:
+                return _size_once(session, url, timeout)
+            except CapellaDownloadError as error:
+                if attempt == max_attempts or not _is_retryable(error):
+                    raise
+            except Exception as error:
+                if attempt == max_attempts or not is_transient_transport_error(error):
+                    raise CapellaDownloadError(f"{path_for_log(url)}: {redact(str(error))}") from None
+            time.sleep(backoff_seconds(attempt))
+    raise AssertionError("unreachable")
+
+
+def _size_once(session: Any, url: str, timeout: float) -> int:
+    from airflow_provider_capella.transfer.source import total_size_of
+
+    head = session.head(url, timeout=timeout, allow_redirects=True)
+    head.close()
+    length = head.headers.get("Content-Length", "")
+    if head.status_code == 200 and length.isdigit():
+        return int(length)
+    with session.get(url, headers={"Range": "bytes=0-0"}, stream=True, timeout=timeout) as response:
+        status = response.status_code
+        size = total_size_of(response) if status in (200, 206) else None
+    if size is not None:
+        return size
+    if status == 403:
+        raise expired_urls_error(path_for_log(url), refreshed=False)
+    raise CapellaDownloadError(f"{path_for_log(url)}: HTTP {status}", status=status)
+
+
+def _is_retryable(error: BaseException) -> bool:
+    from airflow_provider_capella._http import RETRYABLE_STATUSES
+
+    return isinstance(error, CapellaDownloadError) and error.status in RETRYABLE_STATUSES
+
+
+def _run(
+    entries: list[FileEntry],
+    urls: PresignedUrls,
+    settings: TransferSettings,
+    override: bool,
+    enable_resume: bool,
+) -> None:
+    from airflow_provider_capella.transfer.source import new_session
+
+    with new_session(settings.concurrency) as session:
+        Batch(
+            session=session, urls=urls, settings=settings, override=override, enable_resume=enable_resume
+        ).run(entries)

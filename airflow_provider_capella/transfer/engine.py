@@ -1,0 +1,522 @@
+"""The download engine: every file of a call is split into byte ranges fetched by one shared worker pool.
+
+A file starts with a *lead* request: a ranged GET for its first part (or, when resuming, the first
+missing part, pinned with ``If-Range``). Its ``Content-Range`` tells the size, so the remaining parts are
+queued at once while the lead streams on. A server that ignores ``Range`` (200 instead of 206) gets one
+plain streaming GET instead. Every range retries on its own: drops, timeouts, 429 and 5xx back off and
+continue from the last byte received; a 403 refreshes the presigned URLs once.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+from airflow_provider_capella._http import (
+    RETRYABLE_STATUSES,
+    backoff_seconds,
+    is_transient_transport_error,
+    retry_after_seconds,
+)
+from airflow_provider_capella.transfer.errors import (
+    CapellaDownloadError,
+    CapellaOrderExpiredError,
+    SourceChangedError,
+    TransferCancelled,
+)
+from airflow_provider_capella.transfer.naming import path_for_log, redact
+from airflow_provider_capella.transfer.planner import ByteRange, plan_ranges
+from airflow_provider_capella.transfer.pool import WorkerPool
+from airflow_provider_capella.transfer.progress import BatchTotals, FileProgress, human_bytes, log
+from airflow_provider_capella.transfer.source import (
+    parse_content_range,
+    total_size_of,
+    unsatisfiable_total,
+    validator_of,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import requests
+
+    from airflow_provider_capella.transfer.settings import TransferSettings
+    from airflow_provider_capella.transfer.sinks.base import RangeWriter, ResumeState, Sink
+    from airflow_provider_capella.transfer.urls import AssetRef, PresignedUrls
+
+INTERRUPT_GRACE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file of a batch: which presigned URL, into which sink, named how in logs.
+
+    Example::
+
+        FileEntry(ref=("CAPELLA_X", "HH"), sink=LocalFileSink("/data/x.tif"), label="x.tif")
+    """
+
+    ref: AssetRef
+    sink: Sink
+    label: str
+
+
+class _Dropped(Exception):
+    """The body stopped early (reset, timeout, short read): retry from the last byte received."""
+
+
+class _StaleResume(Exception):
+    """The partial download of a previous run belongs to another version of the asset."""
+
+
+def _same_version(response: requests.Response, size: int, resume: ResumeState) -> bool:
+    """Whether a 206 answer belongs to the object version a resume record was written for."""
+    validator = validator_of(response)
+    return size == resume.size and (not resume.validator or validator in (None, resume.validator))
+
+
+class Batch:
+    """Downloads a list of files with one pool of ``settings.concurrency`` connections.
+
+    The first file that fails for good cancels the others (their temporary state is cleaned up or kept
+    for resuming) and :meth:`run` raises one error naming every failed file.
+
+    Example::
+
+        batch = Batch(session=new_session(8), urls=urls, settings=TransferSettings(),
+                      override=False, enable_resume=True)
+        batch.run([FileEntry(("CAPELLA_X", "HH"), LocalFileSink("/data/x.tif"), "x.tif")])
+    """
+
+    def __init__(
+        self,
+        *,
+        session: requests.Session,
+        urls: PresignedUrls,
+        settings: TransferSettings,
+        override: bool,
+        enable_resume: bool,
+    ) -> None:
+        self.session = session
+        self.urls = urls
+        self.settings = settings
+        self.override = override
+        self.enable_resume = enable_resume
+        self.cancelled = threading.Event()
+        self.totals = BatchTotals()
+        self.pool: WorkerPool | None = None
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._all_done = threading.Event()
+        self._failures: list[tuple[FileTransfer, BaseException]] = []
+
+    def run(self, entries: list[FileEntry]) -> None:
+        if not entries:
+            return
+        transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
+        self._pending = len(transfers)
+        self.pool = WorkerPool(self.settings.concurrency)
+        try:
+            for transfer in transfers:
+                self.pool.submit((transfer.index, -1), transfer.start)
+            while not self._all_done.wait(0.5):
+                pass
+        except BaseException:
+            self.cancel()
+            self._all_done.wait(INTERRUPT_GRACE_SECONDS)
+            raise
+        finally:
+            self.pool.shutdown(timeout=5)
+        log.info("%s", self.totals.summary())
+        self._raise_failures(len(transfers))
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
+        with self._lock:
+            if error is not None:
+                self._failures.append((transfer, error))
+            self._pending -= 1
+            if self._pending == 0:
+                self._all_done.set()
+
+    def _raise_failures(self, count: int) -> None:
+        real = [
+            (transfer, error)
+            for transfer, error in self._failures
+            if not isinstance(error, TransferCancelled)
+        ]
+        if not real:
+            if self._failures:
+                raise CapellaDownloadError("the download was cancelled")
+            return
+        for _, error in real:
+            if isinstance(error, CapellaOrderExpiredError):
+                raise error
+        details = "; ".join(f"{transfer.label}: {redact(str(error))}" for transfer, error in real[:10])
+        raise CapellaDownloadError(
+            f"{len(real)} of {count} file(s) failed: {details}. Completed files are kept (and skipped next "
+            "time); partial local files resume on the next run."
+        ) from real[0][1]
+
+
+class _Attempts:
+    """Counts failed attempts of one range and sleeps (interruptibly) before the next one."""
+
+    def __init__(self, label: str, limit: int, cancelled: threading.Event) -> None:
+        self._label = label
+        self._limit = limit
+        self._cancelled = cancelled
+        self.count = 0
+
+    def failed(self, reason: str, retry_after: float | None = None) -> None:
+        self.count += 1
+        if self.count >= self._limit:
+            raise CapellaDownloadError(f"{self._label}: giving up after {self.count} attempts ({reason})")
+        delay = retry_after if retry_after is not None else backoff_seconds(self.count)
+        log.warning(
+            "%s: %s; retrying in %.1f s (attempt %d of %d)",
+            self._label,
+            reason,
+            delay,
+            self.count + 1,
+            self._limit,
+        )
+        if self._cancelled.wait(delay):
+            raise TransferCancelled()
+
+    def reset(self) -> None:
+        self.count = 0
+
+
+class FileTransfer:
+    """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
+
+    def __init__(self, index: int, entry: FileEntry, batch: Batch) -> None:
+        self.index = index
+        self.ref = entry.ref
+        self.sink = entry.sink
+        self.label = entry.label
+        self.batch = batch
+        self.settings = batch.settings
+        self.progress = FileProgress(entry.label, batch.settings.progress_interval)
+        self.size = 0
+        self.validator: str | None = None
+        self.ranges_supported = True
+        self._lock = threading.Lock()
+        self._active = 0
+        self._remaining: set[int] | None = None
+        self._skipped = False
+        self._finished = False
+        self._error: BaseException | None = None
+
+    # --- tasks -------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._run(self._start)
+
+    def run_range(self, byte_range: ByteRange) -> None:
+        self._run(partial(self._fetch_range, byte_range))
+
+    def _run(self, work: Callable[[], None]) -> None:
+        if not self._enter():
+            return
+        try:
+            work()
+        except BaseException as error:
+            self._fail(error)
+        finally:
+            self._leave()
+
+    # --- the lead request --------------------------------------------------------------------------------
+    def _start(self) -> None:
+        self._check_cancelled()
+        if not self.batch.override:
+            existing = self.sink.existing_size()
+            if existing is not None:
+                size = self._probe_size()
+                if size == existing:
+                    log.info("%s is already complete (%s), skipped", self.sink.location, human_bytes(size))
+                    self._skipped = True
+                    return
+                log.warning(
+                    "%s exists with %d bytes but the asset has %d; downloading it again",
+                    self.sink.location,
+                    existing,
+                    size,
+                )
+        resume = None
+        if self.batch.enable_resume and not self.batch.override:
+            resume = self.sink.resume_state()
+        self._lead(resume)
+
+    def _lead(self, resume: ResumeState | None) -> None:
+        first = resume.missing[0] if resume else ByteRange(0, 0, self.settings.part_size)
+        headers = {"Range": first.header()}
+        if resume and resume.validator:
+            headers["If-Range"] = resume.validator
+        attempts = self._attempts()
+        response = self._request(headers, attempts)
+        try:
+            lead = self._plan(response, first, resume)
+        except _StaleResume:
+            log.info("%s: the asset changed since the partial download; starting over", self.label)
+            self.sink.discard_resume()
+            self._lead(None)
+            return
+        self._complete_range(lead, self.sink.writer(lead), attempts, response)
+
+    def _plan(self, response: requests.Response, first: ByteRange, resume: ResumeState | None) -> ByteRange:
+        """Learn size and validator from the lead response, prepare the sink, queue the other ranges."""
+        status = response.status_code
+        if status == 206:
+            content_range = parse_content_range(response.headers.get("Content-Range"))
+            if content_range is None or content_range.total is None or content_range.start != first.start:
+                response.close()
+                raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
+            if resume is not None and not _same_version(response, content_range.total, resume):
+                response.close()
+                raise _StaleResume()
+            self.size = content_range.total
+            if resume is not None:
+                ranges, pending, already = resume.ranges, resume.missing, resume.bytes_done
+                self.validator = resume.validator
+                self.sink.begin(self.size, ranges, self.validator, resume)
+            else:
+                ranges = plan_ranges(self.size, self.settings.part_size, first_end=content_range.end + 1)
+                pending, already = ranges, 0
+                self.validator = validator_of(response)
+                self.sink.begin(self.size, ranges, self.validator, None)
+        elif status == 200:
+            total = total_size_of(response)
+            if total is None:
+                response.close()
+                raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
+            if first.start or resume is not None:
+                log.info(
+                    "%s: the server ignored the Range request (or the asset changed); starting over",
+                    self.label,
+                )
+            self.size, self.ranges_supported = total, False
+            self.validator = validator_of(response)
+            ranges = pending = [ByteRange(0, 0, total)]
+            already = 0
+            self.sink.begin(total, ranges, self.validator, None)
+            first = ranges[0]
+        else:
+            response.close()
+            total = unsatisfiable_total(response.headers.get("Content-Range"))
+            if total != 0 or resume is not None:
+                raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
+            self.size, ranges, already = 0, [ByteRange(0, 0, 0)], 0
+            pending = ranges
+            self.sink.begin(0, ranges, None, None)
+        self._queue(pending, first, already)
+        return next(byte_range for byte_range in pending if byte_range.start == first.start)
+
+    def _queue(self, pending: list[ByteRange], lead: ByteRange, already: int) -> None:
+        with self._lock:
+            self._remaining = {byte_range.index for byte_range in pending}
+        self.progress.start(self.size, already)
+        if len(pending) > 1 or already:
+            action = f"resuming at {human_bytes(already)} of" if already else "downloading"
+            log.info(
+                "%s %s (%s) to %s in %d part(s)",
+                action,
+                self.label,
+                human_bytes(self.size),
+                self.sink.location,
+                len(pending),
+            )
+        assert self.batch.pool is not None
+        for byte_range in pending:
+            if byte_range.start != lead.start:
+                self.batch.pool.submit((self.index, byte_range.index), partial(self.run_range, byte_range))
+
+    def _probe_size(self) -> int:
+        """The asset's size from a one-byte ranged GET (presigned GET URLs may refuse HEAD)."""
+        response = self._request({"Range": "bytes=0-0"}, self._attempts())
+        with response:
+            if response.status_code == 416:
+                size = unsatisfiable_total(response.headers.get("Content-Range"))
+            else:
+                size = total_size_of(response)
+        if size is None:
+            raise CapellaDownloadError(f"{self.label}: the server reported no size")
+        return size
+
+    # --- ranges --------------------------------------------------------------------------------------------
+    def _fetch_range(self, byte_range: ByteRange) -> None:
+        self._complete_range(byte_range, self.sink.writer(byte_range), self._attempts(), None)
+
+    def _complete_range(
+        self,
+        byte_range: ByteRange,
+        writer: RangeWriter,
+        attempts: _Attempts,
+        response: requests.Response | None,
+    ) -> None:
+        """Stream ``byte_range`` into ``writer``, re-requesting from the last byte after every drop."""
+        try:
+            while writer.written < byte_range.length:
+                skip = 0
+                if response is None:
+                    response = self._request(self._range_headers(byte_range, writer.written), attempts)
+                    skip = self._check_range_response(response, byte_range, writer.written)
+                before = writer.written
+                try:
+                    with response:
+                        self._receive(response, writer, byte_range.length, skip)
+                except _Dropped as drop:
+                    if writer.written > before:
+                        attempts.reset()
+                    attempts.failed(
+                        f"connection dropped after {writer.written} of {byte_range.length} bytes ({drop})"
+                    )
+                response = None
+            writer.close()
+        except BaseException:
+            writer.discard()
+            raise
+        with self._lock:
+            if self._remaining is not None:
+                self._remaining.discard(byte_range.index)
+
+    def _range_headers(self, byte_range: ByteRange, offset: int) -> dict[str, str]:
+        headers = {"Range": byte_range.header(offset)}
+        if self.validator and self.ranges_supported:
+            headers["If-Range"] = self.validator
+        return headers
+
+    def _check_range_response(self, response: requests.Response, byte_range: ByteRange, offset: int) -> int:
+        """How many leading body bytes to skip; raises when the response is not the bytes asked for."""
+        status = response.status_code
+        if status == 206:
+            content_range = parse_content_range(response.headers.get("Content-Range"))
+            expected_start = byte_range.start + offset
+            if (
+                content_range
+                and content_range.start == expected_start
+                and content_range.total in (None, self.size)
+            ):
+                return 0
+        elif status == 200 and not self.ranges_supported and total_size_of(response) == self.size:
+            return byte_range.start + offset
+        response.close()
+        raise SourceChangedError(
+            f"{self.label}: the asset changed on the server during the download (HTTP {status} for a byte "
+            "range); it will be downloaded from the start on the next run"
+        )
+
+    def _receive(self, response: requests.Response, writer: RangeWriter, length: int, skip: int) -> None:
+        raw = response.raw
+        chunk = self.settings.chunk_size
+        while skip:
+            skip -= len(self._read(raw, min(chunk, skip)))
+        while writer.written < length:
+            self._check_cancelled()
+            data = self._read(raw, min(chunk, length - writer.written))
+            writer.write(data)
+            self.progress.add(len(data))
+
+    @staticmethod
+    def _read(raw: object, amount: int) -> bytes:
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
+        try:
+            data: bytes = raw.read(amount)  # type: ignore[attr-defined]
+        except (Urllib3Error, http.client.HTTPException, OSError) as error:
+            raise _Dropped(type(error).__name__) from None
+        if not data:
+            raise _Dropped("body ended early")
+        return data
+
+    # --- HTTP --------------------------------------------------------------------------------------------
+    def _request(self, headers: dict[str, str], attempts: _Attempts) -> requests.Response:
+        """A streamed GET answered 200, 206 or 416; retries transient failures, renews URLs on 403."""
+        while True:
+            self._check_cancelled()
+            url, generation = self.batch.urls.get(self.ref)
+            try:
+                response = self.batch.session.get(
+                    url, headers=headers, stream=True, timeout=self.settings.timeout
+                )
+            except Exception as error:
+                if not is_transient_transport_error(error):
+                    raise CapellaDownloadError(f"{self.label}: {redact(str(error))}") from None
+                attempts.failed(type(error).__name__)
+                continue
+            status = response.status_code
+            if status in (200, 206, 416):
+                return response
+            response.close()
+            if status == 403:
+                self.batch.urls.renew(self.ref, generation)
+            elif status in RETRYABLE_STATUSES:
+                attempts.failed(f"HTTP {status}", retry_after_seconds(response))
+            else:
+                raise CapellaDownloadError(f"{path_for_log(url)}: HTTP {status}", status=status)
+
+    def _attempts(self) -> _Attempts:
+        return _Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
+
+    # --- lifecycle -----------------------------------------------------------------------------------------
+    def _check_cancelled(self) -> None:
+        if self.batch.cancelled.is_set() or self._error is not None:
+            raise TransferCancelled()
+
+    def _enter(self) -> bool:
+        with self._lock:
+            if self._finished:
+                return False
+            self._active += 1
+            return True
+
+    def _fail(self, error: BaseException) -> None:
+        with self._lock:
+            first = self._error is None
+            if first:
+                self._error = error
+        if first and not isinstance(error, TransferCancelled):
+            self.batch.cancel()
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._active -= 1
+            if self._active or self._finished:
+                return
+            done = self._skipped or self._remaining == set()
+            if self._error is None and not done:
+                return
+            self._finished = True
+        self._finish()
+
+    def _finish(self) -> None:
+        error = self._error
+        if error is None and self._skipped:
+            self.batch.totals.file_skipped()
+        elif error is None:
+            try:
+                self.sink.commit()
+                seconds = self.progress.seconds
+                log.info(
+                    "saved %s (%s in %.1f s, %.1f MB/s)",
+                    self.sink.location,
+                    human_bytes(self.size),
+                    seconds,
+                    self.progress.received / max(seconds, 1e-9) / 1e6,
+                )
+                self.batch.totals.file_done(self.progress.received)
+            except BaseException as commit_error:
+                error = commit_error
+        if error is not None:
+            self.batch.totals.file_failed(self.progress.received)
+            keep = self.batch.enable_resume and not isinstance(error, SourceChangedError)
+            try:
+                self.sink.abort(keep_resume=keep)
+            except Exception:
+                log.exception("cleaning up %s failed", self.sink.location)
+        self.batch.finished(self, error)

@@ -1,0 +1,45 @@
+"""Errors of the download engine; messages never carry a presigned URL's query string."""
+
+from __future__ import annotations
+
+from airflow_provider_capella.exceptions import CapellaError, CapellaOrderExpiredError
+
+__all__ = ["CapellaDownloadError", "CapellaOrderExpiredError", "SourceChangedError", "TransferCancelled"]
+
+
+class CapellaDownloadError(CapellaError):
+    """An asset could not be downloaded (after retries), or its bytes did not add up.
+
+    Completed files stay in place and are skipped on the next run; partial local files stay under
+    their temporary ``.part`` name and resume on the next run.
+
+    Example::
+
+        try:
+            download_products(items, "/data/capella", ...)
+        except CapellaDownloadError as error:
+            print(error.message)
+    """
+
+
+class SourceChangedError(CapellaDownloadError):
+    """The remote object changed (size or ETag) while it was being downloaded."""
+
+
+class TransferCancelled(Exception):
+    """Internal: another asset failed (or the task was stopped), so this transfer stops early."""
+
+
+def expired_urls_error(path: str, *, refreshed: bool) -> CapellaOrderExpiredError:
+    """The error for a presigned URL answered with 403, before or after refreshing the URLs once."""
+    if refreshed:
+        text = (
+            f"the presigned URL for {path} was refused (HTTP 403) even after fetching fresh URLs from the "
+            "order: the order has expired (or access was revoked); submit a new order and download again"
+        )
+    else:
+        text = (
+            f"the presigned URL for {path} was refused (HTTP 403): its signature or the order has expired; "
+            "get fresh presigned URLs from the order (or submit a new order) and download again"
+        )
+    return CapellaOrderExpiredError(text, status=403, code="ORDER_EXPIRED")

@@ -1,0 +1,62 @@
+"""Builds the sink for each target of a download call, sharing one S3 client and one upload pool."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+from airflow_provider_capella.transfer.settings import TransferSettings
+from airflow_provider_capella.transfer.sinks.base import Sink
+from airflow_provider_capella.transfer.targets import LocalTarget, S3Target, Target
+
+
+class SinkFactory:
+    """``factory(target, media_type)`` gives the sink for a target; S3 resources are made on first use.
+
+    Example::
+
+        with SinkFactory(TransferSettings(), aws_conn_id=None) as make_sink:
+            sink = make_sink(S3Target("bucket", "key.tif"), "image/tiff")
+    """
+
+    def __init__(self, settings: TransferSettings, aws_conn_id: str | None) -> None:
+        self._settings = settings
+        self._aws_conn_id = aws_conn_id
+        self._client: Any = None
+        self._uploads: Any = None
+
+    def __call__(self, target: Target, media_type: str | None) -> Sink:
+        if isinstance(target, LocalTarget):
+            from airflow_provider_capella.transfer.sinks.local import LocalFileSink
+
+            return LocalFileSink(target.path)
+        assert isinstance(target, S3Target)
+        from airflow_provider_capella.transfer.sinks.s3 import S3MultipartSink
+
+        client, uploads = self._s3()
+        return S3MultipartSink(
+            client, target, part_size=self._settings.part_size, media_type=media_type, uploads=uploads
+        )
+
+    def _s3(self) -> tuple[Any, Any]:
+        if self._client is None:
+            from airflow_provider_capella.transfer.s3client import s3_client
+            from airflow_provider_capella.transfer.sinks.uploads import PartUploads
+
+            concurrency = self._settings.concurrency
+            self._client = s3_client(self._aws_conn_id, max_pool_connections=2 * concurrency + 2)
+            self._uploads = PartUploads(threads=concurrency, max_pending=concurrency)
+        return self._client, self._uploads
+
+    def close(self) -> None:
+        if self._uploads is not None:
+            self._uploads.shutdown()
+            self._uploads = None
+
+    def __enter__(self) -> SinkFactory:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()

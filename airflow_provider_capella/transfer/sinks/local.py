@@ -1,0 +1,162 @@
+"""A local file written under a temporary name beside the target and renamed into place on success.
+
+Parallel parts are written at their offsets into ``<name>.part``. For a multi-part file a small JSON
+record ``<name>.part.json`` lists the object's size, its validator (ETag) and the parts already written,
+so a crash or an Airflow retry continues from there instead of starting over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+
+from airflow_provider_capella.transfer.errors import CapellaDownloadError
+from airflow_provider_capella.transfer.planner import ByteRange
+from airflow_provider_capella.transfer.sinks.base import ResumeState
+
+log = logging.getLogger(__name__)
+
+TEMP_SUFFIX = ".part"
+STATE_SUFFIX = ".part.json"
+STATE_VERSION = 1
+
+
+class LocalFileSink:
+    """Writes one local file atomically, resumable across runs.
+
+    Example::
+
+        sink = LocalFileSink("/data/capella/CAPELLA_X.tif")
+        sink.begin(size, ranges, validator='"etag"', resume=None)
+        writer = sink.writer(ranges[0]); writer.write(data); writer.close()
+        sink.commit()
+    """
+
+    def __init__(self, path: str) -> None:
+        self.location = path
+        self.path = path
+        self.temp_path = path + TEMP_SUFFIX
+        self.state_path = path + STATE_SUFFIX
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+        self._state: ResumeState | None = None
+        self._size = 0
+
+    def existing_size(self) -> int | None:
+        return os.path.getsize(self.path) if os.path.isfile(self.path) else None
+
+    def resume_state(self) -> ResumeState | None:
+        try:
+            with open(self.state_path, encoding="utf-8") as handle:
+                record = json.load(handle)
+            if record.get("version") != STATE_VERSION:
+                return None
+            ranges = [ByteRange(index, start, end) for index, (start, end) in enumerate(record["ranges"])]
+            state = ResumeState(int(record["size"]), record.get("validator"), ranges, set(record["done"]))
+            if os.path.getsize(self.temp_path) != state.size or not state.missing:
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return state
+
+    def discard_resume(self) -> None:
+        for leftover in (self.state_path, self.temp_path):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(leftover)
+
+    def begin(
+        self, size: int, ranges: list[ByteRange], validator: str | None, resume: ResumeState | None
+    ) -> None:
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        if resume is not None:
+            self._fd = os.open(self.temp_path, os.O_RDWR)
+            self._state = resume
+        else:
+            self.discard_resume()
+            self._fd = os.open(self.temp_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.ftruncate(self._fd, size)
+            if len(ranges) > 1:
+                self._state = ResumeState(size, validator, ranges)
+                self._save_state()
+        self._size = size
+
+    def writer(self, byte_range: ByteRange) -> _FileRangeWriter:
+        if self._fd is None:
+            raise RuntimeError("begin() first")
+        return _FileRangeWriter(self, self._fd, byte_range)
+
+    def mark_done(self, byte_range: ByteRange) -> None:
+        if self._state is None:
+            return
+        with self._lock:
+            self._state.done.add(byte_range.index)
+            self._save_state()
+
+    def commit(self) -> None:
+        fd = self._close()
+        actual = os.path.getsize(self.temp_path)
+        if fd is None or actual != self._size:
+            self.discard_resume()
+            raise CapellaDownloadError(f"{self.path}: wrote {actual} bytes, expected {self._size}; discarded")
+        os.replace(self.temp_path, self.path)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.state_path)
+
+    def abort(self, *, keep_resume: bool) -> None:
+        self._close()
+        if keep_resume and self._state is not None and self._state.done:
+            log.info(
+                "kept %d of %d parts of %s to resume later",
+                len(self._state.done),
+                len(self._state.ranges),
+                self.path,
+            )
+            return
+        self.discard_resume()
+
+    def _close(self) -> int | None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        return fd
+
+    def _save_state(self) -> None:
+        state = self._state
+        assert state is not None
+        record = {
+            "version": STATE_VERSION,
+            "size": state.size,
+            "validator": state.validator,
+            "ranges": [[byte_range.start, byte_range.end] for byte_range in state.ranges],
+            "done": sorted(state.done),
+        }
+        scratch = self.state_path + ".tmp"
+        with open(scratch, "w", encoding="utf-8") as handle:
+            json.dump(record, handle)
+        os.replace(scratch, self.state_path)
+
+
+class _FileRangeWriter:
+    """Writes one range at its offset (``os.pwrite``: parts are written concurrently into one file)."""
+
+    def __init__(self, sink: LocalFileSink, fd: int, byte_range: ByteRange) -> None:
+        self._sink = sink
+        self._fd = fd
+        self._range = byte_range
+        self.written = 0
+
+    def write(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            count = os.pwrite(self._fd, view, self._range.start + self.written)
+            self.written += count
+            view = view[count:]
+
+    def close(self) -> None:
+        self._sink.mark_done(self._range)
+
+    def discard(self) -> None:
+        return None

@@ -1,0 +1,97 @@
+"""The source side: presigned asset URLs over HTTP(S) with ``requests``.
+
+Presigned URLs carry their own signature, so these requests never send an ``Authorization`` header
+(not even one from ``~/.netrc``), and log lines and errors show the URL's path only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import requests
+
+CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+UNSATISFIABLE_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ContentRange:
+    """A parsed ``Content-Range: bytes start-end/total`` (``end`` inclusive; ``total`` None when ``*``)."""
+
+    start: int
+    end: int
+    total: int | None
+
+
+def parse_content_range(value: str | None) -> ContentRange | None:
+    """The parsed header, or None when absent or malformed.
+
+    Example::
+
+        parse_content_range("bytes 0-99/1000")  # ContentRange(start=0, end=99, total=1000)
+    """
+    match = CONTENT_RANGE.match(value or "")
+    if not match:
+        return None
+    total = None if match.group(3) == "*" else int(match.group(3))
+    return ContentRange(int(match.group(1)), int(match.group(2)), total)
+
+
+def unsatisfiable_total(value: str | None) -> int | None:
+    """The size a 416 response reports (``Content-Range: bytes */size``), if any."""
+    match = UNSATISFIABLE_RANGE.match(value or "")
+    return int(match.group(1)) if match else None
+
+
+def validator_of(response: requests.Response) -> str | None:
+    """What ``If-Range`` can carry to pin this object: a strong ETag, else ``Last-Modified``, else None."""
+    etag = (response.headers.get("ETag") or "").strip()
+    if etag and not etag.startswith("W/"):
+        return etag
+    return (response.headers.get("Last-Modified") or "").strip() or None
+
+
+def total_size_of(response: requests.Response) -> int | None:
+    """The full object size a 200 or 206 response implies."""
+    if response.status_code == 206:
+        content_range = parse_content_range(response.headers.get("Content-Range"))
+        return content_range.total if content_range else None
+    length = response.headers.get("Content-Length")
+    return int(length) if length and length.isdigit() else None
+
+
+def new_session(pool_size: int) -> requests.Session:
+    """A pooled session for presigned URLs: ``pool_size`` keep-alive connections per host, no auth.
+
+    Example::
+
+        session = new_session(8)
+    """
+    import requests
+    from requests.adapters import HTTPAdapter
+
+    from airflow_provider_capella import __version__
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(1, pool_size), max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.auth = _NoAuthorization()
+    session.headers["Accept-Encoding"] = "identity"
+    session.headers["User-Agent"] = f"airflow-provider-capella/{__version__}"
+    return session
+
+
+def _no_authorization(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    request.headers.pop("Authorization", None)
+    return request
+
+
+class _NoAuthorization:
+    """Session auth that removes any Authorization header (and stops requests reading ``~/.netrc``)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return _no_authorization(request)
