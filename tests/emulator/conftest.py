@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.packaging.test_distribution import uv_command
+from tests.uv_support import uv_command
 
 REPO = Path(__file__).resolve().parents[2]
 SDK_VENV = REPO / ".venv-sdk"

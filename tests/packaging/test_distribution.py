@@ -4,34 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import shutil
-import subprocess
-import sys
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def uv_command() -> list[str]:
-    """uv as the Makefile found it (it exports UV_COMMAND), else from PATH, else as a module."""
-    if configured := os.environ.get("UV_COMMAND"):
-        return shlex.split(configured)
-    if found := shutil.which("uv"):
-        return [found]
-    return [sys.executable, "-m", "uv"]
-
-
-def run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        [*args], cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
-    )
-    assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
+from tests.uv_support import fresh_airflow_venv, run, uv_command
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +44,9 @@ def test_sdist_ships_sources_without_tests(dist_dir: Path) -> None:
 
 def test_wheel_installs_beside_airflow_and_registers_the_provider(dist_dir: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
-    python = venv / "bin" / "python"
-    uv = uv_command()
-    run(*uv, "venv", "--quiet", str(venv))
-    requirements = tmp_path / "requirements.txt"
-    requirements.write_text(
-        run(*uv, "export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-project", "--all-extras")
-    )
+    python = fresh_airflow_venv(venv)
     wheel = next(dist_dir.glob("airflow_provider_capella-*.whl"))
-    run(*uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(requirements), str(wheel))
+    run(*uv_command(), "pip", "install", "--quiet", "--python", str(python), str(wheel))
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow-home")}
     listing = run(str(venv / "bin" / "airflow"), "providers", "list", "--output", "json", env=env)
     listing = listing[listing.index("[{") :]  # Airflow may print a first-run notice before the JSON
