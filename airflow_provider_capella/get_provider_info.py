@@ -49,6 +49,11 @@ CONN_FIELDS: dict[str, dict[str, Any]] = {
         "description": "Longest wait honoured from a 429's Retry-After header.",
         "schema": {"type": ["number", "null"], "default": 60},
     },
+    "console_url": {
+        "label": "Console URL",
+        "description": "Base of the Capella console, for the operators' extra links.",
+        "schema": {"type": ["string", "null"], "default": "https://console.capellaspace.com"},
+    },
     "token": {
         "label": "JWT token",
         "description": "Used instead of the API key when no API key is set.",
@@ -87,6 +92,23 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": HOOK_NAME,
                 "python-modules": ["airflow_provider_capella.hooks.capella"],
             }
+        ],
+        "operators": [
+            {
+                "integration-name": HOOK_NAME,
+                "python-modules": [
+                    "airflow_provider_capella.operators.search",
+                    "airflow_provider_capella.operators.orders",
+                    "airflow_provider_capella.operators.download",
+                    "airflow_provider_capella.operators.tasking",
+                    "airflow_provider_capella.operators.repeat",
+                ],
+            }
+        ],
+        "extra-links": [
+            "airflow_provider_capella.links.CapellaTaskingRequestLink",
+            "airflow_provider_capella.links.CapellaRepeatRequestLink",
+            "airflow_provider_capella.links.CapellaOrderLink",
         ],
         "connection-types": [
             {

@@ -1,0 +1,109 @@
+"""Operator extra links: buttons in the task view that open a tasking request, repeat request or order
+in the Capella console.
+
+Each link reads the id the operator pushed to XCom (under ``capella_tasking_request_id``,
+``capella_repeat_request_id`` or ``capella_order_id``). The console's address is
+``https://console.capellaspace.com`` unless the Capella connection has a ``console_url`` extra.
+Airflow 3 resolves links on the worker right after the task ends and stores them as XCom, so the
+connection is read where it is available anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseOperatorLink
+
+if TYPE_CHECKING:
+    from airflow.sdk import BaseOperator
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONSOLE_URL = "https://console.capellaspace.com"
+TASKING_REQUEST_ID_KEY = "capella_tasking_request_id"
+REPEAT_REQUEST_ID_KEY = "capella_repeat_request_id"
+ORDER_ID_KEY = "capella_order_id"
+
+
+class CapellaConsoleLink(BaseOperatorLink):
+    """A link to ``<console>/<path>/<id>``, the id read from the task's XCom under ``id_key``.
+
+    Returns ``""`` (no button target) when the task pushed no id, e.g. because it failed first.
+
+    Example::
+
+        class MyOperator(BaseOperator):
+            operator_extra_links = (CapellaTaskingRequestLink(),)
+    """
+
+    name: ClassVar[str] = "Capella Console"
+    id_key: ClassVar[str] = ""
+    path: ClassVar[str] = ""
+
+    def get_link(self, operator: BaseOperator, *, ti_key: Any) -> str:
+        try:
+            from airflow.sdk.execution_time.xcom import XCom
+
+            request_id = XCom.get_value(ti_key=ti_key, key=self.id_key)
+        except Exception:  # a link must never fail the task it decorates
+            log.debug("No %s in XCom for %s", self.id_key, ti_key, exc_info=True)
+            return ""
+        if not request_id:
+            return ""
+        return f"{console_url(getattr(operator, 'capella_conn_id', None))}/{self.path}/{request_id}"
+
+
+class CapellaTaskingRequestLink(CapellaConsoleLink):
+    """Opens the tasking request an operator created (``CreateTaskingRequestOperator``).
+
+    Example::
+
+        CreateTaskingRequestOperator(task_id="task", geometry=aoi)  # shows "Capella Tasking Request"
+    """
+
+    name = "Capella Tasking Request"
+    id_key = TASKING_REQUEST_ID_KEY
+    path = "tasking"
+
+
+class CapellaRepeatRequestLink(CapellaConsoleLink):
+    """Opens the repeat request an operator created (``CreateRepeatRequestOperator``).
+
+    Example::
+
+        CreateRepeatRequestOperator(task_id="repeat", geometry=aoi)  # shows "Capella Repeat Request"
+    """
+
+    name = "Capella Repeat Request"
+    id_key = REPEAT_REQUEST_ID_KEY
+    path = "repeat-requests"
+
+
+class CapellaOrderLink(CapellaConsoleLink):
+    """Opens the order an operator submitted or downloaded (``SubmitOrderOperator``,
+    ``DownloadProductsOperator``).
+
+    Example::
+
+        SubmitOrderOperator(task_id="order", stac_ids=ids)  # shows "Capella Order"
+    """
+
+    name = "Capella Order"
+    id_key = ORDER_ID_KEY
+    path = "orders"
+
+
+def console_url(capella_conn_id: str | None) -> str:
+    """The console base URL: the connection's ``console_url`` extra, else :data:`DEFAULT_CONSOLE_URL`."""
+    if not capella_conn_id:
+        return DEFAULT_CONSOLE_URL
+    try:
+        from airflow.sdk import BaseHook
+
+        extra: dict[str, Any] = BaseHook.get_connection(capella_conn_id).extra_dejson or {}
+    except Exception:
+        log.debug("Connection %s unavailable; using the default console URL", capella_conn_id, exc_info=True)
+        return DEFAULT_CONSOLE_URL
+    configured = str(extra.get("console_url") or "").strip().rstrip("/")
+    return configured or DEFAULT_CONSOLE_URL

@@ -1,0 +1,109 @@
+"""Rendered operator arguments → plain Python values: JSON strings parsed, ids listed, ``None`` dropped.
+
+Templated fields render to strings, so a geometry or a filter mapping may arrive as JSON
+(``{{ params.aoi | tojson }}``) or as a Python literal (``{{ params.aoi }}`` renders a dict's repr);
+XCom from an upstream task may hand over a list, a single id, or a JSON list. Every problem raises
+:class:`~airflow_provider_capella.exceptions.CapellaValidationError` naming the argument.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from airflow_provider_capella._payloads import checks
+
+
+def structured(argument: str, value: Any) -> Any:
+    """``value``, or the JSON (or Python literal) in a string that looks like ``{...}`` or ``[...]``.
+
+    Example::
+
+        structured("geometry", '{"type": "Point", "coordinates": [1, 2]}')  # {'type': 'Point', ...}
+    """
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if not text.startswith(("{", "[")):
+        return value
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        checks.fail(argument, f"is neither valid JSON nor a Python literal: {_shorten(text)!r}")
+
+
+def mapping(argument: str, value: Any) -> dict[str, Any]:
+    """A dict from a dict or a JSON object string; ``None`` → ``{}``.
+
+    Example::
+
+        mapping("filters", '{"product_type": "GEO"}')  # {'product_type': 'GEO'}
+    """
+    if value is None or value == "":
+        return {}
+    parsed = structured(argument, value)
+    if not isinstance(parsed, Mapping):
+        checks.fail(argument, f"must be a mapping (dict or JSON object), got {type(parsed).__name__}")
+    return dict(parsed)
+
+
+def string_list(argument: str, value: Any) -> list[str]:
+    """Unique non-empty strings from a list, a single string, a JSON list string, or ``None``.
+
+    Example::
+
+        string_list("tasking_request_ids", '["a", "b"]')  # ['a', 'b']
+    """
+    if value is None or value == "":
+        return []
+    parsed = structured(argument, value)
+    items = checks.as_list(argument, parsed, allow_empty=True)
+    result = []
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            checks.fail(argument, f"must be strings (ids), got {item!r}")
+        result.append(item.strip())
+    return checks.unique(result)
+
+
+def without_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries whose value is not ``None`` (so the hook's own defaults apply to the rest)."""
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def integer(argument: str, value: Any) -> int | None:
+    """An int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``.
+
+    Example::
+
+        integer("limit", "50")  # 50, e.g. rendered from "{{ params.limit }}"
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        checks.fail(argument, f"must be an integer, got {value!r}")
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        checks.fail(argument, f"must be an integer, got {value!r}")
+
+
+def skip(message: str) -> Exception:
+    """Airflow's skip exception (``raise skip("nothing to order")``) on every supported Airflow."""
+    try:
+        from airflow.sdk.exceptions import AirflowSkipException
+    except ImportError:  # Airflow 3.1
+        from airflow.exceptions import AirflowSkipException  # type: ignore[no-redef]
+    return AirflowSkipException(message)

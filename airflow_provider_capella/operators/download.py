@@ -1,0 +1,211 @@
+"""``DownloadProductsOperator``: products of an order, items, a tasking request or a collect → disk or S3.
+
+Example::
+
+    from airflow_provider_capella.operators.download import DownloadProductsOperator
+
+    download = DownloadProductsOperator.partial(
+        task_id="download", order_id=order.output, destination="s3://my-bucket/capella/{{ ds }}"
+    ).expand(items=search.output)
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import Asset, AssetAlias
+
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
+from airflow_provider_capella.operators import _arguments
+from airflow_provider_capella.operators._base import CapellaBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+DEFAULT_ASSET_ALIAS = "capella-imagery"
+
+
+class DownloadProductsOperator(CapellaBaseOperator):
+    """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
+
+    The products come from exactly one source:
+
+    - ``order_id``: every product of an order (with ``items`` too: only those products of it);
+    - ``items``: STAC ids or items (e.g. ``CapellaSearchOperator``'s output, or one id per mapped task):
+      ordered first, reusing an active order that holds them;
+    - ``tasking_request_id`` or ``collect_id``: the products of a completed collection (ordered first).
+
+    Files already complete at the destination are skipped and interrupted ones resume, so a retry or a
+    re-run only fetches what is missing. Each file written is announced as an Airflow Asset event
+    (URI ``file:///...`` or ``s3://...``, extra ``{"stac_id", "asset_key"}``) through the asset alias
+    ``asset_alias`` (default ``capella-imagery``), which is added to the task's outlets, so a DAG with
+    ``schedule=[AssetAlias("capella-imagery")]`` runs on new imagery. Works with dynamic task mapping:
+    ``DownloadProductsOperator.partial(...).expand(items=search.output)``.
+
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :param destination: a local folder or ``s3://bucket/prefix`` (templated, e.g. ``/data/{{ ds }}``).
+    :param order_id: an order id. ``items``: STAC ids or item dicts (a list, one, or a JSON list).
+    :param tasking_request_id: a completed tasking request. ``collect_id``: a collect.
+    :param include: asset keys to fetch (``raster``, ``HH``, ``VV``, ``metadata``, ``thumbnail``,
+        ``preview``, ...). ``exclude``: asset keys to leave out (wins over ``include``).
+    :param product_types: only these product types (e.g. ``["GEO"]``).
+    :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
+    :param concurrency: parallel connections (default: the engine's). ``override``: re-download
+        complete files. ``separate_dirs``: one folder per product (default ``True``).
+    :param contract_id: the contract charged when products have to be ordered.
+    :param asset_alias: the asset alias events are emitted through; ``None`` emits none.
+    :return: ``{stac_id: {asset_key: local path or s3:// URI}}``.
+
+    Example::
+
+        DownloadProductsOperator(
+            task_id="download",
+            tasking_request_id="{{ ti.xcom_pull(task_ids='task') }}",
+            destination="s3://my-bucket/capella/",
+            aws_conn_id="aws_default",
+            include=["raster", "metadata"],
+        )
+    """
+
+    template_fields = (
+        "capella_conn_id",
+        "destination",
+        "order_id",
+        "items",
+        "tasking_request_id",
+        "collect_id",
+        "include",
+        "exclude",
+        "product_types",
+        "aws_conn_id",
+        "contract_id",
+    )
+    operator_extra_links = (CapellaOrderLink(),)
+
+    def __init__(
+        self,
+        *,
+        destination: str,
+        order_id: str | None = None,
+        items: list[Any] | str | None = None,
+        tasking_request_id: str | None = None,
+        collect_id: str | None = None,
+        include: list[str] | str | None = None,
+        exclude: list[str] | str | None = None,
+        product_types: list[str] | str | None = None,
+        aws_conn_id: str | None = None,
+        concurrency: int | None = None,
+        override: bool = False,
+        separate_dirs: bool = True,
+        contract_id: str | None = None,
+        asset_alias: str | None = DEFAULT_ASSET_ALIAS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.destination = destination
+        self.order_id = order_id
+        self.items = items
+        self.tasking_request_id = tasking_request_id
+        self.collect_id = collect_id
+        self.include = include
+        self.exclude = exclude
+        self.product_types = product_types
+        self.aws_conn_id = aws_conn_id
+        self.concurrency = concurrency
+        self.override = override
+        self.separate_dirs = separate_dirs
+        self.contract_id = contract_id
+        self.asset_alias = asset_alias
+        if asset_alias and AssetAlias(asset_alias) not in self.outlets:
+            self.outlets = [*self.outlets, AssetAlias(asset_alias)]
+
+    def execute(self, context: Context) -> dict[str, dict[str, str]]:
+        options = self.download_options()
+        paths = self.download(context, options)
+        files = sum(len(assets) for assets in paths.values())
+        self.log.info("%d file(s) of %d product(s) are at %s", files, len(paths), self.destination)
+        self.emit_asset_events(context, paths)
+        return paths
+
+    def download_options(self) -> dict[str, Any]:
+        """The hook's transfer arguments shared by every source."""
+        return {
+            "local_dir": self.destination,
+            "include": _arguments.structured("include", self.include) or None,
+            "exclude": _arguments.structured("exclude", self.exclude) or None,
+            "product_types": _arguments.structured("product_types", self.product_types) or None,
+            "override": self.override,
+            "separate_dirs": self.separate_dirs,
+            "aws_conn_id": self.aws_conn_id or None,
+            "concurrency": _arguments.integer("concurrency", self.concurrency),
+        }
+
+    def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
+        """Run the one source given through the hook and the transfer engine."""
+        given = [name for name in ("tasking_request_id", "collect_id") if getattr(self, name)]
+        if self.order_id or self.items is not None:
+            given.insert(0, "order_id/items")
+        if len(given) != 1:
+            checks.fail(
+                "order_id",
+                "give exactly one source: order_id (optionally with items), items, tasking_request_id "
+                f"or collect_id; got {', '.join(given) or 'none'}",
+            )
+        if self.items is not None:
+            return self.download_items(context, options)
+        if self.order_id:
+            self.push(context, ORDER_ID_KEY, self.order_id)
+            return self.hook.download_products(order_id=self.order_id, **options)
+        contract_id = self.contract_id or None
+        if self.tasking_request_id:
+            task_id = self.tasking_request_id
+            return self.hook.download_products(tasking_request_id=task_id, contract_id=contract_id, **options)
+        return self.hook.download_products(collect_id=self.collect_id, contract_id=contract_id, **options)
+
+    def download_items(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
+        """Order the items (or take them from ``order_id``), then download exactly those products."""
+        stac_ids = item_ids(self.items)
+        if not stac_ids:
+            raise _arguments.skip("Nothing to download: no STAC ids or items were given (empty search?)")
+        order_id = self.order_id or self.hook.submit_order(
+            stac_ids=stac_ids, check_active_orders=True, contract_id=self.contract_id or None
+        )
+        self.push(context, ORDER_ID_KEY, order_id)
+        presigned = self.hook.get_presigned_items(order_id, stac_ids=stac_ids)
+        missing = sorted(set(stac_ids) - {str(item.get("id")) for item in presigned})
+        if missing:
+            checks.fail("items", f"not in order {order_id}: {', '.join(missing[:10])}")
+        return self.hook.download_products(items_presigned=presigned, **options)
+
+    def emit_asset_events(self, context: Context, paths: dict[str, dict[str, str]]) -> None:
+        """One Asset event per file written, through ``asset_alias``."""
+        if not self.asset_alias or not paths:
+            return
+        events = context["outlet_events"][AssetAlias(self.asset_alias)]
+        for stac_id, assets in paths.items():
+            for asset_key, location in assets.items():
+                events.add(Asset(asset_uri(location)), extra={"stac_id": stac_id, "asset_key": asset_key})
+        self.log.info("Emitted asset events through the alias %r", self.asset_alias)
+
+
+def item_ids(value: Any) -> list[str]:
+    """STAC ids from ids, item dicts, a mix, one of either, or a JSON list of them."""
+    parsed = _arguments.structured("items", value)
+    if parsed is None or parsed == "":
+        return []
+    ids = []
+    for item in checks.as_list("items", parsed, allow_empty=True):
+        stac_id = item.get("id") if isinstance(item, dict) else item
+        if not isinstance(stac_id, str) or not stac_id.strip():
+            checks.fail("items", f"must be STAC ids or STAC item dicts with an 'id', got {item!r}")
+        ids.append(stac_id.strip())
+    return checks.unique(ids)
+
+
+def asset_uri(location: str) -> str:
+    """An Airflow Asset URI for a written file: ``s3://...`` as is, a local path as ``file:///...``."""
+    if location.lower().startswith("s3://"):
+        return location
+    return "file://" + os.path.abspath(location)

@@ -1,0 +1,92 @@
+"""``SubmitOrderOperator``: order STAC products (reusing an active order that holds them); return its id.
+
+Example::
+
+    from airflow_provider_capella.operators.orders import SubmitOrderOperator
+
+    order = SubmitOrderOperator(task_id="order", stac_ids=search.output)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
+from airflow_provider_capella.operators import _arguments
+from airflow_provider_capella.operators._base import CapellaBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class SubmitOrderOperator(CapellaBaseOperator):
+    """Order STAC products; return the order id.
+
+    By default (``check_active_orders=True``) an active order that already holds every requested
+    product is reused instead of paying again, which also makes a retried task safe: an order the
+    first try placed is found, not placed twice. With nothing to order (an empty search upstream) the
+    task is skipped.
+
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :param stac_ids: STAC ids: a list (e.g. ``CapellaSearchOperator``'s output), one id, or a JSON list.
+    :param items: STAC items (dicts) instead of ids, e.g. from ``return_items=True``.
+    :param check_active_orders: reuse an active order holding all of them (default ``True``).
+    :param omit_search: trust ``items`` without looking them up again. ``omit_review``: skip the cost review.
+    :param contract_id: the contract to charge.
+    :return: the order id (also pushed as XCom ``capella_order_id`` for the console link).
+
+    Example::
+
+        SubmitOrderOperator(task_id="order", stac_ids="{{ ti.xcom_pull(task_ids='search') | tojson }}")
+    """
+
+    template_fields = ("capella_conn_id", "stac_ids", "items", "contract_id")
+    operator_extra_links = (CapellaOrderLink(),)
+
+    def __init__(
+        self,
+        *,
+        stac_ids: list[str] | str | None = None,
+        items: list[dict[str, Any]] | str | None = None,
+        check_active_orders: bool = True,
+        omit_search: bool = False,
+        omit_review: bool = False,
+        contract_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.stac_ids = stac_ids
+        self.items = items
+        self.check_active_orders = check_active_orders
+        self.omit_search = omit_search
+        self.omit_review = omit_review
+        self.contract_id = contract_id
+
+    def execute(self, context: Context) -> str:
+        stac_ids = _arguments.string_list("stac_ids", self.stac_ids)
+        items = stac_items("items", self.items)
+        if not stac_ids and not items:
+            raise _arguments.skip("Nothing to order: no STAC ids or items were given (empty search?)")
+        order_id = self.hook.submit_order(
+            stac_ids=stac_ids or None,
+            items=items or None,
+            check_active_orders=self.check_active_orders,
+            omit_search=self.omit_search,
+            omit_review=self.omit_review,
+            contract_id=self.contract_id or None,
+        )
+        self.push(context, ORDER_ID_KEY, order_id)
+        return order_id
+
+
+def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
+    """STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``."""
+    if value is None or value == "":
+        return []
+    parsed = _arguments.structured(argument, value)
+    items = checks.as_list(argument, parsed, allow_empty=True)
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
+    return items

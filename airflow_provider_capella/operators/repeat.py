@@ -1,0 +1,171 @@
+"""Repeat request operators: create (safe under retries), cancel and update.
+
+Example::
+
+    from airflow_provider_capella.operators.repeat import CreateRepeatRequestOperator
+
+    weekly = CreateRepeatRequestOperator(
+        task_id="watch_port",
+        geometry="{{ params.aoi | tojson }}",
+        name="port watch",
+        repeat_start="{{ data_interval_end | ts }}",
+        repetition_interval=7,
+        repetition_count=12,
+        retries=3,
+    )
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from airflow_provider_capella.links import REPEAT_REQUEST_ID_KEY, CapellaRepeatRequestLink
+from airflow_provider_capella.operators import _arguments, _bulk
+from airflow_provider_capella.operators._create import CreateRequestOperator
+
+
+class CreateRepeatRequestOperator(CreateRequestOperator):
+    """Create a Capella repeat request (a series of collections, billable); return its id.
+
+    Retry-safe exactly like :class:`~airflow_provider_capella.operators.tasking.CreateTaskingRequestOperator`:
+    the description carries a tag derived from the task instance, and a retry reuses the repeat
+    request an earlier try created instead of sending another.
+
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :param geometry: GeoJSON Point or Polygon: a dict or a JSON string.
+    :param name: request name. ``description``: free text (the idempotency tag is appended).
+    :param repeat_start: first day of the series (datetime or ISO 8601; default: now).
+    :param repeat_end: last day; mutually exclusive with ``repetition_count``.
+    :param repetition_interval: days between collections (default 7). ``repetition_count``: how many.
+    :param collection_type: ``spotlight`` (default), ... ``collection_tier``: ``routine`` (default), ...
+    :param product_types: products to make. ``local_time``: ``day``, ``night``, ``anytime`` or ranges.
+    :param custom_attribute_1: free text echoed by the API. ``custom_attribute_2``: likewise.
+    :param contract_id: the contract to charge.
+    :param request_options: any other ``CapellaHook.create_repeat_request`` argument
+        (``maintain_scene_framing``, ``look_angle_tolerance``, ``azimuth_angle_tolerance``,
+        ``window_duration``, ``insar_orbit``, ``off_nadir_min``, ``polarization``, ...) as a dict or JSON.
+    :param idempotency_key: overrides the derived key. ``idempotency_lookback``: how far back a retry
+        searches (30 days).
+    :return: the repeat request id (also pushed as XCom ``capella_repeat_request_id``).
+
+    Example::
+
+        CreateRepeatRequestOperator(
+            task_id="repeat",
+            geometry={"type": "Point", "coordinates": [-105.27, 40.01]},
+            repetition_interval=7,
+            repetition_count=4,
+        )
+    """
+
+    kind = "repeat request"
+    id_field = "repeatrequestId"
+    description_field = "repeatrequestDescription"
+    id_xcom_key = REPEAT_REQUEST_ID_KEY
+    template_fields = (
+        *CreateRequestOperator.common_template_fields,
+        "repeat_start",
+        "repeat_end",
+        "repetition_interval",
+        "repetition_count",
+    )
+    template_fields_renderers = {"geometry": "json", "request_options": "json"}
+    operator_extra_links = (CapellaRepeatRequestLink(),)
+
+    def __init__(
+        self,
+        *,
+        repeat_start: datetime | str | None = None,
+        repeat_end: datetime | str | None = None,
+        repetition_interval: int | str | None = None,
+        repetition_count: int | str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.repeat_start = repeat_start
+        self.repeat_end = repeat_end
+        self.repetition_interval = repetition_interval
+        self.repetition_count = repetition_count
+
+    def specific_arguments(self) -> dict[str, Any]:
+        return {
+            "repeat_start": self.repeat_start,
+            "repeat_end": self.repeat_end,
+            "repetition_interval": _arguments.integer("repetition_interval", self.repetition_interval),
+            "repetition_count": _arguments.integer("repetition_count", self.repetition_count),
+        }
+
+    def create(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        return self.hook.create_repeat_request(**arguments)
+
+    def search_recent(self, since: str) -> list[dict[str, Any]]:
+        return self.hook.search_repeat_requests(submission_time__gte=since)
+
+
+class CancelRepeatRequestsOperator(_bulk.BulkRequestOperator):
+    """Cancel repeat requests (and their unfinished collections); return a result per id.
+
+    Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. An
+    already canceled repeat request counts as success (``"already_canceled": True``).
+
+    :param repeat_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
+    :param fail_on_error: fail the task when any id failed (default ``True``).
+    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {status, code, message}}}``.
+
+    Example::
+
+        CancelRepeatRequestsOperator(task_id="stop", repeat_request_ids=["..."])
+    """
+
+    kind = "repeat request"
+    template_fields = ("capella_conn_id", "repeat_request_ids")
+
+    def __init__(self, *, repeat_request_ids: list[str] | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.repeat_request_ids = repeat_request_ids
+
+    def request_ids(self) -> list[str]:
+        return _bulk.parse_ids("repeat_request_ids", self.repeat_request_ids)
+
+    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        results = _bulk.summarize_all(self.hook.cancel_repeat_requests(*ids))
+        return _bulk.forgive_already_canceled(results, self._latest_status)
+
+    def _latest_status(self, request_id: str) -> str | None:
+        from airflow_provider_capella.hooks._tasking import status_codes
+
+        return next(iter(status_codes(self.hook.get_repeat_request(request_id))), None)
+
+
+class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
+    """Set the same fields on several repeat requests; return a result per id.
+
+    Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
+
+    :param repeat_request_ids: ids as a list, one id, or a JSON list (templated).
+    :param name: new name. ``description``, ``custom_attribute_1``, ``custom_attribute_2``: new values.
+    :param product_types: new product types (list or JSON list).
+    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
+
+    Example::
+
+        UpdateRepeatRequestsOperator(task_id="describe", repeat_request_ids=["..."], name="port watch")
+    """
+
+    kind = "repeat request"
+    template_fields = (
+        "capella_conn_id",
+        "repeat_request_ids",
+        *_bulk.UpdateRequestsOperator.update_template_fields,
+    )
+
+    def __init__(self, *, repeat_request_ids: list[str] | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.repeat_request_ids = repeat_request_ids
+
+    def request_ids(self) -> list[str]:
+        return _bulk.parse_ids("repeat_request_ids", self.repeat_request_ids)
+
+    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return _bulk.summarize_all(self.hook.update_repeat_requests(*ids, **self.update_fields()))

@@ -1,0 +1,154 @@
+"""``CapellaSearchOperator``: search Capella's STAC catalog from a DAG; return ids, items, or a file.
+
+Example::
+
+    from airflow_provider_capella.operators.search import CapellaSearchOperator
+
+    search = CapellaSearchOperator(
+        task_id="search",
+        bbox=[12.35, 41.78, 12.61, 42.0],
+        datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
+        filters={"product_type": "GEO", "look_angle__lte": 30},
+    )
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.operators import _arguments
+from airflow_provider_capella.operators._base import CapellaBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+DEFAULT_MAX_RETURNED_ITEMS = 100
+
+
+class CapellaSearchOperator(CapellaBaseOperator):
+    """Search the catalog; return the matching STAC ids (default), the items, or where they were written.
+
+    Filters are ``CapellaHook.search``'s: the common ones as arguments, any other (``product_type``,
+    ``look_angle__lte``, ``polarizations``, ``collect_id``, ...) in ``filters``. Every argument is
+    templated, and ``filters``, ``bbox``, ``intersects``, ``collections`` and ``ids`` may be given as
+    JSON strings, so an AOI can come from ``params`` and a time range from the data interval. A filter
+    given both as an argument and in ``filters`` is an error.
+
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :param filters: any ``CapellaHook.search`` filters, as a dict or JSON object.
+    :param bbox: ``[west, south, east, north]``. ``intersects``: a GeoJSON geometry (not both).
+    :param datetime: an instant or a ``"start/end"`` interval (ISO 8601), e.g.
+        ``"{{ data_interval_start | ts }}/{{ data_interval_end | ts }}"``.
+    :param collections: STAC collections. ``ids``: STAC ids. ``ownership``: see ``CapellaHook.search``.
+    :param sortby: e.g. ``"-datetime"``. ``limit``: most items wanted (default 500, at most 10,000).
+    :param return_items: return the STAC items instead of their ids (at most ``max_returned_items``,
+        default 100: XCom is for small values; the task fails when more match).
+    :param output_path: write a GeoJSON FeatureCollection of every match to this file or
+        ``s3://bucket/key`` and return that location instead. ``aws_conn_id``: S3 credentials.
+    :return: a list of STAC ids; or of items (``return_items``); or the ``output_path`` written.
+
+    Example::
+
+        CapellaSearchOperator(
+            task_id="search",
+            intersects="{{ params.aoi | tojson }}",
+            datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
+            filters={"product_type__in": ["GEO", "GEC"]},
+            output_path="s3://my-bucket/searches/{{ ds }}.geojson",
+        )
+    """
+
+    template_fields = (
+        "capella_conn_id",
+        "filters",
+        "bbox",
+        "intersects",
+        "datetime",
+        "collections",
+        "ids",
+        "ownership",
+        "sortby",
+        "limit",
+        "output_path",
+        "aws_conn_id",
+    )
+    template_fields_renderers = {"filters": "json", "intersects": "json"}
+
+    def __init__(
+        self,
+        *,
+        filters: dict[str, Any] | str | None = None,
+        bbox: list[float] | str | None = None,
+        intersects: dict[str, Any] | str | None = None,
+        datetime: str | None = None,
+        collections: list[str] | str | None = None,
+        ids: list[str] | str | None = None,
+        ownership: str | None = None,
+        sortby: str | list[str] | None = None,
+        limit: int | str | None = None,
+        return_items: bool = False,
+        max_returned_items: int = DEFAULT_MAX_RETURNED_ITEMS,
+        output_path: str | None = None,
+        aws_conn_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.filters = filters
+        self.bbox = bbox
+        self.intersects = intersects
+        self.datetime = datetime
+        self.collections = collections
+        self.ids = ids
+        self.ownership = ownership
+        self.sortby = sortby
+        self.limit = limit
+        self.return_items = return_items
+        self.max_returned_items = max_returned_items
+        self.output_path = output_path
+        self.aws_conn_id = aws_conn_id
+
+    def search_filters(self) -> dict[str, Any]:
+        """The keyword arguments for ``CapellaHook.search``, after rendering and JSON parsing."""
+        explicit = _arguments.without_none(
+            {
+                "bbox": _arguments.structured("bbox", self.bbox),
+                "intersects": _arguments.structured("intersects", self.intersects),
+                "datetime": self.datetime or None,
+                "collections": _arguments.structured("collections", self.collections),
+                "ids": _arguments.structured("ids", self.ids),
+                "ownership": self.ownership or None,
+                "sortby": _arguments.structured("sortby", self.sortby),
+                "limit": _arguments.integer("limit", self.limit),
+            }
+        )
+        extra = _arguments.mapping("filters", self.filters)
+        if "limit" in extra:
+            extra["limit"] = _arguments.integer("filters.limit", extra["limit"])
+        twice = sorted(set(extra) & set(explicit))
+        if twice:
+            checks.fail("filters", f"repeats filter(s) given as arguments: {', '.join(twice)}")
+        return {**extra, **explicit}
+
+    def execute(self, context: Context) -> list[str] | list[dict[str, Any]] | str:
+        items = self.hook.search(**self.search_filters())
+        self.log.info("Search matched %d STAC item(s)", len(items))
+        if self.output_path:
+            from airflow_provider_capella.operators._output import write_json
+
+            where = write_json(
+                {"type": "FeatureCollection", "features": items},
+                self.output_path,
+                aws_conn_id=self.aws_conn_id,
+            )
+            self.log.info("Wrote %d item(s) to %s", len(items), where)
+            return where
+        if self.return_items:
+            if len(items) > self.max_returned_items:
+                checks.fail(
+                    "return_items",
+                    f"{len(items)} items matched, more than max_returned_items={self.max_returned_items}; "
+                    "lower `limit`, raise `max_returned_items`, or write them with `output_path`",
+                )
+            return items
+        return [str(item["id"]) for item in items]

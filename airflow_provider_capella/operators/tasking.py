@@ -1,0 +1,181 @@
+"""Tasking request operators: create (safe under retries), cancel and update.
+
+Example::
+
+    from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
+
+    task = CreateTaskingRequestOperator(
+        task_id="task_boulder",
+        geometry="{{ params.aoi | tojson }}",
+        name="boulder {{ ds }}",
+        window_open="{{ data_interval_end | ts }}",
+        collection_tier="priority",
+        retries=3,
+    )
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from airflow_provider_capella.links import TASKING_REQUEST_ID_KEY, CapellaTaskingRequestLink
+from airflow_provider_capella.operators import _bulk
+from airflow_provider_capella.operators._create import CreateRequestOperator
+
+
+class CreateTaskingRequestOperator(CreateRequestOperator):
+    """Create a Capella tasking request (a new collection, billable); return its id.
+
+    Retry-safe: the request's description ends with a tag derived from the task instance
+    (``[airflow:<hash of dag_id, task_id, run_id, map_index>]``). A retry (or a cleared task) first
+    searches the user's requests submitted within ``idempotency_lookback`` for that tag and returns the
+    one an earlier try created, even if that try died right after sending it; only when none exists
+    is a request sent. A create whose outcome is unknown (``CapellaAmbiguousCreateError``) fails the
+    try without re-sending, so the next try finds it.
+
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :param geometry: GeoJSON Point or Polygon: a dict, or a JSON string (e.g. ``{{ params.aoi | tojson }}``).
+    :param name: request name. ``description``: free text (the idempotency tag is appended).
+    :param window_open: start of the collection window (datetime or ISO 8601; default: now).
+    :param window_close: end of the window (default: open + 7 days).
+    :param collection_type: ``spotlight`` (default), ``stripmap``, ... ``collection_tier``: ``urgent``,
+        ``priority``, ``standard`` (default), ``flexible``.
+    :param product_types: products to make (list or JSON list). ``local_time``: ``day``, ``night``,
+        ``anytime`` or ``[[start, end], ...]`` seconds of the day.
+    :param custom_attribute_1: free text echoed by the API. ``custom_attribute_2``: likewise.
+    :param contract_id: the contract to charge. ``pre_approval``: skip the cost review step.
+    :param request_options: any other ``CapellaHook.create_tasking_request`` argument (``off_nadir_min``,
+        ``off_nadir_max``, ``image_width``, ``orbital_planes``, ``asc_dsc``, ``look_direction``,
+        ``polarization``, ``archive_holdback``, ``azimuth_angle_min``/``max``, ``squint``,
+        ``max_squint_angle``), as a dict or JSON object.
+    :param idempotency_key: overrides the derived key (e.g. to keep two Airflow deployments sharing one
+        Capella account apart). ``idempotency_lookback``: how far back a retry searches (30 days).
+    :return: the tasking request id (also pushed as XCom ``capella_tasking_request_id``).
+
+    Example::
+
+        CreateTaskingRequestOperator(
+            task_id="task",
+            geometry={"type": "Point", "coordinates": [-105.27, 40.01]},
+            name="boulder",
+            window_open="{{ data_interval_end | ts }}",
+            request_options={"off_nadir_max": 30, "polarization": "HH"},
+            retries=2,
+        )
+    """
+
+    kind = "tasking request"
+    id_field = "taskingrequestId"
+    description_field = "taskingrequestDescription"
+    id_xcom_key = TASKING_REQUEST_ID_KEY
+    template_fields = (*CreateRequestOperator.common_template_fields, "window_open", "window_close")
+    template_fields_renderers = {"geometry": "json", "request_options": "json"}
+    operator_extra_links = (CapellaTaskingRequestLink(),)
+
+    def __init__(
+        self,
+        *,
+        window_open: datetime | str | None = None,
+        window_close: datetime | str | None = None,
+        pre_approval: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.window_open = window_open
+        self.window_close = window_close
+        self.pre_approval = pre_approval
+
+    def specific_arguments(self) -> dict[str, Any]:
+        return {
+            "window_open": self.window_open,
+            "window_close": self.window_close,
+            "pre_approval": self.pre_approval,
+        }
+
+    def create(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        return self.hook.create_tasking_request(**arguments)
+
+    def search_recent(self, since: str) -> list[dict[str, Any]]:
+        return self.hook.search_tasking_requests(submission_time__gte=since)
+
+
+class CancelTaskingRequestsOperator(_bulk.BulkRequestOperator):
+    """Cancel tasking requests (cancellation fees may apply); return a result per id.
+
+    Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. A
+    request that is already canceled counts as success (``"already_canceled": True``), so a retried
+    task does not fail on the ids its first try canceled.
+
+    :param tasking_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
+    :param fail_on_error: fail the task when any id failed (default ``True``).
+    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {status, code, message}}}``.
+
+    Example::
+
+        CancelTaskingRequestsOperator(
+            task_id="cancel", tasking_request_ids="{{ ti.xcom_pull(task_ids='task') }}"
+        )
+    """
+
+    kind = "tasking request"
+    template_fields = ("capella_conn_id", "tasking_request_ids")
+
+    def __init__(self, *, tasking_request_ids: list[str] | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tasking_request_ids = tasking_request_ids
+
+    def request_ids(self) -> list[str]:
+        return _bulk.parse_ids("tasking_request_ids", self.tasking_request_ids)
+
+    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        results = _bulk.summarize_all(self.hook.cancel_tasking_requests(*ids))
+        return _bulk.forgive_already_canceled(results, self._latest_status)
+
+    def _latest_status(self, request_id: str) -> str | None:
+        from airflow_provider_capella.hooks._tasking import status_codes
+
+        return next(iter(status_codes(self.hook.get_task(request_id))), None)
+
+
+class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
+    """Set the same fields on several tasking requests; return a result per id.
+
+    Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
+    Replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
+
+    :param tasking_request_ids: ids as a list, one id, or a JSON list (templated).
+    :param name: new name. ``description``, ``custom_attribute_1``, ``custom_attribute_2``: new values.
+    :param product_types: new product types (list or JSON list).
+    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
+
+    Example::
+
+        UpdateTaskingRequestsOperator(
+            task_id="rename", tasking_request_ids=["..."], custom_attribute_1="campaign-{{ ds }}"
+        )
+    """
+
+    kind = "tasking request"
+    template_fields = (
+        "capella_conn_id",
+        "tasking_request_ids",
+        *_bulk.UpdateRequestsOperator.update_template_fields,
+    )
+
+    def __init__(self, *, tasking_request_ids: list[str] | str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tasking_request_ids = tasking_request_ids
+
+    def request_ids(self) -> list[str]:
+        return _bulk.parse_ids("tasking_request_ids", self.tasking_request_ids)
+
+    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        return _bulk.summarize_all(self.hook.update_tasking_requests(*ids, **self.update_fields()))
+
+
+__all__ = [
+    "CancelTaskingRequestsOperator",
+    "CreateTaskingRequestOperator",
+    "UpdateTaskingRequestsOperator",
+]
