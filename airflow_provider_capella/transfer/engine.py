@@ -9,7 +9,6 @@ continue from the last byte received; a 403 refreshes the presigned URLs once.
 
 from __future__ import annotations
 
-import http.client
 import threading
 from dataclasses import dataclass
 from functools import partial
@@ -32,6 +31,8 @@ from airflow_provider_capella.transfer.planner import ByteRange, plan_ranges
 from airflow_provider_capella.transfer.pool import WorkerPool
 from airflow_provider_capella.transfer.progress import BatchTotals, FileProgress, human_bytes, log
 from airflow_provider_capella.transfer.source import (
+    BodyDropped,
+    BodyReader,
     parse_content_range,
     total_size_of,
     unsatisfiable_total,
@@ -62,10 +63,6 @@ class FileEntry:
     ref: AssetRef
     sink: Sink
     label: str
-
-
-class _Dropped(Exception):
-    """The body stopped early (reset, timeout, short read): retry from the last byte received."""
 
 
 class _StaleResume(Exception):
@@ -271,51 +268,62 @@ class FileTransfer:
 
     def _plan(self, response: requests.Response, first: ByteRange, resume: ResumeState | None) -> ByteRange:
         """Learn size and validator from the lead response, prepare the sink, queue the other ranges."""
-        status = response.status_code
-        if status == 206:
-            content_range = parse_content_range(response.headers.get("Content-Range"))
-            if content_range is None or content_range.total is None or content_range.start != first.start:
-                response.close()
-                raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
-            if resume is not None and not _same_version(response, content_range.total, resume):
-                response.close()
-                raise _StaleResume()
-            self.size = content_range.total
-            if resume is not None:
-                ranges, pending, already = resume.ranges, resume.missing, resume.bytes_done
-                self.validator = resume.validator
-                self.sink.begin(self.size, ranges, self.validator, resume)
-            else:
-                ranges = plan_ranges(self.size, self.settings.part_size, first_end=content_range.end + 1)
-                pending, already = ranges, 0
-                self.validator = validator_of(response)
-                self.sink.begin(self.size, ranges, self.validator, None)
-        elif status == 200:
-            total = total_size_of(response)
-            if total is None:
-                response.close()
-                raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
-            if first.start or resume is not None:
-                log.info(
-                    "%s: the server ignored the Range request (or the asset changed); starting over",
-                    self.label,
-                )
-            self.size, self.ranges_supported = total, False
-            self.validator = validator_of(response)
-            ranges = pending = [ByteRange(0, 0, total)]
-            already = 0
-            self.sink.begin(total, ranges, self.validator, None)
-            first = ranges[0]
-        else:
+        if response.status_code == 206:
+            pending, already = self._plan_ranges(response, first, resume)
+        elif resume is not None:
             response.close()
-            total = unsatisfiable_total(response.headers.get("Content-Range"))
-            if total != 0 or resume is not None:
-                raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
-            self.size, ranges, already = 0, [ByteRange(0, 0, 0)], 0
-            pending = ranges
-            self.sink.begin(0, ranges, None, None)
+            raise _StaleResume()  # If-Range did not match (or Range was ignored): start afresh
+        elif response.status_code == 200:
+            pending, already = self._plan_whole(response), 0
+            first = pending[0]
+        else:
+            pending, already = self._plan_empty(response), 0
+            first = pending[0]
         self._queue(pending, first, already)
         return next(byte_range for byte_range in pending if byte_range.start == first.start)
+
+    def _plan_ranges(
+        self, response: requests.Response, first: ByteRange, resume: ResumeState | None
+    ) -> tuple[list[ByteRange], int]:
+        """A 206: the server honours ranges; plan them (or take the resume record's), begin the sink."""
+        content_range = parse_content_range(response.headers.get("Content-Range"))
+        if content_range is None or content_range.total is None or content_range.start != first.start:
+            response.close()
+            raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
+        if resume is not None and not _same_version(response, content_range.total, resume):
+            response.close()
+            raise _StaleResume()
+        self.size = content_range.total
+        if resume is not None:
+            self.validator = resume.validator
+            self.sink.begin(self.size, resume.ranges, self.validator, resume)
+            return resume.missing, resume.bytes_done
+        ranges = plan_ranges(self.size, self.settings.part_size, first_end=content_range.end + 1)
+        self.validator = validator_of(response)
+        self.sink.begin(self.size, ranges, self.validator, None)
+        return ranges, 0
+
+    def _plan_whole(self, response: requests.Response) -> list[ByteRange]:
+        """A 200 to a ranged GET: the server ignores Range, so this one response streams the whole file."""
+        total = total_size_of(response)
+        if total is None:
+            response.close()
+            raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
+        log.info("%s: the server ignores Range requests; downloading over one connection", self.label)
+        self.size, self.ranges_supported = total, False
+        self.validator = validator_of(response)
+        ranges = [ByteRange(0, 0, total)]
+        self.sink.begin(total, ranges, self.validator, None)
+        return ranges
+
+    def _plan_empty(self, response: requests.Response) -> list[ByteRange]:
+        """A 416 to ``bytes=0-...``: fine only for an empty file (``Content-Range: bytes */0``)."""
+        response.close()
+        if unsatisfiable_total(response.headers.get("Content-Range")) != 0:
+            raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
+        self.size, ranges = 0, [ByteRange(0, 0, 0)]
+        self.sink.begin(0, ranges, None, None)
+        return ranges
 
     def _queue(self, pending: list[ByteRange], lead: ByteRange, already: int) -> None:
         with self._lock:
@@ -370,7 +378,7 @@ class FileTransfer:
                 try:
                     with response:
                         self._receive(response, writer, byte_range.length, skip)
-                except _Dropped as drop:
+                except BodyDropped as drop:
                     if writer.written > before:
                         attempts.reset()
                     attempts.failed(
@@ -412,27 +420,15 @@ class FileTransfer:
         )
 
     def _receive(self, response: requests.Response, writer: RangeWriter, length: int, skip: int) -> None:
-        raw = response.raw
+        reader = BodyReader(response)
         chunk = self.settings.chunk_size
         while skip:
-            skip -= len(self._read(raw, min(chunk, skip)))
+            skip -= len(reader.read(min(chunk, skip)))
         while writer.written < length:
             self._check_cancelled()
-            data = self._read(raw, min(chunk, length - writer.written))
+            data = reader.read(min(chunk, length - writer.written))
             writer.write(data)
             self.progress.add(len(data))
-
-    @staticmethod
-    def _read(raw: object, amount: int) -> bytes:
-        from urllib3.exceptions import HTTPError as Urllib3Error
-
-        try:
-            data: bytes = raw.read(amount)  # type: ignore[attr-defined]
-        except (Urllib3Error, http.client.HTTPException, OSError) as error:
-            raise _Dropped(type(error).__name__) from None
-        if not data:
-            raise _Dropped("body ended early")
-        return data
 
     # --- HTTP --------------------------------------------------------------------------------------------
     def _request(self, headers: dict[str, str], attempts: _Attempts) -> requests.Response:

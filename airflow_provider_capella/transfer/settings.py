@@ -19,8 +19,9 @@ class TransferSettings:
 
     ``part_size`` is the byte range one connection fetches with one ranged GET (and, into S3, the size of
     one multipart part); files no larger than it are fetched with a single GET. ``concurrency`` is the
-    number of connections (threads) shared by every asset of a call; into S3 the memory in use is at
-    most ``part_size * concurrency``.
+    number of connections (threads) shared by every asset of a call. To disk, parts stream straight
+    into the file; into S3 each connection fills one part buffer while up to ``concurrency`` full parts
+    upload beside it, so part buffers never exceed ``2 * part_size * concurrency`` (128 MiB by default).
 
     Example::
 

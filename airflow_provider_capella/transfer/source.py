@@ -6,9 +6,11 @@ Presigned URLs carry their own signature, so these requests never send an ``Auth
 
 from __future__ import annotations
 
+import http.client
 import re
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import requests
@@ -95,3 +97,56 @@ class _NoAuthorization:
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         return _no_authorization(request)
+
+
+class BodyDropped(Exception):
+    """The body stopped early (reset, timeout, short read): retry from the last byte received."""
+
+
+_scratch = threading.local()
+
+
+def _scratch_buffer(size: int) -> memoryview:
+    """This thread's reusable read buffer of at least ``size`` bytes."""
+    buffer: bytearray | None = getattr(_scratch, "buffer", None)
+    if buffer is None or len(buffer) < size:
+        buffer = _scratch.buffer = bytearray(size)
+    return memoryview(buffer)
+
+
+class BodyReader:
+    """Reads a streamed response body in chunks, turning network failures into :class:`BodyDropped`.
+
+    A body that is not content-encoded is read with ``readinto`` straight from ``http.client`` into a
+    per-thread buffer that is reused: ``urllib3``'s ``read(amt)`` would copy every chunk twice more.
+    A chunk is only valid until the next :meth:`read`.
+
+    Example::
+
+        reader = BodyReader(response)
+        chunk = reader.read(1024 * 1024)
+    """
+
+    def __init__(self, response: requests.Response) -> None:
+        self._raw: Any = response.raw
+        encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
+        fp = getattr(self._raw, "_fp", None)
+        self._direct = fp if encoding == "identity" and hasattr(fp, "readinto") else None
+
+    def read(self, amount: int) -> memoryview | bytes:
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
+        try:
+            if self._direct is not None:
+                view = _scratch_buffer(amount)[:amount]
+                count = self._direct.readinto(view)
+                data: memoryview | bytes = view[:count]
+            else:
+                data = self._raw.read(amount)
+        except (Urllib3Error, http.client.HTTPException, OSError, ValueError) as error:
+            raise BodyDropped(type(error).__name__) from None
+        if not data:
+            raise BodyDropped("body ended early")
+        if self._direct is not None and self._direct.isclosed():
+            self._raw.release_conn()  # the whole body was read: the connection can serve the next part
+        return data

@@ -192,3 +192,43 @@ def test_progress_lines_and_a_summary_are_logged(order, tmp_path, caplog):
     assert all("%" in line and "MB/s" in line for line in progress)
     summary = caplog.records[-1].getMessage()
     assert summary.startswith("downloaded 4 files") and "MB/s" in summary
+
+
+@pytest.fixture
+def plain_http_server(tmp_path):
+    """A server that knows nothing of Range (Python's http.server): every GET is a 200 of the whole file."""
+    import functools
+    import http.server
+
+    from airflow_provider_capella.testing.emulator.server import free_port
+
+    served = tmp_path / "served"
+    served.mkdir()
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return None
+
+    handler = functools.partial(QuietHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield served, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+
+
+def test_a_server_that_ignores_range_gets_one_plain_download(plain_http_server, tmp_path, caplog):
+    served, url = plain_http_server
+    payload = os.urandom(3 * PART + 5)
+    (served / "CAPELLA_X.tif").write_bytes(payload)
+    caplog.set_level("INFO", logger="airflow_provider_capella")
+
+    path = download_asset(
+        f"{url}/CAPELLA_X.tif?Signature=secret", str(tmp_path / "out") + "/", settings=SETTINGS
+    )
+
+    assert Path(path).read_bytes() == payload
+    assert "ignores Range requests" in caplog.text
+    assert "secret" not in caplog.text

@@ -36,7 +36,7 @@ class RangeWriter(Protocol):
 
     written: int
 
-    def write(self, data: bytes) -> None: ...
+    def write(self, data: bytes | memoryview) -> None: ...
 
     def close(self) -> None:
         """The range is complete: persist it (upload the part, record it as done)."""

@@ -148,7 +148,7 @@ class _FileRangeWriter:
         self._range = byte_range
         self.written = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         view = memoryview(data)
         while view:
             count = os.pwrite(self._fd, view, self._range.start + self.written)

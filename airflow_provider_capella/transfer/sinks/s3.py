@@ -217,7 +217,7 @@ class _PartWriter:
         self._filled = 0
         self.written = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         view = memoryview(data)
         while view:
             part = self._parts[self._current]
