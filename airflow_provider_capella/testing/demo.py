@@ -1,7 +1,12 @@
-"""``make demo``: start the emulator, search, order, download with ``CapellaHook``, print what landed, stop.
+"""``make demo``: the ``capella_tasking_to_s3`` example DAG, run by real Airflow against local stand-ins.
 
-The emulator runs as its own process group (as a user would start it), so it is stopped on success,
-failure and Ctrl-C alike. Downloads land in ``.demo/downloads`` under the current directory.
+1. Starts the Capella emulator (tasking completes in seconds) and a moto S3 server on free ports, each
+   in its own process group, and creates the demo bucket.
+2. Points ``capella_default`` and ``aws_default`` at them through ``AIRFLOW_CONN_*`` variables.
+3. ``airflow db migrate`` then ``airflow dags test capella_tasking_to_s3`` on the embedded SQLite
+   database (``AIRFLOW_HOME=.demo/airflow-home``, DAGs folder ``example_dags/``).
+4. Prints what landed in S3 (keys, sizes, sha256) and stops everything it started, also on Ctrl-C and
+   SIGTERM. Logs of every process are kept in ``.demo/logs``.
 
 Example::
 
@@ -12,104 +17,170 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
-import subprocess
+import re
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from airflow_provider_capella.testing.stack import (
+    Interrupted,
+    ManagedProcess,
+    ProcessStack,
+    Services,
+    StackError,
+    airflow_command,
+    airflow_environment,
+    create_bucket,
+    start_services,
+    stop_on_signals,
+)
+
+DAG_ID = "capella_tasking_to_s3"
 DEMO_API_KEY = "demo-api-key"
-ROTTERDAM_BBOX = [3.9, 51.85, 4.2, 52.05]  # the Port of Rotterdam, one of the archive's sites
+DEMO_BUCKET = "capella-imagery"  # the DAG's default bucket param
+TASKING_STEP_SECONDS = 0.5
+POLL_SECONDS = 1.0
+PROGRESS = (
+    (re.compile(r"\[DAG TEST\] starting task_id=(\S+) map_index=(-?\d+)"), "task {0}{1} started"),
+    (re.compile(r"\[DAG TEST\] end task task_id=(\S+) map_index=(-?\d+)"), "task {0}{1} finished"),
+    (re.compile(r"new_state=(deferred)"), "  deferred: a trigger waits for the collection"),
+    (re.compile(r"\[DAG TEST\] (Trigger completed)"), "  the trigger fired: the collection is complete"),
+    (re.compile(r"DagRun Finished: .*?\bstate=(\w+)"), "run finished: {0}"),
+)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-@contextmanager
-def emulator_process(port: int, api_key: str) -> Iterator[str]:
-    """Run ``capella-emulator`` in a new process group and yield its URL once it answers."""
-    command = [sys.executable, "-m", "airflow_provider_capella.testing.emulator"]
-    command += ["--port", str(port), "--api-key", api_key, "--log-level", "warning"]
-    process = subprocess.Popen(command, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
-        yield url
-    finally:
-        stop_process_group(process)
+@dataclass(frozen=True)
+class LandedObject:
+    """One S3 object the DAG wrote, its sha256 computed from the bytes read back.
+
+    Example::
+
+        LandedObject("demo/<request id>/<STAC id>/<STAC id>.tif", 8388608, "cf987a3b...")
+    """
+
+    key: str
+    size: int
+    sha256: str
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def example_dags_folder() -> Path:
+    """``example_dags/`` of the source checkout this module runs from (or of the current directory)."""
+    for root in (Path(__file__).resolve().parents[2], Path.cwd()):
+        folder = root / "example_dags"
+        if (folder / f"{DAG_ID}.py").exists():
+            return folder
+    raise StackError("example_dags/ not found: run the demo from a source checkout (make demo)")
+
+
+def progress(line: str) -> str | None:
+    """A one-line summary of an ``airflow dags test`` log line worth showing, else ``None``."""
+    text = ANSI.sub("", line)
+    for pattern, summary in PROGRESS:
+        found = pattern.search(text)
+        if found:
+            groups = list(found.groups())
+            if len(groups) == 2:  # task_id, map_index
+                groups[1] = "" if groups[1] == "-1" else f"[{groups[1]}]"
+            return summary.format(*groups)
+    return None
+
+
+def follow(child: ManagedProcess, timeout: float) -> int:
+    """Wait for ``child``, printing a summary of its progress (tasks, deferral, result) as it happens."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_emulator/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"the emulator did not answer on {url} within {timeout:.0f} s")
+    position = 0
+    while True:
+        finished = child.process.poll() is not None
+        if child.log_path is not None and child.log_path.exists():
+            with child.log_path.open("rb") as log:
+                log.seek(position)
+                chunk = log.read()
+            complete = chunk if finished else chunk[: chunk.rfind(b"\n") + 1]
+            position += len(complete)
+            for line in complete.decode(errors="replace").splitlines():
+                summary = progress(line)
+                if summary:
+                    print(f"  | {summary}", flush=True)
+        if finished:
+            return int(child.process.returncode)
+        if time.monotonic() > deadline:
+            raise StackError(f"{child.name} did not finish within {timeout:.0f} s")
+        time.sleep(0.3)
 
 
-def stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def run_dag(stack: ProcessStack, env: dict[str, str], conf: dict[str, Any]) -> None:
+    """``airflow dags test`` the demo DAG, showing its progress; raise when the run fails."""
+    command = airflow_command("dags", "test", DAG_ID, "--conf", json.dumps(conf))
+    child = stack.start("airflow-dags-test", command, env=env)
+    returncode = follow(child, timeout=600)
+    log = ANSI.sub("", child.log_path.read_text(errors="replace")) if child.log_path else ""
+    if returncode != 0 or not re.search(r"DagRun Finished: .*?\bstate=success", log):
+        raise StackError(f"the DAG run failed (exit code {returncode}); see {child.log_path}")
 
 
-def sha256_of(path: Path) -> str:
+def landed_objects(services: Services, bucket: str) -> list[LandedObject]:
+    """Every object in ``bucket``, with its sha256 computed from the bytes read back."""
+    client = services.s3_client()
+    found = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for entry in page.get("Contents", []):
+            body = client.get_object(Bucket=bucket, Key=entry["Key"])["Body"]
+            found.append(LandedObject(entry["Key"], int(entry["Size"]), sha256_of(body)))
+    return found
+
+
+def sha256_of(stream: Any) -> str:
+    """The sha256 of a readable stream, read 1 MiB at a time."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    while block := stream.read(1 << 20):
+        digest.update(block)
     return digest.hexdigest()
 
 
-def run_demo(emulator_url: str, api_key: str, download_dir: Path) -> dict[str, dict[str, str]]:
-    """Search the archive over Rotterdam, order the two newest GEO products, download them; return paths."""
-    from airflow_provider_capella.hooks.capella import CapellaHook
-
-    connection = {"conn_type": "capella", "host": emulator_url, "password": api_key}
-    os.environ["AIRFLOW_CONN_CAPELLA_DEFAULT"] = json.dumps(connection)
-    hook = CapellaHook()
-    print(f"connected: {hook.test_connection()[1]}")
-    items = hook.search(bbox=ROTTERDAM_BBOX, product_type="GEO", sortby="-datetime", limit=2)
-    ids = ", ".join(item["id"] for item in items)
-    print(f"search: {len(items)} GEO products over the Port of Rotterdam: {ids}")
-    order_id = hook.submit_order(items=items, check_active_orders=True)
-    print(f"order: {order_id}")
-    return hook.download_products(order_id=order_id, local_dir=str(download_dir), override=True)
+def print_landed(bucket: str, objects: list[LandedObject]) -> None:
+    print(f"\nwhat landed in s3://{bucket}/ ({len(objects)} objects):")
+    for item in objects:
+        print(f"  {item.size:>12,} B  sha256 {item.sha256}  {item.key}")
 
 
-def print_landed(paths: dict[str, dict[str, str]]) -> None:
-    print("\nwhat landed:")
-    for stac_id, assets in paths.items():
-        print(f"  {stac_id}")
-        for asset, location in sorted(assets.items()):
-            path = Path(location)
-            print(f"    {asset:<10} {path.stat().st_size:>12,} B  sha256 {sha256_of(path)[:16]}…  {path}")
+def run_demo(workdir: Path) -> list[LandedObject]:
+    """Start the stand-ins, run the DAG, read back what landed; everything started is stopped on return."""
+    dags_folder = example_dags_folder()
+    with ProcessStack(log_dir=workdir / "logs") as stack:
+        services = start_services(stack, api_key=DEMO_API_KEY, tasking_step_seconds=TASKING_STEP_SECONDS)
+        print(f"emulator: {services.emulator_url} (a tasking step lasts {TASKING_STEP_SECONDS} s)")
+        print(f"S3 server (moto): {services.s3_endpoint}, bucket {DEMO_BUCKET}")
+        create_bucket(services, DEMO_BUCKET)
+        env = airflow_environment(workdir / "airflow-home", dags_folder, services)
+        env["CAPELLA_EXAMPLE_POLL_SECONDS"] = str(POLL_SECONDS)  # the emulator's tasking takes seconds
+        print(f"airflow db migrate (AIRFLOW_HOME={env['AIRFLOW_HOME']})", flush=True)
+        stack.run("airflow-db-migrate", airflow_command("db", "migrate"), env=env, timeout=300)
+        conf = {"bucket": DEMO_BUCKET, "prefix": "demo"}
+        print(
+            f"airflow dags test {DAG_ID} --conf '{json.dumps(conf)}' (DAGs folder {dags_folder})", flush=True
+        )
+        run_dag(stack, env, conf)
+        return landed_objects(services, DEMO_BUCKET)
 
 
 def main() -> int:
-    from airflow_provider_capella.testing.emulator.server import free_port
-
     workdir = Path.cwd() / ".demo"
-    os.environ.setdefault("AIRFLOW_HOME", str(workdir / "airflow-home"))
-    download_dir = workdir / "downloads"
-    download_dir.mkdir(parents=True, exist_ok=True)
-    with emulator_process(free_port(), DEMO_API_KEY) as url:
-        print(f"emulator: {url}")
-        paths = run_demo(url, DEMO_API_KEY, download_dir)
-    print_landed(paths)
-    print("\nemulator stopped; done.")
-    return 0
+    started = time.monotonic()
+    try:
+        with stop_on_signals():
+            objects = run_demo(workdir)
+    except Interrupted as interrupted:
+        print(f"\n{interrupted}: stopped the emulator, the S3 server and Airflow.", file=sys.stderr)
+        return 128 + interrupted.signum
+    except StackError as error:
+        print(f"\ndemo failed: {error}\nlogs: {workdir / 'logs'}", file=sys.stderr)
+        return 1
+    print_landed(DEMO_BUCKET, objects)
+    print(f"\nstopped the emulator, the S3 server and Airflow; done in {time.monotonic() - started:.0f} s.")
+    return 0 if objects else 1
 
 
 if __name__ == "__main__":

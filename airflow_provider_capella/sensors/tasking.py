@@ -1,0 +1,167 @@
+"""``TaskCompletedSensor``: wait for a tasking request to complete, in poke, reschedule or deferrable mode."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.sdk import BaseSensorOperator, PokeReturnValue
+
+from airflow_provider_capella.sensors._compat import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    AirflowTaskTimeout,
+    conf,
+)
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_provider_capella.hooks.capella import CapellaHook
+    from airflow_provider_capella.triggers.tasking import TaskingOutcome
+
+DEFER_GRACE_SECONDS = 60.0
+"""The scheduler's own deferral timeout trails the trigger's deadline by this much, so the trigger's
+descriptive event normally ends the wait; the scheduler's timeout is the backstop."""
+
+
+class TaskCompletedSensor(BaseSensorOperator):
+    """Wait until a tasking request is completed; return its collect ids.
+
+    Completed means ``completed`` appears anywhere in the request's status history (the SDK's rule, so
+    a reprocessed request, completed → accepted → completed, counts). The task fails at once, without
+    retries, with the API's status message when the request is rejected, expired, canceled, failed, in
+    error or anomaly. 5xx, 429 and connection errors are retried by the connection's retry policy; if
+    they outlast it, the sensor logs a warning and tries again at the next poke, until its ``timeout``.
+
+    Works in every sensor mode: ``poke`` (default), ``reschedule`` (frees the worker slot between
+    pokes) and deferrable (waits in the triggerer with
+    :class:`~airflow_provider_capella.triggers.tasking.TaskCompletedTrigger`; ``deferrable`` defaults to
+    ``[operators] default_deferrable``). A deferrable sensor checks once before deferring, so a request
+    that is already finished never reaches the triggerer. Deferred, the wait still ends at the sensor's
+    ``timeout`` (sensor timeout: no retry) and at the task's ``execution_timeout`` (retried per
+    ``retries``).
+
+    :param tasking_request_id: the tasking request to wait for (templated, e.g. from an upstream XCom).
+    :param capella_conn_id: the Airflow connection id (default ``capella_default``; templated).
+    :param deferrable: wait in the triggerer instead of a worker slot.
+
+    Example::
+
+        wait = TaskCompletedSensor(
+            task_id="wait_for_collect",
+            tasking_request_id="{{ ti.xcom_pull(task_ids='create_tasking_request') }}",
+            poke_interval=600,
+            timeout=14 * 24 * 3600,
+            deferrable=True,
+        )  # returns ["<collect id>", ...]
+    """
+
+    template_fields = ("tasking_request_id", "capella_conn_id")
+    ui_color = "#d9ecf7"
+
+    def __init__(
+        self,
+        *,
+        tasking_request_id: str,
+        capella_conn_id: str = "capella_default",
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.tasking_request_id = tasking_request_id
+        self.capella_conn_id = capella_conn_id
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> CapellaHook:
+        from airflow_provider_capella.hooks.capella import CapellaHook
+
+        return CapellaHook(capella_conn_id=self.capella_conn_id)
+
+    def poke(self, context: Context) -> bool | PokeReturnValue:
+        outcome = self._check()
+        if outcome is None or outcome.state != "completed":
+            return False
+        return PokeReturnValue(is_done=True, xcom_value=self._collect_ids())
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        try:
+            outcome = self._check()
+        except AirflowFailException as error:
+            if self.soft_fail or getattr(self, "never_fail", False):
+                raise AirflowSkipException(f"Skipping (soft_fail): {error}") from error
+            raise
+        if outcome is not None and outcome.state == "completed":
+            return self._collect_ids()
+        self._defer(context)
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> list[str]:
+        """Resume after the trigger fired: collect ids on success, otherwise the matching failure."""
+        status, message = event.get("status"), str(event.get("message") or event)
+        if status == "success":
+            self.log.info("%s after %s poll(s) in the triggerer", message, event.get("polls"))
+            return self._collect_ids()
+        if status == "failed":
+            raise AirflowFailException(message)
+        if status == "timeout":
+            raise AirflowSensorTimeout(message)
+        if status == "execution_timeout":
+            raise AirflowTaskTimeout(message)
+        raise AirflowException(f"Waiting for tasking request {self.tasking_request_id} failed: {message}")
+
+    def _check(self) -> TaskingOutcome | None:
+        """The request's outcome (raising on a terminal failure), or None after a transient API error."""
+        from airflow_provider_capella.triggers.tasking import TRANSIENT_ERRORS, tasking_outcome
+
+        try:
+            task = self.hook.get_task(self.tasking_request_id)
+        except TRANSIENT_ERRORS as error:
+            self.log.warning(
+                "Could not check tasking request %s (%s); will try again", self.tasking_request_id, error
+            )
+            return None
+        outcome = tasking_outcome(task)
+        if outcome.state == "failed":
+            raise AirflowFailException(outcome.describe(self.tasking_request_id))
+        self.log.info("Tasking request %s is %s", self.tasking_request_id, outcome.status)
+        return outcome
+
+    def _collect_ids(self) -> list[str]:
+        collects = self.hook.get_collects_for_task(self.tasking_request_id)
+        ids = [str(collect["collectId"]) for collect in collects if collect.get("collectId")]
+        self.log.info("Tasking request %s completed with collect(s) %s", self.tasking_request_id, ids)
+        return ids
+
+    def _defer(self, context: Context) -> None:
+        from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
+
+        now = time.time()
+        end_time = now + float(self.timeout)
+        execution_deadline = self._execution_deadline(context, now)
+        deadline = min(end_time, execution_deadline) if execution_deadline is not None else end_time
+        self.defer(
+            trigger=TaskCompletedTrigger(
+                tasking_request_id=self.tasking_request_id,
+                capella_conn_id=self.capella_conn_id,
+                poll_interval=self.poke_interval,
+                end_time=end_time,
+                execution_deadline=execution_deadline,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=max(0.0, deadline - now) + DEFER_GRACE_SECONDS),
+        )
+
+    def _execution_deadline(self, context: Context, now: float) -> float | None:
+        """Epoch seconds when this try's ``execution_timeout`` runs out (None without one)."""
+        if self.execution_timeout is None:
+            return None
+        started = getattr(context.get("ti"), "start_date", None)
+        start = started.timestamp() if started is not None else now
+        return start + self.execution_timeout.total_seconds()

@@ -1,0 +1,16 @@
+"""Trigger tests: a ``capella_default`` connection to the emulator, on a fast tasking clock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.triggers.support import STEP, Tasking, use_connection
+
+
+@pytest.fixture
+def tasking(capella_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Tasking:
+    capella_emulator.settings(tasking_step_seconds=STEP)
+    use_connection(monkeypatch, capella_emulator)
+    return Tasking(capella_emulator)

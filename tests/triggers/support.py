@@ -1,0 +1,128 @@
+"""Shared by the trigger and sensor tests: a ``capella_default`` connection to the emulator and tasking
+requests created over plain HTTP, with outcomes forced by the emulator's markers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+
+POINT = {"type": "Point", "coordinates": [-105.27, 40.01]}
+FAST_RETRIES = {"retry_base_seconds": 0.01, "retry_cap_seconds": 0.05}
+STEP = 0.05
+"""Seconds per tasking status step: a request completes about 5 steps after it is created."""
+
+TRIGGER_AGENT = "(triggerer)"
+
+
+def use_connection(monkeypatch: pytest.MonkeyPatch, emulator: Any, **extra: Any) -> None:
+    """Point ``capella_default`` at the emulator (fast retries unless ``extra`` says otherwise)."""
+    connection = {
+        "conn_type": "capella",
+        "host": emulator.url,
+        "password": emulator.api_key,
+        "extra": {**FAST_RETRIES, **extra},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", json.dumps(connection))
+
+
+class Tasking:
+    """Tasking requests as a client creates and inspects them, over plain HTTP.
+
+    Example::
+
+        task_id = tasking.create("emulator:rejected")
+        tasking.wait_for(task_id, "rejected")
+    """
+
+    def __init__(self, emulator: Any) -> None:
+        self.emulator = emulator
+        self.session = requests.Session()
+        self.session.headers.update(emulator.auth_headers)
+
+    def create(self, marker: str | None = None, **properties: Any) -> str:
+        """A new tasking request (the marker goes into ``customAttribute2``); returns its id."""
+        properties.setdefault("taskingrequestName", "sensor test")
+        if marker:
+            properties["customAttribute2"] = marker
+        body = {"type": "Feature", "geometry": POINT, "properties": properties}
+        response = self.session.post(f"{self.emulator.url}/task", json=body, timeout=30)
+        assert response.status_code == 201, response.text
+        return str(response.json()["properties"]["taskingrequestId"])
+
+    def get(self, task_id: str) -> dict[str, Any]:
+        response = self.session.get(f"{self.emulator.url}/task/{task_id}", timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def codes(self, task_id: str) -> list[str]:
+        """Status codes, newest first."""
+        return [entry["code"] for entry in self.get(task_id)["properties"]["statusHistory"]]
+
+    def collect_ids(self, task_id: str) -> list[str]:
+        response = self.session.get(f"{self.emulator.url}/collects/list/{task_id}", timeout=30)
+        assert response.status_code == 200, response.text
+        return [collect["collectId"] for collect in response.json()]
+
+    def cancel(self, task_id: str) -> None:
+        self._set_status(task_id, "canceled")
+
+    def approve(self, task_id: str) -> None:
+        """Let an ``emulator:manual-approval`` request out of review (it then completes)."""
+        self._set_status(task_id, "approved")
+
+    def after_polls(
+        self, task_id: str, polls: int, action: Callable[[str], None], *, by_trigger: bool | None = None
+    ) -> threading.Thread:
+        """Run ``action(task_id)`` in a background thread once the request has been polled ``polls``
+        times (``by_trigger`` as in :meth:`polls`), so a wait provably waited before the change."""
+
+        def act_when_polled() -> None:
+            deadline = time.monotonic() + 60
+            while len(self.polls(task_id, by_trigger=by_trigger)) < polls and time.monotonic() < deadline:
+                time.sleep(0.02)
+            action(task_id)
+
+        thread = threading.Thread(target=act_when_polled, name=f"after-polls-{task_id}", daemon=True)
+        thread.start()
+        return thread
+
+    def fail_collection(self, task_id: str) -> None:
+        """Approve a ``manual-approval`` request, re-planned to end ``failed`` instead of completed."""
+        self.force(task_id, "failed")
+        self.approve(task_id)
+
+    def _set_status(self, task_id: str, status: str) -> None:
+        response = self.session.patch(
+            f"{self.emulator.url}/task/{task_id}/status", json={"status": status}, timeout=30
+        )
+        assert response.status_code < 300, response.text
+
+    def force(self, task_id: str, outcome: str) -> None:
+        response = self.session.post(
+            f"{self.emulator.url}/_emulator/tasks/{task_id}/outcome", json={"outcome": outcome}, timeout=30
+        )
+        assert response.status_code < 300, response.text
+
+    def wait_for(self, task_id: str, status: str, timeout: float = 10.0) -> None:
+        """Until the newest status is ``status``."""
+        deadline = time.monotonic() + timeout
+        while self.codes(task_id)[0] != status:
+            assert time.monotonic() < deadline, f"{task_id} is still {self.codes(task_id)}"
+            time.sleep(0.01)
+
+    def polls(self, task_id: str, *, by_trigger: bool | None = None) -> list[dict[str, Any]]:
+        """Logged ``GET /task/{id}`` requests; ``by_trigger`` keeps only the triggerer's (or only others)."""
+        entries = self.emulator.requests(path=f"/task/{task_id}", method="GET")
+        if by_trigger is None:
+            return entries
+        return [
+            entry
+            for entry in entries
+            if (TRIGGER_AGENT in entry["headers"].get("user-agent", "")) == by_trigger
+        ]
