@@ -12,7 +12,7 @@ export UV_COMMAND := $(UV)
 .PHONY: help uv sync lint test test-latest test-lowest lowest-env lowest-lock demo bench build clean
 
 help:
-	@echo "make demo   - start the emulator, search, order, download, print what landed"
+	@echo "make demo   - real Airflow runs capella_tasking_to_s3 against the emulator and an S3 server"
 	@echo "make test   - lint + type-check + the test suite on the newest and the lowest supported Airflow"
 	@echo "make bench  - download benchmarks against the official SDK (writes benchmarks/RESULTS.md)"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
