@@ -88,18 +88,8 @@ class DerivedRequestsSensor(BaseSensorOperator):
 
 
 def tasking_requests_since(hook: Any, submitted: str) -> list[dict[str, Any]]:
-    """The user's tasking requests submitted since ``submitted``, those derived from repeat requests included.
-
-    ``hook.search_tasking_requests`` leaves derived requests out, as the official SDK does, so this asks
-    ``POST /tasks/search`` directly through the hook's authenticated client (same retries and errors).
-    """
-    query = {
-        "includeRepeatingTasks": {"eq": True},
-        "userId": hook.whoami()["id"],
-        "submissionTime": {"gte": submitted},
-    }
-    page = hook.get_conn().request("POST", "/tasks/search", json={"query": query}, params={"limit": 500})
-    return list(page.get("results") or [])
+    """The user's tasking requests submitted since ``submitted``, repeat-derived ones included."""
+    return hook.search_tasking_requests(include_repeating_tasks=True, submission_time__gte=submitted)
 
 
 def latest_status(request: dict[str, Any]) -> str:

@@ -31,8 +31,13 @@ class RequestSearch:
 
 
 def tasking_request_search(filters: Mapping[str, Any]) -> RequestSearch:
+    """Tasking request search; ``include_repeating_tasks=True`` also matches requests a repeat derived."""
+    filters = dict(filters)
+    include_repeating = checks.boolean(
+        "include_repeating_tasks", filters.pop("include_repeating_tasks", False)
+    )
     search = _request_search(filters, vocab.TASKING_SEARCH_FIELDS, vocab.TASKING_COLLECTION_TIERS, "tasking")
-    search.query["includeRepeatingTasks"] = {"eq": False}
+    search.query["includeRepeatingTasks"] = {"eq": include_repeating}
     return search
 
 

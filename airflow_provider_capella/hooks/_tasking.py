@@ -60,7 +60,9 @@ class TaskingMixin(HookCore):
         ``tasking_request_id``, ``user_id``, ``org_id``, and the datetimes ``last_status_time``,
         ``submission_time``, ``window_open``, ``window_close`` (with ``__gt __gte __lt __lte``); a list
         value matches any of its values. Options: ``for_org``, ``page_size`` (250..500), ``threaded``
-        (pages 2..N fetched concurrently, at most 8 at once), ``show_progress`` (accepted, ignored).
+        (pages 2..N fetched concurrently, at most 8 at once), ``show_progress`` (accepted, ignored),
+        ``include_repeating_tasks`` (default False, as in the SDK: also match the requests that repeat
+        requests derived; they carry ``repeatrequestId``).
 
         Example::
 

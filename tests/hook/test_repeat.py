@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -55,3 +56,18 @@ def test_update_and_cancel(hook: CapellaHook) -> None:
     assert hook.cancel_repeat_requests(repeat_id) == {repeat_id: {"success": True}}
     again = hook.cancel_repeat_requests(repeat_id)
     assert again[repeat_id]["success"] is False and again[repeat_id]["error"]["status"] == 400
+
+
+def test_derived_tasking_requests_are_found_only_when_asked_for(hook: CapellaHook) -> None:
+    repeat_id = repeat_id_of(hook.create_repeat_request(geometry=POINT, name="daily", repetition_interval=1))
+    deadline = time.monotonic() + 15
+    derived: list[dict[str, Any]] = []
+    while not derived and time.monotonic() < deadline:
+        time.sleep(0.1)
+        derived = [
+            request
+            for request in hook.search_tasking_requests(include_repeating_tasks=True)
+            if request["properties"].get("repeatrequestId") == repeat_id
+        ]
+    assert derived, "the repeat request derived no tasking request"
+    assert hook.search_tasking_requests() == []  # the SDK's default leaves derived requests out
