@@ -26,7 +26,7 @@ sync: uv
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy airflow_provider_capella
+	$(UV) run --frozen mypy airflow_provider_capella example_dags
 
 test: lint test-latest test-lowest
 
@@ -55,6 +55,7 @@ demo: sync
 
 bench: sync
 	$(UV) run --frozen python -m benchmarks.run
+	$(UV) run --frozen python -m benchmarks.triggers
 
 build: uv
 	$(UV) build

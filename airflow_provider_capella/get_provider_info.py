@@ -105,6 +105,18 @@ def get_provider_info() -> dict[str, Any]:
                 ],
             }
         ],
+        "sensors": [
+            {
+                "integration-name": HOOK_NAME,
+                "python-modules": ["airflow_provider_capella.sensors.tasking"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": HOOK_NAME,
+                "python-modules": ["airflow_provider_capella.triggers.tasking"],
+            }
+        ],
         "extra-links": [
             "airflow_provider_capella.links.CapellaTaskingRequestLink",
             "airflow_provider_capella.links.CapellaRepeatRequestLink",

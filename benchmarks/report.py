@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from benchmarks.results_file import write_section
+
 SCENARIOS = {
     "large-to-disk": "{large} asset to local disk",
     "large-to-s3": "{large} asset into S3",
@@ -147,4 +149,4 @@ def write_report(path: Path, rows: Sequence[Row], notes: dict[str, Any], *, quic
         "MB = 10^6 bytes.",
         "",
     ]
-    path.write_text("\n".join(lines))
+    write_section(path, "downloads", "\n".join(lines))

@@ -58,7 +58,7 @@ class DerivedRequestsSensor(BaseSensorOperator):
     def __init__(
         self,
         *,
-        repeat_request_id: str,
+        repeat_request_id: Any,  # the id, or an XComArg that renders to it
         count: int | str,
         capella_conn_id: str = "capella_default",
         **kwargs: Any,

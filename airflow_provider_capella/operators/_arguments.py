@@ -100,6 +100,20 @@ def integer(argument: str, value: Any) -> int | None:
         checks.fail(argument, f"must be an integer, got {value!r}")
 
 
+def identifier(argument: str, value: Any) -> str | None:
+    """A rendered id (order, tasking request, collect): a string, or ``None`` when empty.
+
+    Example::
+
+        identifier("order_id", "{{ ti.xcom_pull('order') }}" rendered)  # "5f1c...", or None when ""
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        checks.fail(argument, f"must be an id string (rendered from a template or XCom), got {value!r}")
+    return value.strip()
+
+
 def skip(message: str) -> Exception:
     """Airflow's skip exception (``raise skip("nothing to order")``) on every supported Airflow."""
     try:

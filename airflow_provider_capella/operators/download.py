@@ -22,7 +22,7 @@ from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Context, XComArg
 
 DEFAULT_ASSET_ALIAS = "capella-imagery"
 
@@ -88,10 +88,10 @@ class DownloadProductsOperator(CapellaBaseOperator):
         self,
         *,
         destination: str,
-        order_id: str | None = None,
-        items: list[Any] | str | None = None,
-        tasking_request_id: str | None = None,
-        collect_id: str | None = None,
+        order_id: str | XComArg | None = None,
+        items: list[Any] | str | XComArg | None = None,
+        tasking_request_id: str | XComArg | None = None,
+        collect_id: str | XComArg | None = None,
         include: list[str] | str | None = None,
         exclude: list[str] | str | None = None,
         product_types: list[str] | str | None = None,
@@ -144,8 +144,15 @@ class DownloadProductsOperator(CapellaBaseOperator):
 
     def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
         """Run the one source given through the hook and the transfer engine."""
-        given = [name for name in ("tasking_request_id", "collect_id") if getattr(self, name)]
-        if self.order_id or self.items is not None:
+        order_id = _arguments.identifier("order_id", self.order_id)
+        tasking_request_id = _arguments.identifier("tasking_request_id", self.tasking_request_id)
+        collect_id = _arguments.identifier("collect_id", self.collect_id)
+        given = [
+            name
+            for name, value in (("tasking_request_id", tasking_request_id), ("collect_id", collect_id))
+            if value
+        ]
+        if order_id or self.items is not None:
             given.insert(0, "order_id/items")
         if len(given) != 1:
             checks.fail(
@@ -154,22 +161,25 @@ class DownloadProductsOperator(CapellaBaseOperator):
                 f"or collect_id; got {', '.join(given) or 'none'}",
             )
         if self.items is not None:
-            return self.download_items(context, options)
-        if self.order_id:
-            self.push(context, ORDER_ID_KEY, self.order_id)
-            return self.hook.download_products(order_id=self.order_id, **options)
+            return self.download_items(context, order_id, options)
+        if order_id:
+            self.push(context, ORDER_ID_KEY, order_id)
+            return self.hook.download_products(order_id=order_id, **options)
         contract_id = self.contract_id or None
-        if self.tasking_request_id:
-            task_id = self.tasking_request_id
-            return self.hook.download_products(tasking_request_id=task_id, contract_id=contract_id, **options)
-        return self.hook.download_products(collect_id=self.collect_id, contract_id=contract_id, **options)
+        if tasking_request_id:
+            return self.hook.download_products(
+                tasking_request_id=tasking_request_id, contract_id=contract_id, **options
+            )
+        return self.hook.download_products(collect_id=collect_id, contract_id=contract_id, **options)
 
-    def download_items(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
+    def download_items(
+        self, context: Context, order_id: str | None, options: dict[str, Any]
+    ) -> dict[str, dict[str, str]]:
         """Order the items (or take them from ``order_id``), then download exactly those products."""
         stac_ids = item_ids(self.items)
         if not stac_ids:
             raise _arguments.skip("Nothing to download: no STAC ids or items were given (empty search?)")
-        order_id = self.order_id or self.hook.submit_order(
+        order_id = order_id or self.hook.submit_order(
             stac_ids=stac_ids, check_active_orders=True, contract_id=self.contract_id or None
         )
         self.push(context, ORDER_ID_KEY, order_id)

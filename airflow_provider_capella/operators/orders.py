@@ -17,7 +17,7 @@ from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Context, XComArg
 
 
 class SubmitOrderOperator(CapellaBaseOperator):
@@ -47,8 +47,8 @@ class SubmitOrderOperator(CapellaBaseOperator):
     def __init__(
         self,
         *,
-        stac_ids: list[str] | str | None = None,
-        items: list[dict[str, Any]] | str | None = None,
+        stac_ids: list[str] | str | XComArg | None = None,
+        items: list[dict[str, Any]] | str | XComArg | None = None,
         check_active_orders: bool = True,
         omit_search: bool = False,
         omit_review: bool = False,

@@ -18,11 +18,14 @@ Example::
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.links import REPEAT_REQUEST_ID_KEY, CapellaRepeatRequestLink
 from airflow_provider_capella.operators import _arguments, _bulk
 from airflow_provider_capella.operators._create import CreateRequestOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import XComArg
 
 
 class CreateRepeatRequestOperator(CreateRequestOperator):
@@ -121,7 +124,7 @@ class CancelRepeatRequestsOperator(_bulk.BulkRequestOperator):
     kind = "repeat request"
     template_fields = ("capella_conn_id", "repeat_request_ids")
 
-    def __init__(self, *, repeat_request_ids: list[str] | str, **kwargs: Any) -> None:
+    def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat_request_ids = repeat_request_ids
 
@@ -160,7 +163,7 @@ class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
         *_bulk.UpdateRequestsOperator.update_template_fields,
     )
 
-    def __init__(self, *, repeat_request_ids: list[str] | str, **kwargs: Any) -> None:
+    def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat_request_ids = repeat_request_ids
 

@@ -21,7 +21,7 @@ from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Context, XComArg
 
 DEFAULT_MAX_RETURNED_ITEMS = 100
 
@@ -83,7 +83,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
         intersects: dict[str, Any] | str | None = None,
         datetime: str | None = None,
         collections: list[str] | str | None = None,
-        ids: list[str] | str | None = None,
+        ids: list[str] | str | XComArg | None = None,
         ownership: str | None = None,
         sortby: str | list[str] | None = None,
         limit: int | str | None = None,

@@ -17,11 +17,14 @@ Example::
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.links import TASKING_REQUEST_ID_KEY, CapellaTaskingRequestLink
 from airflow_provider_capella.operators import _bulk
 from airflow_provider_capella.operators._create import CreateRequestOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import XComArg
 
 
 class CreateTaskingRequestOperator(CreateRequestOperator):
@@ -121,7 +124,7 @@ class CancelTaskingRequestsOperator(_bulk.BulkRequestOperator):
     kind = "tasking request"
     template_fields = ("capella_conn_id", "tasking_request_ids")
 
-    def __init__(self, *, tasking_request_ids: list[str] | str, **kwargs: Any) -> None:
+    def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tasking_request_ids = tasking_request_ids
 
@@ -163,7 +166,7 @@ class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
         *_bulk.UpdateRequestsOperator.update_template_fields,
     )
 
-    def __init__(self, *, tasking_request_ids: list[str] | str, **kwargs: Any) -> None:
+    def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tasking_request_ids = tasking_request_ids
 

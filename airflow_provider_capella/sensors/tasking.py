@@ -19,7 +19,7 @@ from airflow_provider_capella.sensors._compat import (
 )
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow.sdk import Context, XComArg
 
     from airflow_provider_capella.hooks.capella import CapellaHook
     from airflow_provider_capella.triggers.tasking import TaskingOutcome
@@ -67,13 +67,14 @@ class TaskCompletedSensor(BaseSensorOperator):
     def __init__(
         self,
         *,
-        tasking_request_id: str,
+        tasking_request_id: str | XComArg,
         capella_conn_id: str = "capella_default",
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.tasking_request_id = tasking_request_id
+        # an XComArg or template is rendered to the id string before poke/execute
+        self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
         self.capella_conn_id = capella_conn_id
         self.deferrable = deferrable
 
