@@ -132,15 +132,16 @@ def test_a_failure_leaves_no_file_at_the_final_name_and_the_next_run_resumes(
     placed = order(asset_size=size)
     item = placed.items[0]
     target = raster_path(tmp_path, item)
-    capella_emulator.set_faults(bandwidth=5_000_000, scope="asset")
+    # the first two part requests pass, every later one fails: a failure after some parts landed
+    capella_emulator.set_faults(
+        fail_next_after=2, fail_next_status=500, fail_next_count=10_000, scope="asset"
+    )
     settings = TransferSettings(part_size=PART, concurrency=2, max_attempts=2)
 
     worker, errors = start_in_thread(
         lambda: download_products(placed.items, str(tmp_path), include=["HH"], settings=settings)
     )
     state_file = Path(f"{target}.part.json")
-    wait_until(lambda: state_file.exists() and json.loads(state_file.read_text())["done"])
-    capella_emulator.set_faults(fail_next_status=500, fail_next_count=10_000)
     worker.join(60)
 
     assert len(errors) == 1 and isinstance(errors[0], CapellaDownloadError)
@@ -149,7 +150,7 @@ def test_a_failure_leaves_no_file_at_the_final_name_and_the_next_run_resumes(
     done_before = json.loads(state_file.read_text())["done"]
     assert done_before
 
-    capella_emulator.set_faults(fail_next_count=0, bandwidth=None)
+    capella_emulator.set_faults(fail_next_count=0)
     capella_emulator.clear_requests()
     download_products(placed.items, str(tmp_path), include=["HH"], settings=settings)
 

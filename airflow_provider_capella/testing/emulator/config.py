@@ -15,6 +15,9 @@ class FaultSettings:
     Example::
 
         FaultSettings(fault_5xx_rate=0.1, fault_429_rate=0.05, retry_after=1)
+        FaultSettings(fail_next_after=2, fail_next_count=5)  # 2 requests pass, the next 5 fail
+
+    ``scope`` limits faults to ``api`` or ``asset`` requests (default ``all``).
     """
 
     fault_5xx_rate: float = 0.0
@@ -25,6 +28,7 @@ class FaultSettings:
     bandwidth: int | None = None
     fail_next_status: int = 503
     fail_next_count: int = 0
+    fail_next_after: int = 0
     scope: str = "all"
 
     def update(self, changes: dict) -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 CONTROL_PREFIX = "/_emulator"
 ASSET_PREFIX = "/assets/"
 ACCEPTED_AUTH_PREFIXES = ("apikey ", "bearer ")
+PACING_SLICE = 64 * 1024  # bandwidth-capped bodies go out in pieces this big, each when it is due
 
 
 class DroppedConnection(Exception):
@@ -120,7 +121,9 @@ class EmulatorMiddleware:
     async def _injected_error(self, send: Send) -> bool:
         faults = self.state.config.faults
         rng = self.state.fault_rng
-        if faults.fail_next_count > 0:
+        if faults.fail_next_count > 0 and faults.fail_next_after > 0:
+            faults.fail_next_after -= 1
+        elif faults.fail_next_count > 0:
             faults.fail_next_count -= 1
             status = faults.fail_next_status
             if status == 429:
@@ -151,15 +154,26 @@ class EmulatorMiddleware:
             if message["type"] == "http.response.start":
                 progress.read_length(message.get("headers", []))
             elif message["type"] == "http.response.body":
-                body: bytes = message.get("body", b"")
-                keep = progress.bytes_before_drop(len(body))
-                if keep is not None:
-                    await send({"type": "http.response.body", "body": body[:keep], "more_body": True})
-                    raise DroppedConnection("emulated connection drop")
-                await send(message)
-                await progress.throttle(len(body))
+                await send_body(message)
                 return
             await send(message)
+
+        async def send_body(message: Message) -> None:
+            body: bytes = message.get("body", b"")
+            keep = progress.bytes_before_drop(len(body))
+            if keep is not None:
+                await send({"type": "http.response.body", "body": body[:keep], "more_body": True})
+                raise DroppedConnection("emulated connection drop")
+            if not progress.bandwidth:
+                await send(message)
+                return
+            more_body = message.get("more_body", False)
+            view = memoryview(body)
+            for start in range(0, max(len(body), 1), PACING_SLICE):
+                piece = bytes(view[start : start + PACING_SLICE])
+                await progress.wait_until_transmitted(len(piece))
+                last = start + PACING_SLICE >= len(body)
+                await send({"type": "http.response.body", "body": piece, "more_body": more_body or not last})
 
         return send_with_faults
 
@@ -189,12 +203,13 @@ class _BodyProgress:
             return None
         return max(0, cut - self.sent)
 
-    async def throttle(self, chunk_size: int) -> None:
-        self.sent += chunk_size
-        if self.bandwidth:
-            delay = self.started + self.sent / self.bandwidth - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
+    async def wait_until_transmitted(self, piece_size: int) -> None:
+        """Hold a piece until a link of ``bandwidth`` bytes/s would have carried it, then count it sent."""
+        assert self.bandwidth
+        self.sent += piece_size
+        delay = self.started + self.sent / self.bandwidth - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
 
 class QuietDropFilter(logging.Filter):
