@@ -62,7 +62,8 @@ class RunningAirflow:
 
     def api(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         url = f"{self.base_url}/api/v2{path}"
-        response = self.session.request(method, url, json=body, params=params, timeout=30)
+        # generous: on SQLite the api-server waits for the scheduler's write locks on a busy machine
+        response = self.session.request(method, url, json=body, params=params, timeout=120)
         assert response.ok, f"{method} {path}: {response.status_code} {response.text[:500]}"
         return response.json()
 

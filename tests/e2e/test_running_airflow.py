@@ -40,8 +40,15 @@ def deployment(
         airflow = start_airflow(world, port)
         groups = [child.pid for child in stack.children]
         yield world, airflow
-    leftovers = [pgid for pgid in groups if process_group_alive(pgid)]
-    assert leftovers == [], f"process groups still alive after the stop: {leftovers}"
+    assert wait_until_gone(groups) == [], "process groups still alive after the stop"
+
+
+def wait_until_gone(groups: list[int], timeout: float = 20) -> list[int]:
+    """The process groups still alive after ``timeout`` (a busy machine reaps SIGKILLed ones late)."""
+    deadline = time.monotonic() + timeout
+    while (alive := [pgid for pgid in groups if process_group_alive(pgid)]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return alive
 
 
 def process_group_alive(pgid: int) -> bool:
