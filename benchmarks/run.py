@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import write_report
-from benchmarks.sdk_env import sdk_python
 from benchmarks.services import API_KEY, Emulator, MotoS3, child_environment
+from tests.uv_support import sdk_python
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -148,7 +148,7 @@ class Bench:
         self.work = work
         self.results: list[Measurement] = []
         self.notes: dict[str, Any] = {}
-        self.sdk_interpreter = sdk_python(work / "sdk-venv")
+        self.sdk_interpreter = sdk_python()
         self.emulator = Emulator.start(bandwidth=BANDWIDTH, log_path=work / "emulator.log")
         self.s3 = MotoS3.start(log_path=work / "moto.log")
         self.env = child_environment(self.s3.environment)

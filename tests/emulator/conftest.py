@@ -10,64 +10,26 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.uv_support import uv_command
+from tests import uv_support
 
 REPO = Path(__file__).resolve().parents[2]
-SDK_VENV = REPO / ".venv-sdk"
-SDK_REQUIREMENT = "capella-console-client==0.20.1"
-SDK_VERSION = SDK_REQUIREMENT.split("==")[1]
 SDK_DRIVER = Path(__file__).with_name("sdk_driver.py")
 RESULT_MARKER = "SDK-RESULT "
-# 0.20.1 asks for a certifi released after the newest one some package indexes mirror; any certifi serves
-# plain-HTTP calls to a local emulator, so the requirement is overridden rather than the SDK pinned older.
-SDK_OVERRIDES = "certifi\n"
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 SdkRunner = Callable[..., dict[str, Any]]
 
 
-def _installed_sdk_version(python: Path) -> str | None:
-    if not python.exists():
-        return None
-    probe = subprocess.run(
-        [str(python), "-c", "import importlib.metadata as m; print(m.version('capella-console-client'))"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    return probe.stdout.strip() if probe.returncode == 0 else None
-
-
-def _run_uv(*args: str) -> None:
-    result = subprocess.run(
-        [*uv_command(), *args], cwd=REPO, capture_output=True, text=True, timeout=600, check=False
-    )
-    if result.returncode != 0:
-        pytest.fail(f"uv {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
-
-
 @pytest.fixture(scope="session")
 def sdk_python() -> Path:
     """The interpreter of the isolated SDK environment, created on first use."""
-    python = SDK_VENV / "bin" / "python"
-    if _installed_sdk_version(python) == SDK_VERSION:
-        return python
-    _run_uv("venv", "--quiet", "--clear", "--python", sys.executable, str(SDK_VENV))
-    overrides = SDK_VENV / "sdk-overrides.txt"
-    overrides.write_text(SDK_OVERRIDES)
-    _run_uv(
-        "pip", "install", "--quiet", "--python", str(python), "--override", str(overrides), SDK_REQUIREMENT
-    )
-    assert _installed_sdk_version(python) == SDK_VERSION
-    return python
+    return uv_support.sdk_python()
 
 
 def _sdk_environment() -> dict[str, str]:
