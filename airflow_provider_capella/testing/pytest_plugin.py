@@ -52,6 +52,17 @@ class EmulatorHandle:
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"ApiKey {self.api_key}"}
 
+    def airflow_connection(self, **extra: Any) -> str:
+        """This emulator as an Airflow connection (JSON), e.g. for ``AIRFLOW_CONN_CAPELLA_DEFAULT``.
+
+        Example::
+
+            monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT",
+                               capella_emulator.airflow_connection(retry_base_seconds=0.01))
+        """
+        connection = {"conn_type": "capella", "host": self.url, "password": self.api_key, "extra": extra}
+        return json.dumps(connection)
+
     def _control(self, method: str, path: str, payload: Any = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode()
         request = urllib.request.Request(

@@ -19,12 +19,9 @@ def connect(capella_emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[
     """A hook on a fresh ``capella_default`` connection; keyword arguments override its fields/extras."""
 
     def make(password: str | None = None, host: str | None = None, **extra: Any) -> CapellaHook:
-        connection = {
-            "conn_type": "capella",
-            "host": host or capella_emulator.url,
-            "password": capella_emulator.api_key if password is None else password,
-            "extra": {**FAST_RETRIES, **extra},
-        }
+        connection = json.loads(capella_emulator.airflow_connection(**{**FAST_RETRIES, **extra}))
+        connection["host"] = host or connection["host"]
+        connection["password"] = connection["password"] if password is None else password
         monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", json.dumps(connection))
         return CapellaHook()
 

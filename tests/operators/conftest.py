@@ -7,7 +7,6 @@ The S3 fixtures (``moto_server``, ``s3``) are the download engine tests' own.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,13 +25,8 @@ def capella_connection(capella_emulator: Any, monkeypatch: pytest.MonkeyPatch) -
     """``capella_default`` on the emulator (fast tasking clock); call it again to change extras."""
 
     def connect(**extra: Any) -> None:
-        connection = {
-            "conn_type": "capella",
-            "host": capella_emulator.url,
-            "password": capella_emulator.api_key,
-            "extra": {**FAST_RETRIES, **extra},
-        }
-        monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", json.dumps(connection))
+        connection = capella_emulator.airflow_connection(**{**FAST_RETRIES, **extra})
+        monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", connection)
 
     capella_emulator.settings(tasking_step_seconds=0.05)
     monkeypatch.setenv("CAPELLA_EMULATOR_URL", capella_emulator.url)

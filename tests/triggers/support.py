@@ -3,7 +3,6 @@ requests created over plain HTTP, with outcomes forced by the emulator's markers
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -22,13 +21,9 @@ TRIGGER_AGENT = "(triggerer)"
 
 def use_connection(monkeypatch: pytest.MonkeyPatch, emulator: Any, **extra: Any) -> None:
     """Point ``capella_default`` at the emulator (fast retries unless ``extra`` says otherwise)."""
-    connection = {
-        "conn_type": "capella",
-        "host": emulator.url,
-        "password": emulator.api_key,
-        "extra": {**FAST_RETRIES, **extra},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", json.dumps(connection))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_CAPELLA_DEFAULT", emulator.airflow_connection(**{**FAST_RETRIES, **extra})
+    )
 
 
 class Tasking:
