@@ -315,3 +315,18 @@ def _rebuild(cls: type[CapellaError], message: str, state: dict[str, Any]) -> Ca
     Exception.__init__(error, message)
     error.__dict__.update(state)
     return error
+
+
+class CapellaDownloadError(CapellaError):
+    """An asset could not be downloaded (after retries), or its bytes did not add up.
+
+    Completed files stay in place and are skipped on the next run; partial local files stay under
+    their temporary ``.part`` name and resume on the next run.
+
+    Example::
+
+        try:
+            download_products(items, "/data/capella", ...)
+        except CapellaDownloadError as error:
+            print(error.message)
+    """

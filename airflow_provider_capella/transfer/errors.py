@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from airflow_provider_capella.exceptions import CapellaError, CapellaOrderExpiredError
+from airflow_provider_capella.exceptions import CapellaDownloadError, CapellaOrderExpiredError
 
 __all__ = ["CapellaDownloadError", "CapellaOrderExpiredError", "SourceChangedError", "TransferCancelled"]
-
-
-class CapellaDownloadError(CapellaError):
-    """An asset could not be downloaded (after retries), or its bytes did not add up.
-
-    Completed files stay in place and are skipped on the next run; partial local files stay under
-    their temporary ``.part`` name and resume on the next run.
-
-    Example::
-
-        try:
-            download_products(items, "/data/capella", ...)
-        except CapellaDownloadError as error:
-            print(error.message)
-    """
 
 
 class SourceChangedError(CapellaDownloadError):
