@@ -213,12 +213,15 @@ class _BodyProgress:
 
 
 class QuietDropFilter(logging.Filter):
-    """Keeps uvicorn from logging a traceback for each connection the emulator drops on purpose."""
+    """Keeps uvicorn from logging a traceback for each connection the emulator drops on purpose, and for
+    each client that hangs up before its request body arrived (a client-side timeout, as tests provoke)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from starlette.requests import ClientDisconnect
+
         exc = record.exc_info[1] if record.exc_info else None
         while exc is not None:
-            if isinstance(exc, DroppedConnection):
+            if isinstance(exc, (DroppedConnection, ClientDisconnect)):
                 return False
             exc = exc.__cause__ or exc.__context__
         return True
