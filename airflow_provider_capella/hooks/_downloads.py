@@ -84,6 +84,7 @@ class DownloadsMixin(OrdersMixin, TaskingMixin):
         *,
         aws_conn_id: str | None = None,
         concurrency: int | None = None,
+        stac_ids: list[str] | None = None,
     ) -> dict[str, dict[str, str]]:
         """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
 
@@ -94,6 +95,8 @@ class DownloadsMixin(OrdersMixin, TaskingMixin):
         ``raster`` = HH or VV, ``metadata``, ``thumbnail``, ``preview``, ...; exclude wins).
         ``product_types`` filters products (e.g. ``["GEO"]``). ``threaded=False`` downloads one part
         at a time; ``concurrency`` sets the parallel connections; ``aws_conn_id`` the S3 credentials.
+        With ``order_id``, ``stac_ids`` downloads only those products of the order (each must be in
+        it); expired presigned URLs are then still fetched afresh once, as for the whole order.
 
         Raises ``CapellaNoProductsError`` when a tasking request or collect has no products yet.
 
@@ -118,8 +121,11 @@ class DownloadsMixin(OrdersMixin, TaskingMixin):
             checks.number("concurrency", concurrency, minimum=1, maximum=64, integer=True)
         if contract_id is not None:
             checks.text("contract_id", contract_id, allow_empty=False)
+        subset = None if stac_ids is None else order_args.stac_ids_of(stac_ids, None)
+        if subset is not None and (items_presigned or not order_id):
+            checks.fail("stac_ids", "selects products of an order: give it together with order_id")
         items, refresh = self._resolve_sources(
-            items_presigned, order_id, tasking_request_id, collect_id, wanted_types, contract_id
+            items_presigned, order_id, tasking_request_id, collect_id, wanted_types, contract_id, subset
         )
         items = filter_product_types(items, wanted_types)
         if not items:
@@ -206,11 +212,12 @@ class DownloadsMixin(OrdersMixin, TaskingMixin):
         collect_id: str | None,
         product_types: list[str] | None,
         contract_id: str | None,
+        subset: list[str] | None = None,
     ) -> tuple[list[dict[str, Any]], Callable[[], list[dict[str, Any]]] | None]:
         """Presigned items from the first source given, and how to re-fetch them (None for raw items)."""
         if items_presigned:
             return presigned_items(items_presigned), None
-        stac_ids: list[str] | None = None
+        stac_ids: list[str] | None = subset
         if order_id:
             order_id = checks.uuid_text("order_id", order_id)
         elif tasking_request_id:
@@ -231,7 +238,11 @@ class DownloadsMixin(OrdersMixin, TaskingMixin):
         def refresh() -> list[dict[str, Any]]:
             return self.get_presigned_items(resolved_order, wanted)
 
-        return refresh(), refresh
+        items = refresh()
+        missing = sorted(set(subset or ()) - {str(item.get("id")) for item in items})
+        if missing:
+            checks.fail("stac_ids", f"not in order {resolved_order}: {', '.join(missing[:10])}")
+        return items, refresh
 
     def _order_collects(
         self, collect_ids: list[str], product_types: list[str] | None, contract_id: str | None

@@ -183,11 +183,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
             stac_ids=stac_ids, check_active_orders=True, contract_id=self.contract_id or None
         )
         self.push(context, ORDER_ID_KEY, order_id)
-        presigned = self.hook.get_presigned_items(order_id, stac_ids=stac_ids)
-        missing = sorted(set(stac_ids) - {str(item.get("id")) for item in presigned})
-        if missing:
-            checks.fail("items", f"not in order {order_id}: {', '.join(missing[:10])}")
-        return self.hook.download_products(items_presigned=presigned, **options)
+        return self.hook.download_products(order_id=order_id, stac_ids=stac_ids, **options)
 
     def emit_asset_events(self, context: Context, paths: dict[str, dict[str, str]]) -> None:
         """One Asset event per file written, through ``asset_alias``."""

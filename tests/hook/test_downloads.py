@@ -9,7 +9,11 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_capella.exceptions import CapellaNoProductsError
+from airflow_provider_capella.exceptions import (
+    CapellaNoProductsError,
+    CapellaOrderExpiredError,
+    CapellaValidationError,
+)
 from airflow_provider_capella.hooks.capella import CapellaHook
 
 POINT = {"type": "Point", "coordinates": [-105.27, 40.01]}
@@ -135,3 +139,39 @@ def test_download_product_is_deprecated_but_works(hook: CapellaHook, tmp_path: P
     with pytest.warns(AirflowProviderDeprecationWarning):
         again = hook.download_product(assets_presigned=assets, local_dir=tmp_path, include="thumbnail")
     assert list(again) == ["thumbnail"]
+
+
+def test_stac_ids_download_only_those_products_of_the_order(
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+) -> None:
+    order_id, items = ordered(hook, count=3)
+    wanted = [items[1]["id"]]
+    paths = hook.download_products(order_id=order_id, stac_ids=wanted, local_dir=tmp_path, include="raster")
+    assert list(paths) == wanted
+    assert sorted(path.name for path in tmp_path.iterdir()) == wanted
+
+
+def test_stac_ids_outside_the_order_or_without_one_are_refused(
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+) -> None:
+    order_id, items = ordered(hook)
+    stranger = hook.search(product_type="SLC", limit=1)[0]["id"]
+    with pytest.raises(CapellaValidationError, match=rf"stac_ids.*not in order {order_id}"):
+        hook.download_products(order_id=order_id, stac_ids=[stranger], local_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    capella_emulator.clear_requests()
+    with pytest.raises(CapellaValidationError, match=r"stac_ids.*order_id"):
+        hook.download_products(stac_ids=[items[0]["id"]], local_dir=tmp_path)
+    assert capella_emulator.requests() == []
+
+
+def test_expired_urls_of_a_subset_are_fetched_afresh_once(
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+) -> None:
+    order_id, items = ordered(hook)
+    capella_emulator.settings(presign_ttl_seconds=-60)  # every presigned URL is born expired
+    capella_emulator.clear_requests()
+    with pytest.raises(CapellaOrderExpiredError, match="expired"):
+        hook.download_products(order_id=order_id, stac_ids=[items[0]["id"]], local_dir=tmp_path)
+    downloads = capella_emulator.requests(path=f"/orders/{order_id}/download")
+    assert len(downloads) == 2, "the presigned items are fetched once, then refreshed exactly once"
