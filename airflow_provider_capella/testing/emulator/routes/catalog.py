@@ -6,14 +6,14 @@ Responses are serialised directly (``JSONResponse``) to skip FastAPI's slow gene
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider_capella.testing.emulator.catalog import ARCHIVE_START
-from airflow_provider_capella.testing.emulator.errors import not_found, validation_error
+from airflow_provider_capella.testing.emulator.errors import not_found
+from airflow_provider_capella.testing.emulator.request_body import json_body
 from airflow_provider_capella.testing.emulator.search import parse_search, run_search, search_response
 from airflow_provider_capella.testing.emulator.stac_items import COLLECTIONS, format_timestamp
 
@@ -30,7 +30,7 @@ COLLECTION_TITLES = {
 
 @router.post("/catalog/search")
 async def search_catalog(request: Request) -> JSONResponse:
-    body = _json_object(await request.body())
+    body = await json_body(request, empty={})
     search = parse_search(body, request.query_params.get("page"))
     state = request.app.state.emulator
     page = run_search(state.catalog.items, search)
@@ -52,16 +52,6 @@ async def get_collection(request: Request, collection_id: str) -> JSONResponse:
     if collection_id not in COLLECTIONS:
         raise not_found("collection", collection_id)
     return JSONResponse(_collection(collection_id, str(request.base_url).rstrip("/")))
-
-
-def _json_object(raw: bytes) -> Any:
-    """The parsed body; an empty body is an empty search."""
-    if not raw.strip():
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise validation_error("the request body is not valid JSON", "body") from None
 
 
 def _gateway_base(next_link_host: str | None) -> str | None:

@@ -7,13 +7,12 @@ of :mod:`..orders`.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from airflow_provider_capella.testing.emulator.errors import validation_error
 from airflow_provider_capella.testing.emulator.orders import OrderBook
+from airflow_provider_capella.testing.emulator.request_body import json_body
 
 router = APIRouter()
 
@@ -22,27 +21,19 @@ def _book(request: Request) -> OrderBook:
     return request.app.state.emulator.orders
 
 
-async def _json_body(request: Request) -> Any:
-    raw = await request.body()
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise validation_error("the request body must be JSON", "body") from None
-
-
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
 @router.post("/orders/review")
 async def review_order(request: Request) -> dict[str, Any]:
-    body = await _json_body(request)
+    body = await json_body(request)
     return _book(request).review(body)
 
 
 @router.post("/orders")
 async def submit_order(request: Request) -> dict[str, Any]:
-    body = await _json_body(request)
+    body = await json_body(request)
     return _book(request).submit(body).to_json()
 
 

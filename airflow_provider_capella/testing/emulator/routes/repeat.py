@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider_capella.testing.emulator.repeat import RepeatBook
-from airflow_provider_capella.testing.emulator.routes.tasking import json_body
+from airflow_provider_capella.testing.emulator.request_body import json_body
 from airflow_provider_capella.testing.emulator.tasking_search import paging
 
 router = APIRouter()

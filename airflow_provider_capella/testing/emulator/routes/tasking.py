@@ -8,13 +8,11 @@ included in ``router`` as well, so registering ``router`` alone serves it.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from airflow_provider_capella.testing.emulator.errors import validation_error
+from airflow_provider_capella.testing.emulator.request_body import json_body
 from airflow_provider_capella.testing.emulator.tasking import TaskingBook
 from airflow_provider_capella.testing.emulator.tasking_search import paging
 
@@ -24,17 +22,6 @@ control_router = APIRouter(prefix="/_emulator")
 
 def _book(request: Request) -> TaskingBook:
     return request.app.state.emulator.tasking
-
-
-async def json_body(request: Request, empty: Any = None) -> Any:
-    """The parsed JSON body (``empty`` when there is none); 400 when it is not JSON."""
-    raw = await request.body()
-    if not raw.strip():
-        return empty
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise validation_error("the request body is not valid JSON", "body") from None
 
 
 @router.post("/task", status_code=201)
