@@ -58,7 +58,9 @@ def test_archive_backfill_lands_the_day_of_its_data_interval(local_world: LocalW
 def test_repeat_monitoring_creates_watches_updates_and_cancels(local_world: LocalWorld) -> None:
     local_world.clear_emulator_requests()
 
-    local_world.dags_test("capella_repeat_monitoring", conf={"repetition_interval": 1})
+    # a series long enough to still be running when the cancel task comes, however slow task start-up is
+    conf = {"repetition_interval": 1, "repetition_count": 100}
+    local_world.dags_test("capella_repeat_monitoring", conf=conf)
 
     assert len(local_world.emulator_requests("/repeat-requests", "POST")) == 1
     repeats = local_world.emulator_api("POST", "/repeat-requests/search", {"query": {}})["results"]
