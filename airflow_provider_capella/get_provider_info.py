@@ -10,10 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_capella import __version__
-
-CONNECTION_TYPE = "capella"
-HOOK_NAME = "Capella Space"
-DEFAULT_BASE_URL = "https://api.capellaspace.com"
+from airflow_provider_capella.constants import CONN_TYPE as CONNECTION_TYPE
+from airflow_provider_capella.constants import DEFAULT_BASE_URL, HOOK_NAME
 
 CONN_FIELDS: dict[str, dict[str, Any]] = {
     "search_url": {

@@ -30,6 +30,16 @@ def fail(argument: str, problem: str) -> NoReturn:
     raise CapellaValidationError.argument_error(argument, problem)
 
 
+def without_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the entries whose value is not ``None`` (so the receiver's own defaults apply to the rest).
+
+    Example::
+
+        without_none({"name": "x", "description": None})  # {"name": "x"}
+    """
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def reject_unknown(given: Iterable[str], accepted: Iterable[str], where: str) -> None:
     """Unknown keyword arguments are an error listing what ``where`` accepts."""
     accepted_set = set(accepted)

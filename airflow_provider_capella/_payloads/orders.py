@@ -107,3 +107,33 @@ def stac_id_from_assets(assets: Mapping[str, Any]) -> str:
         if match:
             return match.group(0)
     checks.fail("assets_presigned", "could not find a Capella STAC id in any asset href")
+
+
+DOWNLOAD_SOURCES = ("items_presigned", "order_id", "tasking_request_id", "collect_id")
+"""Where ``download_products`` takes its products from; exactly one is given."""
+
+
+def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
+    """Return the name of the one source given; fail naming every candidate when none or several are.
+
+    The same rule for ``CapellaHook.download_products`` and ``DownloadProductsOperator``: an empty
+    value (``None``, ``""``, ``[]``) counts as not given.
+
+    :param candidates: each source argument's name and value, in the order the message lists them.
+    :param note: a sentence added to the message (e.g. which arguments may accompany a source).
+    :return: the name of the source given.
+
+    Example::
+
+        one_source({"items_presigned": None, "order_id": order_id, "tasking_request_id": None})
+        # "order_id"
+    """
+    given = [name for name, value in candidates.items() if value is not None and value != "" and value != []]
+    if len(given) != 1:
+        names = list(candidates)
+        checks.fail(
+            names[0] if not given else given[0],
+            f"give exactly one of {', '.join(names)}; got {', '.join(given) or 'none'}"
+            + (f" ({note})" if note else ""),
+        )
+    return given[0]

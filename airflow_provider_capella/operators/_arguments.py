@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.checks import without_none
+
+__all__ = ["identifier", "integer", "mapping", "skip", "string_list", "structured", "without_none"]
 
 
 def structured(argument: str, value: Any) -> Any:
@@ -72,11 +75,6 @@ def string_list(argument: str, value: Any) -> list[str]:
     return checks.unique(result)
 
 
-def without_none(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The entries whose value is not ``None`` (so the hook's own defaults apply to the rest)."""
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -115,9 +113,7 @@ def identifier(argument: str, value: Any) -> str | None:
 
 
 def skip(message: str) -> Exception:
-    """Airflow's skip exception (``raise skip("nothing to order")``) on every supported Airflow."""
-    try:
-        from airflow.sdk.exceptions import AirflowSkipException
-    except ImportError:  # Airflow 3.1
-        from airflow.exceptions import AirflowSkipException  # type: ignore[no-redef]
+    """Return Airflow's skip exception (``raise skip("nothing to order")``) on every supported Airflow."""
+    from airflow_provider_capella._compat import AirflowSkipException
+
     return AirflowSkipException(message)

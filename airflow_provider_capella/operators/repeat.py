@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella._payloads import REPEAT_ARGUMENTS
 from airflow_provider_capella.links import REPEAT_REQUEST_ID_KEY, CapellaRepeatRequestLink
 from airflow_provider_capella.operators import _arguments, _bulk
 from airflow_provider_capella.operators._create import CreateRequestOperator
@@ -63,6 +64,7 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
     """
 
     kind = "repeat request"
+    accepted_arguments = REPEAT_ARGUMENTS
     id_field = "repeatrequestId"
     description_field = "repeatrequestDescription"
     id_xcom_key = REPEAT_REQUEST_ID_KEY
@@ -106,7 +108,7 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         return self.hook.search_repeat_requests(submission_time__gte=since)
 
 
-class CancelRepeatRequestsOperator(_bulk.BulkRequestOperator):
+class CancelRepeatRequestsOperator(_bulk.CancelRequestsOperator):
     """Cancel repeat requests (and their unfinished collections); return a result per id.
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. An
@@ -121,24 +123,12 @@ class CancelRepeatRequestsOperator(_bulk.BulkRequestOperator):
         CancelRepeatRequestsOperator(task_id="stop", repeat_request_ids=["..."])
     """
 
-    kind = "repeat request"
+    ops = _bulk.REPEAT
     template_fields = ("capella_conn_id", "repeat_request_ids")
 
     def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat_request_ids = repeat_request_ids
-
-    def request_ids(self) -> list[str]:
-        return _bulk.parse_ids("repeat_request_ids", self.repeat_request_ids)
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        results = _bulk.summarize_all(self.hook.cancel_repeat_requests(*ids))
-        return _bulk.forgive_already_canceled(results, self._latest_status)
-
-    def _latest_status(self, request_id: str) -> str | None:
-        from airflow_provider_capella.hooks._tasking import status_codes
-
-        return next(iter(status_codes(self.hook.get_repeat_request(request_id))), None)
 
 
 class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
@@ -156,19 +146,9 @@ class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
         UpdateRepeatRequestsOperator(task_id="describe", repeat_request_ids=["..."], name="port watch")
     """
 
-    kind = "repeat request"
-    template_fields = (
-        "capella_conn_id",
-        "repeat_request_ids",
-        *_bulk.UpdateRequestsOperator.update_template_fields,
-    )
+    ops = _bulk.REPEAT
+    template_fields = ("capella_conn_id", "repeat_request_ids", *_bulk.UPDATE_TEMPLATE_FIELDS)
 
     def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat_request_ids = repeat_request_ids
-
-    def request_ids(self) -> list[str]:
-        return _bulk.parse_ids("repeat_request_ids", self.repeat_request_ids)
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return _bulk.summarize_all(self.hook.update_repeat_requests(*ids, **self.update_fields()))

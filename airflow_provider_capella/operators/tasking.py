@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella._payloads import TASKING_ARGUMENTS
 from airflow_provider_capella.links import TASKING_REQUEST_ID_KEY, CapellaTaskingRequestLink
 from airflow_provider_capella.operators import _bulk
 from airflow_provider_capella.operators._create import CreateRequestOperator
@@ -69,6 +70,7 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
     """
 
     kind = "tasking request"
+    accepted_arguments = TASKING_ARGUMENTS
     id_field = "taskingrequestId"
     description_field = "taskingrequestDescription"
     id_xcom_key = TASKING_REQUEST_ID_KEY
@@ -103,7 +105,7 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
         return self.hook.search_tasking_requests(submission_time__gte=since)
 
 
-class CancelTaskingRequestsOperator(_bulk.BulkRequestOperator):
+class CancelTaskingRequestsOperator(_bulk.CancelRequestsOperator):
     """Cancel tasking requests (cancellation fees may apply); return a result per id.
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. A
@@ -121,24 +123,12 @@ class CancelTaskingRequestsOperator(_bulk.BulkRequestOperator):
         )
     """
 
-    kind = "tasking request"
+    ops = _bulk.TASKING
     template_fields = ("capella_conn_id", "tasking_request_ids")
 
     def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tasking_request_ids = tasking_request_ids
-
-    def request_ids(self) -> list[str]:
-        return _bulk.parse_ids("tasking_request_ids", self.tasking_request_ids)
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        results = _bulk.summarize_all(self.hook.cancel_tasking_requests(*ids))
-        return _bulk.forgive_already_canceled(results, self._latest_status)
-
-    def _latest_status(self, request_id: str) -> str | None:
-        from airflow_provider_capella.hooks._tasking import status_codes
-
-        return next(iter(status_codes(self.hook.get_task(request_id))), None)
 
 
 class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
@@ -159,22 +149,12 @@ class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
         )
     """
 
-    kind = "tasking request"
-    template_fields = (
-        "capella_conn_id",
-        "tasking_request_ids",
-        *_bulk.UpdateRequestsOperator.update_template_fields,
-    )
+    ops = _bulk.TASKING
+    template_fields = ("capella_conn_id", "tasking_request_ids", *_bulk.UPDATE_TEMPLATE_FIELDS)
 
     def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tasking_request_ids = tasking_request_ids
-
-    def request_ids(self) -> list[str]:
-        return _bulk.parse_ids("tasking_request_ids", self.tasking_request_ids)
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return _bulk.summarize_all(self.hook.update_tasking_requests(*ids, **self.update_fields()))
 
 
 __all__ = [

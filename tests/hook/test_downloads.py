@@ -55,12 +55,27 @@ def test_download_an_order(hook: CapellaHook, capella_emulator: Any, tmp_path: P
     assert_no_key_sent_to_assets(capella_emulator)
 
 
-def test_items_take_precedence_and_filters_apply(hook: CapellaHook, tmp_path: Path) -> None:
+def test_two_sources_are_refused_naming_them_before_any_request(
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+) -> None:
+    items = [{"id": "CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010", "assets": {}}]
+    capella_emulator.clear_requests()
+    with pytest.raises(CapellaValidationError) as refused:
+        hook.download_products(
+            items_presigned=items, order_id="0b8f3f8e-7d1c-4c7e-9d7a-3b7f1b2a9c10", local_dir=tmp_path
+        )
+    message = str(refused.value)
+    for name in ("items_presigned", "order_id", "tasking_request_id", "collect_id"):
+        assert name in message
+    assert "got items_presigned, order_id" in message
+    assert capella_emulator.requests() == []
+
+
+def test_presigned_items_with_filters(hook: CapellaHook, tmp_path: Path) -> None:
     order_id, _ = ordered(hook)
     items = hook.get_presigned_items(order_id)[:1]
     paths = hook.download_products(
         items_presigned=items,
-        order_id="0b8f3f8e-7d1c-4c7e-9d7a-3b7f1b2a9c10",
         local_dir=str(tmp_path),
         include="raster",
         separate_dirs=False,
@@ -123,7 +138,7 @@ def test_download_one_asset_and_its_size(hook: CapellaHook, capella_emulator: An
     order_id, _ = ordered(hook, 1)
     href = hook.get_presigned_items(order_id)[0]["assets"]["HH"]["href"]
     size = hook.get_asset_bytesize(href)
-    path = hook.download_asset(href, tmp_path)
+    path = hook.download_asset(href, local_path=tmp_path)
     assert Path(path).parent == tmp_path and os.path.getsize(path) == size > 0
     assert_no_key_sent_to_assets(capella_emulator)
 
