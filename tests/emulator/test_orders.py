@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from airflow_provider_capella.testing.emulator.orders import PRODUCT_PRICES_USD
+from tests.emulator.tasking_helpers import zod
 
 FREE = ("ownedByOrganization", "sharedWithOrganization", "publiclyAvailable")
 
@@ -229,7 +230,7 @@ def test_malformed_bodies_are_validation_errors(capella_emulator, payload, path)
         assert response.status_code == 400
         error = response.json()["error"]
         assert error["code"] == "VALIDATION_ERROR"
-        assert path in [problem["path"] for problem in error["detail"]]
+        assert zod(path) in [problem["path"] for problem in error["detail"]]
 
 
 def test_non_json_body_is_a_validation_error(capella_emulator):
@@ -258,7 +259,10 @@ def test_unknown_granule_and_wrong_collection_are_order_validation_errors(capell
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "ORDER_VALIDATION_ERROR"
-    assert [problem["path"] for problem in error["detail"]] == ["items[0].granuleId", "items[1].collectionId"]
+    assert [problem["path"] for problem in error["detail"]] == [
+        zod("items[0].granuleId"),
+        zod("items[1].collectionId"),
+    ]
     assert get(capella_emulator, "/orders").json() == []
 
 
