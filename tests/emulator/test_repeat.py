@@ -332,7 +332,10 @@ def test_search_repeat_requests_by_every_field(
     assert names({"collectionTier": {"eq": "flexible"}}) == {"fortnightly"}
     assert names({"collectionType": ["spotlight"]}) == {"weekly"}
     assert names({"type": {"eq": "stripmap"}}) == {"fortnightly"}
-    assert names({"lastStatusCode": {"in": ["received", "review", "submitted", "active"]}}) == {"weekly", "fortnightly"}
+    assert names({"lastStatusCode": {"in": ["received", "review", "submitted", "active"]}}) == {
+        "weekly",
+        "fortnightly",
+    }
     assert names({"lastStatusTime": {"gte": weekly["submissionTime"]}}) == {"weekly", "fortnightly"}
     assert names({"submissionTime": {"gt": weekly["submissionTime"]}}) == {"fortnightly"}
     assert names({"organizationIds": [config.organization_id], "userId": config.user_id}) == {

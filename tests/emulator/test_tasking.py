@@ -96,7 +96,9 @@ def test_created_request_echoes_its_properties_with_defaults_filled(api: Api) ->
         "either",
         "disabled",
     )
-    assert constraints["collectMode"] == "stripmap" and constraints["offNadirMin"] < constraints["offNadirMax"]
+    assert (
+        constraints["collectMode"] == "stripmap" and constraints["offNadirMin"] < constraints["offNadirMax"]
+    )
     assert props["order"]["summary"]["total"].startswith("$")
     assert props["order"]["lineItems"][0]["taskId"] == props["taskingrequestId"]
 
