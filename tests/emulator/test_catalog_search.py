@@ -9,6 +9,7 @@ import requests
 
 from airflow_provider_capella.testing.emulator.catalog import SITES
 from tests.emulator.catalog_search_helpers import fetch_all, ids, props, search, search_ok
+from tests.emulator.tasking_helpers import zod
 
 ALL = {"limit": 10_000}
 
@@ -373,7 +374,7 @@ def test_malformed_searches_get_a_400_naming_the_field(capella_emulator, body, p
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["code"] == "VALIDATION_ERROR" and error["message"]
-    assert [problem["path"] for problem in error["detail"]] == [path]
+    assert [problem["path"] for problem in error["detail"]] == [zod(path)]
 
 
 def test_a_body_that_is_not_json_gets_a_400(capella_emulator):

@@ -4,7 +4,15 @@
   derived from (item id, asset key, size). They are generated on the fly from one cached 1 MiB block,
   rotated by the block's index, so a 2 GiB asset streams at memory speed without being held in memory.
 - ``metadata`` is a real JSON document: the item's properties plus the collect details a reader expects.
-- ``thumbnail`` and ``preview`` are valid grayscale PNGs (128 and 512 pixels square).
+- ``thumbnail`` is a valid grayscale PNG (128 pixels square), ``preview`` a GeoTIFF (512 pixels square)
+  placed on the item's bounding box (see :mod:`.asset_images`).
+- ``checksums`` is the bundle's data-integrity digest, a JSON document::
+
+      {"type": "capella-emulator/checksums", "version": 1, "algorithm": "sha256", "id": "<stac id>",
+       "files": {"<file name>": {"asset": "<asset key>", "size": <bytes>, "sha256": "<hex>"}, ...}}
+
+  listing every other emulator-served file of the item (raster, metadata, thumbnail, preview) with the
+  size and sha256 of exactly the bytes served for the emulator's ``asset_size``.
 
 Example::
 
@@ -17,8 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -26,15 +32,22 @@ from email.utils import format_datetime
 from functools import lru_cache
 from typing import Any
 
+from airflow_provider_capella.testing.emulator.asset_images import geotiff_image, png_image
+
 BLOCK_SIZE = 1 << 20
 CHUNK_SIZE = 256 * 1024
 ROTATION_STRIDE = 104_729
 THUMBNAIL_PIXELS = 128
 PREVIEW_PIXELS = 512
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 DEFAULT_LAST_MODIFIED = datetime(2020, 1, 1, tzinfo=timezone.utc)
 PROCESSING_DELAY = timedelta(hours=1)
-DEFAULT_MEDIA_TYPES = {"metadata": "application/json", "thumbnail": "image/png", "preview": "image/png"}
+DEFAULT_MEDIA_TYPES = {
+    "metadata": "application/json",
+    "thumbnail": "image/png",
+    "checksums": "application/json",
+}
+CHECKSUMS_KEY = "checksums"  # the same key as stac_assets.CHECKSUMS_KEY
+CHECKSUMS_TYPE = "capella-emulator/checksums"
 
 
 @lru_cache(maxsize=8)
@@ -65,6 +78,7 @@ def iter_asset_bytes(
         position += length
 
 
+@lru_cache(maxsize=256)
 def asset_sha256(item_id: str, key: str, size: int) -> str:
     """Hex sha256 of a whole generated asset, as a full download of it must hash."""
     digest = hashlib.sha256()
@@ -76,31 +90,6 @@ def asset_sha256(item_id: str, key: str, size: int) -> str:
 def generated_etag(item_id: str, key: str, size: int) -> str:
     """A quoted ETag for a generated asset, stable for the same (id, key, size)."""
     return '"' + hashlib.md5(f"{item_id}/{key}/{size}".encode(), usedforsecurity=False).hexdigest() + '"'
-
-
-def _png_chunk(kind: bytes, data: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    )
-
-
-@lru_cache(maxsize=64)
-def png_image(item_id: str, pixels: int) -> bytes:
-    """A square 8-bit grayscale PNG: a diagonal gradient whose phase and slope come from the id."""
-    digest = hashlib.sha256(item_id.encode()).digest()
-    phase, slope = digest[0], 1 + digest[1] % 7
-    ramp = bytes(range(256)) * (pixels // 256 + 2)
-    rows = []
-    for y in range(pixels):
-        shift = (phase + y * slope) % 256
-        rows.append(b"\x00" + ramp[shift : shift + pixels])
-    header = struct.pack(">IIBBBBB", pixels, pixels, 8, 0, 0, 0, 0)
-    return (
-        PNG_SIGNATURE
-        + _png_chunk(b"IHDR", header)
-        + _png_chunk(b"IDAT", zlib.compress(b"".join(rows), 6))
-        + _png_chunk(b"IEND", b"")
-    )
 
 
 def metadata_document(item: dict[str, Any]) -> bytes:
@@ -201,7 +190,7 @@ def asset_payload(item: dict[str, Any], key: str, asset_size: int) -> AssetPaylo
     declared = item.get("assets", {}).get(key, {}).get("type")
     media_type = str(declared or DEFAULT_MEDIA_TYPES.get(key, "application/octet-stream"))
     modified = last_modified(item)
-    static = _static_content(item, key)
+    static = _static_content(item, key, asset_size)
     if static is None:
         etag = generated_etag(item["id"], key, asset_size)
         return AssetPayload(item["id"], key, asset_size, etag, media_type, modified)
@@ -209,11 +198,32 @@ def asset_payload(item: dict[str, Any], key: str, asset_size: int) -> AssetPaylo
     return AssetPayload(item["id"], key, len(static), etag, media_type, modified, static)
 
 
-def _static_content(item: dict[str, Any], key: str) -> bytes | None:
+def _static_content(item: dict[str, Any], key: str, asset_size: int) -> bytes | None:
     if key == "metadata":
         return metadata_document(item)
     if key == "thumbnail":
         return png_image(item["id"], THUMBNAIL_PIXELS)
     if key == "preview":
-        return png_image(item["id"], PREVIEW_PIXELS)
+        bbox = tuple(item.get("bbox") or (-180.0, -90.0, 180.0, 90.0))
+        return geotiff_image(item["id"], PREVIEW_PIXELS, bbox[:2] + bbox[-2:])  # type: ignore[arg-type]
+    if key == CHECKSUMS_KEY:
+        return checksums_document(item, asset_size)
     return None
+
+
+def checksums_document(item: dict[str, Any], asset_size: int) -> bytes:
+    """Build the bundle's data-integrity digest: size and sha256 of every other served file of ``item``."""
+    files: dict[str, dict[str, Any]] = {}
+    for key, asset in item.get("assets", {}).items():
+        href = str(asset.get("href", ""))
+        if key == CHECKSUMS_KEY or not href.startswith("/"):
+            continue
+        name = href.rsplit("/", 1)[-1]
+        if _static_content(item, key, asset_size) is None:
+            size, digest = asset_size, asset_sha256(item["id"], key, asset_size)
+        else:
+            payload = asset_payload(item, key, asset_size)
+            size, digest = payload.size, payload.sha256()
+        files[name] = {"asset": key, "size": size, "sha256": digest}
+    document = {"type": CHECKSUMS_TYPE, "version": 1, "algorithm": "sha256", "id": item["id"], "files": files}
+    return json.dumps(document, indent=2, sort_keys=True).encode()

@@ -176,7 +176,8 @@ def _archive(seed: int, size: int) -> _Archive:
 
 def _without_gc(build: Any, *args: Any) -> Any:
     """Run ``build`` with the cyclic GC paused: it only allocates acyclic dicts, and GC passes over
-    the growing archive would otherwise make generation superlinear."""
+    the growing archive would otherwise make generation superlinear.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -58,7 +58,7 @@ class EmulatorConfig:
     asset_size: int = 8 * 1024 * 1024
     tasking_step_seconds: float = 5.0
     budget: float = 1_000_000.0
-    order_ttl_seconds: float = 7 * DAY_SECONDS
+    order_ttl_seconds: float = 3600.0  # an order (and its presigned URLs) expires one hour after placement
     presign_ttl_seconds: float = 3600.0
     next_link_host: str | None = None
     faults: FaultSettings = field(default_factory=FaultSettings)

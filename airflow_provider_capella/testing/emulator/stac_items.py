@@ -14,17 +14,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from airflow_provider_capella.testing.emulator.stac_assets import ANALYTIC_PRODUCT_TYPES, item_assets
+from airflow_provider_capella.testing.emulator.stac_geometry import (
+    KM_PER_DEGREE,
+    etc_timezone,
+    footprint,
+    geometry_extent,
+    incidence_angle,
+    scene_size,
+    signed_area,
+    utm_epsg,
+)
+
 STAC_EXTENSIONS = [
     "https://stac-extensions.github.io/sar/v1.0.0/schema.json",
     "https://stac-extensions.github.io/sat/v1.0.0/schema.json",
     "https://stac-extensions.github.io/view/v1.0.0/schema.json",
     "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
 ]
-LICENSE_HREF = "https://www.capellaspace.com/legal/data-license"
 
 ALL_PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD", "SIDD", "CPHD", "CSI", "CSIDD", "VC", "VS", "ACD")
 DEFAULT_PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD")
-ANALYTIC_PRODUCT_TYPES = ("VC", "VS", "ACD")
 COMPLEX_PRODUCT_TYPES = ("SLC", "SICD", "CPHD", "CSI")
 PRODUCT_COLLECTIONS = {
     "GEO": "capella-geo",
@@ -33,7 +43,21 @@ PRODUCT_COLLECTIONS = {
     "SICD": "capella-sicd",
 }
 ARCHIVE_COLLECTION = "capella-archive"
-COLLECTIONS = ("capella-geo", "capella-gec", "capella-slc", "capella-sicd", ARCHIVE_COLLECTION)
+OPEN_DATA_COLLECTION = "capella-open-data"
+RESTRICTED_COLLECTIONS = (
+    "capella-beta-analytics",
+)  # exist, but the emulated organization may not search them
+COLLECTIONS = (
+    "capella-geo",
+    "capella-gec",
+    "capella-slc",
+    "capella-sicd",
+    ARCHIVE_COLLECTION,
+    OPEN_DATA_COLLECTION,
+)
+ZONED_SINCE = datetime(
+    2021, 1, 1, tzinfo=timezone.utc
+)  # older items carry zone-less datetimes (2020 answers)
 
 OWNERSHIP_OPTIONS = (
     "ownedByOrganization",
@@ -52,9 +76,6 @@ PLATFORM_LAUNCHES = tuple(
         (2024, 3, 4), (2024, 7, 2), (2025, 1, 14), (2025, 6, 23),
     )
 )  # fmt: skip
-EARTH_RADIUS_KM = 6371.0
-ORBIT_ALTITUDE_KM = 525.0
-KM_PER_DEGREE = 111.32
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -152,14 +173,22 @@ def active_platforms(moment: datetime) -> list[int]:
     return launched or [1]
 
 
-def collection_for(product_type: str) -> str:
-    """The one STAC collection an item of ``product_type`` belongs to."""
+def collection_for(product_type: str, ownership: str | None = None) -> str:
+    """Name the one STAC collection an item belongs to: public data in open data, else by product type."""
+    if ownership == "publiclyAvailable":
+        return OPEN_DATA_COLLECTION
     return PRODUCT_COLLECTIONS.get(product_type, ARCHIVE_COLLECTION)
 
 
 def format_timestamp(moment: datetime) -> str:
-    """UTC ISO 8601 with microseconds and ``Z``, the format of every UTC time in the catalog."""
+    """Format UTC ISO 8601 with microseconds and ``Z``, the format of every zoned UTC time in the catalog."""
     return moment.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
+
+
+def item_timestamp(moment: datetime, acquired_at: datetime) -> str:
+    """Format an acquisition time as the item carries it: zone-less for collects before 2021."""
+    text = format_timestamp(moment)
+    return text if acquired_at >= ZONED_SINCE else text[:-1]
 
 
 def stable_rng(*parts: object) -> random.Random:
@@ -196,11 +225,11 @@ def build_collect_items(
         )
     """
     rng = stable_rng(seed, collect_id)
-    lon, lat, east_west_km, north_south_km = _geometry_extent(geometry)
+    lon, lat, east_west_km, north_south_km = geometry_extent(geometry)
     if acquired_at.tzinfo is None:
         acquired_at = acquired_at.replace(tzinfo=timezone.utc)
     offset = round(lon / 15.0)
-    place = Place(lon, lat, _etc_timezone(offset), float(offset), "customer_tasking")
+    place = Place(lon, lat, etc_timezone(offset), float(offset), "customer_tasking")
     collect = draw_collect(
         rng,
         collect_id=collect_id,
@@ -237,7 +266,7 @@ def draw_collect(
     orbit_state = rng.choice(("ascending", "descending"))
     plane = PLATFORM_PLANES[(platform - 1) % len(PLATFORM_PLANES)]
     heading = (ORBIT_HEADINGS[plane][orbit_state == "descending"] + rng.uniform(-8.0, 8.0)) % 360.0
-    width_km, length_km = _scene_size(profile, heading, aoi_km)
+    width_km, length_km = scene_size((profile.width_km, profile.length_km), heading, aoi_km)
     return Collect(
         collect_id=collect_id or str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         platform=platform,
@@ -246,7 +275,7 @@ def draw_collect(
         acquired_at=acquired_at,
         duration_s=rng.uniform(*profile.duration_s),
         place=place,
-        footprint=_footprint(place.lon, place.lat, width_km, length_km, heading),
+        footprint=footprint(place.lon, place.lat, width_km, length_km, heading),
         orbit_state=orbit_state,
         observation_direction=rng.choice(("left", "right")),
         look_angle=rng.uniform(20.0, 45.0),
@@ -268,7 +297,7 @@ def product_item(collect: Collect, product_type: str, rng: random.Random) -> dic
         f"CAPELLA_C{collect.platform:02d}_{mode_code}_{product_type}_{collect.polarization}_"
         f"{start:%Y%m%d%H%M%S}_{end:%Y%m%d%H%M%S}"
     )
-    collection = collection_for(product_type)
+    collection = collection_for(product_type, collect.ownership)
     lons = [point[0] for point in collect.footprint]
     lats = [point[1] for point in collect.footprint]
     return {
@@ -280,7 +309,7 @@ def product_item(collect: Collect, product_type: str, rng: random.Random) -> dic
         "bbox": [min(lons), min(lats), max(lons), max(lats)],
         "geometry": {"type": "Polygon", "coordinates": [[list(point) for point in collect.footprint]]},
         "properties": _properties(collect, product_type, item_id, start, end, rng),
-        "assets": _assets(collection, item_id, product_type, collect.polarization),
+        "assets": item_assets(collection, item_id, product_type, collect.polarization),
         "links": [],
     }
 
@@ -290,9 +319,9 @@ def _properties(
 ) -> dict[str, Any]:
     created = collect.acquired_at + timedelta(hours=collect.processing_hours)
     properties: dict[str, Any] = {
-        "datetime": format_timestamp(collect.acquired_at),
-        "start_datetime": format_timestamp(start),
-        "end_datetime": format_timestamp(end),
+        "datetime": item_timestamp(collect.acquired_at, collect.acquired_at),
+        "start_datetime": item_timestamp(start, collect.acquired_at),
+        "end_datetime": item_timestamp(end, collect.acquired_at),
         "created": format_timestamp(created),
         "updated": format_timestamp(created + timedelta(minutes=rng.uniform(1.0, 90.0))),
         "constellation": "capella",
@@ -336,7 +365,7 @@ def _radiometry(collect: Collect, product_type: str, rng: random.Random) -> dict
 
 
 def _viewing_geometry(collect: Collect) -> dict[str, Any]:
-    incidence = _incidence_angle(collect.look_angle)
+    incidence = incidence_angle(collect.look_angle)
     turn = 90.0 if collect.observation_direction == "right" else -90.0
     look_azimuth = (collect.heading + turn) % 360.0
     return {
@@ -354,7 +383,7 @@ def _viewing_geometry(collect: Collect) -> dict[str, Any]:
 
 def _capella_fields(collect: Collect, product_type: str, item_id: str) -> dict[str, Any]:
     profile = collect.profile
-    incidence = math.radians(_incidence_angle(collect.look_angle))
+    incidence = math.radians(incidence_angle(collect.look_angle))
     lons = [point[0] for point in collect.footprint]
     holdback = collect.acquired_at + timedelta(days=collect.holdback_days)
     return {
@@ -370,7 +399,7 @@ def _capella_fields(collect: Collect, product_type: str, item_id: str) -> dict[s
         "capella:use_case": collect.place.use_case,
         "capella:ownership": collect.ownership,
         "capella:product_category": "analytics" if product_type in ANALYTIC_PRODUCT_TYPES else "standard",
-        "proj:epsg": _utm_epsg((min(lons) + max(lons)) / 2.0, collect.place.lat),
+        "proj:epsg": utm_epsg((min(lons) + max(lons)) / 2.0, collect.place.lat),
     }
 
 
@@ -381,54 +410,6 @@ def _locale(collect: Collect) -> dict[str, Any]:
         "locale:datetime": local.isoformat(timespec="microseconds"),
         "locale:time": local.strftime("%H:%M:%S"),
     }
-
-
-def _assets(collection: str, item_id: str, product_type: str, polarization: str) -> dict[str, dict[str, Any]]:
-    base = f"/assets/{collection}/{item_id}"
-    key, extension, media_type = _raster_asset(product_type, polarization)
-    raster_title = f"{product_type} {'analytic' if product_type in ANALYTIC_PRODUCT_TYPES else 'image'}"
-    return {
-        key: {
-            "href": f"{base}/{item_id}.{extension}",
-            "type": media_type,
-            "title": raster_title,
-            "roles": ["data"],
-        },
-        "metadata": {
-            "href": f"{base}/{item_id}_extended.json",
-            "type": "application/json",
-            "title": "Extended metadata",
-            "roles": ["metadata"],
-        },
-        "thumbnail": {
-            "href": f"{base}/{item_id}_thumb.png",
-            "type": "image/png",
-            "title": "Thumbnail",
-            "roles": ["thumbnail"],
-        },
-        "preview": {
-            "href": f"{base}/{item_id}_preview.png",
-            "type": "image/png",
-            "title": "Preview",
-            "roles": ["overview"],
-        },
-        "license": {"href": LICENSE_HREF, "type": "text/html", "title": "Data license", "roles": ["license"]},
-    }
-
-
-def _raster_asset(product_type: str, polarization: str) -> tuple[str, str, str]:
-    """(asset key, file extension, media type) of a product's main file."""
-    if product_type in ("VC", "VS"):
-        return "analytic_product", "geojson", "application/geo+json"
-    if product_type == "ACD":
-        return "changemap", "tif", "image/tiff; application=geotiff; profile=cloud-optimized"
-    if product_type in ("SICD", "SIDD"):
-        return polarization, "ntf", "application/vnd.nitf"
-    if product_type == "CPHD":
-        return polarization, "cphd", "application/octet-stream"
-    if product_type in ("SLC", "CSI"):
-        return polarization, "tif", "image/tiff; application=geotiff"
-    return polarization, "tif", "image/tiff; application=geotiff; profile=cloud-optimized"
 
 
 def _product_window(collect: Collect, product_type: str) -> tuple[datetime, datetime]:
@@ -443,70 +424,10 @@ def _product_window(collect: Collect, product_type: str) -> tuple[datetime, date
     return start, end
 
 
-def _footprint(
-    lon: float, lat: float, width_km: float, length_km: float, heading: float
-) -> list[tuple[float, float]]:
-    """A closed, counter-clockwise rectangle ``width_km`` across and ``length_km`` along ``heading``."""
-    along = math.radians(heading)
-    across = along + math.pi / 2.0
-    km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
-    corners = []
-    for sign_along, sign_across in ((-1, -1), (-1, 1), (1, 1), (1, -1)):
-        east = sign_along * length_km / 2 * math.sin(along) + sign_across * width_km / 2 * math.sin(across)
-        north = sign_along * length_km / 2 * math.cos(along) + sign_across * width_km / 2 * math.cos(across)
-        corners.append((round(lon + east / km_per_lon, 6), round(lat + north / KM_PER_DEGREE, 6)))
-    if _signed_area(corners) < 0:
-        corners.reverse()
-    return [*corners, corners[0]]
-
-
-def _scene_size(profile: ModeProfile, heading: float, aoi_km: tuple[float, float]) -> tuple[float, float]:
-    """(across, along) km of a scene on ``heading`` that holds both the nominal scene and the AOI box."""
-    east_west, north_south = aoi_km
-    sin, cos = abs(math.sin(math.radians(heading))), abs(math.cos(math.radians(heading)))
-    along = north_south * cos + east_west * sin
-    across = east_west * cos + north_south * sin
-    return max(profile.width_km, across), max(profile.length_km, along)
-
-
-def _signed_area(ring: list[tuple[float, float]]) -> float:
-    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))
-
-
 def _scene_area_m2(collect: Collect) -> float:
     km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(collect.place.lat)), 0.01)
-    degrees2 = abs(_signed_area(collect.footprint[:-1])) / 2.0
+    degrees2 = abs(signed_area(collect.footprint[:-1])) / 2.0
     return degrees2 * km_per_lon * KM_PER_DEGREE * 1_000_000
-
-
-def _geometry_extent(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
-    """Centre lon/lat and width/length in km of a GeoJSON geometry (zero extent for a Point)."""
-    points = list(_coordinates(geometry.get("coordinates", [])))
-    if not points:
-        raise ValueError("geometry has no coordinates")
-    lons = [point[0] for point in points]
-    lats = [point[1] for point in points]
-    lon, lat = (min(lons) + max(lons)) / 2.0, (min(lats) + max(lats)) / 2.0
-    km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
-    return lon, lat, (max(lons) - min(lons)) * km_per_lon, (max(lats) - min(lats)) * KM_PER_DEGREE
-
-
-def _coordinates(value: Any) -> list[tuple[float, float]]:
-    if (
-        isinstance(value, (list, tuple))
-        and len(value) >= 2
-        and all(isinstance(v, (int, float)) for v in value)
-    ):
-        return [(float(value[0]), float(value[1]))]
-    if isinstance(value, (list, tuple)):
-        return [point for part in value for point in _coordinates(part)]
-    return []
-
-
-def _incidence_angle(look_angle: float) -> float:
-    """Incidence at the ground for a look angle from a ~525 km orbit (Earth curvature makes it larger)."""
-    ratio = (EARTH_RADIUS_KM + ORBIT_ALTITUDE_KM) / EARTH_RADIUS_KM
-    return math.degrees(math.asin(min(1.0, ratio * math.sin(math.radians(look_angle)))))
 
 
 def _squint(rng: random.Random, instrument_mode: str) -> float:
@@ -519,15 +440,3 @@ def _absolute_orbit(platform: int, moment: datetime) -> int:
     launch = PLATFORM_LAUNCHES[(platform - 1) % len(PLATFORM_LAUNCHES)]
     days = max(0.0, (moment - launch).total_seconds() / 86_400)
     return int(days * 15.2) + 1
-
-
-def _utm_epsg(lon: float, lat: float) -> int:
-    zone = min(60, max(1, int((lon + 180.0) / 6.0) + 1))
-    return (32600 if lat >= 0 else 32700) + zone
-
-
-def _etc_timezone(offset_hours: int) -> str:
-    """The IANA ``Etc/GMT`` zone of a whole-hour offset (its sign is inverted by convention)."""
-    if offset_hours == 0:
-        return "Etc/UTC"
-    return f"Etc/GMT{'-' if offset_hours > 0 else '+'}{abs(offset_hours)}"

@@ -58,6 +58,7 @@ from airflow_provider_capella.testing.emulator.collects import (
 )
 from airflow_provider_capella.testing.emulator.errors import ApiError, not_found, validation_error
 from airflow_provider_capella.testing.emulator.repeat import RepeatBook
+from airflow_provider_capella.testing.emulator.tasking_cancel import cancellation_fee, cancellation_refusal
 from airflow_provider_capella.testing.emulator.tasking_clock import (
     COLLECT,
     OUTCOMES,
@@ -71,21 +72,19 @@ from airflow_provider_capella.testing.emulator.tasking_clock import (
     replan,
     request_event,
 )
+from airflow_provider_capella.testing.emulator.tasking_constraints import delivered_product_types
 from airflow_provider_capella.testing.emulator.tasking_pricing import scene_area_sqkm, task_order
-from airflow_provider_capella.testing.emulator.tasking_search import (
-    TASK_FIELDS,
-    compile_query,
-    page_of,
-    search_body_query,
-)
+from airflow_provider_capella.testing.emulator.tasking_search import TASK_FIELDS, SearchPaging, search_page
 from airflow_provider_capella.testing.emulator.tasking_time import iso
 from airflow_provider_capella.testing.emulator.tasking_validation import (
     CANCEL_WORDS,
     TASK_UPDATABLE,
     TaskSubmission,
-    finalized_error,
     parse_task_body,
     parse_update,
+)
+from airflow_provider_capella.testing.emulator.tasking_values import (
+    finalized_error,
     require_uuid,
     status_word,
 )
@@ -166,6 +165,7 @@ class TaskingBook:
         self.state = state
         self.tasks: dict[str, TaskRecord] = {}
         self.slots = AcquisitionSlots()
+        self.collect_tasks: dict[str, str] = {}
         self.repeats = RepeatBook(self)
 
     # --- creation and lookup -------------------------------------------------------------------
@@ -180,12 +180,11 @@ class TaskingBook:
     ) -> TaskRecord:
         """Store a validated request created at ``created`` and fire what is already due."""
         task_id = str(uuid.uuid4())
-        config = self.state.config
         properties = {
             "taskingrequestId": task_id,
             "submissionTime": iso(created),
-            "userId": config.user_id,
-            "organizationId": config.organization_id,
+            **self.state.owner_properties(),
+            "taskingrequestType": "repeat" if repeat_id else "standard",
             "repeatrequestId": repeat_id,
             **submission.properties,
         }
@@ -199,6 +198,7 @@ class TaskingBook:
             window_close=submission.window_close,
             outcome=markers.outcome,
             manual_approval=markers.manual_approval,
+            conflicts=self._conflicts() if markers.conflicting else None,
         )
         collects = markers.collects or _default_collect_count(
             submission.geometry, properties["collectionType"]
@@ -208,6 +208,14 @@ class TaskingBook:
         self.tasks[task_id] = record
         self._fire(record, created)
         return record
+
+    def _conflicts(self) -> tuple[str, ...]:
+        """The organization's unfinished requests: the potentially conflicting tasks of a new one."""
+        return tuple(record.task_id for record in self.tasks.values() if not record.finalized)[:10]
+
+    def task_of_collect(self, collect_id: str | None) -> str | None:
+        """The tasking request whose collect ``collect_id`` is (``None`` for an archive collect)."""
+        return self.collect_tasks.get(collect_id) if collect_id else None
 
     def get(self, task_id: str) -> TaskRecord:
         require_uuid(task_id, "taskingrequestId")
@@ -230,25 +238,38 @@ class TaskingBook:
         return record
 
     def change_status(self, task_id: str, body: Any) -> TaskRecord:
+        """``PATCH /task/{id}/status``: approve or reject a request in review, or cancel one."""
         record = self.get(task_id)
         wanted = status_word(body, keys=("status",))
-        if wanted not in (*CANCEL_WORDS, "approved"):
-            raise validation_error(f"status must be canceled or approved, got {wanted!r}", "status")
+        if wanted not in (*CANCEL_WORDS, "approved", "rejected"):
+            raise validation_error(
+                f"status must be approved, rejected or canceled, got {wanted!r}",
+                "status",
+                "invalid_enum_value",
+            )
         if record.finalized:
             raise finalized_error("tasking request", task_id, record.status)
-        if wanted == "approved":
+        now = self.state.now()
+        if wanted in ("approved", "rejected"):
             if record.status != "review":
-                message = f"only a request in review can be approved (it is {record.status})"
+                message = f"only a request in review can be {wanted} (it is {record.status})"
                 raise validation_error(message, "status")
-            self._replan(record, approved_at=self.state.now())
-        else:
-            self.cancel(record, self.state.now())
+            if wanted == "approved":
+                self._replan(record, approved_at=now)
+            else:
+                self._replan(record, declined_at=now)
+            return record
+        first_collect = min((collect.acquired_at for collect in record.collects), default=None)
+        refusal = cancellation_refusal(record.status, first_collect, now)
+        if refusal is not None:
+            raise refusal
+        self.cancel(record, now, cancellation_fee(first_collect, now))
         return record
 
-    def cancel(self, record: TaskRecord, now: float) -> None:
+    def cancel(self, record: TaskRecord, now: float, message: str | None = None) -> None:
         """End a request ``canceled`` now; its undelivered collects end ``canceled`` too."""
         last_collect = record.log.last(COLLECT)
-        record.log.pending = [request_event(now, "canceled")]
+        record.log.pending = [request_event(now, "canceled", message)]
         if record.collects and last_collect is not None and last_collect.code != "delivered":
             record.log.pending.insert(0, collect_event(now, "canceled"))
         self._fire(record, now)
@@ -273,7 +294,12 @@ class TaskingBook:
         return record
 
     def _replan(
-        self, record: TaskRecord, *, outcome: str | None = None, approved_at: float | None = None
+        self,
+        record: TaskRecord,
+        *,
+        outcome: str | None = None,
+        approved_at: float | None = None,
+        declined_at: float | None = None,
     ) -> None:
         """Re-plan the future of ``record``; its recorded history stays as it is."""
         now = self.state.now()
@@ -281,6 +307,7 @@ class TaskingBook:
             record.timeline,
             outcome=outcome or record.timeline.outcome,
             approved_at=approved_at if approved_at is not None else record.timeline.approved_at,
+            declined_at=declined_at if declined_at is not None else record.timeline.declined_at,
         )
         pending, consistent = replan(record.log.fired, build_schedule(timeline), now)
         if record.finalized and not consistent:
@@ -291,10 +318,9 @@ class TaskingBook:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def search(self, body: Any, page: int, limit: int) -> dict[str, Any]:
-        predicates = compile_query(search_body_query(body, ("query",)), TASK_FIELDS)
-        records = sorted(self.tasks.values(), key=lambda r: (-r.timeline.created, r.task_id))
-        return page_of([record.feature() for record in records], predicates, page, limit)
+    def search(self, body: Any, paging: SearchPaging) -> dict[str, Any]:
+        features = [record.feature() for record in self.tasks.values()]
+        return search_page(features, body, ("query",), TASK_FIELDS, paging)
 
     def collects_of(self, task_id: str) -> list[dict[str, Any]]:
         return self.get(task_id).rendered_collects()
@@ -336,16 +362,17 @@ class TaskingBook:
         ]
 
     def _deliver(self, record: TaskRecord) -> None:
-        config = record.properties.get("processingConfig") or {}
+        product_types = delivered_product_types(record.properties.get("processingConfig"))
         for collect in record.collects:
             items = collect_items(
                 collect,
                 geometry=record.geometry,
                 collection_type=record.properties["collectionType"],
-                product_types=config.get("productTypes"),
+                product_types=product_types,
                 seed=self.state.config.seed,
             )
             self.state.catalog.add(items)
+            self.collect_tasks[collect.collect_id] = record.task_id
         record.delivered = True
 
 

@@ -1,12 +1,14 @@
 """Made-up but plausible prices for tasking: the ``order`` block of a tasking request and a repeat's
-``costPerImageEstimate``. Nothing here is Capella's price list."""
+``costPerImageEstimate``. Nothing here is Capella's price list.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from airflow_provider_capella.testing.emulator.stac_items import COLLECTION_TYPE_PROFILES, KM_PER_DEGREE
+from airflow_provider_capella.testing.emulator.stac_geometry import KM_PER_DEGREE
+from airflow_provider_capella.testing.emulator.stac_items import COLLECTION_TYPE_PROFILES
 
 BASE_PRICE_USD = {
     "spotlight": 3000.0,
