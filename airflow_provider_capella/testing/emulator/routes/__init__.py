@@ -6,6 +6,7 @@ from airflow_provider_capella.testing.emulator.routes import (
     assets,
     catalog,
     control,
+    feasibility,
     orders,
     repeat,
     tasking,
@@ -20,4 +21,5 @@ ALL_ROUTERS = [
     assets.router,
     tasking.router,
     repeat.router,
+    feasibility.router,
 ]
