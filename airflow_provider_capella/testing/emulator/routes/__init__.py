@@ -5,10 +5,12 @@ from __future__ import annotations
 from airflow_provider_capella.testing.emulator.routes import (
     assets,
     catalog,
+    collects,
     control,
     feasibility,
     orders,
     repeat,
+    task_orders,
     tasking,
     user,
 )
@@ -22,4 +24,6 @@ ALL_ROUTERS = [
     tasking.router,
     repeat.router,
     feasibility.router,
+    collects.router,
+    task_orders.router,
 ]
