@@ -64,7 +64,16 @@ class AccessRequestInput:
 
 
 @dataclass
-class _Issues:
+class Issues:
+    """Problems found in a request body, raised together as one zod-style ``VALIDATION_ERROR``.
+
+    Example::
+
+        issues = Issues()
+        issues.add("invalid_enum_value", "Invalid enum value", "exportType")
+        issues.raise_any()
+    """
+
     found: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, code: str, message: str, *path: str | int) -> None:
@@ -77,7 +86,7 @@ class _Issues:
 
 def parse_access_request(body: Any, now: float) -> AccessRequestInput:
     """Validate ``body`` into an access request; a 400 listing every problem otherwise."""
-    issues = _Issues()
+    issues = Issues()
     if not isinstance(body, dict):
         issues.add("invalid_type", f"Expected object, received {_kind(body)}")
         issues.raise_any()
@@ -128,7 +137,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _geometry(value: Any, issues: _Issues) -> dict[str, Any] | None:
+def _geometry(value: Any, issues: Issues) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         issues.add("invalid_type", f"Expected object, received {_kind(value)}", "geometry")
         return None
@@ -158,7 +167,7 @@ def _geometry(value: Any, issues: _Issues) -> dict[str, Any] | None:
     return {"type": "Polygon", "coordinates": [positions]}
 
 
-def _position(value: Any, issues: _Issues, *path: str | int) -> list[float] | None:
+def _position(value: Any, issues: Issues, *path: str | int) -> list[float] | None:
     if not isinstance(value, list) or len(value) not in (2, 3) or not all(_is_number(v) for v in value):
         issues.add("invalid_type", "a position is [longitude, latitude] numbers", *path)
         return None
@@ -172,7 +181,7 @@ def _position(value: Any, issues: _Issues, *path: str | int) -> list[float] | No
     return [lon, lat]
 
 
-def _text(props: dict[str, Any], key: str, issues: _Issues) -> str | None:
+def _text(props: dict[str, Any], key: str, issues: Issues) -> str | None:
     value = props.get(key)
     if value is not None and not isinstance(value, str):
         issues.add("invalid_type", f"Expected string, received {_kind(value)}", "properties", key)
@@ -180,7 +189,7 @@ def _text(props: dict[str, Any], key: str, issues: _Issues) -> str | None:
     return value
 
 
-def _time(props: dict[str, Any], key: str, issues: _Issues, default: float) -> float | None:
+def _time(props: dict[str, Any], key: str, issues: Issues, default: float) -> float | None:
     value = props.get(key)
     if value is None:
         return default
@@ -200,7 +209,7 @@ def _time(props: dict[str, Any], key: str, issues: _Issues, default: float) -> f
     return moment.timestamp()
 
 
-def _constraints(raw: Any, issues: _Issues) -> dict[str, Any]:
+def _constraints(raw: Any, issues: Issues) -> dict[str, Any]:
     constraints = {key: list(v) if isinstance(v, list) else v for key, v in DEFAULT_CONSTRAINTS.items()}
     if raw is None:
         return constraints
@@ -254,7 +263,7 @@ def _constraints(raw: Any, issues: _Issues) -> dict[str, Any]:
     return constraints
 
 
-def _local_time(value: Any, issues: _Issues, *path: str) -> list[list[int]] | None:
+def _local_time(value: Any, issues: Issues, *path: str) -> list[list[int]] | None:
     if value is None:
         return None
     if isinstance(value, str):

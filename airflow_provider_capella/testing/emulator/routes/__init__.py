@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airflow_provider_capella.testing.emulator.routes import (
+    archive,
     assets,
     catalog,
     collects,
@@ -26,4 +27,5 @@ ALL_ROUTERS = [
     feasibility.router,
     collects.router,
     task_orders.router,
+    archive.router,
 ]
