@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+import time
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -127,7 +128,14 @@ def test_a_window_between_two_passes_is_inaccessible(api: Client) -> None:
 
 
 def _iso(moment: float) -> str:
-    return datetime.utcfromtimestamp(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_passes_already_past_when_the_request_is_made_are_left_out(api: Client) -> None:
+    now = time.time()
+    accesses = api.passes(window=(_iso(now - 86_400), _iso(now + 86_400)))
+
+    assert accesses and all(instant(access["windowOpen"]) >= now - 1 for access in accesses)
 
 
 def test_a_narrower_off_nadir_band_keeps_only_the_passes_inside_it(api: Client) -> None:

@@ -147,7 +147,7 @@ class AccessRequestBook:
             step=float(config.tasking_step_seconds),
             user_id=config.user_id,
             org_id=config.organization_id,
-            passes=plan_passes(request, seed=config.seed),
+            passes=plan_passes(request, seed=config.seed, not_before=now),
         )
         self.requests[record.access_request_id] = record
         return record
@@ -175,8 +175,11 @@ class AccessRequestBook:
         return record.accesses()
 
 
-def plan_passes(request: AccessRequestInput, seed: int) -> list[Pass]:
-    """Compute the passes over the request's target that meet all of its constraints."""
+def plan_passes(request: AccessRequestInput, seed: int, not_before: float = 0.0) -> list[Pass]:
+    """Compute the passes over the request's target that meet all of its constraints.
+
+    A pass that would open before ``not_before`` (the request's creation) is in the past: it is left out.
+    """
     constraints = request.constraints
     lat, lon = target_of(request.geometry)
     launched = active_platforms(datetime.fromtimestamp(request.window_open, tz=timezone.utc))
@@ -195,7 +198,7 @@ def plan_passes(request: AccessRequestInput, seed: int) -> list[Pass]:
         seed=seed,
         off_nadir=(float(constraints["offNadirMin"]), float(constraints["offNadirMax"])),
     )
-    return [access for access in passes if _meets(access, constraints)]
+    return [access for access in passes if access.window_open >= not_before and _meets(access, constraints)]
 
 
 def _meets(access: Pass, constraints: dict[str, Any]) -> bool:
