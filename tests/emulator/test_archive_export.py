@@ -59,7 +59,9 @@ def decode_geometry(blob: bytes) -> tuple[int, list[float], list[list[float]]]:
 
 
 def acquired(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    """An item's acquisition time; a time without a zone (some catalog items have one) is UTC."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def test_the_listing_names_files_per_export_type_as_capellas_notebook_reads_them(api: Client) -> None:

@@ -109,11 +109,15 @@ def test_a_point_request_has_one_scene_sized_tile_around_the_point(api: Client) 
 
 
 def test_an_area_request_is_covered_by_a_grid_of_tiles(api: Client) -> None:
-    task_id = completed_task(api, WIDE, collectionType="stripmap_20")
+    scene = {"imageWidth": 5000, "imageLength": 20000}
+    task_id = completed_task(api, WIDE, collectionType="stripmap_20", collectConstraints=scene)
 
     tiles = api.get(f"/tiles/list/{task_id}").json()
 
     assert len(tiles) == 6  # 13.7 km x 22.3 km under 5 x 20 km scenes: 3 columns, 2 rows
+    assert all(
+        (t["properties"]["imageWidth"], t["properties"]["imageLength"]) == (5000, 20000) for t in tiles
+    )
     assert len({tile["properties"]["tileId"] for tile in tiles}) == len(tiles)
     ring = WIDE["coordinates"][0]
     samples = [[4.0 + 0.2 * i / 10, 51.9 + 0.2 * j / 10] for i in range(11) for j in range(11)]
