@@ -200,6 +200,7 @@ def _body(geometry: Any = ROTTERDAM, **properties: Any) -> dict[str, Any]:
             "custom",
         ),
         (_body(windowOpen="next tuesday"), ["properties", "windowOpen"], "invalid_string"),
+        (_body(windowClose="2031-03-03T00:00:00Z"), ["properties", "windowClose"], "too_big"),
         (
             _body({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}),
             ["geometry", "type"],

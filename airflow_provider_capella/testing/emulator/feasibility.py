@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -137,8 +138,23 @@ class AccessRequestBook:
         self.requests: dict[str, AccessRequestRecord] = {}
 
     def create(self, body: Any) -> AccessRequestRecord:
+        """Validate, plan and store an access request in one go (see :meth:`create_async`)."""
         now = self.state.now()
         request = parse_access_request(body, now)
+        return self._store(request, now, plan_passes(request, seed=self.state.config.seed, not_before=now))
+
+    async def create_async(self, body: Any) -> AccessRequestRecord:
+        """Like :meth:`create`, planning the passes in a worker thread.
+
+        A window of months takes the orbit model seconds; the event loop keeps serving other requests
+        meanwhile. The state is only touched once the passes are known.
+        """
+        now = self.state.now()
+        request = parse_access_request(body, now)
+        passes = await asyncio.to_thread(plan_passes, request, self.state.config.seed, now)
+        return self._store(request, now, passes)
+
+    def _store(self, request: AccessRequestInput, now: float, passes: list[Pass]) -> AccessRequestRecord:
         config = self.state.config
         record = AccessRequestRecord(
             access_request_id=str(uuid.uuid4()),
@@ -147,7 +163,7 @@ class AccessRequestBook:
             step=float(config.tasking_step_seconds),
             user_id=config.user_id,
             org_id=config.organization_id,
-            passes=plan_passes(request, seed=config.seed, not_before=now),
+            passes=passes,
         )
         self.requests[record.access_request_id] = record
         return record

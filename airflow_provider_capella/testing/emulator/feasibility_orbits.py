@@ -34,7 +34,9 @@ J2 = 1.082_63e-3
 PLANE_INCLINATIONS = {45: 45.0, 53: 53.0, 97: 97.5}
 MAX_SQUINT_DEGREES = 30.0
 EPOCH = 1_735_689_600.0  # 2025-01-01T00:00:00Z: the epoch of every spacecraft's drawn elements
-NEWTON_STEPS = 5
+NEWTON_STEPS = 4
+ROUGH_STEPS = 2  # enough to tell a revolution that passes far from the target, the common case
+REACH_MARGIN = 0.02  # radians (~130 km) of slack for the rough estimate
 
 SEMI_MAJOR_KM = EQUATORIAL_RADIUS_KM + ALTITUDE_KM
 MEAN_MOTION = math.sqrt(MU_KM3_S2 / SEMI_MAJOR_KM**3)  # rad/s
@@ -83,15 +85,17 @@ def find_passes(
     local time are the caller's.
     """
     target = unit_vector(lat, lon)
+    reach = central_angle_for(off_nadir[1]) + REACH_MARGIN
     found: list[Pass] = []
     for spacecraft_id, plane in spacecraft:
         orbit = _Orbit.draw(spacecraft_id, plane, seed)
         moment = window_open - PERIOD_S / 2
         while moment < window_close + PERIOD_S:
-            closest = orbit.closest_approach(target, moment)
-            if window_open <= closest <= window_close:
+            closest = orbit.closest_approach(target, moment, ROUGH_STEPS)
+            if window_open - 60 <= closest <= window_close + 60 and orbit.within(target, closest, reach):
+                closest = orbit.closest_approach(target, closest, NEWTON_STEPS)
                 access = orbit.access(spacecraft_id, plane, target, closest, lon, off_nadir)
-                if access is not None:
+                if access is not None and window_open <= closest <= window_close:
                     found.append(access)
             moment = max(closest, moment) + PERIOD_S
     return sorted(found, key=lambda access: (access.closest, access.spacecraft_id))
@@ -194,10 +198,15 @@ class _Orbit:
         cos_u, sin_u = math.cos(u), math.sin(u)
         return tuple(node[k] * cos_u + quarter[k] * sin_u for k in range(3))  # type: ignore[return-value]
 
-    def closest_approach(self, target: tuple[float, float, float], guess: float) -> float:
+    def within(self, target: tuple[float, float, float], moment: float, reach: float) -> bool:
+        """Tell whether the target lies within ``reach`` radians of the orbit's ground track."""
+        _, _, normal = self.frame(moment)
+        return abs(_dot(target, normal)) <= math.sin(reach)
+
+    def closest_approach(self, target: tuple[float, float, float], guess: float, steps: int) -> float:
         """Find the moment near ``guess`` (within half a revolution) when the track passes closest."""
         moment = guess
-        for _ in range(NEWTON_STEPS):
+        for _ in range(steps):
             node, quarter, _ = self.frame(moment)
             target_phase = math.atan2(_dot(target, quarter), _dot(target, node))
             moment -= _wrap(self.phase(moment) - target_phase) / MEAN_MOTION

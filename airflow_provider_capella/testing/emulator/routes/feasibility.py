@@ -25,7 +25,7 @@ def _book(request: Request) -> AccessRequestBook:
 @router.post("/ma/accessrequests/", status_code=201, include_in_schema=False)
 async def create_access_request(request: Request) -> JSONResponse:
     body = await json_body(request)
-    record = _book(request).create(body)
+    record = await _book(request).create_async(body)
     return JSONResponse(record.feature(request.app.state.emulator.now()), status_code=201)
 
 
