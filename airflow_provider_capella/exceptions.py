@@ -330,3 +330,49 @@ class CapellaDownloadError(CapellaError):
         except CapellaDownloadError as error:
             print(error.message)
     """
+
+
+class CapellaCostLimitError(CapellaError):
+    """The quoted price is above the limit the caller allowed; nothing was ordered or approved.
+
+    ``quoted`` is the quoted amount as a number (``None`` when the quote could not be read),
+    ``quote`` the API's own text (e.g. ``"$3,000.00"``), ``limit`` the caller's limit and
+    ``argument`` the argument that set it (``max_cost`` or ``max_cost_per_image``).
+
+    Example::
+
+        try:
+            hook.submit_order(stac_ids=ids, max_cost=500)
+        except CapellaCostLimitError as error:
+            print(f"quoted {error.quote}, limit {error.limit}")
+    """
+
+    quoted: float | None = None
+    quote: str | None = None
+    limit: float | None = None
+    argument: str | None = None
+
+    @classmethod
+    def over_limit(
+        cls, what: str, *, quote: str | None, quoted: float | None, limit: float, argument: str
+    ) -> CapellaCostLimitError:
+        """Build the error for ``what`` (e.g. ``"order of 3 STAC item(s)"``) quoted above ``limit``."""
+        if quoted is None:
+            problem = f"{what}: the quote could not be read ({quote!r}), so it cannot be checked"
+        else:
+            problem = f"{what} is quoted at {quote or quoted}, above {argument}={limit:g}"
+        error = cls(problem, code="COST_LIMIT_EXCEEDED")
+        error.quoted, error.quote, error.limit, error.argument = quoted, quote, limit, argument
+        return error
+
+
+class CapellaAccessRequestPendingError(CapellaError):
+    """The access request (feasibility) has not finished processing, so its passes are not known yet.
+
+    Example::
+
+        try:
+            passes = hook.get_accesses(access_request_id)
+        except CapellaAccessRequestPendingError:
+            passes = hook.get_accesses(access_request_id, wait=True, timeout=300)
+    """

@@ -22,9 +22,12 @@ from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_provider_capella.exceptions import CapellaError
 from airflow_provider_capella.hooks import (
+    _approval_methods,
     _catalog,
     _connection_form,
     _download_methods,
+    _feasibility_methods,
+    _order_guard,
     _orders,
     _repeat_methods,
     _tasking_methods,
@@ -276,10 +279,13 @@ class CapellaHook(BaseHook):
         omit_search: bool = False,
         omit_review: bool = False,
         contract_id: str | None = None,
+        max_cost: float | None = None,
     ) -> str:
         """Order products (billable); return the order id. Never re-sent after an ambiguous failure.
 
-        The order id and the reviewed cost are logged.
+        The order id and the reviewed cost are logged. With ``max_cost`` the order is reviewed first
+        and placed only when the quoted total is at most ``max_cost``; otherwise
+        ``CapellaCostLimitError`` (carrying the quote and the limit) is raised and nothing is ordered.
 
         :param stac_ids: the STAC ids to order (or give ``items``).
         :param items: STAC items, e.g. from :meth:`search`.
@@ -288,14 +294,17 @@ class CapellaHook(BaseHook):
         :param omit_search: skip re-checking ``items`` in the catalog.
         :param omit_review: skip the cost review.
         :param contract_id: the contract to charge (default: the organization's).
+        :param max_cost: the most the order may cost, in the quote's currency (``None``: no limit).
         :return: the order id.
+        :raises CapellaCostLimitError: when the review quotes more than ``max_cost``.
 
         Example::
 
-            order_id = hook.submit_order(stac_ids=ids, check_active_orders=True)
+            order_id = hook.submit_order(stac_ids=ids, check_active_orders=True, max_cost=1000)
         """
-        return _orders.place_order(
+        return _order_guard.submit(
             self.api,
+            max_cost=max_cost,
             stac_ids=stac_ids,
             items=items,
             check_active_orders=check_active_orders,
@@ -354,6 +363,19 @@ class CapellaHook(BaseHook):
     get_collects_for_task = _tasking_methods.get_collects_for_task
     update_tasking_requests = _tasking_methods.update_tasking_requests
     cancel_tasking_requests = _tasking_methods.cancel_tasking_requests
+
+    # --- approval of requests in review (written in _approval_methods) ----------------------------
+
+    approve_tasking_request = _approval_methods.approve_tasking_request
+    reject_tasking_request = _approval_methods.reject_tasking_request
+    approve_repeat_request = _approval_methods.approve_repeat_request
+    reject_repeat_request = _approval_methods.reject_repeat_request
+
+    # --- feasibility (written in _feasibility_methods) --------------------------------------------
+
+    create_access_request = _feasibility_methods.create_access_request
+    get_access_request = _feasibility_methods.get_access_request
+    get_accesses = _feasibility_methods.get_accesses
 
     # --- repeat requests (written in _repeat_methods) ---------------------------------------------
 

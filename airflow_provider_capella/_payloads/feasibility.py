@@ -1,0 +1,127 @@
+"""Access requests (feasibility): the ``POST /ma/accessrequests`` body, every argument checked first.
+
+Example::
+
+    body = access_request_body(
+        geometry={"type": "Point", "coordinates": [4.05, 51.95]},
+        window_open="2030-03-01T00:00:00Z", window_close="2030-03-08T00:00:00Z",
+        name="rotterdam", description="", constraints={"off_nadir_max": 40},
+    )
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads import vocabulary as vocab
+from airflow_provider_capella._payloads.tasking import local_time_ranges
+
+ACCESS_CONSTRAINTS = (
+    "off_nadir_min",
+    "off_nadir_max",
+    "image_length",
+    "image_width",
+    "asc_dsc",
+    "look_direction",
+    "orbital_planes",
+    "local_time",
+)
+"""The constraint keyword arguments of ``CapellaHook.create_access_request``."""
+
+MAX_WINDOW = timedelta(days=366)
+"""The longest access window the API plans passes for."""
+
+_WIRE_NAMES = {
+    "off_nadir_min": "offNadirMin",
+    "off_nadir_max": "offNadirMax",
+    "image_length": "imageLength",
+    "image_width": "imageWidth",
+    "asc_dsc": "ascDsc",
+    "look_direction": "lookDirection",
+    "orbital_planes": "orbitalPlanes",
+    "local_time": "localTime",
+}
+
+
+def access_request_body(
+    *,
+    geometry: Any,
+    window_open: Any,
+    window_close: Any,
+    name: Any,
+    description: Any,
+    constraints: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Build the access request Feature; raise ``CapellaValidationError`` naming the first bad argument.
+
+    :param geometry: a GeoJSON Point or Polygon.
+    :param window_open: when the window opens (datetime or ISO 8601).
+    :param window_close: when it closes: after ``window_open``, in the future, at most 366 days later.
+    :param name: the access request's name.
+    :param description: free text.
+    :param constraints: the constraints by their argument names (:data:`ACCESS_CONSTRAINTS`).
+    :return: the request body.
+    """
+    shape = checks.geometry("geometry", geometry, allowed=("Point", "Polygon"))
+    opens, closes = access_window(window_open, window_close)
+    properties: dict[str, Any] = {
+        "accessrequestName": checks.text("name", name),
+        "accessrequestDescription": checks.text("description", description),
+        "windowOpen": checks.iso_utc(opens),
+        "windowClose": checks.iso_utc(closes),
+    }
+    checked = access_constraints(constraints)
+    if checked:
+        properties["accessConstraints"] = checked
+    return {"type": "Feature", "geometry": shape, "properties": properties}
+
+
+def access_window(window_open: Any, window_close: Any) -> tuple[datetime, datetime]:
+    """Return the window in UTC; it must close after it opens, in the future, within 366 days."""
+    if window_open is None:
+        checks.fail("window_open", "is required (a datetime or an ISO 8601 string)")
+    if window_close is None:
+        checks.fail("window_close", "is required (a datetime or an ISO 8601 string)")
+    opens = checks.utc_datetime("window_open", window_open)
+    closes = checks.utc_datetime("window_close", window_close)
+    if closes <= opens:
+        checks.fail(
+            "window_close",
+            f"must be after window_open ({checks.iso_utc(opens)}), got {checks.iso_utc(closes)}",
+        )
+    if closes <= datetime.now(timezone.utc):
+        checks.fail("window_close", f"is already past ({checks.iso_utc(closes)}); no pass can be planned")
+    if closes - opens > MAX_WINDOW:
+        checks.fail("window_close", f"must be at most 366 days after window_open, got {closes - opens}")
+    return opens, closes
+
+
+def access_constraints(constraints: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``accessConstraints`` from the given constraint arguments (``None`` values left out)."""
+    checks.reject_unknown(constraints, ACCESS_CONSTRAINTS, "create_access_request")
+    given = checks.without_none(constraints)
+    wire: dict[str, Any] = {}
+    for key in ("off_nadir_min", "off_nadir_max"):
+        if key in given:
+            wire[_WIRE_NAMES[key]] = checks.number(key, given[key], minimum=0, maximum=90)
+    if "offNadirMin" in wire and "offNadirMax" in wire and wire["offNadirMin"] >= wire["offNadirMax"]:
+        checks.fail(
+            "off_nadir_min",
+            f"must be below off_nadir_max ({wire['offNadirMax']}), got {wire['offNadirMin']}",
+        )
+    for key in ("image_length", "image_width"):
+        if key in given:
+            wire[_WIRE_NAMES[key]] = checks.number(key, given[key], positive=True)
+    for key, accepted in (("asc_dsc", vocab.ASC_DSC), ("look_direction", vocab.LOOK_DIRECTIONS)):
+        if key in given:
+            wire[_WIRE_NAMES[key]] = checks.choice(key, given[key], accepted)
+    if "orbital_planes" in given:
+        wire["orbitalPlanes"] = checks.choices(
+            "orbital_planes", given["orbital_planes"], vocab.ORBITAL_PLANES
+        )
+    if "local_time" in given:
+        wire["localTime"] = local_time_ranges(given["local_time"])
+    return wire
