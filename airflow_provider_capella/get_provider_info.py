@@ -100,6 +100,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_capella.operators.download",
                     "airflow_provider_capella.operators.tasking",
                     "airflow_provider_capella.operators.repeat",
+                    "airflow_provider_capella.operators.feasibility",
                 ],
             }
         ],
@@ -112,7 +113,11 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {
                 "integration-name": HOOK_NAME,
-                "python-modules": ["airflow_provider_capella.triggers.tasking"],
+                "python-modules": [
+                    "airflow_provider_capella.triggers.tasking",
+                    "airflow_provider_capella.triggers.feasibility",
+                    "airflow_provider_capella.triggers.review",
+                ],
             }
         ],
         "extra-links": [

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
@@ -34,14 +35,19 @@ class SubmitOrderOperator(CapellaBaseOperator):
     :param check_active_orders: reuse an active order holding all of them (default ``True``).
     :param omit_search: trust ``items`` without looking them up again. ``omit_review``: skip the cost review.
     :param contract_id: the contract to charge.
+    :param max_cost: the most the order may cost, in the quote's currency (a number or numeric string).
+        The order is reviewed first; above the limit the task fails with the quote (no retry) and
+        nothing is ordered. An active order reused costs nothing.
     :return: the order id (also pushed as XCom ``capella_order_id`` for the console link).
 
     Example::
 
-        SubmitOrderOperator(task_id="order", stac_ids="{{ ti.xcom_pull(task_ids='search') | tojson }}")
+        SubmitOrderOperator(
+            task_id="order", stac_ids="{{ ti.xcom_pull(task_ids='search') | tojson }}", max_cost=2000
+        )
     """
 
-    template_fields = ("capella_conn_id", "stac_ids", "items", "contract_id")
+    template_fields = ("capella_conn_id", "stac_ids", "items", "contract_id", "max_cost")
     operator_extra_links = (CapellaOrderLink(),)
 
     def __init__(
@@ -53,6 +59,7 @@ class SubmitOrderOperator(CapellaBaseOperator):
         omit_search: bool = False,
         omit_review: bool = False,
         contract_id: str | None = None,
+        max_cost: float | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -62,20 +69,30 @@ class SubmitOrderOperator(CapellaBaseOperator):
         self.omit_search = omit_search
         self.omit_review = omit_review
         self.contract_id = contract_id
+        self.max_cost = max_cost
 
     def execute(self, context: Context) -> str:
+        from airflow_provider_capella.exceptions import CapellaCostLimitError
+
+        max_cost = optional_cost_limit("max_cost", self.max_cost)
         stac_ids = _arguments.string_list("stac_ids", self.stac_ids)
         items = stac_items("items", self.items)
         if not stac_ids and not items:
             raise _arguments.skip("Nothing to order: no STAC ids or items were given (empty search?)")
-        order_id = self.hook.submit_order(
-            stac_ids=stac_ids or None,
-            items=items or None,
-            check_active_orders=self.check_active_orders,
-            omit_search=self.omit_search,
-            omit_review=self.omit_review,
-            contract_id=self.contract_id or None,
-        )
+        try:
+            order_id = self.hook.submit_order(
+                stac_ids=stac_ids or None,
+                items=items or None,
+                check_active_orders=self.check_active_orders,
+                omit_search=self.omit_search,
+                omit_review=self.omit_review,
+                contract_id=self.contract_id or None,
+                max_cost=max_cost,
+            )
+        except CapellaCostLimitError as error:
+            from airflow_provider_capella._compat import AirflowFailException
+
+            raise AirflowFailException(f"{error}; nothing was ordered") from error
         self.push(context, ORDER_ID_KEY, order_id)
         return order_id
 

@@ -20,17 +20,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella._payloads import REPEAT_ARGUMENTS
+from airflow_provider_capella._compat import conf
+from airflow_provider_capella._payloads import REPEAT_ARGUMENTS, checks
+from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.links import REPEAT_REQUEST_ID_KEY, CapellaRepeatRequestLink
 from airflow_provider_capella.operators import _arguments, _bulk
 from airflow_provider_capella.operators._create import CreateRequestOperator
+from airflow_provider_capella.operators._review_guard import ReviewGuard, Verdict
 
 if TYPE_CHECKING:
-    from airflow.sdk import XComArg
+    from datetime import timedelta
+
+    from airflow.sdk import Context, XComArg
 
 
-class CreateRepeatRequestOperator(CreateRequestOperator):
+class CreateRepeatRequestOperator(ReviewGuard, CreateRequestOperator):
     """Create a Capella repeat request (a series of collections, billable); return its id.
+
+    With ``max_cost_per_image`` and/or ``max_cost`` the task waits for the quote (``review``; in the
+    triggerer when ``deferrable``), then approves the series when the per-image estimate
+    (``costPerImageEstimate``) is at most ``max_cost_per_image`` and the estimate times the number
+    of collections (``repetition_count``, or what fits before ``repeat_end``) is at most
+    ``max_cost``; otherwise it rejects the series and fails with the quote. An open-ended series
+    (neither ``repetition_count`` nor ``repeat_end``) has no total, so it needs ``max_cost_per_image``
+    and refuses ``max_cost``. A retry never approves twice.
 
     Retry-safe exactly like :class:`~airflow_provider_capella.operators.tasking.CreateTaskingRequestOperator`:
     the description carries a tag derived from the task instance, and a retry reuses the repeat
@@ -51,6 +64,11 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         ``window_duration``, ``insar_orbit``, ``off_nadir_min``, ``polarization``, ...) as a dict or JSON.
     :param idempotency_key: overrides the derived key. ``idempotency_lookback``: how far back a retry
         searches (30 days).
+    :param max_cost_per_image: the most one collection may cost (quote's currency; ``None``: no limit).
+    :param max_cost: the most the whole series may cost (``None``: no limit).
+    :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
+    :param poll_interval: seconds between checks for the quote (default 30).
+    :param review_timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
     :return: the repeat request id (also pushed as XCom ``capella_repeat_request_id``).
 
     Example::
@@ -60,9 +78,12 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
             geometry={"type": "Point", "coordinates": [-105.27, 40.01]},
             repetition_interval=7,
             repetition_count=4,
+            max_cost_per_image=3000,
+            max_cost=12000,
         )
     """
 
+    review_kind = "repeat"
     kind = "repeat request"
     accepted_arguments = REPEAT_ARGUMENTS
     id_field = "repeatrequestId"
@@ -74,6 +95,8 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         "repeat_end",
         "repetition_interval",
         "repetition_count",
+        "max_cost_per_image",
+        "max_cost",
     )
     template_fields_renderers = {"geometry": "json", "request_options": "json"}
     operator_extra_links = (CapellaRepeatRequestLink(),)
@@ -85,6 +108,11 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         repeat_end: datetime | str | None = None,
         repetition_interval: int | str | None = None,
         repetition_count: int | str | None = None,
+        max_cost_per_image: float | str | None = None,
+        max_cost: float | str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float = 30.0,
+        review_timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,6 +120,61 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         self.repeat_end = repeat_end
         self.repetition_interval = repetition_interval
         self.repetition_count = repetition_count
+        self.max_cost_per_image = max_cost_per_image
+        self.max_cost = max_cost
+        self.init_review(deferrable, poll_interval, review_timeout)
+
+    def execute(self, context: Context) -> str:
+        """Create the series (retry-safe); with cost limits, settle its review within them."""
+        per_image, total = self.limits()
+        if total is not None:
+            arguments = self.request_arguments()
+            if arguments.get("repetition_count") is None and arguments.get("repeat_end") is None:
+                argument = "max_cost" if per_image is not None else "max_cost_per_image"
+                checks.fail(
+                    argument,
+                    "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
+                    "and limit it with max_cost_per_image instead of max_cost",
+                )
+        request_id = super().execute(context)
+        if per_image is None and total is None:
+            return request_id
+        return self.await_review(context, request_id)
+
+    def limits(self) -> tuple[float | None, float | None]:
+        """Return ``(max_cost_per_image, max_cost)`` checked, ``None`` where unset."""
+        return (
+            optional_cost_limit("max_cost_per_image", self.max_cost_per_image),
+            optional_cost_limit("max_cost", self.max_cost),
+        )
+
+    def read_request(self, request_id: str) -> dict[str, Any]:
+        return self.hook.get_repeat_request(request_id)
+
+    def verdict(self, request: dict[str, Any]) -> Verdict:
+        from airflow_provider_capella.hooks._quotes import Quote, repeat_image_count, repeat_quote_per_image
+
+        per_image_limit, total_limit = self.limits()
+        per_image = repeat_quote_per_image(request)
+        if per_image_limit is not None and not per_image.within(per_image_limit):
+            error = self.limit_error(
+                "repeat request (per image)", per_image, per_image_limit, "max_cost_per_image"
+            )
+            return Verdict(per_image.text, error)
+        if total_limit is None:
+            return Verdict(per_image.text, None)
+        count = repeat_image_count(request)
+        total = per_image.times(count) if count is not None else Quote(f"{per_image.text} x ?", None)
+        if total.within(total_limit):
+            return Verdict(total.text, None)
+        error = self.limit_error("repeat request (whole series)", total, total_limit, "max_cost")
+        return Verdict(total.text, error)
+
+    def approve_request(self, request_id: str) -> None:
+        self.hook.approve_repeat_request(request_id)
+
+    def reject_request(self, request_id: str) -> None:
+        self.hook.reject_repeat_request(request_id)
 
     def specific_arguments(self) -> dict[str, Any]:
         return {

@@ -19,17 +19,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella._payloads import TASKING_ARGUMENTS
+from airflow_provider_capella._compat import conf
+from airflow_provider_capella._payloads import TASKING_ARGUMENTS, checks
+from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.links import TASKING_REQUEST_ID_KEY, CapellaTaskingRequestLink
 from airflow_provider_capella.operators import _bulk
 from airflow_provider_capella.operators._create import CreateRequestOperator
+from airflow_provider_capella.operators._review_guard import ReviewGuard, Verdict
 
 if TYPE_CHECKING:
-    from airflow.sdk import XComArg
+    from datetime import timedelta
+
+    from airflow.sdk import Context, XComArg
 
 
-class CreateTaskingRequestOperator(CreateRequestOperator):
+class CreateTaskingRequestOperator(ReviewGuard, CreateRequestOperator):
     """Create a Capella tasking request (a new collection, billable); return its id.
+
+    With ``max_cost`` the request is created without pre-approval, the task waits for its quote
+    (``review``; in the triggerer when ``deferrable``), then approves it when the quoted total
+    (``order.summary.total``) is at most ``max_cost``, or rejects it and fails with the quote. The
+    decision is made from the request's current status, so a retry never approves twice.
 
     Retry-safe: the request's description ends with a tag derived from the task instance
     (``[airflow:<hash of dag_id, task_id, run_id, map_index>]``). A retry (or a cleared task) first
@@ -55,6 +65,11 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
         ``max_squint_angle``), as a dict or JSON object.
     :param idempotency_key: overrides the derived key (e.g. to keep two Airflow deployments sharing one
         Capella account apart). ``idempotency_lookback``: how far back a retry searches (30 days).
+    :param max_cost: the most the request may cost, in the quote's currency (a number or numeric
+        string; ``None``: no limit, no wait). Cannot be combined with ``pre_approval=True``.
+    :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
+    :param poll_interval: seconds between checks for the quote (default 30).
+    :param review_timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
     :return: the tasking request id (also pushed as XCom ``capella_tasking_request_id``).
 
     Example::
@@ -65,16 +80,23 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
             name="boulder",
             window_open="{{ data_interval_end | ts }}",
             request_options={"off_nadir_max": 30, "polarization": "HH"},
+            max_cost=5000,
             retries=2,
         )
     """
 
+    review_kind = "tasking"
     kind = "tasking request"
     accepted_arguments = TASKING_ARGUMENTS
     id_field = "taskingrequestId"
     description_field = "taskingrequestDescription"
     id_xcom_key = TASKING_REQUEST_ID_KEY
-    template_fields = (*CreateRequestOperator.common_template_fields, "window_open", "window_close")
+    template_fields = (
+        *CreateRequestOperator.common_template_fields,
+        "window_open",
+        "window_close",
+        "max_cost",
+    )
     template_fields_renderers = {"geometry": "json", "request_options": "json"}
     operator_extra_links = (CapellaTaskingRequestLink(),)
 
@@ -84,12 +106,44 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
         window_open: datetime | str | None = None,
         window_close: datetime | str | None = None,
         pre_approval: bool | None = None,
+        max_cost: float | str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float = 30.0,
+        review_timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.window_open = window_open
         self.window_close = window_close
         self.pre_approval = pre_approval
+        self.max_cost = max_cost
+        self.init_review(deferrable, poll_interval, review_timeout)
+
+    def execute(self, context: Context) -> str:
+        """Create the request (retry-safe); with ``max_cost``, settle its review within the limit."""
+        limit = optional_cost_limit("max_cost", self.max_cost)
+        if limit is not None and self.request_arguments().get("pre_approval"):
+            checks.fail("pre_approval", "cannot be True with max_cost: the quote must be reviewed first")
+        request_id = super().execute(context)
+        return request_id if limit is None else self.await_review(context, request_id)
+
+    def read_request(self, request_id: str) -> dict[str, Any]:
+        return self.hook.get_task(request_id)
+
+    def verdict(self, request: dict[str, Any]) -> Verdict:
+        from airflow_provider_capella.hooks._quotes import tasking_quote
+
+        limit = optional_cost_limit("max_cost", self.max_cost)
+        quote = tasking_quote(request)
+        if limit is None or quote.within(limit):
+            return Verdict(quote.text, None)
+        return Verdict(quote.text, self.limit_error("tasking request", quote, limit, "max_cost"))
+
+    def approve_request(self, request_id: str) -> None:
+        self.hook.approve_tasking_request(request_id)
+
+    def reject_request(self, request_id: str) -> None:
+        self.hook.reject_tasking_request(request_id)
 
     def specific_arguments(self) -> dict[str, Any]:
         return {

@@ -1,0 +1,199 @@
+"""``CheckFeasibilityOperator``: ask Capella which passes can image a target before tasking it.
+
+Example::
+
+    from airflow_provider_capella.operators.feasibility import CheckFeasibilityOperator
+
+    feasibility = CheckFeasibilityOperator(
+        task_id="check_feasibility",
+        geometry={"type": "Point", "coordinates": [4.05, 51.95]},
+        window_open="{{ data_interval_end | ts }}",
+        window_close="{{ (data_interval_end + macros.timedelta(days=7)) | ts }}",
+        constraints={"off_nadir_max": 40},
+        on_infeasible="skip",
+    )
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_capella._compat import conf
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.operators import _arguments
+from airflow_provider_capella.operators._base import CapellaBaseOperator
+from airflow_provider_capella.operators._feasibility_summary import describe, summarize
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+ACCESS_REQUEST_ID_KEY = "capella_access_request_id"
+ON_INFEASIBLE = ("fail", "skip", "succeed")
+
+
+class CheckFeasibilityOperator(CapellaBaseOperator):
+    """Check that a target can be imaged in a window; return a summary of the passes.
+
+    Creates an access request (not billable), waits until Capella has planned the passes (in the
+    triggerer when ``deferrable``), and returns ``{"access_request_id", "feasible", "count",
+    "first_window": {"open", "close"}, "last_window", "off_nadir_range": [min, max],
+    "spacecraft_ids", "orbital_planes", "accessibility_status", "window_open", "window_close"}``.
+
+    When no pass fits, ``on_infeasible`` decides: ``"fail"`` (default: the task fails without
+    retrying, so nothing billable downstream runs), ``"skip"`` (the task and, through the default
+    trigger rule, its downstream tasks are skipped) or ``"succeed"`` (the summary with ``count`` 0
+    is returned; branch on it). ``skip_if_infeasible=True`` is short for ``on_infeasible="skip"``.
+
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :param geometry: the target, a GeoJSON Point or Polygon (dict or JSON string).
+    :param window_open: when the window opens (datetime or ISO 8601).
+    :param window_close: when it closes (after ``window_open``, in the future, within 366 days).
+    :param name: a name for the access request.
+    :param description: free text.
+    :param constraints: ``CapellaHook.create_access_request`` constraints (``off_nadir_min``,
+        ``off_nadir_max``, ``image_length``, ``image_width``, ``asc_dsc``, ``look_direction``,
+        ``orbital_planes``, ``local_time``) as a dict or JSON object.
+    :param on_infeasible: ``fail``, ``skip`` or ``succeed`` (see above).
+    :param skip_if_infeasible: ``True`` is the same as ``on_infeasible="skip"``.
+    :param deferrable: wait in the triggerer instead of a worker slot (default: ``[operators]
+        default_deferrable``).
+    :param poll_interval: seconds between checks of the access request.
+    :param processing_timeout: the most seconds to wait for the passes to be planned.
+    :return: the summary above (also: XCom ``capella_access_request_id``).
+
+    Example::
+
+        CheckFeasibilityOperator(
+            task_id="feasible",
+            geometry="{{ params.aoi | tojson }}",
+            window_open="{{ data_interval_end | ts }}",
+            window_close="{{ (data_interval_end + macros.timedelta(days=7)) | ts }}",
+            skip_if_infeasible=True,
+            deferrable=True,
+        )
+    """
+
+    template_fields = (
+        "capella_conn_id",
+        "geometry",
+        "window_open",
+        "window_close",
+        "name",
+        "description",
+        "constraints",
+    )
+    template_fields_renderers = {"geometry": "json", "constraints": "json"}
+    ui_color = "#e6f4ea"
+
+    def __init__(
+        self,
+        *,
+        geometry: dict[str, Any] | str,
+        window_open: datetime | str,
+        window_close: datetime | str,
+        name: str = "",
+        description: str = "",
+        constraints: dict[str, Any] | str | None = None,
+        on_infeasible: str = "fail",
+        skip_if_infeasible: bool | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float = 10.0,
+        processing_timeout: float | timedelta = 3600.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.geometry = geometry
+        self.window_open = window_open
+        self.window_close = window_close
+        self.name = name
+        self.description = description
+        self.constraints = constraints
+        self.on_infeasible = infeasible_choice(on_infeasible, skip_if_infeasible)
+        self.deferrable = deferrable
+        self.poll_interval = checks.number("poll_interval", poll_interval, positive=True)
+        if isinstance(processing_timeout, timedelta):
+            processing_timeout = processing_timeout.total_seconds()
+        self.processing_timeout = checks.number("processing_timeout", processing_timeout, positive=True)
+
+    def execute(self, context: Context) -> dict[str, Any] | None:
+        """Create the access request, then wait for its passes (deferring when asked)."""
+        access = self.hook.create_access_request(
+            geometry=_arguments.structured("geometry", self.geometry),
+            window_open=self.window_open,
+            window_close=self.window_close,
+            name=self.name or "",
+            description=self.description or "",
+            **_arguments.mapping("constraints", self.constraints),
+        )
+        access_request_id = str(access["properties"]["accessrequestId"])
+        self.push(context, ACCESS_REQUEST_ID_KEY, access_request_id)
+        if not self.deferrable:
+            passes = self.hook.get_accesses(
+                access_request_id,
+                wait=True,
+                timeout=self.processing_timeout,
+                poll_interval=self.poll_interval,
+            )
+            return self.conclude(access_request_id, passes)
+        from airflow_provider_capella.triggers.feasibility import AccessRequestTrigger
+
+        self.defer(
+            trigger=AccessRequestTrigger(
+                access_request_id,
+                self.capella_conn_id,
+                poll_interval=self.poll_interval,
+                end_time=time.time() + self.processing_timeout,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.processing_timeout + 60),
+        )
+        return None  # pragma: no cover - defer() raises
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any] | None:
+        """Resume after the trigger fired: read the passes and conclude, or fail with its message."""
+        from airflow_provider_capella._compat import AirflowException
+
+        access_request_id = str(event.get("access_request_id") or "")
+        if event.get("status") != "success" or not access_request_id:
+            raise AirflowException(f"Feasibility check failed: {event.get('message') or event}")
+        self.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
+        return self.conclude(access_request_id, self.hook.get_accesses(access_request_id))
+
+    def conclude(self, access_request_id: str, passes: list[dict[str, Any]]) -> dict[str, Any]:
+        """Summarize the passes; act on ``on_infeasible`` when there is none."""
+        from airflow_provider_capella._compat import AirflowFailException, AirflowSkipException
+
+        summary = summarize(access_request_id, self.hook.get_access_request(access_request_id), passes)
+        message = describe(summary)
+        if summary["count"]:
+            self.log.info("%s", message)
+            return summary
+        if self.on_infeasible == "skip":
+            raise AirflowSkipException(f"{message}; skipping (on_infeasible='skip')")
+        if self.on_infeasible == "fail":
+            raise AirflowFailException(
+                f"{message}. Widen the window or relax the constraints, or set on_infeasible='skip' "
+                "or 'succeed' to carry on"
+            )
+        self.log.warning("%s; carrying on (on_infeasible='succeed')", message)
+        return summary
+
+
+def infeasible_choice(on_infeasible: Any, skip_if_infeasible: Any) -> str:
+    """Return the effective ``on_infeasible``, refusing contradictory or unknown choices.
+
+    :param on_infeasible: ``fail``, ``skip`` or ``succeed``.
+    :param skip_if_infeasible: ``None`` (not given), ``True`` (skip) or ``False``.
+    :return: the choice.
+    """
+    choice = checks.choice("on_infeasible", on_infeasible, ON_INFEASIBLE)
+    if skip_if_infeasible is None:
+        return str(choice)
+    checks.boolean("skip_if_infeasible", skip_if_infeasible)
+    if skip_if_infeasible and choice not in ("fail", "skip"):
+        checks.fail("skip_if_infeasible", f"contradicts on_infeasible={choice!r}; give only one")
+    if not skip_if_infeasible and choice == "skip":
+        checks.fail("skip_if_infeasible", "is False but on_infeasible='skip'; give only one")
+    return "skip" if skip_if_infeasible else str(choice)

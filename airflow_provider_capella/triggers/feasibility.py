@@ -1,0 +1,86 @@
+"""``AccessRequestTrigger``: waits in the triggerer until Capella has processed an access request.
+
+One ``GET /ma/accessrequests/{id}`` per poll; the event says whether the target is accessible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from airflow_provider_capella.constants import DEFAULT_CONN_ID
+from airflow_provider_capella.triggers._polling import PollingTrigger
+
+FAILED_PROCESSING = frozenset({"failed", "error", "rejected", "canceled", "cancelled"})
+
+
+class AccessRequestTrigger(PollingTrigger):
+    """Poll an access request until it is processed, fails, or ``end_time`` passes; fire one event.
+
+    The payload is ``{"status", "access_request_id", "processing_status", "accessibility_status",
+    "message", "polls"}`` with ``status`` one of ``success`` (processed: the passes can be read),
+    ``failed`` (processing failed), ``timeout`` or ``error`` (a problem waiting will not fix, such as
+    an unknown id or a refused API key).
+
+    :param access_request_id: the access request.
+    :param capella_conn_id: the Airflow connection id (default ``capella_default``).
+    :param poll_interval: seconds between polls.
+    :param end_time: epoch seconds after which the wait ends with ``timeout``.
+
+    Example::
+
+        self.defer(
+            trigger=AccessRequestTrigger(access_request_id, "capella_default", poll_interval=10,
+                                         end_time=time.time() + 3600),
+            method_name="execute_complete",
+        )
+    """
+
+    def __init__(
+        self,
+        access_request_id: str,
+        capella_conn_id: str = DEFAULT_CONN_ID,
+        poll_interval: float = 10.0,
+        end_time: float | None = None,
+    ) -> None:
+        super().__init__(capella_conn_id, poll_interval, end_time)
+        self.access_request_id = access_request_id
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "access_request_id": self.access_request_id,
+                "capella_conn_id": self.capella_conn_id,
+                "poll_interval": self.poll_interval,
+                "end_time": self.end_time,
+            },
+        )
+
+    def path(self) -> str:
+        """Return the access request's path."""
+        return f"/ma/accessrequests/{quote(str(self.access_request_id), safe='')}"
+
+    def subject(self) -> str:
+        """Name the access request, for messages."""
+        return f"Access request {self.access_request_id}"
+
+    def verdict(self, answer: Any) -> dict[str, Any] | None:
+        """Return the payload once the access request is processed or has failed."""
+        properties = (answer or {}).get("properties") or {} if isinstance(answer, dict) else {}
+        processing = str(properties.get("processingStatus") or "").lower()
+        accessibility = properties.get("accessibilityStatus")
+        if processing == "completed":
+            status, message = "success", f"{self.subject()} is processed: {accessibility}"
+        elif processing in FAILED_PROCESSING:
+            status, message = "failed", f"{self.subject()} ended {processing}"
+        else:
+            return None
+        return {
+            "status": status,
+            "message": message,
+            "access_request_id": self.access_request_id,
+            "processing_status": processing,
+            "accessibility_status": accessibility,
+        }

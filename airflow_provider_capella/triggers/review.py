@@ -1,0 +1,85 @@
+"""``RequestReviewTrigger``: waits in the triggerer until a tasking or repeat request has its quote.
+
+A request created without pre-approval goes ``received`` → ``review`` (the quote is ready); the
+trigger fires once the request has left ``received``, whatever comes next, and the operator decides
+there (approve, reject, or nothing to do).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from airflow_provider_capella.constants import DEFAULT_CONN_ID
+from airflow_provider_capella.tasking_status import latest_status
+from airflow_provider_capella.triggers._polling import PollingTrigger
+
+PATHS = {"tasking": "/task/{}", "repeat": "/repeat-requests/{}"}
+WAITING = frozenset({"received", ""})
+
+
+class RequestReviewTrigger(PollingTrigger):
+    """Poll a tasking or repeat request until it is past ``received`` (usually: in ``review``).
+
+    The payload is ``{"status", "request_id", "kind", "request_status", "message", "polls"}`` with
+    ``status`` one of ``success`` (``request_status`` says where it stands), ``timeout`` or ``error``.
+
+    :param request_id: the tasking or repeat request.
+    :param kind: ``tasking`` or ``repeat``.
+    :param capella_conn_id: the Airflow connection id (default ``capella_default``).
+    :param poll_interval: seconds between polls.
+    :param end_time: epoch seconds after which the wait ends with ``timeout``.
+
+    Example::
+
+        self.defer(trigger=RequestReviewTrigger(task_id, "tasking", poll_interval=30),
+                   method_name="execute_complete")
+    """
+
+    def __init__(
+        self,
+        request_id: str,
+        kind: str = "tasking",
+        capella_conn_id: str = DEFAULT_CONN_ID,
+        poll_interval: float = 30.0,
+        end_time: float | None = None,
+    ) -> None:
+        super().__init__(capella_conn_id, poll_interval, end_time)
+        if kind not in PATHS:
+            raise ValueError(f"kind must be one of {sorted(PATHS)}, got {kind!r}")
+        self.request_id = request_id
+        self.kind = kind
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "request_id": self.request_id,
+                "kind": self.kind,
+                "capella_conn_id": self.capella_conn_id,
+                "poll_interval": self.poll_interval,
+                "end_time": self.end_time,
+            },
+        )
+
+    def path(self) -> str:
+        """Return the request's path."""
+        return PATHS[self.kind].format(quote(str(self.request_id), safe=""))
+
+    def subject(self) -> str:
+        """Name the request, for messages."""
+        return f"{self.kind.capitalize()} request {self.request_id}"
+
+    def verdict(self, answer: Any) -> dict[str, Any] | None:
+        """Return the payload once the request has left ``received``."""
+        status = latest_status(answer) or ""
+        if status in WAITING:
+            return None
+        return {
+            "status": "success",
+            "message": f"{self.subject()} is {status}",
+            "request_id": self.request_id,
+            "kind": self.kind,
+            "request_status": status,
+        }
