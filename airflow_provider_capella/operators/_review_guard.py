@@ -100,7 +100,7 @@ class ReviewGuard:
 
     # --- the flow ---------------------------------------------------------------------------------
 
-    def await_review(self, context: Context, request_id: str) -> str:
+    def await_review(self, context: Context, request_id: str) -> Any:
         """Wait until the request has its quote (deferring when asked), then settle it."""
         deadline = time.monotonic() + self.review_timeout
         while latest_status(self.read_request(request_id)) in WAITING:
@@ -111,7 +111,7 @@ class ReviewGuard:
             time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
         return self.settle(request_id)
 
-    def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
         """Resume after the review trigger fired: settle the request, or fail with the trigger's message."""
         request_id = str(event.get("request_id") or "")
         if event.get("status") != "success" or not request_id:
@@ -119,7 +119,7 @@ class ReviewGuard:
         self.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
         return self.settle(request_id)
 
-    def settle(self, request_id: str) -> str:
+    def settle(self, request_id: str) -> Any:
         """Approve, reject or leave the request as its status and quote say; return its id."""
         request = self.read_request(request_id)
         status = latest_status(request)
