@@ -78,8 +78,8 @@ def test_requests_and_orders_are_approved_or_placed_only_within_their_limits(
     geo = hook.search(ownership="availableForPurchase", product_type="GEO", limit=5, ids_only=True)
     monkeypatch.setenv("AIRFLOW_VAR_TWO_GEO", f'["{geo[0]}", "{geo[1]}"]')
     monkeypatch.setenv("AIRFLOW_VAR_THREE_GEO", f'["{geo[2]}", "{geo[3]}", "{geo[4]}"]')
-    # half a second before each quote: long enough that the deferrable task surely defers
-    capella_emulator.settings(tasking_step_seconds=0.5)
+    # a second before each quote: long enough that the deferrable task surely defers
+    capella_emulator.settings(tasking_step_seconds=1.0)
 
     run = airflow_run("cost_guard", COST_GUARD)
 

@@ -69,5 +69,7 @@ def test_summary_deferral_and_each_choice_when_infeasible(airflow_run: Any, cape
     deferred_id = run.xcom("deferred", key="capella_access_request_id")
     polls = capella_emulator.requests(path=f"/ma/accessrequests/{deferred_id}", method="GET")
     assert any("(triggerer)" in entry["headers"].get("user-agent", "") for entry in polls), "not deferred"
-    creates = [entry for entry in capella_emulator.requests(method="POST") if entry["path"] == "/ma/accessrequests"]
+    creates = [
+        entry for entry in capella_emulator.requests(method="POST") if entry["path"] == "/ma/accessrequests"
+    ]
     assert len(creates) == 5, "the backwards window was refused before anything was sent"
