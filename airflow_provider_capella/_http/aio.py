@@ -48,7 +48,7 @@ class AsyncCapellaHttp:
             task = await http.request("GET", "/task/6a8e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a")
     """
 
-    def __init__(
+    def __init__(  # the sync CapellaHttp's options, mirrored on purpose: one client, two transports
         self,
         base_url: str,
         *,

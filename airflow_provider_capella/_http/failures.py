@@ -44,11 +44,23 @@ def classify_failure(error: BaseException) -> Failure:
 
         classify_failure(requests.exceptions.ConnectTimeout())  # Failure.NOT_SENT
     """
-    for classify in (_requests_failure, _httpx_failure, _urllib3_failure):
-        failure = classify(error)
-        if failure is not None:
-            return failure
-    return _socket_failure(error)
+    if _is_tls(error):
+        return Failure.FATAL
+    for module_name, base_name, rules in _RULES:
+        module = sys.modules.get(module_name)
+        if module is None or not isinstance(error, getattr(module, base_name)):
+            continue
+        for class_names, failure in rules:
+            if isinstance(error, tuple(getattr(module, name) for name in class_names)):
+                if failure is Failure.LOST and _wrapped_connect_failure(error):
+                    return Failure.NOT_SENT
+                return failure
+        return Failure.FATAL  # InvalidURL, MissingSchema, UnsupportedProtocol, LocalProtocolError, ...
+    if isinstance(error, ConnectionRefusedError):
+        return Failure.NOT_SENT
+    if isinstance(error, (ConnectionError, TimeoutError, http.client.HTTPException)):
+        return Failure.LOST
+    return Failure.FATAL
 
 
 def is_transient_transport_error(error: BaseException) -> bool:
@@ -99,61 +111,45 @@ def describe_failure(error: BaseException | None) -> str:
     return "connection dropped"
 
 
-def _requests_failure(error: BaseException) -> Failure | None:
-    requests: Any = sys.modules.get("requests")
-    if requests is None or not isinstance(error, requests.exceptions.RequestException):
-        return None
-    exc = requests.exceptions
-    if isinstance(error, exc.SSLError):
-        return Failure.FATAL
-    if isinstance(error, exc.ConnectTimeout):
-        return Failure.NOT_SENT
-    if isinstance(error, exc.ConnectionError):
-        cause: Any = error.args[0] if error.args else None
-        reason = getattr(cause, "reason", cause)
-        if isinstance(reason, BaseException) and _urllib3_failure(reason) is Failure.NOT_SENT:
-            return Failure.NOT_SENT
-        return Failure.LOST
-    if isinstance(error, (exc.Timeout, exc.ChunkedEncodingError)):
-        return Failure.LOST
-    return Failure.FATAL  # InvalidURL, MissingSchema, InvalidHeader, TooManyRedirects, ...
+_RULES: tuple[tuple[str, str, tuple[tuple[tuple[str, ...], Failure], ...]], ...] = (
+    # (module, base class of its transport errors, first matching classes decide; else FATAL)
+    (
+        "requests.exceptions",
+        "RequestException",
+        (
+            (("ConnectTimeout",), Failure.NOT_SENT),
+            (("ConnectionError", "Timeout", "ChunkedEncodingError"), Failure.LOST),
+        ),
+    ),
+    (
+        "httpx",
+        "TransportError",
+        (
+            (("ConnectError", "ConnectTimeout", "PoolTimeout"), Failure.NOT_SENT),
+            (("TimeoutException", "NetworkError", "RemoteProtocolError"), Failure.LOST),
+        ),
+    ),
+    (
+        "urllib3.exceptions",
+        "HTTPError",
+        (
+            (("NewConnectionError", "ConnectTimeoutError"), Failure.NOT_SENT),
+            (("ProtocolError", "ReadTimeoutError", "TimeoutError", "IncompleteRead"), Failure.LOST),
+        ),
+    ),
+)
+"""Transport errors of each HTTP library, by class; a library is consulted only when already loaded."""
 
 
-def _httpx_failure(error: BaseException) -> Failure | None:
-    httpx: Any = sys.modules.get("httpx")
-    if httpx is None or not isinstance(error, httpx.TransportError):
-        return None
-    if _is_tls(error):
-        return Failure.FATAL
-    if isinstance(error, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return Failure.NOT_SENT
-    if isinstance(error, (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)):
-        return Failure.LOST
-    return Failure.FATAL  # UnsupportedProtocol, LocalProtocolError, ProxyError, ...
-
-
-def _urllib3_failure(error: BaseException) -> Failure | None:
-    urllib3: Any = sys.modules.get("urllib3")
-    if urllib3 is None or not isinstance(error, urllib3.exceptions.HTTPError):
-        return None
-    exc = urllib3.exceptions
-    if isinstance(error, exc.SSLError):
-        return Failure.FATAL
-    if isinstance(error, (exc.NewConnectionError, exc.ConnectTimeoutError)):
-        return Failure.NOT_SENT
-    if isinstance(error, (exc.ProtocolError, exc.ReadTimeoutError, exc.TimeoutError)):
-        return Failure.LOST
-    return Failure.LOST if isinstance(error, exc.IncompleteRead) else Failure.FATAL
-
-
-def _socket_failure(error: BaseException) -> Failure:
-    if isinstance(error, ssl.SSLError):
-        return Failure.FATAL
-    if isinstance(error, ConnectionRefusedError):
-        return Failure.NOT_SENT
-    if isinstance(error, (ConnectionError, TimeoutError, http.client.HTTPException)):
-        return Failure.LOST
-    return Failure.FATAL
+def _wrapped_connect_failure(error: BaseException) -> bool:
+    """Whether a ``requests`` connection error wraps urllib3's failure to open the connection."""
+    cause: Any = error.args[0] if error.args else None
+    reason = getattr(cause, "reason", cause)
+    return (
+        isinstance(reason, BaseException)
+        and reason is not error
+        and classify_failure(reason) is Failure.NOT_SENT
+    )
 
 
 def _is_tls(error: BaseException) -> bool:

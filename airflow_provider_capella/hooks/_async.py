@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import importlib
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from airflow.sdk import BaseHook
@@ -30,9 +30,6 @@ from airflow_provider_capella._http.failures import is_transient_transport_error
 from airflow_provider_capella._http.headers import USER_AGENT_PREFIX, user_agent
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.hooks._core import ConnectionSettings
-
-if TYPE_CHECKING:
-    from types import TracebackType
 
 __all__ = [
     "MAX_CONNECTIONS",
@@ -80,12 +77,7 @@ class CapellaAsyncHook:
         self._http = await http.__aenter__()
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         http, self._http = self._http, None
         if http is not None:
             await http.aclose()

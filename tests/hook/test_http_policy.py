@@ -368,3 +368,19 @@ def test_one_user_agent_and_no_key_on_presigned_urls(
     assert all(
         entry["headers"]["authorization"] == "ApiKey ***" for entry in capella_emulator.requests(path="/user")
     )
+
+
+async def test_a_trigger_with_a_bad_id_fires_error_without_polling(
+    capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
+
+    monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", capella_emulator.airflow_connection())
+    capella_emulator.clear_requests()
+    trigger = TaskCompletedTrigger("../orders", poll_interval=0.05, end_time=time.time() + 30)
+    events = trigger.run()
+    event = await anext(events)
+    await events.aclose()
+    assert event.payload["status"] == "error"
+    assert "tasking_request_id" in event.payload["message"]
+    assert capella_emulator.requests() == []
