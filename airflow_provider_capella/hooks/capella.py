@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from airflow.sdk import BaseHook
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_provider_capella.exceptions import CapellaError
 from airflow_provider_capella.hooks import (
@@ -294,15 +295,9 @@ class CapellaHook(BaseHook):
 
             order_id = hook.submit_order(stac_ids=ids, check_active_orders=True)
         """
-        return _orders.place_order(
-            self.api,
-            stac_ids=stac_ids,
-            items=items,
-            check_active_orders=check_active_orders,
-            omit_search=omit_search,
-            omit_review=omit_review,
-            contract_id=contract_id,
-        ).order_id
+        wanted = order_args.stac_ids_of(stac_ids, items)
+        flags = dict(zip(_orders.ORDER_FLAGS, (check_active_orders, omit_search, omit_review), strict=True))
+        return _orders.place_order(self.api, wanted, items, flags, contract_id).order_id
 
     def get_presigned_items(
         self, order_id: str, *, stac_ids: list[str] | None = None, sort_by: list[str] | None = None
