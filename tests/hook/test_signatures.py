@@ -43,11 +43,30 @@ def test_the_hook_is_one_class_on_base_hook() -> None:
 
 
 def test_every_sdk_operation_is_a_method() -> None:
-    sdk = """cancel_repeat_requests cancel_tasking_requests create_repeat_request create_tasking_request
-    download_asset download_product download_products get_asset_bytesize get_collects_for_task
-    get_presigned_assets get_presigned_items get_stac_items_of_order get_task is_task_completed list_orders
-    search search_repeat_requests search_tasking_requests submit_order update_repeat_requests
-    update_tasking_requests whoami""".split()
+    sdk = [
+        "cancel_repeat_requests",
+        "cancel_tasking_requests",
+        "create_repeat_request",
+        "create_tasking_request",
+        "download_asset",
+        "download_product",
+        "download_products",
+        "get_asset_bytesize",
+        "get_collects_for_task",
+        "get_presigned_assets",
+        "get_presigned_items",
+        "get_stac_items_of_order",
+        "get_task",
+        "is_task_completed",
+        "list_orders",
+        "search",
+        "search_repeat_requests",
+        "search_tasking_requests",
+        "submit_order",
+        "update_repeat_requests",
+        "update_tasking_requests",
+        "whoami",
+    ]
     assert set(sdk) <= {name for name, _ in public_methods()}
 
 
