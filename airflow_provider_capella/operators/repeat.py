@@ -113,6 +113,9 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         return self.hook.search_repeat_requests(submission_time__gte=since)
 
 
+# Intended mirror: the Cancel/Update classes below are operators/tasking.py's twins for repeat requests.
+# Their behaviour is one implementation (operators/_bulk.py); only the id argument, the hook methods
+# (_bulk.REPEAT) and the per-argument docstrings repeat.
 class CancelRepeatRequestsOperator(_bulk.CancelRequestsOperator):
     """Cancel repeat requests (and their unfinished collections); return a result per id.
 
