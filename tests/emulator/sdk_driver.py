@@ -16,8 +16,8 @@ import hashlib
 import json
 import sys
 import time
-from datetime import datetime, timedelta, timezone
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 

@@ -135,7 +135,11 @@ def test_search_by_bbox_collections_ids_and_ownership(run_sdk, capella_emulator)
     items = catalog_items(capella_emulator)
     site = items[0]["bbox"]
     bbox = [site[0] - 0.5, site[1] - 0.5, site[2] + 0.5, site[3] + 0.5]
-    filters = {"collections": ["capella-geo", "capella-slc"], "ownership": "ownedByOrganization", "limit": 2000}
+    filters = {
+        "collections": ["capella-geo", "capella-slc"],
+        "ownership": "ownedByOrganization",
+        "limit": 2000,
+    }
 
     by_area = run_sdk("search", filters={**filters, "bbox": bbox})["ids"]
     ring = [
