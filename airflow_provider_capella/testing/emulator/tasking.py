@@ -121,7 +121,7 @@ class TaskRecord:
         return self.log.finalized
 
     def feature(self) -> dict[str, Any]:
-        """The tasking request as the API returns it."""
+        """Return the tasking request as the API returns it."""
         status = self.status
         properties = {
             **self.properties,
@@ -210,11 +210,11 @@ class TaskingBook:
         return record
 
     def _conflicts(self) -> tuple[str, ...]:
-        """The organization's unfinished requests: the potentially conflicting tasks of a new one."""
+        """Return the organization's unfinished requests: the potentially conflicting tasks of a new one."""
         return tuple(record.task_id for record in self.tasks.values() if not record.finalized)[:10]
 
     def task_of_collect(self, collect_id: str | None) -> str | None:
-        """The tasking request whose collect ``collect_id`` is (``None`` for an archive collect)."""
+        """Return the tasking request whose collect ``collect_id`` is (``None`` for an archive collect)."""
         return self.collect_tasks.get(collect_id) if collect_id else None
 
     def get(self, task_id: str) -> TaskRecord:
@@ -275,7 +275,7 @@ class TaskingBook:
         self._fire(record, now)
 
     def force_outcome(self, task_id: str, outcome: Any, collects: Any = None) -> TaskRecord:
-        """The control endpoint: re-plan a request towards ``outcome`` (and ``collects`` collects)."""
+        """Re-plan a request for the control endpoint: towards ``outcome`` (and ``collects`` collects)."""
         record = self.get(task_id)
         if outcome not in OUTCOMES:
             raise validation_error(f"outcome must be one of {list(OUTCOMES)}, got {outcome!r}", "outcome")

@@ -328,7 +328,7 @@ def _sorted(features: list[dict[str, Any]], fields: dict[str, SearchField], pagi
 
 
 def search_body_query(body: Any, keys: tuple[str, ...]) -> Any:
-    """The query of a search body: the first of ``keys`` present (``query``, or ``filter`` for repeats)."""
+    """Return a search body's query: the first of ``keys`` present (``query``; ``filter`` for repeats)."""
     if body is None:
         return None
     if not isinstance(body, dict):

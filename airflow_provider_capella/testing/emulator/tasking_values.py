@@ -69,7 +69,7 @@ def is_number(value: Any) -> bool:
 
 
 def require_uuid(value: str, path: str) -> None:
-    """A 400 naming ``path`` unless ``value`` is a UUID."""
+    """Return a 400 naming ``path`` unless ``value`` is a UUID."""
     try:
         uuid.UUID(value)
     except ValueError:
@@ -83,7 +83,7 @@ def finalized_error(kind: str, identifier: str, status: str) -> ApiError:
 
 
 def status_word(body: Any, keys: tuple[str, ...]) -> str:
-    """The lower-cased status a ``PATCH .../status`` body asks for, from the first of ``keys`` present."""
+    """Return the lower-cased status a ``PATCH .../status`` body asks for (first of ``keys`` present)."""
     if not isinstance(body, dict):
         raise validation_error("body must be an object like {'status': 'canceled'}", keys[0])
     for key in keys:
