@@ -32,6 +32,7 @@ STAC_EXTENSIONS = [
     "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
 ]
 
+# Mirrors the provider's _payloads/vocabulary.PRODUCT_TYPES; kept apart on purpose (an independent oracle).
 ALL_PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD", "SIDD", "CPHD", "CSI", "CSIDD", "VC", "VS", "ACD")
 DEFAULT_PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD")
 PRODUCT_COLLECTIONS = {
@@ -57,6 +58,7 @@ ZONED_SINCE = datetime(
     2021, 1, 1, tzinfo=timezone.utc
 )  # older items carry zone-less datetimes (2020 answers)
 
+# Mirrors the provider's _payloads/vocabulary.OWNERSHIP_OPTIONS (kept apart: an independent oracle).
 OWNERSHIP_OPTIONS = (
     "ownedByOrganization",
     "sharedWithOrganization",
@@ -95,6 +97,7 @@ class ModeProfile:
     duration_s: tuple[float, float]
 
 
+# Keys mirror the provider's _payloads/vocabulary.COLLECTION_TYPES (kept apart: an independent oracle).
 COLLECTION_TYPE_PROFILES = {
     "spotlight": ModeProfile("spotlight", 5.0, 5.0, 0.5, 0.5, 0.35, 9, (8.0, 16.0)),
     "spotlight_ultra": ModeProfile("spotlight", 5.0, 5.0, 0.3, 0.25, 0.15, 16, (20.0, 40.0)),

@@ -27,6 +27,7 @@ COLLECT = "collect"
 
 OUTCOMES = ("completed", "rejected", "failed", "anomaly", "error", "expired", "recompleted", "retrying")
 FAILURE_OUTCOMES = ("failed", "anomaly", "error")
+# Codes mirror the provider's _payloads/vocabulary.REQUEST_STATUSES (kept apart: an independent oracle).
 FINALIZED = frozenset({"completed", "canceled", "rejected", "expired", "failed", "error", "anomaly"})
 MANUAL_APPROVAL = "manual-approval"
 CONFLICTING = "conflicting"

@@ -21,6 +21,7 @@ from typing import Any
 from airflow_provider_capella.testing.emulator.errors import validation_error
 from airflow_provider_capella.testing.emulator.tasking_time import parse_time
 
+# A superset of the provider's REQUEST_SEARCH_OPERATORS (kept apart: an independent oracle).
 OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "startsWith", "endsWith", "contains")
 TEXT_OPERATORS = ("startsWith", "endsWith", "contains")
 NESTED_ROOTS = ("collectConstraints", "processingConfig", "repetitionProperties", "insar", "order")
