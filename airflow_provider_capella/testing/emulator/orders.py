@@ -282,7 +282,8 @@ class OrderBook:
             raise ApiError(400, "ORDER_EXPIRED", "order expired")
         if order.status != "completed":
             raise ApiError(400, "ORDER_VALIDATION_ERROR", f"order {order.order_id} is {order.status}")
-        expires = int(order.expires_at)
+        # Expires == expirationDate, unless a test shortens presign_ttl_seconds below the order's life.
+        expires = int(min(now + float(self.state.config.presign_ttl_seconds), order.expires_at))
         secret = self.state.signing_secret
         items = []
         for granule_id in order.granule_ids:
