@@ -17,6 +17,7 @@ from airflow_provider_capella.testing.emulator.orders import OrderBook
 from airflow_provider_capella.testing.emulator.tasking import TaskingBook
 
 REQUEST_LOG_LIMIT = 20_000
+ORGANIZATION_NAME = "Emulated Organization"
 
 
 class EmulatorState:
@@ -50,6 +51,7 @@ class EmulatorState:
         self.tasking.advance(self.now())
 
     def user(self) -> dict[str, Any]:
+        """Answer ``GET /user``: the user, their organization and their API environment role."""
         config = self.config
         return {
             "id": config.user_id,
@@ -58,4 +60,18 @@ class EmulatorState:
             "firstName": "Emulated",
             "lastName": "User",
             "roles": ["user"],
+            "organization": {"id": config.organization_id, "name": ORGANIZATION_NAME},
+            "apiEnvironmentRole": "production",
+        }
+
+    def owner_properties(self) -> dict[str, Any]:
+        """Properties naming who owns a tasking or repeat request (``orgId``, not ``organizationId``)."""
+        config = self.config
+        return {
+            "userId": config.user_id,
+            "userName": "Emulated User",
+            "orgId": config.organization_id,
+            "organizationName": ORGANIZATION_NAME,
+            "billingEnvironment": "production",
+            "sandbox": False,
         }
