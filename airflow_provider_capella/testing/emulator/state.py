@@ -11,8 +11,10 @@ import time
 from collections import deque
 from typing import Any
 
+from airflow_provider_capella.testing.emulator.archive_export import ArchiveExports
 from airflow_provider_capella.testing.emulator.catalog import Catalog
 from airflow_provider_capella.testing.emulator.config import EmulatorConfig
+from airflow_provider_capella.testing.emulator.feasibility import AccessRequestBook
 from airflow_provider_capella.testing.emulator.orders import OrderBook
 from airflow_provider_capella.testing.emulator.tasking import TaskingBook
 
@@ -40,6 +42,8 @@ class EmulatorState:
         self.catalog = Catalog(seed=config.seed, size=config.catalog_size)
         self.orders = OrderBook(self)
         self.tasking = TaskingBook(self)
+        self.access_requests = AccessRequestBook(self)
+        self.archive_exports = ArchiveExports(self)
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
 
     def now(self) -> float:
