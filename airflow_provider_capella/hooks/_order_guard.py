@@ -2,7 +2,7 @@
 
 Example::
 
-    order_id = place_order_within(api, max_cost=500, stac_ids=ids).order_id
+    order_id = submit(api, ids, None, flags, None, max_cost=500).order_id
 """
 
 from __future__ import annotations
@@ -20,49 +20,38 @@ if TYPE_CHECKING:
     from airflow_provider_capella.hooks._api import CapellaApi
 
 
-def submit(api: CapellaApi, *, max_cost: Any, **arguments: Any) -> _orders.OrderPlacement:
-    """Place the order as ``CapellaHook.submit_order`` says: within ``max_cost`` when one is given."""
-    if max_cost is None:
-        return _orders.place_order(api, **arguments)
-    return place_order_within(api, max_cost=max_cost, **arguments)
-
-
-def place_order_within(
+def submit(
     api: CapellaApi,
-    *,
+    wanted: list[str],
+    items: list[dict[str, Any]] | None,
+    flags: dict[str, bool],
+    contract_id: str | None,
     max_cost: Any,
-    stac_ids: list[str] | None = None,
-    items: list[dict[str, Any]] | None = None,
-    check_active_orders: bool = False,
-    omit_search: bool = False,
-    omit_review: bool = False,
-    contract_id: str | None = None,
 ) -> _orders.OrderPlacement:
-    """Reuse an active order, or review and place the order when its total is at most ``max_cost``.
+    """Place the order as ``CapellaHook.submit_order`` says: within ``max_cost`` when one is given.
 
-    Every argument is checked before anything is sent; a quote above the limit (or one that cannot be
-    read) raises :class:`CapellaCostLimitError` and no order is placed.
+    Every argument is checked before anything is sent. With ``max_cost``, an active order holding
+    every product is reused (no charge) when ``check_active_orders`` asks for it; otherwise the order
+    is reviewed and placed only when the quote is at most ``max_cost``. A quote above the limit (or
+    one that cannot be read) raises :class:`CapellaCostLimitError` and no order is placed.
     """
+    if max_cost is None:
+        return _orders.place_order(api, wanted, items, flags, contract_id)
     limit = cost_limit("max_cost", max_cost)
-    for name, flag in (
-        ("check_active_orders", check_active_orders),
-        ("omit_search", omit_search),
-        ("omit_review", omit_review),
-    ):
+    for name, flag in flags.items():
         checks.boolean(name, flag)
-    if omit_review:
+    if flags.get("omit_review"):
         checks.fail(
             "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
         )
     if contract_id is not None:
         checks.text("contract_id", contract_id, allow_empty=False)
-    wanted = order_args.stac_ids_of(stac_ids, items)
-    if check_active_orders:
+    if flags.get("check_active_orders"):
         existing = _orders.active_order_with(api, wanted)
         if existing:
             api.log.info("Reusing active order %s holding all %d STAC id(s)", existing, len(wanted))
             return _orders.OrderPlacement(existing, reused=True)
-    if omit_search and items:
+    if flags.get("omit_search") and items:
         stac_items = order_args.stac_items("items", items)
     else:
         stac_items = _orders.existing_items(api, wanted)
@@ -78,7 +67,7 @@ def place_order_within(
     api.log.info(
         "Order of %d STAC item(s) quoted at %s, within max_cost=%g", len(stac_items), quote.text, limit
     )
-    placed = _orders.place_order(
-        api, items=stac_items, omit_search=True, omit_review=True, contract_id=contract_id
-    )
+    reviewed = {"check_active_orders": False, "omit_search": True, "omit_review": True}
+    ids = [str(item["id"]) for item in stac_items]
+    placed = _orders.place_order(api, ids, stac_items, reviewed, contract_id)
     return _orders.OrderPlacement(placed.order_id, reused=False, cost=quote.text)

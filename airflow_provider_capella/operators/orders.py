@@ -33,7 +33,8 @@ class SubmitOrderOperator(CapellaBaseOperator):
     :param stac_ids: STAC ids: a list (e.g. ``CapellaSearchOperator``'s output), one id, or a JSON list.
     :param items: STAC items (dicts) instead of ids, e.g. from ``return_items=True``.
     :param check_active_orders: reuse an active order holding all of them (default ``True``).
-    :param omit_search: trust ``items`` without looking them up again. ``omit_review``: skip the cost review.
+    :param omit_search: trust ``items`` without looking them up again.
+    :param omit_review: skip the cost review.
     :param contract_id: the contract to charge.
     :param max_cost: the most the order may cost, in the quote's currency (a number or numeric string).
         The order is reviewed first; above the limit the task fails with the quote (no retry) and
