@@ -33,22 +33,32 @@ def create_access_request(
     window_close: datetime | str,
     name: str = "",
     description: str = "",
-    **constraints: Any,
+    off_nadir_min: float | None = None,
+    off_nadir_max: float | None = None,
+    image_length: float | None = None,
+    image_width: float | None = None,
+    asc_dsc: str | None = None,
+    look_direction: str | None = None,
+    orbital_planes: list[int] | None = None,
+    local_time: str | list[Any] | None = None,
 ) -> dict[str, Any]:
     """Ask which passes can image a target in a window (not billable); return the access request.
 
-    Constraints (all optional; the API's defaults apply to the rest): ``off_nadir_min`` and
-    ``off_nadir_max`` (degrees, 0-90, min below max), ``image_length`` and ``image_width`` (metres),
-    ``asc_dsc`` (``ascending``, ``descending``, ``either``), ``look_direction`` (``left``,
-    ``right``, ``either``), ``orbital_planes`` (45, 53, 97) and ``local_time`` (``day``, ``night``,
-    ``anytime`` or ``[[start, end], ...]`` seconds of the day). Any other name is refused.
+    The constraints are optional; the API's defaults apply to those left out.
 
     :param geometry: the target, a GeoJSON Point or Polygon.
     :param window_open: when the window opens (datetime or ISO 8601; naive means UTC).
     :param window_close: when it closes: after ``window_open``, in the future, within 366 days.
     :param name: a name for the access request.
     :param description: free text.
-    :param constraints: the constraints above, by name.
+    :param off_nadir_min: the smallest off-nadir angle allowed (degrees, 0-90).
+    :param off_nadir_max: the largest off-nadir angle allowed (degrees, above ``off_nadir_min``).
+    :param image_length: the image length (metres).
+    :param image_width: the image width (metres).
+    :param asc_dsc: ``ascending``, ``descending`` or ``either``.
+    :param look_direction: ``left``, ``right`` or ``either``.
+    :param orbital_planes: the orbital planes allowed (45, 53, 97).
+    :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
     :return: the access request Feature (``properties.accessrequestId``, ``processingStatus``).
 
     Example::
@@ -59,6 +69,16 @@ def create_access_request(
             name="rotterdam", off_nadir_max=40, orbital_planes=[53, 97])
         access_request_id = access["properties"]["accessrequestId"]
     """
+    constraints = {
+        "off_nadir_min": off_nadir_min,
+        "off_nadir_max": off_nadir_max,
+        "image_length": image_length,
+        "image_width": image_width,
+        "asc_dsc": asc_dsc,
+        "look_direction": look_direction,
+        "orbital_planes": orbital_planes,
+        "local_time": local_time,
+    }
     body = access_request_body(
         geometry=geometry,
         window_open=window_open,

@@ -119,13 +119,17 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         """Create the access request, then wait for its passes (deferring when asked)."""
+        from airflow_provider_capella._payloads.feasibility import ACCESS_CONSTRAINTS
+
+        constraints = _arguments.mapping("constraints", self.constraints)
+        checks.reject_unknown(constraints, ACCESS_CONSTRAINTS, "constraints")
         access = self.hook.create_access_request(
             geometry=_arguments.structured("geometry", self.geometry),
             window_open=self.window_open,
             window_close=self.window_close,
             name=self.name or "",
             description=self.description or "",
-            **_arguments.mapping("constraints", self.constraints),
+            **constraints,
         )
         access_request_id = str(access["properties"]["accessrequestId"])
         self.push(context, ACCESS_REQUEST_ID_KEY, access_request_id)

@@ -83,7 +83,6 @@ BAD_ACCESS_REQUESTS: list[tuple[str, dict[str, Any], str]] = [
     ),
     ("longer than a year", {"window_close": SOON + timedelta(days=400)}, "366 days"),
     ("unparsable open", {"window_open": "next tuesday"}, "window_open"),
-    ("unknown constraint", {"off_nadir": 30}, "off_nadir"),
     ("min above max", {"off_nadir_min": 45, "off_nadir_max": 30}, "off_nadir_min"),
     ("off-nadir out of range", {"off_nadir_max": 95}, "off_nadir_max"),
     ("off-nadir not a number", {"off_nadir_max": "steep"}, "off_nadir_max"),
@@ -109,6 +108,16 @@ def test_bad_access_request_is_refused_before_anything_is_sent(
         hook.create_access_request(**arguments)
 
     assert expected.lower() in str(raised.value).lower()
+    assert capella_emulator.requests() == []
+
+
+def test_an_unknown_constraint_is_a_type_error_before_anything_is_sent(
+    hook: CapellaHook, capella_emulator: Any
+) -> None:
+    with pytest.raises(TypeError, match="off_nadir"):
+        hook.create_access_request(  # type: ignore[call-arg]
+            geometry=ROTTERDAM, window_open=SOON, window_close=WEEK_LATER, off_nadir=30
+        )
     assert capella_emulator.requests() == []
 
 
