@@ -33,8 +33,12 @@ class TaskingQuoteOperator(ReviewGuard, CapellaBaseOperator):
     stands (``review`` when it waits for a decision), ``quote`` the API's text of
     ``order.summary.total`` (e.g. ``"$3,000.00"``) and ``amount`` the number in it.
 
+    With ``max_cost`` (a hard ceiling), a quote above it (or one that cannot be read) rejects the
+    request at Capella and fails the task, so no one is asked to approve it.
+
     :param tasking_request_id: the tasking request, created without pre-approval (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :param max_cost: the ceiling, in the quote's currency (``None``: none).
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks (default 30).
     :param review_timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
@@ -45,13 +49,14 @@ class TaskingQuoteOperator(ReviewGuard, CapellaBaseOperator):
         TaskingQuoteOperator(task_id="quote", tasking_request_id=create.output, deferrable=True)
     """
 
-    template_fields = ("capella_conn_id", "tasking_request_id")
+    template_fields = ("capella_conn_id", "tasking_request_id", "max_cost")
     review_kind = "tasking"
 
     def __init__(
         self,
         *,
         tasking_request_id: str | XComArg,
+        max_cost: float | str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float = 30.0,
         review_timeout: float | timedelta = 3600.0,
@@ -59,12 +64,15 @@ class TaskingQuoteOperator(ReviewGuard, CapellaBaseOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
+        self.max_cost = max_cost
         self.init_review(deferrable, poll_interval, review_timeout)
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Wait for the quote (deferring when asked); return it."""
         from airflow_provider_capella._payloads import checks
+        from airflow_provider_capella._payloads.costs import optional_cost_limit
 
+        optional_cost_limit("max_cost", self.max_cost)
         request_id = checks.uuid_text("tasking_request_id", self.tasking_request_id)
         return dict(self.await_review(context, request_id))
 
@@ -72,18 +80,28 @@ class TaskingQuoteOperator(ReviewGuard, CapellaBaseOperator):
         return self.hook.get_task(request_id)
 
     def verdict(self, request: dict[str, Any]) -> Verdict:
+        from airflow_provider_capella._payloads.costs import optional_cost_limit
         from airflow_provider_capella.hooks._quotes import tasking_quote
 
-        return Verdict(tasking_quote(request).text, None)
+        limit = optional_cost_limit("max_cost", self.max_cost)
+        quote = tasking_quote(request)
+        if limit is None or quote.within(limit):
+            return Verdict(quote.text, None)
+        return Verdict(quote.text, self.limit_error("tasking request", quote, limit, "max_cost"))
 
     def settle(self, request_id: str) -> dict[str, Any]:
-        """Return the quote and where the request stands; approve nothing."""
+        """Return the quote and where the request stands; approve nothing (reject above ``max_cost``)."""
         from airflow_provider_capella.hooks._quotes import tasking_quote
         from airflow_provider_capella.tasking_status import latest_status
 
         request = self.read_request(request_id)
         quote = tasking_quote(request)
         status = latest_status(request)
+        verdict = self.verdict(request)
+        if verdict.error is not None:
+            if status == "review":
+                self.hook.reject_tasking_request(request_id)
+            self._fail(f"{verdict.error}; tasking request {request_id} is {status}", verdict.error)
         self.log.info("Tasking request %s is %s, quoted at %s", request_id, status, quote.text)
         return {
             "tasking_request_id": request_id,

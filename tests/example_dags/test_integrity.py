@@ -21,6 +21,8 @@ EXPECTED_DAGS = {
     "capella_tasking_to_s3.py": ["capella_tasking_to_s3"],
     "capella_archive_backfill.py": ["capella_archive_backfill"],
     "capella_repeat_monitoring.py": ["capella_new_imagery", "capella_repeat_monitoring"],
+    "capella_feasibility_to_tasking.py": ["capella_feasibility_to_tasking"],
+    "capella_tasking_with_approval.py": ["capella_tasking_with_approval"],
 }
 
 # Runs in the child: Airflow is imported first (not timed), then only the file's parse is timed.
