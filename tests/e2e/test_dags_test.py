@@ -88,3 +88,26 @@ def test_new_imagery_catalogs_the_given_products_in_s3(local_world: LocalWorld) 
     collection = json.loads(local_world.s3_bytes(catalogs[0]))
     assert collection["type"] == "FeatureCollection"
     assert sorted(feature["id"] for feature in collection["features"]) == stac_ids
+
+
+def test_feasibility_to_tasking_checks_approves_within_the_limit_and_lands_the_products(
+    local_world: LocalWorld,
+) -> None:
+    local_world.clear_emulator_requests()
+    # the marker makes the emulator hold the request in review, as the real API does without pre-approval
+    conf = {"name": "Rotterdam emulator:manual-approval", "max_cost": 3000, "max_order_cost": 500}
+
+    log = local_world.dags_test("capella_feasibility_to_tasking", conf=conf)
+
+    assert len(local_world.emulator_requests("/ma/accessrequests", "POST")) == 1
+    assert len(local_world.emulator_requests("/task", "POST")) == 1
+    results = local_world.emulator_api("POST", "/tasks/search?limit=500", {"query": {}})["results"]
+    task = next(r["properties"] for r in results if r["properties"]["taskingrequestName"] == conf["name"])
+    codes = [entry["code"] for entry in task["statusHistory"]]
+    assert codes[0] == "completed" and "review" in codes, codes
+    approvals = [e for e in local_world.emulator_requests(method="PATCH") if e["path"].endswith("/status")]
+    assert len(approvals) == 1, "approved exactly once, by the task, at the $3,000.00 quote"
+    assert "within the limit" in log
+    rasters = sorted(key for key in local_world.s3_objects("feasibility/") if key.endswith(".tif"))
+    assert len(rasters) == 1 and "_GEO_" in rasters[0]
+    assert all(raster_sha256_matches(local_world, key) for key in rasters)
