@@ -1,0 +1,106 @@
+"""The human-in-the-loop example DAG run with ``dag.test()``: a person's answer, recorded the way
+Airflow's Required Actions API records it, decides whether the request is approved or rejected at
+Capella (emulator)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_capella.hooks.capella import CapellaHook
+from airflow_provider_capella.tasking_status import latest_status
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "example_dags" / "capella_tasking_with_approval.py"
+DAG_ID = "capella_tasking_with_approval"
+NAME = "approval test emulator:manual-approval"  # held in review, as the real API holds it
+
+
+def record_answer(answer: str, stop: threading.Event) -> None:
+    """Answer the ``approve_quote`` task once it waits, as the Required Actions UI would."""
+    from airflow.models.hitl import HITLDetail
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.trigger import handle_event_submit
+    from airflow.triggers.base import TriggerEvent
+    from airflow.utils import timezone
+    from airflow.utils.session import create_session
+    from airflow.utils.state import TaskInstanceState
+    from sqlalchemy import select
+
+    waiting = (TaskInstanceState.DEFERRED, getattr(TaskInstanceState, "AWAITING_INPUT", None))
+    while not stop.is_set():
+        with create_session() as session:
+            ti = session.scalars(
+                select(TaskInstance).where(
+                    TaskInstance.dag_id == DAG_ID, TaskInstance.task_id == "approve_quote"
+                )
+            ).one_or_none()
+            detail = session.get(HITLDetail, ti.id) if ti is not None else None
+            if ti is not None and ti.state in waiting and detail is not None:
+                detail.responded_by = {"id": "reviewer", "name": "Reviewer"}
+                detail.responded_at = timezone.utcnow()
+                detail.chosen_options = [answer]
+                detail.params_input = {}
+                session.add(detail)
+                handle_event_submit(
+                    TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session
+                )
+                return
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def answering(dag_runner: Any, capella_connection: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("CAPELLA_EXAMPLE_POLL_SECONDS", "0.05")
+    dag_runner.write(DAG_ID, EXAMPLE.read_text())
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def run(answer: str) -> tuple[Any, dict[str, str]]:
+        thread = threading.Thread(target=record_answer, args=(answer, stop), daemon=True)
+        thread.start()
+        threads.append(thread)
+        dag_run = dag_runner.run(DAG_ID, run_conf={"name": NAME})
+        return dag_run, dag_runner.task_states(dag_run)
+
+    yield run
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+
+
+def the_request(hook: CapellaHook) -> dict[str, Any]:
+    (request,) = [r for r in hook.search_tasking_requests() if r["properties"]["taskingrequestName"] == NAME]
+    return hook.get_task(request["properties"]["taskingrequestId"])
+
+
+def test_approve_in_airflow_approves_at_capella_and_waits_for_the_collection(answering: Any) -> None:
+    _, states = answering("Approve")
+
+    assert states == {
+        "create_tasking_request": "success",
+        "get_quote": "success",
+        "approve_quote": "success",
+        "approve_at_capella": "success",
+        "reject_at_capella": "skipped",
+        "wait_for_collection": "success",
+    }
+    assert latest_status(the_request(CapellaHook())) == "completed"
+
+
+def test_reject_in_airflow_rejects_at_capella(answering: Any, capella_emulator: Any) -> None:
+    _, states = answering("Reject")
+
+    assert states == {
+        "create_tasking_request": "success",
+        "get_quote": "success",
+        "approve_quote": "success",
+        "approve_at_capella": "skipped",
+        "reject_at_capella": "success",
+        "wait_for_collection": "skipped",
+    }
+    assert latest_status(the_request(CapellaHook())) == "rejected"
