@@ -1,11 +1,13 @@
 """Task a Capella collection only after a person approved its quote in Airflow (human in the loop).
 
 ``create_tasking_request`` (without pre-approval: Capella prices it and holds it in ``review``) →
-``get_quote`` (waits for the quote in the triggerer) → ``approve_quote`` (Airflow's
-``ApprovalOperator``: the quote is shown in the UI's Required Actions, a person picks Approve or
-Reject) → on Approve, ``approve_at_capella`` tells Capella, and ``wait_for_collection`` waits for
-the collection; on Reject (or no answer within ``response_timeout``: the default is Reject),
-``reject_at_capella`` declines the request at Capella, so nothing is charged.
+``get_quote`` (waits for the quote in the triggerer) → ``approve_quote`` (Airflow's human-in-the-loop
+``HITLBranchOperator`` with the options Approve and Reject: the quote is shown in the UI's Required
+Actions and a person picks one) → on Approve, ``approve_at_capella`` tells Capella, and
+``wait_for_collection`` waits for the collection; on Reject (or no answer within
+``response_timeout``: the default is Reject), ``reject_at_capella`` declines the request at Capella,
+so nothing is charged. A branch rather than ``ApprovalOperator``, because Reject has work to do too:
+a request left in review would stay open at Capella.
 
 ``max_cost`` is a hard ceiling on top of the person's approval: above it, ``get_quote`` rejects the
 request at Capella and fails before anyone is asked.
@@ -23,7 +25,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from airflow.providers.standard.operators.hitl import ApprovalOperator
+from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import DAG, Param
 
 from airflow_provider_capella.operators.approval import (
@@ -72,8 +74,10 @@ with DAG(
         poll_interval=POLL_SECONDS,
     )
 
-    approve_quote = ApprovalOperator(
+    approve_quote = HITLBranchOperator(
         task_id="approve_quote",
+        options=["Approve", "Reject"],
+        options_mapping={"Approve": "approve_at_capella", "Reject": "reject_at_capella"},
         subject="Approve the Capella tasking quote for {{ params.name }}?",
         body=(
             "Tasking request `{{ " + QUOTE + "['tasking_request_id'] }}` is quoted at "
@@ -94,7 +98,6 @@ with DAG(
         task_id="reject_at_capella",
         capella_conn_id="{{ params.capella_conn_id }}",
         tasking_request_id=create_tasking_request.output,
-        trigger_rule="all_skipped",  # runs only when the person rejected (approve_at_capella skipped)
     )
 
     wait_for_collection = TaskCompletedSensor(
@@ -106,4 +109,5 @@ with DAG(
         timeout=timedelta(days=14).total_seconds(),
     )
 
-    get_quote >> approve_quote >> approve_at_capella >> [reject_at_capella, wait_for_collection]
+    get_quote >> approve_quote >> [approve_at_capella, reject_at_capella]
+    approve_at_capella >> wait_for_collection

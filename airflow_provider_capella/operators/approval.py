@@ -1,7 +1,7 @@
 """Approve or reject a tasking request in review, and read its quote: the pieces of a human approval.
 
-With Airflow's human-in-the-loop ``ApprovalOperator`` (standard provider, Airflow 3.1+) between
-them, a person approves the quote before Capella is told (see ``capella_tasking_with_approval.py``).
+With one of Airflow's human-in-the-loop operators (standard provider, Airflow 3.1+) between them, a
+person approves the quote before Capella is told (see ``capella_tasking_with_approval.py``).
 
 Example::
 

@@ -36,11 +36,13 @@ def record_answer(answer: str, stop: threading.Event) -> None:
         with create_session() as session:
             ti = session.scalars(
                 select(TaskInstance).where(
-                    TaskInstance.dag_id == DAG_ID, TaskInstance.task_id == "approve_quote"
+                    TaskInstance.dag_id == DAG_ID,
+                    TaskInstance.task_id == "approve_quote",
+                    TaskInstance.state.in_([state for state in waiting if state is not None]),
                 )
-            ).one_or_none()
+            ).first()
             detail = session.get(HITLDetail, ti.id) if ti is not None else None
-            if ti is not None and ti.state in waiting and detail is not None:
+            if ti is not None and detail is not None and detail.responded_at is None:
                 detail.responded_by = {"id": "reviewer", "name": "Reviewer"}
                 detail.responded_at = timezone.utcnow()
                 detail.chosen_options = [answer]
