@@ -101,6 +101,21 @@ class CapellaOrderExpiredError(CapellaError):
     """The order's download window has passed (``ORDER_EXPIRED``): submit a new order."""
 
 
+class CapellaReorderNotAllowedError(CapellaOrderExpiredError):
+    """An order expired and a new one for the same products was not placed (it would cost, or was refused).
+
+    ``data`` carries ``order_id`` (the expired order), ``stac_ids``, ``total`` and ``currency`` (the
+    review's quote; ``None`` when not reviewed) and ``reorder_expired`` (the policy that refused).
+
+    Example::
+
+        try:
+            hook.download_products(order_id=order_id, local_dir="/data")
+        except CapellaReorderNotAllowedError as error:
+            print(error.data["total"], error.data["currency"])  # then reorder_expired="always"
+    """
+
+
 class CapellaInsufficientFundsError(CapellaError):
     """The order review was denied for lack of funds (``AUTHORIZATION_INSUFFICIENT_FUNDS``)."""
 

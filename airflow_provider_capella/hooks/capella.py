@@ -22,11 +22,14 @@ from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_provider_capella.exceptions import CapellaError
 from airflow_provider_capella.hooks import (
+    _archive_methods,
     _catalog,
+    _collect_methods,
     _connection_form,
     _download_methods,
     _orders,
     _repeat_methods,
+    _split_search,
     _tasking_methods,
 )
 from airflow_provider_capella.hooks._api import CapellaApi
@@ -175,7 +178,13 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]: ...  # pragma: no cover
 
     def search(
-        self, *, ids_only: bool = False, threaded: bool = False, limit: int | None = None, **filters: Any
+        self,
+        *,
+        ids_only: bool = False,
+        threaded: bool = False,
+        limit: int | None = None,
+        split_by_time: bool = False,
+        **filters: Any,
     ) -> list[dict[str, Any]] | list[str]:
         """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
 
@@ -190,11 +199,15 @@ class CapellaHook(BaseHook):
         resolution_ground_range resolution_range squint_angle hash rgt_id relative_orbit absolute_orbit
         created updated archive_holdback use_case``, each optionally suffixed ``__eq __in __gt __gte
         __lt __lte`` (a list value means ``in``). An unknown filter or operator raises
-        ``CapellaValidationError`` before any request.
+        ``CapellaValidationError`` before any request. The API returns at most 10,000 items per query:
+        a search that hits that cap logs a warning that its results were cut.
 
         :param ids_only: return the STAC ids instead of the items.
         :param threaded: accepted for compatibility with the SDK; pages are followed in order.
-        :param limit: the most items wanted (default 500, at most 10,000).
+        :param limit: the most items wanted (default 500, at most 10,000; with ``split_by_time``, any
+            number, and ``None`` means every match).
+        :param split_by_time: get every match past the 10,000 cap: the ``datetime`` range (required,
+            closed) is split in halves until each sub-query is under the cap; items are de-duplicated.
         :param filters: the filters above, by name (the only open-ended keyword arguments of the hook).
         :return: the matching STAC items, or their ids with ``ids_only=True``.
 
@@ -205,7 +218,9 @@ class CapellaHook(BaseHook):
         """
         checks.boolean("ids_only", ids_only)
         checks.boolean("threaded", threaded)
-        items = _catalog.search(self.api, {**filters, "limit": limit})
+        checks.boolean("split_by_time", split_by_time)
+        search = _split_search.search if split_by_time else _catalog.search
+        items = search(self.api, {**filters, "limit": limit})
         return [str(item["id"]) for item in items] if ids_only else items
 
     # --- orders -----------------------------------------------------------------------------------
@@ -355,6 +370,13 @@ class CapellaHook(BaseHook):
     update_tasking_requests = _tasking_methods.update_tasking_requests
     cancel_tasking_requests = _tasking_methods.cancel_tasking_requests
 
+    # --- around tasking: collects, tiles, task orders (written in _collect_methods) ----------------
+
+    get_collect = _collect_methods.get_collect
+    get_collect_status = _collect_methods.get_collect_status
+    list_tiles = _collect_methods.list_tiles
+    order_tasking_request = _collect_methods.order_tasking_request
+
     # --- repeat requests (written in _repeat_methods) ---------------------------------------------
 
     create_repeat_request = _repeat_methods.create_repeat_request
@@ -369,3 +391,8 @@ class CapellaHook(BaseHook):
     download_asset = _download_methods.download_asset
     download_products = _download_methods.download_products
     download_product = _download_methods.download_product
+
+    # --- archive exports (written in _archive_methods) --------------------------------------------
+
+    list_archive_exports = _archive_methods.list_archive_exports
+    download_archive_export = _archive_methods.download_archive_export

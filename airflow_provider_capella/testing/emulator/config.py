@@ -60,6 +60,8 @@ class EmulatorConfig:
     budget: float = 1_000_000.0
     order_ttl_seconds: float = 3600.0  # an order (and its presigned URLs) expires one hour after placement
     presign_ttl_seconds: float = 3600.0
+    max_items_per_query: int = 10_000  # the catalog search cap; lower it to test searches past the cap
+    reorders_are_free: bool = True  # False: products the organization ordered before are charged again
     next_link_host: str | None = None
     faults: FaultSettings = field(default_factory=FaultSettings)
     user_id: str = "6c4e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a"

@@ -24,6 +24,8 @@ RUNTIME_SETTINGS = (
     "tasking_step_seconds",
     "next_link_host",
     "asset_size",
+    "max_items_per_query",
+    "reorders_are_free",
 )
 
 
