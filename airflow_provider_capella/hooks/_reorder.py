@@ -19,9 +19,11 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.exceptions import (
     CapellaNoProductsError,
     CapellaOrderExpiredError,
+    CapellaOrderRejectedError,
     CapellaReorderNotAllowedError,
 )
 from airflow_provider_capella.hooks import _orders
@@ -148,21 +150,22 @@ def reorder(
     ids = [str(item["id"]) for item in items]
     if policy == "if_free" and total != 0:
         raise _refused(expired_order_id, ids, total, currency, policy)
-    placement = _orders.place_order(
-        api, items=items, omit_search=True, omit_review=True, contract_id=contract
-    )
+    placed = api.call("POST", "/orders", json=order_args.order_body(items, contract)) or {}
+    new_order_id = str(placed.get("orderId"))
+    if placed.get("orderStatus") == "rejected":
+        raise CapellaOrderRejectedError(f"the new order {new_order_id} was rejected", code="ORDER_REJECTED")
     held = sum(1 for line in _line_items(review) if line.get("previouslyOrdered"))
     api.log.warning(
         "Order %s expired (orders expire one hour after they are placed); placed new order %s for %d "
         "product(s), cost %s %s (%d previously ordered)",
         expired_order_id,
-        placement.order_id,
+        new_order_id,
         len(items),
         total,
         currency or "",
         held,
     )
-    return placement.order_id
+    return new_order_id
 
 
 def quoted_total(review: dict[str, Any]) -> tuple[float | None, str | None]:

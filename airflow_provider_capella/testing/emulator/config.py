@@ -61,6 +61,7 @@ class EmulatorConfig:
     order_ttl_seconds: float = 3600.0  # an order (and its presigned URLs) expires one hour after placement
     presign_ttl_seconds: float = 3600.0
     max_items_per_query: int = 10_000  # the catalog search cap; lower it to test searches past the cap
+    clock_offset_seconds: float = 0.0  # added to the wall clock: jump ahead to expire orders and URLs
     reorders_are_free: bool = True  # False: products the organization ordered before are charged again
     next_link_host: str | None = None
     faults: FaultSettings = field(default_factory=FaultSettings)
