@@ -18,7 +18,7 @@ def features_in(path: Path) -> list[tuple[str, str, bytes]]:
     """The rows of the GeoPackage's feature layer: (id, product type, geometry blob)."""
     with sqlite3.connect(path) as db:
         (table,) = db.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'features'").fetchone()
-        return db.execute(f"SELECT id, product_type, geom FROM {table}").fetchall()  # noqa: S608
+        return db.execute(f"SELECT id, product_type, geom FROM {table}").fetchall()
 
 
 def test_the_listing_names_every_export_type(hook: CapellaHook) -> None:
@@ -44,8 +44,8 @@ def test_the_full_geopackage_holds_every_catalog_footprint(
 
 def test_latest_to_s3_is_one_readable_geopackage(
     hook: CapellaHook,
-    s3: Any,
-    tmp_path: Path,  # noqa: F811
+    s3: Any,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     [uri] = hook.download_archive_export(export_type="latest", local_dir=s3.uri("footprints/"))
 
@@ -71,7 +71,7 @@ def test_a_zipped_shapefile_and_chosen_weekly_files(hook: CapellaHook, tmp_path:
 def test_a_format_the_api_does_not_list_is_a_clear_error_before_any_url_is_asked(
     hook: CapellaHook, capella_emulator: Any, tmp_path: Path
 ) -> None:
-    with pytest.raises(CapellaNotFoundError, match="formats on offer: gpkg, shp.zip"):
+    with pytest.raises(CapellaNotFoundError, match=r"formats on offer: gpkg, shp\.zip"):
         hook.download_archive_export(export_type="full", export_format="geoparquet", local_dir=tmp_path)
     assert capella_emulator.requests(method="POST") == []
     assert list(tmp_path.iterdir()) == []
