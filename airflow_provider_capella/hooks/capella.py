@@ -6,9 +6,10 @@ any request, and every request goes through the one HTTP policy in :mod:`airflow
 
 ``CapellaHook`` is one class deriving from ``BaseHook`` only. Each public method is a typed delegation
 to a resource module of plain functions (``_catalog``, ``_orders``, ``_requests``, ``_downloads``)
-that receive the one HTTP client. To keep each file short, the tasking, repeat and download methods
-are written in ``_tasking_methods``, ``_repeat_methods`` and ``_download_methods`` and attached to
-the class below; they are ordinary methods of this one class.
+that receive the one HTTP client. To keep each file short, the search, tasking, repeat, download,
+collect/tile and archive-export methods are written in ``_search_methods``, ``_tasking_methods``,
+``_repeat_methods``, ``_download_methods``, ``_collect_methods`` and ``_archive_methods`` and attached
+to the class below; they are ordinary methods of this one class.
 """
 
 from __future__ import annotations
@@ -18,25 +19,23 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from airflow.sdk import BaseHook
 
-from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_provider_capella.exceptions import CapellaError
-from airflow_provider_capella.hooks import (
-    _archive_methods,
-    _catalog,
-    _collect_methods,
-    _connection_form,
-    _download_methods,
-    _orders,
-    _repeat_methods,
-    _split_search,
-    _tasking_methods,
-)
+from airflow_provider_capella.hooks import _connection_form, _orders
 from airflow_provider_capella.hooks._api import CapellaApi
 from airflow_provider_capella.hooks._core import ConnectionSettings, http_client
 
 if TYPE_CHECKING:
     from airflow_provider_capella._http import CapellaHttp
+    from airflow_provider_capella.hooks import (
+        _archive_methods,
+        _collect_methods,
+        _download_methods,
+        _repeat_methods,
+        _search_methods,
+        _tasking_methods,
+    )
 
 
 class CapellaHook(BaseHook):
@@ -165,64 +164,6 @@ class CapellaHook(BaseHook):
         self.api.remember_user(user)
         return user
 
-    # --- catalog ----------------------------------------------------------------------------------
-
-    @overload
-    def search(
-        self, *, ids_only: Literal[True], limit: int | None = ..., **filters: Any
-    ) -> list[str]: ...  # pragma: no cover
-
-    @overload
-    def search(
-        self, *, ids_only: Literal[False] = ..., limit: int | None = ..., **filters: Any
-    ) -> list[dict[str, Any]]: ...  # pragma: no cover
-
-    def search(
-        self,
-        *,
-        ids_only: bool = False,
-        threaded: bool = False,
-        limit: int | None = None,
-        split_by_time: bool = False,
-        **filters: Any,
-    ) -> list[dict[str, Any]] | list[str]:
-        """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
-
-        Filters (the SDK's grammar): ``bbox``, ``intersects``, ``collections``, ``ids``, ``datetime``
-        (value, ``"start/end"`` interval, or with operators), ``sortby`` (``"+datetime"``, ``"-id"`` or
-        a list), ``ownership``, and the property filters ``azimuth_angle billable_area
-        center_frequency collect_id collection_type constellation epsg frequency_band
-        image_formation_algorithm incidence_angle instruments instrument_mode layover_angle
-        local_datetime local_time local_timezone look_angle looks_azimuth looks_equivalent_number
-        looks_range observation_direction orbit_state orbital_plane pixel_spacing_azimuth
-        pixel_spacing_range platform polarizations product_type resolution_azimuth
-        resolution_ground_range resolution_range squint_angle hash rgt_id relative_orbit absolute_orbit
-        created updated archive_holdback use_case``, each optionally suffixed ``__eq __in __gt __gte
-        __lt __lte`` (a list value means ``in``). An unknown filter or operator raises
-        ``CapellaValidationError`` before any request. The API returns at most 10,000 items per query:
-        a search that hits that cap logs a warning that its results were cut.
-
-        :param ids_only: return the STAC ids instead of the items.
-        :param threaded: accepted for compatibility with the SDK; pages are followed in order.
-        :param limit: the most items wanted (default 500, at most 10,000; with ``split_by_time``, any
-            number, and ``None`` means every match).
-        :param split_by_time: get every match past the 10,000 cap: the ``datetime`` range (required,
-            closed) is split in halves until each sub-query is under the cap; items are de-duplicated.
-        :param filters: the filters above, by name (the only open-ended keyword arguments of the hook).
-        :return: the matching STAC items, or their ids with ``ids_only=True``.
-
-        Example::
-
-            items = hook.search(product_type__in=["GEO", "GEC"], look_angle__lte=30,
-                                bbox=[12.35, 41.78, 12.61, 42.0], sortby="-datetime", limit=100)
-        """
-        checks.boolean("ids_only", ids_only)
-        checks.boolean("threaded", threaded)
-        checks.boolean("split_by_time", split_by_time)
-        search = _split_search.search if split_by_time else _catalog.search
-        items = search(self.api, {**filters, "limit": limit})
-        return [str(item["id"]) for item in items] if ids_only else items
-
     # --- orders -----------------------------------------------------------------------------------
 
     def list_orders(self, *order_ids: str, is_active: bool = False) -> list[dict[str, Any]]:
@@ -309,15 +250,9 @@ class CapellaHook(BaseHook):
 
             order_id = hook.submit_order(stac_ids=ids, check_active_orders=True)
         """
-        return _orders.place_order(
-            self.api,
-            stac_ids=stac_ids,
-            items=items,
-            check_active_orders=check_active_orders,
-            omit_search=omit_search,
-            omit_review=omit_review,
-            contract_id=contract_id,
-        ).order_id
+        wanted = order_args.stac_ids_of(stac_ids, items)
+        flags = dict(zip(_orders.ORDER_FLAGS, (check_active_orders, omit_search, omit_review), strict=True))
+        return _orders.place_order(self.api, wanted, items, flags, contract_id).order_id
 
     def get_presigned_items(
         self, order_id: str, *, stac_ids: list[str] | None = None, sort_by: list[str] | None = None
@@ -360,39 +295,65 @@ class CapellaHook(BaseHook):
         items = _orders.presigned_items(self.api, order_id, stac_ids=stac_ids, sort_by=sort_by)
         return [item.get("assets") or {} for item in items]
 
-    # --- tasking requests (written in _tasking_methods) -------------------------------------------
-
-    create_tasking_request = _tasking_methods.create_tasking_request
-    search_tasking_requests = _tasking_methods.search_tasking_requests
-    get_task = _tasking_methods.get_task
-    is_task_completed = _tasking_methods.is_task_completed
-    get_collects_for_task = _tasking_methods.get_collects_for_task
-    update_tasking_requests = _tasking_methods.update_tasking_requests
-    cancel_tasking_requests = _tasking_methods.cancel_tasking_requests
-
-    # --- around tasking: collects, tiles, task orders (written in _collect_methods) ----------------
-
-    get_collect = _collect_methods.get_collect
-    get_collect_status = _collect_methods.get_collect_status
-    list_tiles = _collect_methods.list_tiles
-    order_tasking_request = _collect_methods.order_tasking_request
-
-    # --- repeat requests (written in _repeat_methods) ---------------------------------------------
-
-    create_repeat_request = _repeat_methods.create_repeat_request
-    get_repeat_request = _repeat_methods.get_repeat_request
-    search_repeat_requests = _repeat_methods.search_repeat_requests
-    update_repeat_requests = _repeat_methods.update_repeat_requests
-    cancel_repeat_requests = _repeat_methods.cancel_repeat_requests
-
-    # --- downloads (written in _download_methods) -------------------------------------------------
-
-    get_asset_bytesize = _download_methods.get_asset_bytesize
-    download_asset = _download_methods.download_asset
-    download_products = _download_methods.download_products
-    download_product = _download_methods.download_product
-
-    # --- archive exports (written in _archive_methods) --------------------------------------------
-
-    list_archive_exports = _archive_methods.list_archive_exports
-    download_archive_export = _archive_methods.download_archive_export
+    # --- search, tasking and repeat requests, downloads, collects, tiles, archive exports ----------
+    # Written in their own modules (to keep each file short) and bound here as methods of this one
+    # class, no mixins. The imports are what runs, and what the docs generator follows to their
+    # docstrings; mypy, which refuses imports in a class body, reads the same binding as assignments.
+    if TYPE_CHECKING:
+        search = _search_methods.search
+        create_tasking_request = _tasking_methods.create_tasking_request
+        search_tasking_requests = _tasking_methods.search_tasking_requests
+        get_task = _tasking_methods.get_task
+        is_task_completed = _tasking_methods.is_task_completed
+        get_collects_for_task = _tasking_methods.get_collects_for_task
+        update_tasking_requests = _tasking_methods.update_tasking_requests
+        cancel_tasking_requests = _tasking_methods.cancel_tasking_requests
+        create_repeat_request = _repeat_methods.create_repeat_request
+        get_repeat_request = _repeat_methods.get_repeat_request
+        search_repeat_requests = _repeat_methods.search_repeat_requests
+        update_repeat_requests = _repeat_methods.update_repeat_requests
+        cancel_repeat_requests = _repeat_methods.cancel_repeat_requests
+        get_asset_bytesize = _download_methods.get_asset_bytesize
+        download_asset = _download_methods.download_asset
+        download_products = _download_methods.download_products
+        download_product = _download_methods.download_product
+        get_collect = _collect_methods.get_collect
+        get_collect_status = _collect_methods.get_collect_status
+        list_tiles = _collect_methods.list_tiles
+        order_tasking_request = _collect_methods.order_tasking_request
+        list_archive_exports = _archive_methods.list_archive_exports
+        download_archive_export = _archive_methods.download_archive_export
+    else:
+        from airflow_provider_capella.hooks._archive_methods import (
+            download_archive_export,
+            list_archive_exports,
+        )
+        from airflow_provider_capella.hooks._collect_methods import (
+            get_collect,
+            get_collect_status,
+            list_tiles,
+            order_tasking_request,
+        )
+        from airflow_provider_capella.hooks._download_methods import (
+            download_asset,
+            download_product,
+            download_products,
+            get_asset_bytesize,
+        )
+        from airflow_provider_capella.hooks._repeat_methods import (
+            cancel_repeat_requests,
+            create_repeat_request,
+            get_repeat_request,
+            search_repeat_requests,
+            update_repeat_requests,
+        )
+        from airflow_provider_capella.hooks._search_methods import search
+        from airflow_provider_capella.hooks._tasking_methods import (
+            cancel_tasking_requests,
+            create_tasking_request,
+            get_collects_for_task,
+            get_task,
+            is_task_completed,
+            search_tasking_requests,
+            update_tasking_requests,
+        )

@@ -59,7 +59,9 @@ class EmulatorConfig:
     tasking_step_seconds: float = 5.0
     budget: float = 1_000_000.0
     order_ttl_seconds: float = 3600.0  # an order (and its presigned URLs) expires one hour after placement
-    presign_ttl_seconds: float = 3600.0
+    presign_ttl_seconds: float = (
+        3600.0  # search thumbnails; a test knob to expire order URLs before the order
+    )
     max_items_per_query: int = 10_000  # the catalog search cap; lower it to test searches past the cap
     clock_offset_seconds: float = 0.0  # added to the wall clock: jump ahead to expire orders and URLs
     reorders_are_free: bool = True  # False: products the organization ordered before are charged again

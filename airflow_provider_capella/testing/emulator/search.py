@@ -143,7 +143,7 @@ def run_search(
 def search_response(
     page: SearchPage, body: dict[str, Any], base_url: str, next_base_url: str, presign: Signer | None = None
 ) -> dict[str, Any]:
-    """Build the STAC FeatureCollection of ``page``; asset hrefs absolute, thumbnail/preview via ``presign``."""
+    """Build the STAC FeatureCollection of ``page``; thumbnail and preview presigned by ``presign``."""
     features = [absolute_item(item, base_url, presign) for item in page.features]
     links: list[dict[str, Any]] = []
     if page.has_next:
@@ -225,7 +225,7 @@ def _ownership(value: Any) -> Predicate:
 
 
 def _sort_keys(value: Any) -> tuple[SortKey, ...]:
-    """Requested sort keys, then ``datetime`` desc (default only) and ``id`` asc to make paging stable."""
+    """Return the sort keys, then ``datetime`` desc (default only) and ``id`` asc for stable paging."""
     if value is None or value == [] or value == "":
         return (("datetime", True, True), ("id", False, False))
     if isinstance(value, str):
