@@ -120,9 +120,7 @@ def parse_search(body: Any, page_param: str | None = None) -> SearchRequest:
     )
 
 
-def run_search(
-    items: Iterable[Item], request: SearchRequest, cap: int = MAX_ITEMS_PER_QUERY
-) -> SearchPage:
+def run_search(items: Iterable[Item], request: SearchRequest, cap: int = MAX_ITEMS_PER_QUERY) -> SearchPage:
     """Return the requested page of the sorted matches; nothing past the ``cap``-th match is returned."""
     predicates = request.predicates
     matches = [item for item in items if all(predicate(item) for predicate in predicates)]
