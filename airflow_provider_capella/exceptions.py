@@ -171,7 +171,9 @@ class CapellaAmbiguousCreateError(CapellaError):
     ) -> CapellaAmbiguousCreateError:
         path = safe_url.split("://", 1)[-1]
         path = "/" + path.split("/", 1)[1] if "/" in path else path
-        how_to_check = _HOW_TO_CHECK.get(path.rstrip("/").rsplit("/", 1)[-1], "check the Capella console")
+        # POST /orders/task/{id} is an order too: say to look with list_orders
+        resource = "orders" if "/orders/" in path else path.rstrip("/").rsplit("/", 1)[-1]
+        how_to_check = _HOW_TO_CHECK.get(resource, "check the Capella console")
         return cls(
             f"{method} {safe_url} failed ambiguously ({reason}): the request may have reached Capella and "
             f"been created. It was NOT retried automatically to avoid paying twice; {how_to_check} "

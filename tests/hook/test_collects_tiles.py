@@ -85,7 +85,7 @@ def test_a_task_order_is_never_re_sent_after_an_ambiguous_failure(
     capella_emulator.set_faults(fail_next_status=502, fail_next_count=3, scope="api")
     capella_emulator.clear_requests()
 
-    with pytest.raises(CapellaAmbiguousCreateError):
+    with pytest.raises(CapellaAmbiguousCreateError, match=r"list_orders"):
         hook.order_tasking_request(task_id)
 
     assert len(capella_emulator.requests(path=f"/orders/task/{task_id}")) == 1
