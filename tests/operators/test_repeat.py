@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
 from airflow_provider_capella.hooks.capella import CapellaHook
+from airflow_provider_capella.tasking_status import latest_status
 from tests.operators.conftest import posts_to
 
 POINT = {"type": "Point", "coordinates": [4.05, 51.95]}
@@ -83,10 +85,12 @@ with DAG("repeat_cancel_update", schedule=None) as dag:
 
 def test_repeat_requests_are_updated_and_canceled_per_id(airflow_run: Any, monkeypatch: Any) -> None:
     hook = CapellaHook()
-    repeat = hook.create_repeat_request(
-        geometry=POINT, name="r", repeat_start="2030-01-01", repetition_count=9
-    )
+    repeat = hook.create_repeat_request(geometry=POINT, name="r", repetition_count=9)
     repeat_id = repeat["properties"]["repeatrequestId"]
+    deadline = time.monotonic() + 15  # only an accepted or active repeat request may be cancelled
+    while latest_status(hook.get_repeat_request(repeat_id)) not in ("accepted", "active"):
+        assert time.monotonic() < deadline, "the repeat request was never accepted"
+        time.sleep(0.05)
     unknown = str(uuid.uuid4())
     monkeypatch.setenv("AIRFLOW_VAR_IDS", f'["{repeat_id}", "{unknown}"]')
 

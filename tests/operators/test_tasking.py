@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -120,7 +121,8 @@ with DAG("tasking_cancel_twice", schedule=None) as dag:
 def test_cancelling_an_already_canceled_request_succeeds(airflow_run: Any, monkeypatch: Any) -> None:
     hook = CapellaHook()
     task_id = _create(hook, "twice")
-    hook.cancel_tasking_requests(task_id)
+    _wait_until_cancellable(hook, task_id)
+    assert hook.cancel_tasking_requests(task_id) == {task_id: {"success": True}}
     monkeypatch.setenv("AIRFLOW_VAR_TASK_ID", task_id)
 
     run = airflow_run("tasking_cancel_twice", ALREADY_CANCELED)
@@ -132,6 +134,14 @@ def test_cancelling_an_already_canceled_request_succeeds(airflow_run: Any, monke
 def _create(hook: CapellaHook, name: str) -> str:
     task = hook.create_tasking_request(geometry=POINT, name=name, window_open="2030-01-01T00:00:00Z")
     return task["properties"]["taskingrequestId"]
+
+
+def _wait_until_cancellable(hook: CapellaHook, task_id: str) -> None:
+    """Until the request is accepted or active: only then may it be cancelled."""
+    deadline = time.monotonic() + 15
+    while _latest_status(hook, task_id) not in ("accepted", "active"):
+        assert time.monotonic() < deadline, f"{task_id} is still {_latest_status(hook, task_id)}"
+        time.sleep(0.05)
 
 
 def _latest_status(hook: CapellaHook, task_id: str) -> str:
