@@ -39,6 +39,7 @@ def test_create_converts_aware_windows_to_utc(hook: CapellaHook) -> None:
         name="utc",
         window_open=opens,
         window_close="2030-03-02T12:00:00-05:00",
+        collection_tier="urgent",  # a 31-hour window: long enough for urgent (24 h), not for standard
         polarization="VV",
     )
     properties = hook.get_task(task_id_of(task))["properties"]
