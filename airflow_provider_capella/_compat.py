@@ -14,6 +14,10 @@ Example::
 from __future__ import annotations
 
 import warnings
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from airflow.sdk import CronDataIntervalTimetable
 
 try:
     from airflow.sdk.exceptions import (
@@ -43,6 +47,17 @@ except ImportError:  # pragma: no cover - present in every supported Airflow
     AirflowProviderDeprecationWarning = DeprecationWarning  # type: ignore[misc,assignment]
 
 
+def __getattr__(name: str) -> object:
+    """Import the heavier bridged names only when asked for (``CronDataIntervalTimetable``)."""
+    if name == "CronDataIntervalTimetable":
+        try:
+            from airflow.sdk import CronDataIntervalTimetable
+        except ImportError:  # Airflow 3.1
+            from airflow.timetables.interval import CronDataIntervalTimetable  # type: ignore[no-redef,assignment]
+        return CronDataIntervalTimetable
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def warn_deprecated(message: str, *, stacklevel: int = 3) -> None:
     """Warn that a provider name is deprecated (``AirflowProviderDeprecationWarning``).
 
@@ -63,6 +78,7 @@ __all__ = [
     "AirflowSensorTimeout",
     "AirflowSkipException",
     "AirflowTaskTimeout",
+    "CronDataIntervalTimetable",
     "conf",
     "warn_deprecated",
 ]

@@ -72,7 +72,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
 
 
 def get_provider_info() -> dict[str, Any]:
-    """What this provider offers, in the shape of Airflow's ``provider_info.schema.json``."""
+    """Describe what this provider offers, in the shape of Airflow's ``provider_info.schema.json``."""
     return {
         "package-name": "airflow-provider-capella",
         "name": "Capella Space",

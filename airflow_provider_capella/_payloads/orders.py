@@ -15,7 +15,7 @@ STAC_ID_PATTERN = re.compile(r"CAPELLA_C\d{2,3}_[A-Z]{2}_[A-Z]+_[A-Z]{2}_\d{14}_
 
 
 def stac_ids_of(stac_ids: Iterable[Any] | None, items: Iterable[Mapping[str, Any]] | None) -> list[str]:
-    """The ids an order is about: ``stac_ids`` if given, else the ids of ``items`` (the SDK's precedence)."""
+    """Return the ids an order is about: ``stac_ids`` if given, else those of ``items`` (the SDK's rule)."""
     if stac_ids:
         values = checks.as_list("stac_ids", stac_ids)
         return checks.unique(checks.text("stac_ids", value, allow_empty=False).strip() for value in values)
@@ -75,7 +75,7 @@ def product_types(value: Any) -> list[str] | None:
 
 
 def destination(argument: str, value: Any) -> str:
-    """A local directory/file path or an ``s3://bucket/prefix`` URI, as a string (default: the temp dir)."""
+    """Return a local path or an ``s3://bucket/prefix`` URI, as a string (default: the temp dir)."""
     if value is None:
         return tempfile.gettempdir()
     if isinstance(value, os.PathLike):
@@ -96,7 +96,7 @@ def presigned_url(argument: str, value: Any) -> str:
 
 
 def stac_id_from_assets(assets: Mapping[str, Any]) -> str:
-    """The STAC id named in a product's assets (the raster href, else any href), for download_product."""
+    """Return the STAC id named in a product's assets (the raster href, else any href)."""
     hrefs = [
         asset.get("href", "")
         for key, asset in sorted(assets.items(), key=lambda pair: pair[0] not in ("HH", "VV"))

@@ -1,5 +1,7 @@
-"""Tasking and repeat request creation: the hook's arguments → validated ``POST /task`` and
-``POST /repeat-requests`` bodies (same argument names and defaults as the official SDK).
+"""Tasking and repeat request creation: the hook's arguments → validated request bodies.
+
+``POST /task`` and ``POST /repeat-requests`` bodies, from the same argument names and defaults as the
+official SDK.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ class CapellaApi:
         user = api.user()
     """
 
-    def __init__(self, http: CapellaHttp, *, search_url: str, log: logging.Logger) -> None:
+    def __init__(self, http: CapellaHttp, *, search_url: str, log: logging.Logger | Any) -> None:
         self.http = http
         self.search_url = search_url
         self.log = log

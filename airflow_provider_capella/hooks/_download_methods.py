@@ -152,6 +152,7 @@ def download_products(
     return _downloads.download_products(self.api, request)
 
 
+# Intended mirror: the SDK's deprecated download_product repeats download_products' arguments.
 def download_product(
     self: CapellaHook,
     *,

@@ -1,5 +1,7 @@
-"""Downloads: resolve the products to fetch (items, order, tasking request or collect), then hand the
-presigned items to the transfer engine, which moves the bytes (and never sends the API key).
+"""Downloads: resolve the products to fetch, then hand their presigned items to the transfer engine.
+
+The source is items, an order, a tasking request or a collect; the engine moves the bytes and never
+sends the API key.
 
 The tasking-request and collect sources **place an order** (billable) unless an active order already
 holds the products; the order id and the reviewed cost are logged.
@@ -157,10 +159,9 @@ def order_collects(
             + (f" with product types {product_types}" if product_types else "")
             + "; they may still be processing"
         )
-    placement = _orders.place_order(
-        api, items=items, omit_search=True, check_active_orders=True, contract_id=contract_id
-    )
-    return placement, [str(item["id"]) for item in items]
+    stac_ids = [str(item["id"]) for item in items]
+    flags = {"check_active_orders": True, "omit_search": True, "omit_review": False}
+    return _orders.place_order(api, stac_ids, items, flags, contract_id), stac_ids
 
 
 def first_product_of_order(api: CapellaApi, order_id: str) -> Items:

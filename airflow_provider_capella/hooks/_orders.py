@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from airflow_provider_capella.hooks._api import CapellaApi
 
 
+ORDER_FLAGS = ("check_active_orders", "omit_search", "omit_review")
+"""The switches of ``submit_order``, in the order :func:`place_order` reads them."""
+
+
 @dataclass(frozen=True)
 class OrderPlacement:
     """The outcome of ``submit_order``: the order id, whether it was reused, and what the review priced.
@@ -87,22 +91,19 @@ def review_order(
 
 def place_order(
     api: CapellaApi,
-    *,
-    stac_ids: list[str] | None = None,
-    items: list[dict[str, Any]] | None = None,
-    check_active_orders: bool = False,
-    omit_search: bool = False,
-    omit_review: bool = False,
-    contract_id: str | None = None,
+    wanted: list[str],
+    items: list[dict[str, Any]] | None,
+    flags: dict[str, bool],
+    contract_id: str | None,
 ) -> OrderPlacement:
-    """Order the products (billable) or reuse an active order holding them all; never re-sent."""
-    for name, flag in (
-        ("check_active_orders", check_active_orders),
-        ("omit_search", omit_search),
-        ("omit_review", omit_review),
-    ):
+    """Order the products (billable) or reuse an active order holding them all; never re-sent.
+
+    ``wanted`` are the STAC ids to order, ``items`` their STAC items when known; ``flags`` holds
+    ``check_active_orders``, ``omit_search`` and ``omit_review`` (see ``CapellaHook.submit_order``).
+    """
+    for name, flag in flags.items():
         checks.boolean(name, flag)
-    wanted = order_args.stac_ids_of(stac_ids, items)
+    check_active_orders, omit_search, omit_review = (flags[name] for name in ORDER_FLAGS)
     if contract_id is not None:
         checks.text("contract_id", contract_id, allow_empty=False)
     if check_active_orders:
@@ -133,7 +134,7 @@ def place_order(
 def presigned_items(
     api: CapellaApi, order_id: str, *, stac_ids: list[str] | None, sort_by: list[str] | None
 ) -> list[dict[str, Any]]:
-    """Return the order's STAC items with presigned hrefs, filtered by ``stac_ids``, ordered by ``sort_by``."""
+    """Return the order's presigned STAC items, filtered by ``stac_ids``, ordered by ``sort_by``."""
     checked = checks.uuid_text("order_id", order_id)
     wanted = set(checks.as_list("stac_ids", stac_ids)) if stac_ids else None
     order_by = [str(value) for value in checks.as_list("sort_by", sort_by)] if sort_by else None

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from airflow_provider_capella.hooks.capella import CapellaHook
 
 
+# Intended mirror: the SDK's repeat methods take the tasking methods' arguments, so these signatures
+# and docstrings repeat _tasking_methods'; the implementation behind both is one (_requests).
 def create_repeat_request(
     self: CapellaHook,
     *,

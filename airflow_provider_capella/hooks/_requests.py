@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RequestKind:
-    """The API shape of one request kind (tasking or repeat).
+    """The API shape of one request kind (tasking or repeat); the rest of the paths follow from these.
 
     Example::
 
@@ -41,32 +41,36 @@ class RequestKind:
 
     label: str
     collection_path: str
-    item_path: str
     search_path: str
     id_field: str
-    id_argument: str
     updatable: Mapping[str, str]
     cancel_body: Mapping[str, str]
 
+    @property
+    def item_path(self) -> str:
+        """Return the path template of one request, e.g. ``/task/{}``."""
+        return self.collection_path + "/{}"
+
+    @property
+    def id_argument(self) -> str:
+        """Return the hook's argument naming one request, e.g. ``tasking_request_id``."""
+        return self.label.replace(" ", "_") + "_id"
+
 
 TASKING = RequestKind(
-    label="tasking request",
-    collection_path="/task",
-    item_path="/task/{}",
-    search_path="/tasks/search",
-    id_field="taskingrequestId",
-    id_argument="tasking_request_id",
-    updatable=vocab.TASKING_UPDATABLE,
+    "tasking request",
+    "/task",
+    "/tasks/search",
+    "taskingrequestId",
+    vocab.TASKING_UPDATABLE,
     cancel_body={"status": "canceled"},
 )
 REPEAT = RequestKind(
-    label="repeat request",
-    collection_path="/repeat-requests",
-    item_path="/repeat-requests/{}",
-    search_path="/repeat-requests/search",
-    id_field="repeatrequestId",
-    id_argument="repeat_request_id",
-    updatable=vocab.REPEAT_UPDATABLE,
+    "repeat request",
+    "/repeat-requests",
+    "/repeat-requests/search",
+    "repeatrequestId",
+    vocab.REPEAT_UPDATABLE,
     cancel_body={"code": "canceled"},  # the docs' and Postman's form for repeat requests
 )
 

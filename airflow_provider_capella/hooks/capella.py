@@ -19,21 +19,16 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from airflow.sdk import BaseHook
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_provider_capella.exceptions import CapellaError
-from airflow_provider_capella.hooks import (
-    _catalog,
-    _connection_form,
-    _download_methods,
-    _orders,
-    _repeat_methods,
-    _tasking_methods,
-)
+from airflow_provider_capella.hooks import _catalog, _connection_form, _orders
 from airflow_provider_capella.hooks._api import CapellaApi
 from airflow_provider_capella.hooks._core import ConnectionSettings, http_client
 
 if TYPE_CHECKING:
     from airflow_provider_capella._http import CapellaHttp
+    from airflow_provider_capella.hooks import _download_methods, _repeat_methods, _tasking_methods
 
 
 class CapellaHook(BaseHook):
@@ -294,15 +289,9 @@ class CapellaHook(BaseHook):
 
             order_id = hook.submit_order(stac_ids=ids, check_active_orders=True)
         """
-        return _orders.place_order(
-            self.api,
-            stac_ids=stac_ids,
-            items=items,
-            check_active_orders=check_active_orders,
-            omit_search=omit_search,
-            omit_review=omit_review,
-            contract_id=contract_id,
-        ).order_id
+        wanted = order_args.stac_ids_of(stac_ids, items)
+        flags = dict(zip(_orders.ORDER_FLAGS, (check_active_orders, omit_search, omit_review), strict=True))
+        return _orders.place_order(self.api, wanted, items, flags, contract_id).order_id
 
     def get_presigned_items(
         self, order_id: str, *, stac_ids: list[str] | None = None, sort_by: list[str] | None = None
@@ -345,27 +334,47 @@ class CapellaHook(BaseHook):
         items = _orders.presigned_items(self.api, order_id, stac_ids=stac_ids, sort_by=sort_by)
         return [item.get("assets") or {} for item in items]
 
-    # --- tasking requests (written in _tasking_methods) -------------------------------------------
-
-    create_tasking_request = _tasking_methods.create_tasking_request
-    search_tasking_requests = _tasking_methods.search_tasking_requests
-    get_task = _tasking_methods.get_task
-    is_task_completed = _tasking_methods.is_task_completed
-    get_collects_for_task = _tasking_methods.get_collects_for_task
-    update_tasking_requests = _tasking_methods.update_tasking_requests
-    cancel_tasking_requests = _tasking_methods.cancel_tasking_requests
-
-    # --- repeat requests (written in _repeat_methods) ---------------------------------------------
-
-    create_repeat_request = _repeat_methods.create_repeat_request
-    get_repeat_request = _repeat_methods.get_repeat_request
-    search_repeat_requests = _repeat_methods.search_repeat_requests
-    update_repeat_requests = _repeat_methods.update_repeat_requests
-    cancel_repeat_requests = _repeat_methods.cancel_repeat_requests
-
-    # --- downloads (written in _download_methods) -------------------------------------------------
-
-    get_asset_bytesize = _download_methods.get_asset_bytesize
-    download_asset = _download_methods.download_asset
-    download_products = _download_methods.download_products
-    download_product = _download_methods.download_product
+    # --- tasking requests, repeat requests, downloads ---------------------------------------------
+    # Written in their own modules (to keep each file short) and bound here as methods of this one
+    # class, no mixins. The imports are what runs, and what the docs generator follows to their
+    # docstrings; mypy, which refuses imports in a class body, reads the same binding as assignments.
+    if TYPE_CHECKING:
+        create_tasking_request = _tasking_methods.create_tasking_request
+        search_tasking_requests = _tasking_methods.search_tasking_requests
+        get_task = _tasking_methods.get_task
+        is_task_completed = _tasking_methods.is_task_completed
+        get_collects_for_task = _tasking_methods.get_collects_for_task
+        update_tasking_requests = _tasking_methods.update_tasking_requests
+        cancel_tasking_requests = _tasking_methods.cancel_tasking_requests
+        create_repeat_request = _repeat_methods.create_repeat_request
+        get_repeat_request = _repeat_methods.get_repeat_request
+        search_repeat_requests = _repeat_methods.search_repeat_requests
+        update_repeat_requests = _repeat_methods.update_repeat_requests
+        cancel_repeat_requests = _repeat_methods.cancel_repeat_requests
+        get_asset_bytesize = _download_methods.get_asset_bytesize
+        download_asset = _download_methods.download_asset
+        download_products = _download_methods.download_products
+        download_product = _download_methods.download_product
+    else:
+        from airflow_provider_capella.hooks._download_methods import (
+            download_asset,
+            download_product,
+            download_products,
+            get_asset_bytesize,
+        )
+        from airflow_provider_capella.hooks._repeat_methods import (
+            cancel_repeat_requests,
+            create_repeat_request,
+            get_repeat_request,
+            search_repeat_requests,
+            update_repeat_requests,
+        )
+        from airflow_provider_capella.hooks._tasking_methods import (
+            cancel_tasking_requests,
+            create_tasking_request,
+            get_collects_for_task,
+            get_task,
+            is_task_completed,
+            search_tasking_requests,
+            update_tasking_requests,
+        )

@@ -42,7 +42,7 @@ def structured(argument: str, value: Any) -> Any:
 
 
 def mapping(argument: str, value: Any) -> dict[str, Any]:
-    """A dict from a dict or a JSON object string; ``None`` → ``{}``.
+    """Return a dict from a dict or a JSON object string; ``None`` → ``{}``.
 
     Example::
 
@@ -57,7 +57,7 @@ def mapping(argument: str, value: Any) -> dict[str, Any]:
 
 
 def string_list(argument: str, value: Any) -> list[str]:
-    """Unique non-empty strings from a list, a single string, a JSON list string, or ``None``.
+    """Return unique non-empty strings from a list, a single string, a JSON list string, or ``None``.
 
     Example::
 
@@ -80,7 +80,7 @@ def _shorten(text: str, limit: int = 80) -> str:
 
 
 def integer(argument: str, value: Any) -> int | None:
-    """An int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``.
+    """Return an int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``.
 
     Example::
 
@@ -99,7 +99,7 @@ def integer(argument: str, value: Any) -> int | None:
 
 
 def identifier(argument: str, value: Any) -> str | None:
-    """A rendered id (order, tasking request, collect): a string, or ``None`` when empty.
+    """Return a rendered id (order, tasking request, collect): a string, or ``None`` when empty.
 
     Example::
 
@@ -113,7 +113,7 @@ def identifier(argument: str, value: Any) -> str | None:
 
 
 def skip(message: str) -> Exception:
-    """Return Airflow's skip exception (``raise skip("nothing to order")``) on every supported Airflow."""
+    """Return Airflow's skip exception for ``message`` (raise it to skip the task)."""
     from airflow_provider_capella._compat import AirflowSkipException
 
     return AirflowSkipException(message)

@@ -26,36 +26,40 @@ UPDATE_TEMPLATE_FIELDS = ("name", "description", "custom_attribute_1", "custom_a
 
 @dataclass(frozen=True)
 class RequestOps:
-    """The hook methods behind the bulk operators of one request kind.
+    """The hook methods behind the bulk operators of one request kind, by name.
 
     Example::
 
-        ops = RequestOps("tasking request", "tasking_request_ids",
-                         cancel=lambda hook, ids: hook.cancel_tasking_requests(*ids),
-                         update=lambda hook, ids, fields: hook.update_tasking_requests(*ids, **fields),
-                         get=lambda hook, request_id: hook.get_task(request_id))
+        ops = RequestOps("tasking request", "cancel_tasking_requests", "update_tasking_requests", "get_task")
+        results = ops.cancel(hook, ["6a8e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a"])
     """
 
     label: str
-    ids_argument: str
-    cancel: Callable[[CapellaHook, list[str]], dict[str, Any]]
-    update: Callable[[CapellaHook, list[str], dict[str, Any]], dict[str, Any]]
-    get: Callable[[CapellaHook, str], dict[str, Any]]
+    cancel_method: str
+    update_method: str
+    get_method: str
+
+    @property
+    def ids_argument(self) -> str:
+        """Return the operator argument holding the ids, e.g. ``tasking_request_ids``."""
+        return self.label.replace(" ", "_") + "_ids"
+
+    def cancel(self, hook: CapellaHook, ids: list[str]) -> dict[str, Any]:
+        """Cancel ``ids`` through the hook; per-id results."""
+        return getattr(hook, self.cancel_method)(*ids)
+
+    def update(self, hook: CapellaHook, ids: list[str], fields: dict[str, Any]) -> dict[str, Any]:
+        """Set ``fields`` on ``ids`` through the hook; per-id results."""
+        return getattr(hook, self.update_method)(*ids, **fields)
+
+    def get(self, hook: CapellaHook, request_id: str) -> dict[str, Any]:
+        """Fetch one request through the hook."""
+        return getattr(hook, self.get_method)(request_id)
 
 
-TASKING = RequestOps(
-    "tasking request",
-    "tasking_request_ids",
-    cancel=lambda hook, ids: hook.cancel_tasking_requests(*ids),
-    update=lambda hook, ids, fields: hook.update_tasking_requests(*ids, **fields),
-    get=lambda hook, request_id: hook.get_task(request_id),
-)
+TASKING = RequestOps("tasking request", "cancel_tasking_requests", "update_tasking_requests", "get_task")
 REPEAT = RequestOps(
-    "repeat request",
-    "repeat_request_ids",
-    cancel=lambda hook, ids: hook.cancel_repeat_requests(*ids),
-    update=lambda hook, ids, fields: hook.update_repeat_requests(*ids, **fields),
-    get=lambda hook, request_id: hook.get_repeat_request(request_id),
+    "repeat request", "cancel_repeat_requests", "update_repeat_requests", "get_repeat_request"
 )
 
 

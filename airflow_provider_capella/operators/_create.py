@@ -108,7 +108,7 @@ class CreateRequestOperator(CapellaBaseOperator):
         return request_id
 
     def request_arguments(self) -> dict[str, Any]:
-        """Return the hook's keyword arguments: explicit ones (JSON parsed) merged with ``request_options``."""
+        """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""
         explicit = without_none(
             {
                 "geometry": _arguments.structured("geometry", self.geometry),

@@ -31,12 +31,13 @@ DEFAULT_ASSET_ALIAS = "capella-imagery"
 class DownloadProductsOperator(CapellaBaseOperator):
     """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
 
-    The products come from exactly one source:
+    The products come from exactly one source (the same rule as ``CapellaHook.download_products``):
 
     - ``order_id``: every product of an order (with ``items`` too: only those products of it);
     - ``items``: STAC ids or items (e.g. ``CapellaSearchOperator``'s output, or one id per mapped task):
-      ordered first, reusing an active order that holds them;
-    - ``tasking_request_id`` or ``collect_id``: the products of a completed collection (ordered first).
+      **ordered first (billable)**, unless an active order already holds them;
+    - ``tasking_request_id`` or ``collect_id``: the products of a completed collection, **ordered first
+      (billable)** unless an active order already holds them; the order id and cost are logged.
 
     Files already complete at the destination are skipped and interrupted ones resume, so a retry or a
     re-run only fetches what is missing. Each file written is announced as an Airflow Asset event
@@ -47,14 +48,18 @@ class DownloadProductsOperator(CapellaBaseOperator):
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param destination: a local folder or ``s3://bucket/prefix`` (templated, e.g. ``/data/{{ ds }}``).
-    :param order_id: an order id. ``items``: STAC ids or item dicts (a list, one, or a JSON list).
-    :param tasking_request_id: a completed tasking request. ``collect_id``: a collect.
+    :param order_id: an order id.
+    :param items: STAC ids or item dicts (a list, one, or a JSON list); ordered unless ``order_id``.
+    :param tasking_request_id: a completed tasking request (its products are ordered: billable).
+    :param collect_id: a collect (its products are ordered: billable).
     :param include: asset keys to fetch (``raster``, ``HH``, ``VV``, ``metadata``, ``thumbnail``,
-        ``preview``, ...). ``exclude``: asset keys to leave out (wins over ``include``).
+        ``preview``, ...).
+    :param exclude: asset keys to leave out (wins over ``include``).
     :param product_types: only these product types (e.g. ``["GEO"]``).
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
-    :param concurrency: parallel connections (default: the engine's). ``override``: re-download
-        complete files. ``separate_dirs``: one folder per product (default ``True``).
+    :param concurrency: parallel connections (default: the engine's).
+    :param override: download again even when complete files are there.
+    :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
     :param asset_alias: the asset alias events are emitted through; ``None`` emits none.
     :return: ``{stac_id: {asset_key: local path or s3:// URI}}``.

@@ -40,21 +40,25 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict, or a JSON string (e.g. ``{{ params.aoi | tojson }}``).
-    :param name: request name. ``description``: free text (the idempotency tag is appended).
+    :param name: request name.
+    :param description: free text (the idempotency tag is appended).
     :param window_open: start of the collection window (datetime or ISO 8601; default: now).
     :param window_close: end of the window (default: open + 7 days).
-    :param collection_type: ``spotlight`` (default), ``stripmap``, ... ``collection_tier``: ``urgent``,
-        ``priority``, ``standard`` (default), ``flexible``.
-    :param product_types: products to make (list or JSON list). ``local_time``: ``day``, ``night``,
-        ``anytime`` or ``[[start, end], ...]`` seconds of the day.
-    :param custom_attribute_1: free text echoed by the API. ``custom_attribute_2``: likewise.
-    :param contract_id: the contract to charge. ``pre_approval``: skip the cost review step.
+    :param collection_type: ``spotlight`` (default), ``stripmap``, ...
+    :param collection_tier: ``urgent``, ``priority``, ``standard`` (default), ``flexible``.
+    :param product_types: products to make (list or JSON list).
+    :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
+    :param custom_attribute_1: free text echoed by the API.
+    :param custom_attribute_2: a second free text echoed by the API.
+    :param contract_id: the contract to charge.
+    :param pre_approval: skip the cost review step.
     :param request_options: any other ``CapellaHook.create_tasking_request`` argument (``off_nadir_min``,
         ``off_nadir_max``, ``image_width``, ``orbital_planes``, ``asc_dsc``, ``look_direction``,
         ``polarization``, ``archive_holdback``, ``azimuth_angle_min``/``max``, ``squint``,
         ``max_squint_angle``), as a dict or JSON object.
     :param idempotency_key: overrides the derived key (e.g. to keep two Airflow deployments sharing one
-        Capella account apart). ``idempotency_lookback``: how far back a retry searches (30 days).
+        Capella account apart).
+    :param idempotency_lookback: how far back a retry searches (30 days).
     :return: the tasking request id (also pushed as XCom ``capella_tasking_request_id``).
 
     Example::
@@ -112,6 +116,7 @@ class CancelTaskingRequestsOperator(_bulk.CancelRequestsOperator):
     request that is already canceled counts as success (``"already_canceled": True``), so a retried
     task does not fail on the ids its first try canceled.
 
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
     :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {status, code, message}}}``.
@@ -137,9 +142,14 @@ class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
     Replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
 
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated).
-    :param name: new name. ``description``, ``custom_attribute_1``, ``custom_attribute_2``: new values.
+    :param name: the new name.
+    :param description: the new description.
+    :param custom_attribute_1: the new first tracking value.
+    :param custom_attribute_2: the new second tracking value.
     :param product_types: new product types (list or JSON list).
+    :param fail_on_error: fail the task when any id failed (default ``True``).
     :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::

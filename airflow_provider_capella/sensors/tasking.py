@@ -130,7 +130,7 @@ class TaskCompletedSensor(BaseSensorOperator):
         raise AirflowException(f"Waiting for tasking request {self.tasking_request_id} failed: {message}")
 
     def _check(self) -> TaskingOutcome | None:
-        """The request's outcome (raising on a terminal failure), or None after a transient API error."""
+        """Return the request's outcome (raising on a terminal failure); None after a transient API error."""
         try:
             task = self.hook.get_task(self.tasking_request_id)
         except tasking_status.TRANSIENT_ERRORS as error:

@@ -1,5 +1,6 @@
-"""``TaskCompletedTrigger``: waits in the triggerer until a tasking request completes, fails or runs out
-of time, polling the API asynchronously (one ``GET /task/{id}`` per poll, no blocking calls).
+"""``TaskCompletedTrigger``: wait in the triggerer until a tasking request completes, fails or times out.
+
+It polls the API asynchronously (one ``GET /task/{id}`` per poll, no blocking calls).
 
 What counts as completed or failed is decided by :mod:`airflow_provider_capella.tasking_status`, the
 one home of that rule.
@@ -36,7 +37,7 @@ _MOVED_TO_TASKING_STATUS = (
 
 
 def __getattr__(name: str) -> Any:
-    """Serve the status-rule names that moved to :mod:`airflow_provider_capella.tasking_status`, with a warning."""
+    """Serve the status-rule names that moved to :mod:`~airflow_provider_capella.tasking_status` (warns)."""
     if name in _MOVED_TO_TASKING_STATUS:
         from airflow_provider_capella._compat import warn_deprecated
 

@@ -96,7 +96,7 @@ def test_product_types_filter_the_order(hook: CapellaHook, tmp_path: Path) -> No
 
 
 def test_download_a_tasking_request_orders_it_on_the_given_contract(
-    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     task_id = completed_task(hook)
     paths = hook.download_products(
@@ -109,6 +109,9 @@ def test_download_a_tasking_request_orders_it_on_the_given_contract(
     assert paths and all("_GEO_" in stac_id for stac_id in paths)
     orders = hook.list_orders()
     assert len(orders) == 1 and orders[0]["contractId"] == CONTRACT_ID  # the SDK dropped it on this path
+    placed = f"download_products(tasking_request_id={task_id}) placed order {orders[0]['orderId']} (billable"
+    log = capsys.readouterr().out  # the hook's log (Airflow's structured logging writes to stdout)
+    assert placed in log and ", cost " in log, "the order it placed and its cost are logged"
     again = hook.download_products(
         tasking_request_id=task_id,
         local_dir=tmp_path,
@@ -118,6 +121,7 @@ def test_download_a_tasking_request_orders_it_on_the_given_contract(
     )
     assert again == paths
     assert len(hook.list_orders()) == 1, "the active order was reused"
+    assert f"reused active order {orders[0]['orderId']} (no new charge)" in capsys.readouterr().out
 
 
 def test_a_collect_without_products_is_a_clear_error(

@@ -31,7 +31,7 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 @lru_cache(maxsize=64)
 def png_image(item_id: str, pixels: int) -> bytes:
-    """A square 8-bit grayscale PNG: a diagonal gradient whose phase and slope come from the id."""
+    """Return a square 8-bit grayscale PNG: a diagonal gradient whose phase and slope come from the id."""
     rows = [b"\x00" + row for row in _gradient_rows(item_id, pixels)]
     header = struct.pack(">IIBBBBB", pixels, pixels, 8, 0, 0, 0, 0)
     return (

@@ -224,8 +224,10 @@ class _BodyProgress:
 
 
 class QuietDropFilter(logging.Filter):
-    """Keeps uvicorn from logging a traceback for each connection the emulator drops on purpose, and for
-    each client that hangs up before its request body arrived (a client-side timeout, as tests provoke).
+    """Keep uvicorn from logging a traceback for each connection dropped on purpose.
+
+    Also for each client that hangs up before its request body arrived (a client-side timeout, as tests
+    provoke).
     """
 
     def filter(self, record: logging.LogRecord) -> bool:

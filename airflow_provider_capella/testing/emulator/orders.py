@@ -62,7 +62,7 @@ def api_time(epoch_seconds: float) -> str:
 
 
 def product_type(item: dict[str, Any]) -> str:
-    """The item's ``sar:product_type``, else the product field of its id."""
+    """Return the item's ``sar:product_type``, else the product field of its id."""
     declared = item.get("properties", {}).get("sar:product_type")
     if declared:
         return str(declared)
@@ -266,7 +266,7 @@ class OrderBook:
         return orders[-limit:] if limit is not None else orders
 
     def get(self, order_id: str) -> Order:
-        """The order, or 400 for a malformed id and 404 for an unknown one."""
+        """Return the order, or 400 for a malformed id and 404 for an unknown one."""
         if not is_uuid(order_id):
             raise validation_error(f"order id must be a UUID, got {order_id!r}", "orderId")
         order = self.orders.get(order_id.lower())
@@ -282,9 +282,8 @@ class OrderBook:
             raise ApiError(400, "ORDER_EXPIRED", "order expired")
         if order.status != "completed":
             raise ApiError(400, "ORDER_VALIDATION_ERROR", f"order {order.order_id} is {order.status}")
-        # Expires = expirationDate; a presign_ttl_seconds set below the order's remaining life (a test's
-        # fault injection, never the default) signs URLs that expire before their order does.
-        expires = int(min(order.expires_at, math.floor(now) + float(self.state.config.presign_ttl_seconds)))
+        # Expires == expirationDate, unless a test shortens presign_ttl_seconds below the order's life.
+        expires = int(min(now + float(self.state.config.presign_ttl_seconds), order.expires_at))
         secret = self.state.signing_secret
         items = []
         for granule_id in order.granule_ids:

@@ -121,7 +121,7 @@ def parse_search(body: Any, page_param: str | None = None) -> SearchRequest:
 
 
 def run_search(items: Iterable[Item], request: SearchRequest) -> SearchPage:
-    """The requested page of the sorted matches; nothing past the 10,000th match is ever returned."""
+    """Return the requested page of the sorted matches; nothing past the 10,000th match is ever returned."""
     predicates = request.predicates
     matches = [item for item in items if all(predicate(item) for predicate in predicates)]
     matches = _sorted(matches, request.sort_keys)
@@ -141,7 +141,7 @@ def run_search(items: Iterable[Item], request: SearchRequest) -> SearchPage:
 def search_response(
     page: SearchPage, body: dict[str, Any], base_url: str, next_base_url: str, presign: Signer | None = None
 ) -> dict[str, Any]:
-    """Build the STAC FeatureCollection of ``page``; asset hrefs absolute, thumbnail/preview via ``presign``."""
+    """Build the STAC FeatureCollection of ``page``; thumbnail and preview presigned by ``presign``."""
     features = [absolute_item(item, base_url, presign) for item in page.features]
     links: list[dict[str, Any]] = []
     if page.has_next:
@@ -223,7 +223,7 @@ def _ownership(value: Any) -> Predicate:
 
 
 def _sort_keys(value: Any) -> tuple[SortKey, ...]:
-    """Requested sort keys, then ``datetime`` desc (default only) and ``id`` asc to make paging stable."""
+    """Return the sort keys, then ``datetime`` desc (default only) and ``id`` asc for stable paging."""
     if value is None or value == [] or value == "":
         return (("datetime", True, True), ("id", False, False))
     if isinstance(value, str):

@@ -54,7 +54,7 @@ _MISSING = object()
 
 @lru_cache(maxsize=131_072)
 def parse_instant(text: str) -> datetime | None:
-    """An aware datetime from RFC 3339 text (date-only and offset-less text read as UTC); None if invalid."""
+    """Parse RFC 3339 text into an aware datetime (no offset means UTC); ``None`` if invalid."""
     match = _DATETIME_PATTERN.match(text.strip())
     if not match:
         return None
@@ -88,7 +88,7 @@ def _zone(text: str | None) -> timezone:
 
 
 def datetime_predicate(value: Any) -> Predicate:
-    """A STAC ``datetime``: one instant, or an interval ``a/b`` with ``..`` (or nothing) for an open end."""
+    """Filter on a STAC ``datetime``: an instant, or an interval ``a/b`` (``..`` or nothing: open end)."""
     if not isinstance(value, str) or not value.strip():
         raise validation_error("datetime must be an RFC 3339 datetime or an interval 'start/end'", "datetime")
     parts = value.split("/")

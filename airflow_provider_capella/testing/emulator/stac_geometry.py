@@ -13,7 +13,7 @@ KM_PER_DEGREE = 111.32
 def footprint(
     lon: float, lat: float, width_km: float, length_km: float, heading: float
 ) -> list[tuple[float, float]]:
-    """A closed, counter-clockwise rectangle ``width_km`` across and ``length_km`` along ``heading``."""
+    """Return a closed counter-clockwise rectangle ``width_km`` across, ``length_km`` along ``heading``."""
     along = math.radians(heading)
     across = along + math.pi / 2.0
     km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
@@ -78,7 +78,7 @@ def utm_epsg(lon: float, lat: float) -> int:
 
 
 def etc_timezone(offset_hours: int) -> str:
-    """The IANA ``Etc/GMT`` zone of a whole-hour offset (its sign is inverted by convention)."""
+    """Return the IANA ``Etc/GMT`` zone of a whole-hour offset (its sign is inverted by convention)."""
     if offset_hours == 0:
         return "Etc/UTC"
     return f"Etc/GMT{'-' if offset_hours > 0 else '+'}{abs(offset_hours)}"

@@ -1,46 +1,41 @@
 """Tasking requests on an accelerated clock, their collects, and (through :mod:`.repeat`) repeat requests.
 
-Lifecycle. With ``step`` = ``tasking_step_seconds`` as configured when the request was created (5 s by
-default, 0.2 s in the pytest fixture), a request created at ``t0`` goes ``received`` (t0) -> ``review``
-(+1 step) -> ``submitted`` (+2) -> ``accepted`` (+3) -> ``active`` (at ``max(t0 + 4 steps, windowOpen)``)
--> ``completed`` (one step after ``active``). It is never collected before ``windowOpen``: a window that
-opens tomorrow holds it ``accepted`` until tomorrow. If ``windowClose`` passes first, it ends ``expired``
-at ``windowClose``. Everything is computed from stored timestamps: ``EmulatorState.advance()``, called
-before every API request, fires what is due, so nothing runs in the background.
+Lifecycle (see :mod:`.tasking_clock`). With ``step`` = ``tasking_step_seconds`` captured at creation
+``t0``: ``received`` (t0) -> ``review`` (+1) -> ``submitted`` (+2) -> ``accepted`` (+3), or ``active``
+(+3) when ``windowClose`` lies beyond the one-week scheduling horizon (or tasks conflict), then
+``accepted`` at ``C = max(t0 + 4 steps, windowOpen)`` -> ``completed`` (``C`` + 1 step). It is never
+collected before ``windowOpen``. If ``windowClose`` passes first, it ends ``expired`` at ``windowClose``.
+Everything is computed from stored timestamps: ``EmulatorState.advance()``, called before every API
+request, fires what is due, so nothing runs in the background.
 
-Collects. A request gets its collects when it is ``accepted``: ``GET /collects/list/{id}`` is empty
-before that, then shows each collect ``predicted`` -> ``tasked`` (at ``active``) -> ``collected`` ->
-``processing`` -> ``qa`` -> ``delivered`` (at completion; ``collectStatusHistory`` newest first). A
-request gets one collect, two when it is a Polygon larger than two scenes of its collection type. On
-completion each collect's STAC items (``capella:collect_id`` = the collect id; the product types of
-``processingConfig.productTypes``, else SLC, GEO, GEC and SICD) are added to the catalog, so they can
-be searched, ordered and downloaded. Their acquisition time (``datetime``, the collect's window) is real:
-at or after ``active``, never before ``windowOpen``, and moved up to minutes later when one spacecraft
-would otherwise acquire twice within a minute. A request that ends otherwise leaves its collects with its
-final code (``canceled``, ``expired``, ``failed``, ...) and adds no items.
+Collects. A request gets its collects at ``accepted``/``active`` (``predicted``), ``tasked`` at ``C``, then
+``collected`` -> ``processing`` -> ``qa`` -> ``delivered`` at completion (newest first). One collect, two
+for a Polygon larger than two scenes. On completion each collect's STAC items (the product types of
+``processingConfig.productTypes`` plus GEO, which is always produced; else SLC, GEO, GEC and SICD) join
+the catalog, and their order items name the request (``taskingRequestId``).
 
 Forcing outcomes. Put a marker in ``taskingrequestName``, ``customAttribute1`` or ``customAttribute2``
 (case-insensitive; derived requests inherit their repeat request's name and attributes):
 
 - ``emulator:rejected``     review -> ``rejected`` (no collect)
-- ``emulator:failed`` / ``emulator:anomaly`` / ``emulator:error``  active -> that code instead of completed
+- ``emulator:failed`` / ``emulator:anomaly`` / ``emulator:error``  the collect ends that way instead
+- ``emulator:retrying``     ``anomaly`` -> ``retrying`` -> ``completed`` (Capella re-attempts the collect)
+- ``emulator:conflicting``  goes ``active`` with the conflicting-tasks message (the organization's
+  unfinished requests); with ``emulator:rejected``, ``submitted`` -> ``rejected`` for the conflict
 - ``emulator:expired``      accepted -> ``expired`` (whatever the window)
-- ``emulator:recompleted``  ... completed -> accepted -> completed (reprocessed: the collect goes
-  processing -> qa -> delivered again), the history shape of the SDK's fixtures
+- ``emulator:recompleted``  ... completed -> accepted -> completed (reprocessed)
 - ``emulator:completed``    the normal path (useful to override a marker through ``PATCH``)
-- ``emulator:manual-approval``  waits in ``review`` until ``PATCH /task/{id}/status {"status": "approved"}``
+- ``emulator:manual-approval``  waits in ``review`` for ``PATCH /task/{id}/status`` ``approved``/``rejected``
 - ``emulator:collects=N``   N collects (1..4) instead of the default
 
 Changing the marker with ``PATCH /task/{id}`` re-plans a request that has not finished. The control
-endpoint ``POST /_emulator/tasks/{id}/outcome {"outcome": "<completed|rejected|failed|anomaly|error|expired|
-recompleted>", "collects"?: N}`` does the
-same at any time (also on a completed request, for ``recompleted``). Already recorded history never changes.
+endpoint ``POST /_emulator/tasks/{id}/outcome {"outcome": ..., "collects"?: N}`` does the same at any time
+(also on a completed request, for ``recompleted``). Already recorded history never changes.
 
-Wire conventions: ``POST /task`` answers 201 with the request Feature; ``preApproval`` and ``pre_approval``
-are both accepted; times come back as ``YYYY-MM-DDTHH:MM:SS.mmmZ``; ``PATCH /task/{id}/status`` takes
-``canceled``/``cancelled`` (any unfinished request) or ``approved`` (only in ``review``); acting on a
-finished request is a 400 ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``. Search paging is lenient (see
-:mod:`.tasking_search`).
+Wire conventions: ``POST /task`` answers 201; ``preApproval`` and ``pre_approval`` are both accepted;
+times come back as ``YYYY-MM-DDTHH:MM:SS.mmmZ``; ``PATCH /task/{id}/status`` takes ``approved`` or
+``rejected`` (only in ``review``) or ``canceled``/``cancelled`` (see :mod:`.tasking_cancel`); acting on a
+finished request is a 400 ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``. Search: :mod:`.tasking_search`.
 """
 
 from __future__ import annotations
@@ -121,7 +116,7 @@ class TaskRecord:
         return self.log.finalized
 
     def feature(self) -> dict[str, Any]:
-        """The tasking request as the API returns it."""
+        """Return the tasking request as the API returns it."""
         status = self.status
         properties = {
             **self.properties,
@@ -210,11 +205,11 @@ class TaskingBook:
         return record
 
     def _conflicts(self) -> tuple[str, ...]:
-        """The organization's unfinished requests: the potentially conflicting tasks of a new one."""
+        """Return the organization's unfinished requests: the potentially conflicting tasks of a new one."""
         return tuple(record.task_id for record in self.tasks.values() if not record.finalized)[:10]
 
     def task_of_collect(self, collect_id: str | None) -> str | None:
-        """The tasking request whose collect ``collect_id`` is (``None`` for an archive collect)."""
+        """Return the tasking request whose collect ``collect_id`` is (``None`` for an archive collect)."""
         return self.collect_tasks.get(collect_id) if collect_id else None
 
     def get(self, task_id: str) -> TaskRecord:
@@ -275,7 +270,7 @@ class TaskingBook:
         self._fire(record, now)
 
     def force_outcome(self, task_id: str, outcome: Any, collects: Any = None) -> TaskRecord:
-        """The control endpoint: re-plan a request towards ``outcome`` (and ``collects`` collects)."""
+        """Re-plan a request for the control endpoint: towards ``outcome`` (and ``collects`` collects)."""
         record = self.get(task_id)
         if outcome not in OUTCOMES:
             raise validation_error(f"outcome must be one of {list(OUTCOMES)}, got {outcome!r}", "outcome")

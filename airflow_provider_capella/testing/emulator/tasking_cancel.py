@@ -39,7 +39,7 @@ def cancellation_refusal(status: str, first_collect: float | None, now: float) -
 
 
 def cancellation_fee(first_collect: float | None, now: float) -> str:
-    """The status message of a cancellation, naming the fee the policy charges."""
+    """Return the status message of a cancellation, naming the fee the policy charges."""
     if first_collect is None or first_collect - now > FREE_CANCELLATION_SECONDS:
         return (
             "Request canceled by the user. No cancellation fee (more than 72 hours before the first collect)."

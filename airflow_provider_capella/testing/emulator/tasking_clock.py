@@ -27,6 +27,7 @@ COLLECT = "collect"
 
 OUTCOMES = ("completed", "rejected", "failed", "anomaly", "error", "expired", "recompleted", "retrying")
 FAILURE_OUTCOMES = ("failed", "anomaly", "error")
+# Codes mirror the provider's _payloads/vocabulary.REQUEST_STATUSES (kept apart: an independent oracle).
 FINALIZED = frozenset({"completed", "canceled", "rejected", "expired", "failed", "error", "anomaly"})
 MANUAL_APPROVAL = "manual-approval"
 CONFLICTING = "conflicting"
@@ -42,7 +43,7 @@ REQUEST_MESSAGES = {
     "submitted": "Request submitted through automatic approval",
     "approved": "Request approved and submitted for scheduling",
     "accepted": "Request can be completely satisfied during validity window.",
-    "active": "Request is being scheduled; collection may be attempted but full completion is not guaranteed.",
+    "active": "Request is being scheduled; collection may be attempted, full completion is not guaranteed.",
     "completed": "Tasking request has been completed.",
     "rejected": "Request rejected during review.",
     "declined": "Request rejected by the user during review.",
@@ -211,7 +212,7 @@ def _after_review(timeline: Timeline) -> list[Event]:
 
 
 def _delivery(start: float, step: float) -> list[Event]:
-    """A collect's way from the sky to delivery, spread over one step after ``start``."""
+    """Return a collect's way from the sky to delivery, spread over one step after ``start``."""
     codes = ("collected", "processing", "qa", "delivered")
     return [collect_event(start + step * (index + 1) / len(codes), code) for index, code in enumerate(codes)]
 
@@ -231,7 +232,7 @@ def _expire_at_window_close(events: list[Event], window_close: float) -> list[Ev
 
 
 def replan(fired: list[Event], schedule: list[Event], now: float) -> tuple[list[Event], bool]:
-    """The events still to fire when ``schedule`` replaces a plan of which ``fired`` already happened.
+    """Return the events still to fire when ``schedule`` replaces a plan of which ``fired`` already happened.
 
     Returns ``(pending, consistent)``; ``consistent`` is False when history already left ``schedule``
     (the new events then follow the history, starting no earlier than ``now``).

@@ -16,7 +16,7 @@ from airflow_provider_capella.testing.emulator.errors import validation_error
 from airflow_provider_capella.testing.emulator.stac_items import ALL_PRODUCT_TYPES, COLLECTION_TYPE_PROFILES
 from airflow_provider_capella.testing.emulator.tasking_values import enum_value, is_bool, is_number, number
 
-# These enums mirror the provider's _payloads/vocabulary.py on purpose, kept separate as an independent oracle.
+# These enums mirror the provider's _payloads/vocabulary.py; kept apart on purpose (an independent oracle).
 POLARIZATIONS = ("HH", "VV")
 ASC_DSC = ("ascending", "descending", "either")
 LOOK_DIRECTIONS = ("left", "right", "either")

@@ -15,7 +15,7 @@ MAX_POLYGON_VERTICES = 250  # a ring must have fewer distinct vertices than this
 
 
 def validate_geometry(geometry: Any) -> dict[str, Any]:
-    """A GeoJSON Point or Polygon with coordinates in range (a copy, coordinates as floats)."""
+    """Return a GeoJSON Point or Polygon with coordinates in range (a copy, coordinates as floats)."""
     if not isinstance(geometry, dict):
         raise validation_error("geometry is required and must be a GeoJSON Point or Polygon", "geometry")
     kind = geometry.get("type")
@@ -56,7 +56,7 @@ def _check_area_ring(ring: list[list[float]]) -> None:
     path = "geometry.coordinates.0"
     if len(vertices) >= MAX_POLYGON_VERTICES:
         raise validation_error(
-            f"an area task's polygon must have fewer than {MAX_POLYGON_VERTICES} vertices, got {len(vertices)}",
+            f"an area polygon must have fewer than {MAX_POLYGON_VERTICES} vertices, got {len(vertices)}",
             path,
             "too_big",
         )

@@ -21,6 +21,7 @@ from typing import Any
 from airflow_provider_capella.testing.emulator.errors import validation_error
 from airflow_provider_capella.testing.emulator.tasking_time import parse_time
 
+# A superset of the provider's REQUEST_SEARCH_OPERATORS (kept apart: an independent oracle).
 OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "startsWith", "endsWith", "contains")
 TEXT_OPERATORS = ("startsWith", "endsWith", "contains")
 NESTED_ROOTS = ("collectConstraints", "processingConfig", "repetitionProperties", "insar", "order")
@@ -328,7 +329,7 @@ def _sorted(features: list[dict[str, Any]], fields: dict[str, SearchField], pagi
 
 
 def search_body_query(body: Any, keys: tuple[str, ...]) -> Any:
-    """The query of a search body: the first of ``keys`` present (``query``, or ``filter`` for repeats)."""
+    """Return a search body's query: the first of ``keys`` present (``query``; ``filter`` for repeats)."""
     if body is None:
         return None
     if not isinstance(body, dict):

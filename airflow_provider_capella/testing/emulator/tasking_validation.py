@@ -185,7 +185,7 @@ def parse_repeat_body(body: Any, now: float) -> RepeatSubmission:
 
 
 def parse_update(body: Any, updatable: tuple[str, ...]) -> dict[str, Any]:
-    """The changes of a ``PATCH`` body ``{"properties": {...}}``; any other property is a 400."""
+    """Return the changes of a ``PATCH`` body ``{"properties": {...}}``; any other property is a 400."""
     if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
         raise validation_error("body must be an object with a 'properties' object", "properties")
     changes: dict[str, Any] = {}

@@ -24,7 +24,7 @@ def text_property(props: dict[str, Any], key: str, default: str | None) -> str |
     if value is None:
         return default
     if not isinstance(value, str):
-        raise validation_error(f"{key} must be a string", f"properties.{key}")
+        raise validation_error(f"{key} must be a string", f"properties.{key}", "invalid_type")
     return value
 
 
@@ -32,7 +32,7 @@ def enum_value(value: Any, allowed: tuple[Any, ...], path: str) -> Any:
     if value is None:
         return None
     if is_bool(value) or value not in allowed:
-        raise validation_error(f"{value!r} is not one of {list(allowed)}", path)
+        raise validation_error(f"{value!r} is not one of {list(allowed)}", path, "invalid_enum_value")
     return value
 
 
@@ -40,7 +40,7 @@ def boolean(value: Any, path: str, default: bool) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise validation_error(f"must be true or false, got {value!r}", path)
+        raise validation_error(f"must be true or false, got {value!r}", path, "invalid_type")
     return value
 
 
@@ -69,11 +69,11 @@ def is_number(value: Any) -> bool:
 
 
 def require_uuid(value: str, path: str) -> None:
-    """A 400 naming ``path`` unless ``value`` is a UUID."""
+    """Return a 400 naming ``path`` unless ``value`` is a UUID."""
     try:
         uuid.UUID(value)
     except ValueError:
-        raise validation_error(f"{path} must be a UUID, got {value!r}", path) from None
+        raise validation_error(f"{path} must be a UUID, got {value!r}", path, "invalid_string") from None
 
 
 def finalized_error(kind: str, identifier: str, status: str) -> ApiError:
@@ -83,7 +83,7 @@ def finalized_error(kind: str, identifier: str, status: str) -> ApiError:
 
 
 def status_word(body: Any, keys: tuple[str, ...]) -> str:
-    """The lower-cased status a ``PATCH .../status`` body asks for, from the first of ``keys`` present."""
+    """Return the lower-cased status a ``PATCH .../status`` body asks for (first of ``keys`` present)."""
     if not isinstance(body, dict):
         raise validation_error("body must be an object like {'status': 'canceled'}", keys[0])
     for key in keys:

@@ -21,11 +21,8 @@ from airflow_provider_capella.testing.emulator.search import (
     search_response,
 )
 from airflow_provider_capella.testing.emulator.signing import presign_url
-from airflow_provider_capella.testing.emulator.stac_items import (
-    COLLECTIONS,
-    RESTRICTED_COLLECTIONS,
-    format_timestamp,
-)
+from airflow_provider_capella.testing.emulator.stac_items import COLLECTIONS, RESTRICTED_COLLECTIONS
+from airflow_provider_capella.testing.emulator.stac_properties import format_timestamp
 
 router = APIRouter()
 
@@ -82,7 +79,7 @@ async def get_collection(request: Request, collection_id: str) -> JSONResponse:
 
 
 def _gateway_base(next_link_host: str | None) -> str | None:
-    """The base URL ``next`` links name when a gateway host is configured (a bare host means https)."""
+    """Return the base URL ``next`` links name when a gateway host is configured (a bare host means https)."""
     if not next_link_host:
         return None
     host = next_link_host.strip().rstrip("/")

@@ -1,4 +1,6 @@
-"""Repeat request routes: ``/repeat-requests``, ``/repeat-requests/search``, ``/repeat-requests/{id}``,
+"""Repeat request routes.
+
+``/repeat-requests``, ``/repeat-requests/search``, ``/repeat-requests/{id}``,
 ``/repeat-requests/{id}/status``. Semantics (and the accelerated series clock) live in :mod:`..repeat`.
 """
 

@@ -1,5 +1,4 @@
-"""Tasking routes: ``/task``, ``/task/{id}``, ``/task/{id}/status``, ``/tasks/search``,
-``/collects/list/{id}``.
+"""Tasking routes: ``/task``, ``/task/{id}``, ``/task/{id}/status``, ``/tasks/search``, ``/collects/list``.
 
 ``control_router`` adds ``POST /_emulator/tasks/{id}/outcome`` ``{"outcome": ..., "collects"?: N}`` to the
 control surface (no API key): it re-plans the request towards that outcome (see :mod:`..tasking`). It is
