@@ -129,6 +129,6 @@ def cancellation_fee_notice(request_id: str, first_collect: datetime | None, now
 
 def _duration(span: timedelta) -> str:
     hours = span.total_seconds() / 3600
-    if hours >= 48 and float(hours / 24).is_integer():
+    if hours >= 168 and float(hours / 24).is_integer():
         return f"{hours / 24:g} days"
     return f"{hours:.4g} hours"
