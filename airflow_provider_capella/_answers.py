@@ -179,15 +179,13 @@ def review_price(review: Any) -> ReviewPrice:
     :param review: the ``POST /orders/review`` answer.
     :return: the :class:`ReviewPrice` (fields ``None`` / empty when absent).
     """
-    details = review.get("orderDetails") if isinstance(review, dict) else None
-    details = details if isinstance(details, dict) else {}
-    summary = details.get("summary") if isinstance(details.get("summary"), dict) else {}
+    details = _mapping(review.get("orderDetails") if isinstance(review, dict) else None)
+    summary = _mapping(details.get("summary"))
     prices: dict[str, str] = {}
     for line in details.get("lineItems") or []:
         if not isinstance(line, dict) or not line.get("granuleId"):
             continue
-        order = line.get("order") if isinstance(line.get("order"), dict) else {}
-        price = order.get("finalListPrice")
+        price = _mapping(line.get("order")).get("finalListPrice")
         if price is not None:
             prices[str(line["granuleId"])] = str(price)
     return ReviewPrice(
@@ -196,6 +194,10 @@ def review_price(review: Any) -> ReviewPrice:
         currency=_text(summary.get("currency")),
         line_prices=prices,
     )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str | None:

@@ -123,7 +123,8 @@ def check_presigned(argument: str, item: Mapping[str, Any]) -> None:
     :param item: a STAC item dict with ``assets``.
     :raises CapellaValidationError: when a data asset's href carries no signature.
     """
-    assets = item.get("assets") if isinstance(item.get("assets"), Mapping) else {}
+    raw_assets = item.get("assets")
+    assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, Mapping) else {}
     for key in DATA_ASSETS:
         asset = assets.get(key)
         if isinstance(asset, Mapping) and not _is_signed(str(asset.get("href") or "")):
