@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._answers import api_time, review_price
@@ -18,6 +18,9 @@ from airflow_provider_capella.hooks import _catalog
 
 if TYPE_CHECKING:
     from airflow_provider_capella.hooks._api import CapellaApi
+
+REUSE_MARGIN = timedelta(minutes=10)
+"""An active order is reused only with more than this left before it expires (orders live one hour)."""
 
 
 ORDER_FLAGS = ("check_active_orders", "omit_search", "omit_review")
@@ -178,12 +181,26 @@ def review_cost(review: dict[str, Any]) -> str | None:
 
 
 def active_order_with(api: CapellaApi, stac_ids: list[str]) -> str | None:
-    """Return the id of an active order holding every one of ``stac_ids``, if any."""
+    """Return the id of an active order holding every one of ``stac_ids`` and not about to expire.
+
+    An order expiring within :data:`REUSE_MARGIN` is passed over (logged): its URLs would die mid-task.
+    """
     wanted = set(stac_ids)
+    soon = datetime.now(timezone.utc) + REUSE_MARGIN
     for order in list_orders(api, (), is_active=True):
         granules = {item.get("granuleId") for item in order.get("items") or []}
-        if granules >= wanted:
-            return str(order["orderId"])
+        if not granules >= wanted:
+            continue
+        expires = expiration(order)
+        if expires is not None and expires <= soon:
+            api.log.info(
+                "Active order %s holds the products but expires at %s, within %d minutes: not reused",
+                order.get("orderId"),
+                expires.isoformat(),
+                REUSE_MARGIN.total_seconds() // 60,
+            )
+            continue
+        return str(order["orderId"])
     return None
 
 

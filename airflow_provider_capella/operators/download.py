@@ -58,6 +58,8 @@ class DownloadProductsOperator(CapellaBaseOperator):
     :param product_types: only these product types (e.g. ``["GEO"]``).
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
     :param concurrency: parallel connections (default: the engine's).
+    :param reorder_expired: when the order has expired: ``"if_free"`` (default) places a new order only
+        if it costs nothing, ``"always"`` whatever it costs (billable), ``"never"`` fails.
     :param override: download again even when complete files are there.
     :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
@@ -87,6 +89,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         "product_types",
         "aws_conn_id",
         "contract_id",
+        "reorder_expired",
     )
     operator_extra_links = (CapellaOrderLink(),)
 
@@ -107,6 +110,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         separate_dirs: bool = True,
         contract_id: str | None = None,
         asset_alias: str | None = DEFAULT_ASSET_ALIAS,
+        reorder_expired: str = "if_free",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -124,6 +128,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         self.separate_dirs = separate_dirs
         self.contract_id = contract_id
         self.asset_alias = asset_alias
+        self.reorder_expired = reorder_expired
         if asset_alias and AssetAlias(asset_alias) not in self.outlets:
             self.outlets = [*self.outlets, AssetAlias(asset_alias)]
 
@@ -146,6 +151,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
             "separate_dirs": self.separate_dirs,
             "aws_conn_id": self.aws_conn_id or None,
             "concurrency": _arguments.integer("concurrency", self.concurrency),
+            "reorder_expired": self.reorder_expired,
         }
 
     def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,10 @@ import pytest
 from airflow_provider_capella.tasking_status import tasking_outcome
 from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
 from tests.triggers.support import Tasking, use_connection
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def first_event(trigger: TaskCompletedTrigger) -> dict[str, Any]:
