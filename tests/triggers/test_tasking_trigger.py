@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -12,10 +11,6 @@ import pytest
 from airflow_provider_capella.tasking_status import tasking_outcome
 from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
 from tests.triggers.support import Tasking, use_connection
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def first_event(trigger: TaskCompletedTrigger) -> dict[str, Any]:
