@@ -231,6 +231,7 @@ _BY_CODE: dict[str, type[CapellaError]] = {
 _BY_MESSAGE_SNIPPET = {
     "order expired": "ORDER_EXPIRED",
     "not permitted to access any of the collection": "COLLECTION_ACCESS_DENIED",
+    "does not have access to collection": "COLLECTION_ACCESS_DENIED",
     "not authorized to perform": "NOT_AUTHORIZED",
     "insufficient funds": "AUTHORIZATION_INSUFFICIENT_FUNDS",
 }

@@ -195,6 +195,7 @@ def presigned_items(items: Any) -> Items:
             checks.fail(
                 "items_presigned", "each item must be a presigned STAC item dict with 'id' and 'assets'"
             )
+        order_args.check_presigned("items_presigned", item)
         checked.append(item)
     return checked
 

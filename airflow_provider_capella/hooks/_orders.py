@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella._answers import api_time, review_price
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.exceptions import (
@@ -175,13 +176,8 @@ def review(api: CapellaApi, stac_items: list[dict[str, Any]], contract_id: str |
 
 
 def review_cost(review: dict[str, Any]) -> str | None:
-    """Return the total a review priced, e.g. ``"120.00 USD"``, or ``None`` when it names none."""
-    summary = ((review.get("orderDetails") or {}).get("summary")) or {}
-    total = summary.get("total")
-    if total is None:
-        return None
-    currency = summary.get("currency")
-    return f"{total} {currency}" if currency else str(total)
+    """Return the total a review priced (else its subtotal), e.g. ``"120.00 USD"``, or ``None``."""
+    return review_price(review).describe()
 
 
 def active_order_with(api: CapellaApi, stac_ids: list[str]) -> str | None:
@@ -217,12 +213,5 @@ def active_orders(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def expiration(order: dict[str, Any]) -> datetime | None:
-    """Return an order's ``expirationDate`` as an aware datetime, or ``None`` when absent or unreadable."""
-    raw = order.get("expirationDate")
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    """Return an order's ``expirationDate`` as an aware datetime (zone-less: UTC), ``None`` if unreadable."""
+    return api_time(order.get("expirationDate"))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from airflow.sdk import BaseHook
 
+from airflow_provider_capella._answers import describe_user
 from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_provider_capella.exceptions import CapellaError
@@ -137,7 +138,8 @@ class CapellaHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """Check the credential with ``GET /user``.
 
-        :return: ``(True, "Connected to <url> as <email>")`` or ``(False, reason)``; never raises.
+        :return: ``(True, "Connected to <url> as <email> (organization <name>, environment <role>)")``
+            or ``(False, reason)``; never raises.
 
         Example::
 
@@ -149,7 +151,7 @@ class CapellaHook(BaseHook):
             return False, str(error)
         except Exception as error:  # a test must report, not raise
             return False, f"{type(error).__name__}: could not reach the Capella API"
-        return True, f"Connected to {self.base_url} as {user.get('email') or user.get('id')}"
+        return True, f"Connected to {self.base_url} as {describe_user(user)}"
 
     def whoami(self) -> dict[str, Any]:
         """Return the user the credential belongs to (``GET /user``).

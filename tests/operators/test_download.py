@@ -90,7 +90,7 @@ def test_items_are_ordered_then_streamed_into_s3(
 
     assert run.states == {"download": "success"}
     paths = run.xcom("download")[stac_id]
-    assert set(paths) - {"HH", "VV"} == {"metadata", "checksums"}  # a bundle carries its checksums
+    assert set(paths) - {"HH", "VV"} == {"metadata", "checksums"}
     assert s3.keys() == sorted(uri.split("/", 3)[3] for uri in paths.values())
     assert {event["uri"] for event in run.asset_events()} == set(paths.values())
     assert len(posts_to(capella_emulator, "/orders")) == 1

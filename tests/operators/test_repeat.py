@@ -7,7 +7,6 @@ import uuid
 from typing import Any
 
 from airflow_provider_capella.hooks.capella import CapellaHook
-from airflow_provider_capella.tasking_status import latest_status
 from tests.operators.conftest import posts_to
 
 POINT = {"type": "Point", "coordinates": [4.05, 51.95]}
@@ -85,12 +84,12 @@ with DAG("repeat_cancel_update", schedule=None) as dag:
 
 def test_repeat_requests_are_updated_and_canceled_per_id(airflow_run: Any, monkeypatch: Any) -> None:
     hook = CapellaHook()
-    repeat = hook.create_repeat_request(geometry=POINT, name="r", repetition_count=9)
+    repeat = hook.create_repeat_request(geometry=POINT, name="r", repetition_count=500)
     repeat_id = repeat["properties"]["repeatrequestId"]
-    deadline = time.monotonic() + 15  # only an accepted or active repeat request may be cancelled
-    while latest_status(hook.get_repeat_request(repeat_id)) not in ("accepted", "active"):
-        assert time.monotonic() < deadline, "the repeat request was never accepted"
-        time.sleep(0.05)
+    deadline = time.monotonic() + 15
+    while hook.get_repeat_request(repeat_id)["properties"]["statusHistory"][0]["code"] != "active":
+        assert time.monotonic() < deadline, "the repeat request never became active (cancellable)"
+        time.sleep(0.02)
     unknown = str(uuid.uuid4())
     monkeypatch.setenv("AIRFLOW_VAR_IDS", f'["{repeat_id}", "{unknown}"]')
 

@@ -39,7 +39,8 @@ def test_products_arrive_byte_exact_in_their_own_folders(capella_emulator, order
     assert set(result) == {item["id"] for item in placed.items}
     for item in placed.items:
         paths = result[item["id"]]
-        assert set(paths) == {"HH", "metadata", "thumbnail", "preview"}, "license is never downloaded"
+        # every file of the product bundle, its data-integrity digest too; the license is never downloaded
+        assert set(paths) == {"HH", "metadata", "thumbnail", "preview", "checksums"}
         for key, path in paths.items():
             assert Path(path).parent == tmp_path / item["id"]
             assert sha256_file(path) == expected_sha256(capella_emulator, item, key), key
@@ -104,7 +105,7 @@ def test_a_second_run_skips_complete_files_and_override_downloads_again(capella_
 
     capella_emulator.clear_requests()
     download_products(placed.items, str(tmp_path), override=True, settings=SETTINGS)
-    assert len(capella_emulator.requests(path="/assets/", method="GET")) == 4 + 3  # 4 parts + 3 small files
+    assert len(capella_emulator.requests(path="/assets/", method="GET")) == 4 + 4  # 4 parts + 4 small files
     assert sha256_file(str(raster)) == expected_sha256(capella_emulator, placed.items[0], "HH")
 
 
@@ -123,9 +124,9 @@ def test_a_file_of_another_size_at_the_target_is_replaced(capella_emulator, orde
 @pytest.mark.parametrize(
     ("include", "exclude", "expected"),
     [
-        (None, None, {"HH", "metadata", "thumbnail", "preview"}),
+        (None, None, {"HH", "metadata", "thumbnail", "preview", "checksums"}),
         (["raster"], None, {"HH"}),
-        (None, ["raster"], {"metadata", "thumbnail", "preview"}),
+        (None, ["raster"], {"metadata", "thumbnail", "preview", "checksums"}),
         (["raster", "metadata"], ["HH"], {"metadata"}),
         (["license", "thumbnail"], None, {"thumbnail"}),
         (["VV"], None, set()),
@@ -150,7 +151,7 @@ def test_without_separate_dirs_files_land_directly_in_the_destination(order, tmp
     result = download_products(placed.items, str(tmp_path), separate_dirs=False, settings=SETTINGS)
 
     paths = [Path(path) for item_paths in result.values() for path in item_paths.values()]
-    assert len(paths) == 8
+    assert len(paths) == 10  # five files per product bundle
     assert {path.parent for path in paths} == {tmp_path}
     assert all(path.is_file() for path in paths)
 
@@ -191,7 +192,7 @@ def test_progress_lines_and_a_summary_are_logged(order, tmp_path, caplog):
     assert progress, "a progress line per download"
     assert all("%" in line and "MB/s" in line for line in progress)
     summary = caplog.records[-1].getMessage()
-    assert summary.startswith("downloaded 4 files") and "MB/s" in summary
+    assert summary.startswith("downloaded 5 files") and "MB/s" in summary
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -12,10 +11,6 @@ import pytest
 from airflow_provider_capella.tasking_status import tasking_outcome
 from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
 from tests.triggers.support import Tasking, use_connection
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def first_event(trigger: TaskCompletedTrigger) -> dict[str, Any]:
@@ -93,7 +88,7 @@ async def test_fires_failed_with_the_api_message_on_a_terminal_status(
 ) -> None:
     task_id = tasking.create(marker)
 
-    payload = await first_event(trigger_for(task_id))
+    payload = await first_event(trigger_for(task_id, anomaly_grace_period=0))  # no wait for a retry
 
     assert payload["status"] == "failed"
     assert payload["task_status"] == status
@@ -101,9 +96,7 @@ async def test_fires_failed_with_the_api_message_on_a_terminal_status(
 
 
 async def test_fires_failed_when_the_request_is_canceled(tasking: Tasking) -> None:
-    # cancellable once active (a window beyond the one-week horizon), the collect weeks away
-    opens = datetime.now(timezone.utc) + timedelta(days=30)
-    task_id = tasking.create(windowOpen=iso(opens), windowClose=iso(opens + timedelta(days=8)))
+    task_id = tasking.create_later()  # its first collect days away: cancellable once active
     tasking.wait_for(task_id, "active")
     tasking.cancel(task_id)
 
@@ -245,6 +238,7 @@ async def test_serialize_round_trips_and_the_rebuilt_trigger_runs(tasking: Taski
         "poll_interval": 0.05,
         "end_time": original.end_time,
         "execution_deadline": None,
+        "anomaly_grace_period": 6 * 3600.0,
     }
     assert (await first_event(rebuilt))["status"] == "success"
 
