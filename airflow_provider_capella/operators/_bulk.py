@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_provider_capella.lineage.operators import BulkLineage, records_lineage
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 FINALIZED = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
 
 
-class BulkRequestOperator(CapellaBaseOperator):
+class BulkRequestOperator(BulkLineage, CapellaBaseOperator):
     """Apply one action to every id; return ``{id: {"success": True}}`` or ``{id: {"success": False,
     "error": {"status", "code", "message"}}}``; then fail if any id failed, unless ``fail_on_error=False``.
 
@@ -38,8 +39,10 @@ class BulkRequestOperator(CapellaBaseOperator):
         """``{id: {"success": ...}}`` for every id (see :func:`summarize_all`)."""
         raise NotImplementedError
 
+    @records_lineage
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
         ids = self.request_ids()
+        self.lineage.request_ids = ids
         if not ids:
             self.log.info("No %s ids given; nothing to do", self.kind)
             return {}

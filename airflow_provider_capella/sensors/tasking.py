@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
+from airflow_provider_capella.lineage.operators import SensorLineage, records_lineage
 from airflow_provider_capella.sensors._compat import (
     AirflowException,
     AirflowFailException,
@@ -29,7 +30,7 @@ DEFER_GRACE_SECONDS = 60.0
 descriptive event normally ends the wait; the scheduler's timeout is the backstop."""
 
 
-class TaskCompletedSensor(BaseSensorOperator):
+class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
     """Wait until a tasking request is completed; return its collect ids.
 
     Completed means ``completed`` appears anywhere in the request's status history (the SDK's rule, so
@@ -90,6 +91,7 @@ class TaskCompletedSensor(BaseSensorOperator):
             return False
         return PokeReturnValue(is_done=True, xcom_value=self._collect_ids())
 
+    @records_lineage
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
@@ -103,6 +105,7 @@ class TaskCompletedSensor(BaseSensorOperator):
             return self._collect_ids()
         self._defer(context)
 
+    @records_lineage
     def execute_complete(self, context: Context, event: dict[str, Any]) -> list[str]:
         """Resume after the trigger fired: collect ids on success, otherwise the matching failure."""
         status, message = event.get("status"), str(event.get("message") or event)
@@ -137,6 +140,7 @@ class TaskCompletedSensor(BaseSensorOperator):
     def _collect_ids(self) -> list[str]:
         collects = self.hook.get_collects_for_task(self.tasking_request_id)
         ids = [str(collect["collectId"]) for collect in collects if collect.get("collectId")]
+        self.record_collects(ids)
         self.log.info("Tasking request %s completed with collect(s) %s", self.tasking_request_id, ids)
         return ids
 
