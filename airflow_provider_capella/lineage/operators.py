@@ -114,7 +114,7 @@ class DownloadLineage(CapellaLineageMixin):
         """
         from airflow_provider_capella.lineage.asset_extra import asset_extra
 
-        self._describe(self.lineage, self.hook)  # type: ignore[attr-defined]
+        self._safely("describing the download", lambda: self._describe(self.lineage, self.hook))  # type: ignore[attr-defined]
         return [(file, asset_extra(self.lineage, file)) for file in self.lineage.files]
 
     def lineage_at_start(self) -> LineageRecord:
@@ -150,6 +150,11 @@ class DownloadLineage(CapellaLineageMixin):
         undescribed = record.undescribed_ids()
         if undescribed:
             record.add_products(describe_products(hook, undescribed, record.tasking_request_id))
+        if record.order_id and any(not record.product(i).tasking_request_id for i in record.product_ids):
+            from airflow_provider_capella.lineage.products import tasking_request_ids_of_order
+
+            for order in hook.list_orders(record.order_id):
+                record.add_tasking_request_ids(tasking_request_ids_of_order(order))
         describe_files(record.files, self.aws_conn_id or None)
 
 

@@ -151,6 +151,12 @@ class LineageRecord:
         """Products named but without catalog facts yet."""
         return [stac_id for stac_id in self.product_ids if not self.product(stac_id).described]
 
+    def add_tasking_request_ids(self, by_product: dict[str, str]) -> None:
+        """Note the tasking request each product came from (an order names it per item)."""
+        for stac_id, request_id in by_product.items():
+            if stac_id in self.products and not self.products[stac_id].tasking_request_id:
+                self.products[stac_id].tasking_request_id = request_id
+
     def set_cost(self, amount: Any, basis: str) -> None:
         """Record a cost as the API wrote it (e.g. ``"$3,000.00"``), ``basis`` ``quoted``, ``paid``, ..."""
         if amount not in (None, ""):

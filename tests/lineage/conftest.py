@@ -1,5 +1,6 @@
 """Lineage fixtures: the example DAGs run by ``airflow dags test`` against the emulator and moto, with
-OpenLineage's file transport writing every event to ``<AIRFLOW_HOME>/openlineage.jsonl``.
+OpenLineage's file transport writing every event to ``<AIRFLOW_HOME>/openlineage.jsonl``; and the
+operator tests' in-process ``dag.test()`` runs (``airflow_run``).
 
 The worlds are those of ``tests/e2e`` (child process groups, stopped whatever happens); the DAGs folder
 holds the example DAGs plus ``lineage_dags/``. Marked ``e2e``: they take a few minutes.
@@ -16,6 +17,7 @@ import pytest
 
 from airflow_provider_capella.testing.stack import ProcessStack
 from tests.e2e.local_world import EXAMPLE_DAGS, LocalWorld, migrate_template_db
+from tests.operators.conftest import airflow_run, capella_connection  # noqa: F401  (dag.test() runs)
 
 LINEAGE_DAGS = Path(__file__).with_name("lineage_dags")
 EVENTS_FILE = "openlineage.jsonl"
