@@ -2,7 +2,7 @@
 
 Example::
 
-    python = python_without_openlineage()           # .venv-no-openlineage: the locked runtime, no extra
+    python = python_without_openlineage()   # this session's packages without the openlineage extra
     events = read_events(home / "openlineage.jsonl")
     task_events(events, "capella_tasking_to_s3.order_products", "COMPLETE")
 """
@@ -22,23 +22,27 @@ from tests.uv_support import REPO, run, uv_command
 
 NO_OPENLINEAGE_VENV = REPO / ".venv-no-openlineage"
 DRIVER = Path(__file__).with_name("watch_imports.py")
+OPENLINEAGE_DISTRIBUTIONS = ("apache-airflow-providers-openlineage", "openlineage-")
 
 
-def python_without_openlineage(venv: Path = NO_OPENLINEAGE_VENV) -> Path:
-    """The interpreter of a venv holding the locked runtime with the amazon extra but not the
-    openlineage one, and this project (editable); built once per lock, then reused."""
+def python_without_openlineage() -> Path:
+    """The interpreter of a venv holding exactly this test session's packages (the same Airflow), minus
+    the openlineage extra's, plus this project (editable); built once per package set, then reused."""
+    uv = uv_command()
+    frozen = run(*uv, "pip", "freeze", "--python", sys.executable, "--exclude-editable").splitlines()
+    kept = [line for line in frozen if line and not line.lower().startswith(OPENLINEAGE_DISTRIBUTIONS)]
+    requirements_text = "\n".join(kept) + "\n"
+    airflow = next(line.split("==")[1] for line in kept if line.lower().startswith("apache-airflow=="))
+    venv = NO_OPENLINEAGE_VENV.with_name(f"{NO_OPENLINEAGE_VENV.name}-{airflow}")
     python = venv / "bin" / "python"
-    stamp = venv / ".lock-digest"
-    inputs = (REPO / "uv.lock").read_bytes() + (REPO / "pyproject.toml").read_bytes()
-    digest = hashlib.sha256(inputs).hexdigest()
+    stamp = venv / ".requirements-digest"
+    digest = hashlib.sha256(requirements_text.encode()).hexdigest()
     if python.exists() and stamp.exists() and stamp.read_text() == digest:
         return python
-    uv = uv_command()
     run(*uv, "venv", "--quiet", "--clear", "--python", sys.executable, str(venv))
     requirements = venv / "requirements.txt"
-    export = ("export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-project", "--extra", "amazon")
-    requirements.write_text(run(*uv, *export))
-    run(*uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(requirements))
+    requirements.write_text(requirements_text)
+    run(*uv, "pip", "install", "--quiet", "--python", str(python), "--no-deps", "-r", str(requirements))
     run(*uv, "pip", "install", "--quiet", "--python", str(python), "--no-deps", "-e", str(REPO))
     stamp.write_text(digest)
     return python

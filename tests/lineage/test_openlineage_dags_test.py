@@ -136,3 +136,23 @@ def test_a_failed_call_reports_the_api_status_code_and_message(lineage_world: Lo
     assert "00000000-0000-4000-8000-000000000404" in error["message"]
     assert failed["run"]["facets"]["capella"]["orderId"] == "00000000-0000-4000-8000-000000000404"
     assert failed["outputs"] == []
+
+
+def test_repeat_monitoring_reports_the_repeat_request_its_estimate_and_the_ids_acted_on(
+    lineage_world: LocalWorld,
+) -> None:
+    lineage_world.dags_test(
+        "capella_repeat_monitoring", conf={"repetition_interval": 1, "repetition_count": 100}
+    )
+
+    events = read_events(lineage_world.home / EVENTS_FILE)
+    created = only(task_events(events, "capella_repeat_monitoring.create_repeat_request", "COMPLETE"))
+    facet = created["run"]["facets"]["capella"]
+    repeat = lineage_world.emulator_api("GET", f"/repeat-requests/{facet['repeatRequestId']}")
+    estimate = repeat["properties"]["costPerImageEstimate"]
+    assert facet["cost"] == {"amount": estimate, "basis": "estimated per image"}
+    assert facet["consoleUrl"].endswith(f"/repeat-requests/{facet['repeatRequestId']}")
+    for task_id in ("update_repeat_request", "cancel_repeat_request"):
+        for event_type in ("START", "COMPLETE"):
+            event = only(task_events(events, f"capella_repeat_monitoring.{task_id}", event_type))
+            assert event["run"]["facets"]["capella"]["requestIds"] == [facet["repeatRequestId"]]
