@@ -79,6 +79,7 @@ class CapellaRunFacet(RunFacet):
     taskingRequestId: str | None = attr.field(default=None)
     repeatRequestId: str | None = attr.field(default=None)
     orderId: str | None = attr.field(default=None)
+    orderReused: bool | None = attr.field(default=None)
     collectIds: list[str] | None = attr.field(default=None)
     requestIds: list[str] | None = attr.field(default=None)
     matchedItems: int | None = attr.field(default=None)

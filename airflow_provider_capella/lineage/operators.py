@@ -74,6 +74,14 @@ class OrderLineage(CapellaLineageMixin):
         self.lineage.add_product_ids(stac_ids)
         self.lineage.add_products([product_from_item(item) for item in items])
 
+    def record_placement(self, placement: Any) -> None:
+        """Record what ordering cost: the reviewed total of a placed order; nothing new for a reused one."""
+        if placement is None:
+            return
+        self.lineage.order_reused = bool(placement.reused)
+        if not placement.reused:
+            self.lineage.set_cost(placement.cost, "paid")
+
     def lineage_at_start(self) -> LineageRecord:
         from airflow_provider_capella.operators import _arguments
         from airflow_provider_capella.operators.orders import stac_items

@@ -124,6 +124,7 @@ class LineageRecord:
     repeat_request_id: str | None = None
     collect_ids: list[str] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
+    order_reused: bool | None = None
     cost: str | None = None
     cost_basis: str | None = None
     matched: int | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import zlib
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,6 +68,9 @@ def test_tasking_to_s3_names_the_items_ordered_and_the_objects_written(lineage_w
     assert names(order_start["inputs"]) == names(order_done["inputs"]) == ordered
     assert order_done["outputs"] == []
     assert order_done["run"]["facets"]["capella"]["consoleUrl"].endswith(f"/orders/{order_id}")
+    assert order_done["run"]["facets"]["capella"]["orderReused"] is False
+    paid = order_done["run"]["facets"]["capella"]["cost"]
+    assert paid["basis"] == "paid" and re.fullmatch(r"\d+(\.\d+)? USD", paid["amount"]), paid
 
     # the download: the items of the order in, exactly the objects written out
     download_start = only(task_events(events, f"{DAG_ID}.download_to_s3", "START"))
