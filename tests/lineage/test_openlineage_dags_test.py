@@ -106,6 +106,10 @@ def test_tasking_to_s3_names_the_items_ordered_and_the_objects_written(lineage_w
     assert facet["consoleUrl"].endswith(f"/tasking/{facet['taskingRequestId']}")
     assert sensor_done["run"]["facets"]["capella"]["taskingRequestId"] == facet["taskingRequestId"]
     assert all(key.split("/")[1] == facet["taskingRequestId"] for key in objects)
+    # ... and each product names it too (the order's items say which request they came from)
+    assert {
+        dataset["facets"]["capellaProduct"]["taskingRequestId"] for dataset in download_done["inputs"]
+    } == {facet["taskingRequestId"]}
 
     # the Asset events say the same, small: no footprint, no API call needed downstream
     products = {dataset["name"]: dataset["facets"]["capellaProduct"] for dataset in download_done["inputs"]}
@@ -120,6 +124,7 @@ def test_tasking_to_s3_names_the_items_ordered_and_the_objects_written(lineage_w
             "asset_key": files[key]["assetKey"],
             "product_type": product["productType"],
             "collect_id": product["collectId"],
+            "tasking_request_id": facet["taskingRequestId"],
             "order_id": order_id,
             "size": objects[key]["size"],
             "checksum": f"{files[key]['checksumAlgorithm']}:{files[key]['checksum']}",
