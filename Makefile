@@ -43,7 +43,7 @@ test-latest: sync
 # 3.1.0 itself breaks with libraries released after it (e.g. structlog 26), as its own constraints know.
 lowest-lock: uv
 	echo "apache-airflow==3.1.0" > /tmp/capella-lowest.in
-	$(UV) pip compile pyproject.toml --group dev --extra amazon -c /tmp/capella-lowest.in \
+	$(UV) pip compile pyproject.toml --group dev --extra amazon --extra openlineage -c /tmp/capella-lowest.in \
 		--python-version 3.10 --universal --exclude-newer 2025-10-05 --no-header -q -o ci/lowest-airflow.txt
 
 lowest-env: uv

@@ -70,6 +70,8 @@ class CapellaHook(BaseHook):
         self._settings: ConnectionSettings | None = None
         self._api: CapellaApi | None = None
         self._lock = threading.Lock()
+        self.last_order_placement: _orders.OrderPlacement | None = None
+        """What the latest ``submit_order`` did: order id, reused or placed, the reviewed cost."""
 
     # --- connection -------------------------------------------------------------------------------
 
@@ -254,7 +256,8 @@ class CapellaHook(BaseHook):
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         flags = dict(zip(_orders.ORDER_FLAGS, (check_active_orders, omit_search, omit_review), strict=True))
-        return _orders.place_order(self.api, wanted, items, flags, contract_id).order_id
+        self.last_order_placement = _orders.place_order(self.api, wanted, items, flags, contract_id)
+        return self.last_order_placement.order_id
 
     def get_presigned_items(
         self, order_id: str, *, stac_ids: list[str] | None = None, sort_by: list[str] | None = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.lineage.operators import OrderLineage, records_lineage
 from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 
-class SubmitOrderOperator(CapellaBaseOperator):
+class SubmitOrderOperator(OrderLineage, CapellaBaseOperator):
     """Order STAC products; return the order id.
 
     By default (``check_active_orders=True``) an active order that already holds every requested
@@ -64,9 +65,11 @@ class SubmitOrderOperator(CapellaBaseOperator):
         self.omit_review = omit_review
         self.contract_id = contract_id
 
+    @records_lineage
     def execute(self, context: Context) -> str:
         stac_ids = _arguments.string_list("stac_ids", self.stac_ids)
         items = stac_items("items", self.items)
+        self.record_order(stac_ids, items)
         if not stac_ids and not items:
             raise _arguments.skip("Nothing to order: no STAC ids or items were given (empty search?)")
         order_id = self.hook.submit_order(
@@ -77,6 +80,7 @@ class SubmitOrderOperator(CapellaBaseOperator):
             omit_review=self.omit_review,
             contract_id=self.contract_id or None,
         )
+        self.record_placement(self.hook.last_order_placement)
         self.push(context, ORDER_ID_KEY, order_id)
         return order_id
 

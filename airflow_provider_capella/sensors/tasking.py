@@ -19,6 +19,7 @@ from airflow_provider_capella._compat import (
     conf,
 )
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
+from airflow_provider_capella.lineage.operators import SensorLineage, records_lineage
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
@@ -31,7 +32,7 @@ DEFER_GRACE_SECONDS = 60.0
 descriptive event normally ends the wait; the scheduler's timeout is the backstop."""
 
 
-class TaskCompletedSensor(BaseSensorOperator):
+class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
     """Wait until a tasking request is completed; return its collect ids.
 
     Completed means ``completed`` appears anywhere in the request's status history (the SDK's rule, so
@@ -102,6 +103,7 @@ class TaskCompletedSensor(BaseSensorOperator):
             return False
         return PokeReturnValue(is_done=True, xcom_value=self._collect_ids())
 
+    @records_lineage
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
@@ -115,6 +117,7 @@ class TaskCompletedSensor(BaseSensorOperator):
             return self._collect_ids()
         self._defer(context)
 
+    @records_lineage
     def execute_complete(self, context: Context, event: dict[str, Any]) -> list[str]:
         """Resume after the trigger fired: collect ids on success, otherwise the matching failure."""
         status, message = event.get("status"), str(event.get("message") or event)
@@ -150,6 +153,7 @@ class TaskCompletedSensor(BaseSensorOperator):
     def _collect_ids(self) -> list[str]:
         collects = self.hook.get_collects_for_task(self.tasking_request_id)
         ids = [str(collect["collectId"]) for collect in collects if collect.get("collectId")]
+        self.record_collects(ids)
         self.log.info("Tasking request %s completed with collect(s) %s", self.tasking_request_id, ids)
         return ids
 
