@@ -47,7 +47,7 @@ class EmulatorState:
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
 
     def now(self) -> float:
-        """Wall-clock seconds (plus ``clock_offset_seconds``); the accelerated tasking clock derives from it."""
+        """Return wall-clock seconds plus ``clock_offset_seconds`` (the tasking clock derives from it)."""
         return time.time() + float(self.config.clock_offset_seconds)
 
     def advance(self) -> None:
