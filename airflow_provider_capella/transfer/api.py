@@ -66,12 +66,31 @@ def download_products(
         settings.concurrency,
     )
     with SinkFactory(settings, aws_conn_id) as make_sink:
+        make_sink.prepare([job.target for job in jobs])
+        digests = _digests(items)
         entries = [
-            FileEntry((job.stac_id, job.asset_key), make_sink(job.target, job.media_type), job.filename)
+            FileEntry(
+                (job.stac_id, job.asset_key),
+                make_sink(job.target, job.media_type, digests.get(job.stac_id, {}).get(job.filename)),
+                job.filename,
+            )
             for job in jobs
         ]
         _run(entries, PresignedUrls(urls_of(items), refresh_items), settings, override, enable_resume)
     return results
+
+
+def _digests(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Fetch the data-integrity digests of the items that have one (none fetched when no item has one)."""
+    from airflow_provider_capella.transfer.digests import item_digests
+    from airflow_provider_capella.transfer.integrity import digest_asset_key
+
+    if not any(digest_asset_key(item) for item in items):
+        return {}
+    from airflow_provider_capella.transfer.source import new_session
+
+    with new_session(1) as session:
+        return item_digests(session, items)
 
 
 def download_asset(
@@ -97,6 +116,7 @@ def download_asset(
     filename = filename_from_url(url, fallback="asset")
     target = target_for_file(destination, filename)
     with SinkFactory(settings, aws_conn_id) as make_sink:
+        make_sink.prepare([target])
         entry = FileEntry(SINGLE_ASSET_REF, make_sink(target, None), filename)
         _run([entry], PresignedUrls({SINGLE_ASSET_REF: url}), settings, override, enable_resume)
     return str(target)

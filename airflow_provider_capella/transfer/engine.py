@@ -23,6 +23,7 @@ from airflow_provider_capella._http import (
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
     CapellaOrderExpiredError,
+    IntegrityError,
     SourceChangedError,
     TransferCancelled,
 )
@@ -30,6 +31,7 @@ from airflow_provider_capella.transfer.naming import path_for_log, redact
 from airflow_provider_capella.transfer.planner import ByteRange, plan_ranges
 from airflow_provider_capella.transfer.pool import WorkerPool
 from airflow_provider_capella.transfer.progress import BatchTotals, FileProgress, human_bytes, log
+from airflow_provider_capella.transfer.sinks.base import SourceVersion
 from airflow_provider_capella.transfer.source import (
     BodyDropped,
     BodyReader,
@@ -65,12 +67,20 @@ class FileEntry:
     label: str
 
 
+def worth_resuming(error: BaseException) -> bool:
+    """Tell whether a next try can continue what this one wrote (else it is removed: failed for good)."""
+    if isinstance(error, (SourceChangedError, IntegrityError, CapellaOrderExpiredError)):
+        return False
+    status = getattr(error, "status", None)
+    return not (isinstance(status, int) and 400 <= status < 500 and status not in (408, 429))
+
+
 class _StaleResume(Exception):
     """The partial download of a previous run belongs to another version of the asset."""
 
 
 def _same_version(response: requests.Response, size: int, resume: ResumeState) -> bool:
-    """Whether a 206 answer belongs to the object version a resume record was written for."""
+    """Tell whether a 206 answer belongs to the object version a resume record was written for."""
     validator = validator_of(response)
     return size == resume.size and (not resume.validator or validator in (None, resume.validator))
 
@@ -247,7 +257,7 @@ class FileTransfer:
                 )
         resume = None
         if self.batch.enable_resume and not self.batch.override:
-            resume = self.sink.resume_state()
+            resume = self.sink.resume_state(self._source_version)
         self._lead(resume)
 
     def _lead(self, resume: ResumeState | None) -> None:
@@ -285,7 +295,7 @@ class FileTransfer:
     def _plan_ranges(
         self, response: requests.Response, first: ByteRange, resume: ResumeState | None
     ) -> tuple[list[ByteRange], int]:
-        """A 206: the server honours ranges; plan them (or take the resume record's), begin the sink."""
+        """Plan a 206 answer: ranges are honoured; plan them (or take the resume record's), begin the sink."""
         content_range = parse_content_range(response.headers.get("Content-Range"))
         if content_range is None or content_range.total is None or content_range.start != first.start:
             response.close()
@@ -296,15 +306,15 @@ class FileTransfer:
         self.size = content_range.total
         if resume is not None:
             self.validator = resume.validator
-            self.sink.begin(self.size, resume.ranges, self.validator, resume)
+            self.sink.begin(self._version(), resume.ranges, resume)
             return resume.missing, resume.bytes_done
         ranges = plan_ranges(self.size, self.settings.part_size, first_end=content_range.end + 1)
         self.validator = validator_of(response)
-        self.sink.begin(self.size, ranges, self.validator, None)
+        self.sink.begin(self._version(), ranges, None)
         return ranges, 0
 
     def _plan_whole(self, response: requests.Response) -> list[ByteRange]:
-        """A 200 to a ranged GET: the server ignores Range, so this one response streams the whole file."""
+        """Plan a 200 answer to a ranged GET: Range is ignored, so this response streams the whole file."""
         total = total_size_of(response)
         if total is None:
             response.close()
@@ -313,16 +323,16 @@ class FileTransfer:
         self.size, self.ranges_supported = total, False
         self.validator = validator_of(response)
         ranges = [ByteRange(0, 0, total)]
-        self.sink.begin(total, ranges, self.validator, None)
+        self.sink.begin(self._version(), ranges, None)
         return ranges
 
     def _plan_empty(self, response: requests.Response) -> list[ByteRange]:
-        """A 416 to ``bytes=0-...``: fine only for an empty file (``Content-Range: bytes */0``)."""
+        """Plan a 416 answer to ``bytes=0-...``: fine only for an empty file (``bytes */0``)."""
         response.close()
         if unsatisfiable_total(response.headers.get("Content-Range")) != 0:
             raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
         self.size, ranges = 0, [ByteRange(0, 0, 0)]
-        self.sink.begin(0, ranges, None, None)
+        self.sink.begin(self._version(), ranges, None)
         return ranges
 
     def _queue(self, pending: list[ByteRange], lead: ByteRange, already: int) -> None:
@@ -345,16 +355,26 @@ class FileTransfer:
                 self.batch.pool.submit((self.index, byte_range.index), partial(self.run_range, byte_range))
 
     def _probe_size(self) -> int:
-        """The asset's size from a one-byte ranged GET (presigned GET URLs may refuse HEAD)."""
+        return self._source_version().size
+
+    def _source_version(self) -> SourceVersion:
+        """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
         response = self._request({"Range": "bytes=0-0"}, self._attempts())
         with response:
             if response.status_code == 416:
                 size = unsatisfiable_total(response.headers.get("Content-Range"))
             else:
                 size = total_size_of(response)
+            validator = validator_of(response) if response.status_code in (200, 206) else None
         if size is None:
             raise CapellaDownloadError(f"{self.label}: the server reported no size")
-        return size
+        return SourceVersion(self._source_path(), size, validator)
+
+    def _version(self) -> SourceVersion:
+        return SourceVersion(self._source_path(), self.size, self.validator)
+
+    def _source_path(self) -> str:
+        return path_for_log(self.batch.urls.get(self.ref)[0])
 
     # --- ranges --------------------------------------------------------------------------------------------
     def _fetch_range(self, byte_range: ByteRange) -> None:
@@ -432,7 +452,7 @@ class FileTransfer:
 
     # --- HTTP --------------------------------------------------------------------------------------------
     def _request(self, headers: dict[str, str], attempts: _Attempts) -> requests.Response:
-        """A streamed GET answered 200, 206 or 416; retries transient failures, renews URLs on 403."""
+        """Send a streamed GET answered 200, 206 or 416; retries transient failures, renews URLs on 403."""
         while True:
             self._check_cancelled()
             url, generation = self.batch.urls.get(self.ref)
@@ -510,7 +530,7 @@ class FileTransfer:
                 error = commit_error
         if error is not None:
             self.batch.totals.file_failed(self.progress.received)
-            keep = self.batch.enable_resume and not isinstance(error, SourceChangedError)
+            keep = self.batch.enable_resume and worth_resuming(error)
             try:
                 self.sink.abort(keep_resume=keep)
             except Exception:

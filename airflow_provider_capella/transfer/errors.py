@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from airflow_provider_capella.exceptions import CapellaDownloadError, CapellaOrderExpiredError
 
-__all__ = ["CapellaDownloadError", "CapellaOrderExpiredError", "SourceChangedError", "TransferCancelled"]
+__all__ = [
+    "CapellaDownloadError",
+    "CapellaOrderExpiredError",
+    "IntegrityError",
+    "SourceChangedError",
+    "TransferCancelled",
+]
 
 
 class SourceChangedError(CapellaDownloadError):
     """The remote object changed (size or ETag) while it was being downloaded."""
+
+
+class IntegrityError(CapellaDownloadError):
+    """The bytes written do not match their checksum or the product's digest; what was written is removed."""
 
 
 class TransferCancelled(Exception):
@@ -16,7 +26,7 @@ class TransferCancelled(Exception):
 
 
 def expired_urls_error(path: str, *, refreshed: bool) -> CapellaOrderExpiredError:
-    """The error for a presigned URL answered with 403, before or after refreshing the URLs once."""
+    """Build the error for a presigned URL answered with 403, before or after refreshing the URLs once."""
     if refreshed:
         text = (
             f"the presigned URL for {path} was refused (HTTP 403) even after fetching fresh URLs from the "

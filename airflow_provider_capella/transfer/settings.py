@@ -51,7 +51,7 @@ class TransferSettings:
     def with_overrides(
         self, *, concurrency: int | None = None, part_size: int | None = None
     ) -> TransferSettings:
-        """These settings with the non-None arguments replaced."""
+        """Return these settings with the non-None arguments replaced."""
         changes: dict[str, int] = {}
         if concurrency is not None:
             changes["concurrency"] = concurrency

@@ -79,7 +79,9 @@ def wait_for_asset_gets(emulator: Any, count: int, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-def test_a_failure_mid_upload_aborts_the_multipart_upload(capella_emulator, order, s3):
+def test_a_failure_mid_upload_keeps_the_upload_for_the_next_try_which_completes_it(
+    capella_emulator, order, s3
+):
     placed = order(asset_size=4 * PART)
     capella_emulator.set_faults(bandwidth=4_000_000, scope="asset")
     capella_emulator.clear_requests()
@@ -102,16 +104,23 @@ def test_a_failure_mid_upload_aborts_the_multipart_upload(capella_emulator, orde
     assert len(errors) == 1 and isinstance(errors[0], CapellaDownloadError)
     assert "HTTP 500" in str(errors[0])
     assert "Signature" not in str(errors[0])
-    assert s3.open_uploads() == [], "the multipart upload was aborted"
+    assert len(s3.open_uploads()) == 1, "a failure a retry can fix keeps the upload for that retry"
     assert s3.keys() == [], "no object at the final key"
 
+    capella_emulator.set_faults(fail_next_count=0, bandwidth=None)
+    download_products(placed.items, s3.uri("x"), include=["HH"], settings=settings)
 
-def test_a_task_stopped_mid_upload_aborts_its_multipart_upload(capella_emulator, order, s3):
+    (key,) = s3.keys()
+    assert s3.sha256(key) == expected_sha256(capella_emulator, placed.items[0], "HH")
+    assert s3.open_uploads() == [], "the completed object leaves no upload open"
+
+
+def test_without_resume_a_task_stopped_mid_upload_aborts_its_multipart_upload(capella_emulator, order, s3):
     placed = order(asset_size=6 * PART)
     capella_emulator.set_faults(bandwidth=3_000_000, scope="asset")
     capella_emulator.clear_requests()
     request = {"items": placed.items, "destination": s3.uri(), "part_size": PART, "concurrency": 2}
-    child = start_driver({**request, "include": ["HH"]})
+    child = start_driver({**request, "include": ["HH"], "enable_resume": False})
     try:
         wait_for_asset_gets(capella_emulator, 2)
         deadline = time.monotonic() + 30

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.sinks.base import Sink
 from airflow_provider_capella.transfer.targets import LocalTarget, S3Target, Target
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.transfer.integrity import FileDigest
 
 
 class SinkFactory:
@@ -25,17 +28,23 @@ class SinkFactory:
         self._client: Any = None
         self._uploads: Any = None
 
-    def __call__(self, target: Target, media_type: str | None) -> Sink:
+    def __call__(self, target: Target, media_type: str | None, digest: FileDigest | None = None) -> Sink:
+        """Make the sink for ``target``, checked against ``digest`` when the product lists one."""
         if isinstance(target, LocalTarget):
             from airflow_provider_capella.transfer.sinks.local import LocalFileSink
 
-            return LocalFileSink(target.path)
+            return LocalFileSink(target.path, digest)
         assert isinstance(target, S3Target)
         from airflow_provider_capella.transfer.sinks.s3 import S3MultipartSink
 
         client, uploads = self._s3()
         return S3MultipartSink(
-            client, target, part_size=self._settings.part_size, media_type=media_type, uploads=uploads
+            client,
+            target,
+            part_size=self._settings.part_size,
+            media_type=media_type,
+            uploads=uploads,
+            digest=digest,
         )
 
     def _s3(self) -> tuple[Any, Any]:
@@ -48,7 +57,13 @@ class SinkFactory:
             self._uploads = PartUploads(threads=concurrency, max_pending=concurrency)
         return self._client, self._uploads
 
+    def prepare(self, targets: list[Target]) -> None:
+        """Fail now, before anything is downloaded, if a target needs an S3 client that cannot be made."""
+        if any(isinstance(target, S3Target) for target in targets):
+            self._s3()
+
     def close(self) -> None:
+        """Stop the part upload threads."""
         if self._uploads is not None:
             self._uploads.shutdown()
             self._uploads = None
