@@ -88,10 +88,12 @@ class CorruptingProxy:
                 with proxy._lock:
                     proxy.log.append((self.command, part, answer.status))
                 self.send_response(answer.status)
+                skipped = HOP_BY_HOP if self.command == "HEAD" else HOP_BY_HOP | {"content-length"}
                 for name, value in answer.getheaders():
-                    if name.lower() not in HOP_BY_HOP | {"content-length"}:
+                    if name.lower() not in skipped:
                         self.send_header(name, value)
-                self.send_header("Content-Length", str(len(payload)))
+                if self.command != "HEAD":
+                    self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(payload)

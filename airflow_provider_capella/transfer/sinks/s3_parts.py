@@ -37,6 +37,8 @@ def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytear
             code = error.response.get("Error", {}).get("Code")
             if code not in CHECKSUM_REFUSALS:
                 raise
+            if attempt == SEND_ATTEMPTS:
+                break
             log.warning(
                 "%s: S3 refused part %d: its bytes did not match their %s (%s); sending it again "
                 "(attempt %d of %d)",
