@@ -63,7 +63,7 @@ def download_products(
         len(jobs),
         len(results),
         destination,
-        settings.concurrency,
+        settings.connection_cap,
     )
     with SinkFactory(settings, aws_conn_id) as make_sink:
         make_sink.prepare([job.target for job in jobs])
@@ -181,7 +181,7 @@ def _run(
 ) -> None:
     from airflow_provider_capella.transfer.source import new_session
 
-    with new_session(settings.concurrency) as session:
+    with new_session(settings.connection_cap) as session:
         Batch(
             session=session, urls=urls, settings=settings, override=override, enable_resume=enable_resume
         ).run(entries)

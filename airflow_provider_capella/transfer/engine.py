@@ -20,6 +20,7 @@ from airflow_provider_capella._http import (
     is_transient_transport_error,
     retry_after_seconds,
 )
+from airflow_provider_capella.transfer.adaptive import ConnectionController, Meter
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
     CapellaOrderExpiredError,
@@ -115,6 +116,8 @@ class Batch:
         self.cancelled = threading.Event()
         self.totals = BatchTotals()
         self.pool: WorkerPool | None = None
+        self.meter = Meter()
+        self.controller: ConnectionController | None = None
         self._lock = threading.Lock()
         self._pending = 0
         self._all_done = threading.Event()
@@ -125,7 +128,7 @@ class Batch:
             return
         transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
-        self.pool = WorkerPool(self.settings.concurrency)
+        self.pool, self.controller = self._connections(entries)
         try:
             for transfer in transfers:
                 self.pool.submit((transfer.index, -1), transfer.start)
@@ -136,9 +139,28 @@ class Batch:
             self._all_done.wait(INTERRUPT_GRACE_SECONDS)
             raise
         finally:
+            if self.controller is not None:
+                self.controller.stop()
             self.pool.shutdown(timeout=5)
         log.info("%s", self.totals.summary())
         self._raise_failures(len(transfers))
+
+    def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:
+        """Make the worker pool: a fixed size, or adaptive between 1 and the cap of every sink."""
+        caps = [getattr(entry.sink, "connection_cap", None) for entry in entries]
+        cap = min([self.settings.connection_cap, *(limit for limit in caps if limit)])
+        start = min(self.settings.concurrency, cap)
+        pool = WorkerPool(cap, limit=start)
+        if not self.settings.adaptive or cap <= 1:
+            return pool, None
+        controller = ConnectionController(pool, self.meter, start=start, cap=cap)
+        controller.start()
+        return pool, controller
+
+    def throttled(self) -> None:
+        """Tell the connection controller the server pushed back (429 or 503)."""
+        if self.controller is not None:
+            self.controller.throttled()
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -444,11 +466,21 @@ class FileTransfer:
         chunk = self.settings.chunk_size
         while skip:
             skip -= len(reader.read(min(chunk, skip)))
+        in_place = getattr(writer, "buffer_for", None)
+        meter = self.batch.meter
         while writer.written < length:
             self._check_cancelled()
-            data = reader.read(min(chunk, length - writer.written))
-            writer.write(data)
-            self.progress.add(len(data))
+            wanted = min(chunk, length - writer.written)
+            target = in_place(wanted) if in_place is not None and reader.direct else None
+            if target is not None:  # straight into the part buffer: no copy on the way to S3
+                count = reader.read_into(target)
+                writer.received(count)  # type: ignore[attr-defined]
+            else:
+                data = reader.read(wanted)
+                writer.write(data)
+                count = len(data)
+            self.progress.add(count)
+            meter.add(count)
 
     # --- HTTP --------------------------------------------------------------------------------------------
     def _request(self, headers: dict[str, str], attempts: _Attempts) -> requests.Response:
@@ -472,6 +504,8 @@ class FileTransfer:
             if status == 403:
                 self.batch.urls.renew(self.ref, generation)
             elif status in RETRYABLE_STATUSES:
+                if status in (429, 503):
+                    self.batch.throttled()
                 attempts.failed(f"HTTP {status}", retry_after_seconds(response))
             else:
                 raise CapellaDownloadError(f"{path_for_log(url)}: HTTP {status}", status=status)

@@ -19,7 +19,11 @@ def main() -> None:
     # Airflow stops a task by raising in its main thread; SystemExit stands in for that here.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     request = json.load(sys.stdin)
-    settings = TransferSettings(part_size=request["part_size"], concurrency=request["concurrency"])
+    settings = TransferSettings(
+        part_size=request["part_size"],
+        concurrency=request["concurrency"],
+        adaptive=request.get("adaptive", False),
+    )
     download_products(
         request["items"],
         request["destination"],

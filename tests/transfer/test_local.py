@@ -79,7 +79,9 @@ def test_many_products_share_one_bounded_pool(capella_emulator, order, tmp_path)
     sampler.start()
     try:
         download_products(
-            placed.items, str(tmp_path), settings=TransferSettings(part_size=PART, concurrency=3)
+            placed.items,
+            str(tmp_path),
+            settings=TransferSettings(part_size=PART, concurrency=3, adaptive=False),
         )
     finally:
         stop.set()

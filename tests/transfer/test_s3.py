@@ -86,7 +86,7 @@ def test_a_failure_mid_upload_keeps_the_upload_for_the_next_try_which_completes_
     capella_emulator.set_faults(bandwidth=4_000_000, scope="asset")
     capella_emulator.clear_requests()
     errors: list[BaseException] = []
-    settings = TransferSettings(part_size=PART, concurrency=2, max_attempts=2)
+    settings = TransferSettings(part_size=PART, concurrency=2, max_attempts=2, adaptive=False)
 
     def run() -> None:
         try:

@@ -38,7 +38,7 @@ class SinkFactory:
         from airflow_provider_capella.transfer.sinks.s3 import S3MultipartSink
 
         client, uploads = self._s3()
-        return S3MultipartSink(
+        sink = S3MultipartSink(
             client,
             target,
             part_size=self._settings.part_size,
@@ -46,15 +46,19 @@ class SinkFactory:
             uploads=uploads,
             digest=digest,
         )
+        sink.connection_cap = self._settings.s3_connection_cap()
+        return sink
 
     def _s3(self) -> tuple[Any, Any]:
         if self._client is None:
             from airflow_provider_capella.transfer.s3client import s3_client
             from airflow_provider_capella.transfer.sinks.uploads import PartUploads
 
-            concurrency = self._settings.concurrency
-            self._client = s3_client(self._aws_conn_id, max_pool_connections=2 * concurrency + 2)
-            self._uploads = PartUploads(threads=concurrency, max_pending=concurrency)
+            settings = self._settings
+            connections = settings.s3_connection_cap()
+            pending = max(1, connections // 2) if settings.adaptive else settings.concurrency
+            self._client = s3_client(self._aws_conn_id, max_pool_connections=connections + pending + 2)
+            self._uploads = PartUploads(threads=pending, max_pending=pending)
         return self._client, self._uploads
 
     def prepare(self, targets: list[Target]) -> None:

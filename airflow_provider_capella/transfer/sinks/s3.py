@@ -67,6 +67,7 @@ class S3MultipartSink:
         crc: Crc | None = None,
     ) -> None:
         self.location = str(target)
+        self.connection_cap: int | None = None
         self.client = client
         self.bucket = target.bucket
         self.key = target.key
