@@ -38,12 +38,15 @@ def download_products(
 ) -> dict[str, dict[str, str]]:
     """Download the selected assets of presigned STAC items to a directory or ``s3://bucket/prefix``.
 
-    Every file shares one pool of ``concurrency`` connections; large files are fetched as parallel
-    ranged GETs, into S3 as a streamed multipart upload. ``include``/``exclude`` select asset keys
-    (``raster`` = ``HH``/``VV``; exclude wins; ``license`` is never downloaded). With ``separate_dirs``
-    each product gets its own ``<stac_id>/`` folder. A complete file already present (same size) is
-    skipped unless ``override``; an interrupted local file resumes when ``enable_resume``. After a 403,
-    ``refresh_items`` is called once for fresh presigned URLs.
+    Every file shares one pool of connections; large files are fetched as parallel ranged GETs, into S3
+    as a streamed, checksummed multipart upload. The number of connections adapts (it grows while more
+    connections add throughput, up to 32, and backs off on 429/503) unless ``concurrency`` fixes it.
+    ``include``/``exclude`` select asset keys (``raster`` = ``HH``/``VV``; exclude wins; ``license`` is
+    never downloaded). With ``separate_dirs`` each product gets its own ``<stac_id>/`` folder. A complete
+    file already present (same size) is skipped unless ``override``; an interrupted file resumes when
+    ``enable_resume`` (on disk from its ``.part`` file, in S3 from the multipart upload the earlier try
+    left open). When a product lists a data-integrity digest, its files are checked against it. After a
+    403, ``refresh_items`` is called once for fresh presigned URLs.
 
     Returns ``{stac_id: {asset_key: local path or s3:// URI}}``.
 
