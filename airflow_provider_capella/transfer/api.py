@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_capella.transfer.engine import Batch, FileEntry
+from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, expired_urls_error
 from airflow_provider_capella.transfer.naming import filename_from_url, path_for_log, redact
 from airflow_provider_capella.transfer.planner import plan_jobs

@@ -1,4 +1,4 @@
-"""The download engine: every file of a call is split into byte ranges fetched by one shared worker pool.
+"""One file's transfer: its byte ranges fetched as tasks of the call's shared worker pool (see ``batch``).
 
 A file starts with a *lead* request: a ranged GET for its first part (or, when resuming, the first
 missing part, pinned with ``If-Range``). Its ``Content-Range`` tells the size, so the remaining parts are
@@ -10,7 +10,6 @@ continue from the last byte received; a 403 refreshes the presigned URLs once.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -20,18 +19,16 @@ from airflow_provider_capella._http import (
     is_transient_transport_error,
     retry_after_seconds,
 )
-from airflow_provider_capella.transfer.adaptive import ConnectionController, Meter
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
-    CapellaOrderExpiredError,
-    IntegrityError,
     SourceChangedError,
     TransferCancelled,
+    worth_resuming,
 )
+from airflow_provider_capella.transfer.lead import StaleResume, plan_lead
 from airflow_provider_capella.transfer.naming import path_for_log, redact
-from airflow_provider_capella.transfer.planner import ByteRange, plan_ranges
-from airflow_provider_capella.transfer.pool import WorkerPool
-from airflow_provider_capella.transfer.progress import BatchTotals, FileProgress, human_bytes, log
+from airflow_provider_capella.transfer.planner import ByteRange
+from airflow_provider_capella.transfer.progress import FileProgress, human_bytes, log
 from airflow_provider_capella.transfer.sinks.base import SourceVersion
 from airflow_provider_capella.transfer.source import (
     BodyDropped,
@@ -47,150 +44,8 @@ if TYPE_CHECKING:
 
     import requests
 
-    from airflow_provider_capella.transfer.settings import TransferSettings
-    from airflow_provider_capella.transfer.sinks.base import RangeWriter, ResumeState, Sink
-    from airflow_provider_capella.transfer.urls import AssetRef, PresignedUrls
-
-INTERRUPT_GRACE_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    """One file of a batch: which presigned URL, into which sink, named how in logs.
-
-    Example::
-
-        FileEntry(ref=("CAPELLA_X", "HH"), sink=LocalFileSink("/data/x.tif"), label="x.tif")
-    """
-
-    ref: AssetRef
-    sink: Sink
-    label: str
-
-
-def worth_resuming(error: BaseException) -> bool:
-    """Tell whether a next try can continue what this one wrote (else it is removed: failed for good)."""
-    if isinstance(error, (SourceChangedError, IntegrityError, CapellaOrderExpiredError)):
-        return False
-    status = getattr(error, "status", None)
-    return not (isinstance(status, int) and 400 <= status < 500 and status not in (408, 429))
-
-
-class _StaleResume(Exception):
-    """The partial download of a previous run belongs to another version of the asset."""
-
-
-def _same_version(response: requests.Response, size: int, resume: ResumeState) -> bool:
-    """Tell whether a 206 answer belongs to the object version a resume record was written for."""
-    validator = validator_of(response)
-    return size == resume.size and (not resume.validator or validator in (None, resume.validator))
-
-
-class Batch:
-    """Downloads a list of files with one pool of ``settings.concurrency`` connections.
-
-    The first file that fails for good cancels the others (their temporary state is cleaned up or kept
-    for resuming) and :meth:`run` raises one error naming every failed file.
-
-    Example::
-
-        batch = Batch(session=new_session(8), urls=urls, settings=TransferSettings(),
-                      override=False, enable_resume=True)
-        batch.run([FileEntry(("CAPELLA_X", "HH"), LocalFileSink("/data/x.tif"), "x.tif")])
-    """
-
-    def __init__(
-        self,
-        *,
-        session: requests.Session,
-        urls: PresignedUrls,
-        settings: TransferSettings,
-        override: bool,
-        enable_resume: bool,
-    ) -> None:
-        self.session = session
-        self.urls = urls
-        self.settings = settings
-        self.override = override
-        self.enable_resume = enable_resume
-        self.cancelled = threading.Event()
-        self.totals = BatchTotals()
-        self.pool: WorkerPool | None = None
-        self.meter = Meter()
-        self.controller: ConnectionController | None = None
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._all_done = threading.Event()
-        self._failures: list[tuple[FileTransfer, BaseException]] = []
-
-    def run(self, entries: list[FileEntry]) -> None:
-        if not entries:
-            return
-        transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
-        self._pending = len(transfers)
-        self.pool, self.controller = self._connections(entries)
-        try:
-            for transfer in transfers:
-                self.pool.submit((transfer.index, -1), transfer.start)
-            while not self._all_done.wait(0.5):
-                pass
-        except BaseException:
-            self.cancel()
-            self._all_done.wait(INTERRUPT_GRACE_SECONDS)
-            raise
-        finally:
-            if self.controller is not None:
-                self.controller.stop()
-            self.pool.shutdown(timeout=5)
-        log.info("%s", self.totals.summary())
-        self._raise_failures(len(transfers))
-
-    def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:
-        """Make the worker pool: a fixed size, or adaptive between 1 and the cap of every sink."""
-        caps = [getattr(entry.sink, "connection_cap", None) for entry in entries]
-        cap = min([self.settings.connection_cap, *(limit for limit in caps if limit)])
-        start = min(self.settings.concurrency, cap)
-        pool = WorkerPool(cap, limit=start)
-        if not self.settings.adaptive or cap <= 1:
-            return pool, None
-        controller = ConnectionController(pool, self.meter, start=start, cap=cap)
-        controller.start()
-        return pool, controller
-
-    def throttled(self) -> None:
-        """Tell the connection controller the server pushed back (429 or 503)."""
-        if self.controller is not None:
-            self.controller.throttled()
-
-    def cancel(self) -> None:
-        self.cancelled.set()
-
-    def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
-        with self._lock:
-            if error is not None:
-                self._failures.append((transfer, error))
-            self._pending -= 1
-            if self._pending == 0:
-                self._all_done.set()
-
-    def _raise_failures(self, count: int) -> None:
-        real = [
-            (transfer, error)
-            for transfer, error in self._failures
-            if not isinstance(error, TransferCancelled)
-        ]
-        if not real:
-            if self._failures:
-                raise CapellaDownloadError("the download was cancelled")
-            return
-        for _, error in real:
-            if isinstance(error, CapellaOrderExpiredError):
-                raise error
-        details = "; ".join(f"{transfer.label}: {redact(str(error))}" for transfer, error in real[:10])
-        raise CapellaDownloadError(
-            f"{len(real)} of {count} file(s) failed: {details}. Completed files are kept (and skipped next "
-            "time); partial local files resume on the next run."
-        ) from real[0][1]
+    from airflow_provider_capella.transfer.batch import Batch, FileEntry
+    from airflow_provider_capella.transfer.sinks.base import RangeWriter, ResumeState
 
 
 class _Attempts:
@@ -290,72 +145,15 @@ class FileTransfer:
         attempts = self._attempts()
         response = self._request(headers, attempts)
         try:
-            lead = self._plan(response, first, resume)
-        except _StaleResume:
+            pending, already, first = plan_lead(self, response, first, resume)
+        except StaleResume:
             log.info("%s: the asset changed since the partial download; starting over", self.label)
             self.sink.discard_resume()
             self._lead(None)
             return
-        self._complete_range(lead, self.sink.writer(lead), attempts, response)
-
-    def _plan(self, response: requests.Response, first: ByteRange, resume: ResumeState | None) -> ByteRange:
-        """Learn size and validator from the lead response, prepare the sink, queue the other ranges."""
-        if response.status_code == 206:
-            pending, already = self._plan_ranges(response, first, resume)
-        elif resume is not None:
-            response.close()
-            raise _StaleResume()  # If-Range did not match (or Range was ignored): start afresh
-        elif response.status_code == 200:
-            pending, already = self._plan_whole(response), 0
-            first = pending[0]
-        else:
-            pending, already = self._plan_empty(response), 0
-            first = pending[0]
         self._queue(pending, first, already)
-        return next(byte_range for byte_range in pending if byte_range.start == first.start)
-
-    def _plan_ranges(
-        self, response: requests.Response, first: ByteRange, resume: ResumeState | None
-    ) -> tuple[list[ByteRange], int]:
-        """Plan a 206 answer: ranges are honoured; plan them (or take the resume record's), begin the sink."""
-        content_range = parse_content_range(response.headers.get("Content-Range"))
-        if content_range is None or content_range.total is None or content_range.start != first.start:
-            response.close()
-            raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
-        if resume is not None and not _same_version(response, content_range.total, resume):
-            response.close()
-            raise _StaleResume()
-        self.size = content_range.total
-        if resume is not None:
-            self.validator = resume.validator
-            self.sink.begin(self._version(), resume.ranges, resume)
-            return resume.missing, resume.bytes_done
-        ranges = plan_ranges(self.size, self.settings.part_size, first_end=content_range.end + 1)
-        self.validator = validator_of(response)
-        self.sink.begin(self._version(), ranges, None)
-        return ranges, 0
-
-    def _plan_whole(self, response: requests.Response) -> list[ByteRange]:
-        """Plan a 200 answer to a ranged GET: Range is ignored, so this response streams the whole file."""
-        total = total_size_of(response)
-        if total is None:
-            response.close()
-            raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
-        log.info("%s: the server ignores Range requests; downloading over one connection", self.label)
-        self.size, self.ranges_supported = total, False
-        self.validator = validator_of(response)
-        ranges = [ByteRange(0, 0, total)]
-        self.sink.begin(self._version(), ranges, None)
-        return ranges
-
-    def _plan_empty(self, response: requests.Response) -> list[ByteRange]:
-        """Plan a 416 answer to ``bytes=0-...``: fine only for an empty file (``bytes */0``)."""
-        response.close()
-        if unsatisfiable_total(response.headers.get("Content-Range")) != 0:
-            raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
-        self.size, ranges = 0, [ByteRange(0, 0, 0)]
-        self.sink.begin(self._version(), ranges, None)
-        return ranges
+        lead = next(byte_range for byte_range in pending if byte_range.start == first.start)
+        self._complete_range(lead, self.sink.writer(lead), attempts, response)
 
     def _queue(self, pending: list[ByteRange], lead: ByteRange, already: int) -> None:
         with self._lock:
@@ -392,7 +190,8 @@ class FileTransfer:
             raise CapellaDownloadError(f"{self.label}: the server reported no size")
         return SourceVersion(self._source_path(), size, validator)
 
-    def _version(self) -> SourceVersion:
+    def version(self) -> SourceVersion:
+        """Describe the source as learnt so far (path, size, validator)."""
         return SourceVersion(self._source_path(), self.size, self.validator)
 
     def _source_path(self) -> str:

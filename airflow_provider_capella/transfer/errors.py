@@ -10,6 +10,7 @@ __all__ = [
     "IntegrityError",
     "SourceChangedError",
     "TransferCancelled",
+    "worth_resuming",
 ]
 
 
@@ -38,3 +39,11 @@ def expired_urls_error(path: str, *, refreshed: bool) -> CapellaOrderExpiredErro
             "get fresh presigned URLs from the order (or submit a new order) and download again"
         )
     return CapellaOrderExpiredError(text, status=403, code="ORDER_EXPIRED")
+
+
+def worth_resuming(error: BaseException) -> bool:
+    """Tell whether a next try can continue what this one wrote (else it is removed: failed for good)."""
+    if isinstance(error, (SourceChangedError, IntegrityError, CapellaOrderExpiredError)):
+        return False
+    status = getattr(error, "status", None)
+    return not (isinstance(status, int) and 400 <= status < 500 and status not in (408, 429))
