@@ -9,13 +9,14 @@ PYTEST_ARGS ?=
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMMAND := $(UV)
 
-.PHONY: help uv sync lint test test-latest test-lowest lowest-env lowest-lock demo bench build clean
+.PHONY: help uv sync lint docs test test-latest test-lowest lowest-env lowest-lock demo bench build clean
 
 help:
 	@echo "make demo   - real Airflow runs capella_tasking_to_s3 against the emulator and an S3 server"
 	@echo "make test   - lint + type-check + the test suite on the newest and the lowest supported Airflow"
 	@echo "make bench  - downloads vs aria2c, curl and the official SDK (benchmarks/RESULTS.md, results.png)"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
+	@echo "make docs   - the documentation site (MkDocs, strict: a broken link or reference fails) into site/"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -28,7 +29,11 @@ lint: sync
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy airflow_provider_capella example_dags
 
-test: lint test-latest test-lowest
+# The documentation site: mkdocs.yml + docs/, the reference generated from the docstrings (mkdocstrings).
+docs: sync
+	NO_MKDOCS_2_WARNING=1 $(UV) run --frozen mkdocs build --strict --site-dir site
+
+test: lint docs test-latest test-lowest
 
 test-latest: sync
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
@@ -62,4 +67,4 @@ build: uv
 	$(UV) build
 
 clean:
-	rm -rf dist build .venv $(LOWEST_ENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf dist build site .venv $(LOWEST_ENV) .mypy_cache .ruff_cache .pytest_cache

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError
@@ -42,23 +41,25 @@ def item_digests(session: requests.Session, items: list[dict[str, Any]]) -> dict
 
 
 def _fetch(session: requests.Session, url: str) -> bytes:
-    from airflow_provider_capella._http import RETRYABLE_STATUSES, backoff_seconds
+    """GET the digest document under the provider's one retry policy."""
+    from airflow_provider_capella._http import RetryPolicy, send_with_policy
+    from airflow_provider_capella.exceptions import CapellaConnectionError
 
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with session.get(url, timeout=(10, 60)) as response:
-                if response.status_code == 200:
-                    body = response.content
-                    if len(body) > MAX_DIGEST_BYTES:
-                        raise ValueError(f"larger than {MAX_DIGEST_BYTES} bytes")
-                    return body
-                status = response.status_code
-        except (OSError, ValueError) as error:  # requests' errors are OSErrors
-            if isinstance(error, ValueError) or attempt == ATTEMPTS:
-                raise CapellaDownloadError(f"{path_for_log(url)}: {redact(str(error))}") from None
-            time.sleep(backoff_seconds(attempt))
-            continue
-        if status not in RETRYABLE_STATUSES or attempt == ATTEMPTS:
-            raise CapellaDownloadError(f"{path_for_log(url)}: HTTP {status}", status=status)
-        time.sleep(backoff_seconds(attempt))
-    raise AssertionError("unreachable")
+    try:
+        response = send_with_policy(
+            lambda: session.get(url, timeout=(10, 60), stream=True),
+            RetryPolicy(max_attempts=ATTEMPTS),
+            method="GET",
+            url=url,
+        )
+    except CapellaConnectionError as error:
+        raise CapellaDownloadError(f"{path_for_log(url)}: {redact(error.message)}") from None
+    with response:
+        if response.status_code != 200:
+            raise CapellaDownloadError(
+                f"{path_for_log(url)}: HTTP {response.status_code}", status=response.status_code
+            )
+        body = response.raw.read(MAX_DIGEST_BYTES + 1, decode_content=True)
+    if len(body) > MAX_DIGEST_BYTES:
+        raise ValueError(f"larger than {MAX_DIGEST_BYTES} bytes")
+    return bytes(body)
