@@ -109,6 +109,14 @@ class ConnectionController:
         if self._thread.is_alive():
             self._thread.join(2)
 
+    def summary(self) -> str:
+        """Describe the connection counts the call went through, e.g. ``8 -> 16 -> 32``."""
+        counts: list[int] = []
+        for connections, _ in [*self.history, (self.pool.limit, 0.0)]:
+            if not counts or counts[-1] != connections:
+                counts.append(connections)
+        return " -> ".join(str(count) for count in counts)
+
     def throttled(self) -> None:
         """Halve the connections and hold growth back: the server pushed back (429, 503, SlowDown)."""
         with self._lock:

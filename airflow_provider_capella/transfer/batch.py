@@ -102,6 +102,8 @@ class Batch:
                 self.controller.stop()
             self.pool.shutdown(timeout=5)
         log.info("%s", self.totals.summary())
+        if self.controller is not None:
+            log.info("connections used: %s", self.controller.summary())
         self._raise_failures(len(transfers))
 
     def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:

@@ -84,6 +84,7 @@ def test_connections_double_while_each_step_pays_and_step_back_when_one_does_not
     assert pool.limit == 16
     control.step(400e6)
     assert pool.limit == 16, "and stays there"
+    assert control.summary() == "8 -> 16 -> 32 -> 16"
 
 
 def test_no_growth_without_work_waiting():
