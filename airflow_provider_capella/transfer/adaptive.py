@@ -97,6 +97,7 @@ class ConnectionController:
         self._last_cut = float("-inf")
         self._ceiling = self.cap
         self._grown = False
+        self._final: int | None = None
         self.history: list[tuple[int, float]] = []
 
     def start(self) -> None:
@@ -104,7 +105,8 @@ class ConnectionController:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop adjusting."""
+        """Stop adjusting (the pool's limit at this moment is the call's last)."""
+        self._final = self.pool.limit
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(2)
@@ -112,7 +114,7 @@ class ConnectionController:
     def summary(self) -> str:
         """Describe the connection counts the call went through, e.g. ``8 -> 16 -> 32``."""
         counts: list[int] = []
-        for connections, _ in [*self.history, (self.pool.limit, 0.0)]:
+        for connections, _ in [*self.history, (self._final or self.pool.limit, 0.0)]:
             if not counts or counts[-1] != connections:
                 counts.append(connections)
         return " -> ".join(str(count) for count in counts)
