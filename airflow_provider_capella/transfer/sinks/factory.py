@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from functools import partial
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +30,9 @@ class SinkFactory:
         self._aws_conn_id = aws_conn_id
         self._client: Any = None
         self._uploads: Any = None
+        self._prefixes: dict[str, str] = {}
+        self._open_keys: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, target: Target, media_type: str | None, digest: FileDigest | None = None) -> Sink:
         """Make the sink for ``target``, checked against ``digest`` when the product lists one."""
@@ -45,6 +51,7 @@ class SinkFactory:
             media_type=media_type,
             uploads=uploads,
             digest=digest,
+            open_keys=partial(self._keys_with_open_uploads, target.bucket),
         )
         sink.connection_cap = self._settings.s3_connection_cap()
         return sink
@@ -63,8 +70,26 @@ class SinkFactory:
 
     def prepare(self, targets: list[Target]) -> None:
         """Fail now, before anything is downloaded, if a target needs an S3 client that cannot be made."""
-        if any(isinstance(target, S3Target) for target in targets):
+        keys: dict[str, list[str]] = {}
+        for target in targets:
+            if isinstance(target, S3Target):
+                keys.setdefault(target.bucket, []).append(target.key)
+        if keys:
             self._s3()
+        # an S3 prefix is a plain string prefix: character by character is what is wanted
+        self._prefixes = {bucket: os.path.commonprefix(names) for bucket, names in keys.items()}  # noqa: RUF071
+
+    def _keys_with_open_uploads(self, bucket: str) -> set[str]:
+        """Keys of the call's bucket with an open multipart upload: one listing per call, not one per file."""
+        with self._lock:
+            if bucket not in self._open_keys:
+                paginator = self._client.get_paginator("list_multipart_uploads")
+                prefix = self._prefixes.get(bucket, "")
+                pages = paginator.paginate(Bucket=bucket, Prefix=prefix)
+                self._open_keys[bucket] = {
+                    entry["Key"] for page in pages for entry in page.get("Uploads", [])
+                }
+            return self._open_keys[bucket]
 
     def close(self) -> None:
         """Stop the part upload threads."""

@@ -65,6 +65,7 @@ class S3MultipartSink:
         uploads: PartUploads | None = None,
         digest: FileDigest | None = None,
         crc: Crc | None = None,
+        open_keys: Callable[[], set[str]] | None = None,
     ) -> None:
         self.location = str(target)
         self.connection_cap: int | None = None
@@ -75,6 +76,7 @@ class S3MultipartSink:
         self._part_size = part_size
         self._media_type = media_type
         self._digest = digest
+        self._open_keys = open_keys
         self._size = 0
         self._parts: list[ByteRange] = []
         self.upload_id: str | None = None
@@ -99,6 +101,8 @@ class S3MultipartSink:
 
     def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
         """Adopt the upload an earlier try left for this source version; abort other versions' uploads."""
+        if self._open_keys is not None and self.key not in self._open_keys():
+            return None
         candidates = open_uploads_of(self.client, self.bucket, self.key, exact_key=True)
         if not candidates:
             return None
