@@ -263,7 +263,7 @@ def error_from_response(
     url: str | None = None,
     retry_after: float | None = None,
 ) -> CapellaError:
-    """The typed exception for an HTTP error response (``url`` must already be sanitized)."""
+    """Return the typed exception for an HTTP error response (``url`` must already be sanitized)."""
     message, code, detail, data = parse_error_body(body)
     if not code and message:
         lowered = message.lower()
@@ -294,7 +294,7 @@ def error_from_response(
 
 
 def _plain_text(text: str) -> str:
-    """A non-JSON body (e.g. an HTML gateway page) squeezed to one short line."""
+    """Return a non-JSON body (e.g. an HTML gateway page) squeezed to one short line."""
     import re
 
     stripped = re.sub(r"<[^>]+>", " ", text)
