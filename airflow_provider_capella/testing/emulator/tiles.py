@@ -22,7 +22,8 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.testing.emulator.feasibility_orbits import ecef_m
-from airflow_provider_capella.testing.emulator.stac_items import COLLECTION_TYPE_PROFILES, KM_PER_DEGREE
+from airflow_provider_capella.testing.emulator.stac_geometry import KM_PER_DEGREE
+from airflow_provider_capella.testing.emulator.stac_items import COLLECTION_TYPE_PROFILES
 
 if TYPE_CHECKING:
     from airflow_provider_capella.testing.emulator.tasking import TaskRecord
