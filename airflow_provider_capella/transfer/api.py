@@ -67,9 +67,10 @@ def download_products(
         destination,
         settings.connection_cap,
     )
+    urls = PresignedUrls(urls_of(items), refresh_items)
     with SinkFactory(settings, aws_conn_id) as make_sink:
         make_sink.prepare([job.target for job in jobs])
-        digests = _digests(items)
+        digests = _digests(items, urls, settings)
         entries = [
             FileEntry(
                 (job.stac_id, job.asset_key),
@@ -78,12 +79,12 @@ def download_products(
             )
             for job in jobs
         ]
-        _run(entries, PresignedUrls(urls_of(items), refresh_items), settings, override, enable_resume)
+        _run(entries, urls, settings, override, enable_resume)
     return results
 
 
-def _digests(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Fetch the data-integrity digests of the items that have one (none fetched when no item has one)."""
+def _digests(items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> dict[str, Any]:
+    """Fetch the data-integrity digests of the items that have one (nothing when none has one)."""
     from airflow_provider_capella.transfer.digests import item_digests
     from airflow_provider_capella.transfer.integrity import digest_asset_key
 
@@ -91,8 +92,8 @@ def _digests(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return {}
     from airflow_provider_capella.transfer.source import new_session
 
-    with new_session(1) as session:
-        return item_digests(session, items)
+    with new_session(4) as session:
+        return item_digests(session, urls, items, settings)
 
 
 def download_asset(

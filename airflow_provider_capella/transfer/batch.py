@@ -82,7 +82,12 @@ class Batch:
         self._all_done = threading.Event()
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 
-    def run(self, entries: list[FileEntry]) -> None:
+    def run(self, entries: list[FileEntry], *, summary: bool = True) -> None:
+        """Transfer every entry; raise one error naming the files that failed.
+
+        :param entries: the files.
+        :param summary: log the closing summary line (not for the digest documents fetched first).
+        """
         if not entries:
             return
         transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
@@ -101,9 +106,10 @@ class Batch:
             if self.controller is not None:
                 self.controller.stop()
             self.pool.shutdown(timeout=5)
-        log.info("%s", self.totals.summary())
-        if self.controller is not None:
+        if summary and self.controller is not None:
             log.info("connections used: %s", self.controller.summary())
+        if summary:
+            log.info("%s", self.totals.summary())
         self._raise_failures(len(transfers))
 
     def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:

@@ -1,9 +1,9 @@
 """A product bundle's data-integrity digest: which files it lists, and checking written files against it.
 
 A Capella product bundle can hold a digest JSON listing a checksum per file. When an item has such an
-asset (key, role or file name containing ``digest``), it is fetched first and every file of that item
-is checked against it once written: a local file before it is renamed into place, an S3 object once
-complete. A mismatch fails that file and removes what was written. The accepted format::
+asset (key, role or file name containing ``digest`` or ``checksum``), it is fetched first and every
+file of that item is checked against it once written: a local file before it is renamed into place,
+an S3 object once complete. A mismatch fails that file and removes what was written. The accepted format::
 
     {"algorithm": "sha256",
      "files": {"CAPELLA_X.tif": "9f86d0...", "CAPELLA_X_extended.json": {"sha256": "...", "size": 1234}}}
@@ -34,6 +34,7 @@ HASHES = ("sha256", "sha512", "sha1", "md5")
 CRCS = ("crc32", "crc32c")
 NAME_FIELDS = ("name", "file", "filename", "path", "key")
 BLOCK = 8 * 1024 * 1024
+DIGEST_WORDS = ("digest", "checksum")
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def digest_asset_key(item: dict[str, Any]) -> str | None:
             continue
         roles = [str(role).lower() for role in asset.get("roles") or []]
         filename = filename_from_url(str(asset["href"]), fallback=key).lower()
-        if "digest" in key.lower() or any("digest" in role for role in roles) or "digest" in filename:
+        names = [key.lower(), filename, *roles]
+        if any(word in name for name in names for word in DIGEST_WORDS):
             return key
     return None
 

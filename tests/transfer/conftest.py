@@ -197,3 +197,16 @@ def run_driver(request: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
     )
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def data_requests(emulator: Any, method: str | None = None) -> list[dict[str, Any]]:
+    """The emulator's logged asset requests, without those for the bundle's checksums document.
+
+    The engine fetches a product's checksums document first (to verify every file against it); tests
+    about the data files' byte ranges look at the data files only.
+    """
+    return [
+        entry
+        for entry in emulator.requests(path="/assets/", method=method)
+        if not entry["path"].endswith("_checksums.json")
+    ]

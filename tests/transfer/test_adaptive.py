@@ -8,7 +8,7 @@ import time
 
 from airflow_provider_capella.transfer import TransferSettings, download_products
 from airflow_provider_capella.transfer.adaptive import ConnectionController, Meter
-from tests.transfer.conftest import MiB, expected_sha256, sha256_file
+from tests.transfer.conftest import MiB, data_requests, expected_sha256, sha256_file
 
 PART = 5 * MiB
 THROTTLE = re.compile(r"the server is throttling: (\d+) connections now \(was (\d+)\)")
@@ -31,14 +31,14 @@ def test_the_pool_backs_off_under_429s_and_still_completes(capella_emulator, ord
     worker = threading.Thread(target=run)
     worker.start()
     deadline = time.monotonic() + 30
-    while len(capella_emulator.requests(path="/assets/", method="GET")) < 6:
+    while len(data_requests(capella_emulator, "GET")) < 6:
         assert time.monotonic() < deadline, "the download never got going"
         time.sleep(0.05)
     capella_emulator.set_faults(fail_next_status=429, fail_next_count=3)
     worker.join(120)
 
     assert errors == []
-    statuses = [entry["status"] for entry in capella_emulator.requests(path="/assets/")]
+    statuses = [entry["status"] for entry in data_requests(capella_emulator)]
     assert statuses.count(429) == 3
     cuts = [(int(now), int(was)) for now, was in THROTTLE.findall(caplog.text)]
     assert cuts and all(now < was for now, was in cuts), "429s cut the number of connections"

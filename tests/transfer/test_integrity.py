@@ -55,7 +55,8 @@ def serve_digest() -> Iterator[Callable[[dict[str, Any]], str]]:
 
 
 def with_digest(item: dict[str, Any], url: str) -> dict[str, Any]:
-    assets = {**item["assets"], "digest": {"href": url, "type": "application/json", "roles": ["metadata"]}}
+    assets = {key: asset for key, asset in item["assets"].items() if key != "checksums"}  # the emulator's own
+    assets["digest"] = {"href": url, "type": "application/json", "roles": ["metadata"]}
     return {**item, "assets": assets}
 
 
@@ -143,3 +144,22 @@ def test_the_digest_format_accepted():
     assert listed["b.json"].algorithm == "crc32c"
     with pytest.raises(ValueError, match="no file"):
         parse_digest(b'{"files": {"a.tif": {"whirlpool": "00"}}}')
+
+
+def test_the_emulator_bundle_checksums_are_verified_for_every_file(
+    capella_emulator, order, s3, tmp_path, caplog
+):
+    placed = order(asset_size=2 * PART + 3)
+    item = placed.items[0]
+    assert "checksums" in item["assets"], "the emulator's product bundles list their files' sha256"
+    caplog.set_level("INFO", logger="airflow_provider_capella")
+
+    download_products(placed.items, str(tmp_path), settings=SETTINGS)
+    download_products(placed.items, s3.uri("x/"), include=["HH", "metadata"], settings=SETTINGS)
+
+    checked = [
+        record.getMessage()
+        for record in caplog.records
+        if "matches the product's digest" in record.getMessage()
+    ]
+    assert len(checked) == 4 + 2, "raster, metadata, thumbnail and preview on disk; raster and metadata in S3"

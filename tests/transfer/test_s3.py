@@ -13,7 +13,7 @@ from airflow_provider_capella.transfer import (
     download_asset,
     download_products,
 )
-from tests.transfer.conftest import MiB, expected_sha256, run_driver, start_driver
+from tests.transfer.conftest import MiB, data_requests, expected_sha256, run_driver, start_driver
 
 PART = 5 * MiB
 BIG = 3 * PART + 777
@@ -49,9 +49,7 @@ def test_an_object_of_the_same_size_is_skipped_unless_override(capella_emulator,
     download_products(placed.items, s3.uri("p"), settings=SETTINGS)
 
     assert s3.client.head_object(Bucket=s3.name, Key=raster_key)["LastModified"] == stored
-    ranges = {
-        entry["headers"].get("range") for entry in capella_emulator.requests(path="/assets/", method="GET")
-    }
+    ranges = {entry["headers"].get("range") for entry in data_requests(capella_emulator, "GET")}
     assert ranges == {"bytes=0-0"}
 
     download_products(placed.items, s3.uri("p"), override=True, settings=SETTINGS)
@@ -74,7 +72,7 @@ def test_download_asset_into_a_prefix_or_an_exact_key(capella_emulator, order, s
 
 def wait_for_asset_gets(emulator: Any, count: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while len(emulator.requests(path="/assets/", method="GET")) < count:
+    while len(data_requests(emulator, "GET")) < count:
         assert time.monotonic() < deadline, "the download never got going"
         time.sleep(0.05)
 

@@ -13,7 +13,7 @@ import pytest
 from airflow_provider_capella.transfer import CapellaDownloadError, TransferSettings, download_products
 from airflow_provider_capella.transfer.errors import IntegrityError
 from airflow_provider_capella.transfer.sinks.s3_resume import MARKER_PART, list_open_uploads
-from tests.transfer.conftest import MiB, expected_sha256, run_driver, start_driver
+from tests.transfer.conftest import MiB, data_requests, expected_sha256, run_driver, start_driver
 from tests.transfer.corrupting_proxy import CorruptingProxy
 
 PART = 5 * MiB
@@ -85,7 +85,7 @@ def test_a_killed_worker_s_upload_is_resumed_by_another_process_fetching_only_mi
         }
     )
 
-    fetched = part_ranges(capella_emulator.requests(path="/assets/", method="GET"))
+    fetched = part_ranges(data_requests(capella_emulator, "GET"))
     assert fetched, "the missing parts were fetched"
     assert not fetched & kept, f"parts {sorted(fetched & kept)} were already in S3 and fetched again"
     assert fetched | kept == set(range(PARTS + 1)), "every part is in the object"
@@ -107,7 +107,7 @@ def test_an_upload_left_for_another_version_of_the_source_is_aborted_not_complet
 
     download_products(placed.items, s3.uri(), include=["HH"], settings=SETTINGS)
 
-    fetched = part_ranges(capella_emulator.requests(path="/assets/", method="GET"))
+    fetched = part_ranges(data_requests(capella_emulator, "GET"))
     assert fetched == set(range(PARTS + 1)), "nothing of the old version was reused"
     assert s3.sha256(key) == expected_sha256(capella_emulator, placed.items[0], "HH")
     assert s3.open_uploads() == [], f"the stale upload {stale_upload} was aborted"
@@ -180,4 +180,4 @@ def test_aws_conn_id_without_the_amazon_provider_fails_before_any_download(capel
     )
 
     assert "aws_conn_id='my_aws'" in done.stdout and "pip install" in done.stdout, done.stderr[-2000:]
-    assert capella_emulator.requests(path="/assets/") == [], "nothing was downloaded"
+    assert data_requests(capella_emulator) == [], "nothing was downloaded"
