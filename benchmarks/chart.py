@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ def draw(rows: list[Any], path: Path, scenarios: dict[str, str], tools: dict[str
 
     order = [scenario for scenario in scenarios if any(row.scenario == scenario for row in rows)]
     names = [tool for tool in tools if any(row.tool == tool for row in rows)]
-    figure, axes = plt.subplots(1, 2, figsize=(14, 5.5))
+    figure, axes = plt.subplots(1, 2, figsize=(14, 6.5))
     width = 0.8 / max(len(names), 1)
     colours = plt.get_cmap("tab10")
     for panel, (metric, label) in zip(
@@ -30,14 +31,14 @@ def draw(rows: list[Any], path: Path, scenarios: dict[str, str], tools: dict[str
                     values.append(getattr(row, metric))
             bars = panel.bar(positions, values, width, label=tools[tool], color=colours(index))
             panel.bar_label(bars, fmt="%.0f" if metric == "mb_per_s" else "%.2f", fontsize=7)
-        panel.set_xticks(
-            range(len(order)), [scenarios[scenario] for scenario in order], fontsize=8, wrap=True
-        )
+        labels = [textwrap.fill(scenarios[scenario], 18) for scenario in order]
+        panel.set_xticks(range(len(order)), labels, fontsize=8)
         panel.set_ylabel(label)
         panel.grid(axis="y", alpha=0.3)
     axes[0].set_title("Throughput (higher is better)")
     axes[1].set_title("CPU per GB moved (lower is better)")
-    axes[1].legend(fontsize=8, loc="upper right")
-    figure.tight_layout()
+    handles, names_shown = axes[0].get_legend_handles_labels()
+    figure.legend(handles, names_shown, fontsize=8, loc="lower center", ncol=3)
+    figure.tight_layout(rect=(0, 0.1, 1, 1))
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = [Measurement(**row) for row in saved["rows"]]
         write_report(args.output, rows, saved["notes"], quick=saved["quick"])
         return 0
-    started = time.monotonic()
+    started, load_at_start = time.monotonic(), os.getloadavg()[0]
     bench = Bench(sizes, work)
     try:
         items = bench.emulator.order(1)
@@ -383,6 +383,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.close()
         shutil.rmtree(work / "out", ignore_errors=True)
     notes = {**environment_notes(sizes), **bench.notes}
+    notes["load"] = f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     notes["total_seconds"] = round(time.monotonic() - started)
     saved = {"notes": notes, "quick": args.quick, "rows": [asdict(row) for row in bench.results]}
     (work / "results.json").write_text(json.dumps(saved, indent=2))

@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     ensure_tools()
     sizes = QUICK if args.quick else FULL
-    started = time.monotonic()
+    started, load_at_start = time.monotonic(), os.getloadavg()[0]
     bench = Versus(sizes, work)
     try:
         bench.run([step.strip() for step in args.only.split(",")])
@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.close()
     notes = {**bench.notes, "sizes": asdict(sizes), "total_seconds": round(time.monotonic() - started)}
     notes.update(date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), cpus=os.cpu_count(), rate=RATE)
+    notes["load"] = f"{load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     notes["tools"] = tool_versions()
     saved_path.write_text(
         json.dumps({"notes": notes, "quick": args.quick, "rows": [asdict(r) for r in bench.rows]})
