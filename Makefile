@@ -14,7 +14,7 @@ export UV_COMMAND := $(UV)
 help:
 	@echo "make demo   - real Airflow runs capella_tasking_to_s3 against the emulator and an S3 server"
 	@echo "make test   - lint + type-check + the test suite on the newest and the lowest supported Airflow"
-	@echo "make bench  - download benchmarks against the official SDK (writes benchmarks/RESULTS.md)"
+	@echo "make bench  - downloads vs aria2c, curl and the official SDK (benchmarks/RESULTS.md, results.png)"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make docs   - the documentation site (MkDocs, strict: a broken link or reference fails) into site/"
 
@@ -59,7 +59,8 @@ demo: sync
 	$(UV) run --frozen python -m airflow_provider_capella.testing.demo
 
 bench: sync
-	$(UV) run --frozen python -m benchmarks.run
+	$(UV) run --frozen python -m benchmarks.versus
+	$(UV) run --frozen python -m benchmarks.run --only large,small,memory
 	$(UV) run --frozen python -m benchmarks.triggers
 
 build: uv
