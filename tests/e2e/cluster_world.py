@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ class ClusterWorld(ServerInspection):
     """
 
     root: Path
-    launcher: subprocess.Popen[bytes]
+    launcher: subprocess.Popen[bytes] | None  # None: a cluster someone else started (see attach)
     info: dict[str, Any]
     services: Services
     airflow: RunningAirflow
@@ -57,7 +58,15 @@ class ClusterWorld(ServerInspection):
         env = {key: value for key, value in os.environ.items() if not key.startswith("AIRFLOW")}
         env.update(overrides)
         root.mkdir(parents=True, exist_ok=True)
-        command = [*LAUNCHER, "--dir", str(root), "--dags-folder", str(dags_folder), "--workers", str(workers)]
+        command = [
+            *LAUNCHER,
+            "--dir",
+            str(root),
+            "--dags-folder",
+            str(dags_folder),
+            "--workers",
+            str(workers),
+        ]
         with (root / "launcher.log").open("wb") as output:
             launcher = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
         info = wait_for_description(root / "cluster.json", launcher, timeout)
@@ -65,6 +74,15 @@ class ClusterWorld(ServerInspection):
         world = cls(root, launcher, info, services, admin_client(info))
         world.bucket = info["s3"]["bucket"]
         world.started_pids = set(info["processes"].values())
+        return world
+
+    @classmethod
+    def attach(cls, root: Path) -> ClusterWorld:
+        """A cluster already running from ``root`` (while developing tests: no start-up, no stop)."""
+        info = json.loads((root / "cluster.json").read_text())
+        services = Services(info["emulator"]["url"], info["emulator"]["api_key"], info["s3"]["endpoint"])
+        world = cls(root, None, info, services, admin_client(info))
+        world.bucket = info["s3"]["bucket"]
         return world
 
     # --- workers ------------------------------------------------------------------------------------
@@ -77,22 +95,20 @@ class ClusterWorld(ServerInspection):
         root = psutil.Process(self.worker_pid(hostname))
         victims = [root, *root.children(recursive=True)]
         for victim in victims:
-            try:
+            with suppress(psutil.NoSuchProcess):
                 victim.kill()
-            except psutil.NoSuchProcess:
-                pass
         psutil.wait_procs(victims, timeout=30)
 
     def restart_workers(self, timeout: float = 300) -> None:
         """SIGUSR1 to the launcher, which starts dead workers again; wait until ``cluster.json`` says so."""
-        self.launcher.send_signal(signal.SIGUSR1)
+        os.kill(self.info["launcher_pid"], signal.SIGUSR1)
         deadline = time.monotonic() + timeout
         while True:
             self.info = json.loads((self.root / "cluster.json").read_text())
             if all(worker["alive"] for worker in self.info["workers"]):
                 self.started_pids |= {worker["pid"] for worker in self.info["workers"]}
                 return
-            assert self.launcher.poll() is None, self.launcher_log()
+            assert pid_alive(self.info["launcher_pid"]), self.launcher_log()
             assert time.monotonic() < deadline, self.info["workers"]
             time.sleep(1)
 
@@ -108,6 +124,7 @@ class ClusterWorld(ServerInspection):
 
     def stop(self, timeout: float = 120) -> None:
         """SIGTERM the launcher and wait for it; it stops every process group it started."""
+        assert self.launcher is not None
         self.started_pids |= set(json.loads((self.root / "cluster.json").read_text())["processes"].values())
         self.launcher.send_signal(signal.SIGTERM)
         self.launcher.wait(timeout=timeout)

@@ -11,6 +11,7 @@ deselects them: the cluster's extra dependencies are not in the lowest environme
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from tests.e2e.local_world import EXAMPLE_DAGS, LocalWorld, migrate_template_db
 CLUSTER_DAGS = Path(__file__).with_name("cluster_dags")
 CLUSTER_WORKERS = 2
 CLUSTER_ASSET_SIZE = 256 * 1024
+CLUSTER_EMULATOR_SETTINGS = {"asset_size": CLUSTER_ASSET_SIZE, "tasking_step_seconds": 0.5}
 # quick failure detection and retries, so a test that kills a worker sees Airflow react within seconds
 CLUSTER_OVERRIDES = {
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
@@ -66,16 +68,24 @@ def cluster_dags(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def cluster(cluster_dags: Path) -> Iterator[object]:
     """One ``make cluster`` for every cluster test; afterwards, no process it started is left.
 
+    With ``CAPELLA_E2E_CLUSTER_DIR`` set, the tests use the cluster running from that folder instead
+    (started with the DAGs folder and settings below), and leave it running.
+
     Its folder lives outside pytest's private temporary folder: PostgreSQL runs as an unprivileged
     user (root may not run it), which must be able to enter the folder's parents.
     """
     from tests.e2e.cluster_world import ClusterWorld
 
+    if os.environ.get("CAPELLA_E2E_CLUSTER_DIR"):  # developing tests: a `make cluster` already running
+        attached = ClusterWorld.attach(Path(os.environ["CAPELLA_E2E_CLUSTER_DIR"]))
+        attached.emulator_control("POST", "/settings", CLUSTER_EMULATOR_SETTINGS)
+        yield attached
+        return
     root = Path(tempfile.mkdtemp(prefix="capella-cluster-e2e-"))
     root.chmod(0o755)
     world = ClusterWorld.start(root / "cluster", cluster_dags, CLUSTER_WORKERS, CLUSTER_OVERRIDES)
     try:
-        world.emulator_control("POST", "/settings", {"asset_size": CLUSTER_ASSET_SIZE, "tasking_step_seconds": 0.5})
+        world.emulator_control("POST", "/settings", CLUSTER_EMULATOR_SETTINGS)
         yield world
     finally:
         world.stop()

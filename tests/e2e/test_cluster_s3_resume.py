@@ -57,12 +57,14 @@ def test_a_worker_killed_mid_upload_resumes_on_the_other_worker_byte_exact(clust
     stac_id = cluster.archive_ids("2024-04-03")[0]
     prefix = "resume/"
     cluster.emulator_control("POST", "/settings", {"asset_size": PRODUCT_SIZE})
-    cluster.emulator_control("POST", "/faults", {"bandwidth": PER_CONNECTION_BYTES_PER_SECOND, "scope": "asset"})
+    cluster.emulator_control(
+        "POST", "/faults", {"bandwidth": PER_CONNECTION_BYTES_PER_SECOND, "scope": "asset"}
+    )
     try:
         run_id = airflow.trigger(DAG, {"stac_ids": [stac_id], "prefix": "resume"})
         killed = running_hostname(airflow, DAG, run_id, "download")
         deadline = time.monotonic() + 600
-        while (uploaded := uploaded_parts(cluster, prefix))[1] < PRODUCT_SIZE // 4:
+        while uploaded_parts(cluster, prefix)[1] < PRODUCT_SIZE // 4:
             assert time.monotonic() < deadline, "no quarter of the product reached S3"
             time.sleep(0.5)
         cluster.kill_worker(killed)

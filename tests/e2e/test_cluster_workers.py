@@ -33,7 +33,9 @@ def test_a_mapped_download_of_12_products_runs_on_both_workers(cluster: ClusterW
     state, seen = airflow.wait_for_run("cluster_mapped_download", run_id, timeout=900)
 
     assert state == "success", seen
-    downloads = [ti for ti in task_instances(airflow, "cluster_mapped_download", run_id) if ti["task_id"] == "download"]
+    downloads = [
+        ti for ti in task_instances(airflow, "cluster_mapped_download", run_id) if ti["task_id"] == "download"
+    ]
     assert len(downloads) == 12
     assert {ti["state"] for ti in downloads} == {"success"}
     workers = {worker["hostname"] for worker in cluster.info["workers"]}
@@ -47,7 +49,9 @@ def test_a_mapped_download_of_12_products_runs_on_both_workers(cluster: ClusterW
         assert landed == asset_sha256(stac_id, stac_id.split("_")[4], CLUSTER_ASSET_SIZE), key
 
 
-def kill_the_worker_after_the_post(cluster: ClusterWorld, dag_id: str, task_id: str, path: str, conf: dict) -> tuple[str, str]:
+def kill_the_worker_after_the_post(
+    cluster: ClusterWorld, dag_id: str, task_id: str, path: str, conf: dict
+) -> tuple[str, str]:
     """Trigger ``dag_id``; once its POST to ``path`` was answered by the emulator (and before the answer
     reached the task), SIGKILL the worker running it. Return the run id and the killed worker's name."""
     airflow = cluster.airflow
@@ -65,28 +69,35 @@ def kill_the_worker_after_the_post(cluster: ClusterWorld, dag_id: str, task_id: 
     return run_id, killed
 
 
-def assert_retried_on_the_other_worker(cluster: ClusterWorld, dag_id: str, run_id: str, task_id: str, killed: str) -> None:
+def assert_retried_on_the_other_worker(
+    cluster: ClusterWorld, dag_id: str, run_id: str, task_id: str, killed: str
+) -> None:
     state, seen = cluster.airflow.wait_for_run(dag_id, run_id, timeout=600)
     assert state == "success", seen
     tries = task_tries(cluster.airflow, dag_id, run_id, task_id)
-    assert [entry["hostname"] for entry in tries][0] == killed
+    assert tries[0]["hostname"] == killed
     assert tries[0]["state"] == "failed"  # the scheduler gave up on the silent try
     assert tries[-1]["state"] == "success" and tries[-1]["hostname"] != killed
 
 
-def test_a_worker_killed_after_the_tasking_post_leaves_exactly_one_tasking_request(cluster: ClusterWorld) -> None:
+def test_a_worker_killed_after_the_tasking_post_leaves_exactly_one_tasking_request(
+    cluster: ClusterWorld,
+) -> None:
     name = f"cluster crash {uuid.uuid4().hex[:8]}"
     try:
         run_id, killed = kill_the_worker_after_the_post(
             cluster, "cluster_crash_tasking", "create_tasking_request", "/task", {"name": name}
         )
-        assert_retried_on_the_other_worker(cluster, "cluster_crash_tasking", run_id, "create_tasking_request", killed)
+        assert_retried_on_the_other_worker(
+            cluster, "cluster_crash_tasking", run_id, "create_tasking_request", killed
+        )
     finally:
         cluster.restart_workers()
 
     created = [entry for entry in cluster.emulator_requests("/task", "POST") if entry["status"] == 201]
     assert len(created) == 1  # the retry found the request by its tag instead of POSTing again
-    xcom = f"/dags/cluster_crash_tasking/dagRuns/{run_id}/taskInstances/create_tasking_request/xcomEntries/return_value"
+    task = f"/dags/cluster_crash_tasking/dagRuns/{run_id}/taskInstances/create_tasking_request"
+    xcom = f"{task}/xcomEntries/return_value"
     request_id = str(cluster.airflow.api("GET", xcom)["value"]).strip('"')
     held = cluster.emulator_api("GET", f"/task/{request_id}")
     assert held["properties"]["taskingrequestName"] == name
@@ -103,7 +114,9 @@ def test_a_worker_killed_after_the_order_post_leaves_exactly_one_order(cluster: 
     finally:
         cluster.restart_workers()
 
-    created = [entry for entry in cluster.emulator_requests("/orders", "POST") if entry["status"] in (200, 201)]
+    created = [
+        entry for entry in cluster.emulator_requests("/orders", "POST") if entry["status"] in (200, 201)
+    ]
     assert len(created) == 1  # the retry reused the active order holding these products
     xcom = f"/dags/cluster_crash_order/dagRuns/{run_id}/taskInstances/order/xcomEntries/return_value"
     order_id = str(cluster.airflow.api("GET", xcom)["value"]).strip('"')

@@ -106,7 +106,9 @@ def test_backfill_create_partitions_by_day_and_a_reprocess_changes_nothing(
     assert world.s3_objects("archive/rotterdam/") == first  # same keys, ETags and LastModified
 
 
-def backfill(world: ClusterWorld, airflow: RunningAirflow, reprocess: str = "none", timeout: float = 300) -> None:
+def backfill(
+    world: ClusterWorld, airflow: RunningAirflow, reprocess: str = "none", timeout: float = 300
+) -> None:
     """A backfill over the three days, created through the REST API; wait until every run succeeded."""
     started = datetime.now(timezone.utc)
     airflow.set_paused(BACKFILL_DAG, False)  # backfill runs start only on an unpaused DAG

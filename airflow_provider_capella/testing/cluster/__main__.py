@@ -1,4 +1,6 @@
-"""``python -m airflow_provider_capella.testing.cluster`` (``make cluster``): run a local cluster in the foreground.
+"""Run a local cluster in the foreground: ``python -m airflow_provider_capella.testing.cluster``.
+
+``make cluster`` runs it.
 
 Example::
 
@@ -26,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--dir", type=Path, default=Path(os.environ.get("CLUSTER_DIR", ".cluster")),
                         help="state, logs and cluster.json (CLUSTER_DIR, default .cluster)")  # fmt: skip
-    parser.add_argument("--dags-folder", type=Path, default=Path(os.environ.get("DAGS_FOLDER", "example_dags")),
+    dags = Path(os.environ.get("DAGS_FOLDER", "example_dags"))
+    parser.add_argument("--dags-folder", type=Path, default=dags,
                         help="the DAGs folder (DAGS_FOLDER, default example_dags)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=int(os.environ.get("CLUSTER_WORKERS", "2")),
                         help="Celery workers (CLUSTER_WORKERS, default 2)")  # fmt: skip

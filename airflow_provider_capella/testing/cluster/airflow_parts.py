@@ -64,9 +64,16 @@ class Endpoints:
 
 
 def airflow_env(
-    config: ClusterConfig, shared: dict[str, str], endpoints: Endpoints, secrets: dict[str, str], base: dict[str, str]
+    config: ClusterConfig,
+    shared: dict[str, str],
+    endpoints: Endpoints,
+    secrets: dict[str, str],
+    base: dict[str, str],
 ) -> dict[str, str]:
-    """The environment of every Airflow process of the cluster (``base``: this process's, without AIRFLOW*)."""
+    """Build the environment of every Airflow process of the cluster.
+
+    ``base`` is this process's environment; its ``AIRFLOW*`` variables are left out.
+    """
     config.airflow_home.mkdir(parents=True, exist_ok=True)
     (config.airflow_home / "config").mkdir(exist_ok=True)
     shutil.copyfile(LOCAL_SETTINGS, config.airflow_home / "config" / "airflow_local_settings.py")
@@ -117,10 +124,12 @@ def initialise(stack: ProcessStack, env: dict[str, str], shared: dict[str, str])
 
 
 def start_components(stack: ProcessStack, env: dict[str, str], api_port: int) -> dict[str, ManagedProcess]:
-    """The api-server, scheduler, dag-processor and triggerer (the workers serve no logs: one machine)."""
+    """Start the api-server, scheduler, dag-processor and triggerer (no log servers: one machine)."""
     started = {
         "api-server": stack.start(
-            "api-server", airflow_command("api-server", "--host", "127.0.0.1", "--port", str(api_port)), env=env
+            "api-server",
+            airflow_command("api-server", "--host", "127.0.0.1", "--port", str(api_port)),
+            env=env,
         )
     }
     for name in COMPONENTS:
@@ -130,7 +139,7 @@ def start_components(stack: ProcessStack, env: dict[str, str], api_port: int) ->
 
 
 def start_worker(stack: ProcessStack, env: dict[str, str], name: str) -> ManagedProcess:
-    """A Celery worker named ``name``: ``celery@name`` to Celery, ``name`` as task-instance hostname."""
+    """Start a Celery worker: ``celery@name`` to Celery, ``name`` as its task-instance hostname."""
     worker_env = {**env, HOSTNAME_VARIABLE: name, "AIRFLOW__CORE__HOSTNAME_CALLABLE": HOSTNAME_CALLABLE}
     command = airflow_command("celery", "worker", "--celery-hostname", name, "--skip-serve-logs")
     return stack.start(name, command, env=worker_env)
@@ -145,7 +154,9 @@ def wait_until_healthy(
     while True:
         for child in components.values():
             if not child.running():
-                raise StackError(f"{child.name} exited with code {child.process.returncode}\n{child.log_tail()}")
+                raise StackError(
+                    f"{child.name} exited with code {child.process.returncode}\n{child.log_tail()}"
+                )
         health = requests.get(f"{endpoints.api_url}/api/v2/monitor/health", timeout=30).json()
         states = {part: (health.get(part) or {}).get("status") for part in _HEALTH_PARTS}
         if set(states.values()) == {"healthy"} and _scheduler_health(endpoints):
@@ -166,7 +177,9 @@ def _scheduler_health(endpoints: Endpoints) -> bool:
         return False
 
 
-def wait_for_workers(env: dict[str, str], names: list[str], stack: ProcessStack, timeout: float = 300) -> None:
+def wait_for_workers(
+    env: dict[str, str], names: list[str], stack: ProcessStack, timeout: float = 300
+) -> None:
     """Until every worker answers Celery's ``inspect ping`` (one ping process per try)."""
     deadline = time.monotonic() + timeout
     missing = set(names)
@@ -180,7 +193,9 @@ def wait_for_workers(env: dict[str, str], names: list[str], stack: ProcessStack,
         answered = ping.log_path.read_text(errors="replace") if ping.log_path else ""
         missing = {name for name in missing if f"celery@{name}" not in answered}
         if missing and time.monotonic() > deadline:
-            raise StackError(f"workers {sorted(missing)} did not answer within {timeout:.0f} s\n{answered[-3000:]}")
+            raise StackError(
+                f"workers {sorted(missing)} did not answer within {timeout:.0f} s\n{answered[-3000:]}"
+            )
         if missing:
             time.sleep(2)
 

@@ -70,7 +70,7 @@ class Redis:
 
 
 def postgres_bindir() -> Path:
-    """The folder of ``initdb`` and ``postgres``: the newest under /usr/lib/postgresql, else ``PATH``."""
+    """Find the folder of ``initdb`` and ``postgres``: the newest in /usr/lib/postgresql, else ``PATH``."""
     for root in POSTGRES_ROOTS:
         versions = sorted(root.glob("*/bin/initdb"), key=lambda path: int(path.parts[-3]), reverse=True)
         if versions:

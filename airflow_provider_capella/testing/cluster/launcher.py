@@ -113,7 +113,7 @@ class Cluster:
         return services
 
     def describe(self) -> dict[str, Any]:
-        """What ``cluster.json`` holds: every URL, login and process a client or a test needs."""
+        """Describe the cluster as ``cluster.json`` does: every URL, login and process a client needs."""
         aws = self.services.aws_connection()
         return {
             "api_url": self.endpoints.api_url,
@@ -131,7 +131,10 @@ class Cluster:
             },
             "postgres_url": self.postgres.url(),
             "redis_url": self.redis.url(),
-            "pool": {"name": self.shared["CAPELLA_API_POOL"], "slots": int(self.shared["CAPELLA_API_POOL_SLOTS"])},
+            "pool": {
+                "name": self.shared["CAPELLA_API_POOL"],
+                "slots": int(self.shared["CAPELLA_API_POOL_SLOTS"]),
+            },
             "workers": [
                 {"hostname": name, "pid": child.pid, "alive": child.running()}
                 for name, child in self.workers.items()
@@ -165,7 +168,7 @@ class Cluster:
         return restarted
 
     def supervise(self, say: Any = print, poll_seconds: float = 1.0) -> None:
-        """Watch the processes until a signal stops the launcher (or a component other than a worker exits)."""
+        """Watch the processes until a signal stops the launcher, or a component other than a worker exits."""
         previous = signal.signal(signal.SIGUSR1, self._request_restart)
         try:
             known_dead: set[str] = set()

@@ -44,7 +44,7 @@ def read_env_file(path: Path = ENV_FILE) -> dict[str, str]:
 
 
 def shared_settings() -> dict[str, str]:
-    """The settings ``docker-compose.yaml`` and ``make cluster`` share (``airflow.env``)."""
+    """Read the settings ``docker-compose.yaml`` and ``make cluster`` share (``airflow.env``)."""
     return read_env_file(ENV_FILE)
 
 
@@ -112,12 +112,12 @@ class ClusterConfig:
 
 
 def airflow_overrides_from(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
-    """The ``AIRFLOW__*`` variables of ``environ``: settings a user passes to ``make cluster``."""
+    """Pick the ``AIRFLOW__*`` variables of ``environ``: settings a user passes to ``make cluster``."""
     return {key: value for key, value in environ.items() if key.startswith("AIRFLOW__")}
 
 
 def cluster_secrets(config: ClusterConfig) -> dict[str, str]:
-    """The Fernet key and the API/JWT secrets, made on the first start and kept in ``secrets.json``.
+    """Return the Fernet key and the API/JWT secrets, made on the first start, kept in ``secrets.json``.
 
     Kept so that a restarted cluster still decrypts the connections it stored.
     """
