@@ -103,24 +103,35 @@ def airflow_env(
     return env
 
 
-def initialise(stack: ProcessStack, env: dict[str, str], shared: dict[str, str]) -> None:
-    """Migrate the metadata database, then create the admin user and the ``capella_api`` pool."""
+def initialise(stack: ProcessStack, env: dict[str, str], shared: dict[str, str]) -> list[ManagedProcess]:
+    """Migrate the metadata database; start creating the admin user and the ``capella_api`` pool.
+
+    The two creations run while the components start; :func:`finish_initialising` waits for them.
+    """
     stack.run("airflow-db-migrate", airflow_command("db", "migrate"), env=env, timeout=900)
-    user = stack.start(
-        "airflow-users-create",
-        airflow_command(
-            "users", "create", "--role", "Admin", "--username", shared["AIRFLOW_ADMIN_USERNAME"],
-            "--password", shared["AIRFLOW_ADMIN_PASSWORD"], "--email", "admin@example.com",
-            "--firstname", "Capella", "--lastname", "Admin",
-        ),
-        env=env,
+    user = airflow_command(
+        "users", "create", "--role", "Admin", "--username", shared["AIRFLOW_ADMIN_USERNAME"],
+        "--password", shared["AIRFLOW_ADMIN_PASSWORD"], "--email", "admin@example.com",
+        "--firstname", "Capella", "--lastname", "Admin",
     )  # fmt: skip
-    pool = shared["CAPELLA_API_POOL"], shared["CAPELLA_API_POOL_SLOTS"], POOL_DESCRIPTION
-    stack.run("airflow-pools-set", airflow_command("pools", "set", *pool), env=env, timeout=300)
-    returncode = user.process.wait(timeout=300)
-    stack.children.remove(user)
-    if returncode != 0 and "already exist" not in user.log_tail():
-        raise StackError(f"airflow users create exited with code {returncode}\n{user.log_tail()}")
+    pool = airflow_command(
+        "pools", "set", shared["CAPELLA_API_POOL"], shared["CAPELLA_API_POOL_SLOTS"], POOL_DESCRIPTION
+    )
+    return [
+        stack.start("airflow-users-create", user, env=env),
+        stack.start("airflow-pools-set", pool, env=env),
+    ]
+
+
+def finish_initialising(stack: ProcessStack, pending: list[ManagedProcess], timeout: float = 600) -> None:
+    """Wait for the user and pool creations; an existing user is fine (a restarted cluster)."""
+    for child in pending:
+        returncode = child.process.wait(timeout=timeout)
+        stack.children.remove(child)
+        if returncode != 0 and not (
+            child.name == "airflow-users-create" and "already exist" in child.log_tail()
+        ):
+            raise StackError(f"{child.name} exited with code {returncode}\n{child.log_tail()}")
 
 
 def start_components(stack: ProcessStack, env: dict[str, str], api_port: int) -> dict[str, ManagedProcess]:

@@ -86,11 +86,12 @@ class Cluster:
         )
         env = airflow_parts.airflow_env(config, shared, endpoints, cluster_secrets(config), dict(os.environ))
         say("cluster: migrating the metadata database, creating the admin user and the capella_api pool")
-        airflow_parts.initialise(stack, env, shared)
+        pending = airflow_parts.initialise(stack, env, shared)
         components = airflow_parts.start_components(stack, env, endpoints.api_port)
         cluster = cls(stack, config, shared, postgres, redis, services, endpoints, env, components)
         for name in config.worker_names():
             cluster.workers[name] = airflow_parts.start_worker(stack, env, name)
+        airflow_parts.finish_initialising(stack, pending)
         say(f"cluster: waiting for the api-server ({endpoints.api_url}) and the other components")
         airflow_parts.wait_until_healthy(endpoints, {**components, **cluster.workers})
         airflow_parts.wait_for_workers(env, list(cluster.workers), stack)
