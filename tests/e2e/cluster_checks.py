@@ -67,3 +67,19 @@ def running_hostname(airflow: RunningAirflow, dag_id: str, run_id: str, task_id:
             return str(ti["hostname"])
         assert time.monotonic() < deadline, ti
         time.sleep(0.2)
+
+
+def unordered_stac_ids(cluster: ClusterWorld, count: int) -> list[str]:
+    """``count`` GEO products no order of the emulator's user holds yet (so ordering them POSTs)."""
+    user_id = cluster.emulator_api("GET", "/user")["id"]
+    orders = cluster.emulator_api("GET", f"/orders?customerId={user_id}")
+    ordered = {item["granuleId"] for order in orders for item in order["items"]}
+    body = {
+        "limit": 100,
+        "query": {"sar:product_type": {"in": ["GEO"]}},
+        "sortby": [{"field": "id", "direction": "desc"}],
+    }
+    found = [feature["id"] for feature in cluster.emulator_api("POST", "/catalog/search", body)["features"]]
+    fresh = [stac_id for stac_id in found if stac_id not in ordered][:count]
+    assert len(fresh) == count, "the catalog ran out of products never ordered"
+    return fresh

@@ -59,7 +59,15 @@ with DAG(
     catchup=False,
     params={"stac_ids": Param([], type="array")},
 ):
-    SubmitOrderOperator(task_id="order", stac_ids="{{ params.stac_ids | tojson }}", **RETRIES)
+    # straight to the POST (no item search, no review): the kill lands right after it; a retry still
+    # looks for an active order holding the products first (check_active_orders, the default)
+    SubmitOrderOperator(
+        task_id="order",
+        stac_ids="{{ params.stac_ids | tojson }}",
+        omit_search=True,
+        omit_review=True,
+        **RETRIES,
+    )
 
 with DAG(
     dag_id="cluster_crash_s3_download",
