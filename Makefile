@@ -14,7 +14,7 @@ CLUSTER_DEBS := postgresql redis-server chromium chromium-driver
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMMAND := $(UV)
 
-.PHONY: help uv sync lint test test-latest test-lowest lowest-env lowest-lock demo bench build clean cluster cluster-deps
+.PHONY: help uv sync lint docs test test-latest test-lowest lowest-env lowest-lock demo bench build clean cluster cluster-deps
 
 help:
 	@echo "make demo   - real Airflow runs capella_tasking_to_s3 against the emulator and an S3 server"
@@ -22,6 +22,7 @@ help:
 	@echo "make test   - lint + type-check + the test suite on the newest and the lowest supported Airflow"
 	@echo "make bench  - download benchmarks against the official SDK (writes benchmarks/RESULTS.md)"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
+	@echo "make docs   - the documentation site (MkDocs, strict: a broken link or reference fails) into site/"
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -34,7 +35,11 @@ lint: sync
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy airflow_provider_capella example_dags
 
-test: lint test-latest test-lowest
+# The documentation site: mkdocs.yml + docs/, the reference generated from the docstrings (mkdocstrings).
+docs: sync
+	NO_MKDOCS_2_WARNING=1 $(UV) run --frozen mkdocs build --strict --site-dir site
+
+test: lint docs test-latest test-lowest
 
 test-latest: sync cluster-deps
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
@@ -83,4 +88,4 @@ build: uv
 	$(UV) build
 
 clean:
-	rm -rf dist build .venv $(LOWEST_ENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf dist build site .venv $(LOWEST_ENV) .mypy_cache .ruff_cache .pytest_cache

@@ -10,10 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_capella import __version__
-
-CONNECTION_TYPE = "capella"
-HOOK_NAME = "Capella Space"
-DEFAULT_BASE_URL = "https://api.capellaspace.com"
+from airflow_provider_capella.constants import CONN_TYPE as CONNECTION_TYPE
+from airflow_provider_capella.constants import DEFAULT_BASE_URL, HOOK_NAME
 
 CONN_FIELDS: dict[str, dict[str, Any]] = {
     "search_url": {
@@ -74,7 +72,7 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
 
 
 def get_provider_info() -> dict[str, Any]:
-    """What this provider offers, in the shape of Airflow's ``provider_info.schema.json``."""
+    """Describe what this provider offers, in the shape of Airflow's ``provider_info.schema.json``."""
     return {
         "package-name": "airflow-provider-capella",
         "name": "Capella Space",
@@ -102,6 +100,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_capella.operators.download",
                     "airflow_provider_capella.operators.tasking",
                     "airflow_provider_capella.operators.repeat",
+                    "airflow_provider_capella.operators.archive",
                 ],
             }
         ],

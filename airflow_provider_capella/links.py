@@ -1,5 +1,4 @@
-"""Operator extra links: buttons in the task view that open a tasking request, repeat request or order
-in the Capella console.
+"""Operator extra links: task-view buttons opening a tasking request, repeat request or order in the console.
 
 Each link reads the id the operator pushed to XCom (under ``capella_tasking_request_id``,
 ``capella_repeat_request_id`` or ``capella_order_id``). The console's address is
@@ -55,7 +54,7 @@ class CapellaConsoleLink(BaseOperatorLink):
 
 
 class CapellaTaskingRequestLink(CapellaConsoleLink):
-    """Opens the tasking request an operator created (``CreateTaskingRequestOperator``).
+    """Open the tasking request an operator created (``CreateTaskingRequestOperator``).
 
     Example::
 
@@ -68,7 +67,7 @@ class CapellaTaskingRequestLink(CapellaConsoleLink):
 
 
 class CapellaRepeatRequestLink(CapellaConsoleLink):
-    """Opens the repeat request an operator created (``CreateRepeatRequestOperator``).
+    """Open the repeat request an operator created (``CreateRepeatRequestOperator``).
 
     Example::
 
@@ -81,8 +80,9 @@ class CapellaRepeatRequestLink(CapellaConsoleLink):
 
 
 class CapellaOrderLink(CapellaConsoleLink):
-    """Opens the order an operator submitted or downloaded (``SubmitOrderOperator``,
-    ``DownloadProductsOperator``).
+    """Open the order an operator submitted or downloaded from, in the console.
+
+    Used by ``SubmitOrderOperator`` and ``DownloadProductsOperator``.
 
     Example::
 
@@ -95,7 +95,7 @@ class CapellaOrderLink(CapellaConsoleLink):
 
 
 def console_url(capella_conn_id: str | None) -> str:
-    """The console base URL: the connection's ``console_url`` extra, else :data:`DEFAULT_CONSOLE_URL`."""
+    """Return the console URL: the connection's ``console_url`` extra, else :data:`DEFAULT_CONSOLE_URL`."""
     if not capella_conn_id:
         return DEFAULT_CONSOLE_URL
     try:

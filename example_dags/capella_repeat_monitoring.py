@@ -169,10 +169,7 @@ with DAG(
     @task
     def new_products(triggering_asset_events: Any = None, params: dict[str, Any] | None = None) -> list[str]:
         """STAC ids of the products whose files the triggering asset events announce (or ``stac_ids``)."""
-        try:
-            from airflow.sdk.exceptions import AirflowSkipException
-        except ImportError:  # Airflow 3.1
-            from airflow.exceptions import AirflowSkipException  # type: ignore[no-redef]
+        from airflow_provider_capella._compat import AirflowSkipException  # Airflow 3.1 and 3.2+
 
         stac_ids = set((params or {}).get("stac_ids") or [])
         for events in (triggering_asset_events or {}).values():

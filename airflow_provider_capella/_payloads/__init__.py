@@ -21,15 +21,28 @@ from airflow_provider_capella._payloads.request_search import (
     tasking_request_search,
     update_properties,
 )
-from airflow_provider_capella._payloads.tasking import build_repeat_request, build_tasking_request
+from airflow_provider_capella._payloads.tasking import (
+    REPEAT_ARGUMENTS,
+    TASKING_ARGUMENTS,
+    CollectConstraints,
+    Repetition,
+    RequestBasics,
+    repeat_request_body,
+    tasking_request_body,
+)
 
 __all__ = [
+    "REPEAT_ARGUMENTS",
+    "TASKING_ARGUMENTS",
+    "CollectConstraints",
+    "Repetition",
+    "RequestBasics",
     "RequestSearch",
-    "build_repeat_request",
-    "build_tasking_request",
     "catalog_search_body",
+    "repeat_request_body",
     "repeat_request_search",
     "request_ids",
+    "tasking_request_body",
     "tasking_request_search",
     "update_properties",
 ]

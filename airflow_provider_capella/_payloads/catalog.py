@@ -21,7 +21,7 @@ def accepted_search_arguments() -> list[str]:
 
 
 def catalog_search_body(filters: Mapping[str, Any]) -> dict[str, Any]:
-    """The STAC item-search body for ``filters`` (``limit`` = the total wanted, paging not applied).
+    """Return the STAC item-search body for ``filters`` (``limit`` = the total wanted, paging not applied).
 
     Example::
 
@@ -127,7 +127,7 @@ def _numeric(key: str, value: Any) -> Any:
 
 
 def _datetime_interval(key: str, value: str) -> dict[str, str]:
-    """A STAC interval ``"start/end"`` (either end may be ``..``) → ``{"gte": start, "lte": end}``."""
+    """Return a STAC interval ``"start/end"`` (either end may be ``..``) → ``{"gte": start, "lte": end}``."""
     start, _, end = value.partition("/")
     bounds: dict[str, str] = {}
     if start.strip() not in ("", ".."):

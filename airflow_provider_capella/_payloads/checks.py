@@ -30,6 +30,16 @@ def fail(argument: str, problem: str) -> NoReturn:
     raise CapellaValidationError.argument_error(argument, problem)
 
 
+def without_none(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the entries whose value is not ``None`` (so the receiver's own defaults apply to the rest).
+
+    Example::
+
+        without_none({"name": "x", "description": None})  # {"name": "x"}
+    """
+    return {key: value for key, value in values.items() if value is not None}
+
+
 def reject_unknown(given: Iterable[str], accepted: Iterable[str], where: str) -> None:
     """Unknown keyword arguments are an error listing what ``where`` accepts."""
     accepted_set = set(accepted)
@@ -39,7 +49,7 @@ def reject_unknown(given: Iterable[str], accepted: Iterable[str], where: str) ->
 
 
 def choice(argument: str, value: Any, accepted: Iterable[Any]) -> Any:
-    """The canonical spelling of ``value`` if it is one of ``accepted`` (strings: case-insensitive)."""
+    """Return the canonical spelling of ``value`` if it is one of ``accepted`` (strings: case-insensitive)."""
     options = list(accepted)
     raw = getattr(value, "value", value)  # enum members (e.g. the SDK's) count as their value
     if isinstance(raw, str):
@@ -52,13 +62,13 @@ def choice(argument: str, value: Any, accepted: Iterable[Any]) -> Any:
 
 
 def choices(argument: str, value: Any, accepted: Iterable[Any]) -> list[Any]:
-    """A non-empty list (a single value is promoted) of accepted values, duplicates removed."""
+    """Return a non-empty list (a single value is promoted) of accepted values, duplicates removed."""
     items = as_list(argument, value)
     return unique([choice(argument, item, accepted) for item in items])
 
 
 def as_list(argument: str, value: Any, *, allow_empty: bool = False) -> list[Any]:
-    """A list from a list/tuple/set or a single scalar value."""
+    """Return a list from a list/tuple/set or a single scalar value."""
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         items = [value]
     else:
@@ -99,7 +109,7 @@ def number(
     positive: bool = False,
     integer: bool = False,
 ) -> int | float:
-    """A real number (bools rejected) within the given bounds."""
+    """Return a real number (bools rejected) within the given bounds."""
     kind = "an integer" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         fail(argument, f"must be {kind}, got {value!r}")
@@ -125,7 +135,7 @@ def number(
 
 
 def uuid_text(argument: str, value: Any) -> str:
-    """A canonical lower-case UUID string."""
+    """Return a canonical lower-case UUID string."""
     if isinstance(value, uuid.UUID):
         return str(value)
     if not isinstance(value, str):
@@ -145,7 +155,7 @@ def uuid_list(argument: str, values: Iterable[Any]) -> list[str]:
 
 
 def utc_datetime(argument: str, value: Any) -> datetime:
-    """A timezone-aware UTC datetime from a datetime, date or ISO 8601 string.
+    """Return a timezone-aware UTC datetime from a datetime, date or ISO 8601 string.
 
     Naive values are taken as UTC (the API's convention); aware values are converted to UTC.
     """
@@ -163,7 +173,7 @@ def utc_datetime(argument: str, value: Any) -> datetime:
 
 
 def iso_utc(moment: datetime) -> str:
-    """The wire format: ISO 8601 in UTC with milliseconds and ``Z``."""
+    """Return the wire format: ISO 8601 in UTC with milliseconds and ``Z``."""
     return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
@@ -182,7 +192,7 @@ def _parse_iso(argument: str, value: str) -> datetime:
 
 
 def geometry(argument: str, value: Any, *, allowed: Iterable[str] = GEOMETRY_TYPES) -> dict[str, Any]:
-    """A GeoJSON geometry dict of an allowed type with positions in range (lon -180..180, lat -90..90).
+    """Return a GeoJSON geometry dict of an allowed type with positions in range (lon -180..180, lat -90..90).
 
     Objects with ``__geo_interface__`` (shapely, geojson) are accepted and converted.
     """

@@ -15,7 +15,7 @@ STAC_ID_PATTERN = re.compile(r"CAPELLA_C\d{2,3}_[A-Z]{2}_[A-Z]+_[A-Z]{2}_\d{14}_
 
 
 def stac_ids_of(stac_ids: Iterable[Any] | None, items: Iterable[Mapping[str, Any]] | None) -> list[str]:
-    """The ids an order is about: ``stac_ids`` if given, else the ids of ``items`` (the SDK's precedence)."""
+    """Return the ids an order is about: ``stac_ids`` if given, else those of ``items`` (the SDK's rule)."""
     if stac_ids:
         values = checks.as_list("stac_ids", stac_ids)
         return checks.unique(checks.text("stac_ids", value, allow_empty=False).strip() for value in values)
@@ -75,7 +75,7 @@ def product_types(value: Any) -> list[str] | None:
 
 
 def destination(argument: str, value: Any) -> str:
-    """A local directory/file path or an ``s3://bucket/prefix`` URI, as a string (default: the temp dir)."""
+    """Return a local path or an ``s3://bucket/prefix`` URI, as a string (default: the temp dir)."""
     if value is None:
         return tempfile.gettempdir()
     if isinstance(value, os.PathLike):
@@ -96,7 +96,7 @@ def presigned_url(argument: str, value: Any) -> str:
 
 
 def stac_id_from_assets(assets: Mapping[str, Any]) -> str:
-    """The STAC id named in a product's assets (the raster href, else any href), for download_product."""
+    """Return the STAC id named in a product's assets (the raster href, else any href)."""
     hrefs = [
         asset.get("href", "")
         for key, asset in sorted(assets.items(), key=lambda pair: pair[0] not in ("HH", "VV"))
@@ -107,3 +107,33 @@ def stac_id_from_assets(assets: Mapping[str, Any]) -> str:
         if match:
             return match.group(0)
     checks.fail("assets_presigned", "could not find a Capella STAC id in any asset href")
+
+
+DOWNLOAD_SOURCES = ("items_presigned", "order_id", "tasking_request_id", "collect_id")
+"""Where ``download_products`` takes its products from; exactly one is given."""
+
+
+def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
+    """Return the name of the one source given; fail naming every candidate when none or several are.
+
+    The same rule for ``CapellaHook.download_products`` and ``DownloadProductsOperator``: an empty
+    value (``None``, ``""``, ``[]``) counts as not given.
+
+    :param candidates: each source argument's name and value, in the order the message lists them.
+    :param note: a sentence added to the message (e.g. which arguments may accompany a source).
+    :return: the name of the source given.
+
+    Example::
+
+        one_source({"items_presigned": None, "order_id": order_id, "tasking_request_id": None})
+        # "order_id"
+    """
+    given = [name for name, value in candidates.items() if value is not None and value != "" and value != []]
+    if len(given) != 1:
+        names = list(candidates)
+        checks.fail(
+            names[0] if not given else given[0],
+            f"give exactly one of {', '.join(names)}; got {', '.join(given) or 'none'}"
+            + (f" ({note})" if note else ""),
+        )
+    return given[0]

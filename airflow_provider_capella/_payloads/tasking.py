@@ -1,131 +1,164 @@
-"""Tasking and repeat request creation: user keyword arguments → validated ``POST /task`` and
-``POST /repeat-requests`` bodies (same argument names and defaults as the official SDK).
+"""Tasking and repeat request creation: the hook's arguments → validated request bodies.
+
+``POST /task`` and ``POST /repeat-requests`` bodies, from the same argument names and defaults as the
+official SDK.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
+from airflow_provider_capella._payloads.checks import without_none
 
 DEFAULT_WINDOW = timedelta(days=7)
 
 
-def build_tasking_request(arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``POST /task`` body for ``create_tasking_request(**arguments)``.
+TASKING_ARGUMENTS = (
+    "geometry", "name", "description", "collection_type", "collection_tier", "window_open", "window_close",
+    "local_time", "product_types", "off_nadir_min", "off_nadir_max", "image_width", "orbital_planes",
+    "asc_dsc", "look_direction", "polarization", "archive_holdback", "custom_attribute_1",
+    "custom_attribute_2", "pre_approval", "azimuth_angle_min", "azimuth_angle_max", "squint",
+    "max_squint_angle", "contract_id",
+)  # fmt: skip
+"""The arguments of ``CapellaHook.create_tasking_request`` (the SDK's names)."""
+
+REPEAT_ARGUMENTS = (
+    "geometry", "name", "description", "collection_type", "collection_tier", "repeat_start", "repeat_end",
+    "repetition_interval", "repetition_count", "local_time", "product_types", "off_nadir_min",
+    "off_nadir_max", "image_width", "orbital_planes", "asc_dsc", "look_direction", "polarization",
+    "archive_holdback", "custom_attribute_1", "custom_attribute_2", "azimuth_angle_min",
+    "azimuth_angle_max", "squint", "max_squint_angle", "contract_id", "maintain_scene_framing",
+    "look_angle_tolerance", "azimuth_angle_tolerance", "window_duration", "insar_orbit",
+)  # fmt: skip
+"""The arguments of ``CapellaHook.create_repeat_request`` (the SDK's names)."""
+
+
+@dataclass(frozen=True)
+class CollectConstraints:
+    """The collect constraints a tasking or repeat request shares (``None``: not constrained).
 
     Example::
 
-        build_tasking_request({"geometry": {"type": "Point", "coordinates": [-105.1, 40.2]}, "name": "x"})
+        CollectConstraints(off_nadir_max=30, polarization="HH").body("Point")
     """
-    return _call_checked(_tasking_request_body, arguments, "create_tasking_request")
+
+    off_nadir_min: float | None = None
+    off_nadir_max: float | None = None
+    image_width: float | None = None
+    orbital_planes: list[int] | None = None
+    asc_dsc: str | None = None
+    look_direction: str | None = None
+    local_time: str | list[Any] | None = None
+    polarization: str | None = None
+    azimuth_angle_min: float | None = None
+    azimuth_angle_max: float | None = None
+    squint: str | None = None
+    max_squint_angle: float | None = None
+
+    def body(self, geometry_type: str) -> dict[str, Any]:
+        """Return the validated ``collectConstraints`` for a request of this geometry type."""
+        return collect_constraints(asdict(self), geometry_type)
 
 
-def build_repeat_request(arguments: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``POST /repeat-requests`` body for ``create_repeat_request(**arguments)``."""
-    return _call_checked(_repeat_request_body, arguments, "create_repeat_request")
+@dataclass(frozen=True)
+class RequestBasics:
+    """What describes a tasking or repeat request besides its constraints and timing.
+
+    Example::
+
+        RequestBasics(geometry=point, name="x", description="", collection_type="spotlight")
+    """
+
+    geometry: Any
+    name: str = ""
+    description: str | None = ""
+    collection_type: str = "spotlight"
+    product_types: list[str] | None = None
+    archive_holdback: str | None = "none"
+    custom_attribute_1: str | None = None
+    custom_attribute_2: str | None = None
+    contract_id: str | None = None
 
 
-def _call_checked(builder: Callable[..., dict[str, Any]], arguments: Mapping[str, Any], where: str) -> Any:
-    accepted = [name for name in inspect.signature(builder).parameters if not name.startswith("_")]
-    checks.reject_unknown(arguments, accepted, where)
-    if arguments.get("geometry") is None:
-        checks.fail("geometry", "is required: a GeoJSON Point or Polygon")
-    return builder(**arguments)
-
-
-def _tasking_request_body(
+def tasking_request_body(
+    basics: RequestBasics,
+    constraints: CollectConstraints,
     *,
-    geometry: Any,
-    name: str = "",
-    description: str | None = "",
-    collection_type: str = "spotlight",
-    collection_tier: str = "standard",
-    window_open: datetime | str | None = None,
-    window_close: datetime | str | None = None,
-    local_time: str | list[Any] | None = None,
-    product_types: list[str] | None = None,
-    off_nadir_min: float | None = None,
-    off_nadir_max: float | None = None,
-    image_width: float | None = None,
-    orbital_planes: list[int] | None = None,
-    asc_dsc: str | None = "either",
-    look_direction: str | None = "either",
-    polarization: str | None = None,
-    archive_holdback: str | None = "none",
-    custom_attribute_1: str | None = None,
-    custom_attribute_2: str | None = None,
-    pre_approval: bool = False,
-    azimuth_angle_min: float | None = None,
-    azimuth_angle_max: float | None = None,
-    squint: str | None = None,
-    max_squint_angle: float | None = None,
-    contract_id: str | None = None,
+    collection_tier: str,
+    window_open: datetime | str | None,
+    window_close: datetime | str | None,
+    pre_approval: bool,
 ) -> dict[str, Any]:
-    arguments = dict(locals())
-    shape = checks.geometry("geometry", geometry, allowed=("Point", "Polygon"))
+    """Build the ``POST /task`` body, every argument checked first.
+
+    Example::
+
+        tasking_request_body(RequestBasics(geometry=point), CollectConstraints(), collection_tier="standard",
+                             window_open=None, window_close=None, pre_approval=False)
+    """
+    shape = checks.geometry("geometry", basics.geometry, allowed=("Point", "Polygon"))
     opens, closes = window(window_open, window_close)
     properties: dict[str, Any] = {
-        "taskingrequestName": checks.text("name", name),
-        "taskingrequestDescription": _optional_text("description", description),
+        "taskingrequestName": checks.text("name", basics.name),
+        "taskingrequestDescription": _optional_text("description", basics.description),
         "windowOpen": checks.iso_utc(opens),
         "windowClose": checks.iso_utc(closes),
         "collectionTier": checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS),
         "preApproval": checks.boolean("pre_approval", pre_approval),
-        **_common_properties(collection_type, archive_holdback, custom_attribute_1, custom_attribute_2),
-        "collectConstraints": collect_constraints(_constraint_arguments(arguments), shape["type"]),
+        **_common_properties(basics),
+        "collectConstraints": constraints.body(shape["type"]),
     }
-    return _feature(shape, properties, product_types, contract_id)
+    return _feature(shape, properties, basics.product_types, basics.contract_id)
 
 
-def _repeat_request_body(
+@dataclass(frozen=True)
+class Repetition:
+    """How a repeat request repeats (see ``CapellaHook.create_repeat_request``).
+
+    Example::
+
+        Repetition(repeat_start=None, repeat_end=None, repetition_interval=7, repetition_count=4)
+    """
+
+    repeat_start: datetime | str | None = None
+    repeat_end: datetime | str | None = None
+    repetition_interval: int | None = 7
+    repetition_count: int | None = None
+    maintain_scene_framing: bool | None = None
+    look_angle_tolerance: float | None = None
+    azimuth_angle_tolerance: float | None = None
+
+
+def repeat_request_body(
+    basics: RequestBasics,
+    constraints: CollectConstraints,
+    repetition: Repetition,
     *,
-    geometry: Any,
-    name: str = "",
-    description: str | None = "",
-    collection_type: str = "spotlight",
-    collection_tier: str = "routine",
-    repeat_start: datetime | str | None = None,
-    repeat_end: datetime | str | None = None,
-    repetition_interval: int | None = 7,
-    repetition_count: int | None = None,
-    local_time: str | list[Any] | None = None,
-    product_types: list[str] | None = None,
-    off_nadir_min: float | None = None,
-    off_nadir_max: float | None = None,
-    image_width: float | None = None,
-    orbital_planes: list[int] | None = None,
-    asc_dsc: str | None = "either",
-    look_direction: str | None = "either",
-    polarization: str | None = None,
-    archive_holdback: str | None = "none",
-    custom_attribute_1: str | None = None,
-    custom_attribute_2: str | None = None,
-    azimuth_angle_min: float | None = None,
-    azimuth_angle_max: float | None = None,
-    squint: str | None = None,
-    max_squint_angle: float | None = None,
-    contract_id: str | None = None,
-    maintain_scene_framing: bool | None = None,
-    look_angle_tolerance: float | None = None,
-    azimuth_angle_tolerance: float | None = None,
-    window_duration: float | None = None,
-    insar_orbit: str | None = None,
+    collection_tier: str,
+    window_duration: float | None,
+    insar_orbit: str | None,
 ) -> dict[str, Any]:
-    arguments = dict(locals())
-    shape = checks.geometry("geometry", geometry, allowed=("Point", "Polygon"))
+    """Build the ``POST /repeat-requests`` body, every argument checked first.
+
+    Example::
+
+        repeat_request_body(RequestBasics(geometry=point), CollectConstraints(), Repetition(),
+                            collection_tier="routine", window_duration=None, insar_orbit=None)
+    """
+    shape = checks.geometry("geometry", basics.geometry, allowed=("Point", "Polygon"))
     tier = checks.choice("collection_tier", collection_tier, vocab.REPEAT_COLLECTION_TIERS)
     properties: dict[str, Any] = {
-        "repeatrequestName": checks.text("name", name),
-        "repeatrequestDescription": _optional_text("description", description),
+        "repeatrequestName": checks.text("name", basics.name),
+        "repeatrequestDescription": _optional_text("description", basics.description),
         "collectionTier": tier,
-        **_common_properties(collection_type, archive_holdback, custom_attribute_1, custom_attribute_2),
-        "collectConstraints": collect_constraints(_constraint_arguments(arguments), shape["type"]),
-        "repetitionProperties": repetition_properties(arguments),
+        **_common_properties(basics),
+        "collectConstraints": constraints.body(shape["type"]),
+        "repetitionProperties": repetition_properties(asdict(repetition)),
     }
     if window_duration is not None:
         properties["windowDuration"] = checks.number("window_duration", window_duration, positive=True)
@@ -135,23 +168,7 @@ def _repeat_request_body(
         checks.fail(
             "insar_orbit", f"is required for collection_tier {tier!r}; accepted: {vocab.INSAR_ORBITS}"
         )
-    return _feature(shape, _without_none(properties), product_types, contract_id)
-
-
-CONSTRAINT_ARGUMENTS = (
-    "off_nadir_min",
-    "off_nadir_max",
-    "image_width",
-    "orbital_planes",
-    "asc_dsc",
-    "look_direction",
-    "local_time",
-    "polarization",
-    "azimuth_angle_min",
-    "azimuth_angle_max",
-    "squint",
-    "max_squint_angle",
-)
+    return _feature(shape, without_none(properties), basics.product_types, basics.contract_id)
 
 
 def window(opens: datetime | str | None, closes: datetime | str | None) -> tuple[datetime, datetime]:
@@ -262,20 +279,20 @@ def product_type_list(argument: str, value: Any) -> list[str]:
     return checks.choices(argument, value, vocab.PRODUCT_TYPES)
 
 
-def _common_properties(
-    collection_type: Any, archive_holdback: Any, custom_attribute_1: Any, custom_attribute_2: Any
-) -> dict[str, Any]:
-    holdback = archive_holdback
+def _common_properties(basics: RequestBasics) -> dict[str, Any]:
+    holdback = basics.archive_holdback
     if isinstance(holdback, str):
         holdback = vocab.ARCHIVE_HOLDBACK_ALIASES.get(holdback.strip().lower(), holdback)
-    return _without_none(
+    return without_none(
         {
-            "collectionType": checks.choice("collection_type", collection_type, vocab.COLLECTION_TYPES),
+            "collectionType": checks.choice(
+                "collection_type", basics.collection_type, vocab.COLLECTION_TYPES
+            ),
             "archiveHoldback": None
             if holdback is None
             else checks.choice("archive_holdback", holdback, vocab.ARCHIVE_HOLDBACKS),
-            "customAttribute1": _optional_text("custom_attribute_1", custom_attribute_1),
-            "customAttribute2": _optional_text("custom_attribute_2", custom_attribute_2),
+            "customAttribute1": _optional_text("custom_attribute_1", basics.custom_attribute_1),
+            "customAttribute2": _optional_text("custom_attribute_2", basics.custom_attribute_2),
         }
     )
 
@@ -283,17 +300,13 @@ def _common_properties(
 def _feature(
     shape: dict[str, Any], properties: dict[str, Any], product_types: Any, contract_id: Any
 ) -> dict[str, Any]:
-    properties = _without_none(properties)
+    properties = without_none(properties)
     if product_types is not None:
         properties["processingConfig"] = {"productTypes": product_type_list("product_types", product_types)}
     body: dict[str, Any] = {"type": "Feature", "geometry": shape, "properties": properties}
     if contract_id:
         body["contractId"] = checks.text("contract_id", contract_id, allow_empty=False)
     return body
-
-
-def _constraint_arguments(arguments: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in arguments.items() if key in CONSTRAINT_ARGUMENTS}
 
 
 def _check_min_below_max(given: Mapping[str, Any], low: str, high: str) -> None:
@@ -303,10 +316,6 @@ def _check_min_below_max(given: Mapping[str, Any], low: str, high: str) -> None:
 
 def _optional_text(argument: str, value: Any) -> str | None:
     return None if value is None else checks.text(argument, value)
-
-
-def _without_none(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
 
 
 def _camel(snake: str) -> str:

@@ -2,97 +2,103 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, overload
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from airflow_provider_capella._payloads import catalog_search_body, checks
+from airflow_provider_capella._payloads import catalog_search_body
 from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella.hooks._core import HookCore
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.hooks._api import CapellaApi
 
 
-class CatalogMixin(HookCore):
-    """``search``: the SDK's filters, operators and sorting, every page followed."""
+def search(api: CapellaApi, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Return the STAC items matching ``filters`` (the SDK's grammar), every page followed, at most ``limit``.
 
-    @overload
-    def search(self, *, ids_only: Literal[True], **kwargs: Any) -> list[str]: ...
+    :param api: the client.
+    :param filters: root fields, options and property filters (``look_angle__lte``, ...); ``None`` skipped.
+    :return: the matching STAC items.
+    """
+    body = catalog_search_body(filters)
+    items, matched = pages_and_count(api, body)
+    api.log.info("Catalog search matched %d STAC item(s)", len(items))
+    if was_cut(len(items), matched, int(body["limit"])):
+        api.log.warning(
+            "Catalog search results were cut: %d item(s) matched but %d were returned (the API returns at "
+            "most %d items per query); narrow the query or pass split_by_time=True with a datetime range "
+            "to get every match",
+            matched,
+            len(items),
+            vocab.CATALOG_MAX_LIMIT,
+        )
+    return items
 
-    @overload
-    def search(self, *, ids_only: Literal[False] = ..., **kwargs: Any) -> list[dict[str, Any]]: ...
 
-    def search(self, **kwargs: Any) -> list[dict[str, Any]] | list[str]:
-        """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
+def was_cut(returned: int, matched: int | None, limit: int) -> bool:
+    """Tell whether a search returned fewer items than it matched for a reason other than ``limit``.
 
-        Filters (the SDK's list): ``bbox``, ``intersects``, ``collections``, ``ids``, ``limit`` (default
-        500, at most 10,000), ``datetime`` (value, ``"start/end"`` interval, or with operators),
-        ``sortby`` (``"+datetime"``, ``"-id"`` or a list), ``ownership``, and the property filters
-        ``azimuth_angle billable_area center_frequency collect_id collection_type constellation
-        epsg frequency_band image_formation_algorithm incidence_angle instruments instrument_mode
-        layover_angle local_datetime local_time local_timezone look_angle looks_azimuth
-        looks_equivalent_number looks_range observation_direction orbit_state orbital_plane
-        pixel_spacing_azimuth pixel_spacing_range platform polarizations product_type
-        resolution_azimuth resolution_ground_range resolution_range squint_angle hash rgt_id
-        relative_orbit absolute_orbit created updated archive_holdback use_case``, each optionally
-        suffixed ``__eq __in __gt __gte __lt __lte`` (a list value means ``in``).
+    :param returned: the items returned.
+    :param matched: the server's ``numberMatched`` (``None``: unknown).
+    :param limit: the most items the caller asked for.
+    :return: ``True`` when the server's per-query cap cut the results.
+    """
+    if matched is None or matched <= returned:
+        return False
+    return returned < limit or limit >= vocab.CATALOG_MAX_LIMIT
 
-        Unknown filters or operators raise ``CapellaValidationError`` before any request.
-        ``ids_only=True`` returns the STAC ids instead of the items. ``threaded`` is accepted for
-        compatibility with the SDK; pages are followed in order.
 
-        Example::
+def all_pages(api: CapellaApi, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Follow the ``next`` links of a search until ``limit`` items, the last page, or nothing new."""
+    return pages_and_count(api, body)[0]
 
-            items = hook.search(product_type__in=["GEO", "GEC"], look_angle__lte=30,
-                                bbox=[12.35, 41.78, 12.61, 42.0], sortby="-datetime", limit=100)
-        """
-        ids_only = checks.boolean("ids_only", kwargs.pop("ids_only", False))
-        checks.boolean("threaded", kwargs.pop("threaded", False))
-        body = catalog_search_body(kwargs)
-        items = self._all_search_pages(body)
-        self.log.info("Catalog search matched %d STAC item(s)", len(items))
-        if ids_only:
-            return [str(item["id"]) for item in items]
-        return items
 
-    def _all_search_pages(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        limit = int(body["limit"])
-        page_size = limit if limit <= vocab.CATALOG_MAX_PAGE_SIZE else vocab.CATALOG_LARGE_PAGE_SIZE
-        payload: dict[str, Any] = {**body, "limit": page_size}
-        method, url = "POST", self.search_url
-        found: dict[str, dict[str, Any]] = {}
-        page = 1
-        while True:
-            data = self._api(
-                method, url, json=payload if method == "POST" else None, authorized_hosts=(self.search_url,)
-            )
-            features = (data or {}).get("features") or []
-            added = _add_new(found, features)
-            matched = (data or {}).get("numberMatched")
-            done = len(found) >= limit or added == 0 or (isinstance(matched, int) and len(found) >= matched)
-            link = _next_link(data or {})
-            if done or link is None:
-                break
-            page += 1
-            method, url, payload = self._next_request(link, payload, page)
-        return list(found.values())[:limit]
+def pages_and_count(api: CapellaApi, body: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
+    """Return every page's items (as :func:`all_pages`) and the server's ``numberMatched`` (if given)."""
+    limit = int(body["limit"])
+    page_size = limit if limit <= vocab.CATALOG_MAX_PAGE_SIZE else vocab.CATALOG_LARGE_PAGE_SIZE
+    payload: dict[str, Any] = {**body, "limit": page_size}
+    method, url = "POST", api.search_url
+    found: dict[str, dict[str, Any]] = {}
+    page = 1
+    number_matched: int | None = None
+    while True:
+        data = api.call(
+            method, url, json=payload if method == "POST" else None, authorized_hosts=(api.search_url,)
+        )
+        features = (data or {}).get("features") or []
+        added = _add_new(found, features)
+        matched = (data or {}).get("numberMatched")
+        if isinstance(matched, int) and not isinstance(matched, bool):
+            number_matched = matched if number_matched is None else max(number_matched, matched)
+        done = len(found) >= limit or added == 0 or (isinstance(matched, int) and len(found) >= matched)
+        link = _next_link(data or {})
+        if done or link is None:
+            break
+        page += 1
+        method, url, payload = next_request(api.search_url, link, payload, page)
+    return list(found.values())[:limit], number_matched
 
-    def _next_request(
-        self, link: dict[str, Any], payload: dict[str, Any], page: int
-    ) -> tuple[str, str, dict[str, Any]]:
-        """Where and what the next page is: the link's body/merge if given, else ``page: n``.
 
-        A ``next`` href naming another host (e.g. an internal gateway) is sent to the configured
-        search URL instead, keeping its query string.
-        """
-        href = str(link.get("href") or self.search_url)
-        target, configured = urlsplit(href), urlsplit(self.search_url)
-        if (target.scheme, target.netloc) != (configured.scheme, configured.netloc):
-            href = self.search_url + (f"?{target.query}" if target.query else "")
-        method = str(link.get("method") or "POST").upper()
-        link_body = link.get("body")
-        if isinstance(link_body, dict):
-            next_payload = {**payload, **link_body} if link.get("merge") else dict(link_body)
-        else:
-            next_payload = {**payload, "page": page}
-        return ("GET" if method == "GET" else "POST"), href, next_payload
+def next_request(
+    search_url: str, link: dict[str, Any], payload: dict[str, Any], page: int
+) -> tuple[str, str, dict[str, Any]]:
+    """Work out where and what the next page is: the link's body/merge if given, else ``page: n``.
+
+    A ``next`` href naming another host (e.g. an internal gateway) is sent to the configured search
+    URL instead, keeping its query string.
+    """
+    href = str(link.get("href") or search_url)
+    target, configured = urlsplit(href), urlsplit(search_url)
+    if (target.scheme, target.netloc) != (configured.scheme, configured.netloc):
+        href = search_url + (f"?{target.query}" if target.query else "")
+    method = str(link.get("method") or "POST").upper()
+    link_body = link.get("body")
+    if isinstance(link_body, dict):
+        next_payload = {**payload, **link_body} if link.get("merge") else dict(link_body)
+    else:
+        next_payload = {**payload, "page": page}
+    return ("GET" if method == "GET" else "POST"), href, next_payload
 
 
 def _add_new(found: dict[str, dict[str, Any]], features: list[dict[str, Any]]) -> int:

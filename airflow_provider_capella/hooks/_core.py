@@ -1,26 +1,17 @@
-"""The hook's foundation: the Airflow connection → settings → one authenticated :class:`CapellaHttp`.
+"""A Capella connection → :class:`ConnectionSettings` → the one authenticated :class:`CapellaHttp`.
 
-Resource mixins (catalog, orders, tasking, repeat, downloads) build on :class:`HookCore`; the public
-:class:`~airflow_provider_capella.hooks.capella.CapellaHook` composes them.
+:class:`~airflow_provider_capella.hooks.capella.CapellaHook` and its async twin read connections with
+:meth:`ConnectionSettings.from_connection`; :func:`http_client` builds the sync client from them.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-from airflow.sdk import BaseHook
+from typing import Any
 
 from airflow_provider_capella import _http
+from airflow_provider_capella.constants import DEFAULT_BASE_URL
 from airflow_provider_capella.exceptions import CapellaAuthenticationError, CapellaValidationError
-
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-
-DEFAULT_BASE_URL = "https://api.capellaspace.com"
-MAX_CONCURRENCY = 8
-"""At most this many API calls in flight from one hook method (paging, bulk cancel/update)."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +35,11 @@ class ConnectionSettings:
 
     @classmethod
     def from_connection(cls, conn: Any) -> ConnectionSettings:
+        """Resolve an Airflow connection; raise ``CapellaAuthenticationError`` when it has no credential.
+
+        :param conn: the Airflow ``Connection`` (host, port, password, extras).
+        :return: the settings, the credential folded into the ``Authorization`` header value.
+        """
         extra = dict(conn.extra_dejson or {})
         base_url = normalize_base_url(conn.host, conn.port)
         api_key = conn.password or extra.get("api_key")
@@ -73,7 +69,7 @@ class ConnectionSettings:
 
 
 def normalize_base_url(host: str | None, port: int | None = None) -> str:
-    """The API base URL from the connection host: https:// added when no scheme, http:// kept."""
+    """Return the API base URL of a connection host: ``https://`` added when no scheme, ``http://`` kept."""
     raw = (host or "").strip().rstrip("/")
     if not raw:
         return DEFAULT_BASE_URL
@@ -88,7 +84,7 @@ def normalize_base_url(host: str | None, port: int | None = None) -> str:
 
 
 def parse_timeout(value: Any) -> tuple[float, float]:
-    """``timeout`` extra: seconds (the read timeout), ``[connect, read]`` or ``"connect,read"``."""
+    """Parse the ``timeout`` extra: seconds (the read timeout), ``[connect, read]`` or ``"connect,read"``."""
     if value is None or value == "":
         return (_http.DEFAULT_CONNECT_TIMEOUT, _http.DEFAULT_READ_TIMEOUT)
     parts = value.split(",") if isinstance(value, str) else value
@@ -108,7 +104,7 @@ def parse_timeout(value: Any) -> tuple[float, float]:
 
 
 def parse_verify(value: Any) -> bool | str:
-    """``verify`` extra: a bool, "true"/"false", or a CA bundle path."""
+    """Parse the ``verify`` extra: a bool, "true"/"false", or a CA bundle path."""
     if value is None or value == "":
         return True
     if isinstance(value, bool):
@@ -136,88 +132,24 @@ def _extra_number(extra: dict[str, Any], key: str, default: float) -> float:
     return number
 
 
-class HookCore(BaseHook):
-    """Connection handling and the raw API call shared by every resource mixin."""
+def http_client(settings: ConnectionSettings) -> _http.CapellaHttp:
+    """Build the authenticated HTTP client (pooled session + the retry policy) for ``settings``.
 
-    conn_name_attr = "capella_conn_id"
-    default_conn_name = "capella_default"
-    conn_type = "capella"
-    hook_name = "Capella Space"
+    :param settings: the resolved connection.
+    :return: a new :class:`~airflow_provider_capella._http.CapellaHttp`; close it when done.
 
-    def __init__(self, capella_conn_id: str = default_conn_name, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.capella_conn_id = capella_conn_id
-        self._settings: ConnectionSettings | None = None
-        self._client: _http.CapellaHttp | None = None
-        self._user: dict[str, Any] | None = None
-        self._lock = threading.Lock()
+    Example::
 
-    @property
-    def settings(self) -> ConnectionSettings:
-        """The resolved connection (fetched once per hook)."""
-        if self._settings is None:
-            self._settings = ConnectionSettings.from_connection(self.get_connection(self.capella_conn_id))
-        return self._settings
-
-    @property
-    def base_url(self) -> str:
-        return self.settings.base_url
-
-    @property
-    def search_url(self) -> str:
-        return self.settings.search_url
-
-    def get_conn(self) -> _http.CapellaHttp:
-        """The authenticated HTTP client (pooled session + retry policy) for this connection."""
-        with self._lock:
-            if self._client is None:
-                settings = self.settings
-                self._client = _http.CapellaHttp(
-                    settings.base_url,
-                    authorization=settings.authorization,
-                    timeout=settings.timeout,
-                    verify=settings.verify,
-                    retry=settings.retry,
-                    user_agent=_user_agent(),
-                )
-            return self._client
-
-    def close(self) -> None:
-        """Release pooled connections (the hook stays usable; a new pool opens on the next call)."""
-        with self._lock:
-            if self._client is not None:
-                self._client.close()
-                self._client = None
-
-    def _api(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: dict[str, Any] | None = None,
-        authorized_hosts: tuple[str, ...] = (),
-    ) -> Any:
-        return self.get_conn().request(
-            method, path, json=json, params=params, authorized_hosts=authorized_hosts
-        )
-
-    def _user_info(self) -> dict[str, Any]:
-        """``GET /user``, once per hook: the user and organization ids that scope searches and orders."""
-        if self._user is None:
-            self._user = self._api("GET", "/user")
-        return self._user
-
-    def _run_bounded(self, function: Callable[[str], Any], keys: Iterable[str]) -> dict[str, Any]:
-        """``{key: function(key)}`` with at most :data:`MAX_CONCURRENCY` calls in flight, keys in order."""
-        ordered = list(keys)
-        if len(ordered) <= 1:
-            return {key: function(key) for key in ordered}
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENCY, len(ordered))) as pool:
-            futures = {key: pool.submit(function, key) for key in ordered}
-            return {key: future.result() for key, future in futures.items()}
+        client = http_client(ConnectionSettings.from_connection(conn))
+    """
+    return _http.CapellaHttp(
+        settings.base_url,
+        authorization=settings.authorization,
+        timeout=settings.timeout,
+        verify=settings.verify,
+        retry=settings.retry,
+        user_agent=_user_agent(),
+    )
 
 
 def _user_agent() -> str:

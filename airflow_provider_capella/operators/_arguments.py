@@ -14,6 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.checks import without_none
+
+__all__ = ["identifier", "integer", "mapping", "skip", "string_list", "structured", "without_none"]
 
 
 def structured(argument: str, value: Any) -> Any:
@@ -39,7 +42,7 @@ def structured(argument: str, value: Any) -> Any:
 
 
 def mapping(argument: str, value: Any) -> dict[str, Any]:
-    """A dict from a dict or a JSON object string; ``None`` → ``{}``.
+    """Return a dict from a dict or a JSON object string; ``None`` → ``{}``.
 
     Example::
 
@@ -54,7 +57,7 @@ def mapping(argument: str, value: Any) -> dict[str, Any]:
 
 
 def string_list(argument: str, value: Any) -> list[str]:
-    """Unique non-empty strings from a list, a single string, a JSON list string, or ``None``.
+    """Return unique non-empty strings from a list, a single string, a JSON list string, or ``None``.
 
     Example::
 
@@ -72,17 +75,12 @@ def string_list(argument: str, value: Any) -> list[str]:
     return checks.unique(result)
 
 
-def without_none(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The entries whose value is not ``None`` (so the hook's own defaults apply to the rest)."""
-    return {key: value for key, value in values.items() if value is not None}
-
-
 def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def integer(argument: str, value: Any) -> int | None:
-    """An int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``.
+    """Return an int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``.
 
     Example::
 
@@ -101,7 +99,7 @@ def integer(argument: str, value: Any) -> int | None:
 
 
 def identifier(argument: str, value: Any) -> str | None:
-    """A rendered id (order, tasking request, collect): a string, or ``None`` when empty.
+    """Return a rendered id (order, tasking request, collect): a string, or ``None`` when empty.
 
     Example::
 
@@ -115,9 +113,7 @@ def identifier(argument: str, value: Any) -> str | None:
 
 
 def skip(message: str) -> Exception:
-    """Airflow's skip exception (``raise skip("nothing to order")``) on every supported Airflow."""
-    try:
-        from airflow.sdk.exceptions import AirflowSkipException
-    except ImportError:  # Airflow 3.1
-        from airflow.exceptions import AirflowSkipException  # type: ignore[no-redef]
+    """Return Airflow's skip exception for ``message`` (raise it to skip the task)."""
+    from airflow_provider_capella._compat import AirflowSkipException
+
     return AirflowSkipException(message)

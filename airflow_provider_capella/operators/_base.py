@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_capella.constants import DEFAULT_CONN_ID
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_provider_capella.hooks.capella import CapellaHook
 
-DEFAULT_CONN_ID = "capella_default"
+__all__ = ["DEFAULT_CONN_ID", "CapellaBaseOperator"]
 
 
 class CapellaBaseOperator(BaseOperator):
@@ -43,5 +45,10 @@ class CapellaBaseOperator(BaseOperator):
         return CapellaHook(capella_conn_id=self.capella_conn_id)
 
     def push(self, context: Context, key: str, value: Any) -> None:
-        """Push ``value`` under ``key`` (what the console links read), whatever ``do_xcom_push`` says."""
+        """Push ``value`` under ``key`` (what the console links read), whatever ``do_xcom_push`` says.
+
+        :param context: the task's context.
+        :param key: the XCom key.
+        :param value: the JSON-serializable value.
+        """
         context["ti"].xcom_push(key=key, value=value)

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.checks import without_none
 from airflow_provider_capella.operators import _arguments, _idempotency
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
@@ -26,6 +28,7 @@ class CreateRequestOperator(CapellaBaseOperator):
     """
 
     kind: ClassVar[str] = "request"
+    accepted_arguments: ClassVar[tuple[str, ...]] = ()
     id_field: ClassVar[str] = ""
     description_field: ClassVar[str] = ""
     id_xcom_key: ClassVar[str] = ""
@@ -81,13 +84,15 @@ class CreateRequestOperator(CapellaBaseOperator):
     # --- what subclasses provide ------------------------------------------------------------------
 
     def specific_arguments(self) -> dict[str, Any]:
-        """The subclass's own explicit arguments (window, repetition, ...), ``None`` for unset."""
+        """Return the subclass's own explicit arguments (window, repetition, ...), ``None`` for unset."""
         return {}
 
     def create(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Create the request through the hook; return the created Feature."""
         raise NotImplementedError
 
     def search_recent(self, since: str) -> list[dict[str, Any]]:
+        """Return the caller's requests of this kind submitted since ``since`` (ISO 8601)."""
         raise NotImplementedError
 
     # --- the flow ---------------------------------------------------------------------------------
@@ -103,8 +108,8 @@ class CreateRequestOperator(CapellaBaseOperator):
         return request_id
 
     def request_arguments(self) -> dict[str, Any]:
-        """The hook's keyword arguments: explicit ones (JSON parsed) merged with ``request_options``."""
-        explicit = _arguments.without_none(
+        """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""
+        explicit = without_none(
             {
                 "geometry": _arguments.structured("geometry", self.geometry),
                 "name": self.name,
@@ -120,15 +125,14 @@ class CreateRequestOperator(CapellaBaseOperator):
             }
         )
         options = _arguments.mapping("request_options", self.request_options)
+        checks.reject_unknown(options, self.accepted_arguments, "request_options")
         twice = sorted(set(options) & set(explicit))
         if twice:
-            from airflow_provider_capella._payloads import checks
-
             checks.fail("request_options", f"repeats argument(s) given explicitly: {', '.join(twice)}")
         return {**explicit, **options}
 
     def earlier_request_id(self, tag: str) -> str | None:
-        """The id of the request an earlier try of this task instance created, if any."""
+        """Return the id of the request an earlier try of this task instance created, if any."""
         since = _idempotency.submitted_since(self.idempotency_lookback)
         self.log.info("Retry: looking for a %s tagged %s submitted since %s", self.kind, tag, since)
         found = _idempotency.find_tagged(self.search_recent(since), self.description_field, tag)

@@ -21,7 +21,7 @@ DEFAULT_LOOKBACK = timedelta(days=30)
 
 
 def task_instance_key(context: Context) -> str:
-    """A stable 16-hex-digit key for the running task instance (the same on every try).
+    """Return a stable 16-hex-digit key for the running task instance (the same on every try).
 
     Example::
 
@@ -33,12 +33,12 @@ def task_instance_key(context: Context) -> str:
 
 
 def tag_for(key: str) -> str:
-    """The text appended to the request's description, e.g. ``[airflow:3f9a0c1b2d4e5f60]``."""
+    """Return the text appended to the request's description, e.g. ``[airflow:3f9a0c1b2d4e5f60]``."""
     return f"{TAG_PREFIX}{key}]"
 
 
 def tagged(description: str | None, tag: str) -> str:
-    """``description`` with ``tag`` appended (once), or the tag alone.
+    """Return ``description`` with ``tag`` appended (once), or the tag alone.
 
     Example::
 
@@ -56,14 +56,14 @@ def is_retry(context: Context) -> bool:
 
 
 def submitted_since(lookback: timedelta) -> str:
-    """The ``submission_time__gte`` bound of the search for an earlier try's request."""
+    """Return the ``submission_time__gte`` bound of the search for an earlier try's request."""
     return (datetime.now(timezone.utc) - lookback).isoformat()
 
 
 def find_tagged(
     requests: Iterable[dict[str, Any]], description_field: str, tag: str
 ) -> dict[str, Any] | None:
-    """The earliest-submitted request whose description carries ``tag``, or ``None``."""
+    """Return the earliest-submitted request whose description carries ``tag``, or ``None``."""
     matches = [
         request
         for request in requests

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.orders import one_source
 from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
@@ -30,12 +31,13 @@ DEFAULT_ASSET_ALIAS = "capella-imagery"
 class DownloadProductsOperator(CapellaBaseOperator):
     """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
 
-    The products come from exactly one source:
+    The products come from exactly one source (the same rule as ``CapellaHook.download_products``):
 
     - ``order_id``: every product of an order (with ``items`` too: only those products of it);
     - ``items``: STAC ids or items (e.g. ``CapellaSearchOperator``'s output, or one id per mapped task):
-      ordered first, reusing an active order that holds them;
-    - ``tasking_request_id`` or ``collect_id``: the products of a completed collection (ordered first).
+      **ordered first (billable)**, unless an active order already holds them;
+    - ``tasking_request_id`` or ``collect_id``: the products of a completed collection, **ordered first
+      (billable)** unless an active order already holds them; the order id and cost are logged.
 
     Files already complete at the destination are skipped and interrupted ones resume, so a retry or a
     re-run only fetches what is missing. Each file written is announced as an Airflow Asset event
@@ -46,14 +48,20 @@ class DownloadProductsOperator(CapellaBaseOperator):
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param destination: a local folder or ``s3://bucket/prefix`` (templated, e.g. ``/data/{{ ds }}``).
-    :param order_id: an order id. ``items``: STAC ids or item dicts (a list, one, or a JSON list).
-    :param tasking_request_id: a completed tasking request. ``collect_id``: a collect.
+    :param order_id: an order id.
+    :param items: STAC ids or item dicts (a list, one, or a JSON list); ordered unless ``order_id``.
+    :param tasking_request_id: a completed tasking request (its products are ordered: billable).
+    :param collect_id: a collect (its products are ordered: billable).
     :param include: asset keys to fetch (``raster``, ``HH``, ``VV``, ``metadata``, ``thumbnail``,
-        ``preview``, ...). ``exclude``: asset keys to leave out (wins over ``include``).
+        ``preview``, ...).
+    :param exclude: asset keys to leave out (wins over ``include``).
     :param product_types: only these product types (e.g. ``["GEO"]``).
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
-    :param concurrency: parallel connections (default: the engine's). ``override``: re-download
-        complete files. ``separate_dirs``: one folder per product (default ``True``).
+    :param concurrency: parallel connections (default: the engine's).
+    :param reorder_expired: when the order has expired: ``"if_free"`` (default) places a new order only
+        if it costs nothing, ``"always"`` whatever it costs (billable), ``"never"`` fails.
+    :param override: download again even when complete files are there.
+    :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
     :param asset_alias: the asset alias events are emitted through; ``None`` emits none.
     :return: ``{stac_id: {asset_key: local path or s3:// URI}}``.
@@ -81,6 +89,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         "product_types",
         "aws_conn_id",
         "contract_id",
+        "reorder_expired",
     )
     operator_extra_links = (CapellaOrderLink(),)
 
@@ -101,6 +110,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         separate_dirs: bool = True,
         contract_id: str | None = None,
         asset_alias: str | None = DEFAULT_ASSET_ALIAS,
+        reorder_expired: str = "if_free",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -118,6 +128,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         self.separate_dirs = separate_dirs
         self.contract_id = contract_id
         self.asset_alias = asset_alias
+        self.reorder_expired = reorder_expired
         if asset_alias and AssetAlias(asset_alias) not in self.outlets:
             self.outlets = [*self.outlets, AssetAlias(asset_alias)]
 
@@ -130,7 +141,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         return paths
 
     def download_options(self) -> dict[str, Any]:
-        """The hook's transfer arguments shared by every source."""
+        """Return the hook's transfer arguments shared by every source."""
         return {
             "local_dir": self.destination,
             "include": _arguments.structured("include", self.include) or None,
@@ -140,31 +151,36 @@ class DownloadProductsOperator(CapellaBaseOperator):
             "separate_dirs": self.separate_dirs,
             "aws_conn_id": self.aws_conn_id or None,
             "concurrency": _arguments.integer("concurrency", self.concurrency),
+            "reorder_expired": self.reorder_expired,
         }
 
     def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
-        """Run the one source given through the hook and the transfer engine."""
+        """Run the one source given through the hook and the transfer engine.
+
+        The hook's rule: exactly one source (here ``items`` may accompany ``order_id``).
+        """
         order_id = _arguments.identifier("order_id", self.order_id)
         tasking_request_id = _arguments.identifier("tasking_request_id", self.tasking_request_id)
         collect_id = _arguments.identifier("collect_id", self.collect_id)
-        given = [
-            name
-            for name, value in (("tasking_request_id", tasking_request_id), ("collect_id", collect_id))
-            if value
-        ]
-        if order_id or self.items is not None:
-            given.insert(0, "order_id/items")
-        if len(given) != 1:
-            checks.fail(
-                "order_id",
-                "give exactly one source: order_id (optionally with items), items, tasking_request_id "
-                f"or collect_id; got {', '.join(given) or 'none'}",
-            )
+        source = one_source(
+            {
+                "order_id": order_id,
+                "items": None if order_id else self.items,
+                "tasking_request_id": tasking_request_id,
+                "collect_id": collect_id,
+            },
+            note="items may accompany order_id to download only those products of the order",
+        )
         if self.items is not None:
             return self.download_items(context, order_id, options)
-        if order_id:
+        if source == "order_id":
             self.push(context, ORDER_ID_KEY, order_id)
             return self.hook.download_products(order_id=order_id, **options)
+        self.log.info(
+            "Downloading from %s=%s places an order (billable) unless one is active",
+            source,
+            tasking_request_id or collect_id,
+        )
         contract_id = self.contract_id or None
         if tasking_request_id:
             return self.hook.download_products(
@@ -175,7 +191,10 @@ class DownloadProductsOperator(CapellaBaseOperator):
     def download_items(
         self, context: Context, order_id: str | None, options: dict[str, Any]
     ) -> dict[str, dict[str, str]]:
-        """Order the items (or take them from ``order_id``), then download exactly those products."""
+        """Order the items (or take them from ``order_id``), then download exactly those products.
+
+        Ordering the items places an order (billable) unless an active order already holds them.
+        """
         stac_ids = item_ids(self.items)
         if not stac_ids:
             raise _arguments.skip("Nothing to download: no STAC ids or items were given (empty search?)")
@@ -186,7 +205,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         return self.hook.download_products(order_id=order_id, stac_ids=stac_ids, **options)
 
     def emit_asset_events(self, context: Context, paths: dict[str, dict[str, str]]) -> None:
-        """One Asset event per file written, through ``asset_alias``."""
+        """Emit one Asset event per file written, through ``asset_alias``."""
         if not self.asset_alias or not paths:
             return
         events = context["outlet_events"][AssetAlias(self.asset_alias)]
@@ -197,7 +216,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
 
 
 def item_ids(value: Any) -> list[str]:
-    """STAC ids from ids, item dicts, a mix, one of either, or a JSON list of them."""
+    """Return the STAC ids of ids, item dicts, a mix, one of either, or a JSON list of them."""
     parsed = _arguments.structured("items", value)
     if parsed is None or parsed == "":
         return []
@@ -211,7 +230,7 @@ def item_ids(value: Any) -> list[str]:
 
 
 def asset_uri(location: str) -> str:
-    """An Airflow Asset URI for a written file: ``s3://...`` as is, a local path as ``file:///...``."""
+    """Return the Asset URI of a written file: ``s3://...`` as is, a local path as ``file:///...``."""
     if location.lower().startswith("s3://"):
         return location
     return "file://" + os.path.abspath(location)

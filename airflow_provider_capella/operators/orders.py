@@ -32,7 +32,8 @@ class SubmitOrderOperator(CapellaBaseOperator):
     :param stac_ids: STAC ids: a list (e.g. ``CapellaSearchOperator``'s output), one id, or a JSON list.
     :param items: STAC items (dicts) instead of ids, e.g. from ``return_items=True``.
     :param check_active_orders: reuse an active order holding all of them (default ``True``).
-    :param omit_search: trust ``items`` without looking them up again. ``omit_review``: skip the cost review.
+    :param omit_search: trust ``items`` without looking them up again.
+    :param omit_review: skip the cost review.
     :param contract_id: the contract to charge.
     :return: the order id (also pushed as XCom ``capella_order_id`` for the console link).
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella._payloads import REPEAT_ARGUMENTS
 from airflow_provider_capella.links import REPEAT_REQUEST_ID_KEY, CapellaRepeatRequestLink
 from airflow_provider_capella.operators import _arguments, _bulk
 from airflow_provider_capella.operators._create import CreateRequestOperator
@@ -37,19 +38,24 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict or a JSON string.
-    :param name: request name. ``description``: free text (the idempotency tag is appended).
+    :param name: request name.
+    :param description: free text (the idempotency tag is appended).
     :param repeat_start: first day of the series (datetime or ISO 8601; default: now).
     :param repeat_end: last day; mutually exclusive with ``repetition_count``.
-    :param repetition_interval: days between collections (default 7). ``repetition_count``: how many.
-    :param collection_type: ``spotlight`` (default), ... ``collection_tier``: ``routine`` (default), ...
-    :param product_types: products to make. ``local_time``: ``day``, ``night``, ``anytime`` or ranges.
-    :param custom_attribute_1: free text echoed by the API. ``custom_attribute_2``: likewise.
+    :param repetition_interval: days between collections (default 7).
+    :param repetition_count: how many collections in all.
+    :param collection_type: ``spotlight`` (default), ...
+    :param collection_tier: ``routine`` (default), ``flexible``, ...
+    :param product_types: products to make.
+    :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
+    :param custom_attribute_1: free text echoed by the API.
+    :param custom_attribute_2: a second free text echoed by the API.
     :param contract_id: the contract to charge.
     :param request_options: any other ``CapellaHook.create_repeat_request`` argument
         (``maintain_scene_framing``, ``look_angle_tolerance``, ``azimuth_angle_tolerance``,
         ``window_duration``, ``insar_orbit``, ``off_nadir_min``, ``polarization``, ...) as a dict or JSON.
-    :param idempotency_key: overrides the derived key. ``idempotency_lookback``: how far back a retry
-        searches (30 days).
+    :param idempotency_key: overrides the derived key.
+    :param idempotency_lookback: how far back a retry searches (30 days).
     :return: the repeat request id (also pushed as XCom ``capella_repeat_request_id``).
 
     Example::
@@ -63,6 +69,7 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
     """
 
     kind = "repeat request"
+    accepted_arguments = REPEAT_ARGUMENTS
     id_field = "repeatrequestId"
     description_field = "repeatrequestDescription"
     id_xcom_key = REPEAT_REQUEST_ID_KEY
@@ -106,12 +113,16 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         return self.hook.search_repeat_requests(submission_time__gte=since)
 
 
-class CancelRepeatRequestsOperator(_bulk.BulkRequestOperator):
+# Intended mirror: the Cancel/Update classes below are operators/tasking.py's twins for repeat requests.
+# Their behaviour is one implementation (operators/_bulk.py); only the id argument, the hook methods
+# (_bulk.REPEAT) and the per-argument docstrings repeat.
+class CancelRepeatRequestsOperator(_bulk.CancelRequestsOperator):
     """Cancel repeat requests (and their unfinished collections); return a result per id.
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. An
     already canceled repeat request counts as success (``"already_canceled": True``).
 
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
     :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {status, code, message}}}``.
@@ -121,24 +132,12 @@ class CancelRepeatRequestsOperator(_bulk.BulkRequestOperator):
         CancelRepeatRequestsOperator(task_id="stop", repeat_request_ids=["..."])
     """
 
-    kind = "repeat request"
+    ops = _bulk.REPEAT
     template_fields = ("capella_conn_id", "repeat_request_ids")
 
     def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat_request_ids = repeat_request_ids
-
-    def request_ids(self) -> list[str]:
-        return _bulk.parse_ids("repeat_request_ids", self.repeat_request_ids)
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        results = _bulk.summarize_all(self.hook.cancel_repeat_requests(*ids))
-        return _bulk.forgive_already_canceled(results, self._latest_status)
-
-    def _latest_status(self, request_id: str) -> str | None:
-        from airflow_provider_capella.hooks._tasking import status_codes
-
-        return next(iter(status_codes(self.hook.get_repeat_request(request_id))), None)
 
 
 class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
@@ -146,9 +145,14 @@ class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
 
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated).
-    :param name: new name. ``description``, ``custom_attribute_1``, ``custom_attribute_2``: new values.
+    :param name: the new name.
+    :param description: the new description.
+    :param custom_attribute_1: the new first tracking value.
+    :param custom_attribute_2: the new second tracking value.
     :param product_types: new product types (list or JSON list).
+    :param fail_on_error: fail the task when any id failed (default ``True``).
     :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
@@ -156,19 +160,9 @@ class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
         UpdateRepeatRequestsOperator(task_id="describe", repeat_request_ids=["..."], name="port watch")
     """
 
-    kind = "repeat request"
-    template_fields = (
-        "capella_conn_id",
-        "repeat_request_ids",
-        *_bulk.UpdateRequestsOperator.update_template_fields,
-    )
+    ops = _bulk.REPEAT
+    template_fields = ("capella_conn_id", "repeat_request_ids", *_bulk.UPDATE_TEMPLATE_FIELDS)
 
     def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.repeat_request_ids = repeat_request_ids
-
-    def request_ids(self) -> list[str]:
-        return _bulk.parse_ids("repeat_request_ids", self.repeat_request_ids)
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return _bulk.summarize_all(self.hook.update_repeat_requests(*ids, **self.update_fields()))

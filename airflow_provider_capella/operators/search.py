@@ -37,15 +37,21 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param filters: any ``CapellaHook.search`` filters, as a dict or JSON object.
-    :param bbox: ``[west, south, east, north]``. ``intersects``: a GeoJSON geometry (not both).
+    :param bbox: ``[west, south, east, north]``.
+    :param intersects: a GeoJSON geometry (not together with ``bbox``).
     :param datetime: an instant or a ``"start/end"`` interval (ISO 8601), e.g.
         ``"{{ data_interval_start | ts }}/{{ data_interval_end | ts }}"``.
-    :param collections: STAC collections. ``ids``: STAC ids. ``ownership``: see ``CapellaHook.search``.
-    :param sortby: e.g. ``"-datetime"``. ``limit``: most items wanted (default 500, at most 10,000).
+    :param collections: STAC collections.
+    :param ids: STAC ids.
+    :param ownership: see ``CapellaHook.search``.
+    :param sortby: e.g. ``"-datetime"``.
+    :param limit: most items wanted (default 500, at most 10,000).
     :param return_items: return the STAC items instead of their ids (at most ``max_returned_items``,
         default 100: XCom is for small values; the task fails when more match).
+    :param max_returned_items: the most items ``return_items`` may return (default 100).
     :param output_path: write a GeoJSON FeatureCollection of every match to this file or
-        ``s3://bucket/key`` and return that location instead. ``aws_conn_id``: S3 credentials.
+        ``s3://bucket/key`` and return that location instead.
+    :param aws_conn_id: AWS connection for an ``s3://`` ``output_path``.
     :return: a list of STAC ids; or of items (``return_items``); or the ``output_path`` written.
 
     Example::
@@ -109,7 +115,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
         self.aws_conn_id = aws_conn_id
 
     def search_filters(self) -> dict[str, Any]:
-        """The keyword arguments for ``CapellaHook.search``, after rendering and JSON parsing."""
+        """Return the keyword arguments for ``CapellaHook.search``, after rendering and JSON parsing."""
         explicit = _arguments.without_none(
             {
                 "bbox": _arguments.structured("bbox", self.bbox),

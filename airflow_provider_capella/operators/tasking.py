@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella._payloads import TASKING_ARGUMENTS
 from airflow_provider_capella.links import TASKING_REQUEST_ID_KEY, CapellaTaskingRequestLink
 from airflow_provider_capella.operators import _bulk
 from airflow_provider_capella.operators._create import CreateRequestOperator
@@ -39,21 +40,25 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict, or a JSON string (e.g. ``{{ params.aoi | tojson }}``).
-    :param name: request name. ``description``: free text (the idempotency tag is appended).
+    :param name: request name.
+    :param description: free text (the idempotency tag is appended).
     :param window_open: start of the collection window (datetime or ISO 8601; default: now).
     :param window_close: end of the window (default: open + 7 days).
-    :param collection_type: ``spotlight`` (default), ``stripmap``, ... ``collection_tier``: ``urgent``,
-        ``priority``, ``standard`` (default), ``flexible``.
-    :param product_types: products to make (list or JSON list). ``local_time``: ``day``, ``night``,
-        ``anytime`` or ``[[start, end], ...]`` seconds of the day.
-    :param custom_attribute_1: free text echoed by the API. ``custom_attribute_2``: likewise.
-    :param contract_id: the contract to charge. ``pre_approval``: skip the cost review step.
+    :param collection_type: ``spotlight`` (default), ``stripmap``, ...
+    :param collection_tier: ``urgent``, ``priority``, ``standard`` (default), ``flexible``.
+    :param product_types: products to make (list or JSON list).
+    :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
+    :param custom_attribute_1: free text echoed by the API.
+    :param custom_attribute_2: a second free text echoed by the API.
+    :param contract_id: the contract to charge.
+    :param pre_approval: skip the cost review step.
     :param request_options: any other ``CapellaHook.create_tasking_request`` argument (``off_nadir_min``,
         ``off_nadir_max``, ``image_width``, ``orbital_planes``, ``asc_dsc``, ``look_direction``,
         ``polarization``, ``archive_holdback``, ``azimuth_angle_min``/``max``, ``squint``,
         ``max_squint_angle``), as a dict or JSON object.
     :param idempotency_key: overrides the derived key (e.g. to keep two Airflow deployments sharing one
-        Capella account apart). ``idempotency_lookback``: how far back a retry searches (30 days).
+        Capella account apart).
+    :param idempotency_lookback: how far back a retry searches (30 days).
     :return: the tasking request id (also pushed as XCom ``capella_tasking_request_id``).
 
     Example::
@@ -69,6 +74,7 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
     """
 
     kind = "tasking request"
+    accepted_arguments = TASKING_ARGUMENTS
     id_field = "taskingrequestId"
     description_field = "taskingrequestDescription"
     id_xcom_key = TASKING_REQUEST_ID_KEY
@@ -103,13 +109,14 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
         return self.hook.search_tasking_requests(submission_time__gte=since)
 
 
-class CancelTaskingRequestsOperator(_bulk.BulkRequestOperator):
+class CancelTaskingRequestsOperator(_bulk.CancelRequestsOperator):
     """Cancel tasking requests (cancellation fees may apply); return a result per id.
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. A
     request that is already canceled counts as success (``"already_canceled": True``), so a retried
     task does not fail on the ids its first try canceled.
 
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
     :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {status, code, message}}}``.
@@ -121,24 +128,12 @@ class CancelTaskingRequestsOperator(_bulk.BulkRequestOperator):
         )
     """
 
-    kind = "tasking request"
+    ops = _bulk.TASKING
     template_fields = ("capella_conn_id", "tasking_request_ids")
 
     def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tasking_request_ids = tasking_request_ids
-
-    def request_ids(self) -> list[str]:
-        return _bulk.parse_ids("tasking_request_ids", self.tasking_request_ids)
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        results = _bulk.summarize_all(self.hook.cancel_tasking_requests(*ids))
-        return _bulk.forgive_already_canceled(results, self._latest_status)
-
-    def _latest_status(self, request_id: str) -> str | None:
-        from airflow_provider_capella.hooks._tasking import status_codes
-
-        return next(iter(status_codes(self.hook.get_task(request_id))), None)
 
 
 class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
@@ -147,9 +142,14 @@ class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
     Replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
 
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated).
-    :param name: new name. ``description``, ``custom_attribute_1``, ``custom_attribute_2``: new values.
+    :param name: the new name.
+    :param description: the new description.
+    :param custom_attribute_1: the new first tracking value.
+    :param custom_attribute_2: the new second tracking value.
     :param product_types: new product types (list or JSON list).
+    :param fail_on_error: fail the task when any id failed (default ``True``).
     :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
@@ -159,22 +159,12 @@ class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
         )
     """
 
-    kind = "tasking request"
-    template_fields = (
-        "capella_conn_id",
-        "tasking_request_ids",
-        *_bulk.UpdateRequestsOperator.update_template_fields,
-    )
+    ops = _bulk.TASKING
+    template_fields = ("capella_conn_id", "tasking_request_ids", *_bulk.UPDATE_TEMPLATE_FIELDS)
 
     def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tasking_request_ids = tasking_request_ids
-
-    def request_ids(self) -> list[str]:
-        return _bulk.parse_ids("tasking_request_ids", self.tasking_request_ids)
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        return _bulk.summarize_all(self.hook.update_tasking_requests(*ids, **self.update_fields()))
 
 
 __all__ = [

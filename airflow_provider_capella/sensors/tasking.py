@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_capella.sensors._compat import (
+from airflow_provider_capella import tasking_status
+from airflow_provider_capella._compat import (
     AirflowException,
     AirflowFailException,
     AirflowSensorTimeout,
@@ -17,12 +18,13 @@ from airflow_provider_capella.sensors._compat import (
     AirflowTaskTimeout,
     conf,
 )
+from airflow_provider_capella.constants import DEFAULT_CONN_ID
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
     from airflow_provider_capella.hooks.capella import CapellaHook
-    from airflow_provider_capella.triggers.tasking import TaskingOutcome
+    from airflow_provider_capella.tasking_status import TaskingOutcome
 
 DEFER_GRACE_SECONDS = 60.0
 """The scheduler's own deferral timeout trails the trigger's deadline by this much, so the trigger's
@@ -68,7 +70,7 @@ class TaskCompletedSensor(BaseSensorOperator):
         self,
         *,
         tasking_request_id: str | XComArg,
-        capella_conn_id: str = "capella_default",
+        capella_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
@@ -118,17 +120,15 @@ class TaskCompletedSensor(BaseSensorOperator):
         raise AirflowException(f"Waiting for tasking request {self.tasking_request_id} failed: {message}")
 
     def _check(self) -> TaskingOutcome | None:
-        """The request's outcome (raising on a terminal failure), or None after a transient API error."""
-        from airflow_provider_capella.triggers.tasking import TRANSIENT_ERRORS, tasking_outcome
-
+        """Return the request's outcome (raising on a terminal failure); None after a transient API error."""
         try:
             task = self.hook.get_task(self.tasking_request_id)
-        except TRANSIENT_ERRORS as error:
+        except tasking_status.TRANSIENT_ERRORS as error:
             self.log.warning(
                 "Could not check tasking request %s (%s); will try again", self.tasking_request_id, error
             )
             return None
-        outcome = tasking_outcome(task)
+        outcome = tasking_status.tasking_outcome(task)
         if outcome.state == "failed":
             raise AirflowFailException(outcome.describe(self.tasking_request_id))
         self.log.info("Tasking request %s is %s", self.tasking_request_id, outcome.status)

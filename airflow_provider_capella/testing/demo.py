@@ -76,7 +76,7 @@ def example_dags_folder() -> Path:
 
 
 def progress(line: str) -> str | None:
-    """A one-line summary of an ``airflow dags test`` log line worth showing, else ``None``."""
+    """Summarise an ``airflow dags test`` log line worth showing in one line; return ``None`` for the rest."""
     text = ANSI.sub("", line)
     for pattern, summary in PROGRESS:
         found = pattern.search(text)
@@ -133,7 +133,7 @@ def landed_objects(services: Services, bucket: str) -> list[LandedObject]:
 
 
 def sha256_of(stream: Any) -> str:
-    """The sha256 of a readable stream, read 1 MiB at a time."""
+    """Return the sha256 of a readable stream, read 1 MiB at a time."""
     digest = hashlib.sha256()
     while block := stream.read(1 << 20):
         digest.update(block)

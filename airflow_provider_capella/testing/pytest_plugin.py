@@ -53,7 +53,7 @@ class EmulatorHandle:
         return {"Authorization": f"ApiKey {self.api_key}"}
 
     def airflow_connection(self, **extra: Any) -> str:
-        """This emulator as an Airflow connection (JSON), e.g. for ``AIRFLOW_CONN_CAPELLA_DEFAULT``.
+        """Return this emulator as an Airflow connection (JSON), e.g. for ``AIRFLOW_CONN_CAPELLA_DEFAULT``.
 
         Example::
 
@@ -81,7 +81,7 @@ class EmulatorHandle:
         return self._control("POST", "/settings", settings)
 
     def requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
-        """Logged API/asset requests, optionally only those whose path starts with ``path``."""
+        """Return the logged API/asset requests, optionally only those whose path starts with ``path``."""
         entries = self._control("GET", "/requests")
         return [
             entry
@@ -102,7 +102,7 @@ class EmulatorHandle:
 
 @pytest.fixture(scope="session")
 def capella_emulator_config() -> EmulatorConfig:
-    """Settings the session's emulator starts with; override this fixture to change them."""
+    """Give the settings the session's emulator starts with; override this fixture to change them."""
     from airflow_provider_capella.testing.emulator import EmulatorConfig
 
     return EmulatorConfig(api_key="test-api-key", tasking_step_seconds=0.2, asset_size=256 * 1024)
@@ -122,7 +122,7 @@ def capella_emulator_server(capella_emulator_config: EmulatorConfig) -> Iterator
 
 @pytest.fixture
 def capella_emulator(capella_emulator_server: EmulatorHandle) -> Iterator[EmulatorHandle]:
-    """The session's emulator, reset to a fresh world for this test."""
+    """Give the session's emulator, reset to a fresh world for this test."""
     capella_emulator_server.reset()
     yield capella_emulator_server
     capella_emulator_server.reset()

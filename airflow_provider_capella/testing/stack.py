@@ -174,8 +174,11 @@ class ProcessStack:
         return child
 
     def stop_all(self, grace_seconds: float = 15.0) -> None:
-        """Stop every child: SIGTERM to all groups (newest first), then SIGKILL what is left after
-        ``grace_seconds``. Signals are held off meanwhile, so a second Ctrl-C cannot cut this short."""
+        """Stop every child: SIGTERM to all groups (newest first), then SIGKILL what is left.
+
+        What is still running ``grace_seconds`` after the SIGTERM gets SIGKILL. Signals are held off
+        meanwhile, so a second Ctrl-C cannot cut this short.
+        """
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
             children, self.children = self.children[::-1], []
@@ -271,7 +274,7 @@ class Services:
         }
 
     def s3_client(self) -> Any:
-        """A boto3 S3 client for the S3 server (to create buckets and inspect what landed)."""
+        """Return a boto3 S3 client for the S3 server (to create buckets and inspect what landed)."""
         import boto3
 
         return boto3.session.Session().client(
@@ -321,7 +324,7 @@ def start_services(
     tasking_step_seconds: float = 0.5,
     asset_size: int | None = None,
 ) -> Services:
-    """The emulator and the S3 server, both running; see :class:`Services`."""
+    """Start the emulator and the S3 server and return them, both running; see :class:`Services`."""
     emulator_url = start_emulator(
         stack, api_key=api_key, tasking_step_seconds=tasking_step_seconds, asset_size=asset_size
     )
@@ -337,14 +340,14 @@ def create_bucket(services: Services, bucket: str) -> None:
 
 
 def airflow_command(*args: str) -> list[str]:
-    """The ``airflow`` CLI of this interpreter's environment, e.g. ``airflow_command("db", "migrate")``."""
+    """Return the ``airflow`` CLI of this interpreter, e.g. ``airflow_command("db", "migrate")``."""
     return [sys.executable, "-m", "airflow", *args]
 
 
 def airflow_environment(
     home: Path, dags_folder: Path, services: Services | None = None, **settings: str
 ) -> dict[str, str]:
-    """The environment of a local Airflow on the embedded SQLite database, connected to ``services``.
+    """Return the environment of a local Airflow on the embedded SQLite database, connected to ``services``.
 
     Inherits this process's environment without its ``AIRFLOW*`` variables (a test session's own
     Airflow settings must not leak into the child), then sets ``AIRFLOW_HOME``, its SQLite database, the

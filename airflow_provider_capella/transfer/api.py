@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -103,42 +102,39 @@ def download_asset(
 
 
 def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) -> int:
-    """The size in bytes of a presigned asset: ``HEAD``, else a ``Range: bytes=0-0`` GET.
+    """Return the size in bytes of a presigned asset: ``HEAD``, else a ``Range: bytes=0-0`` GET.
 
     A presigned S3 URL is signed for GET only, so its HEAD may be refused; the ranged GET costs one byte.
+    The GET follows the provider's one retry policy (429, 5xx, drops and timeouts retried).
+
+    :param url: the presigned asset URL.
+    :param timeout: seconds to wait for the connection and for each read.
+    :param max_attempts: attempts of the ranged GET, the first included.
 
     Example::
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    from airflow_provider_capella._http import backoff_seconds, is_transient_transport_error
-    from airflow_provider_capella.transfer.source import new_session
+    from airflow_provider_capella._http import RetryPolicy, send_with_policy
+    from airflow_provider_capella.exceptions import CapellaConnectionError
+    from airflow_provider_capella.transfer.source import new_session, total_size_of
 
     with new_session(1) as session:
-        for attempt in range(1, max_attempts + 1):
-            try:
-                return _size_once(session, url, timeout)
-            except CapellaDownloadError as error:
-                if attempt == max_attempts or not _is_retryable(error):
-                    raise
-            except Exception as error:
-                if attempt == max_attempts or not is_transient_transport_error(error):
-                    raise CapellaDownloadError(f"{path_for_log(url)}: {redact(str(error))}") from None
-            time.sleep(backoff_seconds(attempt))
-    raise AssertionError("unreachable")
-
-
-def _size_once(session: Any, url: str, timeout: float) -> int:
-    from airflow_provider_capella.transfer.source import total_size_of
-
-    head = session.head(url, timeout=timeout, allow_redirects=True)
-    head.close()
-    length = head.headers.get("Content-Length", "")
-    if head.status_code == 200 and length.isdigit():
-        return int(length)
-    with session.get(url, headers={"Range": "bytes=0-0"}, stream=True, timeout=timeout) as response:
-        status = response.status_code
-        size = total_size_of(response) if status in (200, 206) else None
+        size = _size_from_head(session, url, timeout)
+        if size is not None:
+            return size
+        try:
+            response = send_with_policy(
+                lambda: session.get(url, headers={"Range": "bytes=0-0"}, stream=True, timeout=timeout),
+                RetryPolicy(max_attempts=max_attempts),
+                method="GET",
+                url=url,
+            )
+        except CapellaConnectionError as error:
+            raise CapellaDownloadError(f"{path_for_log(url)}: {error.message}") from None
+        with response:
+            status = response.status_code
+            size = total_size_of(response) if status in (200, 206) else None
     if size is not None:
         return size
     if status == 403:
@@ -146,10 +142,19 @@ def _size_once(session: Any, url: str, timeout: float) -> int:
     raise CapellaDownloadError(f"{path_for_log(url)}: HTTP {status}", status=status)
 
 
-def _is_retryable(error: BaseException) -> bool:
-    from airflow_provider_capella._http import RETRYABLE_STATUSES
+def _size_from_head(session: Any, url: str, timeout: float) -> int | None:
+    """Return the ``Content-Length`` of a 200 answer to one ``HEAD`` (no retry), else None."""
+    from airflow_provider_capella._http import is_transient_transport_error
 
-    return isinstance(error, CapellaDownloadError) and error.status in RETRYABLE_STATUSES
+    try:
+        head = session.head(url, timeout=timeout, allow_redirects=True)
+    except Exception as error:
+        if is_transient_transport_error(error):
+            return None
+        raise CapellaDownloadError(f"{path_for_log(url)}: {redact(str(error))}") from None
+    head.close()
+    length = head.headers.get("Content-Length", "")
+    return int(length) if head.status_code == 200 and length.isdigit() else None
 
 
 def _run(

@@ -12,21 +12,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella._http import (
-    RETRYABLE_STATUSES,
-    backoff_seconds,
-    is_transient_transport_error,
-    retry_after_seconds,
-)
+from airflow_provider_capella._http import Failure, RetryPolicy, Verdict, classify_failure
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
     CapellaOrderExpiredError,
     SourceChangedError,
     TransferCancelled,
 )
-from airflow_provider_capella.transfer.naming import path_for_log, redact
+from airflow_provider_capella.transfer.naming import redact
 from airflow_provider_capella.transfer.planner import ByteRange, plan_ranges
 from airflow_provider_capella.transfer.pool import WorkerPool
 from airflow_provider_capella.transfer.progress import BatchTotals, FileProgress, human_bytes, log
@@ -162,28 +157,32 @@ class Batch:
 
 
 class _Attempts:
-    """Counts failed attempts of one range and sleeps (interruptibly) before the next one."""
+    """Counts failed attempts of one range; waits (interruptibly) or gives up as the retry policy decides."""
 
-    def __init__(self, label: str, limit: int, cancelled: threading.Event) -> None:
+    def __init__(self, label: str, policy: RetryPolicy, cancelled: threading.Event) -> None:
         self._label = label
-        self._limit = limit
+        self._policy = policy
         self._cancelled = cancelled
         self.count = 0
 
-    def failed(self, reason: str, retry_after: float | None = None) -> None:
+    def failed(
+        self, reason: str, *, failure: Failure = Failure.LOST, status: int | None = None, headers: Any = None
+    ) -> None:
         self.count += 1
-        if self.count >= self._limit:
+        decision = self._policy.decide(self.count, status=status, headers=headers, failure=failure)
+        if decision.verdict is Verdict.FINAL:
+            raise CapellaDownloadError(f"{self._label}: {reason}", status=status)
+        if not decision.retry:
             raise CapellaDownloadError(f"{self._label}: giving up after {self.count} attempts ({reason})")
-        delay = retry_after if retry_after is not None else backoff_seconds(self.count)
         log.warning(
             "%s: %s; retrying in %.1f s (attempt %d of %d)",
             self._label,
             reason,
-            delay,
+            decision.wait,
             self.count + 1,
-            self._limit,
+            self._policy.max_attempts,
         )
-        if self._cancelled.wait(delay):
+        if self._cancelled.wait(decision.wait):
             raise TransferCancelled()
 
     def reset(self) -> None:
@@ -432,7 +431,7 @@ class FileTransfer:
 
     # --- HTTP --------------------------------------------------------------------------------------------
     def _request(self, headers: dict[str, str], attempts: _Attempts) -> requests.Response:
-        """A streamed GET answered 200, 206 or 416; retries transient failures, renews URLs on 403."""
+        """Send a streamed GET until answered 200, 206 or 416; retry as the policy says, renew URLs on 403."""
         while True:
             self._check_cancelled()
             url, generation = self.batch.urls.get(self.ref)
@@ -441,9 +440,9 @@ class FileTransfer:
                     url, headers=headers, stream=True, timeout=self.settings.timeout
                 )
             except Exception as error:
-                if not is_transient_transport_error(error):
-                    raise CapellaDownloadError(f"{self.label}: {redact(str(error))}") from None
-                attempts.failed(type(error).__name__)
+                failure = classify_failure(error)
+                fatal = failure is Failure.FATAL
+                attempts.failed(redact(str(error)) if fatal else type(error).__name__, failure=failure)
                 continue
             status = response.status_code
             if status in (200, 206, 416):
@@ -451,13 +450,12 @@ class FileTransfer:
             response.close()
             if status == 403:
                 self.batch.urls.renew(self.ref, generation)
-            elif status in RETRYABLE_STATUSES:
-                attempts.failed(f"HTTP {status}", retry_after_seconds(response))
             else:
-                raise CapellaDownloadError(f"{path_for_log(url)}: HTTP {status}", status=status)
+                attempts.failed(f"HTTP {status}", status=status, headers=response.headers)
 
     def _attempts(self) -> _Attempts:
-        return _Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
+        policy = RetryPolicy(max_attempts=self.settings.max_attempts)
+        return _Attempts(self.label, policy, self.batch.cancelled)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
     def _check_cancelled(self) -> None:

@@ -29,7 +29,7 @@ class ContentRange:
 
 
 def parse_content_range(value: str | None) -> ContentRange | None:
-    """The parsed header, or None when absent or malformed.
+    """Return the parsed header, or None when absent or malformed.
 
     Example::
 
@@ -43,13 +43,13 @@ def parse_content_range(value: str | None) -> ContentRange | None:
 
 
 def unsatisfiable_total(value: str | None) -> int | None:
-    """The size a 416 response reports (``Content-Range: bytes */size``), if any."""
+    """Return the size a 416 response reports (``Content-Range: bytes */size``), if any."""
     match = UNSATISFIABLE_RANGE.match(value or "")
     return int(match.group(1)) if match else None
 
 
 def validator_of(response: requests.Response) -> str | None:
-    """What ``If-Range`` can carry to pin this object: a strong ETag, else ``Last-Modified``, else None."""
+    """Return what ``If-Range`` can carry to pin this object: a strong ETag, else ``Last-Modified``."""
     etag = (response.headers.get("ETag") or "").strip()
     if etag and not etag.startswith("W/"):
         return etag
@@ -57,7 +57,7 @@ def validator_of(response: requests.Response) -> str | None:
 
 
 def total_size_of(response: requests.Response) -> int | None:
-    """The full object size a 200 or 206 response implies."""
+    """Return the full object size a 200 or 206 response implies."""
     if response.status_code == 206:
         content_range = parse_content_range(response.headers.get("Content-Range"))
         return content_range.total if content_range else None
@@ -66,7 +66,7 @@ def total_size_of(response: requests.Response) -> int | None:
 
 
 def new_session(pool_size: int) -> requests.Session:
-    """A pooled session for presigned URLs: ``pool_size`` keep-alive connections per host, no auth.
+    """Return a pooled session for presigned URLs: ``pool_size`` connections per host, no auth.
 
     Example::
 
@@ -75,7 +75,7 @@ def new_session(pool_size: int) -> requests.Session:
     import requests
     from requests.adapters import HTTPAdapter
 
-    from airflow_provider_capella import __version__
+    from airflow_provider_capella._http import user_agent
 
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(1, pool_size), max_retries=0)
@@ -83,7 +83,7 @@ def new_session(pool_size: int) -> requests.Session:
     session.mount("https://", adapter)
     session.auth = _NoAuthorization()
     session.headers["Accept-Encoding"] = "identity"
-    session.headers["User-Agent"] = f"airflow-provider-capella/{__version__}"
+    session.headers["User-Agent"] = user_agent()
     return session
 
 
@@ -107,7 +107,7 @@ _scratch = threading.local()
 
 
 def _scratch_buffer(size: int) -> memoryview:
-    """This thread's reusable read buffer of at least ``size`` bytes."""
+    """Return this thread's reusable read buffer of at least ``size`` bytes."""
     buffer: bytearray | None = getattr(_scratch, "buffer", None)
     if buffer is None or len(buffer) < size:
         buffer = _scratch.buffer = bytearray(size)

@@ -1,8 +1,9 @@
-"""``TaskCompletedTrigger``: waits in the triggerer until a tasking request completes, fails or runs out
-of time, polling the API asynchronously (one ``GET /task/{id}`` per poll, no blocking calls).
+"""``TaskCompletedTrigger``: wait in the triggerer until a tasking request completes, fails or times out.
 
-:func:`tasking_outcome` is the one reading of a tasking request's status history, shared with
-:class:`~airflow_provider_capella.sensors.tasking.TaskCompletedSensor`.
+It polls the API asynchronously (one ``GET /task/{id}`` per poll, no blocking calls).
+
+What counts as completed or failed is decided by :mod:`airflow_provider_capella.tasking_status`, the
+one home of that rule.
 """
 
 from __future__ import annotations
@@ -10,81 +11,42 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_capella.exceptions import (
-    CapellaConnectionError,
-    CapellaError,
-    CapellaRateLimitError,
-    CapellaServerError,
-)
+from airflow_provider_capella import tasking_status
+from airflow_provider_capella.constants import DEFAULT_CONN_ID
+from airflow_provider_capella.exceptions import CapellaError
 from airflow_provider_capella.hooks._async import CapellaAsyncHook
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.tasking_status import TaskingOutcome
 
 T = TypeVar("T")
 
-COMPLETED = "completed"
-TERMINAL_FAILURES = frozenset({"rejected", "expired", "canceled", "cancelled", "failed", "error", "anomaly"})
-"""Statuses after which a tasking request will never complete."""
-
-TRANSIENT_ERRORS: tuple[type[CapellaError], ...] = (
-    CapellaServerError,
-    CapellaConnectionError,
-    CapellaRateLimitError,
-)
-"""API failures that outlived the connection's retries but may pass: a wait keeps polling through them."""
-
 DEFAULT_POLL_INTERVAL = 60.0
 
-
-@dataclass(frozen=True)
-class TaskingOutcome:
-    """Where a tasking request stands: ``state`` is ``completed``, ``failed`` or ``pending``.
-
-    ``status`` and ``message`` are the newest status code and the API's message for it.
-
-    Example::
-
-        outcome = tasking_outcome(hook.get_task(task_id))
-        if outcome.state == "failed":
-            raise RuntimeError(outcome.describe(task_id))
-    """
-
-    state: str
-    status: str
-    message: str
-
-    def describe(self, tasking_request_id: str) -> str:
-        text = f"Tasking request {tasking_request_id} is {self.status}"
-        return f"{text}: {self.message}" if self.message else text
+_MOVED_TO_TASKING_STATUS = (
+    "COMPLETED",
+    "TERMINAL_FAILURES",
+    "TRANSIENT_ERRORS",
+    "TaskingOutcome",
+    "tasking_outcome",
+)
 
 
-def tasking_outcome(task: dict[str, Any]) -> TaskingOutcome:
-    """Read a tasking request Feature's ``statusHistory`` (newest first).
+def __getattr__(name: str) -> Any:
+    """Serve the status-rule names that moved to :mod:`~airflow_provider_capella.tasking_status` (warns)."""
+    if name in _MOVED_TO_TASKING_STATUS:
+        from airflow_provider_capella._compat import warn_deprecated
 
-    Completed when ``completed`` appears anywhere in the history (the SDK's rule: a reprocessed request
-    goes completed → accepted → completed and counts as completed throughout); failed when the newest
-    status is one of :data:`TERMINAL_FAILURES`; pending otherwise.
-
-    Example::
-
-        tasking_outcome({"properties": {"statusHistory": [{"code": "rejected", "message": "No"}]}}).state
-        # 'failed'
-    """
-    properties = task.get("properties") if isinstance(task, dict) else None
-    history = properties.get("statusHistory") if isinstance(properties, dict) else None
-    entries = [entry for entry in history or [] if isinstance(entry, dict)]
-    codes = [str(entry.get("code") or "").lower() for entry in entries]
-    status = codes[0] if codes else "unknown"
-    message = str(entries[0].get("message") or "") if entries else ""
-    if COMPLETED in codes:
-        completed = entries[codes.index(COMPLETED)]
-        return TaskingOutcome(COMPLETED, COMPLETED, str(completed.get("message") or ""))
-    if status in TERMINAL_FAILURES:
-        return TaskingOutcome("failed", status, message)
-    return TaskingOutcome("pending", status, message)
+        warn_deprecated(
+            f"airflow_provider_capella.triggers.tasking.{name} moved to "
+            f"airflow_provider_capella.tasking_status.{name}"
+        )
+        return getattr(tasking_status, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TaskCompletedTrigger(BaseTrigger):
@@ -117,7 +79,7 @@ class TaskCompletedTrigger(BaseTrigger):
     def __init__(
         self,
         tasking_request_id: str,
-        capella_conn_id: str = "capella_default",
+        capella_conn_id: str = DEFAULT_CONN_ID,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         end_time: float | None = None,
         execution_deadline: float | None = None,
@@ -169,13 +131,13 @@ class TaskCompletedTrigger(BaseTrigger):
                 task = await self._before_deadline(hook.get_task(self.tasking_request_id))
             except asyncio.TimeoutError:
                 continue  # the deadline passed while waiting for the API: reported at the top
-            except TRANSIENT_ERRORS as error:
+            except tasking_status.TRANSIENT_ERRORS as error:
                 last_problem = f" (last API error: {error})"
                 self.log.warning("Tasking request %s: %s; polling again", self.tasking_request_id, error)
             else:
                 last_problem = ""
-                outcome = tasking_outcome(task)
-                if outcome.state == COMPLETED:
+                outcome = tasking_status.tasking_outcome(task)
+                if outcome.state == tasking_status.COMPLETED:
                     return self._payload("success", outcome.describe(self.tasking_request_id), outcome)
                 if outcome.state == "failed":
                     return self._payload("failed", outcome.describe(self.tasking_request_id), outcome)

@@ -32,6 +32,7 @@ else:  # pragma: no cover - Python 3.10
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yaml"
 REAL_API_ENV_EXAMPLE = REPO / "capella-real-api.env.example"
+COMPOSE_DOCS = REPO / "docs" / "docker-compose.md"
 
 _VARIABLE = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
 _BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:-|-|:\?|\?|:\+|\+)(?P<arg>.*))?$", re.S)
@@ -107,8 +108,11 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 def readme_compose_section(text: str | None = None) -> str | None:
-    """The body of the README's ``## ... Docker Compose ...`` section, or ``None`` when it has none."""
-    found = README_SECTION.search((REPO / "README.md").read_text() if text is None else text)
+    """The Docker Compose documentation: the page ``docs/docker-compose.md`` (``None`` when it is missing),
+    or, given ``text``, the body of its ``## ... Docker Compose ...`` section."""
+    if text is None:
+        return COMPOSE_DOCS.read_text() if COMPOSE_DOCS.is_file() else None
+    found = README_SECTION.search(text)
     return found["body"] if found else None
 
 

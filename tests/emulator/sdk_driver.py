@@ -17,6 +17,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -184,9 +185,14 @@ def flow_tasking_to_download(params: Params) -> dict[str, Any]:
 def flow_tasking_manage(params: Params) -> dict[str, Any]:
     """Create tasking requests, then search (paged), update and cancel them."""
     client = client_for(params)
+    # Cancellation is allowed from accepted/active only, and not within 12 hours of the first collect:
+    # the window opens in two days, so each request is "active" (beyond the one-week horizon) when canceled.
+    window_open = (datetime.now(timezone.utc) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
     created = [
-        client.create_tasking_request(geometry=POINT, name=f"oracle {n}") for n in range(params["count"])
+        client.create_tasking_request(geometry=POINT, name=f"oracle {n}", window_open=window_open)
+        for n in range(params["count"])
     ]
+    time.sleep(params.get("settle_seconds", 0))
     ids = [request["properties"]["taskingrequestId"] for request in created]
     first, second = ids[0], ids[1]
     updated = client.update_tasking_requests(
@@ -225,6 +231,7 @@ def flow_repeat(params: Params) -> dict[str, Any]:
     )
     repeat_id = created["properties"]["repeatrequestId"]
     other_id = other["properties"]["repeatrequestId"]
+    time.sleep(params.get("settle_seconds", 0))  # a repeat request can be canceled once it is active
     return {
         "created": created,
         "other": other,

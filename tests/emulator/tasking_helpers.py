@@ -88,3 +88,12 @@ def error_of(response: requests.Response) -> dict[str, Any]:
     body = response.json()
     assert "error" in body, body
     return body["error"]
+
+
+def zod(path: str) -> list[str | int]:
+    """A dotted test path (``items[1].granuleId``, ``geometry.coordinates.0``) as zod's segment list."""
+    segments: list[str | int] = []
+    for part in path.replace("[", ".").replace("]", "").split("."):
+        if part:
+            segments.append(int(part) if part.isdigit() else part)
+    return segments

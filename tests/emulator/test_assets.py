@@ -25,6 +25,7 @@ def presigned_item(emulator: Any, product_type: str = "GEO") -> dict[str, Any]:
         item
         for item in emulator.state.catalog.items
         if item["properties"]["sar:product_type"] == product_type
+        and item["properties"]["capella:ownership"] in ("ownedByOrganization", "sharedWithOrganization")
     ]
     assert items, f"the emulator's catalog has no {product_type} item"
     item = items[0]
@@ -175,8 +176,14 @@ def test_etag_is_stable_per_asset_and_differs_between_assets(capella_emulator, i
 
 
 def test_expired_signature_is_403_request_has_expired(capella_emulator):
-    capella_emulator.settings(presign_ttl_seconds=-5)
-    item = presigned_item(capella_emulator)
+    capella_emulator.settings(presign_ttl_seconds=-5)  # the thumbnails of search results are signed with it
+    search = requests.post(
+        f"{capella_emulator.url}/catalog/search",
+        json={"limit": 1},
+        headers=capella_emulator.auth_headers,
+        timeout=30,
+    )
+    item = search.json()["features"][0]
 
     response = requests.get(item["assets"]["thumbnail"]["href"], timeout=30)
 
@@ -253,8 +260,30 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
-@pytest.mark.parametrize("key", ["thumbnail", "preview"])
-def test_thumbnail_and_preview_are_valid_pngs(capella_emulator, item, key):
+def test_preview_is_a_geotiff_on_the_items_footprint(capella_emulator, item):
+    response = requests.get(item["assets"]["preview"]["href"], timeout=30)
+
+    assert response.status_code == 200
+    assert item["assets"]["preview"]["href"].split("?")[0].endswith("_preview.tif")
+    assert response.headers["Content-Type"].startswith("image/tiff")
+    body = response.content
+    assert body[:4] == b"II*\x00"
+    ifd = struct.unpack("<I", body[4:8])[0]
+    count = struct.unpack("<H", body[ifd : ifd + 2])[0]
+    tags = {
+        struct.unpack("<H", body[ifd + 2 + 12 * i : ifd + 4 + 12 * i])[0]: body[
+            ifd + 2 + 12 * i : ifd + 14 + 12 * i
+        ]
+        for i in range(count)
+    }
+    assert {256, 257, 258, 273, 279, 33550, 33922, 34735} <= set(tags)  # size, strips, GeoTIFF tags
+    width = struct.unpack("<H", tags[256][8:10])[0]
+    strip_offset, strip_length = (struct.unpack("<I", tags[tag][8:12])[0] for tag in (273, 279))
+    assert strip_length == width * width and strip_offset + strip_length <= len(body)
+
+
+@pytest.mark.parametrize("key", ["thumbnail"])
+def test_thumbnail_is_a_valid_png(capella_emulator, item, key):
     response = requests.get(item["assets"][key]["href"], timeout=30)
 
     assert response.status_code == 200

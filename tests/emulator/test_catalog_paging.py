@@ -64,7 +64,7 @@ def test_the_page_query_parameter_works_and_the_body_page_wins(capella_emulator)
 def test_a_malformed_page_query_parameter_gets_a_400(capella_emulator):
     response = search(capella_emulator.url, capella_emulator.auth_headers, {}, params={"page": "last"})
     assert response.status_code == 400
-    assert response.json()["error"]["detail"][0]["path"] == "page"
+    assert response.json()["error"]["detail"][0]["path"] == ["page"]
 
 
 def test_a_page_past_the_end_is_empty(capella_emulator):

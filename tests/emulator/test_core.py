@@ -126,7 +126,7 @@ def test_control_rejects_unknown_settings_and_resets_the_world(capella_emulator)
     bad = requests.post(f"{capella_emulator.url}/_emulator/faults", json={"fault_rate": 1}, timeout=10)
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "VALIDATION_ERROR"
     bad = requests.post(f"{capella_emulator.url}/_emulator/settings", json={"seed": 3}, timeout=10)
-    assert bad.status_code == 400 and "accepted" in bad.json()["error"]["message"]
+    assert bad.status_code == 400 and "accepted" in bad.json()["error"]["detail"][0]["message"]
     assert capella_emulator.settings(budget=5)["budget"] == 5
     presigned_item(capella_emulator)  # places an order
     assert capella_emulator.state.orders.list_for(capella_emulator.state.config.user_id)

@@ -55,12 +55,27 @@ def test_download_an_order(hook: CapellaHook, capella_emulator: Any, tmp_path: P
     assert_no_key_sent_to_assets(capella_emulator)
 
 
-def test_items_take_precedence_and_filters_apply(hook: CapellaHook, tmp_path: Path) -> None:
+def test_two_sources_are_refused_naming_them_before_any_request(
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+) -> None:
+    items = [{"id": "CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010", "assets": {}}]
+    capella_emulator.clear_requests()
+    with pytest.raises(CapellaValidationError) as refused:
+        hook.download_products(
+            items_presigned=items, order_id="0b8f3f8e-7d1c-4c7e-9d7a-3b7f1b2a9c10", local_dir=tmp_path
+        )
+    message = str(refused.value)
+    for name in ("items_presigned", "order_id", "tasking_request_id", "collect_id"):
+        assert name in message
+    assert "got items_presigned, order_id" in message
+    assert capella_emulator.requests() == []
+
+
+def test_presigned_items_with_filters(hook: CapellaHook, tmp_path: Path) -> None:
     order_id, _ = ordered(hook)
     items = hook.get_presigned_items(order_id)[:1]
     paths = hook.download_products(
         items_presigned=items,
-        order_id="0b8f3f8e-7d1c-4c7e-9d7a-3b7f1b2a9c10",
         local_dir=str(tmp_path),
         include="raster",
         separate_dirs=False,
@@ -81,7 +96,7 @@ def test_product_types_filter_the_order(hook: CapellaHook, tmp_path: Path) -> No
 
 
 def test_download_a_tasking_request_orders_it_on_the_given_contract(
-    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     task_id = completed_task(hook)
     paths = hook.download_products(
@@ -94,6 +109,9 @@ def test_download_a_tasking_request_orders_it_on_the_given_contract(
     assert paths and all("_GEO_" in stac_id for stac_id in paths)
     orders = hook.list_orders()
     assert len(orders) == 1 and orders[0]["contractId"] == CONTRACT_ID  # the SDK dropped it on this path
+    placed = f"download_products(tasking_request_id={task_id}) placed order {orders[0]['orderId']} (billable"
+    log = capsys.readouterr().out  # the hook's log (Airflow's structured logging writes to stdout)
+    assert placed in log and ", cost " in log, "the order it placed and its cost are logged"
     again = hook.download_products(
         tasking_request_id=task_id,
         local_dir=tmp_path,
@@ -103,6 +121,7 @@ def test_download_a_tasking_request_orders_it_on_the_given_contract(
     )
     assert again == paths
     assert len(hook.list_orders()) == 1, "the active order was reused"
+    assert f"reused active order {orders[0]['orderId']} (no new charge)" in capsys.readouterr().out
 
 
 def test_a_collect_without_products_is_a_clear_error(
@@ -123,7 +142,7 @@ def test_download_one_asset_and_its_size(hook: CapellaHook, capella_emulator: An
     order_id, _ = ordered(hook, 1)
     href = hook.get_presigned_items(order_id)[0]["assets"]["HH"]["href"]
     size = hook.get_asset_bytesize(href)
-    path = hook.download_asset(href, tmp_path)
+    path = hook.download_asset(href, local_path=tmp_path)
     assert Path(path).parent == tmp_path and os.path.getsize(path) == size > 0
     assert_no_key_sent_to_assets(capella_emulator)
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import logging
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from airflow_provider_capella._http import USER_AGENT_PREFIX, RetryPolicy, authorization_header, user_agent
+from airflow_provider_capella._http.aio import AsyncCapellaHttp
 from airflow_provider_capella.exceptions import (
     CapellaAmbiguousCreateError,
     CapellaConnectionError,
@@ -18,7 +23,9 @@ from airflow_provider_capella.exceptions import (
     CapellaServerError,
     CapellaValidationError,
 )
+from airflow_provider_capella.hooks._async import CapellaAsyncHook
 from airflow_provider_capella.hooks.capella import CapellaHook
+from airflow_provider_capella.transfer import TransferSettings, download_asset
 
 POINT = {"type": "Point", "coordinates": [-105.27, 40.01]}
 UNKNOWN_ID = "0b8f3f8e-7d1c-4c7e-9d7a-3b7f1b2a9c10"
@@ -29,6 +36,18 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def settle(capella_emulator: Any, latency: float) -> None:
+    """Let requests the client gave up on get past the emulator's injected ``latency``.
+
+    A request whose client timed out is still sleeping in the emulator; waking up after the next test
+    set its faults, it would consume that test's injected failure. (A POST whose client hung up never
+    gets a status in the log, so this waits out the latency by the server's arrival times.)
+    """
+    for entry in capella_emulator.requests():
+        if entry["status"] is None:
+            time.sleep(max(0.0, entry["time"] + latency + 0.5 - time.time()))
 
 
 def test_5xx_is_retried_until_success(hook: CapellaHook, capella_emulator: Any) -> None:
@@ -108,6 +127,7 @@ def test_read_timeouts_are_retried(connect: Callable[..., CapellaHook], capella_
     with pytest.raises(CapellaConnectionError, match="read timeout"):
         hook.whoami()
     assert len(capella_emulator.requests(path="/user")) == 2
+    settle(capella_emulator, 0.8)
 
 
 def test_connection_refused_is_retried_then_reported(connect: Callable[..., CapellaHook]) -> None:
@@ -132,6 +152,7 @@ def test_billable_create_is_not_resent_after_a_read_timeout(
     with pytest.raises(CapellaAmbiguousCreateError):
         hook.create_tasking_request(geometry=POINT, name="slow")
     assert len(capella_emulator.requests(path="/task", method="POST")) == 1
+    settle(capella_emulator, 0.6)
 
 
 def test_billable_create_is_retried_after_a_429(hook: CapellaHook, capella_emulator: Any) -> None:
@@ -166,3 +187,200 @@ def test_the_api_key_never_appears_in_logs_or_errors(
     assert "retry" in caplog.text  # the retries were logged ...
     assert capella_emulator.api_key not in text  # ... without the key
     assert "wrong-secret-key-123" not in text
+
+
+# --- the same policy in all three clients: the hook (requests), the trigger's client (httpx), and the
+# --- download engine's ranged GETs on presigned URLs ---------------------------------------------------
+
+FAST_POLICY = RetryPolicy(max_attempts=5, base_seconds=0.01, cap_seconds=0.05)
+"""The connection's fast retries (tests/hook/conftest.py), for an AsyncCapellaHttp built directly."""
+
+
+def async_http(capella_emulator: Any) -> AsyncCapellaHttp:
+    """The trigger-side client, on the emulator, with the same fast retries as the hook's connection."""
+    return AsyncCapellaHttp(
+        capella_emulator.url,
+        authorization=authorization_header(api_key=capella_emulator.api_key),
+        retry=FAST_POLICY,
+    )
+
+
+def presigned_asset_url(capella_emulator: Any) -> str:
+    """A presigned raster URL of a fresh emulator order (one part of 256 KiB)."""
+    from tests.transfer.conftest import order_products
+
+    placed = order_products(capella_emulator)
+    capella_emulator.clear_requests()
+    return str(placed.items[0]["assets"]["HH"]["href"])
+
+
+def gaps(entries: list[dict[str, Any]]) -> list[float]:
+    """Seconds between consecutive logged requests (server clock: when each request arrived)."""
+    times = [entry["time"] for entry in entries]
+    return [later - earlier for earlier, later in itertools.pairwise(times)]
+
+
+def fetch_asset(url: str, destination: Path) -> str:
+    """The download engine's ranged GETs, for one presigned URL."""
+    return download_asset(url, str(destination), settings=TransferSettings(max_attempts=5))
+
+
+def test_retry_after_is_honoured_by_all_three_clients(
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the hook's backoff is at most 50 ms and the engine's at most 0.5 s: only Retry-After waits 1 s
+    caplog.set_level(logging.WARNING, logger="airflow_provider_capella")
+    url = presigned_asset_url(capella_emulator)
+
+    capella_emulator.set_faults(fail_next_status=429, fail_next_count=1, retry_after=1)
+    assert hook.whoami()["id"]
+    sync_log = capella_emulator.requests(path="/user")
+
+    async def through_the_trigger_client() -> Any:
+        async with CapellaAsyncHook() as async_hook:
+            return await async_hook.get_json("/user")
+
+    capella_emulator.clear_requests()
+    capella_emulator.set_faults(fail_next_status=429, fail_next_count=1, retry_after=1)
+    assert asyncio.run(through_the_trigger_client())["id"]
+    async_log = capella_emulator.requests(path="/user")
+
+    capella_emulator.clear_requests()
+    capella_emulator.set_faults(fail_next_status=429, fail_next_count=1, retry_after=1, scope="asset")
+    assert Path(fetch_asset(url, tmp_path)).stat().st_size > 0
+    range_log = capella_emulator.requests(path="/assets/")
+
+    for entries in (sync_log, async_log, range_log):
+        assert [entry["status"] for entry in entries] in ([429, 200], [429, 206])
+        assert gaps(entries)[0] >= 0.95, "the retry waited for Retry-After: 1"
+    waits = [record.getMessage() for record in caplog.records if "429" in record.getMessage()]
+    assert len(waits) == 3
+    assert sum("retry 1 in 1.00s" in line for line in waits) == 2  # the API clients' shared log line
+    assert sum("retrying in 1.0 s" in line for line in waits) == 1  # the engine's
+
+
+def test_5xx_is_retried_by_all_three_clients(
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+) -> None:
+    url = presigned_asset_url(capella_emulator)
+
+    capella_emulator.set_faults(fail_next_status=503, fail_next_count=2)
+    assert hook.whoami()["id"]
+
+    async def through_the_trigger_client() -> Any:
+        async with async_http(capella_emulator) as http:
+            return await http.request("GET", "/user")
+
+    capella_emulator.set_faults(fail_next_status=502, fail_next_count=2)
+    assert asyncio.run(through_the_trigger_client())["id"]
+    capella_emulator.set_faults(fail_next_status=500, fail_next_count=2, scope="asset")
+    fetch_asset(url, tmp_path)
+
+    api_statuses = [entry["status"] for entry in capella_emulator.requests(path="/user")]
+    assert api_statuses == [503, 503, 200, 502, 502, 200]
+    assert [entry["status"] for entry in capella_emulator.requests(path="/assets/")] == [500, 500, 206]
+
+
+async def test_a_billable_post_is_never_resent_after_a_5xx_by_the_async_client_either(
+    capella_emulator: Any,
+) -> None:
+    capella_emulator.clear_requests()
+    capella_emulator.set_faults(fail_next_status=503, fail_next_count=1)
+    body = {"type": "Feature", "geometry": POINT, "properties": {"taskingrequestName": "once, async"}}
+    async with async_http(capella_emulator) as http:
+        with pytest.raises(CapellaAmbiguousCreateError) as raised:
+            await http.request("POST", "/task", json=body)
+        assert "search_tasking_requests" in str(raised.value)
+        assert len(capella_emulator.requests(path="/task", method="POST")) == 1
+
+        capella_emulator.set_faults(fail_next_status=429, fail_next_count=1, retry_after=0)
+        created = await http.request("POST", "/task", json=body)  # a 429 was never processed: re-sent
+    assert created["properties"]["taskingrequestName"] == "once, async"
+    statuses = [entry["status"] for entry in capella_emulator.requests(path="/task", method="POST")]
+    assert statuses == [503, 429, 201]
+
+
+async def test_a_billable_post_is_not_resent_after_a_read_timeout_by_the_async_client(
+    capella_emulator: Any,
+) -> None:
+    capella_emulator.clear_requests()
+    capella_emulator.set_faults(latency_ms=600)
+    body = {"type": "Feature", "geometry": POINT, "properties": {"taskingrequestName": "slow, async"}}
+    http = AsyncCapellaHttp(
+        capella_emulator.url,
+        authorization=authorization_header(api_key=capella_emulator.api_key),
+        timeout=(2.0, 0.3),
+        retry=FAST_POLICY,
+    )
+    async with http:
+        with pytest.raises(CapellaAmbiguousCreateError):
+            await http.request("POST", "/task", json=body)
+    assert len(capella_emulator.requests(path="/task", method="POST")) == 1
+    await asyncio.to_thread(settle, capella_emulator, 0.6)
+
+
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "../user", ""])
+async def test_the_async_get_task_rejects_a_bad_id_before_sending(
+    bad_id: str, capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", capella_emulator.airflow_connection())
+    capella_emulator.clear_requests()
+    async with CapellaAsyncHook() as async_hook:
+        with pytest.raises(CapellaValidationError) as raised:
+            await async_hook.get_task(bad_id)
+    assert raised.value.argument == "tasking_request_id"
+    assert capella_emulator.requests() == []
+
+
+async def test_a_404_is_not_retried_by_the_async_client(capella_emulator: Any) -> None:
+    capella_emulator.clear_requests()
+    async with async_http(capella_emulator) as http:
+        with pytest.raises(CapellaNotFoundError) as raised:
+            await http.request("GET", f"/task/{UNKNOWN_ID}")
+    assert raised.value.status == 404 and UNKNOWN_ID in raised.value.message
+    assert len(capella_emulator.requests(path=f"/task/{UNKNOWN_ID}")) == 1
+
+
+def test_one_user_agent_and_no_key_on_presigned_urls(
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+) -> None:
+    url = presigned_asset_url(capella_emulator)
+    hook.whoami()
+
+    async def through_the_trigger_client() -> Any:
+        async with async_http(capella_emulator) as http:
+            return await http.request("GET", "/user")
+
+    asyncio.run(through_the_trigger_client())
+    fetch_asset(url, tmp_path)
+    agents = {
+        entry["path"].split("/")[1]: entry["headers"]["user-agent"] for entry in capella_emulator.requests()
+    }
+    assert agents["user"].startswith(USER_AGENT_PREFIX)
+    assert agents["assets"] == user_agent()
+    assert {entry["headers"]["user-agent"] for entry in capella_emulator.requests(path="/user")} == {
+        user_agent(),
+        user_agent("triggerer"),
+    }
+    assert all(
+        "authorization" not in entry["headers"] for entry in capella_emulator.requests(path="/assets/")
+    )
+    assert all(
+        entry["headers"]["authorization"] == "ApiKey ***" for entry in capella_emulator.requests(path="/user")
+    )
+
+
+async def test_a_trigger_with_a_bad_id_fires_error_without_polling(
+    capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
+
+    monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", capella_emulator.airflow_connection())
+    capella_emulator.clear_requests()
+    trigger = TaskCompletedTrigger("../orders", poll_interval=0.05, end_time=time.time() + 30)
+    events = trigger.run()
+    event = await anext(events)
+    await events.aclose()
+    assert event.payload["status"] == "error"
+    assert "tasking_request_id" in event.payload["message"]
+    assert capella_emulator.requests() == []

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_capella.hooks.capella import CapellaHook
+from airflow_provider_capella.tasking_status import latest_status
 
 POINT = {"type": "Point", "coordinates": [-105.27, 40.01]}
 
@@ -46,13 +47,15 @@ def test_search_by_id_and_status(hook: CapellaHook) -> None:
 
 
 def test_update_and_cancel(hook: CapellaHook) -> None:
-    repeat_id = repeat_id_of(
-        hook.create_repeat_request(
-            geometry=POINT, name="old", repeat_start=datetime.now(timezone.utc) + timedelta(days=3)
-        )
-    )
+    repeat_id = repeat_id_of(hook.create_repeat_request(geometry=POINT, name="old", repetition_count=3))
     updated = hook.update_repeat_requests(repeat_id, name="new", description="described")
     assert updated[repeat_id]["properties"]["repeatrequestName"] == "new"
+    refused = hook.cancel_repeat_requests(repeat_id)  # only an accepted or active request may be canceled
+    assert refused[repeat_id]["error"]["code"] == "CANCELLATION_NOT_ALLOWED"
+    deadline = time.monotonic() + 15
+    while latest_status(hook.get_repeat_request(repeat_id)) not in ("accepted", "active"):
+        assert time.monotonic() < deadline, "the repeat request was never accepted"
+        time.sleep(0.05)
     assert hook.cancel_repeat_requests(repeat_id) == {repeat_id: {"success": True}}
     again = hook.cancel_repeat_requests(repeat_id)
     assert again[repeat_id]["success"] is False and again[repeat_id]["error"]["status"] == 400

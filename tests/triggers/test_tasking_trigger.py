@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger, tasking_outcome
+from airflow_provider_capella.tasking_status import tasking_outcome
+from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
 from tests.triggers.support import Tasking, use_connection
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 async def first_event(trigger: TaskCompletedTrigger) -> dict[str, Any]:
@@ -77,7 +83,7 @@ def test_status_history_is_read_the_sdk_way() -> None:
     [
         ("emulator:rejected", "rejected", "Request rejected during review."),
         ("emulator:failed", "failed", "Collection failed."),
-        ("emulator:anomaly", "anomaly", "A spacecraft anomaly prevented the collection."),
+        ("emulator:anomaly", "anomaly", "An anomaly prevented the full completion of the request."),
         ("emulator:error", "error", "An error occurred while processing the request."),
         ("emulator:expired", "expired", "The validity window closed before the request could be satisfied."),
     ],
@@ -95,7 +101,10 @@ async def test_fires_failed_with_the_api_message_on_a_terminal_status(
 
 
 async def test_fires_failed_when_the_request_is_canceled(tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    # cancellable once active (a window beyond the one-week horizon), the collect weeks away
+    opens = datetime.now(timezone.utc) + timedelta(days=30)
+    task_id = tasking.create(windowOpen=iso(opens), windowClose=iso(opens + timedelta(days=8)))
+    tasking.wait_for(task_id, "active")
     tasking.cancel(task_id)
 
     payload = await first_event(trigger_for(task_id))
@@ -295,3 +304,14 @@ async def test_triggers_share_one_capped_connection_pool_and_close_it(
     assert 1 <= peak <= MAX_CONNECTIONS
     await asyncio.sleep(0.1)
     assert open_connections() - baseline <= 0  # the last trigger out closed the pool
+
+
+def test_the_status_rule_moved_with_a_deprecated_alias() -> None:
+    from airflow.exceptions import AirflowProviderDeprecationWarning
+
+    from airflow_provider_capella import tasking_status
+    from airflow_provider_capella.triggers import tasking as trigger_module
+
+    for name in ("tasking_outcome", "TaskingOutcome", "TERMINAL_FAILURES", "TRANSIENT_ERRORS", "COMPLETED"):
+        with pytest.warns(AirflowProviderDeprecationWarning, match="tasking_status"):
+            assert getattr(trigger_module, name) is getattr(tasking_status, name)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from airflow_provider_capella.testing.emulator.config import EmulatorConfig
-from airflow_provider_capella.testing.emulator.errors import ApiError
+from airflow_provider_capella.testing.emulator.errors import VALIDATION_MESSAGE, ApiError, issue
 from airflow_provider_capella.testing.emulator.middleware import EmulatorMiddleware, install_quiet_drop_filter
 from airflow_provider_capella.testing.emulator.state import EmulatorState
 
@@ -48,14 +48,14 @@ async def _api_error(request: Request, exc: Exception) -> JSONResponse:
 async def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     detail: list[dict[str, Any]] = [
-        {
-            "message": error.get("msg", "invalid"),
-            "code": error.get("type", "invalid"),
-            "path": ".".join(str(part) for part in error.get("loc", ()) if part != "body"),
-        }
+        issue(
+            str(error.get("msg", "invalid")),
+            [part for part in error.get("loc", ()) if part not in ("body", "query", "path")],
+            "invalid_type",
+        )
         for error in exc.errors()
     ]
-    return ApiError(400, "VALIDATION_ERROR", "request validation failed", detail=detail).response()
+    return ApiError(400, "VALIDATION_ERROR", VALIDATION_MESSAGE, detail=detail).response()
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

@@ -175,8 +175,10 @@ def _archive(seed: int, size: int) -> _Archive:
 
 
 def _without_gc(build: Any, *args: Any) -> Any:
-    """Run ``build`` with the cyclic GC paused: it only allocates acyclic dicts, and GC passes over
-    the growing archive would otherwise make generation superlinear."""
+    """Run ``build`` with the cyclic GC paused.
+
+    It only allocates acyclic dicts, and GC passes over the growing archive would make it superlinear.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -228,7 +230,7 @@ def _archive_collect(rng: random.Random) -> list[dict[str, Any]]:
 
 
 def _acquisition_time(rng: random.Random) -> datetime:
-    """A moment in the archive's span, later years more likely (the constellation grew)."""
+    """Return a moment in the archive's span, later years more likely (the constellation grew)."""
     year = rng.choices(list(YEAR_WEIGHTS), weights=list(YEAR_WEIGHTS.values()))[0]
     start = max(ARCHIVE_START, datetime(year, 1, 1, tzinfo=timezone.utc))
     end = min(ARCHIVE_END, datetime(year + 1, 1, 1, tzinfo=timezone.utc))

@@ -71,7 +71,7 @@ def plan_collect(
     seed: int,
     slots: AcquisitionSlots,
 ) -> CollectRecord:
-    """A collect over ``geometry`` whose acquisition starts at ``earliest`` or soon after (never before)."""
+    """Plan a collect over ``geometry`` acquired at ``earliest`` or soon after (never before)."""
     collect_id = str(uuid.uuid4())
     probe = _probe_item(collect_id, geometry, earliest, collection_type, polarization, seed)
     half_duration = _duration(probe) / 2
@@ -107,7 +107,7 @@ def collect_items(
     product_types: list[str] | None,
     seed: int,
 ) -> list[dict[str, Any]]:
-    """The STAC items of a delivered collect (same platform and footprint as its plan)."""
+    """Return the STAC items of a delivered collect (same platform and footprint as its plan)."""
     return build_collect_items(
         collect_id=record.collect_id,
         geometry=geometry,
@@ -127,7 +127,7 @@ def render_collect(
     collection_type: str,
     history: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    """The collect as ``GET /collects/list/{id}`` returns it (``collectStatusHistory`` newest first)."""
+    """Render the collect as ``GET /collects/list/{id}`` does (``collectStatusHistory`` newest first)."""
     half = record.duration / 2
     return {
         "collectId": record.collect_id,

@@ -49,7 +49,8 @@ def redacted_headers(raw_headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return headers
 
 
-def is_authorized(raw_headers: list[tuple[bytes, bytes]], api_key: str) -> bool:
+def auth_problem(raw_headers: list[tuple[bytes, bytes]], api_key: str) -> str | None:
+    """``None`` when the credential is right, else ``bearer`` (a bad JWT) or ``key`` (anything else)."""
     for raw_name, raw_value in raw_headers:
         if raw_name.lower() != b"authorization":
             continue
@@ -57,8 +58,14 @@ def is_authorized(raw_headers: list[tuple[bytes, bytes]], api_key: str) -> bool:
         lowered = value.lower()
         for prefix in ACCEPTED_AUTH_PREFIXES:
             if lowered.startswith(prefix):
-                return value[len(prefix) :].strip() == api_key
-    return False
+                if value[len(prefix) :].strip() == api_key:
+                    return None
+                return "bearer" if prefix == "bearer " else "key"
+    return "key"
+
+
+def is_authorized(raw_headers: list[tuple[bytes, bytes]], api_key: str) -> bool:
+    return auth_problem(raw_headers, api_key) is None
 
 
 class EmulatorMiddleware:
@@ -92,7 +99,11 @@ class EmulatorMiddleware:
             if await self._injected_error(send):
                 return
             send = self._faulty_send(send)
-        if kind == "api" and not is_authorized(scope["headers"], self.state.config.api_key):
+        problem = auth_problem(scope["headers"], self.state.config.api_key) if kind == "api" else None
+        if problem == "bearer":
+            await _send_json(send, 401, {"error": {"message": "Invalid token.", "code": "INVALID_TOKEN"}})
+            return
+        if problem is not None:
             await _send_json(send, 401, {"message": "Unauthorized"})
             return
         await self.app(scope, receive, send)
@@ -213,8 +224,11 @@ class _BodyProgress:
 
 
 class QuietDropFilter(logging.Filter):
-    """Keeps uvicorn from logging a traceback for each connection the emulator drops on purpose, and for
-    each client that hangs up before its request body arrived (a client-side timeout, as tests provoke)."""
+    """Keep uvicorn from logging a traceback for each connection dropped on purpose.
+
+    Also for each client that hangs up before its request body arrived (a client-side timeout, as tests
+    provoke).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         from starlette.requests import ClientDisconnect

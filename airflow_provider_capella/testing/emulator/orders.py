@@ -5,31 +5,39 @@ Pricing is deterministic: an item the organization can already access (``capella
 free; anything else costs :data:`PRODUCT_PRICES_USD` of its product type. An order is authorized while its
 total fits in the remaining budget: ``config.budget`` minus the totals of completed orders.
 
-Contracts (``contractId``): omitted or any UUID is accepted; :data:`REJECTING_CONTRACT_ID`
-(``"reject-orders"``) is accepted but the order comes back ``"rejected"``; anything else is
-``404 CONTRACT_NOT_FOUND``. Submitting beyond the budget is ``400 AUTHORIZATION_INSUFFICIENT_FUNDS``
-(with ``data: {total, remaining, currency}``). A malformed body is ``400 VALIDATION_ERROR``; unknown
-granules or a wrong ``collectionId`` are ``400 ORDER_VALIDATION_ERROR``, each with ``detail`` paths such
-as ``items[1].granuleId``. Downloading an expired order is ``400 ORDER_EXPIRED``, a rejected one
+An order expires one hour after it is placed (``order_ttl_seconds``; ``expirationDate = orderDate + 1 h``)
+and the presigned URLs of ``GET /orders/{id}/download`` expire with it (``Expires`` = ``expirationDate``).
+Order items carry ``type`` = the imaging mode (``spotlight``, ``stripmap``, ``sliding_spotlight``), not the
+product type, plus ``collectionDate``, ``collectId`` and ``taskingRequestId`` (``null`` for archive items).
+
+Contracts (``contractId``): omitted or any UUID is accepted; ``"reject-orders"`` is accepted but the order
+comes back ``"rejected"``; anything else is ``404 CONTRACT_NOT_FOUND``. Submitting beyond the budget is
+``400 AUTHORIZATION_INSUFFICIENT_FUNDS`` (with ``data: {total, remaining, currency}``). Body validation is
+in :mod:`.order_requests`. Downloading an expired order is ``400 ORDER_EXPIRED``, a rejected one
 ``400 ORDER_VALIDATION_ERROR``; a malformed order id is ``400 VALIDATION_ERROR``, an unknown one ``404``.
 """
 
 from __future__ import annotations
 
-import re
+import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.testing.emulator.errors import ApiError, not_found, validation_error
+from airflow_provider_capella.testing.emulator.order_requests import (
+    REJECTING_CONTRACT_ID,
+    OrderRequest,
+    is_uuid,
+    parse_order_request,
+)
 from airflow_provider_capella.testing.emulator.signing import presign_item
 
 if TYPE_CHECKING:
     from airflow_provider_capella.testing.emulator.state import EmulatorState
 
 CURRENCY = "USD"
-REJECTING_CONTRACT_ID = "reject-orders"
 FREE_OWNERSHIPS = frozenset({"ownedByOrganization", "sharedWithOrganization", "publiclyAvailable"})
 DEFAULT_PRICE_USD = 500.0
 PRODUCT_PRICES_USD = {
@@ -45,11 +53,6 @@ PRODUCT_PRICES_USD = {
     "VS": 200.0,
     "ACD": 300.0,
 }
-UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-def is_uuid(text: Any) -> bool:
-    return isinstance(text, str) and bool(UUID_PATTERN.match(text))
 
 
 def api_time(epoch_seconds: float) -> str:
@@ -59,25 +62,12 @@ def api_time(epoch_seconds: float) -> str:
 
 
 def product_type(item: dict[str, Any]) -> str:
-    """The item's ``sar:product_type``, else the product field of its id."""
+    """Return the item's ``sar:product_type``, else the product field of its id."""
     declared = item.get("properties", {}).get("sar:product_type")
     if declared:
         return str(declared)
     parts = item["id"].split("_")
     return parts[3] if len(parts) > 3 else "UNKNOWN"
-
-
-@dataclass
-class OrderRequest:
-    """A validated ``POST /orders`` or ``/orders/review`` body: catalog items in request order, de-duplicated.
-
-    Example::
-
-        OrderRequest(items=[state.catalog.get(granule_id)], contract_id=None)
-    """
-
-    items: list[dict[str, Any]]
-    contract_id: str | None
 
 
 @dataclass
@@ -151,8 +141,9 @@ class OrderBook:
         for item in request.items:
             ownership = item.get("properties", {}).get("capella:ownership")
             previously = item["id"] in ordered
-            free = previously or ownership in FREE_OWNERSHIPS
+            free = (previously and self.state.config.reorders_are_free) or ownership in FREE_OWNERSHIPS
             kind = product_type(item)
+            list_price = PRODUCT_PRICES_USD.get(kind, DEFAULT_PRICE_USD)
             lines.append(
                 {
                     "granuleId": item["id"],
@@ -160,8 +151,14 @@ class OrderBook:
                     "productType": kind,
                     "ownership": ownership,
                     "previouslyOrdered": previously,
-                    "price": 0.0 if free else PRODUCT_PRICES_USD.get(kind, DEFAULT_PRICE_USD),
+                    "price": 0.0 if free else list_price,
                     "currency": CURRENCY,
+                    "order": {
+                        "listPrice": list_price,
+                        "discount": list_price if free else 0.0,
+                        "finalListPrice": 0.0 if free else list_price,
+                        "currency": CURRENCY,
+                    },
                 }
             )
         return lines
@@ -174,7 +171,10 @@ class OrderBook:
         total = sum(line["price"] for line in lines)
         review: dict[str, Any] = {
             "authorized": total <= self.remaining_budget(),
-            "orderDetails": {"summary": {"total": total, "currency": CURRENCY}, "lineItems": lines},
+            "orderDetails": {
+                "summary": {"subtotal": total, "total": total, "currency": CURRENCY},
+                "lineItems": lines,
+            },
         }
         if not review["authorized"]:
             review["authorizationDenialReason"] = {
@@ -206,18 +206,9 @@ class OrderBook:
     def _new_order(
         self, request: OrderRequest, lines: list[dict[str, Any]], total: float, status: str
     ) -> Order:
-        now = self.state.now()
+        now = float(math.floor(self.state.now()))  # whole seconds: presigned ``Expires`` = expirationDate
         config = self.state.config
-        items = [
-            {
-                "granuleId": line["granuleId"],
-                "collectionId": line["collectionId"],
-                "type": line["productType"],
-                "size": int(config.asset_size),
-                "previouslyOrdered": line["previouslyOrdered"],
-            }
-            for line in lines
-        ]
+        items = [self._order_item(item, line) for item, line in zip(request.items, lines, strict=True)]
         return Order(
             order_id=str(uuid.uuid4()),
             status=status,
@@ -231,20 +222,51 @@ class OrderBook:
             granule_ids=[line["granuleId"] for line in lines],
         )
 
+    def _order_item(self, item: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
+        properties = item.get("properties", {})
+        collect_id = properties.get("capella:collect_id")
+        return {
+            "type": properties.get("sar:instrument_mode"),
+            "collectionDate": properties.get("datetime"),
+            "size": int(self.state.config.asset_size),
+            "collectId": collect_id,
+            "collectionId": line["collectionId"],
+            "granuleId": line["granuleId"],
+            "taskingRequestId": self.state.tasking.task_of_collect(collect_id),
+            "previouslyOrdered": line["previouslyOrdered"],
+            "itemStatus": "completed",
+        }
+
     def _insufficient_funds_message(self, total: float) -> str:
         return (
             f"insufficient funds: the order costs {total:.2f} {CURRENCY}, "
             f"the remaining budget is {self.remaining_budget():.2f} {CURRENCY}"
         )
 
-    def list_for(self, customer_id: str | None) -> list[dict[str, Any]]:
-        """``GET /orders?customerId=``: the user's orders, oldest first; another customer has none."""
-        if customer_id is not None and customer_id != self.state.config.user_id:
+    def list_for(
+        self,
+        customer_id: str | None,
+        organization_id: str | None = None,
+        reseller_id: str | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """``GET /orders``: the user's orders, oldest first, the newest ``limit`` of them when given.
+
+        Another customer or organization has none; the emulated organization has no reseller, so any
+        ``resellerId`` lists nothing.
+        """
+        config = self.state.config
+        if customer_id is not None and customer_id != config.user_id:
             return []
-        return [order.to_json() for order in self.orders.values()]
+        if organization_id is not None and organization_id != config.organization_id:
+            return []
+        if reseller_id is not None:
+            return []
+        orders = [order.to_json() for order in self.orders.values()]
+        return orders[-limit:] if limit is not None else orders
 
     def get(self, order_id: str) -> Order:
-        """The order, or 400 for a malformed id and 404 for an unknown one."""
+        """Return the order, or 400 for a malformed id and 404 for an unknown one."""
         if not is_uuid(order_id):
             raise validation_error(f"order id must be a UUID, got {order_id!r}", "orderId")
         order = self.orders.get(order_id.lower())
@@ -260,6 +282,7 @@ class OrderBook:
             raise ApiError(400, "ORDER_EXPIRED", "order expired")
         if order.status != "completed":
             raise ApiError(400, "ORDER_VALIDATION_ERROR", f"order {order.order_id} is {order.status}")
+        # Expires == expirationDate, unless a test shortens presign_ttl_seconds below the order's life.
         expires = int(min(now + float(self.state.config.presign_ttl_seconds), order.expires_at))
         secret = self.state.signing_secret
         items = []
@@ -274,62 +297,3 @@ class OrderBook:
         order = self.get(order_id)
         order.expires_at = min(order.expires_at, self.state.now() - 0.001)
         return order
-
-
-def parse_order_request(body: Any, state: EmulatorState) -> OrderRequest:
-    """Validate an order body against the catalog; 400 ``VALIDATION_ERROR`` for a malformed shape,
-    400 ``ORDER_VALIDATION_ERROR`` for unknown or mismatched granules, 404 ``CONTRACT_NOT_FOUND``."""
-    if not isinstance(body, dict):
-        raise validation_error("the request body must be a JSON object", "body")
-    entries = body.get("items")
-    if not isinstance(entries, list) or not entries:
-        raise validation_error("items must be a non-empty list of {collectionId, granuleId}", "items")
-    contract_id = _contract_id(body)
-    items: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    problems: list[dict[str, Any]] = []
-    for index, entry in enumerate(entries):
-        item, problem = _resolve_entry(index, entry, state)
-        if problem is not None:
-            problems.append(problem)
-        elif item is not None and item["id"] not in seen:
-            seen.add(item["id"])
-            items.append(item)
-    if problems:
-        if any(problem["code"] == "invalid" for problem in problems):
-            raise ApiError(400, "VALIDATION_ERROR", "invalid order items", detail=problems)
-        raise ApiError(
-            400, "ORDER_VALIDATION_ERROR", "the order has items that cannot be ordered", detail=problems
-        )
-    return OrderRequest(items=items, contract_id=contract_id)
-
-
-def _contract_id(body: dict[str, Any]) -> str | None:
-    contract_id = body.get("contractId")
-    if contract_id is None:
-        return None
-    if not isinstance(contract_id, str):
-        raise validation_error("contractId must be a string", "contractId")
-    if contract_id != REJECTING_CONTRACT_ID and not is_uuid(contract_id):
-        raise ApiError(404, "CONTRACT_NOT_FOUND", f"contract {contract_id} not found")
-    return contract_id
-
-
-def _resolve_entry(index: int, entry: Any, state: EmulatorState) -> tuple[dict[str, Any] | None, dict | None]:
-    path = f"items[{index}]"
-    if not isinstance(entry, dict):
-        return None, {"message": "an item must be an object", "code": "invalid", "path": path}
-    for name in ("granuleId", "collectionId"):
-        value = entry.get(name)
-        if not isinstance(value, str) or not value:
-            message = f"{name} must be a non-empty string"
-            return None, {"message": message, "code": "invalid", "path": f"{path}.{name}"}
-    granule_id, collection_id = str(entry["granuleId"]), str(entry["collectionId"])
-    item = state.catalog.get(granule_id)
-    if item is None:
-        message = f"granule {granule_id} not found"
-        return None, {"message": message, "code": "not_found", "path": f"{path}.granuleId"}
-    if item["collection"] != collection_id:
-        message = f"granule {granule_id} is in collection {item['collection']}, not {collection_id}"
-        return None, {"message": message, "code": "collection_mismatch", "path": f"{path}.collectionId"}
-    return item, None

@@ -15,10 +15,14 @@ Each derived request carries ``repeatrequestId`` and the repeat's name, descript
 and processing config; its window opens when it appears and lasts ``windowDuration`` seconds (default: one
 repetition interval in real days). From there it runs the normal tasking lifecycle (see :mod:`.tasking`).
 
-The repeat request itself goes ``received`` (t0) -> ``accepted`` (+1 step) -> ``active`` (at
-``max(t0 + 2 steps, repeatStart)``) -> ``completed`` once a bounded series has derived its last request
-and every derived request has finished. Cancelling it (``{"status": "canceled"}`` or, as some docs write
-it, ``{"code": "canceled"}``) cancels its unfinished derived requests.
+The repeat request itself goes ``received`` (t0) -> ``review`` (+1 step) -> ``submitted`` (+2 steps) ->
+``active`` (at ``max(submitted + 1 step, repeatStart)``) -> ``completed`` once a bounded series has derived
+its last request and every derived request has finished. Derived requests appear from ``active`` on. With
+the ``emulator:manual-approval`` marker it waits in ``review`` until ``PATCH .../status`` with
+``{"code": "submitted"}`` (the docs' form; ``{"status": "submitted"}`` or ``"approved"`` too) or declines
+with ``{"code": "rejected"}``. Cancelling (``{"code": "canceled"}`` as docs and Postman send it, or
+``{"status": "canceled"}`` as the SDK does) is accepted from ``active`` or ``accepted`` only, and cancels
+the unfinished derived requests. Only a Point can be repeat-tasked.
 """
 
 from __future__ import annotations
@@ -30,24 +34,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.testing.emulator.config import DAY_SECONDS
-from airflow_provider_capella.testing.emulator.errors import not_found, validation_error
-from airflow_provider_capella.testing.emulator.tasking_clock import REQUEST, Event, EventLog
+from airflow_provider_capella.testing.emulator.errors import ApiError, not_found, validation_error
+from airflow_provider_capella.testing.emulator.tasking_cancel import CANCEL_REFUSED, CANCELLABLE
+from airflow_provider_capella.testing.emulator.tasking_clock import REQUEST, Event, EventLog, read_markers
 from airflow_provider_capella.testing.emulator.tasking_pricing import format_usd, image_price
-from airflow_provider_capella.testing.emulator.tasking_search import (
-    REPEAT_FIELDS,
-    compile_query,
-    page_of,
-    search_body_query,
-)
+from airflow_provider_capella.testing.emulator.tasking_search import REPEAT_FIELDS, SearchPaging, search_page
 from airflow_provider_capella.testing.emulator.tasking_time import iso
 from airflow_provider_capella.testing.emulator.tasking_validation import (
     CANCEL_WORDS,
     REPEAT_UPDATABLE,
     RepeatSubmission,
     TaskSubmission,
-    finalized_error,
     parse_repeat_body,
     parse_update,
+)
+from airflow_provider_capella.testing.emulator.tasking_values import (
+    finalized_error,
     require_uuid,
     status_word,
 )
@@ -57,6 +59,10 @@ if TYPE_CHECKING:
 
 REPEAT_MESSAGES = {
     "received": "Repeat request created",
+    "review": "Repeat request ready for review.",
+    "submitted": "Repeat request submitted through automatic approval",
+    "approved": "Repeat request approved and submitted",
+    "rejected": "Repeat request rejected by the user during review.",
     "accepted": "Repeat request accepted; tasking requests will be derived from it",
     "active": "Repeat series is deriving tasking requests",
     "completed": "Every tasking request of the repeat series has finished",
@@ -75,8 +81,27 @@ DERIVED_COPIED = (
 )
 
 
-def _event(time: float, code: str) -> Event:
-    return Event(time, REQUEST, code, REPEAT_MESSAGES[code])
+APPROVE_WORDS = ("submitted", "approved")
+
+
+def _event(time: float, code: str, message_key: str | None = None) -> Event:
+    return Event(time, REQUEST, code, REPEAT_MESSAGES[message_key or code])
+
+
+def repeat_schedule(
+    created: float, step: float, repeat_start: float, manual: bool, approved_at: float | None = None
+) -> list[Event]:
+    """Plan a repeat request's own events: received, review, then (unless held for approval) on to active."""
+    events = [_event(created, "received"), _event(created + step, "review")]
+    if manual and approved_at is None:
+        return events
+    submitted = approved_at if approved_at is not None else created + 2 * step
+    message = "approved" if approved_at is not None else None
+    return [
+        *events,
+        _event(submitted, "submitted", message),
+        _event(max(submitted + step, repeat_start), "active"),
+    ]
 
 
 @dataclass
@@ -97,6 +122,7 @@ class RepeatRecord:
     series: RepeatSubmission
     log: EventLog = field(default_factory=EventLog)
     derived: list[str] = field(default_factory=list)
+    active_at: float | None = None
 
     @property
     def status(self) -> str:
@@ -108,7 +134,7 @@ class RepeatRecord:
 
     def appearance(self, index: int) -> float:
         """Real time at which derived request ``index`` (0-based) appears."""
-        origin = max(self.series.repeat_start, self.created)
+        origin = max(self.series.repeat_start, self.active_at or self.created)
         return origin + index * self.series.interval_days * self.step
 
     def series_length(self) -> int | None:
@@ -146,23 +172,25 @@ class RepeatBook:
         properties = {
             "repeatrequestId": repeat_id,
             "submissionTime": iso(now),
-            "userId": state.config.user_id,
-            "organizationId": state.config.organization_id,
-            "orgId": state.config.organization_id,
+            **state.owner_properties(),
             **series.properties,
         }
         tier = properties["collectionTier"]
         properties["costPerImageEstimate"] = format_usd(image_price(properties["collectionType"], tier))
         step = state.config.tasking_step_seconds
         record = RepeatRecord(repeat_id, series.geometry, properties, now, step, series)
-        record.log.pending = [
-            _event(now, "received"),
-            _event(now + step, "accepted"),
-            _event(max(now + 2 * step, series.repeat_start), "active"),
-        ]
+        markers = read_markers(
+            properties["repeatrequestName"], properties["customAttribute1"], properties["customAttribute2"]
+        )
+        self._plan(record, repeat_schedule(now, step, series.repeat_start, markers.manual_approval))
         self.repeats[repeat_id] = record
         self.tasking.advance(now)
         return record
+
+    def _plan(self, record: RepeatRecord, events: list[Event]) -> None:
+        fired = len(record.log.fired)
+        record.log.pending = events[fired:]
+        record.active_at = next((event.time for event in events if event.code == "active"), None)
 
     def get(self, repeat_id: str) -> RepeatRecord:
         require_uuid(repeat_id, "repeatrequestId")
@@ -180,25 +208,48 @@ class RepeatBook:
         return record
 
     def change_status(self, repeat_id: str, body: Any) -> RepeatRecord:
+        """Approve (``submitted``) or reject a repeat request in review, or cancel an active one."""
         record = self.get(repeat_id)
-        wanted = status_word(body, keys=("status", "code"))
-        if wanted not in CANCEL_WORDS:
-            raise validation_error(f"a repeat request can only be canceled, not {wanted!r}", "status")
+        wanted = status_word(body, keys=("code", "status"))
+        if wanted not in (*CANCEL_WORDS, *APPROVE_WORDS, "rejected"):
+            raise validation_error(
+                f"a repeat request can be submitted, rejected or canceled, not {wanted!r}", "code"
+            )
         if record.finalized:
             raise finalized_error("repeat request", repeat_id, record.status)
         now = self.tasking.state.now()
+        if wanted in CANCEL_WORDS:
+            self._cancel(record, now)
+        elif record.status != "review":
+            raise validation_error(
+                f"only a repeat request in review can be {wanted} (it is {record.status})", "code"
+            )
+        elif wanted == "rejected":
+            record.log.pending = [_event(now, "rejected")]
+            record.log.fire_due(now)
+        else:
+            series = record.series
+            self._plan(record, repeat_schedule(record.created, record.step, series.repeat_start, True, now))
+            self.tasking.advance(now)
+        return record
+
+    def _cancel(self, record: RepeatRecord, now: float) -> None:
+        if record.status not in CANCELLABLE:
+            raise ApiError(
+                400,
+                CANCEL_REFUSED,
+                f"only an accepted or active repeat request can be canceled; this one is {record.status}",
+            )
         record.log.pending = [_event(now, "canceled")]
         record.log.fire_due(now)
         for task_id in record.derived:
             task = self.tasking.tasks[task_id]
             if not task.finalized:
                 self.tasking.cancel(task, now)
-        return record
 
-    def search(self, body: Any, page: int, limit: int) -> dict[str, Any]:
-        predicates = compile_query(search_body_query(body, ("query", "filter")), REPEAT_FIELDS)
-        records = sorted(self.repeats.values(), key=lambda r: (-r.created, r.repeat_id))
-        return page_of([record.feature() for record in records], predicates, page, limit)
+    def search(self, body: Any, paging: SearchPaging) -> dict[str, Any]:
+        features = [record.feature() for record in self.repeats.values()]
+        return search_page(features, body, ("query", "filter"), REPEAT_FIELDS, paging)
 
     # --- the clock -----------------------------------------------------------------------------
 
@@ -206,7 +257,11 @@ class RepeatBook:
         """Derive every tasking request whose appearance time has come."""
         for record in self.repeats.values():
             length = record.series_length()
-            while not record.finalized and (length is None or len(record.derived) < length):
+            while (
+                record.active_at is not None
+                and not record.finalized
+                and (length is None or len(record.derived) < length)
+            ):
                 appears = record.appearance(len(record.derived))
                 if appears > now:
                     break

@@ -11,7 +11,7 @@ from airflow_provider_capella.testing.emulator.errors import validation_error
 
 
 async def json_body(request: Request, empty: Any = None) -> Any:
-    """The parsed JSON body (``empty`` when there is none); a 400 ``VALIDATION_ERROR`` when it is not JSON.
+    """Return the parsed JSON body (``empty`` when there is none); a 400 when it is not JSON.
 
     Example::
 

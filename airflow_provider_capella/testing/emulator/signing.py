@@ -40,13 +40,13 @@ SIGNATURE_MISMATCH = (
 
 
 def sign(path: str, expires: int, secret: bytes) -> str:
-    """The signature of ``path`` valid until epoch second ``expires``."""
+    """Return the signature of ``path`` valid until epoch second ``expires``."""
     mac = hmac.new(secret, f"{path}\n{expires}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
 
 
 def presign_url(base_url: str, path: str, expires: int, secret: bytes) -> str:
-    """An absolute presigned URL for the emulator-relative asset ``path``."""
+    """Return an absolute presigned URL for the emulator-relative asset ``path``."""
     query = urlencode(
         {"AWSAccessKeyId": ACCESS_KEY_ID, "Expires": expires, "Signature": sign(path, expires, secret)}
     )
@@ -54,7 +54,7 @@ def presign_url(base_url: str, path: str, expires: int, secret: bytes) -> str:
 
 
 def presign_item(item: dict[str, Any], base_url: str, expires: int, secret: bytes) -> dict[str, Any]:
-    """A copy of a catalog item whose emulator-served asset hrefs are presigned absolute URLs.
+    """Return a copy of a catalog item whose emulator-served asset hrefs are presigned absolute URLs.
 
     Hrefs that are already absolute (the license) are left as they are.
     """

@@ -7,12 +7,23 @@ every item the emulator serves has the same shape and a realistic value for each
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+from airflow_provider_capella.testing.emulator.stac_assets import item_assets
+from airflow_provider_capella.testing.emulator.stac_geometry import (
+    etc_timezone,
+    footprint,
+    geometry_extent,
+    scene_size,
+)
+from airflow_provider_capella.testing.emulator.stac_properties import (
+    COMPLEX_PRODUCT_TYPES,
+    item_properties,
+)
 
 STAC_EXTENSIONS = [
     "https://stac-extensions.github.io/sar/v1.0.0/schema.json",
@@ -20,12 +31,10 @@ STAC_EXTENSIONS = [
     "https://stac-extensions.github.io/view/v1.0.0/schema.json",
     "https://stac-extensions.github.io/projection/v1.1.0/schema.json",
 ]
-LICENSE_HREF = "https://www.capellaspace.com/legal/data-license"
 
+# Mirrors the provider's _payloads/vocabulary.PRODUCT_TYPES; kept apart on purpose (an independent oracle).
 ALL_PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD", "SIDD", "CPHD", "CSI", "CSIDD", "VC", "VS", "ACD")
 DEFAULT_PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD")
-ANALYTIC_PRODUCT_TYPES = ("VC", "VS", "ACD")
-COMPLEX_PRODUCT_TYPES = ("SLC", "SICD", "CPHD", "CSI")
 PRODUCT_COLLECTIONS = {
     "GEO": "capella-geo",
     "GEC": "capella-gec",
@@ -33,8 +42,23 @@ PRODUCT_COLLECTIONS = {
     "SICD": "capella-sicd",
 }
 ARCHIVE_COLLECTION = "capella-archive"
-COLLECTIONS = ("capella-geo", "capella-gec", "capella-slc", "capella-sicd", ARCHIVE_COLLECTION)
+OPEN_DATA_COLLECTION = "capella-open-data"
+RESTRICTED_COLLECTIONS = (
+    "capella-beta-analytics",
+)  # exist, but the emulated organization may not search them
+COLLECTIONS = (
+    "capella-geo",
+    "capella-gec",
+    "capella-slc",
+    "capella-sicd",
+    ARCHIVE_COLLECTION,
+    OPEN_DATA_COLLECTION,
+)
+ZONED_SINCE = datetime(
+    2021, 1, 1, tzinfo=timezone.utc
+)  # older items carry zone-less datetimes (2020 answers)
 
+# Mirrors the provider's _payloads/vocabulary.OWNERSHIP_OPTIONS (kept apart: an independent oracle).
 OWNERSHIP_OPTIONS = (
     "ownedByOrganization",
     "sharedWithOrganization",
@@ -52,10 +76,6 @@ PLATFORM_LAUNCHES = tuple(
         (2024, 3, 4), (2024, 7, 2), (2025, 1, 14), (2025, 6, 23),
     )
 )  # fmt: skip
-EARTH_RADIUS_KM = 6371.0
-ORBIT_ALTITUDE_KM = 525.0
-KM_PER_DEGREE = 111.32
-TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,7 @@ class ModeProfile:
     duration_s: tuple[float, float]
 
 
+# Keys mirror the provider's _payloads/vocabulary.COLLECTION_TYPES (kept apart: an independent oracle).
 COLLECTION_TYPE_PROFILES = {
     "spotlight": ModeProfile("spotlight", 5.0, 5.0, 0.5, 0.5, 0.35, 9, (8.0, 16.0)),
     "spotlight_ultra": ModeProfile("spotlight", 5.0, 5.0, 0.3, 0.25, 0.15, 16, (20.0, 40.0)),
@@ -152,18 +173,15 @@ def active_platforms(moment: datetime) -> list[int]:
     return launched or [1]
 
 
-def collection_for(product_type: str) -> str:
-    """The one STAC collection an item of ``product_type`` belongs to."""
+def collection_for(product_type: str, ownership: str | None = None) -> str:
+    """Name the one STAC collection an item belongs to: public data in open data, else by product type."""
+    if ownership == "publiclyAvailable":
+        return OPEN_DATA_COLLECTION
     return PRODUCT_COLLECTIONS.get(product_type, ARCHIVE_COLLECTION)
 
 
-def format_timestamp(moment: datetime) -> str:
-    """UTC ISO 8601 with microseconds and ``Z``, the format of every UTC time in the catalog."""
-    return moment.astimezone(timezone.utc).strftime(TIMESTAMP_FORMAT)
-
-
 def stable_rng(*parts: object) -> random.Random:
-    """A generator seeded from ``parts`` the same way in every process (``hash()`` is salted)."""
+    """Return a generator seeded from ``parts`` the same way in every process (``hash()`` is salted)."""
     digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
 
@@ -179,7 +197,7 @@ def build_collect_items(
     polarization: str | None = None,
     ownership: str = "ownedByOrganization",
 ) -> list[dict[str, Any]]:
-    """The STAC items of one collect over ``geometry`` (a GeoJSON Point or Polygon), one per product type.
+    """Build the STAC items of one collect over ``geometry`` (a Point or Polygon), one per product type.
 
     ``product_types`` ``None`` means SLC, GEO, GEC and SICD. Values not given (platform, angles, orbit)
     are drawn deterministically from ``seed`` and ``collect_id``.
@@ -196,11 +214,11 @@ def build_collect_items(
         )
     """
     rng = stable_rng(seed, collect_id)
-    lon, lat, east_west_km, north_south_km = _geometry_extent(geometry)
+    lon, lat, east_west_km, north_south_km = geometry_extent(geometry)
     if acquired_at.tzinfo is None:
         acquired_at = acquired_at.replace(tzinfo=timezone.utc)
     offset = round(lon / 15.0)
-    place = Place(lon, lat, _etc_timezone(offset), float(offset), "customer_tasking")
+    place = Place(lon, lat, etc_timezone(offset), float(offset), "customer_tasking")
     collect = draw_collect(
         rng,
         collect_id=collect_id,
@@ -228,7 +246,7 @@ def draw_collect(
     collect_id: str | None = None,
     aoi_km: tuple[float, float] = (0.0, 0.0),
 ) -> Collect:
-    """A collect over ``place`` with the geometry and orbit values a real one would have.
+    """Return a collect over ``place`` with the geometry and orbit values a real one would have.
 
     The scene is the collection type's nominal size, or larger when it must cover an area of interest
     ``aoi_km`` (east-west, north-south extent in km) centred on ``place``.
@@ -237,7 +255,7 @@ def draw_collect(
     orbit_state = rng.choice(("ascending", "descending"))
     plane = PLATFORM_PLANES[(platform - 1) % len(PLATFORM_PLANES)]
     heading = (ORBIT_HEADINGS[plane][orbit_state == "descending"] + rng.uniform(-8.0, 8.0)) % 360.0
-    width_km, length_km = _scene_size(profile, heading, aoi_km)
+    width_km, length_km = scene_size((profile.width_km, profile.length_km), heading, aoi_km)
     return Collect(
         collect_id=collect_id or str(uuid.UUID(int=rng.getrandbits(128), version=4)),
         platform=platform,
@@ -246,7 +264,7 @@ def draw_collect(
         acquired_at=acquired_at,
         duration_s=rng.uniform(*profile.duration_s),
         place=place,
-        footprint=_footprint(place.lon, place.lat, width_km, length_km, heading),
+        footprint=footprint(place.lon, place.lat, width_km, length_km, heading),
         orbit_state=orbit_state,
         observation_direction=rng.choice(("left", "right")),
         look_angle=rng.uniform(20.0, 45.0),
@@ -261,14 +279,14 @@ def draw_collect(
 
 
 def product_item(collect: Collect, product_type: str, rng: random.Random) -> dict[str, Any]:
-    """The STAC item of ``collect``'s ``product_type`` product."""
+    """Return the STAC item of ``collect``'s ``product_type`` product."""
     start, end = _product_window(collect, product_type)
     mode_code = MODE_CODES[collect.profile.instrument_mode]
     item_id = (
         f"CAPELLA_C{collect.platform:02d}_{mode_code}_{product_type}_{collect.polarization}_"
         f"{start:%Y%m%d%H%M%S}_{end:%Y%m%d%H%M%S}"
     )
-    collection = collection_for(product_type)
+    collection = collection_for(product_type, collect.ownership)
     lons = [point[0] for point in collect.footprint]
     lats = [point[1] for point in collect.footprint]
     return {
@@ -279,156 +297,10 @@ def product_item(collect: Collect, product_type: str, rng: random.Random) -> dic
         "collection": collection,
         "bbox": [min(lons), min(lats), max(lons), max(lats)],
         "geometry": {"type": "Polygon", "coordinates": [[list(point) for point in collect.footprint]]},
-        "properties": _properties(collect, product_type, item_id, start, end, rng),
-        "assets": _assets(collection, item_id, product_type, collect.polarization),
+        "properties": item_properties(collect, product_type, item_id, start, end, rng),
+        "assets": item_assets(collection, item_id, product_type, collect.polarization),
         "links": [],
     }
-
-
-def _properties(
-    collect: Collect, product_type: str, item_id: str, start: datetime, end: datetime, rng: random.Random
-) -> dict[str, Any]:
-    created = collect.acquired_at + timedelta(hours=collect.processing_hours)
-    properties: dict[str, Any] = {
-        "datetime": format_timestamp(collect.acquired_at),
-        "start_datetime": format_timestamp(start),
-        "end_datetime": format_timestamp(end),
-        "created": format_timestamp(created),
-        "updated": format_timestamp(created + timedelta(minutes=rng.uniform(1.0, 90.0))),
-        "constellation": "capella",
-        "platform": f"capella-{collect.platform}",
-        "instruments": [f"capella-radar-{collect.platform}"],
-        "sar:product_type": product_type,
-        "sar:instrument_mode": collect.profile.instrument_mode,
-        "sar:polarizations": [collect.polarization],
-        "sar:frequency_band": "X",
-        "sar:center_frequency": 9.65,
-    }
-    properties.update(_radiometry(collect, product_type, rng))
-    properties.update(_viewing_geometry(collect))
-    properties.update(_capella_fields(collect, product_type, item_id))
-    properties.update(_locale(collect))
-    return properties
-
-
-def _radiometry(collect: Collect, product_type: str, rng: random.Random) -> dict[str, Any]:
-    profile = collect.profile
-    resolution_range = round(profile.resolution_range * rng.uniform(0.95, 1.1), 3)
-    resolution_azimuth = round(profile.resolution_azimuth * rng.uniform(0.95, 1.05), 3)
-    if product_type in COMPLEX_PRODUCT_TYPES:
-        looks_range, looks_azimuth, equivalent = 1, 1, 1.0
-        spacing_range = round(resolution_range * 0.8, 3)
-        spacing_azimuth = round(resolution_azimuth * rng.uniform(0.1, 0.3), 3)
-    else:
-        looks_range, looks_azimuth = 1, profile.azimuth_looks
-        equivalent = round(looks_azimuth * rng.uniform(0.75, 0.95), 2)
-        spacing_range = spacing_azimuth = profile.detected_spacing
-    return {
-        "sar:looks_range": looks_range,
-        "sar:looks_azimuth": looks_azimuth,
-        "sar:looks_equivalent_number": equivalent,
-        "sar:observation_direction": collect.observation_direction,
-        "sar:pixel_spacing_range": spacing_range,
-        "sar:pixel_spacing_azimuth": spacing_azimuth,
-        "sar:resolution_range": resolution_range,
-        "sar:resolution_azimuth": resolution_azimuth,
-    }
-
-
-def _viewing_geometry(collect: Collect) -> dict[str, Any]:
-    incidence = _incidence_angle(collect.look_angle)
-    turn = 90.0 if collect.observation_direction == "right" else -90.0
-    look_azimuth = (collect.heading + turn) % 360.0
-    return {
-        "sat:orbit_state": collect.orbit_state,
-        "sat:absolute_orbit": collect.absolute_orbit,
-        "sat:relative_orbit": collect.absolute_orbit % 224 + 1,
-        "view:incidence_angle": round(incidence, 3),
-        "view:look_angle": round(collect.look_angle, 3),
-        "view:azimuth": round(look_azimuth, 3),
-        "capella:layover_angle": round((look_azimuth + 180.0) % 360.0 - 180.0, 3),
-        "capella:squint_angle": round(collect.squint_angle, 3),
-        "capella:orbital_plane": collect.orbital_plane,
-    }
-
-
-def _capella_fields(collect: Collect, product_type: str, item_id: str) -> dict[str, Any]:
-    profile = collect.profile
-    incidence = math.radians(_incidence_angle(collect.look_angle))
-    lons = [point[0] for point in collect.footprint]
-    holdback = collect.acquired_at + timedelta(days=collect.holdback_days)
-    return {
-        "capella:collect_id": collect.collect_id,
-        "capella:collection_type": collect.collection_type,
-        "capella:resolution_ground_range": round(profile.resolution_range / math.sin(incidence), 3),
-        "capella:billable_area": int(_scene_area_m2(collect)),
-        "capella:hash": hashlib.sha256(f"{item_id}|{collect.collect_id}".encode()).hexdigest(),
-        "capella:image_formation_algorithm": collect.image_formation_algorithm,
-        "capella:rgt_id": (collect.orbital_plane * 1000 + collect.absolute_orbit % 224) * 10
-        + collect.platform % 10,
-        "capella:archive_holdback_date": format_timestamp(holdback),
-        "capella:use_case": collect.place.use_case,
-        "capella:ownership": collect.ownership,
-        "capella:product_category": "analytics" if product_type in ANALYTIC_PRODUCT_TYPES else "standard",
-        "proj:epsg": _utm_epsg((min(lons) + max(lons)) / 2.0, collect.place.lat),
-    }
-
-
-def _locale(collect: Collect) -> dict[str, Any]:
-    local = collect.acquired_at.astimezone(timezone(timedelta(hours=collect.place.utc_offset_hours)))
-    return {
-        "locale:timezone": collect.place.timezone_name,
-        "locale:datetime": local.isoformat(timespec="microseconds"),
-        "locale:time": local.strftime("%H:%M:%S"),
-    }
-
-
-def _assets(collection: str, item_id: str, product_type: str, polarization: str) -> dict[str, dict[str, Any]]:
-    base = f"/assets/{collection}/{item_id}"
-    key, extension, media_type = _raster_asset(product_type, polarization)
-    raster_title = f"{product_type} {'analytic' if product_type in ANALYTIC_PRODUCT_TYPES else 'image'}"
-    return {
-        key: {
-            "href": f"{base}/{item_id}.{extension}",
-            "type": media_type,
-            "title": raster_title,
-            "roles": ["data"],
-        },
-        "metadata": {
-            "href": f"{base}/{item_id}_extended.json",
-            "type": "application/json",
-            "title": "Extended metadata",
-            "roles": ["metadata"],
-        },
-        "thumbnail": {
-            "href": f"{base}/{item_id}_thumb.png",
-            "type": "image/png",
-            "title": "Thumbnail",
-            "roles": ["thumbnail"],
-        },
-        "preview": {
-            "href": f"{base}/{item_id}_preview.png",
-            "type": "image/png",
-            "title": "Preview",
-            "roles": ["overview"],
-        },
-        "license": {"href": LICENSE_HREF, "type": "text/html", "title": "Data license", "roles": ["license"]},
-    }
-
-
-def _raster_asset(product_type: str, polarization: str) -> tuple[str, str, str]:
-    """(asset key, file extension, media type) of a product's main file."""
-    if product_type in ("VC", "VS"):
-        return "analytic_product", "geojson", "application/geo+json"
-    if product_type == "ACD":
-        return "changemap", "tif", "image/tiff; application=geotiff; profile=cloud-optimized"
-    if product_type in ("SICD", "SIDD"):
-        return polarization, "ntf", "application/vnd.nitf"
-    if product_type == "CPHD":
-        return polarization, "cphd", "application/octet-stream"
-    if product_type in ("SLC", "CSI"):
-        return polarization, "tif", "image/tiff; application=geotiff"
-    return polarization, "tif", "image/tiff; application=geotiff; profile=cloud-optimized"
 
 
 def _product_window(collect: Collect, product_type: str) -> tuple[datetime, datetime]:
@@ -443,72 +315,6 @@ def _product_window(collect: Collect, product_type: str) -> tuple[datetime, date
     return start, end
 
 
-def _footprint(
-    lon: float, lat: float, width_km: float, length_km: float, heading: float
-) -> list[tuple[float, float]]:
-    """A closed, counter-clockwise rectangle ``width_km`` across and ``length_km`` along ``heading``."""
-    along = math.radians(heading)
-    across = along + math.pi / 2.0
-    km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
-    corners = []
-    for sign_along, sign_across in ((-1, -1), (-1, 1), (1, 1), (1, -1)):
-        east = sign_along * length_km / 2 * math.sin(along) + sign_across * width_km / 2 * math.sin(across)
-        north = sign_along * length_km / 2 * math.cos(along) + sign_across * width_km / 2 * math.cos(across)
-        corners.append((round(lon + east / km_per_lon, 6), round(lat + north / KM_PER_DEGREE, 6)))
-    if _signed_area(corners) < 0:
-        corners.reverse()
-    return [*corners, corners[0]]
-
-
-def _scene_size(profile: ModeProfile, heading: float, aoi_km: tuple[float, float]) -> tuple[float, float]:
-    """(across, along) km of a scene on ``heading`` that holds both the nominal scene and the AOI box."""
-    east_west, north_south = aoi_km
-    sin, cos = abs(math.sin(math.radians(heading))), abs(math.cos(math.radians(heading)))
-    along = north_south * cos + east_west * sin
-    across = east_west * cos + north_south * sin
-    return max(profile.width_km, across), max(profile.length_km, along)
-
-
-def _signed_area(ring: list[tuple[float, float]]) -> float:
-    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))
-
-
-def _scene_area_m2(collect: Collect) -> float:
-    km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(collect.place.lat)), 0.01)
-    degrees2 = abs(_signed_area(collect.footprint[:-1])) / 2.0
-    return degrees2 * km_per_lon * KM_PER_DEGREE * 1_000_000
-
-
-def _geometry_extent(geometry: dict[str, Any]) -> tuple[float, float, float, float]:
-    """Centre lon/lat and width/length in km of a GeoJSON geometry (zero extent for a Point)."""
-    points = list(_coordinates(geometry.get("coordinates", [])))
-    if not points:
-        raise ValueError("geometry has no coordinates")
-    lons = [point[0] for point in points]
-    lats = [point[1] for point in points]
-    lon, lat = (min(lons) + max(lons)) / 2.0, (min(lats) + max(lats)) / 2.0
-    km_per_lon = KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01)
-    return lon, lat, (max(lons) - min(lons)) * km_per_lon, (max(lats) - min(lats)) * KM_PER_DEGREE
-
-
-def _coordinates(value: Any) -> list[tuple[float, float]]:
-    if (
-        isinstance(value, (list, tuple))
-        and len(value) >= 2
-        and all(isinstance(v, (int, float)) for v in value)
-    ):
-        return [(float(value[0]), float(value[1]))]
-    if isinstance(value, (list, tuple)):
-        return [point for part in value for point in _coordinates(part)]
-    return []
-
-
-def _incidence_angle(look_angle: float) -> float:
-    """Incidence at the ground for a look angle from a ~525 km orbit (Earth curvature makes it larger)."""
-    ratio = (EARTH_RADIUS_KM + ORBIT_ALTITUDE_KM) / EARTH_RADIUS_KM
-    return math.degrees(math.asin(min(1.0, ratio * math.sin(math.radians(look_angle)))))
-
-
 def _squint(rng: random.Random, instrument_mode: str) -> float:
     spread = 1.0 if instrument_mode == "stripmap" else 8.0
     return max(-35.0, min(35.0, rng.gauss(0.0, spread)))
@@ -519,15 +325,3 @@ def _absolute_orbit(platform: int, moment: datetime) -> int:
     launch = PLATFORM_LAUNCHES[(platform - 1) % len(PLATFORM_LAUNCHES)]
     days = max(0.0, (moment - launch).total_seconds() / 86_400)
     return int(days * 15.2) + 1
-
-
-def _utm_epsg(lon: float, lat: float) -> int:
-    zone = min(60, max(1, int((lon + 180.0) / 6.0) + 1))
-    return (32600 if lat >= 0 else 32700) + zone
-
-
-def _etc_timezone(offset_hours: int) -> str:
-    """The IANA ``Etc/GMT`` zone of a whole-hour offset (its sign is inverted by convention)."""
-    if offset_hours == 0:
-        return "Etc/UTC"
-    return f"Etc/GMT{'-' if offset_hours > 0 else '+'}{abs(offset_hours)}"

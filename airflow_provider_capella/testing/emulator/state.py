@@ -11,12 +11,15 @@ import time
 from collections import deque
 from typing import Any
 
+from airflow_provider_capella.testing.emulator.archive_export import ArchiveExports
 from airflow_provider_capella.testing.emulator.catalog import Catalog
 from airflow_provider_capella.testing.emulator.config import EmulatorConfig
+from airflow_provider_capella.testing.emulator.feasibility import AccessRequestBook
 from airflow_provider_capella.testing.emulator.orders import OrderBook
 from airflow_provider_capella.testing.emulator.tasking import TaskingBook
 
 REQUEST_LOG_LIMIT = 20_000
+ORGANIZATION_NAME = "Emulated Organization"
 
 
 class EmulatorState:
@@ -39,17 +42,20 @@ class EmulatorState:
         self.catalog = Catalog(seed=config.seed, size=config.catalog_size)
         self.orders = OrderBook(self)
         self.tasking = TaskingBook(self)
+        self.access_requests = AccessRequestBook(self)
+        self.archive_exports = ArchiveExports(self)
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
 
     def now(self) -> float:
-        """Wall-clock seconds; one place so the accelerated tasking clock derives from it."""
-        return time.time()
+        """Wall-clock seconds (plus ``clock_offset_seconds``); the accelerated tasking clock derives from it."""
+        return time.time() + float(self.config.clock_offset_seconds)
 
     def advance(self) -> None:
         """Materialise everything whose time has come (tasking steps, collects, derived requests)."""
         self.tasking.advance(self.now())
 
     def user(self) -> dict[str, Any]:
+        """Answer ``GET /user``: the user, their organization and their API environment role."""
         config = self.config
         return {
             "id": config.user_id,
@@ -58,4 +64,18 @@ class EmulatorState:
             "firstName": "Emulated",
             "lastName": "User",
             "roles": ["user"],
+            "organization": {"id": config.organization_id, "name": ORGANIZATION_NAME},
+            "apiEnvironmentRole": "production",
+        }
+
+    def owner_properties(self) -> dict[str, Any]:
+        """Properties naming who owns a tasking or repeat request (``orgId``, not ``organizationId``)."""
+        config = self.config
+        return {
+            "userId": config.user_id,
+            "userName": "Emulated User",
+            "orgId": config.organization_id,
+            "organizationName": ORGANIZATION_NAME,
+            "billingEnvironment": "production",
+            "sandbox": False,
         }

@@ -1,46 +1,41 @@
 """Tasking requests on an accelerated clock, their collects, and (through :mod:`.repeat`) repeat requests.
 
-Lifecycle. With ``step`` = ``tasking_step_seconds`` as configured when the request was created (5 s by
-default, 0.2 s in the pytest fixture), a request created at ``t0`` goes ``received`` (t0) -> ``review``
-(+1 step) -> ``submitted`` (+2) -> ``accepted`` (+3) -> ``active`` (at ``max(t0 + 4 steps, windowOpen)``)
--> ``completed`` (one step after ``active``). It is never collected before ``windowOpen``: a window that
-opens tomorrow holds it ``accepted`` until tomorrow. If ``windowClose`` passes first, it ends ``expired``
-at ``windowClose``. Everything is computed from stored timestamps: ``EmulatorState.advance()``, called
-before every API request, fires what is due, so nothing runs in the background.
+Lifecycle (see :mod:`.tasking_clock`). With ``step`` = ``tasking_step_seconds`` captured at creation
+``t0``: ``received`` (t0) -> ``review`` (+1) -> ``submitted`` (+2) -> ``accepted`` (+3), or ``active``
+(+3) when ``windowClose`` lies beyond the one-week scheduling horizon (or tasks conflict), then
+``accepted`` at ``C = max(t0 + 4 steps, windowOpen)`` -> ``completed`` (``C`` + 1 step). It is never
+collected before ``windowOpen``. If ``windowClose`` passes first, it ends ``expired`` at ``windowClose``.
+Everything is computed from stored timestamps: ``EmulatorState.advance()``, called before every API
+request, fires what is due, so nothing runs in the background.
 
-Collects. A request gets its collects when it is ``accepted``: ``GET /collects/list/{id}`` is empty
-before that, then shows each collect ``predicted`` -> ``tasked`` (at ``active``) -> ``collected`` ->
-``processing`` -> ``qa`` -> ``delivered`` (at completion; ``collectStatusHistory`` newest first). A
-request gets one collect, two when it is a Polygon larger than two scenes of its collection type. On
-completion each collect's STAC items (``capella:collect_id`` = the collect id; the product types of
-``processingConfig.productTypes``, else SLC, GEO, GEC and SICD) are added to the catalog, so they can
-be searched, ordered and downloaded. Their acquisition time (``datetime``, the collect's window) is real:
-at or after ``active``, never before ``windowOpen``, and moved up to minutes later when one spacecraft
-would otherwise acquire twice within a minute. A request that ends otherwise leaves its collects with its
-final code (``canceled``, ``expired``, ``failed``, ...) and adds no items.
+Collects. A request gets its collects at ``accepted``/``active`` (``predicted``), ``tasked`` at ``C``, then
+``collected`` -> ``processing`` -> ``qa`` -> ``delivered`` at completion (newest first). One collect, two
+for a Polygon larger than two scenes. On completion each collect's STAC items (the product types of
+``processingConfig.productTypes`` plus GEO, which is always produced; else SLC, GEO, GEC and SICD) join
+the catalog, and their order items name the request (``taskingRequestId``).
 
 Forcing outcomes. Put a marker in ``taskingrequestName``, ``customAttribute1`` or ``customAttribute2``
 (case-insensitive; derived requests inherit their repeat request's name and attributes):
 
 - ``emulator:rejected``     review -> ``rejected`` (no collect)
-- ``emulator:failed`` / ``emulator:anomaly`` / ``emulator:error``  active -> that code instead of completed
+- ``emulator:failed`` / ``emulator:anomaly`` / ``emulator:error``  the collect ends that way instead
+- ``emulator:retrying``     ``anomaly`` -> ``retrying`` -> ``completed`` (Capella re-attempts the collect)
+- ``emulator:conflicting``  goes ``active`` with the conflicting-tasks message (the organization's
+  unfinished requests); with ``emulator:rejected``, ``submitted`` -> ``rejected`` for the conflict
 - ``emulator:expired``      accepted -> ``expired`` (whatever the window)
-- ``emulator:recompleted``  ... completed -> accepted -> completed (reprocessed: the collect goes
-  processing -> qa -> delivered again), the history shape of the SDK's fixtures
+- ``emulator:recompleted``  ... completed -> accepted -> completed (reprocessed)
 - ``emulator:completed``    the normal path (useful to override a marker through ``PATCH``)
-- ``emulator:manual-approval``  waits in ``review`` until ``PATCH /task/{id}/status {"status": "approved"}``
+- ``emulator:manual-approval``  waits in ``review`` for ``PATCH /task/{id}/status`` ``approved``/``rejected``
 - ``emulator:collects=N``   N collects (1..4) instead of the default
 
 Changing the marker with ``PATCH /task/{id}`` re-plans a request that has not finished. The control
-endpoint ``POST /_emulator/tasks/{id}/outcome {"outcome": "<completed|rejected|failed|anomaly|error|expired|
-recompleted>", "collects"?: N}`` does the
-same at any time (also on a completed request, for ``recompleted``). Already recorded history never changes.
+endpoint ``POST /_emulator/tasks/{id}/outcome {"outcome": ..., "collects"?: N}`` does the same at any time
+(also on a completed request, for ``recompleted``). Already recorded history never changes.
 
-Wire conventions: ``POST /task`` answers 201 with the request Feature; ``preApproval`` and ``pre_approval``
-are both accepted; times come back as ``YYYY-MM-DDTHH:MM:SS.mmmZ``; ``PATCH /task/{id}/status`` takes
-``canceled``/``cancelled`` (any unfinished request) or ``approved`` (only in ``review``); acting on a
-finished request is a 400 ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``. Search paging is lenient (see
-:mod:`.tasking_search`).
+Wire conventions: ``POST /task`` answers 201; ``preApproval`` and ``pre_approval`` are both accepted;
+times come back as ``YYYY-MM-DDTHH:MM:SS.mmmZ``; ``PATCH /task/{id}/status`` takes ``approved`` or
+``rejected`` (only in ``review``) or ``canceled``/``cancelled`` (see :mod:`.tasking_cancel`); acting on a
+finished request is a 400 ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``. Search: :mod:`.tasking_search`.
 """
 
 from __future__ import annotations
@@ -58,6 +53,7 @@ from airflow_provider_capella.testing.emulator.collects import (
 )
 from airflow_provider_capella.testing.emulator.errors import ApiError, not_found, validation_error
 from airflow_provider_capella.testing.emulator.repeat import RepeatBook
+from airflow_provider_capella.testing.emulator.tasking_cancel import cancellation_fee, cancellation_refusal
 from airflow_provider_capella.testing.emulator.tasking_clock import (
     COLLECT,
     OUTCOMES,
@@ -71,21 +67,19 @@ from airflow_provider_capella.testing.emulator.tasking_clock import (
     replan,
     request_event,
 )
+from airflow_provider_capella.testing.emulator.tasking_constraints import delivered_product_types
 from airflow_provider_capella.testing.emulator.tasking_pricing import scene_area_sqkm, task_order
-from airflow_provider_capella.testing.emulator.tasking_search import (
-    TASK_FIELDS,
-    compile_query,
-    page_of,
-    search_body_query,
-)
+from airflow_provider_capella.testing.emulator.tasking_search import TASK_FIELDS, SearchPaging, search_page
 from airflow_provider_capella.testing.emulator.tasking_time import iso
 from airflow_provider_capella.testing.emulator.tasking_validation import (
     CANCEL_WORDS,
     TASK_UPDATABLE,
     TaskSubmission,
-    finalized_error,
     parse_task_body,
     parse_update,
+)
+from airflow_provider_capella.testing.emulator.tasking_values import (
+    finalized_error,
     require_uuid,
     status_word,
 )
@@ -122,7 +116,7 @@ class TaskRecord:
         return self.log.finalized
 
     def feature(self) -> dict[str, Any]:
-        """The tasking request as the API returns it."""
+        """Return the tasking request as the API returns it."""
         status = self.status
         properties = {
             **self.properties,
@@ -166,6 +160,7 @@ class TaskingBook:
         self.state = state
         self.tasks: dict[str, TaskRecord] = {}
         self.slots = AcquisitionSlots()
+        self.collect_tasks: dict[str, str] = {}
         self.repeats = RepeatBook(self)
 
     # --- creation and lookup -------------------------------------------------------------------
@@ -180,12 +175,11 @@ class TaskingBook:
     ) -> TaskRecord:
         """Store a validated request created at ``created`` and fire what is already due."""
         task_id = str(uuid.uuid4())
-        config = self.state.config
         properties = {
             "taskingrequestId": task_id,
             "submissionTime": iso(created),
-            "userId": config.user_id,
-            "organizationId": config.organization_id,
+            **self.state.owner_properties(),
+            "taskingrequestType": "repeat" if repeat_id else "standard",
             "repeatrequestId": repeat_id,
             **submission.properties,
         }
@@ -199,6 +193,7 @@ class TaskingBook:
             window_close=submission.window_close,
             outcome=markers.outcome,
             manual_approval=markers.manual_approval,
+            conflicts=self._conflicts() if markers.conflicting else None,
         )
         collects = markers.collects or _default_collect_count(
             submission.geometry, properties["collectionType"]
@@ -208,6 +203,14 @@ class TaskingBook:
         self.tasks[task_id] = record
         self._fire(record, created)
         return record
+
+    def _conflicts(self) -> tuple[str, ...]:
+        """Return the organization's unfinished requests: the potentially conflicting tasks of a new one."""
+        return tuple(record.task_id for record in self.tasks.values() if not record.finalized)[:10]
+
+    def task_of_collect(self, collect_id: str | None) -> str | None:
+        """Return the tasking request whose collect ``collect_id`` is (``None`` for an archive collect)."""
+        return self.collect_tasks.get(collect_id) if collect_id else None
 
     def get(self, task_id: str) -> TaskRecord:
         require_uuid(task_id, "taskingrequestId")
@@ -230,31 +233,44 @@ class TaskingBook:
         return record
 
     def change_status(self, task_id: str, body: Any) -> TaskRecord:
+        """``PATCH /task/{id}/status``: approve or reject a request in review, or cancel one."""
         record = self.get(task_id)
         wanted = status_word(body, keys=("status",))
-        if wanted not in (*CANCEL_WORDS, "approved"):
-            raise validation_error(f"status must be canceled or approved, got {wanted!r}", "status")
+        if wanted not in (*CANCEL_WORDS, "approved", "rejected"):
+            raise validation_error(
+                f"status must be approved, rejected or canceled, got {wanted!r}",
+                "status",
+                "invalid_enum_value",
+            )
         if record.finalized:
             raise finalized_error("tasking request", task_id, record.status)
-        if wanted == "approved":
+        now = self.state.now()
+        if wanted in ("approved", "rejected"):
             if record.status != "review":
-                message = f"only a request in review can be approved (it is {record.status})"
+                message = f"only a request in review can be {wanted} (it is {record.status})"
                 raise validation_error(message, "status")
-            self._replan(record, approved_at=self.state.now())
-        else:
-            self.cancel(record, self.state.now())
+            if wanted == "approved":
+                self._replan(record, approved_at=now)
+            else:
+                self._replan(record, declined_at=now)
+            return record
+        first_collect = min((collect.acquired_at for collect in record.collects), default=None)
+        refusal = cancellation_refusal(record.status, first_collect, now)
+        if refusal is not None:
+            raise refusal
+        self.cancel(record, now, cancellation_fee(first_collect, now))
         return record
 
-    def cancel(self, record: TaskRecord, now: float) -> None:
+    def cancel(self, record: TaskRecord, now: float, message: str | None = None) -> None:
         """End a request ``canceled`` now; its undelivered collects end ``canceled`` too."""
         last_collect = record.log.last(COLLECT)
-        record.log.pending = [request_event(now, "canceled")]
+        record.log.pending = [request_event(now, "canceled", message)]
         if record.collects and last_collect is not None and last_collect.code != "delivered":
             record.log.pending.insert(0, collect_event(now, "canceled"))
         self._fire(record, now)
 
     def force_outcome(self, task_id: str, outcome: Any, collects: Any = None) -> TaskRecord:
-        """The control endpoint: re-plan a request towards ``outcome`` (and ``collects`` collects)."""
+        """Re-plan a request for the control endpoint: towards ``outcome`` (and ``collects`` collects)."""
         record = self.get(task_id)
         if outcome not in OUTCOMES:
             raise validation_error(f"outcome must be one of {list(OUTCOMES)}, got {outcome!r}", "outcome")
@@ -273,7 +289,12 @@ class TaskingBook:
         return record
 
     def _replan(
-        self, record: TaskRecord, *, outcome: str | None = None, approved_at: float | None = None
+        self,
+        record: TaskRecord,
+        *,
+        outcome: str | None = None,
+        approved_at: float | None = None,
+        declined_at: float | None = None,
     ) -> None:
         """Re-plan the future of ``record``; its recorded history stays as it is."""
         now = self.state.now()
@@ -281,6 +302,7 @@ class TaskingBook:
             record.timeline,
             outcome=outcome or record.timeline.outcome,
             approved_at=approved_at if approved_at is not None else record.timeline.approved_at,
+            declined_at=declined_at if declined_at is not None else record.timeline.declined_at,
         )
         pending, consistent = replan(record.log.fired, build_schedule(timeline), now)
         if record.finalized and not consistent:
@@ -291,10 +313,9 @@ class TaskingBook:
 
     # --- reading -------------------------------------------------------------------------------
 
-    def search(self, body: Any, page: int, limit: int) -> dict[str, Any]:
-        predicates = compile_query(search_body_query(body, ("query",)), TASK_FIELDS)
-        records = sorted(self.tasks.values(), key=lambda r: (-r.timeline.created, r.task_id))
-        return page_of([record.feature() for record in records], predicates, page, limit)
+    def search(self, body: Any, paging: SearchPaging) -> dict[str, Any]:
+        features = [record.feature() for record in self.tasks.values()]
+        return search_page(features, body, ("query",), TASK_FIELDS, paging)
 
     def collects_of(self, task_id: str) -> list[dict[str, Any]]:
         return self.get(task_id).rendered_collects()
@@ -336,16 +357,17 @@ class TaskingBook:
         ]
 
     def _deliver(self, record: TaskRecord) -> None:
-        config = record.properties.get("processingConfig") or {}
+        product_types = delivered_product_types(record.properties.get("processingConfig"))
         for collect in record.collects:
             items = collect_items(
                 collect,
                 geometry=record.geometry,
                 collection_type=record.properties["collectionType"],
-                product_types=config.get("productTypes"),
+                product_types=product_types,
                 seed=self.state.config.seed,
             )
             self.state.catalog.add(items)
+            self.collect_tasks[collect.collect_id] = record.task_id
         record.delivered = True
 
 

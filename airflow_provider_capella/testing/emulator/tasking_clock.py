@@ -1,15 +1,17 @@
 """The accelerated tasking clock: the timed events of a tasking request and of its collects.
 
 A request's whole future is planned as a list of :class:`Event` when it is created (and re-planned
-when it is approved, cancelled or given another outcome); ``TaskingBook.advance(now)`` fires the
-events whose time has come. With ``step`` = ``tasking_step_seconds`` captured at creation ``t0``::
+when it is approved, rejected, cancelled or given another outcome); ``TaskingBook.advance(now)`` fires
+the events whose time has come. With ``step`` = ``tasking_step_seconds`` captured at creation ``t0``::
 
     received  t0              review  t0 + step        submitted  S = t0 + 2 step (or approval time)
-    accepted  S + step        (collect predicted)
-    active    A = max(S + 2 step, windowOpen)          (collect tasked)
-    completed A + step        (collect collected, processing, qa between; delivered at A + step)
+    accepted  S + step        (short window; collect predicted)
+      or active S + step      (windowClose beyond the one-week horizon, or conflicting tasks)
+    C = max(S + 2 step, windowOpen): the collect is tasked (and an active request becomes accepted)
+    completed C + step        (collect collected, processing, qa between; delivered at C + step)
 
 If ``windowClose`` passes before the request finishes, it ends ``expired`` at ``windowClose``.
+An ``anomaly`` followed by ``retrying`` (the ``retrying`` outcome) re-attempts the collect one step later.
 """
 
 from __future__ import annotations
@@ -23,25 +25,32 @@ from airflow_provider_capella.testing.emulator.tasking_time import iso
 REQUEST = "request"
 COLLECT = "collect"
 
-OUTCOMES = ("completed", "rejected", "failed", "anomaly", "error", "expired", "recompleted")
+OUTCOMES = ("completed", "rejected", "failed", "anomaly", "error", "expired", "recompleted", "retrying")
 FAILURE_OUTCOMES = ("failed", "anomaly", "error")
+# Codes mirror the provider's _payloads/vocabulary.REQUEST_STATUSES (kept apart: an independent oracle).
 FINALIZED = frozenset({"completed", "canceled", "rejected", "expired", "failed", "error", "anomaly"})
 MANUAL_APPROVAL = "manual-approval"
+CONFLICTING = "conflicting"
 MAX_COLLECTS = 4
+SCHEDULING_HORIZON_SECONDS = 7 * 86_400  # beyond it a request is "active" (not guaranteed), not "accepted"
 _MARKER = re.compile(r"emulator:([a-z][a-z0-9_=-]*)", re.IGNORECASE)
 
+CONFLICT_ACTIVE_MESSAGE = "Collection will be attempted but conflicting tasks may prevent task completion"
+CONFLICT_REJECTED_MESSAGE = "Request conflicts with accepted tasks of the organization"
 REQUEST_MESSAGES = {
     "received": "Request created",
     "review": "Tasking request ready for review.",
     "submitted": "Request submitted through automatic approval",
     "approved": "Request approved and submitted for scheduling",
     "accepted": "Request can be completely satisfied during validity window.",
-    "active": "Request is scheduled and being collected.",
+    "active": "Request is being scheduled; collection may be attempted, full completion is not guaranteed.",
     "completed": "Tasking request has been completed.",
     "rejected": "Request rejected during review.",
+    "declined": "Request rejected by the user during review.",
     "expired": "The validity window closed before the request could be satisfied.",
     "failed": "Collection failed.",
-    "anomaly": "A spacecraft anomaly prevented the collection.",
+    "anomaly": "An anomaly prevented the full completion of the request.",
+    "retrying": "Capella is re-attempting the collection after an anomaly.",
     "error": "An error occurred while processing the request.",
     "canceled": "Request canceled by the user.",
 }
@@ -87,11 +96,15 @@ class Markers:
     outcome: str = "completed"
     manual_approval: bool = False
     collects: int | None = None
+    conflicting: bool = False
 
 
 @dataclass(frozen=True)
 class Timeline:
     """Everything a request's schedule depends on, all times in epoch seconds.
+
+    ``conflicts`` (``None`` unless the ``emulator:conflicting`` marker is set) names the organization's
+    other unfinished requests, listed in the conflicting-tasks message of ``active`` or ``rejected``.
 
     Example::
 
@@ -105,11 +118,13 @@ class Timeline:
     outcome: str = "completed"
     manual_approval: bool = False
     approved_at: float | None = None
+    declined_at: float | None = None
+    conflicts: tuple[str, ...] | None = None
 
 
 def read_markers(*texts: str | None) -> Markers:
-    """The markers found in ``texts`` (the first outcome marker wins; unknown words are ignored)."""
-    outcome, manual, collects = "completed", False, None
+    """Read the markers in ``texts`` (the first outcome marker wins; unknown words are ignored)."""
+    outcome, manual, collects, conflicting = "completed", False, None, False
     found_outcome = False
     for text in texts:
         for word in _MARKER.findall(text or ""):
@@ -118,9 +133,11 @@ def read_markers(*texts: str | None) -> Markers:
                 outcome, found_outcome = word, True
             elif word == MANUAL_APPROVAL:
                 manual = True
+            elif word == CONFLICTING:
+                conflicting = True
             elif word.startswith("collects=") and word[9:].isdigit():
                 collects = min(MAX_COLLECTS, max(1, int(word[9:])))
-    return Markers(outcome=outcome, manual_approval=manual, collects=collects)
+    return Markers(outcome=outcome, manual_approval=manual, collects=collects, conflicting=conflicting)
 
 
 def request_event(time: float, code: str, message: str | None = None) -> Event:
@@ -131,12 +148,20 @@ def collect_event(time: float, code: str) -> Event:
     return Event(time, COLLECT, code, COLLECT_MESSAGES[code])
 
 
+def conflict_message(base: str, conflicts: tuple[str, ...]) -> str:
+    """Append the potentially conflicting tasks of the organization to ``base``."""
+    listed = ", ".join(conflicts) if conflicts else "none currently listed"
+    return f"{base}. Potentially conflicting tasks: {listed}"
+
+
 def build_schedule(timeline: Timeline) -> list[Event]:
-    """Every event of a request from ``received`` to its end, in firing order."""
+    """Plan every event of a request from ``received`` to its end, in firing order."""
     t0, step = timeline.created, timeline.step
     events = [request_event(t0, "received"), request_event(t0 + step, "review")]
-    if timeline.outcome == "rejected":
+    if timeline.outcome == "rejected" and timeline.conflicts is None:
         events.append(request_event(t0 + 2 * step, "rejected"))
+    elif timeline.declined_at is not None:
+        events.append(request_event(timeline.declined_at, "rejected", REQUEST_MESSAGES["declined"]))
     elif timeline.approved_at is not None or not timeline.manual_approval:
         events += _after_review(timeline)
     return _expire_at_window_close(events, timeline.window_close)
@@ -149,19 +174,37 @@ def _after_review(timeline: Timeline) -> list[Event]:
     else:
         submitted = request_event(timeline.created + 2 * step, "submitted")
     start = submitted.time
-    events = [submitted, request_event(start + step, "accepted"), collect_event(start + step, "predicted")]
+    if timeline.conflicts is not None and timeline.outcome == "rejected":
+        message = conflict_message(CONFLICT_REJECTED_MESSAGE, timeline.conflicts)
+        return [submitted, request_event(start + step, "rejected", message)]
+    beyond_horizon = timeline.window_close - start > SCHEDULING_HORIZON_SECONDS
+    first = "active" if beyond_horizon or timeline.conflicts is not None else "accepted"
+    first_message = None
+    if timeline.conflicts is not None:
+        first_message = conflict_message(CONFLICT_ACTIVE_MESSAGE, timeline.conflicts)
+    events = [
+        submitted,
+        request_event(start + step, first, first_message),
+        collect_event(start + step, "predicted"),
+    ]
     if timeline.outcome == "expired":
         return [
             *events,
             request_event(start + 2 * step, "expired"),
             collect_event(start + 2 * step, "expired"),
         ]
-    active = max(start + 2 * step, timeline.window_open)
-    done = active + step
-    events += [request_event(active, "active"), collect_event(active, "tasked")]
+    collect_at = max(start + 2 * step, timeline.window_open)
+    done = collect_at + step
+    if first == "active":
+        events.append(request_event(collect_at, "accepted"))
+    events.append(collect_event(collect_at, "tasked"))
     if timeline.outcome in FAILURE_OUTCOMES:
         return [*events, collect_event(done, timeline.outcome), request_event(done, timeline.outcome)]
-    events += [*_delivery(active, step), request_event(done, "completed")]
+    if timeline.outcome == "retrying":
+        events += [collect_event(done, "anomaly"), request_event(done, "anomaly")]
+        events += [request_event(done + step, "retrying"), collect_event(done + step, "tasked")]
+        return [*events, *_delivery(done + step, step), request_event(done + 2 * step, "completed")]
+    events += [*_delivery(collect_at, step), request_event(done, "completed")]
     if timeline.outcome == "recompleted":
         events += [request_event(done + step, "accepted")]
         events += [*_delivery(done + step, step)[1:], request_event(done + 2 * step, "completed")]
@@ -169,16 +212,14 @@ def _after_review(timeline: Timeline) -> list[Event]:
 
 
 def _delivery(start: float, step: float) -> list[Event]:
-    """A collect's way from the sky to delivery, spread over one step after ``start``."""
+    """Return a collect's way from the sky to delivery, spread over one step after ``start``."""
     codes = ("collected", "processing", "qa", "delivered")
     return [collect_event(start + step * (index + 1) / len(codes), code) for index, code in enumerate(codes)]
 
 
 def _expire_at_window_close(events: list[Event], window_close: float) -> list[Event]:
     """Cut the events the window does not leave time for and end ``expired`` at ``windowClose``."""
-    first_end = next(
-        (i for i, e in enumerate(events) if e.target == REQUEST and e.code in FINALIZED), len(events) - 1
-    )
+    first_end = max(i for i, e in enumerate(events) if e.target == REQUEST)
     ends_in_time = events[first_end].code in FINALIZED and events[first_end].time <= window_close
     if ends_in_time:
         return events
@@ -191,7 +232,7 @@ def _expire_at_window_close(events: list[Event], window_close: float) -> list[Ev
 
 
 def replan(fired: list[Event], schedule: list[Event], now: float) -> tuple[list[Event], bool]:
-    """The events still to fire when ``schedule`` replaces a plan of which ``fired`` already happened.
+    """Return the events still to fire when ``schedule`` replaces a plan of which ``fired`` already happened.
 
     Returns ``(pending, consistent)``; ``consistent`` is False when history already left ``schedule``
     (the new events then follow the history, starting no earlier than ``now``).
@@ -250,4 +291,7 @@ class EventLog:
 
     @property
     def finalized(self) -> bool:
+        """Whether the request is over; an ``anomaly`` with a ``retrying`` still to come is not."""
+        if self.status == "anomaly" and any(event.target == REQUEST for event in self.pending):
+            return False
         return self.status in FINALIZED

@@ -1,12 +1,16 @@
-"""Made-up but plausible prices for tasking: the ``order`` block of a tasking request and a repeat's
-``costPerImageEstimate``. Nothing here is Capella's price list."""
+"""Made-up but plausible prices for tasking.
+
+The ``order`` block of a tasking request and a repeat's ``costPerImageEstimate``. Nothing here is
+Capella's price list.
+"""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from airflow_provider_capella.testing.emulator.stac_items import COLLECTION_TYPE_PROFILES, KM_PER_DEGREE
+from airflow_provider_capella.testing.emulator.stac_geometry import KM_PER_DEGREE
+from airflow_provider_capella.testing.emulator.stac_items import COLLECTION_TYPE_PROFILES
 
 BASE_PRICE_USD = {
     "spotlight": 3000.0,
@@ -41,7 +45,7 @@ def image_price(collection_type: str, tier: str) -> float:
 
 
 def scene_area_sqkm(geometry: dict[str, Any], collection_type: str) -> float:
-    """The billed area: the polygon's area, never less than one scene of the collection type."""
+    """Return the billed area: the polygon's area, never less than one scene of the collection type."""
     profile = COLLECTION_TYPE_PROFILES.get(collection_type, COLLECTION_TYPE_PROFILES["spotlight"])
     scene = profile.width_km * profile.length_km
     if geometry["type"] != "Polygon":
@@ -58,7 +62,7 @@ def scene_area_sqkm(geometry: dict[str, Any], collection_type: str) -> float:
 def task_order(
     task_id: str, geometry: dict[str, Any], properties: dict[str, Any], collects: int
 ) -> dict[str, Any]:
-    """The ``order`` block of a tasking request: summary and one line item."""
+    """Return the ``order`` block of a tasking request: summary and one line item."""
     total = image_price(properties["collectionType"], properties["collectionTier"]) * collects
     area = round(scene_area_sqkm(geometry, properties["collectionType"]), 2)
     return {

@@ -1,11 +1,14 @@
-"""``POST /tasks/search`` and ``POST /repeat-requests/search``: query filters and paging.
+"""``POST /tasks/search`` and ``POST /repeat-requests/search``: query filters, sorting and paging.
 
-A query is ``{field: condition}``; a condition is ``{op: value}`` with ops ``eq in gt gte lt lte``
-(several ops must all hold), a bare list (``in``) or a bare scalar (``eq``). Time fields compare as
-instants (ISO 8601 values, a date alone means its midnight UTC). An unknown field or operator is a 400.
+A query is ``{field: condition}``; a condition is ``{op: value}`` with ops ``eq neq lt lte gt gte in
+startsWith endsWith contains`` (several ops must all hold), a bare list (``in``) or a bare scalar (``eq``).
+Time fields compare as instants, and ``eq`` (or a bare string) may be an interval
+``"2023-01-01T00:00:00Z/2023-12-31T23:59:59Z"`` (``..`` or nothing for an open end). Nested fields are
+dotted paths such as ``collectConstraints.collectMode``. An unknown field or operator is a 400.
 
-Paging is ``?page=1&limit=250``. The real API is used with limits of 250..500; the emulator accepts
-any limit from 1 to 500 so tests can page through a handful of requests.
+Paging comes in the query string (``?page=1&limit=250``, the SDK's way) or in the body
+(``{"page", "limit", "sort", "order"}``, the docs' way; the body wins). ``limit`` is 1..500 (default 250),
+``sort`` a field name (default ``submissionTime``) and ``order`` ``asc`` or ``desc`` (default ``desc``).
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ from typing import Any
 from airflow_provider_capella.testing.emulator.errors import validation_error
 from airflow_provider_capella.testing.emulator.tasking_time import parse_time
 
-OPERATORS = ("eq", "in", "gt", "gte", "lt", "lte")
+# A superset of the provider's REQUEST_SEARCH_OPERATORS (kept apart: an independent oracle).
+OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "startsWith", "endsWith", "contains")
+TEXT_OPERATORS = ("startsWith", "endsWith", "contains")
+NESTED_ROOTS = ("collectConstraints", "processingConfig", "repetitionProperties", "insar", "order")
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 250
+DEFAULT_SORT = "submissionTime"
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -69,13 +76,26 @@ def _repetition(name: str, kind: str) -> SearchField:
     return SearchField(kind, read)
 
 
+def _nested(path: str) -> SearchField:
+    def read(props: dict[str, Any]) -> Any:
+        value: Any = props
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    return SearchField("auto", read)
+
+
 _COMMON_FIELDS = {
     "collectionType": SearchField("text", _prop("collectionType")),
     "collectionTier": SearchField("text", _prop("collectionTier")),
     "type": SearchField("text", _prop("type")),
     "lastStatusTime": SearchField("time", _last_status("time")),
     "lastStatusCode": SearchField("text", _last_status("code")),
-    "organizationIds": SearchField("text", _prop("organizationId")),
+    "lastStatusMessage": SearchField("text", _last_status("message")),
+    "status": SearchField("text", _last_status("code")),
+    "organizationIds": SearchField("text", _prop("orgId")),
+    "resellerIds": SearchField("text", _prop("resellerId")),
     "submissionTime": SearchField("time", _time_prop("submissionTime")),
     "userId": SearchField("text", _prop("userId")),
 }
@@ -105,6 +125,9 @@ def compile_query(query: Any, fields: dict[str, SearchField], path: str = "query
         if name == "includeRepeatingTasks" and "taskingrequestIds" in fields:
             predicates.extend(_repeating_tasks(condition, f"{path}.{name}"))
             continue
+        if name not in fields and name.split(".", 1)[0] in NESTED_ROOTS and "." in name:
+            predicates.append(_field_predicate(_nested(name), condition, f"{path}.{name}"))
+            continue
         if name not in fields:
             raise validation_error(
                 f"unknown search field {name!r}; accepted: {sorted(fields)}", f"{path}.{name}"
@@ -129,12 +152,43 @@ def _field_predicate(field: SearchField, condition: Any, path: str) -> Predicate
         ops = {"eq": condition}
     if not ops:
         raise validation_error("a condition needs at least one operator", path)
-    tests = [
-        _operator_test(op, _convert(field.kind, op, value, f"{path}.{op}"), f"{path}.{op}")
-        for op, value in ops.items()
-    ]
+    tests = [_test(field.kind, op, value, f"{path}.{op}") for op, value in ops.items()]
     read = field.read
     return lambda props: all(test(read(props)) for test in tests)
+
+
+def _test(kind: str, op: str, value: Any, path: str) -> Callable[[Any], bool]:
+    if kind == "time" and op == "eq" and isinstance(value, str) and "/" in value:
+        return _interval_test(value, path)
+    if op in TEXT_OPERATORS:
+        if not isinstance(value, str):
+            raise validation_error(f"'{op}' takes a string, got {value!r}", path, "invalid_type")
+        return _text_test(op, value)
+    return _operator_test(op, _convert(kind, op, value, path), path)
+
+
+def _interval_test(value: str, path: str) -> Callable[[Any], bool]:
+    start_text, _, end_text = value.partition("/")
+    start = None if start_text.strip() in ("", "..") else parse_time(start_text, path)
+    end = None if end_text.strip() in ("", "..") else parse_time(end_text, path)
+    return lambda actual: (
+        actual is not None and (start is None or actual >= start) and (end is None or actual <= end)
+    )
+
+
+def _text_test(op: str, expected: str) -> Callable[[Any], bool]:
+    def test(actual: Any) -> bool:
+        if isinstance(actual, list):
+            return op == "contains" and expected in actual
+        if not isinstance(actual, str):
+            return False
+        if op == "startsWith":
+            return actual.startswith(expected)
+        if op == "endsWith":
+            return actual.endswith(expected)
+        return expected in actual
+
+    return test
 
 
 def _convert(kind: str, op: str, value: Any, path: str) -> Any:
@@ -154,6 +208,8 @@ def _convert(kind: str, op: str, value: Any, path: str) -> Any:
 def _operator_test(op: str, expected: Any, path: str) -> Callable[[Any], bool]:
     if op == "eq":
         return lambda actual: actual == expected
+    if op == "neq":
+        return lambda actual: actual != expected
     if op == "in":
         return lambda actual: actual in expected
     comparisons: dict[str, Callable[[Any, Any], bool]] = {
@@ -175,39 +231,105 @@ def _operator_test(op: str, expected: Any, path: str) -> Callable[[Any], bool]:
     return test
 
 
-def paging(page: str | None, limit: str | None) -> tuple[int, int]:
-    """``(page, limit)`` from the query string: page >= 1, 1 <= limit <= 500 (default 1 and 250)."""
-    return _bounded_int(page, "page", 1, 1, None), _bounded_int(limit, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+@dataclass(frozen=True)
+class SearchPaging:
+    """Page, page size and sort of one search, from the query string and the body (the body wins).
+
+    Example::
+
+        paging = SearchPaging.read(request.query_params, body)
+    """
+
+    page: int = 1
+    limit: int = DEFAULT_LIMIT
+    sort: str = DEFAULT_SORT
+    descending: bool = True
+
+    @classmethod
+    def read(cls, params: Any, body: Any) -> SearchPaging:
+        """Read ``page``, ``limit``, ``sort`` and ``order`` from the body, else from the query string."""
+        source = body if isinstance(body, dict) else {}
+
+        def pick(name: str) -> Any:
+            value = source.get(name)
+            return params.get(name) if value is None else value
+
+        order = pick("order") or "desc"
+        if order not in ("asc", "desc"):
+            raise validation_error(
+                f"order must be 'asc' or 'desc', got {order!r}", "order", "invalid_enum_value"
+            )
+        sort = pick("sort") or DEFAULT_SORT
+        if not isinstance(sort, str):
+            raise validation_error("sort must be a field name", "sort", "invalid_type")
+        return cls(
+            page=_bounded_int(pick("page"), "page", 1, 1, None),
+            limit=_bounded_int(pick("limit"), "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
+            sort=sort,
+            descending=order == "desc",
+        )
 
 
-def _bounded_int(text: str | None, name: str, default: int, low: int, high: int | None) -> int:
+def _bounded_int(text: Any, name: str, default: int, low: int, high: int | None) -> int:
     if text is None or text == "":
         return default
     try:
         value = int(text)
-    except ValueError:
-        raise validation_error(f"{name} must be an integer, got {text!r}", name) from None
+    except (TypeError, ValueError):
+        raise validation_error(f"{name} must be an integer, got {text!r}", name, "invalid_type") from None
+    if isinstance(text, bool) or (isinstance(text, float) and not text.is_integer()):
+        raise validation_error(f"{name} must be an integer, got {text!r}", name, "invalid_type")
     if value < low or (high is not None and value > high):
-        raise validation_error(f"{name} must be between {low} and {high or 'any'}, got {value}", name)
+        raise validation_error(
+            f"{name} must be between {low} and {high or 'any'}, got {value}", name, "too_big"
+        )
     return value
 
 
-def page_of(
-    features: list[dict[str, Any]], predicates: list[Predicate], page: int, limit: int
+def search_page(
+    features: list[dict[str, Any]],
+    body: Any,
+    keys: tuple[str, ...],
+    fields: dict[str, SearchField],
+    paging: SearchPaging,
 ) -> dict[str, Any]:
-    """The paged response: ``results``, ``currentPage``, ``totalPages`` (at least 1), ``totalResults``."""
+    """Filter, sort and page ``features``: ``results``, ``currentPage``, ``totalPages``, ``totalResults``."""
+    predicates = compile_query(search_body_query(body, keys), fields)
     matched = [feature for feature in features if all(test(feature["properties"]) for test in predicates)]
-    start = (page - 1) * limit
+    matched = _sorted(matched, fields, paging)
+    start = (paging.page - 1) * paging.limit
     return {
-        "results": matched[start : start + limit],
-        "currentPage": page,
-        "totalPages": max(1, math.ceil(len(matched) / limit)),
+        "results": matched[start : start + paging.limit],
+        "currentPage": paging.page,
+        "totalPages": max(1, math.ceil(len(matched) / paging.limit)),
         "totalResults": len(matched),
     }
 
 
+def _sorted(features: list[dict[str, Any]], fields: dict[str, SearchField], paging: SearchPaging) -> list:
+    field = fields.get(paging.sort) or (_nested(paging.sort) if "." in paging.sort else None)
+    if field is None:
+        raise validation_error(
+            f"cannot sort by {paging.sort!r}; sortable: {sorted(fields)}", "sort", "invalid_enum_value"
+        )
+    id_key = "taskingrequestId" if "taskingrequestIds" in fields else "repeatrequestId"
+    by_id = sorted(features, key=lambda feature: str(feature["properties"].get(id_key)))
+    present = [(field.read(f["properties"]), f) for f in by_id]
+    keyed = [(value, feature) for value, feature in present if value is not None]
+    missing = [feature for value, feature in present if value is None]
+    keyed.sort(
+        key=lambda pair: (
+            (isinstance(pair[0], str), pair[0])
+            if not isinstance(pair[0], (list, dict))
+            else (True, str(pair[0]))
+        ),
+        reverse=paging.descending,
+    )
+    return [feature for _, feature in keyed] + missing
+
+
 def search_body_query(body: Any, keys: tuple[str, ...]) -> Any:
-    """The query of a search body: the first of ``keys`` present (``query``, or ``filter`` for repeats)."""
+    """Return a search body's query: the first of ``keys`` present (``query``; ``filter`` for repeats)."""
     if body is None:
         return None
     if not isinstance(body, dict):

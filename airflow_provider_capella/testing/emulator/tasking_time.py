@@ -44,10 +44,12 @@ def parse_time(value: Any, path: str) -> float:
         parse_time("2026-05-01T10:30:00Z", "properties.windowOpen")
     """
     if not isinstance(value, str):
-        raise validation_error(f"{path} must be an ISO 8601 date-time string, got {value!r}", path)
+        raise validation_error(
+            f"{path} must be an ISO 8601 date-time string, got {value!r}", path, "invalid_type"
+        )
     match = _ISO_PATTERN.match(value.strip())
     if match is None:
-        raise validation_error(f"{path} is not an ISO 8601 date-time: {value!r}", path)
+        raise validation_error(f"{path} is not an ISO 8601 date-time: {value!r}", path, "invalid_string")
     try:
         moment = datetime.strptime(match["date"], "%Y-%m-%d").replace(
             hour=int(match["hour"] or 0),
@@ -57,7 +59,9 @@ def parse_time(value: Any, path: str) -> float:
             tzinfo=_zone(match["zone"]),
         )
     except ValueError as exc:
-        raise validation_error(f"{path} is not a valid date-time: {value!r} ({exc})", path) from None
+        raise validation_error(
+            f"{path} is not a valid date-time: {value!r} ({exc})", path, "invalid_string"
+        ) from None
     return moment.timestamp()
 
 

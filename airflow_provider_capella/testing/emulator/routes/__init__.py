@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from airflow_provider_capella.testing.emulator.routes import (
+    archive,
     assets,
     catalog,
+    collects,
     control,
+    feasibility,
     orders,
     repeat,
+    task_orders,
     tasking,
     user,
 )
@@ -20,4 +24,8 @@ ALL_ROUTERS = [
     assets.router,
     tasking.router,
     repeat.router,
+    feasibility.router,
+    collects.router,
+    task_orders.router,
+    archive.router,
 ]

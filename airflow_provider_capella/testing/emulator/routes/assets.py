@@ -78,7 +78,7 @@ def if_range_holds(value: str | None, payload: AssetPayload) -> bool:
 
 
 def s3_error(status: int, code: str, message: str, resource: str, **extra: Any) -> Response:
-    """An S3-style XML error document."""
+    """Return an S3-style XML error document."""
     fields = {"Code": code, "Message": message, **extra, "Resource": resource, "RequestId": _request_id()}
     inner = "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in fields.items())
     body = f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{inner}</Error>'

@@ -14,8 +14,15 @@ from fastapi.responses import JSONResponse
 from airflow_provider_capella.testing.emulator.catalog import ARCHIVE_START
 from airflow_provider_capella.testing.emulator.errors import not_found
 from airflow_provider_capella.testing.emulator.request_body import json_body
-from airflow_provider_capella.testing.emulator.search import parse_search, run_search, search_response
-from airflow_provider_capella.testing.emulator.stac_items import COLLECTIONS, format_timestamp
+from airflow_provider_capella.testing.emulator.search import (
+    RestrictedCollection,
+    parse_search,
+    run_search,
+    search_response,
+)
+from airflow_provider_capella.testing.emulator.signing import presign_url
+from airflow_provider_capella.testing.emulator.stac_items import COLLECTIONS, RESTRICTED_COLLECTIONS
+from airflow_provider_capella.testing.emulator.stac_properties import format_timestamp
 
 router = APIRouter()
 
@@ -25,18 +32,33 @@ COLLECTION_TITLES = {
     "capella-slc": "Capella single look complex (SLC) images",
     "capella-sicd": "Capella SICD complex images",
     "capella-archive": "Capella archive: SIDD, CPHD, CSI, CSIDD and analytics products",
+    "capella-open-data": "Capella open data: publicly available products of every type",
 }
 
 
 @router.post("/catalog/search")
 async def search_catalog(request: Request) -> JSONResponse:
     body = await json_body(request, empty={})
-    search = parse_search(body, request.query_params.get("page"))
+    try:
+        search = parse_search(body, request.query_params.get("page"))
+    except RestrictedCollection as denied:
+        return _collection_denied(str(denied))
     state = request.app.state.emulator
-    page = run_search(state.catalog.items, search)
+    page = run_search(state.catalog.items, search, int(state.config.max_items_per_query))
     base_url = str(request.base_url).rstrip("/")
     next_base_url = _gateway_base(state.config.next_link_host) or base_url
-    return JSONResponse(search_response(page, body, base_url, next_base_url))
+    expires = int(state.now() + float(state.config.presign_ttl_seconds))
+
+    def presign(path: str) -> str:
+        return presign_url(base_url, path, expires, state.signing_secret)
+
+    return JSONResponse(search_response(page, body, base_url, next_base_url, presign))
+
+
+def _collection_denied(collection: str) -> JSONResponse:
+    """Answer a collection the organization may not access: ``error`` is a plain string, not an object."""
+    message = f"Organization does not have access to collection {collection}"
+    return JSONResponse({"error": message}, status_code=403)
 
 
 @router.get("/catalog/collections")
@@ -49,13 +71,15 @@ async def list_collections(request: Request) -> JSONResponse:
 
 @router.get("/catalog/collections/{collection_id}")
 async def get_collection(request: Request, collection_id: str) -> JSONResponse:
+    if collection_id in RESTRICTED_COLLECTIONS:
+        return _collection_denied(collection_id)
     if collection_id not in COLLECTIONS:
         raise not_found("collection", collection_id)
     return JSONResponse(_collection(collection_id, str(request.base_url).rstrip("/")))
 
 
 def _gateway_base(next_link_host: str | None) -> str | None:
-    """The base URL ``next`` links name when a gateway host is configured (a bare host means https)."""
+    """Return the base URL ``next`` links name when a gateway host is configured (a bare host means https)."""
     if not next_link_host:
         return None
     host = next_link_host.strip().rstrip("/")

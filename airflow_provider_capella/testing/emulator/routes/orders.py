@@ -39,9 +39,13 @@ async def submit_order(request: Request) -> dict[str, Any]:
 
 @router.get("/orders")
 async def list_orders(
-    request: Request, customer_id: Annotated[str | None, Query(alias="customerId")] = None
+    request: Request,
+    customer_id: Annotated[str | None, Query(alias="customerId")] = None,
+    organization_id: Annotated[str | None, Query(alias="organizationId")] = None,
+    reseller_id: Annotated[str | None, Query(alias="resellerId")] = None,
+    limit: Annotated[int | None, Query(ge=1)] = None,
 ) -> list[dict[str, Any]]:
-    return _book(request).list_for(customer_id)
+    return _book(request).list_for(customer_id, organization_id, reseller_id, limit)
 
 
 @router.get("/orders/{order_id}")

@@ -1,5 +1,8 @@
-"""Repeat request routes: ``/repeat-requests``, ``/repeat-requests/search``, ``/repeat-requests/{id}``,
-``/repeat-requests/{id}/status``. Semantics (and the accelerated series clock) live in :mod:`..repeat`."""
+"""Repeat request routes.
+
+``/repeat-requests``, ``/repeat-requests/search``, ``/repeat-requests/{id}``,
+``/repeat-requests/{id}/status``. Semantics (and the accelerated series clock) live in :mod:`..repeat`.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from airflow_provider_capella.testing.emulator.repeat import RepeatBook
 from airflow_provider_capella.testing.emulator.request_body import json_body
-from airflow_provider_capella.testing.emulator.tasking_search import paging
+from airflow_provider_capella.testing.emulator.tasking_search import SearchPaging
 
 router = APIRouter()
 
@@ -26,8 +29,7 @@ async def create_repeat(request: Request) -> JSONResponse:
 @router.post("/repeat-requests/search")
 async def search_repeats(request: Request) -> JSONResponse:
     body = await json_body(request, empty={})
-    page, limit = paging(request.query_params.get("page"), request.query_params.get("limit"))
-    return JSONResponse(_book(request).search(body, page, limit))
+    return JSONResponse(_book(request).search(body, SearchPaging.read(request.query_params, body)))
 
 
 @router.get("/repeat-requests/{repeat_id}")

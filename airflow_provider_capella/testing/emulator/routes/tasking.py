@@ -1,5 +1,4 @@
-"""Tasking routes: ``/task``, ``/task/{id}``, ``/task/{id}/status``, ``/tasks/search``,
-``/collects/list/{id}``.
+"""Tasking routes: ``/task``, ``/task/{id}``, ``/task/{id}/status``, ``/tasks/search``, ``/collects/list``.
 
 ``control_router`` adds ``POST /_emulator/tasks/{id}/outcome`` ``{"outcome": ..., "collects"?: N}`` to the
 control surface (no API key): it re-plans the request towards that outcome (see :mod:`..tasking`). It is
@@ -14,7 +13,7 @@ from fastapi.responses import JSONResponse
 from airflow_provider_capella.testing.emulator.errors import validation_error
 from airflow_provider_capella.testing.emulator.request_body import json_body
 from airflow_provider_capella.testing.emulator.tasking import TaskingBook
-from airflow_provider_capella.testing.emulator.tasking_search import paging
+from airflow_provider_capella.testing.emulator.tasking_search import SearchPaging
 
 router = APIRouter()
 control_router = APIRouter(prefix="/_emulator")
@@ -50,8 +49,7 @@ async def change_task_status(request: Request, task_id: str) -> JSONResponse:
 @router.post("/tasks/search")
 async def search_tasks(request: Request) -> JSONResponse:
     body = await json_body(request, empty={})
-    page, limit = paging(request.query_params.get("page"), request.query_params.get("limit"))
-    return JSONResponse(_book(request).search(body, page, limit))
+    return JSONResponse(_book(request).search(body, SearchPaging.read(request.query_params, body)))
 
 
 @router.get("/collects/list/{task_id}")

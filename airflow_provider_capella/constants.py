@@ -1,0 +1,24 @@
+"""Names every part of the provider agrees on: the default connection, its type, the default API host.
+
+Example::
+
+    from airflow_provider_capella.constants import DEFAULT_CONN_ID
+
+    hook = CapellaHook(capella_conn_id=DEFAULT_CONN_ID)
+"""
+
+from __future__ import annotations
+
+DEFAULT_CONN_ID = "capella_default"
+"""The Airflow connection hooks, operators, the sensor and the trigger use unless told otherwise."""
+
+CONN_TYPE = "capella"
+"""The connection type registered with Airflow."""
+
+HOOK_NAME = "Capella Space"
+"""The connection type's label in the Airflow UI."""
+
+DEFAULT_BASE_URL = "https://api.capellaspace.com"
+"""The API host when the connection names none."""
+
+__all__ = ["CONN_TYPE", "DEFAULT_BASE_URL", "DEFAULT_CONN_ID", "HOOK_NAME"]

@@ -1,0 +1,182 @@
+"""The pure retry policy: what is retried, how long it waits, what a billable create may never repeat.
+
+No HTTP here: these are the decisions every client asks for (tests/hook/test_http_policy.py shows the
+three clients following them over real HTTP).
+"""
+
+from __future__ import annotations
+
+import socket
+from email.utils import formatdate
+from time import time
+
+import httpx
+import pytest
+import requests
+
+from airflow_provider_capella._http import (
+    RETRYABLE_STATUSES,
+    Failure,
+    RetryPolicy,
+    Verdict,
+    classify_failure,
+    describe_failure,
+    is_billable_create,
+    is_transient_transport_error,
+    parse_retry_after,
+)
+
+POLICY = RetryPolicy(max_attempts=4, base_seconds=0.5, cap_seconds=4.0, retry_after_cap_seconds=10.0)
+
+
+@pytest.mark.parametrize("attempt", range(1, 12))
+def test_backoff_is_jittered_within_the_capped_exponential_ceiling(attempt: int) -> None:
+    ceiling = min(4.0, 0.5 * 2 ** (attempt - 1))
+    waits = [POLICY.backoff(attempt) for _ in range(300)]
+    assert all(0.0 <= wait <= ceiling for wait in waits)
+    assert len(set(waits)) > 250, "jittered, not a fixed wait"
+    assert max(waits) > ceiling / 2, "the jitter spans the whole range"
+
+
+def test_backoff_never_overflows_on_absurd_attempt_numbers() -> None:
+    assert 0.0 <= POLICY.backoff(10_000) <= 4.0
+
+
+@pytest.mark.parametrize("status", sorted(RETRYABLE_STATUSES))
+def test_429_and_5xx_are_retried_until_the_attempts_are_used_up(status: int) -> None:
+    verdicts = [POLICY.decide(attempt, status=status).verdict for attempt in range(1, 5)]
+    assert verdicts == [Verdict.RETRY, Verdict.RETRY, Verdict.RETRY, Verdict.EXHAUSTED]
+
+
+@pytest.mark.parametrize("status", [200, 201, 204, 206, 400, 401, 403, 404, 409, 416, 422, 501])
+def test_other_statuses_are_final(status: int) -> None:
+    decision = POLICY.decide(1, status=status)
+    assert decision.verdict is Verdict.FINAL and not decision.retry
+
+
+def test_retry_after_wins_over_the_backoff_and_is_capped() -> None:
+    assert POLICY.decide(1, status=429, headers={"Retry-After": "7"}).wait == 7.0
+    assert POLICY.decide(1, status=503, headers={"Retry-After": "3"}).wait == 3.0
+    assert POLICY.decide(1, status=429, headers={"Retry-After": "3600"}).wait == 10.0
+    assert POLICY.decide(1, status=429, headers={"Retry-After": "soon"}).wait <= 0.5
+    assert (
+        POLICY.decide(
+            1, status=429, headers=requests.structures.CaseInsensitiveDict({"retry-after": "2"})
+        ).wait
+        == 2.0
+    )
+    assert POLICY.decide(1, status=429, headers=httpx.Headers({"retry-after": "2"})).wait == 2.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("3", 3.0), ("0", 0.0), ("-5", 0.0), ("99999", 60.0), ("nan", None), ("", None)]
+)
+def test_retry_after_values(value: str, expected: float | None) -> None:
+    assert parse_retry_after(value) == expected
+
+
+def test_retry_after_as_an_http_date() -> None:
+    assert 8.0 <= (parse_retry_after(formatdate(time() + 10, usegmt=True)) or 0) <= 10.0
+    assert parse_retry_after(formatdate(time() - 100, usegmt=True)) == 0.0
+
+
+@pytest.mark.parametrize("failure", [Failure.NOT_SENT, Failure.LOST])
+def test_transport_failures_are_retried(failure: Failure) -> None:
+    assert POLICY.decide(1, failure=failure).retry
+    assert POLICY.decide(4, failure=failure).verdict is Verdict.EXHAUSTED
+
+
+def test_a_fatal_transport_failure_is_never_retried() -> None:
+    assert POLICY.decide(1, failure=Failure.FATAL).verdict is Verdict.FINAL
+    assert POLICY.decide(1, failure=Failure.FATAL, billable=True).verdict is Verdict.FINAL
+
+
+def test_a_billable_create_is_resent_only_when_it_provably_never_arrived() -> None:
+    assert POLICY.decide(1, status=429, billable=True).retry
+    assert POLICY.decide(1, failure=Failure.NOT_SENT, billable=True).retry
+    for outcome in ({"status": 500}, {"status": 503}, {"status": 501}, {"failure": Failure.LOST}):
+        assert POLICY.decide(1, billable=True, **outcome).verdict is Verdict.AMBIGUOUS  # type: ignore[arg-type]
+    assert POLICY.decide(1, status=400, billable=True).verdict is Verdict.FINAL
+
+
+def test_at_least_one_attempt_is_always_made() -> None:
+    assert RetryPolicy(max_attempts=0).decide(1, status=503).verdict is Verdict.EXHAUSTED
+
+
+def test_decide_needs_an_outcome() -> None:
+    with pytest.raises(ValueError, match="status"):
+        POLICY.decide(1)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "billable"),
+    [
+        ("POST", "/task", True),
+        ("post", "/repeat-requests/", True),
+        ("POST", "/orders", True),
+        ("POST", "/orders/review", False),
+        ("GET", "/orders", False),
+        ("PATCH", "/task/x/status", False),
+        ("POST", "/catalog/search", False),
+    ],
+)
+def test_billable_creates(method: str, path: str, billable: bool) -> None:
+    assert is_billable_create(method, path) is billable
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_one_predicate_classifies_both_libraries_real_errors() -> None:
+    """A refused connection, raised for real by requests and by httpx, is NOT_SENT in both."""
+    url = f"http://127.0.0.1:{closed_port()}/"
+    with pytest.raises(requests.ConnectionError) as by_requests:
+        requests.get(url, timeout=5)
+    with pytest.raises(httpx.ConnectError) as by_httpx:
+        httpx.get(url, timeout=5)
+    for error in (by_requests.value, by_httpx.value):
+        assert classify_failure(error) is Failure.NOT_SENT
+        assert is_transient_transport_error(error)
+        assert describe_failure(error) == "could not connect"
+
+
+@pytest.mark.parametrize(
+    ("error", "failure"),
+    [
+        (requests.exceptions.ConnectTimeout(), Failure.NOT_SENT),
+        (requests.exceptions.ReadTimeout(), Failure.LOST),
+        (requests.exceptions.ChunkedEncodingError(), Failure.LOST),
+        (requests.exceptions.ConnectionError("Connection aborted."), Failure.LOST),
+        (requests.exceptions.SSLError(), Failure.FATAL),
+        (requests.exceptions.InvalidURL(), Failure.FATAL),
+        (httpx.ConnectTimeout("t"), Failure.NOT_SENT),
+        (httpx.PoolTimeout("t"), Failure.NOT_SENT),
+        (httpx.ReadTimeout("t"), Failure.LOST),
+        (httpx.RemoteProtocolError("t"), Failure.LOST),
+        (httpx.ReadError("t"), Failure.LOST),
+        (httpx.UnsupportedProtocol("t"), Failure.FATAL),
+        (ConnectionRefusedError(), Failure.NOT_SENT),
+        (ConnectionResetError(), Failure.LOST),
+        (TimeoutError(), Failure.LOST),
+        (ValueError("not a transport error"), Failure.FATAL),
+    ],
+)
+def test_failure_classes(error: BaseException, failure: Failure) -> None:
+    assert classify_failure(error) is failure
+    assert is_transient_transport_error(error) is (failure is not Failure.FATAL)
+
+
+def test_a_tls_verification_failure_under_httpx_is_fatal() -> None:
+    import ssl
+
+    try:
+        try:
+            raise ssl.SSLCertVerificationError("certificate verify failed")
+        except ssl.SSLError as cause:
+            raise httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED]") from cause
+    except httpx.ConnectError as error:
+        assert classify_failure(error) is Failure.FATAL
+        assert "TLS" in describe_failure(error)

@@ -1,0 +1,57 @@
+"""Every public operator, the sensor and the trigger document each of their arguments with ``:param``."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from airflow_provider_capella.operators.download import DownloadProductsOperator
+from airflow_provider_capella.operators.orders import SubmitOrderOperator
+from airflow_provider_capella.operators.repeat import (
+    CancelRepeatRequestsOperator,
+    CreateRepeatRequestOperator,
+    UpdateRepeatRequestsOperator,
+)
+from airflow_provider_capella.operators.search import CapellaSearchOperator
+from airflow_provider_capella.operators.tasking import (
+    CancelTaskingRequestsOperator,
+    CreateTaskingRequestOperator,
+    UpdateTaskingRequestsOperator,
+)
+from airflow_provider_capella.sensors.tasking import TaskCompletedSensor
+from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
+
+PUBLIC = [
+    CapellaSearchOperator,
+    SubmitOrderOperator,
+    DownloadProductsOperator,
+    CreateTaskingRequestOperator,
+    CancelTaskingRequestsOperator,
+    UpdateTaskingRequestsOperator,
+    CreateRepeatRequestOperator,
+    CancelRepeatRequestsOperator,
+    UpdateRepeatRequestsOperator,
+    TaskCompletedSensor,
+    TaskCompletedTrigger,
+]
+
+
+def own_arguments(cls: type) -> set[str]:
+    """The keyword arguments the provider's classes in ``cls``'s MRO add (Airflow's own are not ours)."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("airflow_provider_capella") or "__init__" not in vars(klass):
+            continue
+        for parameter in list(inspect.signature(vars(klass)["__init__"]).parameters.values())[1:]:
+            if parameter.kind not in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
+                names.add(parameter.name)
+    return names
+
+
+@pytest.mark.parametrize("cls", PUBLIC, ids=[cls.__name__ for cls in PUBLIC])
+def test_every_argument_has_its_own_param_line(cls: type) -> None:
+    doc = inspect.getdoc(cls) or ""
+    missing = sorted(name for name in own_arguments(cls) if f":param {name}:" not in doc)
+    assert not missing, f"{cls.__name__} does not document {missing}"
+    assert "Example::" in doc
