@@ -70,7 +70,10 @@ def running_hostname(airflow: RunningAirflow, dag_id: str, run_id: str, task_id:
 
 
 def unordered_stac_ids(cluster: ClusterWorld, count: int) -> list[str]:
-    """``count`` GEO products no order of the emulator's user holds yet (so ordering them POSTs)."""
+    """``count`` GEO products no order of the emulator's user holds yet (so ordering them POSTs).
+
+    Tests that order take these, so no two tests share an active order by chance.
+    """
     user_id = cluster.emulator_api("GET", "/user")["id"]
     orders = cluster.emulator_api("GET", f"/orders?customerId={user_id}")
     ordered = {item["granuleId"] for order in orders for item in order["items"]}
@@ -80,6 +83,7 @@ def unordered_stac_ids(cluster: ClusterWorld, count: int) -> list[str]:
         "sortby": [{"field": "id", "direction": "desc"}],
     }
     found = [feature["id"] for feature in cluster.emulator_api("POST", "/catalog/search", body)["features"]]
-    fresh = [stac_id for stac_id in found if stac_id not in ordered][:count]
+    # never the April 2024 archive the backfill tests order over Rotterdam
+    fresh = [stac_id for stac_id in found if stac_id not in ordered and "_202404" not in stac_id][:count]
     assert len(fresh) == count, "the catalog ran out of products never ordered"
     return fresh

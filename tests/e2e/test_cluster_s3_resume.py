@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_capella.testing.emulator.asset_content import asset_sha256
-from tests.e2e.cluster_checks import running_hostname, task_tries
+from tests.e2e.cluster_checks import running_hostname, task_tries, unordered_stac_ids
 from tests.e2e.cluster_world import ClusterWorld
 from tests.e2e.conftest import CLUSTER_ASSET_SIZE
 
@@ -54,7 +54,7 @@ def test_a_worker_killed_mid_upload_resumes_on_the_other_worker_byte_exact(clust
     airflow = cluster.airflow
     airflow.wait_for_dags(DAG)
     airflow.set_paused(DAG, False)
-    stac_id = cluster.archive_ids("2024-04-03")[0]
+    stac_id = unordered_stac_ids(cluster, 1)[0]
     prefix = "resume/"
     cluster.emulator_control("POST", "/settings", {"asset_size": PRODUCT_SIZE})
     cluster.emulator_control(

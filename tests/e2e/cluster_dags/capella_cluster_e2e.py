@@ -26,6 +26,7 @@ with DAG(
     found = CapellaSearchOperator(
         task_id="search",
         filters='{"product_type__in": ["GEO"]}',
+        datetime="2021-01-01T00:00:00Z/2023-12-31T23:59:59Z",  # not the April 2024 the backfills order
         sortby="id",
         limit="{{ params.limit }}",
     )
