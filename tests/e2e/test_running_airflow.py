@@ -73,7 +73,7 @@ def wait_for_deferred_sensor(airflow: RunningAirflow, run_id: str, timeout: floa
 def wait_for_asset_triggered_run(
     airflow: RunningAirflow, since: datetime, timeout: float = 120
 ) -> dict[str, Any]:
-    """The first finished run of the new-imagery DAG queued after ``since`` (all such runs asset-triggered)."""
+    """The first finished run of the new-imagery DAG queued after ``since`` (all asset-triggered)."""
     deadline = time.monotonic() + timeout
     while True:
         runs = [run for run in airflow.dag_runs(NEW_IMAGERY_DAG) if parse(run["queued_at"]) > since]
