@@ -143,7 +143,7 @@ def test_a_30_day_backfill_succeeds_through_429s_within_the_capella_api_pool(clu
     airflow = cluster.airflow
     airflow.wait_for_dags(BACKFILL_DAG)
     pool = cluster.info["pool"]
-    airflow.api("PATCH", f"/pools/{pool['name']}", {"slots": POOL_SLOTS_DURING_MONTH}, update_mask="slots")
+    set_pool_slots(airflow, pool["name"], POOL_SLOTS_DURING_MONTH)
     cluster.emulator_control("DELETE", "/requests")
     cluster.emulator_control("POST", "/faults", {"fault_429_rate": 0.1, "retry_after": 1, "scope": "api"})
     try:
@@ -159,7 +159,7 @@ def test_a_30_day_backfill_succeeds_through_429s_within_the_capella_api_pool(clu
         wait_for_backfill(airflow, created["id"], timeout=1200)
     finally:
         cluster.emulator_control("POST", "/faults", {"fault_429_rate": 0.0})
-        airflow.api("PATCH", f"/pools/{pool['name']}", {"slots": pool["slots"]}, update_mask="slots")
+        set_pool_slots(airflow, pool["name"], pool["slots"])
 
     runs = [run for run in airflow.dag_runs(BACKFILL_DAG, limit=200) if run["logical_date"][:7] == "2024-05"]
     assert len(runs) == 30
@@ -170,3 +170,8 @@ def test_a_30_day_backfill_succeeds_through_429s_within_the_capella_api_pool(clu
     capella = [ti for ti in instances if ti["start_date"] and ti["end_date"]]
     assert {ti["pool"] for ti in capella} == {pool["name"]}
     assert 1 < max_overlap(capella) <= POOL_SLOTS_DURING_MONTH
+
+
+def set_pool_slots(airflow: RunningAirflow, name: str, slots: int) -> None:
+    body = {"pool": name, "slots": slots, "include_deferred": False}
+    assert airflow.api("PATCH", f"/pools/{name}", body, update_mask="slots")["slots"] == slots
