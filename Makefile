@@ -5,16 +5,22 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 LOWEST_ENV := .venv-airflow-3.1
 PYTEST_ARGS ?=
+CLUSTER_DIR ?= .cluster
+DAGS_FOLDER ?= example_dags
+CLUSTER_WORKERS ?= 2
+# Debian packages `make cluster` and its tests run: PostgreSQL and Redis servers, headless Chromium
+CLUSTER_DEBS := postgresql redis-server chromium chromium-driver
 
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMMAND := $(UV)
 
-.PHONY: help uv sync lint docs test test-latest test-lowest lowest-env lowest-lock demo bench build clean
+.PHONY: help uv sync lint docs test test-latest test-lowest lowest-env lowest-lock demo bench build clean cluster cluster-deps
 
 help:
 	@echo "make demo   - real Airflow runs capella_tasking_to_s3 against the emulator and an S3 server"
+	@echo "make cluster - CeleryExecutor Airflow on PostgreSQL + Redis, 2 workers, emulator, S3 (foreground)"
 	@echo "make test   - lint + type-check + the test suite on the newest and the lowest supported Airflow"
-	@echo "make bench  - download benchmarks against the official SDK (writes benchmarks/RESULTS.md)"
+	@echo "make bench  - downloads vs aria2c, curl and the official SDK (benchmarks/RESULTS.md, results.png)"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
 	@echo "make docs   - the documentation site (MkDocs, strict: a broken link or reference fails) into site/"
 
@@ -35,7 +41,7 @@ docs: sync
 
 test: lint docs test-latest test-lowest
 
-test-latest: sync
+test-latest: sync cluster-deps
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 # A second environment pinned to the lowest supported Airflow, so a user on 3.1 is never broken silently.
@@ -43,7 +49,7 @@ test-latest: sync
 # 3.1.0 itself breaks with libraries released after it (e.g. structlog 26), as its own constraints know.
 lowest-lock: uv
 	echo "apache-airflow==3.1.0" > /tmp/capella-lowest.in
-	$(UV) pip compile pyproject.toml --group dev --extra amazon -c /tmp/capella-lowest.in \
+	$(UV) pip compile pyproject.toml --group dev --extra amazon --extra openlineage -c /tmp/capella-lowest.in \
 		--python-version 3.10 --universal --exclude-newer 2025-10-05 --no-header -q -o ci/lowest-airflow.txt
 
 lowest-env: uv
@@ -53,13 +59,30 @@ lowest-env: uv
 
 test-lowest: lowest-env
 	$(LOWEST_ENV)/bin/python -c "import airflow; assert airflow.__version__.startswith('3.1.'), airflow.__version__; print('lowest env: Airflow', airflow.__version__)"
-	$(LOWEST_ENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(LOWEST_ENV)/bin/python -m pytest -m "not cluster" $(PYTEST_ARGS)
 
 demo: sync
 	$(UV) run --frozen python -m airflow_provider_capella.testing.demo
 
+# PostgreSQL, Redis and Chromium from Debian's packages, installed only when one is missing (needs root
+# or sudo). Their services are not enabled: `make cluster` runs its own servers under .cluster/.
+cluster-deps:
+	@missing=""; for deb in $(CLUSTER_DEBS); do dpkg -s $$deb >/dev/null 2>&1 || missing="$$missing $$deb"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		$$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# A production-like Airflow in the foreground: see docs/cluster.md. Ctrl-C stops everything.
+cluster: sync cluster-deps
+	CLUSTER_DIR=$(CLUSTER_DIR) DAGS_FOLDER=$(DAGS_FOLDER) CLUSTER_WORKERS=$(CLUSTER_WORKERS) \
+		$(UV) run --frozen python -m airflow_provider_capella.testing.cluster
+
 bench: sync
-	$(UV) run --frozen python -m benchmarks.run
+	$(UV) run --frozen python -m benchmarks.versus
+	$(UV) run --frozen python -m benchmarks.run --only large,small,memory
 	$(UV) run --frozen python -m benchmarks.triggers
 
 build: uv

@@ -101,6 +101,21 @@ class CapellaOrderExpiredError(CapellaError):
     """The order's download window has passed (``ORDER_EXPIRED``): submit a new order."""
 
 
+class CapellaReorderNotAllowedError(CapellaOrderExpiredError):
+    """An order expired and a new one for the same products was not placed (it would cost, or was refused).
+
+    ``data`` carries ``order_id`` (the expired order), ``stac_ids``, ``total`` and ``currency`` (the
+    review's quote; ``None`` when not reviewed) and ``reorder_expired`` (the policy that refused).
+
+    Example::
+
+        try:
+            hook.download_products(order_id=order_id, local_dir="/data")
+        except CapellaReorderNotAllowedError as error:
+            print(error.data["total"], error.data["currency"])  # then reorder_expired="always"
+    """
+
+
 class CapellaInsufficientFundsError(CapellaError):
     """The order review was denied for lack of funds (``AUTHORIZATION_INSUFFICIENT_FUNDS``)."""
 
@@ -156,7 +171,9 @@ class CapellaAmbiguousCreateError(CapellaError):
     ) -> CapellaAmbiguousCreateError:
         path = safe_url.split("://", 1)[-1]
         path = "/" + path.split("/", 1)[1] if "/" in path else path
-        how_to_check = _HOW_TO_CHECK.get(path.rstrip("/").rsplit("/", 1)[-1], "check the Capella console")
+        # POST /orders/task/{id} is an order too: say to look with list_orders
+        resource = "orders" if "/orders/" in path else path.rstrip("/").rsplit("/", 1)[-1]
+        how_to_check = _HOW_TO_CHECK.get(resource, "check the Capella console")
         return cls(
             f"{method} {safe_url} failed ambiguously ({reason}): the request may have reached Capella and "
             f"been created. It was NOT retried automatically to avoid paying twice; {how_to_check} "
@@ -214,6 +231,7 @@ _BY_CODE: dict[str, type[CapellaError]] = {
 _BY_MESSAGE_SNIPPET = {
     "order expired": "ORDER_EXPIRED",
     "not permitted to access any of the collection": "COLLECTION_ACCESS_DENIED",
+    "does not have access to collection": "COLLECTION_ACCESS_DENIED",
     "not authorized to perform": "NOT_AUTHORIZED",
     "insufficient funds": "AUTHORIZATION_INSUFFICIENT_FUNDS",
 }

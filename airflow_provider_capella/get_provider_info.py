@@ -100,6 +100,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_provider_capella.operators.download",
                     "airflow_provider_capella.operators.tasking",
                     "airflow_provider_capella.operators.repeat",
+                    "airflow_provider_capella.operators.archive",
                     "airflow_provider_capella.operators.feasibility",
                     "airflow_provider_capella.operators.approval",
                 ],

@@ -5,6 +5,22 @@ request), :class:`~airflow_provider_capella.sensors.tasking.TaskCompletedSensor`
 :class:`~airflow_provider_capella.triggers.tasking.TaskCompletedTrigger` all decide with these
 functions. A history is newest first, as the API sends it.
 
+What waiting means, as Capella defines its statuses:
+
+- ``completed`` anywhere in the history: completed (the SDK's rule; a reprocessed request goes
+  completed → accepted → completed).
+- ``rejected``, ``expired``, ``canceled``, ``failed``, ``error``: failed, at once, with the API's message.
+- ``anomaly``: a collect failed in a way that prevents full completion, but Capella may re-attempt it
+  (``retrying`` then follows). It fails only when the newest status has been ``anomaly`` for longer than
+  the *anomaly grace period* (default :data:`DEFAULT_ANOMALY_GRACE_PERIOD`, six hours), measured from
+  the anomaly's own ``statusHistory`` time; a grace period of zero fails at once. An anomaly entry
+  without a readable time fails at once (there is no way to know how long it has lasted).
+- ``retrying``, ``received``, ``submitted``, ``active``, ``accepted``: in progress. ``active`` means
+  being scheduled (collection may be attempted, full completion not guaranteed); ``accepted`` means
+  full collection is guaranteed within the window.
+- ``review``: in progress, but waiting for the customer to approve the cost; it moves on only once
+  someone approves (``CapellaHook.approve_tasking_request`` or the Capella console).
+
 Example::
 
     from airflow_provider_capella.tasking_status import tasking_outcome
@@ -17,8 +33,10 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from airflow_provider_capella._answers import api_time
 from airflow_provider_capella.exceptions import (
     CapellaConnectionError,
     CapellaError,
@@ -30,11 +48,35 @@ from airflow_provider_capella.exceptions import (
 COMPLETED = "completed"
 """The status that makes a request complete, wherever it appears in the history (the SDK's rule)."""
 
-TERMINAL_FAILURES = frozenset({"rejected", "expired", "canceled", "cancelled", "failed", "error", "anomaly"})
-"""Statuses after which a tasking request will never complete."""
+ANOMALY = "anomaly"
+"""A collect failed in a way that prevents full completion; Capella may still re-attempt (``retrying``)."""
+
+REVIEW = "review"
+"""The request's cost estimate is ready and waits for the customer's approval."""
+
+FINAL_FAILURES = frozenset({"rejected", "expired", "canceled", "cancelled", "failed", "error"})
+"""Statuses after which a tasking request will never complete (``anomaly`` is decided with a grace period)."""
+
+TERMINAL_FAILURES = FINAL_FAILURES | {ANOMALY}
+"""Statuses that end a request unless something follows (``anomaly`` may be followed by ``retrying``)."""
 
 CANCELED = frozenset({"canceled", "cancelled"})
 """The spellings of a canceled request's status."""
+
+DEFAULT_ANOMALY_GRACE_PERIOD = timedelta(hours=6)
+"""How long a wait keeps going after an ``anomaly`` in case Capella re-attempts the collection."""
+
+MEANINGS = {
+    "received": "received by Capella, not yet reviewed",
+    "review": "waiting for cost approval",
+    "submitted": "approved and submitted for scheduling",
+    "active": "being scheduled: collection may be attempted, but full completion is not guaranteed",
+    "accepted": "accepted: full collection is guaranteed within the window",
+    "retrying": "Capella is re-attempting the collection after an anomaly",
+    ANOMALY: "a collect failed in a way that prevents full completion; Capella may still retry",
+    COMPLETED: "completed",
+}
+"""What each in-progress status means, as Capella documents it (for logs)."""
 
 TRANSIENT_ERRORS: tuple[type[CapellaError], ...] = (
     CapellaServerError,
@@ -48,7 +90,9 @@ TRANSIENT_ERRORS: tuple[type[CapellaError], ...] = (
 class TaskingOutcome:
     """Where a tasking request stands: ``state`` is ``completed``, ``failed`` or ``pending``.
 
-    ``status`` and ``message`` are the newest status code and the API's message for it.
+    ``status`` and ``message`` are the newest status code and the API's message for it; ``since`` is
+    that status's time as the API recorded it (``None`` when absent); ``retry_deadline`` is, for a
+    pending ``anomaly``, when the wait gives up on a retry.
 
     Example::
 
@@ -59,6 +103,14 @@ class TaskingOutcome:
     state: str
     status: str
     message: str
+    since: datetime | None = None
+    retry_deadline: datetime | None = None
+    note: str = ""
+
+    @property
+    def awaiting_approval(self) -> bool:
+        """Whether the request waits in ``review`` for someone to approve its cost."""
+        return self.state == "pending" and self.status == REVIEW
 
     def describe(self, tasking_request_id: str) -> str:
         """Say where the request stands, in one sentence naming it.
@@ -67,7 +119,37 @@ class TaskingOutcome:
         :return: e.g. ``"Tasking request 6a8e... is rejected: No capacity"``.
         """
         text = f"Tasking request {tasking_request_id} is {self.status}"
+        text = f"{text}: {self.message}" if self.message else text
+        return f"{text} ({self.note})" if self.note else text
+
+    def progress(self, tasking_request_id: str) -> str:
+        """Say what a pending request is doing, with what its status means and how to move it on.
+
+        :param tasking_request_id: the request's id, for the sentence.
+        :return: one log line, e.g. ``"Tasking request 6a8e... is active (being scheduled: ...)"``.
+        """
+        text = f"Tasking request {tasking_request_id} is {self.status}"
+        meaning = MEANINGS.get(self.status)
+        if meaning and meaning != self.status:
+            text += f" ({meaning})"
+        if self.awaiting_approval:
+            return text + ": " + approval_hint(tasking_request_id)
+        if self.status == ANOMALY and self.retry_deadline is not None:
+            text += f"; waiting for a retry until {self.retry_deadline.isoformat()} (anomaly_grace_period)"
         return f"{text}: {self.message}" if self.message else text
+
+
+def approval_hint(tasking_request_id: str) -> str:
+    """Say that a request waits for cost approval and how to approve it.
+
+    :param tasking_request_id: the request in review.
+    :return: the sentence, naming the hook method and the Capella console.
+    """
+    return (
+        "it waits for cost approval and will not be scheduled until someone approves it: call "
+        f"CapellaHook.approve_tasking_request({tasking_request_id!r}) or approve it in the Capella "
+        "console (create requests with pre_approval=True to skip the review)"
+    )
 
 
 def status_codes(request: Any) -> list[str]:
@@ -117,13 +199,40 @@ def latest_status(request: Any) -> str | None:
     return next(iter(status_codes(request)), None)
 
 
-def tasking_outcome(task: dict[str, Any]) -> TaskingOutcome:
-    """Read a tasking request Feature's ``statusHistory`` (newest first).
+def grace_period(argument: str, value: Any) -> timedelta:
+    """Return an anomaly grace period from a ``timedelta`` or a number of seconds (``None``: the default).
 
-    Completed when ``completed`` appears anywhere in the history; failed when the newest status is
-    one of :data:`TERMINAL_FAILURES`; pending otherwise (also when there is no history yet).
+    :param argument: the argument's name, for the error message.
+    :param value: a ``timedelta``, a non-negative number of seconds, or ``None``.
+    :return: the grace period.
+    :raises CapellaValidationError: naming ``argument`` for a negative or non-numeric value.
+    """
+    if value is None:
+        return DEFAULT_ANOMALY_GRACE_PERIOD
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        raise CapellaValidationError.argument_error(
+            argument, f"must be a timedelta or a number of seconds, got {value!r}"
+        )
+    if not seconds >= 0:
+        raise CapellaValidationError.argument_error(argument, f"must not be negative, got {value!r}")
+    return timedelta(seconds=seconds)
+
+
+def tasking_outcome(
+    task: dict[str, Any],
+    *,
+    anomaly_grace_period: timedelta = DEFAULT_ANOMALY_GRACE_PERIOD,
+    now: datetime | None = None,
+) -> TaskingOutcome:
+    """Read a tasking request Feature's ``statusHistory`` (newest first) by the rule of this module.
 
     :param task: a tasking request Feature.
+    :param anomaly_grace_period: how long an ``anomaly`` may wait for a ``retrying`` before it fails.
+    :param now: the current time (default: now, UTC), compared with the API's status times.
     :return: the request's :class:`TaskingOutcome`.
 
     Example::
@@ -135,22 +244,47 @@ def tasking_outcome(task: dict[str, Any]) -> TaskingOutcome:
     history = properties.get("statusHistory") if isinstance(properties, dict) else None
     entries = [entry for entry in history or [] if isinstance(entry, dict)]
     codes = [str(entry.get("code") or "").lower() for entry in entries]
-    status = codes[0] if codes else "unknown"
-    message = str(entries[0].get("message") or "") if entries else ""
     if COMPLETED in codes:
         completed = entries[codes.index(COMPLETED)]
-        return TaskingOutcome(COMPLETED, COMPLETED, str(completed.get("message") or ""))
-    if status in TERMINAL_FAILURES:
-        return TaskingOutcome("failed", status, message)
-    return TaskingOutcome("pending", status, message)
+        return TaskingOutcome(
+            COMPLETED, COMPLETED, str(completed.get("message") or ""), api_time(completed.get("time"))
+        )
+    status = codes[0] if codes else "unknown"
+    message = str(entries[0].get("message") or "") if entries else ""
+    since = api_time(entries[0].get("time")) if entries else None
+    if status in FINAL_FAILURES:
+        return TaskingOutcome("failed", status, message, since)
+    if status == ANOMALY:
+        deadline = None if since is None else since + anomaly_grace_period
+        current = now or datetime.now(timezone.utc)
+        if deadline is None:
+            return TaskingOutcome(
+                "failed", status, message, since, note="the anomaly has no time to wait from"
+            )
+        if current >= deadline:
+            note = (
+                f"no retry came within the anomaly grace period of {anomaly_grace_period}"
+                if anomaly_grace_period
+                else ""
+            )
+            return TaskingOutcome("failed", status, message, since, note=note)
+        return TaskingOutcome("pending", status, message, since, retry_deadline=deadline)
+    return TaskingOutcome("pending", status, message, since)
 
 
 __all__ = [
+    "ANOMALY",
     "CANCELED",
     "COMPLETED",
+    "DEFAULT_ANOMALY_GRACE_PERIOD",
+    "FINAL_FAILURES",
+    "MEANINGS",
+    "REVIEW",
     "TERMINAL_FAILURES",
     "TRANSIENT_ERRORS",
     "TaskingOutcome",
+    "approval_hint",
+    "grace_period",
     "is_completed",
     "latest_status",
     "status_codes",

@@ -136,6 +136,11 @@ def write_report(path: Path, rows: Sequence[Row], notes: dict[str, Any], *, quic
         f"- Uncapped rounds write to: {notes.get('uncapped_destination', 'n/a')} (the same for both tools)."
         if "uncapped_destination" in notes
         else "- Uncapped rounds: not run.",
+        "- Ours checks every file against the product's checksums document (sha256; the emulator's bundles "
+        "list one): on disk one more read of the file, into S3 a `GetObject` of the whole object, both "
+        "inside the timed call. The SDK checks nothing.",
+        f"- Machine load average: {notes.get('load', 'not recorded')} (2 CPUs shared with other work; the "
+        "emulator, a Python process generating the bytes, is the first to starve).",
         f"- Total benchmark time: {notes.get('total_seconds', '?')} s.",
         "",
         "## Targets",

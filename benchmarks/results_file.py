@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-ORDER = ("downloads", "triggers")
+ORDER = ("downloads", "versus", "triggers")
 
 
 def write_section(path: Path, name: str, markdown: str) -> None:

@@ -107,7 +107,9 @@ with DAG(
     doc_md=__doc__,
     params={
         "capella_conn_id": Param("capella_default", type="string", description="Capella connection"),
-        "geometry": Param(PORT_OF_ROTTERDAM, type="object", description="GeoJSON Point or Polygon"),
+        "geometry": Param(
+            PORT_OF_ROTTERDAM, type="object", description="GeoJSON Point (no repeat tasking of areas)"
+        ),
         "name": Param("Port of Rotterdam weekly (airflow example)", type="string"),
         "repetition_interval": Param(7, type="integer", minimum=1, description="days between collects"),
         "repetition_count": Param(4, type="integer", minimum=1, description="collects in the series"),

@@ -9,7 +9,8 @@ what to do with the outcome. The rules:
 * the wait before retry ``n`` is capped exponential backoff with full jitter, uniformly drawn from
   ``[0, min(cap, base * 2 ** (n - 1))]``, unless the answer carries ``Retry-After`` (delta seconds or an
   HTTP date), which is honoured up to ``retry_after_cap_seconds``;
-* a billable create (``POST /task``, ``POST /repeat-requests``, ``POST /orders``) is sent again only
+* a billable create (``POST /task``, ``POST /repeat-requests``, ``POST /orders``,
+  ``POST /orders/task/{id}``) is sent again only
   when it provably never reached the server (the connection could not be opened, or a 429); after any
   other failure it may have been created, so the verdict is ``AMBIGUOUS`` and it is never re-sent.
 
@@ -45,6 +46,9 @@ POOL_SIZE = 16
 BILLABLE_CREATE_PATHS = frozenset({"/task", "/repeat-requests", "/orders"})
 """``POST`` to one of these paths creates something the customer pays for."""
 
+BILLABLE_CREATE_PREFIXES = ("/orders/task/",)
+"""``POST`` to a path under one of these prefixes is billable too (an order for a tasking request)."""
+
 
 def is_billable_create(method: str, path: str) -> bool:
     """Tell whether ``method path`` creates a billable tasking request, repeat request or order.
@@ -55,8 +59,12 @@ def is_billable_create(method: str, path: str) -> bool:
     Example::
 
         is_billable_create("POST", "/orders")  # True
+        is_billable_create("POST", "/orders/task/6c4e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a")  # True
     """
-    return method.upper() == "POST" and path.rstrip("/") in BILLABLE_CREATE_PATHS
+    if method.upper() != "POST":
+        return False
+    trimmed = path.rstrip("/")
+    return trimmed in BILLABLE_CREATE_PATHS or trimmed.startswith(BILLABLE_CREATE_PREFIXES)
 
 
 class Verdict(enum.Enum):

@@ -109,6 +109,39 @@ def stac_id_from_assets(assets: Mapping[str, Any]) -> str:
     checks.fail("assets_presigned", "could not find a Capella STAC id in any asset href")
 
 
+DATA_ASSETS = ("HH", "VV", "VH", "HV")
+"""The data (raster) assets of a product: never presigned in search results, only in order downloads."""
+
+
+def check_presigned(argument: str, item: Mapping[str, Any]) -> None:
+    """Refuse an item whose data asset has no presigned URL (a catalog search result, not an order's).
+
+    Search results carry no usable href for the data asset: download URLs come from
+    ``GET /orders/{id}/download`` only (``get_presigned_items``), so such an item could never download.
+
+    :param argument: the argument's name, for the message (``items_presigned``).
+    :param item: a STAC item dict with ``assets``.
+    :raises CapellaValidationError: when a data asset's href carries no signature.
+    """
+    raw_assets = item.get("assets")
+    assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, Mapping) else {}
+    for key in DATA_ASSETS:
+        asset = assets.get(key)
+        if isinstance(asset, Mapping) and not _is_signed(str(asset.get("href") or "")):
+            checks.fail(
+                argument,
+                f"STAC item {item.get('id')!r} has no presigned URL for its {key} asset: catalog search "
+                "results carry none (download URLs come from an order). Order the items and download "
+                "with download_products(order_id=...), or pass get_presigned_items(order_id)",
+            )
+
+
+def _is_signed(href: str) -> bool:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return any("signature" in name.lower() for name, _ in parse_qsl(urlsplit(href).query))
+
+
 DOWNLOAD_SOURCES = ("items_presigned", "order_id", "tasking_request_id", "collect_id")
 """Where ``download_products`` takes its products from; exactly one is given."""
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella._payloads.catalog import split_operator
+from airflow_provider_capella._payloads.request_filters import request_filter
 from airflow_provider_capella._payloads.tasking import product_type_list
 
 
@@ -17,7 +17,7 @@ class RequestSearch:
     """A validated tasking/repeat request search: the query, the paging options and the scope to add.
 
     ``scope`` is ``"user"`` (the caller's own requests, the default), ``"org"`` (``for_org=True``) or
-    ``"explicit"`` (``user_id``/``org_id`` given).
+    ``"explicit"`` (``user_id``/``org_id`` given). ``sort`` and ``order`` go in the body when set.
 
     Example::
 
@@ -28,6 +28,17 @@ class RequestSearch:
     page_size: int = vocab.REQUEST_SEARCH_DEFAULT_PAGE_SIZE
     threaded: bool = True
     scope: str = "user"
+    sort: str | None = None
+    order: str | None = None
+
+    def body(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Return the search body for ``query`` (the scoped query), with ``sort``/``order`` when set."""
+        body: dict[str, Any] = {"query": query}
+        if self.sort is not None:
+            body["sort"] = self.sort
+        if self.order is not None:
+            body["order"] = self.order
+        return body
 
 
 def tasking_request_search(filters: Mapping[str, Any]) -> RequestSearch:
@@ -42,6 +53,7 @@ def tasking_request_search(filters: Mapping[str, Any]) -> RequestSearch:
 
 
 def repeat_request_search(filters: Mapping[str, Any]) -> RequestSearch:
+    """Repeat request search: the same grammar as tasking search, with the repetition fields."""
     return _request_search(filters, vocab.REPEAT_SEARCH_FIELDS, vocab.REPEAT_COLLECTION_TIERS, "repeat")
 
 
@@ -49,31 +61,25 @@ def _request_search(
     filters: Mapping[str, Any], fields: Mapping[str, str], tiers: tuple[str, ...], kind: str
 ) -> RequestSearch:
     search = RequestSearch()
-    accepted = sorted({*fields, *vocab.REQUEST_SEARCH_OPTIONS})
     for key, value in filters.items():
         if value is None:
             continue
         if key in vocab.REQUEST_SEARCH_OPTIONS:
-            _apply_option(search, key, value)
+            _apply_option(search, key, value, fields)
             continue
-        name, operator, _ = split_operator(key, vocab.REQUEST_SEARCH_OPERATORS)
-        if name not in fields:
-            checks.fail(
-                key, f"unknown {kind} request search filter {name!r}; accepted: {', '.join(accepted)}"
-            )
-        if name in ("user_id", "org_id"):
+        target, operator, checked = request_filter(key, value, fields, tiers, kind)
+        if key.partition("__")[0] in ("user_id", "org_id"):
             search.scope = "explicit"
-        checked = _filter_value(key, name, operator, value, tiers)
-        target = fields[name]
-        if isinstance(checked, list):
-            search.query[target] = checked  # lists go bare: the API has no "in" operator here
-        else:
-            existing = search.query.get(target)
-            search.query[target] = {**(existing if isinstance(existing, dict) else {}), operator: checked}
+        existing = search.query.get(target)
+        if not operator and existing is None:
+            search.query[target] = checked  # a bare list means "in" (the SDK's form)
+            continue
+        conditions = existing if isinstance(existing, dict) else {} if existing is None else {"in": existing}
+        search.query[target] = {**conditions, operator or "in": checked}
     return search
 
 
-def _apply_option(search: RequestSearch, key: str, value: Any) -> None:
+def _apply_option(search: RequestSearch, key: str, value: Any, fields: Mapping[str, str]) -> None:
     if key == "for_org":
         if checks.boolean("for_org", value) and search.scope != "explicit":
             search.scope = "org"
@@ -82,35 +88,32 @@ def _apply_option(search: RequestSearch, key: str, value: Any) -> None:
         search.page_size = int(checks.number("page_size", value, minimum=low, maximum=high, integer=True))
     elif key == "threaded":
         search.threaded = checks.boolean("threaded", value)
+    elif key == "sort":
+        search.sort = sort_field(value, fields)
+    elif key == "order":
+        search.order = checks.choice("order", value, vocab.REQUEST_SEARCH_ORDERS)
     else:
         checks.boolean(key, value)  # show_progress: accepted for compatibility; logs are the progress
 
 
-def _filter_value(key: str, name: str, operator: str, value: Any, tiers: tuple[str, ...]) -> Any:
-    if isinstance(value, list | tuple | set | frozenset):
-        if operator != "eq":
-            checks.fail(key, f"operator {operator!r} takes a single value, got a list")
-        return checks.unique(_scalar(key, name, operator, item, tiers) for item in checks.as_list(key, value))
-    return _scalar(key, name, operator, value, tiers)
+def sort_field(value: Any, fields: Mapping[str, str]) -> str:
+    """Return the wire field to sort by: a filter name (``submission_time``) or a wire name.
 
-
-def _scalar(key: str, name: str, operator: str, value: Any, tiers: tuple[str, ...]) -> Any:
-    enums: dict[str, tuple[Any, ...]] = {
-        "collection_type": vocab.COLLECTION_TYPES,
-        "collection_tier": tiers,
-        "instrument_mode": vocab.INSTRUMENT_MODES,
-        "status": vocab.REQUEST_STATUSES,
-    }
-    ordered = name in vocab.REQUEST_SEARCH_DATETIME_FIELDS or name == "repetition_interval"
-    if operator != "eq" and not ordered:
-        checks.fail(key, f"`{name}` accepts only equality (no operator suffix)")
-    if name in enums:
-        return checks.choice(key, value, enums[name])
-    if name in vocab.REQUEST_SEARCH_UUID_FIELDS:
-        return checks.uuid_text(key, value)
-    if name in vocab.REQUEST_SEARCH_DATETIME_FIELDS:
-        return checks.iso_utc(checks.utc_datetime(key, value))
-    return checks.number(key, value, positive=True, integer=True)  # repetition_interval
+    :param value: the ``sort`` argument.
+    :param fields: the search's user-facing names and their wire names.
+    :return: the wire name, e.g. ``submissionTime``.
+    :raises CapellaValidationError: naming ``sort`` for a field the search does not know.
+    """
+    name = checks.text("sort", value, allow_empty=False).strip()
+    if name in fields:
+        return fields[name]
+    wire = set(fields.values())
+    root = name.partition(".")[0]
+    if name in wire or ("." in name and root in vocab.REQUEST_SEARCH_NESTED_ROOTS):
+        return name
+    checks.fail(
+        "sort", f"cannot sort by {name!r}; accepted: {', '.join(sorted(fields))} or a wire field name"
+    )
 
 
 def update_properties(

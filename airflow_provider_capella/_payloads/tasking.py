@@ -13,7 +13,9 @@ from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
+from airflow_provider_capella._payloads.area import repeat_geometry, tasking_geometry
 from airflow_provider_capella._payloads.checks import without_none
+from airflow_provider_capella._payloads.tasking_rules import check_window_for_tier
 
 DEFAULT_WINDOW = timedelta(days=7)
 
@@ -101,14 +103,16 @@ def tasking_request_body(
         tasking_request_body(RequestBasics(geometry=point), CollectConstraints(), collection_tier="standard",
                              window_open=None, window_close=None, pre_approval=False)
     """
-    shape = checks.geometry("geometry", basics.geometry, allowed=("Point", "Polygon"))
+    shape = tasking_geometry("geometry", basics.geometry)
     opens, closes = window(window_open, window_close)
+    tier = checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS)
+    check_window_for_tier(tier, opens, closes)
     properties: dict[str, Any] = {
         "taskingrequestName": checks.text("name", basics.name),
         "taskingrequestDescription": _optional_text("description", basics.description),
         "windowOpen": checks.iso_utc(opens),
         "windowClose": checks.iso_utc(closes),
-        "collectionTier": checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS),
+        "collectionTier": tier,
         "preApproval": checks.boolean("pre_approval", pre_approval),
         **_common_properties(basics),
         "collectConstraints": constraints.body(shape["type"]),
@@ -150,7 +154,7 @@ def repeat_request_body(
         repeat_request_body(RequestBasics(geometry=point), CollectConstraints(), Repetition(),
                             collection_tier="routine", window_duration=None, insar_orbit=None)
     """
-    shape = checks.geometry("geometry", basics.geometry, allowed=("Point", "Polygon"))
+    shape = repeat_geometry("geometry", basics.geometry)
     tier = checks.choice("collection_tier", collection_tier, vocab.REPEAT_COLLECTION_TIERS)
     properties: dict[str, Any] = {
         "repeatrequestName": checks.text("name", basics.name),

@@ -13,6 +13,7 @@ ASSET_TYPES = (
     "metadata",
     "thumbnail",
     "preview",
+    "checksums",
     "analytic_product",
     "analytic_product_diag",
     "landmask",
@@ -167,41 +168,50 @@ CATALOG_LARGE_PAGE_SIZE = 625
 """Page size once a search spans several pages: 625 divides 10,000, so no page asks past the server's cap."""
 
 # --- tasking / repeat request search ----------------------------------------------------------------
-REQUEST_SEARCH_OPERATORS = ("eq", "gt", "gte", "lt", "lte")
-TASKING_SEARCH_FIELDS: dict[str, str] = {
+REQUEST_SEARCH_OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "startsWith", "endsWith", "contains")
+"""The operators of ``POST /tasks/search`` and ``POST /repeat-requests/search`` (suffix ``__<op>``)."""
+REQUEST_SEARCH_TEXT_OPERATORS = ("startsWith", "endsWith", "contains")
+REQUEST_SEARCH_ORDER_OPERATORS = ("gt", "gte", "lt", "lte")
+_REQUEST_COMMON_FIELDS: dict[str, str] = {
     "collection_type": "collectionType",
     "collection_tier": "collectionTier",
     "instrument_mode": "type",
     "last_status_time": "lastStatusTime",
+    "last_status_message": "lastStatusMessage",
     "org_id": "organizationIds",
+    "reseller_id": "resellerIds",
     "status": "lastStatusCode",
     "submission_time": "submissionTime",
-    "tasking_request_id": "taskingrequestIds",
     "user_id": "userId",
+    "collect_mode": "collectConstraints.collectMode",
+}
+TASKING_SEARCH_FIELDS: dict[str, str] = {
+    **_REQUEST_COMMON_FIELDS,
+    "tasking_request_id": "taskingrequestIds",
     "window_close": "windowClose",
     "window_open": "windowOpen",
 }
 REPEAT_SEARCH_FIELDS: dict[str, str] = {
-    "collection_type": "collectionType",
-    "collection_tier": "collectionTier",
-    "instrument_mode": "type",
-    "last_status_time": "lastStatusTime",
+    **_REQUEST_COMMON_FIELDS,
     "repetition_interval": "repetitionProperties.repetitionInterval",
     "repeat_end": "repetitionProperties.repeatEnd",
     "repeat_request_id": "repeatrequestIds",
     "repeat_start": "repetitionProperties.repeatStart",
-    "org_id": "organizationIds",
-    "status": "lastStatusCode",
-    "submission_time": "submissionTime",
-    "user_id": "userId",
 }
+REQUEST_SEARCH_NESTED_ROOTS = ("collectConstraints", "processingConfig", "repetitionProperties", "insar")
+"""Dotted wire names under these roots (``collectConstraints.offNadirMax``) may be searched as given."""
 REQUEST_SEARCH_DATETIME_FIELDS = frozenset(
     {"last_status_time", "submission_time", "window_open", "window_close", "repeat_start", "repeat_end"}
 )
-REQUEST_SEARCH_UUID_FIELDS = frozenset({"tasking_request_id", "repeat_request_id", "org_id", "user_id"})
-REQUEST_SEARCH_OPTIONS = ("for_org", "page_size", "threaded", "show_progress")
-REQUEST_SEARCH_PAGE_SIZE = (250, 500)
+REQUEST_SEARCH_UUID_FIELDS = frozenset(
+    {"tasking_request_id", "repeat_request_id", "org_id", "user_id", "reseller_id"}
+)
+REQUEST_SEARCH_TEXT_FIELDS = frozenset({"last_status_message"})
+REQUEST_SEARCH_NUMBER_FIELDS = frozenset({"repetition_interval"})
+REQUEST_SEARCH_OPTIONS = ("for_org", "page_size", "threaded", "show_progress", "sort", "order")
+REQUEST_SEARCH_PAGE_SIZE = (1, 500)
 REQUEST_SEARCH_DEFAULT_PAGE_SIZE = 250
+REQUEST_SEARCH_ORDERS = ("asc", "desc")
 
 # --- updates ---------------------------------------------------------------------------------------
 TASKING_UPDATABLE = {

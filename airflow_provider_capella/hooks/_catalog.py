@@ -21,19 +21,47 @@ def search(api: CapellaApi, filters: Mapping[str, Any]) -> list[dict[str, Any]]:
     :return: the matching STAC items.
     """
     body = catalog_search_body(filters)
-    items = all_pages(api, body)
+    items, matched = pages_and_count(api, body)
     api.log.info("Catalog search matched %d STAC item(s)", len(items))
+    if was_cut(len(items), matched, int(body["limit"])):
+        api.log.warning(
+            "Catalog search results were cut: %d item(s) matched but %d were returned (the API returns at "
+            "most %d items per query); narrow the query or pass split_by_time=True with a datetime range "
+            "to get every match",
+            matched,
+            len(items),
+            vocab.CATALOG_MAX_LIMIT,
+        )
     return items
+
+
+def was_cut(returned: int, matched: int | None, limit: int) -> bool:
+    """Tell whether a search returned fewer items than it matched for a reason other than ``limit``.
+
+    :param returned: the items returned.
+    :param matched: the server's ``numberMatched`` (``None``: unknown).
+    :param limit: the most items the caller asked for.
+    :return: ``True`` when the server's per-query cap cut the results.
+    """
+    if matched is None or matched <= returned:
+        return False
+    return returned < limit or limit >= vocab.CATALOG_MAX_LIMIT
 
 
 def all_pages(api: CapellaApi, body: dict[str, Any]) -> list[dict[str, Any]]:
     """Follow the ``next`` links of a search until ``limit`` items, the last page, or nothing new."""
+    return pages_and_count(api, body)[0]
+
+
+def pages_and_count(api: CapellaApi, body: dict[str, Any]) -> tuple[list[dict[str, Any]], int | None]:
+    """Return every page's items (as :func:`all_pages`) and the server's ``numberMatched`` (if given)."""
     limit = int(body["limit"])
     page_size = limit if limit <= vocab.CATALOG_MAX_PAGE_SIZE else vocab.CATALOG_LARGE_PAGE_SIZE
     payload: dict[str, Any] = {**body, "limit": page_size}
     method, url = "POST", api.search_url
     found: dict[str, dict[str, Any]] = {}
     page = 1
+    number_matched: int | None = None
     while True:
         data = api.call(
             method, url, json=payload if method == "POST" else None, authorized_hosts=(api.search_url,)
@@ -41,13 +69,15 @@ def all_pages(api: CapellaApi, body: dict[str, Any]) -> list[dict[str, Any]]:
         features = (data or {}).get("features") or []
         added = _add_new(found, features)
         matched = (data or {}).get("numberMatched")
+        if isinstance(matched, int) and not isinstance(matched, bool):
+            number_matched = matched if number_matched is None else max(number_matched, matched)
         done = len(found) >= limit or added == 0 or (isinstance(matched, int) and len(found) >= matched)
         link = _next_link(data or {})
         if done or link is None:
             break
         page += 1
         method, url, payload = next_request(api.search_url, link, payload, page)
-    return list(found.values())[:limit]
+    return list(found.values())[:limit], number_matched
 
 
 def next_request(

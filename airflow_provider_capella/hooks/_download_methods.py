@@ -95,6 +95,7 @@ def download_products(
     aws_conn_id: str | None = None,
     concurrency: int | None = None,
     stac_ids: list[str] | None = None,
+    reorder_expired: str = "if_free",
 ) -> dict[str, dict[str, str]]:
     """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
 
@@ -102,6 +103,13 @@ def download_products(
     ``collect_id`` (several, or none, is a ``CapellaValidationError`` naming them). With
     ``tasking_request_id`` or ``collect_id`` this **places an order (billable)** for the products,
     unless an active order already holds them all; the order id and its reviewed cost are logged.
+
+    Orders expire one hour after they are placed. When the order has expired (at the start, or
+    mid-way when its presigned URLs are refused), a new order for the same products is placed only as
+    ``reorder_expired`` allows: ``"if_free"`` (default) when the review quotes nothing to pay (products
+    the organization already holds), ``"always"`` whatever it costs (billable), ``"never"`` not at
+    all. A refused reorder raises ``CapellaReorderNotAllowedError`` carrying the quote; the new
+    order's id and cost are logged.
 
     :param items_presigned: presigned STAC items, from :meth:`get_presigned_items`.
     :param order_id: an order; every product of it (or the ``stac_ids`` of it).
@@ -121,6 +129,8 @@ def download_products(
     :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
     :param concurrency: parallel connections (default: the engine's).
     :param stac_ids: with ``order_id``: only these products of the order (each must be in it).
+    :param reorder_expired: ``"if_free"`` (default), ``"always"`` or ``"never"``: whether an expired
+        order is replaced by a new order for the same products (see above).
     :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
     :raises CapellaNoProductsError: when a tasking request or collect has no products yet.
 
@@ -148,6 +158,7 @@ def download_products(
         contract_id=contract_id,
         aws_conn_id=aws_conn_id,
         stac_ids=stac_ids,
+        reorder_expired=reorder_expired,
     )
     return _downloads.download_products(self.api, request)
 

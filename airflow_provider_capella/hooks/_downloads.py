@@ -4,7 +4,8 @@ The source is items, an order, a tasking request or a collect; the engine moves 
 sends the API key.
 
 The tasking-request and collect sources **place an order** (billable) unless an active order already
-holds the products; the order id and the reviewed cost are logged.
+holds the products; the order id and the reviewed cost are logged. An order that has expired (at the
+start, or mid-way when its URLs are refused) is replaced under ``reorder_expired`` (see :mod:`._reorder`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.exceptions import CapellaNoProductsError
-from airflow_provider_capella.hooks import _catalog, _orders, _requests
+from airflow_provider_capella.hooks import _catalog, _orders, _reorder, _requests
 
 if TYPE_CHECKING:
     from airflow_provider_capella.hooks._api import CapellaApi
@@ -45,6 +46,7 @@ class DownloadRequest:
     contract_id: str | None
     aws_conn_id: str | None
     stac_ids: list[str] | None
+    reorder_expired: str = "if_free"
 
     @classmethod
     def check(
@@ -60,8 +62,10 @@ class DownloadRequest:
         contract_id: str | None,
         aws_conn_id: str | None,
         stac_ids: list[str] | None,
+        reorder_expired: str = "if_free",
     ) -> DownloadRequest:
         """Check every argument before any request; the source rule: exactly one source."""
+        policy = _reorder.reorder_policy(reorder_expired)
         for name, flag in flags.items():
             checks.boolean(name, flag)
         if concurrency is not None:
@@ -87,6 +91,7 @@ class DownloadRequest:
             contract_id=contract_id,
             aws_conn_id=aws_conn_id,
             stac_ids=subset,
+            reorder_expired=policy,
         )
 
 
@@ -134,15 +139,19 @@ def resolve_source(api: CapellaApi, request: DownloadRequest) -> tuple[Items, Ca
         placement, stac_ids = order_collects(api, collect_ids, request.product_types, request.contract_id)
         api.log.info("download_products(%s=%s) %s", source, value, placement.describe())
         order_id = placement.order_id
-
-    def refresh() -> Items:
-        return _orders.presigned_items(api, order_id, stac_ids=stac_ids, sort_by=None)
-
-    items = refresh()
+    source_order = _reorder.OrderSource(
+        api,
+        order_id,
+        stac_ids=stac_ids,
+        product_types=request.product_types,
+        policy=request.reorder_expired,
+        contract_id=request.contract_id,
+    )
+    items = source_order.presigned()
     missing = sorted(set(request.stac_ids or ()) - {str(item.get("id")) for item in items})
     if missing:
         checks.fail("stac_ids", f"not in order {order_id}: {', '.join(missing[:10])}")
-    return items, refresh
+    return items, source_order.presigned
 
 
 def order_collects(
@@ -186,6 +195,7 @@ def presigned_items(items: Any) -> Items:
             checks.fail(
                 "items_presigned", "each item must be a presigned STAC item dict with 'id' and 'assets'"
             )
+        order_args.check_presigned("items_presigned", item)
         checked.append(item)
     return checked
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella._answers import api_time, review_price
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.exceptions import (
@@ -17,6 +18,9 @@ from airflow_provider_capella.hooks import _catalog
 
 if TYPE_CHECKING:
     from airflow_provider_capella.hooks._api import CapellaApi
+
+REUSE_MARGIN = timedelta(minutes=10)
+"""An active order is reused only with more than this left before it expires (orders live one hour)."""
 
 
 ORDER_FLAGS = ("check_active_orders", "omit_search", "omit_review")
@@ -172,22 +176,31 @@ def review(api: CapellaApi, stac_items: list[dict[str, Any]], contract_id: str |
 
 
 def review_cost(review: dict[str, Any]) -> str | None:
-    """Return the total a review priced, e.g. ``"120.00 USD"``, or ``None`` when it names none."""
-    summary = ((review.get("orderDetails") or {}).get("summary")) or {}
-    total = summary.get("total")
-    if total is None:
-        return None
-    currency = summary.get("currency")
-    return f"{total} {currency}" if currency else str(total)
+    """Return the total a review priced (else its subtotal), e.g. ``"120.00 USD"``, or ``None``."""
+    return review_price(review).describe()
 
 
 def active_order_with(api: CapellaApi, stac_ids: list[str]) -> str | None:
-    """Return the id of an active order holding every one of ``stac_ids``, if any."""
+    """Return the id of an active order holding every one of ``stac_ids`` and not about to expire.
+
+    An order expiring within :data:`REUSE_MARGIN` is passed over (logged): its URLs would die mid-task.
+    """
     wanted = set(stac_ids)
+    soon = datetime.now(timezone.utc) + REUSE_MARGIN
     for order in list_orders(api, (), is_active=True):
         granules = {item.get("granuleId") for item in order.get("items") or []}
-        if granules >= wanted:
-            return str(order["orderId"])
+        if not granules >= wanted:
+            continue
+        expires = expiration(order)
+        if expires is not None and expires <= soon:
+            api.log.info(
+                "Active order %s holds the products but expires at %s, within %d minutes: not reused",
+                order.get("orderId"),
+                expires.isoformat(),
+                REUSE_MARGIN.total_seconds() // 60,
+            )
+            continue
+        return str(order["orderId"])
     return None
 
 
@@ -200,12 +213,5 @@ def active_orders(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def expiration(order: dict[str, Any]) -> datetime | None:
-    """Return an order's ``expirationDate`` as an aware datetime, or ``None`` when absent or unreadable."""
-    raw = order.get("expirationDate")
-    if not isinstance(raw, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    """Return an order's ``expirationDate`` as an aware datetime (zone-less: UTC), ``None`` if unreadable."""
+    return api_time(order.get("expirationDate"))

@@ -65,7 +65,7 @@ def create_repeat_request(
     Sent once: after an ambiguous failure it is not re-sent. The constraint arguments mean what they
     mean for :meth:`create_tasking_request`.
 
-    :param geometry: the area or point of interest, a GeoJSON Point or Polygon.
+    :param geometry: the point of interest, a GeoJSON Point (Capella has no repeat tasking of areas).
     :param name: a name for the request.
     :param description: free text describing the request.
     :param collection_type: the collect mode, e.g. ``spotlight`` (default).
@@ -147,19 +147,29 @@ def search_repeat_requests(
     page_size: int = 250,
     threaded: bool = True,
     show_progress: bool = False,
+    sort: str | None = None,
+    order: str | None = None,
     **filters: Any,
 ) -> list[dict[str, Any]]:
     """Search repeat requests (the caller's own by default); return the matching Features.
 
-    Filters (the SDK's grammar): ``collection_type``, ``collection_tier``, ``instrument_mode``,
-    ``status``, ``repeat_request_id``, ``user_id``, ``org_id``, ``repetition_interval``, and the
-    datetimes ``last_status_time``, ``submission_time``, ``repeat_start``, ``repeat_end`` (with
-    ``__gt __gte __lt __lte``); a list value matches any of its values.
+    Filters: ``collection_type``, ``collection_tier``, ``instrument_mode``, ``status``,
+    ``last_status_message``, ``repeat_request_id``, ``user_id``, ``org_id``, ``reseller_id``,
+    ``collect_mode`` and the datetimes ``last_status_time``, ``submission_time``, ``repeat_start``,
+    ``repeat_end``, and ``repetition_interval`` (a number). Suffix an operator: ``__neq``, ``__in``,
+    ``__gt __gte __lt __lte`` (datetimes and numbers), ``__startsWith __endsWith __contains`` (text
+    and enum fields); a list value matches any of its values; a datetime also takes an interval
+    ``"2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"`` (``..`` for an open end). Nested wire fields under
+    ``collectConstraints``, ``processingConfig``, ``repetitionProperties`` or ``insar`` are passed as
+    given: ``**{"collectConstraints.offNadirMax__lte": 30}``.
 
     :param for_org: search the whole organization's requests (elevated permissions).
-    :param page_size: results per page, 250 to 500.
+    :param page_size: results per page, 1 to 500 (default 250).
     :param threaded: fetch pages 2..N concurrently (at most 8 at once).
     :param show_progress: accepted for compatibility with the SDK; the log shows progress.
+    :param sort: the field to sort by, a filter name (``submission_time``) or a wire name (default:
+        the API's, ``submissionTime``).
+    :param order: ``asc`` or ``desc`` (default: the API's, newest first).
     :param filters: the filters above, by name.
     :return: the matching repeat request Features.
 
@@ -172,6 +182,8 @@ def search_repeat_requests(
         "page_size": page_size,
         "threaded": threaded,
         "show_progress": show_progress,
+        "sort": sort,
+        "order": order,
     }
     return _requests.search(self.api, _requests.REPEAT, repeat_request_search({**filters, **options}))
 
@@ -206,6 +218,10 @@ def update_repeat_requests(
 
 def cancel_repeat_requests(self: CapellaHook, *repeat_request_ids: str) -> dict[str, Any]:
     """Cancel repeat requests and their unfinished collections, at most 8 at once.
+
+    Sends ``{"code": "canceled"}`` (the documented form). Only an ``accepted`` or ``active`` repeat
+    request can be canceled: each is read first, and any other is refused without sending anything
+    (code ``CANCELLATION_NOT_ALLOWED``; one in ``review`` is rejected with ``reject_repeat_request``).
 
     :param repeat_request_ids: the requests to cancel (one list argument is unpacked).
     :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.

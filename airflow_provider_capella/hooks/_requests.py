@@ -8,13 +8,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella._answers import api_time, organization_id
 from airflow_provider_capella._payloads import RequestSearch, checks, request_ids, update_properties
+from airflow_provider_capella._payloads import tasking_rules as rules
 from airflow_provider_capella._payloads import vocabulary as vocab
 from airflow_provider_capella.exceptions import CapellaError, CapellaTaskNotCompleteError
 from airflow_provider_capella.hooks._api import MAX_CONCURRENCY
-from airflow_provider_capella.tasking_status import is_completed, latest_status
+from airflow_provider_capella.tasking_status import FINAL_FAILURES, is_completed, latest_status
+
+FINALIZED_STATUSES = FINAL_FAILURES | {"completed"}
+"""Statuses after which a request can no longer be changed (the API answers ``FINALIZED_CODE``)."""
+
+FINALIZED_CODE = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -36,6 +44,7 @@ class RequestKind:
     search_path: str
     id_field: str
     updatable: Mapping[str, str]
+    cancel_body: Mapping[str, str]
 
     @property
     def item_path(self) -> str:
@@ -49,10 +58,20 @@ class RequestKind:
 
 
 TASKING = RequestKind(
-    "tasking request", "/task", "/tasks/search", "taskingrequestId", vocab.TASKING_UPDATABLE
+    "tasking request",
+    "/task",
+    "/tasks/search",
+    "taskingrequestId",
+    vocab.TASKING_UPDATABLE,
+    cancel_body={"status": "canceled"},
 )
 REPEAT = RequestKind(
-    "repeat request", "/repeat-requests", "/repeat-requests/search", "repeatrequestId", vocab.REPEAT_UPDATABLE
+    "repeat request",
+    "/repeat-requests",
+    "/repeat-requests/search",
+    "repeatrequestId",
+    vocab.REPEAT_UPDATABLE,
+    cancel_body={"code": "canceled"},  # the docs' and Postman's form for repeat requests
 )
 
 
@@ -84,7 +103,7 @@ def collects_for_task(api: CapellaApi, tasking_request_id: str) -> list[dict[str
 
 def search(api: CapellaApi, kind: RequestKind, search: RequestSearch) -> list[dict[str, Any]]:
     """Return every page of a request search, pages 2..N concurrently when ``threaded``, de-duplicated."""
-    body = {"query": scoped_query(api, search)}
+    body = search.body(scoped_query(api, search))
 
     def fetch(page: int) -> dict[str, Any]:
         params = {"page": page, "limit": search.page_size}
@@ -110,7 +129,7 @@ def scoped_query(api: CapellaApi, search: RequestSearch) -> dict[str, Any]:
     if search.scope == "user":
         query["userId"] = api.user()["id"]
     elif search.scope == "org":
-        query["organizationIds"] = [api.user()["organizationId"]]
+        query["organizationIds"] = [organization_id(api.user())]
     return query
 
 
@@ -126,14 +145,50 @@ def update_each(
 
 
 def cancel_each(api: CapellaApi, kind: RequestKind, ids: tuple[Any, ...]) -> dict[str, Any]:
-    """Cancel every id; per id ``{"success": True}`` or ``{"success": False, "error": {...}}``."""
+    """Cancel every id; per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
+
+    Each request is read first and only an ``accepted`` or ``active`` one is sent the cancel (a tasking
+    request also not within 12 hours of its first collect); any other is refused without a PATCH, its
+    error naming the rule (a request in review is rejected instead, not canceled).
+    """
     checked = request_ids(f"{kind.id_argument}s", ids)
 
     def cancel(request_id: str) -> dict[str, Any]:
-        api.call("PATCH", kind.item_path.format(request_id) + "/status", json={"status": "canceled"})
+        problem = cancellation_refusal(api, kind, request_id)
+        if problem is not None:
+            return problem
+        api.call("PATCH", kind.item_path.format(request_id) + "/status", json=kind.cancel_body)
         return {"success": True}
 
     return per_id(api, checked, cancel)
+
+
+def cancellation_refusal(api: CapellaApi, kind: RequestKind, request_id: str) -> dict[str, Any] | None:
+    """Return the per-id failure for a request Capella would not cancel now, or ``None`` to go ahead."""
+    status = latest_status(api.call("GET", kind.item_path.format(request_id)))
+    if status in FINALIZED_STATUSES:
+        message = f"{kind.label} {request_id} is {status}: a finalized request cannot be canceled"
+        return _refused(FINALIZED_CODE, message)
+    problem = rules.cancellation_problem(kind.label, request_id, status)
+    if problem is None and kind is TASKING:
+        now = datetime.now(timezone.utc)
+        first = first_collect_time(api.call("GET", f"/collects/list/{request_id}"))
+        problem = rules.late_cancellation_problem(request_id, first, now)
+        notice = rules.cancellation_fee_notice(request_id, first, now)
+        if problem is None and notice is not None:
+            api.log.warning("%s", notice)
+    return None if problem is None else _refused(rules.CANCELLATION_REFUSED, problem)
+
+
+def first_collect_time(collects: Any) -> datetime | None:
+    """Return the earliest scheduled ``windowOpen`` of a request's collects (``None`` without any)."""
+    times = [api_time(collect.get("windowOpen")) for collect in collects or [] if isinstance(collect, dict)]
+    known = [moment for moment in times if moment is not None]
+    return min(known) if known else None
+
+
+def _refused(code: str, message: str) -> dict[str, Any]:
+    return {"success": False, "error": {"status": None, "code": code, "message": message}}
 
 
 def per_id(api: CapellaApi, ids: list[str], action: Callable[[str], Any]) -> dict[str, Any]:

@@ -57,13 +57,16 @@ def create_tasking_request(
     Sent once: after an ambiguous failure it is not re-sent (``CapellaAmbiguousCreateError`` says to
     look for it first).
 
-    :param geometry: the area or point of interest, a GeoJSON Point or Polygon.
+    :param geometry: the point or area of interest: a GeoJSON Point, or a Polygon with one ring (no
+        holes), fewer than 250 vertices and no self-intersection (no MultiPolygon: one request per area).
     :param name: a name for the request.
     :param description: free text describing the request.
     :param collection_type: the collect mode, e.g. ``spotlight`` (default), ``stripmap``.
-    :param collection_tier: ``urgent``, ``priority``, ``standard`` (default) or ``flexible``.
+    :param collection_tier: ``urgent``, ``priority``, ``standard`` (default) or ``flexible``. Each tier
+        needs a minimum window: urgent 24 hours, priority 72 hours, standard 7 days (flexible: none).
     :param window_open: earliest collection time (default: now; aware datetimes converted to UTC).
-    :param window_close: latest collection time (default: seven days after ``window_open``).
+    :param window_close: latest collection time (default: seven days after ``window_open``); a
+        window shorter than the tier's minimum is refused before anything is sent.
     :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
     :param product_types: analytics to add to the order along with the imagery.
     :param off_nadir_min: the smallest off-nadir angle allowed (degrees).
@@ -117,20 +120,29 @@ def search_tasking_requests(
     page_size: int = 250,
     threaded: bool = True,
     show_progress: bool = False,
+    sort: str | None = None,
+    order: str | None = None,
     include_repeating_tasks: bool = False,
     **filters: Any,
 ) -> list[dict[str, Any]]:
     """Search tasking requests (the caller's own by default); return the matching Features.
 
-    Filters (the SDK's grammar): ``collection_type``, ``collection_tier``, ``instrument_mode``,
-    ``status``, ``tasking_request_id``, ``user_id``, ``org_id``, and the datetimes
-    ``last_status_time``, ``submission_time``, ``window_open``, ``window_close`` (with ``__gt __gte
-    __lt __lte``); a list value matches any of its values.
+    Filters: ``collection_type``, ``collection_tier``, ``instrument_mode``, ``status``,
+    ``last_status_message``, ``tasking_request_id``, ``user_id``, ``org_id``, ``reseller_id``,
+    ``collect_mode`` and the datetimes ``last_status_time``, ``submission_time``, ``window_open``,
+    ``window_close``. Suffix an operator: ``__neq``, ``__in``, ``__gt __gte __lt __lte`` (datetimes),
+    ``__startsWith __endsWith __contains`` (text and enum fields); a list value matches any of its
+    values; a datetime also takes an interval ``"2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"`` (``..``
+    for an open end). Nested wire fields under ``collectConstraints``, ``processingConfig`` or
+    ``insar`` are passed as given: ``**{"collectConstraints.offNadirMax__lte": 30}``.
 
     :param for_org: search the whole organization's requests (elevated permissions).
-    :param page_size: results per page, 250 to 500.
+    :param page_size: results per page, 1 to 500 (default 250).
     :param threaded: fetch pages 2..N concurrently (at most 8 at once).
     :param show_progress: accepted for compatibility with the SDK; the log shows progress.
+    :param sort: the field to sort by, a filter name (``submission_time``) or a wire name (default:
+        the API's, ``submissionTime``).
+    :param order: ``asc`` or ``desc`` (default: the API's, newest first).
     :param include_repeating_tasks: also match the requests repeat requests derived (they carry
         ``repeatrequestId``).
     :param filters: the filters above, by name.
@@ -145,6 +157,8 @@ def search_tasking_requests(
         "page_size": page_size,
         "threaded": threaded,
         "show_progress": show_progress,
+        "sort": sort,
+        "order": order,
     }
     search = tasking_request_search(
         {**filters, **options, "include_repeating_tasks": include_repeating_tasks}
@@ -224,6 +238,13 @@ def update_tasking_requests(
 
 def cancel_tasking_requests(self: CapellaHook, *tasking_request_ids: str) -> dict[str, Any]:
     """Cancel tasking requests, at most 8 at once (cancellation fees may apply).
+
+    Capella cancels only ``accepted`` or ``active`` requests, and not within 12 hours of the first
+    collect (12 to 72 hours before it, canceling costs 25 % of the order value: a warning is logged).
+    Each request is read first; one that cannot be canceled is refused without sending anything, its
+    error saying why (code ``CANCELLATION_NOT_ALLOWED``; a request in ``review`` is rejected with
+    ``reject_tasking_request`` instead, and a finalized one answers
+    ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``).
 
     :param tasking_request_ids: the requests to cancel (one list argument is unpacked).
     :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.

@@ -6,9 +6,10 @@ any request, and every request goes through the one HTTP policy in :mod:`airflow
 
 ``CapellaHook`` is one class deriving from ``BaseHook`` only. Each public method is a typed delegation
 to a resource module of plain functions (``_catalog``, ``_orders``, ``_requests``, ``_downloads``)
-that receive the one HTTP client. To keep each file short, the tasking, repeat and download methods
-are written in ``_tasking_methods``, ``_repeat_methods`` and ``_download_methods`` and attached to
-the class below; they are ordinary methods of this one class.
+that receive the one HTTP client. To keep each file short, the search, tasking, repeat, download,
+collect/tile and archive-export methods are written in ``_search_methods``, ``_tasking_methods``,
+``_repeat_methods``, ``_download_methods``, ``_collect_methods`` and ``_archive_methods`` and attached
+to the class below; they are ordinary methods of this one class.
 """
 
 from __future__ import annotations
@@ -18,17 +19,24 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from airflow.sdk import BaseHook
 
-from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._answers import describe_user
 from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_provider_capella.exceptions import CapellaError
-from airflow_provider_capella.hooks import _catalog, _connection_form, _order_guard, _orders
+from airflow_provider_capella.hooks import _connection_form, _order_guard, _orders
 from airflow_provider_capella.hooks._api import CapellaApi
 from airflow_provider_capella.hooks._core import ConnectionSettings, http_client
 
 if TYPE_CHECKING:
     from airflow_provider_capella._http import CapellaHttp
-    from airflow_provider_capella.hooks import _download_methods, _repeat_methods, _tasking_methods
+    from airflow_provider_capella.hooks import (
+        _archive_methods,
+        _collect_methods,
+        _download_methods,
+        _repeat_methods,
+        _search_methods,
+        _tasking_methods,
+    )
 
     from . import _approval_methods, _feasibility_methods
 
@@ -64,6 +72,8 @@ class CapellaHook(BaseHook):
         self._settings: ConnectionSettings | None = None
         self._api: CapellaApi | None = None
         self._lock = threading.Lock()
+        self.last_order_placement: _orders.OrderPlacement | None = None
+        """What the latest ``submit_order`` did: order id, reused or placed, the reviewed cost."""
 
     # --- connection -------------------------------------------------------------------------------
 
@@ -132,7 +142,8 @@ class CapellaHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """Check the credential with ``GET /user``.
 
-        :return: ``(True, "Connected to <url> as <email>")`` or ``(False, reason)``; never raises.
+        :return: ``(True, "Connected to <url> as <email> (organization <name>, environment <role>)")``
+            or ``(False, reason)``; never raises.
 
         Example::
 
@@ -144,7 +155,7 @@ class CapellaHook(BaseHook):
             return False, str(error)
         except Exception as error:  # a test must report, not raise
             return False, f"{type(error).__name__}: could not reach the Capella API"
-        return True, f"Connected to {self.base_url} as {user.get('email') or user.get('id')}"
+        return True, f"Connected to {self.base_url} as {describe_user(user)}"
 
     def whoami(self) -> dict[str, Any]:
         """Return the user the credential belongs to (``GET /user``).
@@ -158,52 +169,6 @@ class CapellaHook(BaseHook):
         user = self.api.call("GET", "/user")
         self.api.remember_user(user)
         return user
-
-    # --- catalog ----------------------------------------------------------------------------------
-
-    @overload
-    def search(
-        self, *, ids_only: Literal[True], limit: int | None = ..., **filters: Any
-    ) -> list[str]: ...  # pragma: no cover
-
-    @overload
-    def search(
-        self, *, ids_only: Literal[False] = ..., limit: int | None = ..., **filters: Any
-    ) -> list[dict[str, Any]]: ...  # pragma: no cover
-
-    def search(
-        self, *, ids_only: bool = False, threaded: bool = False, limit: int | None = None, **filters: Any
-    ) -> list[dict[str, Any]] | list[str]:
-        """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
-
-        Filters (the SDK's grammar): ``bbox``, ``intersects``, ``collections``, ``ids``, ``datetime``
-        (value, ``"start/end"`` interval, or with operators), ``sortby`` (``"+datetime"``, ``"-id"`` or
-        a list), ``ownership``, and the property filters ``azimuth_angle billable_area
-        center_frequency collect_id collection_type constellation epsg frequency_band
-        image_formation_algorithm incidence_angle instruments instrument_mode layover_angle
-        local_datetime local_time local_timezone look_angle looks_azimuth looks_equivalent_number
-        looks_range observation_direction orbit_state orbital_plane pixel_spacing_azimuth
-        pixel_spacing_range platform polarizations product_type resolution_azimuth
-        resolution_ground_range resolution_range squint_angle hash rgt_id relative_orbit absolute_orbit
-        created updated archive_holdback use_case``, each optionally suffixed ``__eq __in __gt __gte
-        __lt __lte`` (a list value means ``in``). An unknown filter or operator raises
-        ``CapellaValidationError`` before any request.
-
-        :param ids_only: return the STAC ids instead of the items.
-        :param threaded: accepted for compatibility with the SDK; pages are followed in order.
-        :param limit: the most items wanted (default 500, at most 10,000).
-        :param filters: the filters above, by name (the only open-ended keyword arguments of the hook).
-        :return: the matching STAC items, or their ids with ``ids_only=True``.
-
-        Example::
-
-            items = hook.search(product_type__in=["GEO", "GEC"], look_angle__lte=30,
-                                bbox=[12.35, 41.78, 12.61, 42.0], sortby="-datetime", limit=100)
-        """
-        checks.boolean("ids_only", ids_only)
-        checks.boolean("threaded", threaded)
-        items = _catalog.search(self.api, {**filters, "limit": limit})
-        return [str(item["id"]) for item in items] if ids_only else items
 
     # --- orders -----------------------------------------------------------------------------------
 
@@ -296,7 +261,8 @@ class CapellaHook(BaseHook):
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         flags = dict(zip(_orders.ORDER_FLAGS, (check_active_orders, omit_search, omit_review), strict=True))
-        return _order_guard.submit(self.api, wanted, items, flags, contract_id, max_cost).order_id
+        self.last_order_placement = _order_guard.submit(self.api, wanted, items, flags, contract_id, max_cost)
+        return self.last_order_placement.order_id
 
     def get_presigned_items(
         self, order_id: str, *, stac_ids: list[str] | None = None, sort_by: list[str] | None = None
@@ -339,11 +305,12 @@ class CapellaHook(BaseHook):
         items = _orders.presigned_items(self.api, order_id, stac_ids=stac_ids, sort_by=sort_by)
         return [item.get("assets") or {} for item in items]
 
-    # --- tasking and repeat requests, downloads, approval, feasibility ----------------------------
+    # --- search, tasking and repeat requests, downloads, collects, tiles, archive exports ----------
     # Written in their own modules (to keep each file short) and bound here as methods of this one
     # class, no mixins. The imports are what runs, and what the docs generator follows to their
     # docstrings; mypy, which refuses imports in a class body, reads the same binding as assignments.
     if TYPE_CHECKING:
+        search = _search_methods.search
         create_tasking_request = _tasking_methods.create_tasking_request
         search_tasking_requests = _tasking_methods.search_tasking_requests
         get_task = _tasking_methods.get_task
@@ -360,6 +327,12 @@ class CapellaHook(BaseHook):
         download_asset = _download_methods.download_asset
         download_products = _download_methods.download_products
         download_product = _download_methods.download_product
+        get_collect = _collect_methods.get_collect
+        get_collect_status = _collect_methods.get_collect_status
+        list_tiles = _collect_methods.list_tiles
+        order_tasking_request = _collect_methods.order_tasking_request
+        list_archive_exports = _archive_methods.list_archive_exports
+        download_archive_export = _archive_methods.download_archive_export
         approve_tasking_request = _approval_methods.approve_tasking_request
         reject_tasking_request = _approval_methods.reject_tasking_request
         approve_repeat_request = _approval_methods.approve_repeat_request
@@ -374,6 +347,16 @@ class CapellaHook(BaseHook):
             reject_repeat_request,
             reject_tasking_request,
         )
+        from airflow_provider_capella.hooks._archive_methods import (
+            download_archive_export,
+            list_archive_exports,
+        )
+        from airflow_provider_capella.hooks._collect_methods import (
+            get_collect,
+            get_collect_status,
+            list_tiles,
+            order_tasking_request,
+        )
         from airflow_provider_capella.hooks._download_methods import (
             download_asset,
             download_product,
@@ -387,6 +370,7 @@ class CapellaHook(BaseHook):
             search_repeat_requests,
             update_repeat_requests,
         )
+        from airflow_provider_capella.hooks._search_methods import search
         from airflow_provider_capella.hooks._tasking_methods import (
             cancel_tasking_requests,
             create_tasking_request,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_capella import tasking_status
 from airflow_provider_capella._payloads.checks import without_none
+from airflow_provider_capella.lineage.operators import BulkLineage, records_lineage
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
@@ -63,7 +64,7 @@ REPEAT = RequestOps(
 )
 
 
-class BulkRequestOperator(CapellaBaseOperator):
+class BulkRequestOperator(BulkLineage, CapellaBaseOperator):
     """Apply one action to every id of ``ops.ids_argument``; report per id; then fail if any failed.
 
     Returns ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {"status", "code",
@@ -92,8 +93,10 @@ class BulkRequestOperator(CapellaBaseOperator):
         """Act on every id; ``{id: {"success": ...}}`` (see :func:`summarize_all`)."""
         raise NotImplementedError
 
+    @records_lineage
     def execute(self, context: Context) -> dict[str, dict[str, Any]]:
         ids = self.request_ids()
+        self.lineage.request_ids = ids
         if not ids:
             self.log.info("No %s ids given; nothing to do", self.ops.label)
             return {}

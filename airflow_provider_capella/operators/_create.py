@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.checks import without_none
+from airflow_provider_capella.lineage.operators import RequestLineage, records_lineage
 from airflow_provider_capella.operators import _arguments, _idempotency
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
-class CreateRequestOperator(CapellaBaseOperator):
+class CreateRequestOperator(RequestLineage, CapellaBaseOperator):
     """Create one billable request per task instance, however often the task is retried.
 
     Subclasses name the request kind and its API fields, and map ``create``/``search_recent`` onto the
@@ -97,6 +98,7 @@ class CreateRequestOperator(CapellaBaseOperator):
 
     # --- the flow ---------------------------------------------------------------------------------
 
+    @records_lineage
     def execute(self, context: Context) -> str:
         arguments = self.request_arguments()
         tag = _idempotency.tag_for(self.idempotency_key or _idempotency.task_instance_key(context))

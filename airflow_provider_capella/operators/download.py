@@ -18,6 +18,7 @@ from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.orders import one_source
+from airflow_provider_capella.lineage.operators import DownloadLineage, records_lineage
 from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 DEFAULT_ASSET_ALIAS = "capella-imagery"
 
 
-class DownloadProductsOperator(CapellaBaseOperator):
+class DownloadProductsOperator(DownloadLineage, CapellaBaseOperator):
     """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
 
     The products come from exactly one source (the same rule as ``CapellaHook.download_products``):
@@ -41,7 +42,8 @@ class DownloadProductsOperator(CapellaBaseOperator):
 
     Files already complete at the destination are skipped and interrupted ones resume, so a retry or a
     re-run only fetches what is missing. Each file written is announced as an Airflow Asset event
-    (URI ``file:///...`` or ``s3://...``, extra ``{"stac_id", "asset_key"}``) through the asset alias
+    (URI ``file:///...`` or ``s3://...``; extra ``stac_id``, ``asset_key``, ``product_type``,
+    ``collect_id``, ``order_id``, ``size``, ``checksum``, ``uri``) through the asset alias
     ``asset_alias`` (default ``capella-imagery``), which is added to the task's outlets, so a DAG with
     ``schedule=[AssetAlias("capella-imagery")]`` runs on new imagery. Works with dynamic task mapping:
     ``DownloadProductsOperator.partial(...).expand(items=search.output)``.
@@ -58,6 +60,8 @@ class DownloadProductsOperator(CapellaBaseOperator):
     :param product_types: only these product types (e.g. ``["GEO"]``).
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
     :param concurrency: parallel connections (default: the engine's).
+    :param reorder_expired: when the order has expired: ``"if_free"`` (default) places a new order only
+        if it costs nothing, ``"always"`` whatever it costs (billable), ``"never"`` fails.
     :param override: download again even when complete files are there.
     :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
@@ -87,6 +91,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         "product_types",
         "aws_conn_id",
         "contract_id",
+        "reorder_expired",
     )
     operator_extra_links = (CapellaOrderLink(),)
 
@@ -107,6 +112,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         separate_dirs: bool = True,
         contract_id: str | None = None,
         asset_alias: str | None = DEFAULT_ASSET_ALIAS,
+        reorder_expired: str = "if_free",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -124,12 +130,15 @@ class DownloadProductsOperator(CapellaBaseOperator):
         self.separate_dirs = separate_dirs
         self.contract_id = contract_id
         self.asset_alias = asset_alias
+        self.reorder_expired = reorder_expired
         if asset_alias and AssetAlias(asset_alias) not in self.outlets:
             self.outlets = [*self.outlets, AssetAlias(asset_alias)]
 
+    @records_lineage
     def execute(self, context: Context) -> dict[str, dict[str, str]]:
         options = self.download_options()
         paths = self.download(context, options)
+        self.record_download(paths)
         files = sum(len(assets) for assets in paths.values())
         self.log.info("%d file(s) of %d product(s) are at %s", files, len(paths), self.destination)
         self.emit_asset_events(context, paths)
@@ -146,6 +155,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
             "separate_dirs": self.separate_dirs,
             "aws_conn_id": self.aws_conn_id or None,
             "concurrency": _arguments.integer("concurrency", self.concurrency),
+            "reorder_expired": self.reorder_expired,
         }
 
     def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -203,9 +213,8 @@ class DownloadProductsOperator(CapellaBaseOperator):
         if not self.asset_alias or not paths:
             return
         events = context["outlet_events"][AssetAlias(self.asset_alias)]
-        for stac_id, assets in paths.items():
-            for asset_key, location in assets.items():
-                events.add(Asset(asset_uri(location)), extra={"stac_id": stac_id, "asset_key": asset_key})
+        for file, extra in self.asset_event_extras():
+            events.add(Asset(asset_uri(file.location)), extra=extra)
         self.log.info("Emitted asset events through the alias %r", self.asset_alias)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
+from airflow_provider_capella.lineage.operators import OrderLineage, records_lineage
 from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 
-class SubmitOrderOperator(CapellaBaseOperator):
+class SubmitOrderOperator(OrderLineage, CapellaBaseOperator):
     """Order STAC products; return the order id.
 
     By default (``check_active_orders=True``) an active order that already holds every requested
@@ -72,12 +73,14 @@ class SubmitOrderOperator(CapellaBaseOperator):
         self.contract_id = contract_id
         self.max_cost = max_cost
 
+    @records_lineage
     def execute(self, context: Context) -> str:
         from airflow_provider_capella.exceptions import CapellaCostLimitError
 
         max_cost = optional_cost_limit("max_cost", self.max_cost)
         stac_ids = _arguments.string_list("stac_ids", self.stac_ids)
         items = stac_items("items", self.items)
+        self.record_order(stac_ids, items)
         if not stac_ids and not items:
             raise _arguments.skip("Nothing to order: no STAC ids or items were given (empty search?)")
         try:
@@ -94,6 +97,7 @@ class SubmitOrderOperator(CapellaBaseOperator):
             from airflow_provider_capella._compat import AirflowFailException
 
             raise AirflowFailException(f"{error}; nothing was ordered") from error
+        self.record_placement(self.hook.last_order_placement)
         self.push(context, ORDER_ID_KEY, order_id)
         return order_id
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.lineage.operators import SearchLineage, records_lineage
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_RETURNED_ITEMS = 100
 
 
-class CapellaSearchOperator(CapellaBaseOperator):
+class CapellaSearchOperator(SearchLineage, CapellaBaseOperator):
     """Search the catalog; return the matching STAC ids (default), the items, or where they were written.
 
     Filters are ``CapellaHook.search``'s: the common ones as arguments, any other (``product_type``,
@@ -136,8 +137,10 @@ class CapellaSearchOperator(CapellaBaseOperator):
             checks.fail("filters", f"repeats filter(s) given as arguments: {', '.join(twice)}")
         return {**extra, **explicit}
 
+    @records_lineage
     def execute(self, context: Context) -> list[str] | list[dict[str, Any]] | str:
         items = self.hook.search(**self.search_filters())
+        self.record_search(items)
         self.log.info("Search matched %d STAC item(s)", len(items))
         if self.output_path:
             from airflow_provider_capella.operators._output import write_json
@@ -148,6 +151,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
                 aws_conn_id=self.aws_conn_id,
             )
             self.log.info("Wrote %d item(s) to %s", len(items), where)
+            self.record_output(where)
             return where
         if self.return_items:
             if len(items) > self.max_returned_items:

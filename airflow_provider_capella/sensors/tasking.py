@@ -19,6 +19,7 @@ from airflow_provider_capella._compat import (
     conf,
 )
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
+from airflow_provider_capella.lineage.operators import SensorLineage, records_lineage
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
@@ -31,14 +32,20 @@ DEFER_GRACE_SECONDS = 60.0
 descriptive event normally ends the wait; the scheduler's timeout is the backstop."""
 
 
-class TaskCompletedSensor(BaseSensorOperator):
+class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
     """Wait until a tasking request is completed; return its collect ids.
 
     Completed means ``completed`` appears anywhere in the request's status history (the SDK's rule, so
     a reprocessed request, completed → accepted → completed, counts). The task fails at once, without
-    retries, with the API's status message when the request is rejected, expired, canceled, failed, in
-    error or anomaly. 5xx, 429 and connection errors are retried by the connection's retry policy; if
-    they outlast it, the sensor logs a warning and tries again at the next poke, until its ``timeout``.
+    retries, with the API's status message when the request is rejected, expired, canceled, failed or
+    in error. ``retrying`` is in progress. An ``anomaly`` fails only once it has lasted
+    ``anomaly_grace_period`` (counted from the anomaly's time in the status history) without Capella
+    retrying. A request waiting in ``review`` is never waited on silently: each poke logs a warning
+    that it waits for cost approval, and how to approve it. Each poke logs what the status means
+    (``active``: being scheduled, completion not guaranteed; ``accepted``: full collection guaranteed).
+    The rule lives in :mod:`airflow_provider_capella.tasking_status`. 5xx, 429 and connection errors
+    are retried by the connection's retry policy; if they outlast it, the sensor logs a warning and
+    tries again at the next poke, until its ``timeout``.
 
     Works in every sensor mode: ``poke`` (default), ``reschedule`` (frees the worker slot between
     pokes) and deferrable (waits in the triggerer with
@@ -51,6 +58,8 @@ class TaskCompletedSensor(BaseSensorOperator):
     :param tasking_request_id: the tasking request to wait for (templated, e.g. from an upstream XCom).
     :param capella_conn_id: the Airflow connection id (default ``capella_default``; templated).
     :param deferrable: wait in the triggerer instead of a worker slot.
+    :param anomaly_grace_period: how long an ``anomaly`` may wait for Capella to retry before the task
+        fails with the API's message (a ``timedelta`` or seconds; default six hours; 0 fails at once).
 
     Example::
 
@@ -72,9 +81,11 @@ class TaskCompletedSensor(BaseSensorOperator):
         tasking_request_id: str | XComArg,
         capella_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        anomaly_grace_period: timedelta | float | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.anomaly_grace_period = tasking_status.grace_period("anomaly_grace_period", anomaly_grace_period)
         # an XComArg or template is rendered to the id string before poke/execute
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
         self.capella_conn_id = capella_conn_id
@@ -92,6 +103,7 @@ class TaskCompletedSensor(BaseSensorOperator):
             return False
         return PokeReturnValue(is_done=True, xcom_value=self._collect_ids())
 
+    @records_lineage
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
@@ -105,6 +117,7 @@ class TaskCompletedSensor(BaseSensorOperator):
             return self._collect_ids()
         self._defer(context)
 
+    @records_lineage
     def execute_complete(self, context: Context, event: dict[str, Any]) -> list[str]:
         """Resume after the trigger fired: collect ids on success, otherwise the matching failure."""
         status, message = event.get("status"), str(event.get("message") or event)
@@ -128,15 +141,19 @@ class TaskCompletedSensor(BaseSensorOperator):
                 "Could not check tasking request %s (%s); will try again", self.tasking_request_id, error
             )
             return None
-        outcome = tasking_status.tasking_outcome(task)
+        outcome = tasking_status.tasking_outcome(task, anomaly_grace_period=self.anomaly_grace_period)
         if outcome.state == "failed":
             raise AirflowFailException(outcome.describe(self.tasking_request_id))
-        self.log.info("Tasking request %s is %s", self.tasking_request_id, outcome.status)
+        if outcome.awaiting_approval:
+            self.log.warning("%s", outcome.progress(self.tasking_request_id))
+        elif outcome.state == "pending":
+            self.log.info("%s", outcome.progress(self.tasking_request_id))
         return outcome
 
     def _collect_ids(self) -> list[str]:
         collects = self.hook.get_collects_for_task(self.tasking_request_id)
         ids = [str(collect["collectId"]) for collect in collects if collect.get("collectId")]
+        self.record_collects(ids)
         self.log.info("Tasking request %s completed with collect(s) %s", self.tasking_request_id, ids)
         return ids
 
@@ -154,6 +171,7 @@ class TaskCompletedSensor(BaseSensorOperator):
                 poll_interval=self.poke_interval,
                 end_time=end_time,
                 execution_deadline=execution_deadline,
+                anomaly_grace_period=self.anomaly_grace_period.total_seconds(),
             ),
             method_name="execute_complete",
             timeout=timedelta(seconds=max(0.0, deadline - now) + DEFER_GRACE_SECONDS),

@@ -12,6 +12,7 @@ from __future__ import annotations
 from airflow_provider_capella.transfer.api import asset_bytesize, download_asset, download_products
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
 from airflow_provider_capella.transfer.settings import TransferSettings
+from airflow_provider_capella.transfer.sinks.s3_resume import list_open_uploads
 
 __all__ = [
     "CapellaDownloadError",
@@ -19,4 +20,5 @@ __all__ = [
     "asset_bytesize",
     "download_asset",
     "download_products",
+    "list_open_uploads",
 ]

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from airflow_provider_capella.transfer.engine import Batch, FileEntry
+from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, expired_urls_error
 from airflow_provider_capella.transfer.naming import filename_from_url, path_for_log, redact
 from airflow_provider_capella.transfer.planner import plan_jobs
@@ -37,12 +37,15 @@ def download_products(
 ) -> dict[str, dict[str, str]]:
     """Download the selected assets of presigned STAC items to a directory or ``s3://bucket/prefix``.
 
-    Every file shares one pool of ``concurrency`` connections; large files are fetched as parallel
-    ranged GETs, into S3 as a streamed multipart upload. ``include``/``exclude`` select asset keys
-    (``raster`` = ``HH``/``VV``; exclude wins; ``license`` is never downloaded). With ``separate_dirs``
-    each product gets its own ``<stac_id>/`` folder. A complete file already present (same size) is
-    skipped unless ``override``; an interrupted local file resumes when ``enable_resume``. After a 403,
-    ``refresh_items`` is called once for fresh presigned URLs.
+    Every file shares one pool of connections; large files are fetched as parallel ranged GETs, into S3
+    as a streamed, checksummed multipart upload. The number of connections adapts (it grows while more
+    connections add throughput, up to 32, and backs off on 429/503) unless ``concurrency`` fixes it.
+    ``include``/``exclude`` select asset keys (``raster`` = ``HH``/``VV``; exclude wins; ``license`` is
+    never downloaded). With ``separate_dirs`` each product gets its own ``<stac_id>/`` folder. A complete
+    file already present (same size) is skipped unless ``override``; an interrupted file resumes when
+    ``enable_resume`` (on disk from its ``.part`` file, in S3 from the multipart upload the earlier try
+    left open). When a product lists a data-integrity digest, its files are checked against it. After a
+    403, ``refresh_items`` is called once for fresh presigned URLs.
 
     Returns ``{stac_id: {asset_key: local path or s3:// URI}}``.
 
@@ -62,15 +65,35 @@ def download_products(
         len(jobs),
         len(results),
         destination,
-        settings.concurrency,
+        settings.connection_cap,
     )
+    urls = PresignedUrls(urls_of(items), refresh_items)
     with SinkFactory(settings, aws_conn_id) as make_sink:
+        make_sink.prepare([job.target for job in jobs])
+        digests = _digests(items, urls, settings)
         entries = [
-            FileEntry((job.stac_id, job.asset_key), make_sink(job.target, job.media_type), job.filename)
+            FileEntry(
+                (job.stac_id, job.asset_key),
+                make_sink(job.target, job.media_type, digests.get(job.stac_id, {}).get(job.filename)),
+                job.filename,
+            )
             for job in jobs
         ]
-        _run(entries, PresignedUrls(urls_of(items), refresh_items), settings, override, enable_resume)
+        _run(entries, urls, settings, override, enable_resume)
     return results
+
+
+def _digests(items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> dict[str, Any]:
+    """Fetch the data-integrity digests of the items that have one (nothing when none has one)."""
+    from airflow_provider_capella.transfer.digests import item_digests
+    from airflow_provider_capella.transfer.integrity import digest_asset_key
+
+    if not any(digest_asset_key(item) for item in items):
+        return {}
+    from airflow_provider_capella.transfer.source import new_session
+
+    with new_session(4) as session:
+        return item_digests(session, urls, items, settings)
 
 
 def download_asset(
@@ -96,6 +119,7 @@ def download_asset(
     filename = filename_from_url(url, fallback="asset")
     target = target_for_file(destination, filename)
     with SinkFactory(settings, aws_conn_id) as make_sink:
+        make_sink.prepare([target])
         entry = FileEntry(SINGLE_ASSET_REF, make_sink(target, None), filename)
         _run([entry], PresignedUrls({SINGLE_ASSET_REF: url}), settings, override, enable_resume)
     return str(target)
@@ -166,7 +190,7 @@ def _run(
 ) -> None:
     from airflow_provider_capella.transfer.source import new_session
 
-    with new_session(settings.concurrency) as session:
+    with new_session(settings.connection_cap) as session:
         Batch(
             session=session, urls=urls, settings=settings, override=override, enable_resume=enable_resume
         ).run(entries)

@@ -1,4 +1,4 @@
-"""The download engine: every file of a call is split into byte ranges fetched by one shared worker pool.
+"""One file's transfer: its byte ranges fetched as tasks of the call's shared worker pool (see ``batch``).
 
 A file starts with a *lead* request: a ranged GET for its first part (or, when resuming, the first
 missing part, pinned with ``If-Range``). Its ``Content-Range`` tells the size, so the remaining parts are
@@ -10,21 +10,21 @@ continue from the last byte received; a 403 refreshes the presigned URLs once.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._http import Failure, RetryPolicy, Verdict, classify_failure
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
-    CapellaOrderExpiredError,
     SourceChangedError,
     TransferCancelled,
+    worth_resuming,
 )
-from airflow_provider_capella.transfer.naming import redact
-from airflow_provider_capella.transfer.planner import ByteRange, plan_ranges
-from airflow_provider_capella.transfer.pool import WorkerPool
-from airflow_provider_capella.transfer.progress import BatchTotals, FileProgress, human_bytes, log
+from airflow_provider_capella.transfer.lead import StaleResume, plan_lead
+from airflow_provider_capella.transfer.naming import path_for_log, redact
+from airflow_provider_capella.transfer.planner import ByteRange
+from airflow_provider_capella.transfer.progress import FileProgress, human_bytes, log
+from airflow_provider_capella.transfer.sinks.base import SourceVersion
 from airflow_provider_capella.transfer.source import (
     BodyDropped,
     BodyReader,
@@ -39,121 +39,8 @@ if TYPE_CHECKING:
 
     import requests
 
-    from airflow_provider_capella.transfer.settings import TransferSettings
-    from airflow_provider_capella.transfer.sinks.base import RangeWriter, ResumeState, Sink
-    from airflow_provider_capella.transfer.urls import AssetRef, PresignedUrls
-
-INTERRUPT_GRACE_SECONDS = 60.0
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    """One file of a batch: which presigned URL, into which sink, named how in logs.
-
-    Example::
-
-        FileEntry(ref=("CAPELLA_X", "HH"), sink=LocalFileSink("/data/x.tif"), label="x.tif")
-    """
-
-    ref: AssetRef
-    sink: Sink
-    label: str
-
-
-class _StaleResume(Exception):
-    """The partial download of a previous run belongs to another version of the asset."""
-
-
-def _same_version(response: requests.Response, size: int, resume: ResumeState) -> bool:
-    """Whether a 206 answer belongs to the object version a resume record was written for."""
-    validator = validator_of(response)
-    return size == resume.size and (not resume.validator or validator in (None, resume.validator))
-
-
-class Batch:
-    """Downloads a list of files with one pool of ``settings.concurrency`` connections.
-
-    The first file that fails for good cancels the others (their temporary state is cleaned up or kept
-    for resuming) and :meth:`run` raises one error naming every failed file.
-
-    Example::
-
-        batch = Batch(session=new_session(8), urls=urls, settings=TransferSettings(),
-                      override=False, enable_resume=True)
-        batch.run([FileEntry(("CAPELLA_X", "HH"), LocalFileSink("/data/x.tif"), "x.tif")])
-    """
-
-    def __init__(
-        self,
-        *,
-        session: requests.Session,
-        urls: PresignedUrls,
-        settings: TransferSettings,
-        override: bool,
-        enable_resume: bool,
-    ) -> None:
-        self.session = session
-        self.urls = urls
-        self.settings = settings
-        self.override = override
-        self.enable_resume = enable_resume
-        self.cancelled = threading.Event()
-        self.totals = BatchTotals()
-        self.pool: WorkerPool | None = None
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._all_done = threading.Event()
-        self._failures: list[tuple[FileTransfer, BaseException]] = []
-
-    def run(self, entries: list[FileEntry]) -> None:
-        if not entries:
-            return
-        transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
-        self._pending = len(transfers)
-        self.pool = WorkerPool(self.settings.concurrency)
-        try:
-            for transfer in transfers:
-                self.pool.submit((transfer.index, -1), transfer.start)
-            while not self._all_done.wait(0.5):
-                pass
-        except BaseException:
-            self.cancel()
-            self._all_done.wait(INTERRUPT_GRACE_SECONDS)
-            raise
-        finally:
-            self.pool.shutdown(timeout=5)
-        log.info("%s", self.totals.summary())
-        self._raise_failures(len(transfers))
-
-    def cancel(self) -> None:
-        self.cancelled.set()
-
-    def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
-        with self._lock:
-            if error is not None:
-                self._failures.append((transfer, error))
-            self._pending -= 1
-            if self._pending == 0:
-                self._all_done.set()
-
-    def _raise_failures(self, count: int) -> None:
-        real = [
-            (transfer, error)
-            for transfer, error in self._failures
-            if not isinstance(error, TransferCancelled)
-        ]
-        if not real:
-            if self._failures:
-                raise CapellaDownloadError("the download was cancelled")
-            return
-        for _, error in real:
-            if isinstance(error, CapellaOrderExpiredError):
-                raise error
-        details = "; ".join(f"{transfer.label}: {redact(str(error))}" for transfer, error in real[:10])
-        raise CapellaDownloadError(
-            f"{len(real)} of {count} file(s) failed: {details}. Completed files are kept (and skipped next "
-            "time); partial local files resume on the next run."
-        ) from real[0][1]
+    from airflow_provider_capella.transfer.batch import Batch, FileEntry
+    from airflow_provider_capella.transfer.sinks.base import RangeWriter, ResumeState
 
 
 class _Attempts:
@@ -246,7 +133,7 @@ class FileTransfer:
                 )
         resume = None
         if self.batch.enable_resume and not self.batch.override:
-            resume = self.sink.resume_state()
+            resume = self.sink.resume_state(self._source_version)
         self._lead(resume)
 
     def _lead(self, resume: ResumeState | None) -> None:
@@ -257,72 +144,15 @@ class FileTransfer:
         attempts = self._attempts()
         response = self._request(headers, attempts)
         try:
-            lead = self._plan(response, first, resume)
-        except _StaleResume:
+            pending, already, first = plan_lead(self, response, first, resume)
+        except StaleResume:
             log.info("%s: the asset changed since the partial download; starting over", self.label)
             self.sink.discard_resume()
             self._lead(None)
             return
-        self._complete_range(lead, self.sink.writer(lead), attempts, response)
-
-    def _plan(self, response: requests.Response, first: ByteRange, resume: ResumeState | None) -> ByteRange:
-        """Learn size and validator from the lead response, prepare the sink, queue the other ranges."""
-        if response.status_code == 206:
-            pending, already = self._plan_ranges(response, first, resume)
-        elif resume is not None:
-            response.close()
-            raise _StaleResume()  # If-Range did not match (or Range was ignored): start afresh
-        elif response.status_code == 200:
-            pending, already = self._plan_whole(response), 0
-            first = pending[0]
-        else:
-            pending, already = self._plan_empty(response), 0
-            first = pending[0]
         self._queue(pending, first, already)
-        return next(byte_range for byte_range in pending if byte_range.start == first.start)
-
-    def _plan_ranges(
-        self, response: requests.Response, first: ByteRange, resume: ResumeState | None
-    ) -> tuple[list[ByteRange], int]:
-        """A 206: the server honours ranges; plan them (or take the resume record's), begin the sink."""
-        content_range = parse_content_range(response.headers.get("Content-Range"))
-        if content_range is None or content_range.total is None or content_range.start != first.start:
-            response.close()
-            raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
-        if resume is not None and not _same_version(response, content_range.total, resume):
-            response.close()
-            raise _StaleResume()
-        self.size = content_range.total
-        if resume is not None:
-            self.validator = resume.validator
-            self.sink.begin(self.size, resume.ranges, self.validator, resume)
-            return resume.missing, resume.bytes_done
-        ranges = plan_ranges(self.size, self.settings.part_size, first_end=content_range.end + 1)
-        self.validator = validator_of(response)
-        self.sink.begin(self.size, ranges, self.validator, None)
-        return ranges, 0
-
-    def _plan_whole(self, response: requests.Response) -> list[ByteRange]:
-        """A 200 to a ranged GET: the server ignores Range, so this one response streams the whole file."""
-        total = total_size_of(response)
-        if total is None:
-            response.close()
-            raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
-        log.info("%s: the server ignores Range requests; downloading over one connection", self.label)
-        self.size, self.ranges_supported = total, False
-        self.validator = validator_of(response)
-        ranges = [ByteRange(0, 0, total)]
-        self.sink.begin(total, ranges, self.validator, None)
-        return ranges
-
-    def _plan_empty(self, response: requests.Response) -> list[ByteRange]:
-        """A 416 to ``bytes=0-...``: fine only for an empty file (``Content-Range: bytes */0``)."""
-        response.close()
-        if unsatisfiable_total(response.headers.get("Content-Range")) != 0:
-            raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
-        self.size, ranges = 0, [ByteRange(0, 0, 0)]
-        self.sink.begin(0, ranges, None, None)
-        return ranges
+        lead = next(byte_range for byte_range in pending if byte_range.start == first.start)
+        self._complete_range(lead, self.sink.writer(lead), attempts, response)
 
     def _queue(self, pending: list[ByteRange], lead: ByteRange, already: int) -> None:
         with self._lock:
@@ -344,16 +174,27 @@ class FileTransfer:
                 self.batch.pool.submit((self.index, byte_range.index), partial(self.run_range, byte_range))
 
     def _probe_size(self) -> int:
-        """The asset's size from a one-byte ranged GET (presigned GET URLs may refuse HEAD)."""
+        return self._source_version().size
+
+    def _source_version(self) -> SourceVersion:
+        """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
         response = self._request({"Range": "bytes=0-0"}, self._attempts())
         with response:
             if response.status_code == 416:
                 size = unsatisfiable_total(response.headers.get("Content-Range"))
             else:
                 size = total_size_of(response)
+            validator = validator_of(response) if response.status_code in (200, 206) else None
         if size is None:
             raise CapellaDownloadError(f"{self.label}: the server reported no size")
-        return size
+        return SourceVersion(self._source_path(), size, validator)
+
+    def version(self) -> SourceVersion:
+        """Describe the source as learnt so far (path, size, validator)."""
+        return SourceVersion(self._source_path(), self.size, self.validator)
+
+    def _source_path(self) -> str:
+        return path_for_log(self.batch.urls.get(self.ref)[0])
 
     # --- ranges --------------------------------------------------------------------------------------------
     def _fetch_range(self, byte_range: ByteRange) -> None:
@@ -423,11 +264,21 @@ class FileTransfer:
         chunk = self.settings.chunk_size
         while skip:
             skip -= len(reader.read(min(chunk, skip)))
+        in_place = getattr(writer, "buffer_for", None)
+        meter = self.batch.meter
         while writer.written < length:
             self._check_cancelled()
-            data = reader.read(min(chunk, length - writer.written))
-            writer.write(data)
-            self.progress.add(len(data))
+            wanted = min(chunk, length - writer.written)
+            target = in_place(wanted) if in_place is not None and reader.direct else None
+            if target is not None:  # straight into the part buffer: no copy on the way to S3
+                count = reader.read_into(target)
+                writer.received(count)  # type: ignore[attr-defined]
+            else:
+                data = reader.read(wanted)
+                writer.write(data)
+                count = len(data)
+            self.progress.add(count)
+            meter.add(count)
 
     # --- HTTP --------------------------------------------------------------------------------------------
     def _request(self, headers: dict[str, str], attempts: _Attempts) -> requests.Response:
@@ -451,6 +302,8 @@ class FileTransfer:
             if status == 403:
                 self.batch.urls.renew(self.ref, generation)
             else:
+                if status in (429, 503):
+                    self.batch.throttled()
                 attempts.failed(f"HTTP {status}", status=status, headers=response.headers)
 
     def _attempts(self) -> _Attempts:
@@ -508,7 +361,7 @@ class FileTransfer:
                 error = commit_error
         if error is not None:
             self.batch.totals.file_failed(self.progress.received)
-            keep = self.batch.enable_resume and not isinstance(error, SourceChangedError)
+            keep = self.batch.enable_resume and worth_resuming(error)
             try:
                 self.sink.abort(keep_resume=keep)
             except Exception:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from airflow_provider_capella.exceptions import CapellaDownloadError, CapellaOrderExpiredError
 
-__all__ = ["CapellaDownloadError", "CapellaOrderExpiredError", "SourceChangedError", "TransferCancelled"]
+__all__ = [
+    "CapellaDownloadError",
+    "CapellaOrderExpiredError",
+    "IntegrityError",
+    "SourceChangedError",
+    "TransferCancelled",
+    "worth_resuming",
+]
 
 
 class SourceChangedError(CapellaDownloadError):
     """The remote object changed (size or ETag) while it was being downloaded."""
+
+
+class IntegrityError(CapellaDownloadError):
+    """The bytes written do not match their checksum or the product's digest; what was written is removed."""
 
 
 class TransferCancelled(Exception):
@@ -16,7 +27,7 @@ class TransferCancelled(Exception):
 
 
 def expired_urls_error(path: str, *, refreshed: bool) -> CapellaOrderExpiredError:
-    """The error for a presigned URL answered with 403, before or after refreshing the URLs once."""
+    """Build the error for a presigned URL answered with 403, before or after refreshing the URLs once."""
     if refreshed:
         text = (
             f"the presigned URL for {path} was refused (HTTP 403) even after fetching fresh URLs from the "
@@ -28,3 +39,11 @@ def expired_urls_error(path: str, *, refreshed: bool) -> CapellaOrderExpiredErro
             "get fresh presigned URLs from the order (or submit a new order) and download again"
         )
     return CapellaOrderExpiredError(text, status=403, code="ORDER_EXPIRED")
+
+
+def worth_resuming(error: BaseException) -> bool:
+    """Tell whether a next try can continue what this one wrote (else it is removed: failed for good)."""
+    if isinstance(error, (SourceChangedError, IntegrityError, CapellaOrderExpiredError)):
+        return False
+    status = getattr(error, "status", None)
+    return not (isinstance(status, int) and 400 <= status < 500 and status not in (408, 429))

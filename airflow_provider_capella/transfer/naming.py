@@ -12,7 +12,7 @@ _QUERY_IN_TEXT = re.compile(r"\?[^\s'\"<>)]*")
 
 
 def sanitize_name(raw: str, *, fallback: str) -> str:
-    """One safe path segment: no separators, no ``..``, no hidden or control characters, bounded length.
+    """Make one safe path segment: no separators, no ``..``, no hidden or control characters, bounded length.
 
     Example::
 
@@ -28,7 +28,7 @@ def sanitize_name(raw: str, *, fallback: str) -> str:
 
 
 def filename_from_url(url: str, *, fallback: str) -> str:
-    """The sanitized last segment of the URL's path (percent-decoded), or ``fallback``.
+    """Return the sanitized last segment of the URL's path (percent-decoded), or ``fallback``.
 
     Example::
 
@@ -38,7 +38,7 @@ def filename_from_url(url: str, *, fallback: str) -> str:
 
 
 def join_inside(directory: str, *segments: str) -> str:
-    """``directory/segments...`` after checking the result cannot escape ``directory`` (symlinks included)."""
+    """Join ``directory/segments...``, checking the result cannot escape ``directory`` (symlinks too)."""
     candidate = os.path.join(directory, *segments)
     root = os.path.realpath(directory)
     resolved = os.path.realpath(candidate)
@@ -48,14 +48,14 @@ def join_inside(directory: str, *segments: str) -> str:
 
 
 def url_for_log(url: str) -> str:
-    """The URL without its query string (presigned signatures) and user info."""
+    """Return the URL without its query string (presigned signatures) and user info."""
     from airflow_provider_capella._http import sanitize_url
 
     return sanitize_url(url)
 
 
 def path_for_log(url: str) -> str:
-    """Just the URL's path: what log lines about a presigned asset show."""
+    """Return just the URL's path: what log lines about a presigned asset show."""
     try:
         return urlsplit(url).path or "/"
     except ValueError:
@@ -63,5 +63,5 @@ def path_for_log(url: str) -> str:
 
 
 def redact(text: str) -> str:
-    """``text`` with every query string removed (exception messages from requests quote whole URLs)."""
+    """Return ``text`` with every query string removed (exception messages from requests quote whole URLs)."""
     return _QUERY_IN_TEXT.sub("?<redacted>", text)

@@ -47,7 +47,7 @@ class ByteRange:
         return self.end - self.start
 
     def header(self, offset: int = 0) -> str:
-        """The ``Range`` header value for this range, skipping the first ``offset`` bytes."""
+        """Return the ``Range`` header value for this range, skipping the first ``offset`` bytes."""
         return f"bytes={self.start + offset}-{self.end - 1}"
 
 
@@ -59,7 +59,7 @@ def plan_jobs(
     exclude: list[str] | None,
     separate_dirs: bool,
 ) -> tuple[list[AssetJob], dict[str, dict[str, str]]]:
-    """The jobs for every selected asset of every item, and the result mapping stac id -> key -> target.
+    """Plan the jobs for every selected asset of every item, and the result mapping stac id -> key -> target.
 
     Raises ValueError when two assets would land on the same file, or an item has no id.
     """
@@ -94,7 +94,7 @@ def plan_jobs(
 
 
 def effective_part_size(total: int, part_size: int) -> int:
-    """``part_size``, grown when needed so that ``total`` bytes fit in S3's 10,000 parts (one spare)."""
+    """Return ``part_size``, grown when needed so ``total`` bytes fit in S3's 10,000 parts (one spare)."""
     return max(part_size, math.ceil(total / (S3_MAX_PARTS - 1))) if total else part_size
 
 

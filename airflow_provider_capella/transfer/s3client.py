@@ -1,20 +1,21 @@
-"""The S3 client: from an Airflow AWS connection when the amazon provider is installed, else boto3's chain."""
+"""The S3 client: from an Airflow AWS connection (amazon provider required), else boto3's default chain."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 
 def s3_client(aws_conn_id: str | None, *, max_pool_connections: int) -> Any:
-    """A thread-safe S3 client with a connection pool large enough for ``max_pool_connections`` threads.
+    """Make a thread-safe S3 client with a connection pool large enough for ``max_pool_connections`` threads.
 
-    With ``aws_conn_id`` and ``apache-airflow-providers-amazon`` installed, credentials, region and
-    endpoint come from that Airflow connection. Otherwise (no ``aws_conn_id``, or no amazon provider)
+    With ``aws_conn_id``, credentials, region and endpoint come from that Airflow connection, which needs
+    ``apache-airflow-providers-amazon``; without it a :class:`ValueError` says what to install (using
+    other credentials than the ones named would silently switch identity). Without ``aws_conn_id``
     boto3's default chain applies, ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3`` included; Airflow itself
     is then not imported.
+
+    Part checksums (CRC) protect every upload, so request bodies are not hashed again for the signature
+    (``payload_signing_enabled=False``; over HTTPS that is boto3's own default for checksummed uploads).
 
     Example::
 
@@ -27,18 +28,18 @@ def s3_client(aws_conn_id: str | None, *, max_pool_connections: int) -> Any:
         retries={"mode": "standard", "max_attempts": 5},
         connect_timeout=10,
         read_timeout=120,
+        s3={"payload_signing_enabled": False},
     )
     if not aws_conn_id:
         return _default_chain_client(config)
     try:
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
     except ImportError:
-        log.warning(
-            "aws_conn_id=%r is ignored: apache-airflow-providers-amazon is not installed, so boto3's "
-            "default credential chain is used (pip install 'airflow-provider-capella[amazon]')",
-            aws_conn_id,
-        )
-        return _default_chain_client(config)
+        raise ValueError(
+            f"aws_conn_id={aws_conn_id!r} needs the Amazon provider, which is not installed: "
+            "pip install 'airflow-provider-capella[amazon]' (or apache-airflow-providers-amazon), "
+            "or leave aws_conn_id unset to use boto3's default credentials"
+        ) from None
     return S3Hook(aws_conn_id=aws_conn_id, config=config).get_conn()
 
 

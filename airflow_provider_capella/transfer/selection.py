@@ -17,7 +17,7 @@ NEVER_DOWNLOADED = frozenset({"license"})
 
 
 def expand_asset_keys(keys: Iterable[str] | str | None) -> frozenset[str] | None:
-    """The asset keys a user's include/exclude list stands for, ``raster`` expanded; None stays None.
+    """Expand the asset keys a user's include/exclude list stands for, ``raster`` expanded; None stays None.
 
     Example::
 
@@ -36,7 +36,7 @@ def expand_asset_keys(keys: Iterable[str] | str | None) -> frozenset[str] | None
 def selected_assets(
     assets: dict[str, Any], include: Iterable[str] | str | None, exclude: Iterable[str] | str | None
 ) -> dict[str, dict[str, Any]]:
-    """The ``{key: asset}`` entries of an item's assets that the include/exclude lists select.
+    """Select the ``{key: asset}`` entries of an item's assets that the include/exclude lists select.
 
     Example::
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 MiB = 1024 * 1024
 S3_MIN_PART_SIZE = 5 * MiB
@@ -10,7 +11,9 @@ S3_MAX_PARTS = 10_000
 
 DEFAULT_PART_SIZE = 8 * MiB
 DEFAULT_CONCURRENCY = 8
+DEFAULT_MAX_CONNECTIONS = 32
 MAX_CONCURRENCY = 64
+S3_BUFFER_BUDGET = 160 * MiB
 
 
 @dataclass(frozen=True)
@@ -18,14 +21,16 @@ class TransferSettings:
     """How a download is split and paced.
 
     ``part_size`` is the byte range one connection fetches with one ranged GET (and, into S3, the size of
-    one multipart part); files no larger than it are fetched with a single GET. ``concurrency`` is the
-    number of connections (threads) shared by every asset of a call. To disk, parts stream straight
-    into the file; into S3 each connection fills one part buffer while up to ``concurrency`` full parts
-    upload beside it, so part buffers never exceed ``2 * part_size * concurrency`` (128 MiB by default).
+    one multipart part); files no larger than it are fetched with a single GET. The connections (threads)
+    are shared by every asset of a call. With ``adaptive`` (the default) the call starts with
+    ``concurrency`` connections and grows while more connections add throughput, up to
+    ``max_connections``, backing off when the server throttles; otherwise it uses exactly
+    ``concurrency``. Into S3 each connection fills one part buffer while full parts upload beside it;
+    the part buffers of one call stay within ``s3_buffer_budget`` (which bounds the connections too).
 
     Example::
 
-        TransferSettings(part_size=16 * 1024 * 1024, concurrency=16)
+        TransferSettings(part_size=16 * 1024 * 1024, concurrency=16, adaptive=False)
     """
 
     part_size: int = DEFAULT_PART_SIZE
@@ -35,6 +40,9 @@ class TransferSettings:
     read_timeout: float = 60.0
     max_attempts: int = 8
     progress_interval: float = 10.0
+    adaptive: bool = True
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    s3_buffer_budget: int = S3_BUFFER_BUDGET
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
@@ -45,19 +53,34 @@ class TransferSettings:
             raise ValueError(
                 f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {self.concurrency}"
             )
+        if not 1 <= self.max_connections <= MAX_CONCURRENCY:
+            raise ValueError(
+                f"max_connections must be an integer from 1 to {MAX_CONCURRENCY}, got {self.max_connections}"
+            )
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
 
     def with_overrides(
         self, *, concurrency: int | None = None, part_size: int | None = None
     ) -> TransferSettings:
-        """These settings with the non-None arguments replaced."""
-        changes: dict[str, int] = {}
+        """Return these settings with the non-None arguments replaced (a given ``concurrency`` is fixed)."""
+        changes: dict[str, Any] = {}
         if concurrency is not None:
             changes["concurrency"] = concurrency
+            changes["adaptive"] = False
         if part_size is not None:
             changes["part_size"] = part_size
         return replace(self, **changes) if changes else self
+
+    @property
+    def connection_cap(self) -> int:
+        """Return the most connections a call may open."""
+        return max(self.concurrency, self.max_connections) if self.adaptive else self.concurrency
+
+    def s3_connection_cap(self) -> int:
+        """Return the most connections into S3: each holds a part buffer, half as many more wait to upload."""
+        fits = max(2, (2 * self.s3_buffer_budget) // (3 * self.part_size))
+        return min(self.connection_cap, fits) if self.adaptive else self.concurrency
 
     @property
     def timeout(self) -> tuple[float, float]:

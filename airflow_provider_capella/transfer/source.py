@@ -133,6 +133,27 @@ class BodyReader:
         fp = getattr(self._raw, "_fp", None)
         self._direct = fp if encoding == "identity" and hasattr(fp, "readinto") else None
 
+    @property
+    def direct(self) -> bool:
+        """Whether :meth:`read_into` can receive straight into a caller's buffer."""
+        return self._direct is not None
+
+    def read_into(self, view: memoryview) -> int:
+        """Receive up to ``len(view)`` bytes into ``view`` (only when :attr:`direct`); the count read."""
+        from urllib3.exceptions import HTTPError as Urllib3Error
+
+        direct = self._direct
+        assert direct is not None
+        try:
+            count = int(direct.readinto(view))
+        except (Urllib3Error, http.client.HTTPException, OSError, ValueError) as error:
+            raise BodyDropped(type(error).__name__) from None
+        if not count:
+            raise BodyDropped("body ended early")
+        if direct.isclosed():
+            self._raw.release_conn()
+        return count
+
     def read(self, amount: int) -> memoryview | bytes:
         from urllib3.exceptions import HTTPError as Urllib3Error
 

@@ -49,7 +49,7 @@ def is_s3_uri(destination: str) -> bool:
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
-    """``("bucket", "key/prefix")`` from ``s3://bucket/key/prefix``; a bucket is required.
+    """Split ``("bucket", "key/prefix")`` from ``s3://bucket/key/prefix``; a bucket is required.
 
     Example::
 
@@ -63,7 +63,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def target_in(destination: str, *segments: str) -> Target:
-    """The target for ``segments`` (already sanitized names) under a directory or ``s3://`` prefix.
+    """Return the target for ``segments`` (already sanitized names) under a directory or ``s3://`` prefix.
 
     Example::
 
@@ -78,7 +78,7 @@ def target_in(destination: str, *segments: str) -> Target:
 
 
 def target_for_file(destination: str, filename: str) -> Target:
-    """The target of :func:`download_asset`: a file path or key as given, or ``filename`` inside a directory.
+    """Return the target of :func:`download_asset`: a path or key as given, or ``filename`` in a directory.
 
     A local destination is a directory when it exists as one or ends with a separator; an S3 one when it
     ends with ``/`` or names only a bucket.

@@ -17,7 +17,7 @@ AssetRef = tuple[str, str]
 
 
 def urls_of(items: list[dict[str, Any]]) -> dict[AssetRef, str]:
-    """Every asset href of presigned STAC items, keyed by ``(stac_id, asset_key)``."""
+    """Collect every asset href of presigned STAC items, keyed by ``(stac_id, asset_key)``."""
     urls: dict[AssetRef, str] = {}
     for item in items:
         for key, asset in (item.get("assets") or {}).items():
@@ -53,7 +53,7 @@ class PresignedUrls:
             return self._urls[ref], self._generation
 
     def renew(self, ref: AssetRef, used_generation: int) -> tuple[str, int]:
-        """A fresh URL for ``ref`` after a 403 on the URL of ``used_generation``; raises when expired."""
+        """Get a fresh URL for ``ref`` after a 403 on the URL of ``used_generation``; raises when expired."""
         with self._lock:
             if self._generation > used_generation:
                 return self._urls[ref], self._generation

@@ -53,12 +53,17 @@ class TaskCompletedTrigger(BaseTrigger):
     """Polls a tasking request until it completes, fails, or a deadline passes; then fires one event.
 
     The event payload is ``{"status", "tasking_request_id", "message", "task_status", "polls"}`` with
-    ``status`` one of ``success`` (completed), ``failed`` (rejected, expired, canceled, failed, error or
-    anomaly; ``message`` is the API's), ``timeout`` (``end_time`` passed), ``execution_timeout``
+    ``status`` one of ``success`` (completed), ``failed`` (rejected, expired, canceled, failed, error, or
+    an anomaly that outlasted ``anomaly_grace_period`` without a retry; ``message`` is the API's),
+    ``timeout`` (``end_time`` passed), ``execution_timeout``
     (``execution_deadline`` passed) or ``error`` (a problem that waiting will not fix, such as an
     unknown id or a refused API key). 5xx, 429 and connection errors are retried with backoff by the
     connection's retry policy; if they outlast it the trigger logs a warning and polls again at its
     next interval, until a deadline. Each poll is one ``GET /task/{id}`` when the API is healthy.
+    ``retrying`` is in progress; every poll of a request in ``review`` logs a warning that it waits for
+    cost approval and how to approve it; a change of status is logged with what it means (``active``:
+    being scheduled, not guaranteed; ``accepted``: guaranteed). The rule is
+    :mod:`airflow_provider_capella.tasking_status`'s.
 
     :param tasking_request_id: the tasking request to wait for.
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
@@ -66,6 +71,8 @@ class TaskCompletedTrigger(BaseTrigger):
     :param end_time: epoch seconds after which the wait ends with ``timeout`` (the sensor's timeout).
     :param execution_deadline: epoch seconds after which it ends with ``execution_timeout`` (the
         task's ``execution_timeout`` counted from its start).
+    :param anomaly_grace_period: seconds an ``anomaly`` may wait for a retry before the wait fails
+        (default six hours).
 
     Example::
 
@@ -83,14 +90,17 @@ class TaskCompletedTrigger(BaseTrigger):
         poll_interval: float = DEFAULT_POLL_INTERVAL,
         end_time: float | None = None,
         execution_deadline: float | None = None,
+        anomaly_grace_period: float | None = None,
     ) -> None:
         super().__init__()
+        self.anomaly_grace_period = tasking_status.grace_period("anomaly_grace_period", anomaly_grace_period)
         self.tasking_request_id = tasking_request_id
         self.capella_conn_id = capella_conn_id
         self.poll_interval = float(poll_interval)
         self.end_time = end_time
         self.execution_deadline = execution_deadline
         self._polls = 0
+        self._last_status: str | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -101,6 +111,7 @@ class TaskCompletedTrigger(BaseTrigger):
                 "poll_interval": self.poll_interval,
                 "end_time": self.end_time,
                 "execution_deadline": self.execution_deadline,
+                "anomaly_grace_period": self.anomaly_grace_period.total_seconds(),
             },
         )
 
@@ -136,13 +147,23 @@ class TaskCompletedTrigger(BaseTrigger):
                 self.log.warning("Tasking request %s: %s; polling again", self.tasking_request_id, error)
             else:
                 last_problem = ""
-                outcome = tasking_status.tasking_outcome(task)
+                outcome = tasking_status.tasking_outcome(task, anomaly_grace_period=self.anomaly_grace_period)
                 if outcome.state == tasking_status.COMPLETED:
                     return self._payload("success", outcome.describe(self.tasking_request_id), outcome)
                 if outcome.state == "failed":
                     return self._payload("failed", outcome.describe(self.tasking_request_id), outcome)
-                self.log.debug("Tasking request %s is %s", self.tasking_request_id, outcome.status)
+                self._report(outcome)
             await asyncio.sleep(self._next_wait())
+
+    def _report(self, outcome: TaskingOutcome) -> None:
+        """Log a pending request: every poll while it waits for approval, else each change of status."""
+        if outcome.awaiting_approval:
+            self.log.warning("%s", outcome.progress(self.tasking_request_id))
+        elif outcome.status != self._last_status:
+            self.log.info("%s", outcome.progress(self.tasking_request_id))
+        else:
+            self.log.debug("Tasking request %s is %s", self.tasking_request_id, outcome.status)
+        self._last_status = outcome.status
 
     def _deadline(self) -> float | None:
         limits = [limit for limit in (self.end_time, self.execution_deadline) if limit is not None]

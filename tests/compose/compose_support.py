@@ -189,11 +189,23 @@ class Compose:
         assert name in self.data["services"], f"docker-compose.yaml has no service {name!r}"
         return dict(self.data["services"][name])
 
+    def env_files(self, name: str) -> list[Path]:
+        """The service's ``env_file`` entries, as paths (relative ones from the compose file's folder)."""
+        entries = self.service(name).get("env_file") or []
+        entries = [entries] if isinstance(entries, (str, dict)) else entries
+        paths = [entry["path"] if isinstance(entry, dict) else entry for entry in entries]
+        return [REPO / path for path in paths]
+
     def environment(self, name: str) -> dict[str, str]:
+        """What the container's environment gets: its ``env_file`` files, then ``environment`` over them."""
+        merged: dict[str, str] = {}
+        for path in self.env_files(name):
+            merged.update(read_env_file(path))
         env = self.service(name).get("environment") or {}
         if isinstance(env, list):
             env = dict(entry.partition("=")[::2] for entry in env)
-        return {key: "" if value is None else str(value) for key, value in env.items()}
+        merged.update({key: "" if value is None else str(value) for key, value in env.items()})
+        return merged
 
     def connection(self, name: str, conn_id: str) -> dict[str, Any]:
         """The ``AIRFLOW_CONN_<CONN_ID>`` JSON a service gets, parsed."""

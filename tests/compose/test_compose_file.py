@@ -18,13 +18,14 @@ STACK = {
     "minio-init",
     "capella-emulator",
     "airflow-init",
+    "airflow-pools",
     "airflow-apiserver",
     "airflow-scheduler",
     "airflow-dag-processor",
     "airflow-triggerer",
     "airflow-worker",
 }
-ONE_SHOT = {"airflow-init", "minio-init"}
+ONE_SHOT = {"airflow-init", "airflow-pools", "minio-init"}
 DAGS_MOUNT = "./example_dags:/opt/airflow/dags:ro"
 
 

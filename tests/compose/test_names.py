@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from airflow_provider_capella.testing.cluster.settings import shared_settings
 from airflow_provider_capella.testing.emulator.cli import build_parser
 from tests.compose.compose_support import (
     REPO,
@@ -51,7 +52,8 @@ def test_the_init_service_checks_the_provider_this_repository_builds(compose: Co
 
 def test_settings_given_to_the_example_dags_are_ones_they_read(compose: Compose) -> None:
     given = {key for key in compose.environment("airflow-worker") if key.startswith("CAPELLA_")}
-    assert given <= environment_variables_read()
+    shared = set(shared_settings())  # the settings file shared with `make cluster`: test_shared_settings
+    assert given - shared <= environment_variables_read()
 
 
 def test_dag_ids_services_and_ports_named_in_the_readme_exist(compose: Compose) -> None:

@@ -1,18 +1,14 @@
-"""A real, running Airflow 3 started by a test: api-server, scheduler, dag-processor and triggerer, each
-its own process group, on SQLite with the LocalExecutor (the executor Airflow 3 runs on SQLite), and a
-REST (v2) client authenticated by the simple auth manager in all-admins mode (``GET /auth/token``).
+"""A REST (v2) client of a running Airflow 3, and the waits the e2e tests need on it.
 
 Example::
 
-    settings = server_settings(port)
-    world = LocalWorld.start(stack, home, template_db, **settings)
-    airflow = start_airflow(world, port)
+    airflow = RunningAirflow("http://127.0.0.1:8080")  # then set its session's Authorization header
     run_id = airflow.trigger("capella_tasking_to_s3")
+    state, seen = airflow.wait_for_run("capella_tasking_to_s3", run_id)
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,31 +16,7 @@ from typing import Any
 
 import requests
 
-from airflow_provider_capella.testing.stack import StackError, airflow_command, wait_for_http
-from tests.e2e.local_world import LocalWorld
-
-AUTH_MANAGER = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
-COMPONENTS = ("scheduler", "dag-processor", "triggerer")
 FINISHED = {"success", "failed"}
-
-
-def server_settings(port: int) -> dict[str, str]:
-    """``AIRFLOW__*`` settings of a local deployment whose api-server listens on ``port``."""
-    base_url = f"http://127.0.0.1:{port}"
-    return {
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__CORE__PARALLELISM": "8",
-        "AIRFLOW__CORE__AUTH_MANAGER": AUTH_MANAGER,
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API__BASE_URL": base_url,
-        "AIRFLOW__API__WORKERS": "1",
-        "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-    }
 
 
 @dataclass
@@ -62,7 +34,6 @@ class RunningAirflow:
 
     def api(self, method: str, path: str, body: Any = None, **params: Any) -> Any:
         url = f"{self.base_url}/api/v2{path}"
-        # generous: on SQLite the api-server waits for the scheduler's write locks on a busy machine
         response = self.session.request(method, url, json=body, params=params, timeout=120)
         assert response.ok, f"{method} {path}: {response.status_code} {response.text[:500]}"
         return response.json()
@@ -89,11 +60,12 @@ class RunningAirflow:
         run = self.api("POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}})
         return str(run["dag_run_id"])
 
-    def dag_runs(self, dag_id: str) -> list[dict[str, Any]]:
-        return list(self.api("GET", f"/dags/{dag_id}/dagRuns", limit=100)["dag_runs"])
+    def dag_runs(self, dag_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        return list(self.api("GET", f"/dags/{dag_id}/dagRuns", limit=limit)["dag_runs"])
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
-        instances = self.api("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")["task_instances"]
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
+        instances = self.api("GET", path, limit=100)["task_instances"]
         return {_label(instance): instance["state"] for instance in instances}
 
     def wait_for_run(
@@ -116,21 +88,3 @@ class RunningAirflow:
 def _label(instance: dict[str, Any]) -> str:
     index = instance.get("map_index", -1)
     return instance["task_id"] if index is None or index < 0 else f"{instance['task_id']}[{index}]"
-
-
-def start_airflow(world: LocalWorld, port: int, timeout: float = 180) -> RunningAirflow:
-    """Start the four components in ``world``'s stack; return a REST client once the API answers."""
-    api_server = world.stack.start(
-        "api-server", airflow_command("api-server", "--host", "127.0.0.1", "--port", str(port)), env=world.env
-    )
-    components = [world.stack.start(name, airflow_command(name), env=world.env) for name in COMPONENTS]
-    base_url = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{base_url}/api/v2/monitor/health", api_server, timeout=timeout)
-    for child in components:
-        if not child.running():
-            raise StackError(f"{child.name} exited with code {child.process.returncode}\n{child.log_tail()}")
-    token = requests.get(f"{base_url}/auth/token", timeout=30)
-    assert token.status_code in (200, 201), token.text
-    airflow = RunningAirflow(base_url)
-    airflow.session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-    return airflow

@@ -25,7 +25,7 @@ def presigned_item(emulator: Any, product_type: str = "GEO") -> dict[str, Any]:
         item
         for item in emulator.state.catalog.items
         if item["properties"]["sar:product_type"] == product_type
-        and item["collection"] != "capella-open-data"
+        and item["properties"]["capella:ownership"] in ("ownedByOrganization", "sharedWithOrganization")
     ]
     assert items, f"the emulator's catalog has no {product_type} item"
     item = items[0]

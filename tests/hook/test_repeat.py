@@ -45,17 +45,41 @@ def test_search_by_id_and_status(hook: CapellaHook) -> None:
     assert hook.search_repeat_requests(status="failed") == []
 
 
-def test_update_and_cancel(hook: CapellaHook) -> None:
-    repeat_id = repeat_id_of(
-        hook.create_repeat_request(
-            geometry=POINT, name="old", repeat_start=datetime.now(timezone.utc) + timedelta(days=3)
-        )
-    )
+def wait_for_status(hook: CapellaHook, repeat_id: str, status: str) -> None:
+    deadline = time.monotonic() + 15
+    while hook.get_repeat_request(repeat_id)["properties"]["statusHistory"][0]["code"] != status:
+        assert time.monotonic() < deadline, f"repeat request {repeat_id} never became {status}"
+        time.sleep(0.05)
+
+
+def test_update_and_cancel(hook: CapellaHook, capella_emulator: Any) -> None:
+    repeat_id = repeat_id_of(hook.create_repeat_request(geometry=POINT, name="old", repetition_count=50))
     updated = hook.update_repeat_requests(repeat_id, name="new", description="described")
     assert updated[repeat_id]["properties"]["repeatrequestName"] == "new"
+    wait_for_status(hook, repeat_id, "active")
+    capella_emulator.clear_requests()
+
     assert hook.cancel_repeat_requests(repeat_id) == {repeat_id: {"success": True}}
+
+    assert len(capella_emulator.requests(method="PATCH")) == 1
+    assert hook.get_repeat_request(repeat_id)["properties"]["statusHistory"][0]["code"] == "canceled"
     again = hook.cancel_repeat_requests(repeat_id)
-    assert again[repeat_id]["success"] is False and again[repeat_id]["error"]["status"] == 400
+    assert again[repeat_id]["success"] is False
+    assert again[repeat_id]["error"]["code"] == "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
+
+
+def test_a_repeat_request_not_yet_active_is_not_sent_a_cancel(
+    hook: CapellaHook, capella_emulator: Any
+) -> None:
+    later = datetime.now(timezone.utc) + timedelta(days=3)
+    repeat_id = repeat_id_of(hook.create_repeat_request(geometry=POINT, name="later", repeat_start=later))
+    capella_emulator.clear_requests()
+
+    refused = hook.cancel_repeat_requests(repeat_id)[repeat_id]
+
+    assert refused["success"] is False and refused["error"]["code"] == "CANCELLATION_NOT_ALLOWED"
+    assert "only accepted or active" in refused["error"]["message"]
+    assert capella_emulator.requests(method="PATCH") == []
 
 
 def test_derived_tasking_requests_are_found_only_when_asked_for(hook: CapellaHook) -> None:

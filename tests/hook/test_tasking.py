@@ -38,12 +38,12 @@ def test_create_converts_aware_windows_to_utc(hook: CapellaHook) -> None:
         geometry=POINT,
         name="utc",
         window_open=opens,
-        window_close="2030-03-02T12:00:00-05:00",
+        window_close="2030-03-09T12:00:00-05:00",  # a standard request's window is at least a week
         polarization="VV",
     )
     properties = hook.get_task(task_id_of(task))["properties"]
     assert properties["windowOpen"] == "2030-03-01T10:00:00.000Z"
-    assert properties["windowClose"] == "2030-03-02T17:00:00.000Z"
+    assert properties["windowClose"] == "2030-03-09T17:00:00.000Z"
     assert properties["collectConstraints"]["polarization"] == "VV"
 
 

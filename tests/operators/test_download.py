@@ -51,7 +51,7 @@ def test_a_mapped_download_over_search_results_writes_files_and_emits_asset_even
             assert Path(path).is_file() and Path(path).parent == tmp_path / "2024-03-01" / stac_id
             written[f"file://{path}"] = {"stac_id": stac_id, "asset_key": key}
     events = run.asset_events()
-    assert {event["uri"]: event["extra"] for event in events} == written
+    assert {event["uri"]: _identity(event["extra"]) for event in events} == written  # tests/lineage: the rest
     assert all(event["aliases"] == ["capella-imagery"] for event in events)
     assert run.xcom("download", key="_link_CapellaOrderLink", map_index=0).endswith(
         f"/orders/{run.xcom('order')}"
@@ -62,6 +62,10 @@ def test_a_mapped_download_over_search_results_writes_files_and_emits_asset_even
     assert again.states["download[1]"] == "success"
     ranges = {entry["headers"].get("range") for entry in capella_emulator.requests(path="/assets/")}
     assert ranges == {"bytes=0-0"}, "a re-run only checks sizes: every file is complete, none is fetched"
+
+
+def _identity(extra: dict[str, Any]) -> dict[str, Any]:
+    return {key: extra[key] for key in ("stac_id", "asset_key")}
 
 
 TO_S3 = """
@@ -90,7 +94,7 @@ def test_items_are_ordered_then_streamed_into_s3(
 
     assert run.states == {"download": "success"}
     paths = run.xcom("download")[stac_id]
-    assert set(paths) - {"HH", "VV"} == {"metadata"}
+    assert set(paths) - {"HH", "VV"} == {"metadata", "checksums"}
     assert s3.keys() == sorted(uri.split("/", 3)[3] for uri in paths.values())
     assert {event["uri"] for event in run.asset_events()} == set(paths.values())
     assert len(posts_to(capella_emulator, "/orders")) == 1

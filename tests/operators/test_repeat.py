@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -83,10 +84,12 @@ with DAG("repeat_cancel_update", schedule=None) as dag:
 
 def test_repeat_requests_are_updated_and_canceled_per_id(airflow_run: Any, monkeypatch: Any) -> None:
     hook = CapellaHook()
-    repeat = hook.create_repeat_request(
-        geometry=POINT, name="r", repeat_start="2030-01-01", repetition_count=9
-    )
+    repeat = hook.create_repeat_request(geometry=POINT, name="r", repetition_count=500)
     repeat_id = repeat["properties"]["repeatrequestId"]
+    deadline = time.monotonic() + 15
+    while hook.get_repeat_request(repeat_id)["properties"]["statusHistory"][0]["code"] != "active":
+        assert time.monotonic() < deadline, "the repeat request never became active (cancellable)"
+        time.sleep(0.02)
     unknown = str(uuid.uuid4())
     monkeypatch.setenv("AIRFLOW_VAR_IDS", f'["{repeat_id}", "{unknown}"]')
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -86,6 +87,8 @@ def test_cancel_and_update_process_every_id_then_fail_on_errors_unless_told_not_
 ) -> None:
     hook = CapellaHook()
     first, second, third = (_create(hook, f"r{index}") for index in range(3))
+    for task_id in (first, third):
+        _wait_until_cancellable(hook, task_id)
     hook.cancel_tasking_requests(third)  # already canceled: cancelling again counts as done
     unknown = str(uuid.uuid4())
     monkeypatch.setenv("AIRFLOW_VAR_CANCEL_IDS", f'["{first}", "{unknown}", "{third}"]')
@@ -104,7 +107,8 @@ def test_cancel_and_update_process_every_id_then_fail_on_errors_unless_told_not_
     assert renamed["taskingrequestName"] == "renamed 2024-03-01"
     assert renamed["customAttribute1"] == "campaign-7"
     patched = {entry["path"] for entry in capella_emulator.requests(method="PATCH")}
-    assert {f"/task/{first}/status", f"/task/{unknown}/status"} <= patched
+    assert f"/task/{first}/status" in patched
+    assert f"/task/{unknown}/status" not in patched, "an unknown id is looked up (404), never sent a cancel"
     assert {f"/task/{second}", f"/task/{unknown}"} <= patched
 
 
@@ -120,7 +124,8 @@ with DAG("tasking_cancel_twice", schedule=None) as dag:
 def test_cancelling_an_already_canceled_request_succeeds(airflow_run: Any, monkeypatch: Any) -> None:
     hook = CapellaHook()
     task_id = _create(hook, "twice")
-    hook.cancel_tasking_requests(task_id)
+    _wait_until_cancellable(hook, task_id)
+    assert hook.cancel_tasking_requests(task_id) == {task_id: {"success": True}}
     monkeypatch.setenv("AIRFLOW_VAR_TASK_ID", task_id)
 
     run = airflow_run("tasking_cancel_twice", ALREADY_CANCELED)
@@ -132,6 +137,14 @@ def test_cancelling_an_already_canceled_request_succeeds(airflow_run: Any, monke
 def _create(hook: CapellaHook, name: str) -> str:
     task = hook.create_tasking_request(geometry=POINT, name=name, window_open="2030-01-01T00:00:00Z")
     return task["properties"]["taskingrequestId"]
+
+
+def _wait_until_cancellable(hook: CapellaHook, task_id: str) -> None:
+    """Until the request is accepted or active: Capella cancels nothing earlier."""
+    deadline = time.monotonic() + 15
+    while _latest_status(hook, task_id) not in ("accepted", "active"):
+        assert time.monotonic() < deadline, f"{task_id} is still {_latest_status(hook, task_id)}"
+        time.sleep(0.02)
 
 
 def _latest_status(hook: CapellaHook, task_id: str) -> str:

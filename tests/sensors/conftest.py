@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.sensors.test_tasking_sensor import sensor_run  # noqa: F401  (shared with every sensor test)
 from tests.triggers.support import STEP, Tasking, use_connection
 
 

@@ -1,6 +1,7 @@
 """Fixtures for the download engine tests: the emulator's orders over real HTTP, and a real S3 API.
 
-S3 is a moto server in a thread, spoken to over HTTP through boto3's default chain
+S3 is a moto server process (checking part checksums as S3 does), spoken to over HTTP
+through boto3's default chain
 (``AWS_ENDPOINT_URL`` and dummy credentials set per test), exactly as a user's boto3 would.
 """
 
@@ -10,6 +11,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -92,19 +94,34 @@ def expected_sha256(emulator: Any, item: dict[str, Any], key: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[str]:
-    """A moto S3 server on a free port, for the whole session."""
-    from moto.server import ThreadedMotoServer
-
+def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto S3 server process on a free port that checks part checksums as S3 does (``s3_server.py``)."""
     from airflow_provider_capella.testing.emulator.server import free_port
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    port = free_port()
+    log = (tmp_path_factory.mktemp("s3") / "s3_server.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.transfer.s3_server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=REPO,
+    )
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://{host}:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, "the S3 server exited"
+            try:
+                requests.get(f"{url}/moto-api/", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the S3 server did not start"
+                time.sleep(0.1)
+        yield url
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(30)
+        log.close()
 
 
 @dataclass
@@ -180,3 +197,16 @@ def run_driver(request: dict[str, Any], timeout: float = 120) -> dict[str, Any]:
     )
     assert done.returncode == 0, done.stderr[-4000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def data_requests(emulator: Any, method: str | None = None) -> list[dict[str, Any]]:
+    """The emulator's logged asset requests, without those for the bundle's checksums document.
+
+    The engine fetches a product's checksums document first (to verify every file against it); tests
+    about the data files' byte ranges look at the data files only.
+    """
+    return [
+        entry
+        for entry in emulator.requests(path="/assets/", method=method)
+        if not entry["path"].endswith("_checksums.json")
+    ]

@@ -1,7 +1,7 @@
 """Runs ``download_products`` in a child process (so a test can SIGKILL it, or read its peak memory).
 
-Reads ``{"items", "destination", "part_size", "concurrency", "include"?}`` as JSON on stdin; prints a
-JSON line ``{"peak_rss_bytes": ...}`` on stdout when done.
+Reads ``{"items", "destination", "part_size", "concurrency", "include"?, "enable_resume"?}`` as JSON
+on stdin; prints a JSON line ``{"peak_rss_bytes": ...}`` on stdout when done.
 """
 
 from __future__ import annotations
@@ -19,12 +19,17 @@ def main() -> None:
     # Airflow stops a task by raising in its main thread; SystemExit stands in for that here.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     request = json.load(sys.stdin)
-    settings = TransferSettings(part_size=request["part_size"], concurrency=request["concurrency"])
+    settings = TransferSettings(
+        part_size=request["part_size"],
+        concurrency=request["concurrency"],
+        adaptive=request.get("adaptive", False),
+    )
     download_products(
         request["items"],
         request["destination"],
         include=request.get("include"),
         override=request.get("override", False),
+        enable_resume=request.get("enable_resume", True),
         settings=settings,
     )
     print(json.dumps({"peak_rss_bytes": peak_rss_bytes()}))

@@ -15,7 +15,7 @@ from airflow_provider_capella.transfer import (
     download_asset,
     download_products,
 )
-from tests.transfer.conftest import MiB, expected_sha256, sha256_file
+from tests.transfer.conftest import MiB, data_requests, expected_sha256, sha256_file
 
 PART = 5 * MiB
 BIG = 3 * PART + 12_345
@@ -39,7 +39,9 @@ def test_products_arrive_byte_exact_in_their_own_folders(capella_emulator, order
     assert set(result) == {item["id"] for item in placed.items}
     for item in placed.items:
         paths = result[item["id"]]
-        assert set(paths) == {"HH", "metadata", "thumbnail", "preview"}, "license is never downloaded"
+        assert set(paths) == {"HH", "metadata", "thumbnail", "preview", "checksums"}, (
+            "license is never downloaded"
+        )
         for key, path in paths.items():
             assert Path(path).parent == tmp_path / item["id"]
             assert sha256_file(path) == expected_sha256(capella_emulator, item, key), key
@@ -60,9 +62,7 @@ def test_a_large_file_is_fetched_as_parallel_ranges_and_a_small_one_with_one_get
     ends = [PART - 1, 2 * PART - 1, 3 * PART - 1, BIG - 1]
     assert ranges == sorted(f"bytes={start}-{end}" for start, end in zip(starts, ends, strict=True))
     assert len(asset_gets(capella_emulator, item, "thumbnail")) == 1
-    assert all(
-        "authorization" not in entry["headers"] for entry in capella_emulator.requests(path="/assets/")
-    )
+    assert all("authorization" not in entry["headers"] for entry in data_requests(capella_emulator))
 
 
 def test_many_products_share_one_bounded_pool(capella_emulator, order, tmp_path):
@@ -79,7 +79,9 @@ def test_many_products_share_one_bounded_pool(capella_emulator, order, tmp_path)
     sampler.start()
     try:
         download_products(
-            placed.items, str(tmp_path), settings=TransferSettings(part_size=PART, concurrency=3)
+            placed.items,
+            str(tmp_path),
+            settings=TransferSettings(part_size=PART, concurrency=3, adaptive=False),
         )
     finally:
         stop.set()
@@ -99,12 +101,12 @@ def test_a_second_run_skips_complete_files_and_override_downloads_again(capella_
 
     assert again == first
     assert raster.stat().st_mtime_ns == written_at
-    probes = capella_emulator.requests(path="/assets/", method="GET")
+    probes = data_requests(capella_emulator, "GET")
     assert {entry["headers"].get("range") for entry in probes} == {"bytes=0-0"}, "only one-byte size probes"
 
     capella_emulator.clear_requests()
     download_products(placed.items, str(tmp_path), override=True, settings=SETTINGS)
-    assert len(capella_emulator.requests(path="/assets/", method="GET")) == 4 + 3  # 4 parts + 3 small files
+    assert len(data_requests(capella_emulator, "GET")) == 4 + 3  # 4 parts + 3 small files
     assert sha256_file(str(raster)) == expected_sha256(capella_emulator, placed.items[0], "HH")
 
 
@@ -123,9 +125,9 @@ def test_a_file_of_another_size_at_the_target_is_replaced(capella_emulator, orde
 @pytest.mark.parametrize(
     ("include", "exclude", "expected"),
     [
-        (None, None, {"HH", "metadata", "thumbnail", "preview"}),
+        (None, None, {"HH", "metadata", "thumbnail", "preview", "checksums"}),
         (["raster"], None, {"HH"}),
-        (None, ["raster"], {"metadata", "thumbnail", "preview"}),
+        (None, ["raster"], {"metadata", "thumbnail", "preview", "checksums"}),
         (["raster", "metadata"], ["HH"], {"metadata"}),
         (["license", "thumbnail"], None, {"thumbnail"}),
         (["VV"], None, set()),
@@ -150,7 +152,7 @@ def test_without_separate_dirs_files_land_directly_in_the_destination(order, tmp
     result = download_products(placed.items, str(tmp_path), separate_dirs=False, settings=SETTINGS)
 
     paths = [Path(path) for item_paths in result.values() for path in item_paths.values()]
-    assert len(paths) == 8
+    assert len(paths) == 10, "5 files (raster, metadata, thumbnail, preview, checksums) of 2 products"
     assert {path.parent for path in paths} == {tmp_path}
     assert all(path.is_file() for path in paths)
 
@@ -191,7 +193,7 @@ def test_progress_lines_and_a_summary_are_logged(order, tmp_path, caplog):
     assert progress, "a progress line per download"
     assert all("%" in line and "MB/s" in line for line in progress)
     summary = caplog.records[-1].getMessage()
-    assert summary.startswith("downloaded 4 files") and "MB/s" in summary
+    assert summary.startswith("downloaded 5 files") and "MB/s" in summary
 
 
 @pytest.fixture

@@ -96,4 +96,4 @@ def test_an_order_with_a_hostile_id_downloads_inside_the_destination(capella_emu
 
     written = [Path(root) / name for root, _, names in os.walk(tmp_path) for name in names]
     assert written and all(path.is_relative_to(destination) for path in written)
-    assert set(result[item["id"]]) == {"HH", "metadata", "thumbnail", "preview"}
+    assert set(result[item["id"]]) == {"HH", "metadata", "thumbnail", "preview", "checksums"}

@@ -13,7 +13,7 @@ from airflow_provider_capella.transfer import (
     download_asset,
     download_products,
 )
-from tests.transfer.conftest import MiB, expected_sha256, run_driver, start_driver
+from tests.transfer.conftest import MiB, data_requests, expected_sha256, run_driver, start_driver
 
 PART = 5 * MiB
 BIG = 3 * PART + 777
@@ -49,9 +49,7 @@ def test_an_object_of_the_same_size_is_skipped_unless_override(capella_emulator,
     download_products(placed.items, s3.uri("p"), settings=SETTINGS)
 
     assert s3.client.head_object(Bucket=s3.name, Key=raster_key)["LastModified"] == stored
-    ranges = {
-        entry["headers"].get("range") for entry in capella_emulator.requests(path="/assets/", method="GET")
-    }
+    ranges = {entry["headers"].get("range") for entry in data_requests(capella_emulator, "GET")}
     assert ranges == {"bytes=0-0"}
 
     download_products(placed.items, s3.uri("p"), override=True, settings=SETTINGS)
@@ -74,17 +72,19 @@ def test_download_asset_into_a_prefix_or_an_exact_key(capella_emulator, order, s
 
 def wait_for_asset_gets(emulator: Any, count: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
-    while len(emulator.requests(path="/assets/", method="GET")) < count:
+    while len(data_requests(emulator, "GET")) < count:
         assert time.monotonic() < deadline, "the download never got going"
         time.sleep(0.05)
 
 
-def test_a_failure_mid_upload_aborts_the_multipart_upload(capella_emulator, order, s3):
+def test_a_failure_mid_upload_keeps_the_upload_for_the_next_try_which_completes_it(
+    capella_emulator, order, s3
+):
     placed = order(asset_size=4 * PART)
     capella_emulator.set_faults(bandwidth=4_000_000, scope="asset")
     capella_emulator.clear_requests()
     errors: list[BaseException] = []
-    settings = TransferSettings(part_size=PART, concurrency=2, max_attempts=2)
+    settings = TransferSettings(part_size=PART, concurrency=2, max_attempts=2, adaptive=False)
 
     def run() -> None:
         try:
@@ -102,16 +102,23 @@ def test_a_failure_mid_upload_aborts_the_multipart_upload(capella_emulator, orde
     assert len(errors) == 1 and isinstance(errors[0], CapellaDownloadError)
     assert "HTTP 500" in str(errors[0])
     assert "Signature" not in str(errors[0])
-    assert s3.open_uploads() == [], "the multipart upload was aborted"
+    assert len(s3.open_uploads()) == 1, "a failure a retry can fix keeps the upload for that retry"
     assert s3.keys() == [], "no object at the final key"
 
+    capella_emulator.set_faults(fail_next_count=0, bandwidth=None)
+    download_products(placed.items, s3.uri("x"), include=["HH"], settings=settings)
 
-def test_a_task_stopped_mid_upload_aborts_its_multipart_upload(capella_emulator, order, s3):
+    (key,) = s3.keys()
+    assert s3.sha256(key) == expected_sha256(capella_emulator, placed.items[0], "HH")
+    assert s3.open_uploads() == [], "the completed object leaves no upload open"
+
+
+def test_without_resume_a_task_stopped_mid_upload_aborts_its_multipart_upload(capella_emulator, order, s3):
     placed = order(asset_size=6 * PART)
     capella_emulator.set_faults(bandwidth=3_000_000, scope="asset")
     capella_emulator.clear_requests()
     request = {"items": placed.items, "destination": s3.uri(), "part_size": PART, "concurrency": 2}
-    child = start_driver({**request, "include": ["HH"]})
+    child = start_driver({**request, "include": ["HH"], "enable_resume": False})
     try:
         wait_for_asset_gets(capella_emulator, 2)
         deadline = time.monotonic() + 30

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -49,6 +50,15 @@ class Tasking:
         response = self.session.post(f"{self.emulator.url}/task", json=body, timeout=30)
         assert response.status_code == 201, response.text
         return str(response.json()["properties"]["taskingrequestId"])
+
+    def create_later(self, marker: str | None = None, *, opens_in_days: float = 3) -> str:
+        """A request whose window opens in ``opens_in_days`` and lasts a week (``active`` until then)."""
+        opens = datetime.now(timezone.utc) + timedelta(days=opens_in_days)
+        return self.create(
+            marker,
+            windowOpen=opens.isoformat().replace("+00:00", "Z"),
+            windowClose=(opens + timedelta(days=7)).isoformat().replace("+00:00", "Z"),
+        )
 
     def get(self, task_id: str) -> dict[str, Any]:
         response = self.session.get(f"{self.emulator.url}/task/{task_id}", timeout=30)

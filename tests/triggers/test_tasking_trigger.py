@@ -78,7 +78,7 @@ def test_status_history_is_read_the_sdk_way() -> None:
     [
         ("emulator:rejected", "rejected", "Request rejected during review."),
         ("emulator:failed", "failed", "Collection failed."),
-        ("emulator:anomaly", "anomaly", "A spacecraft anomaly prevented the collection."),
+        ("emulator:anomaly", "anomaly", "An anomaly prevented the full completion of the request."),
         ("emulator:error", "error", "An error occurred while processing the request."),
         ("emulator:expired", "expired", "The validity window closed before the request could be satisfied."),
     ],
@@ -88,7 +88,7 @@ async def test_fires_failed_with_the_api_message_on_a_terminal_status(
 ) -> None:
     task_id = tasking.create(marker)
 
-    payload = await first_event(trigger_for(task_id))
+    payload = await first_event(trigger_for(task_id, anomaly_grace_period=0))  # no wait for a retry
 
     assert payload["status"] == "failed"
     assert payload["task_status"] == status
@@ -96,7 +96,8 @@ async def test_fires_failed_with_the_api_message_on_a_terminal_status(
 
 
 async def test_fires_failed_when_the_request_is_canceled(tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create_later()  # its first collect days away: cancellable once active
+    tasking.wait_for(task_id, "active")
     tasking.cancel(task_id)
 
     payload = await first_event(trigger_for(task_id))
@@ -237,6 +238,7 @@ async def test_serialize_round_trips_and_the_rebuilt_trigger_runs(tasking: Taski
         "poll_interval": 0.05,
         "end_time": original.end_time,
         "execution_deadline": None,
+        "anomaly_grace_period": 6 * 3600.0,
     }
     assert (await first_event(rebuilt))["status"] == "success"
 

@@ -62,6 +62,9 @@ class EmulatorConfig:
     presign_ttl_seconds: float = (
         3600.0  # search thumbnails; a test knob to expire order URLs before the order
     )
+    max_items_per_query: int = 10_000  # the catalog search cap; lower it to test searches past the cap
+    clock_offset_seconds: float = 0.0  # added to the wall clock: jump ahead to expire orders and URLs
+    reorders_are_free: bool = True  # False: products the organization ordered before are charged again
     next_link_host: str | None = None
     faults: FaultSettings = field(default_factory=FaultSettings)
     user_id: str = "6c4e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a"

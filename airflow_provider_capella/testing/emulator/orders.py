@@ -141,7 +141,7 @@ class OrderBook:
         for item in request.items:
             ownership = item.get("properties", {}).get("capella:ownership")
             previously = item["id"] in ordered
-            free = previously or ownership in FREE_OWNERSHIPS
+            free = (previously and self.state.config.reorders_are_free) or ownership in FREE_OWNERSHIPS
             kind = product_type(item)
             list_price = PRODUCT_PRICES_USD.get(kind, DEFAULT_PRICE_USD)
             lines.append(

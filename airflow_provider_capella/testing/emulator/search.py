@@ -120,12 +120,12 @@ def parse_search(body: Any, page_param: str | None = None) -> SearchRequest:
     )
 
 
-def run_search(items: Iterable[Item], request: SearchRequest) -> SearchPage:
-    """Return the requested page of the sorted matches; nothing past the 10,000th match is ever returned."""
+def run_search(items: Iterable[Item], request: SearchRequest, cap: int = MAX_ITEMS_PER_QUERY) -> SearchPage:
+    """Return the requested page of the sorted matches; nothing past the ``cap``-th match is returned."""
     predicates = request.predicates
     matches = [item for item in items if all(predicate(item) for predicate in predicates)]
     matches = _sorted(matches, request.sort_keys)
-    reachable = min(len(matches), MAX_ITEMS_PER_QUERY)
+    reachable = min(len(matches), cap)
     start = (request.page - 1) * request.page_size
     end = min(start + request.page_size, reachable)
     features = matches[start:end] if start < reachable else []

@@ -47,8 +47,8 @@ class EmulatorState:
         self.request_log: deque[dict[str, Any]] = deque(maxlen=REQUEST_LOG_LIMIT)
 
     def now(self) -> float:
-        """Wall-clock seconds; one place so the accelerated tasking clock derives from it."""
-        return time.time()
+        """Return wall-clock seconds plus ``clock_offset_seconds`` (the tasking clock derives from it)."""
+        return time.time() + float(self.config.clock_offset_seconds)
 
     def advance(self) -> None:
         """Materialise everything whose time has come (tasking steps, collects, derived requests)."""

@@ -1,11 +1,28 @@
-"""The interface every sink implements, and the resume record a local sink keeps beside its file."""
+"""The interface every sink implements, and the records it works with: source version, resume state."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from airflow_provider_capella.transfer.planner import ByteRange
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@dataclass(frozen=True)
+class SourceVersion:
+    """What identifies the bytes being copied: the URL's path (no signature), size and validator.
+
+    Example::
+
+        SourceVersion(path="/data/CAPELLA_X/CAPELLA_X.tif", size=1 << 30, validator='"9b2cf535f27731c9"')
+    """
+
+    path: str
+    size: int
+    validator: str | None
 
 
 @dataclass
@@ -39,10 +56,10 @@ class RangeWriter(Protocol):
     def write(self, data: bytes | memoryview) -> None: ...
 
     def close(self) -> None:
-        """The range is complete: persist it (upload the part, record it as done)."""
+        """Persist the completed range (upload the part, record it as done)."""
 
     def discard(self) -> None:
-        """The range will not be completed: release its memory."""
+        """Release the memory of a range that will not be completed."""
 
 
 class Sink(Protocol):
@@ -53,16 +70,18 @@ class Sink(Protocol):
     def existing_size(self) -> int | None:
         """Size of a complete file/object already at the final location, None when there is none."""
 
-    def resume_state(self) -> ResumeState | None:
-        """A previous run's partial download that can be continued, if any."""
+    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
+        """Find a previous run's partial download that can be continued, if any.
+
+        :param source: asks the server for the current source version (one small request), for sinks
+            that must compare it with what they find before trusting it.
+        """
 
     def discard_resume(self) -> None:
         """Forget (delete) any previous partial download."""
 
-    def begin(
-        self, size: int, ranges: list[ByteRange], validator: str | None, resume: ResumeState | None
-    ) -> None:
-        """Prepare to receive ``ranges`` of a ``size``-byte object (continuing ``resume`` when given)."""
+    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
+        """Prepare to receive ``ranges`` of ``source`` (continuing ``resume`` when given)."""
 
     def writer(self, byte_range: ByteRange) -> RangeWriter: ...
 

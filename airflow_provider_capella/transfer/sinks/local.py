@@ -12,10 +12,16 @@ import json
 import logging
 import os
 import threading
+from typing import TYPE_CHECKING
 
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
 from airflow_provider_capella.transfer.planner import ByteRange
-from airflow_provider_capella.transfer.sinks.base import ResumeState
+from airflow_provider_capella.transfer.sinks.base import ResumeState, SourceVersion
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from airflow_provider_capella.transfer.integrity import FileDigest
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +36,14 @@ class LocalFileSink:
     Example::
 
         sink = LocalFileSink("/data/capella/CAPELLA_X.tif")
-        sink.begin(size, ranges, validator='"etag"', resume=None)
+        sink.begin(SourceVersion("/x.tif", size, '"etag"'), ranges, resume=None)
         writer = sink.writer(ranges[0]); writer.write(data); writer.close()
         sink.commit()
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, digest: FileDigest | None = None) -> None:
         self.location = path
+        self._digest = digest
         self.path = path
         self.temp_path = path + TEMP_SUFFIX
         self.state_path = path + STATE_SUFFIX
@@ -48,7 +55,7 @@ class LocalFileSink:
     def existing_size(self) -> int | None:
         return os.path.getsize(self.path) if os.path.isfile(self.path) else None
 
-    def resume_state(self) -> ResumeState | None:
+    def resume_state(self, source: Callable[[], SourceVersion] | None = None) -> ResumeState | None:
         try:
             with open(self.state_path, encoding="utf-8") as handle:
                 record = json.load(handle)
@@ -67,9 +74,8 @@ class LocalFileSink:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(leftover)
 
-    def begin(
-        self, size: int, ranges: list[ByteRange], validator: str | None, resume: ResumeState | None
-    ) -> None:
+    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
+        size, validator = source.size, source.validator
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         if resume is not None:
             self._fd = os.open(self.temp_path, os.O_RDWR)
@@ -101,6 +107,12 @@ class LocalFileSink:
         if fd is None or actual != self._size:
             self.discard_resume()
             raise CapellaDownloadError(f"{self.path}: wrote {actual} bytes, expected {self._size}; discarded")
+        if self._digest is not None:
+            try:
+                self._digest.verify_file(self.temp_path, self.path)
+            except BaseException:
+                self.discard_resume()
+                raise
         os.replace(self.temp_path, self.path)
         with contextlib.suppress(FileNotFoundError):
             os.remove(self.state_path)

@@ -1,10 +1,15 @@
-"""An S3 object written with a multipart upload, parts streamed from memory (no local staging).
+"""An S3 object written with a multipart upload, parts streamed from memory, checksummed and resumable.
 
-Each range being fetched fills one part buffer; a full buffer is handed to :class:`PartUploads` (when
-given) and uploaded while its connection fetches the next part. So at most ``concurrency`` buffers are
-being filled and ``max_pending`` are being uploaded: memory is bounded by ``part_size`` times those. A
-file of a single part is written with one ``PutObject``. On failure the multipart upload is aborted, so
-nothing is left behind; the object appears only when ``CompleteMultipartUpload`` succeeds.
+Each range being fetched fills one part buffer while its CRC is computed; a full buffer goes up with
+that checksum (S3 refuses a part whose bytes do not match, and the part is sent again) through
+:class:`PartUploads` while its connection fetches the next part. The upload is created with a
+``FULL_OBJECT`` checksum type and completed with the CRC of the whole object, joined from the part CRCs,
+so S3 checks the assembled object too. A file of a single part is one ``PutObject`` with its checksum.
+
+An interrupted upload stays open for the next try, in this process or another one, which finds it
+(:mod:`.s3_resume`), keeps the parts S3 verified and fetches the rest. An upload for another version
+of the source is aborted. A completed object, or a failure that a retry cannot fix, leaves no upload
+of ours open on the key.
 """
 
 from __future__ import annotations
@@ -14,17 +19,29 @@ import threading
 from concurrent.futures import Future, wait
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella.transfer.errors import CapellaDownloadError
-from airflow_provider_capella.transfer.planner import ByteRange, plan_ranges
-from airflow_provider_capella.transfer.sinks.base import ResumeState
-from airflow_provider_capella.transfer.targets import S3Target
+from airflow_provider_capella.transfer.checksums import Crc, default_crc, encode
+from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError
+from airflow_provider_capella.transfer.planner import ByteRange, effective_part_size, plan_ranges
+from airflow_provider_capella.transfer.sinks.base import ResumeState, SourceVersion
+from airflow_provider_capella.transfer.sinks.s3_parts import PartWriter, upload_part
+from airflow_provider_capella.transfer.sinks.s3_resume import (
+    MARKER_PART,
+    OpenUpload,
+    abort_upload,
+    manifest,
+    open_uploads_of,
+    trusted_parts,
+    upload_metadata,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from airflow_provider_capella.transfer.integrity import FileDigest
     from airflow_provider_capella.transfer.sinks.uploads import PartUploads
+    from airflow_provider_capella.transfer.targets import S3Target
 
 log = logging.getLogger(__name__)
-
-ABORT_ATTEMPTS = 3
 
 
 class S3MultipartSink:
@@ -33,7 +50,7 @@ class S3MultipartSink:
     Example::
 
         sink = S3MultipartSink(s3_client, S3Target("bucket", "capella/x.tif"), part_size=8 * 1024 * 1024)
-        sink.begin(size, ranges, validator=None, resume=None)
+        sink.begin(SourceVersion("/x.tif", size, '"etag"'), ranges, resume=None)
         ...
         sink.commit()
     """
@@ -46,69 +63,131 @@ class S3MultipartSink:
         part_size: int,
         media_type: str | None = None,
         uploads: PartUploads | None = None,
+        digest: FileDigest | None = None,
+        crc: Crc | None = None,
+        open_keys: Callable[[], set[str]] | None = None,
     ) -> None:
         self.location = str(target)
-        self._client = client
-        self._bucket = target.bucket
-        self._key = target.key
+        self.connection_cap: int | None = None
+        self.client = client
+        self.bucket = target.bucket
+        self.key = target.key
+        self.crc = crc or default_crc()
         self._part_size = part_size
         self._media_type = media_type
+        self._digest = digest
+        self._open_keys = open_keys
         self._size = 0
         self._parts: list[ByteRange] = []
-        self._upload_id: str | None = None
+        self.upload_id: str | None = None
         self._etags: dict[int, str] = {}
-        self._single_body: bytearray | None = None
+        self._crcs: dict[int, int] = {}
+        self._single: tuple[bytearray, int] | None = None
         self._lock = threading.Lock()
         self._uploads = uploads
         self._pending: list[Future[None]] = []
 
+    # --- what is already there ---------------------------------------------------------------------------
     def existing_size(self) -> int | None:
         from botocore.exceptions import ClientError
 
         try:
-            head = self._client.head_object(Bucket=self._bucket, Key=self._key)
+            head = self.client.head_object(Bucket=self.bucket, Key=self.key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
             raise
         return int(head["ContentLength"])
 
-    def resume_state(self) -> ResumeState | None:
-        return None
+    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
+        """Adopt the upload an earlier try left for this source version; abort other versions' uploads."""
+        if self._open_keys is not None and self.key not in self._open_keys():
+            return None
+        candidates = open_uploads_of(self.client, self.bucket, self.key, exact_key=True)
+        if not candidates:
+            return None
+        version = source()
+        part_size = effective_part_size(version.size, self._part_size)
+        expected = manifest(version, part_size, self.crc)
+        chosen: OpenUpload | None = None
+        for upload in candidates:
+            if chosen is None and upload.matches(expected, self.crc):
+                chosen = upload
+            else:
+                log.info("%s: aborting an upload left for another version of the source", self.location)
+                abort_upload(self.client, self.bucket, self.key, upload.upload_id)
+        if chosen is None:
+            return None
+        ranges = plan_ranges(version.size, part_size)
+        trusted = trusted_parts(chosen, {part.index + 1: part.length for part in ranges}, self.crc)
+        done = {number - 1 for number in trusted}
+        if len(done) == len(ranges):
+            done.discard(
+                ranges[-1].index
+            )  # fetch one part again: its If-Range proves the version is unchanged
+        self.upload_id = chosen.upload_id
+        self._etags = {number - 1: chosen.parts[number].etag for number in trusted if number - 1 in done}
+        self._crcs = {number - 1: value for number, value in trusted.items() if number - 1 in done}
+        log.info(
+            "%s: resuming the multipart upload an earlier try left: %d of %d parts verified by S3 are kept",
+            self.location,
+            len(done),
+            len(ranges),
+        )
+        return ResumeState(version.size, version.validator, ranges, done)
 
     def discard_resume(self) -> None:
-        return None
+        upload_id, self.upload_id = self.upload_id, None
+        self._etags, self._crcs = {}, {}
+        if upload_id is not None:
+            abort_upload(self.client, self.bucket, self.key, upload_id)
 
-    def begin(
-        self, size: int, ranges: list[ByteRange], validator: str | None, resume: ResumeState | None
-    ) -> None:
-        self._size = size
-        self._parts = ranges if len(ranges) > 1 else plan_ranges(size, self._part_size)
+    # --- writing -----------------------------------------------------------------------------------------
+    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
+        self._size = source.size
+        self._parts = ranges if len(ranges) > 1 else plan_ranges(source.size, self._part_size)
+        if resume is not None and self.upload_id is not None:
+            return
         if len(self._parts) > 1:
-            extra = {"ContentType": self._media_type} if self._media_type else {}
-            created = self._client.create_multipart_upload(Bucket=self._bucket, Key=self._key, **extra)
-            self._upload_id = created["UploadId"]
+            part_size = self._parts[0].length
+            created = self.client.create_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.key,
+                ChecksumAlgorithm=self.crc.name,
+                ChecksumType="FULL_OBJECT",
+                Metadata=upload_metadata(source, part_size),
+                **self._content_type(),
+            )
+            self.upload_id = created["UploadId"]
+            marker = manifest(source, part_size, self.crc)
+            upload_part(self, self.upload_id, MARKER_PART, bytearray(marker), self.crc.of(marker))
 
-    def writer(self, byte_range: ByteRange) -> _PartWriter:
+    def writer(self, byte_range: ByteRange) -> PartWriter:
         covered = [
             part for part in self._parts if byte_range.start <= part.start and part.end <= byte_range.end
         ]
-        return _PartWriter(self, covered)
+        return PartWriter(self, covered)
 
-    def store_part(self, part: ByteRange, body: bytearray) -> None:
+    def new_buffer(self, size: int) -> bytearray:
+        """Give a buffer for one part (recycled by the upload pool, which gets it back after the upload)."""
+        if self._uploads is None or self.upload_id is None:
+            return bytearray(size)
+        return self._uploads.take_buffer(size)
+
+    def store_part(self, part: ByteRange, body: bytearray, crc: int) -> None:
         """Upload a full part: in the background when there is an upload pool, else right away."""
-        if self._upload_id is None:
-            self._single_body = body
+        if self.upload_id is None:
+            self._single = (body, crc)
             return
         if self._uploads is None:
-            self._upload_part(self._upload_id, part, body)
+            self._record(part, upload_part(self, self.upload_id, part.index + 1, body, crc), crc)
             return
         self._raise_failed_upload()
-        upload_id, uploads = self._upload_id, self._uploads
+        upload_id, uploads = self.upload_id, self._uploads
 
         def upload() -> None:
             try:
-                self._upload_part(upload_id, part, body)
+                self._record(part, upload_part(self, upload_id, part.index + 1, body, crc), crc)
             finally:
                 uploads.give_back(body)
 
@@ -116,18 +195,10 @@ class S3MultipartSink:
         with self._lock:
             self._pending.append(future)
 
-    def new_buffer(self, size: int) -> bytearray:
-        """A buffer for one part (recycled through the upload pool, which gets it back after the upload)."""
-        if self._uploads is None or self._upload_id is None:
-            return bytearray(size)
-        return self._uploads.take_buffer(size)
-
-    def _upload_part(self, upload_id: str, part: ByteRange, body: bytearray) -> None:
-        response = self._client.upload_part(
-            Bucket=self._bucket, Key=self._key, UploadId=upload_id, PartNumber=part.index + 1, Body=body
-        )
+    def _record(self, part: ByteRange, etag: str, crc: int) -> None:
         with self._lock:
-            self._etags[part.index] = response["ETag"]
+            self._etags[part.index] = etag
+            self._crcs[part.index] = crc
 
     def _raise_failed_upload(self) -> None:
         with self._lock:
@@ -151,95 +222,92 @@ class S3MultipartSink:
                 if error is not None:
                     raise error
 
+    # --- the end -----------------------------------------------------------------------------------------
     def commit(self) -> None:
         self._settle_uploads(cancel=False)
-        if self._upload_id is None:
-            self._put_single()
-        else:
-            self._complete()
-        actual = self.existing_size()
-        if actual != self._size:
-            self._client.delete_object(Bucket=self._bucket, Key=self._key)
-            raise CapellaDownloadError(
-                f"{self.location}: stored {actual} bytes, expected {self._size}; deleted"
-            )
+        whole = self._put_single() if self.upload_id is None else self._complete()
+        try:
+            self._verify(whole)
+        except BaseException:
+            self.client.delete_object(Bucket=self.bucket, Key=self.key)
+            raise
+        self._sweep_other_uploads()
 
     def abort(self, *, keep_resume: bool) -> None:
         self._settle_uploads(cancel=True)
-        upload_id, self._upload_id = self._upload_id, None
-        self._single_body = None
-        if upload_id is None:
+        self._single = None
+        if self.upload_id is None:
             return
-        for attempt in range(1, ABORT_ATTEMPTS + 1):
-            try:
-                self._client.abort_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=upload_id)
-                return
-            except Exception as error:  # keep trying: an open upload costs the user storage
-                log.warning(
-                    "aborting the multipart upload of %s failed (attempt %d): %s",
-                    self.location,
-                    attempt,
-                    error,
-                )
-        log.error(
-            "could not abort multipart upload %s of %s; abort it or add a lifecycle rule",
-            upload_id,
-            self.location,
-        )
+        if keep_resume:
+            log.info(
+                "%s: the multipart upload stays open with %d verified part(s); the next try resumes it",
+                self.location,
+                len(self._etags),
+            )
+            self.upload_id = None
+            return
+        self.discard_resume()
 
-    def _put_single(self) -> None:
-        body = self._single_body if self._single_body is not None else bytearray()
-        self._single_body = None
+    def _content_type(self) -> dict[str, str]:
+        return {"ContentType": self._media_type} if self._media_type else {}
+
+    def _put_single(self) -> int:
+        body, crc = self._single if self._single is not None else (bytearray(), self.crc.of(b""))
+        self._single = None
         if len(body) != self._size:
             raise CapellaDownloadError(f"{self.location}: received {len(body)} bytes, expected {self._size}")
-        extra = {"ContentType": self._media_type} if self._media_type else {}
-        self._client.put_object(Bucket=self._bucket, Key=self._key, Body=body, **extra)
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=self.key,
+            Body=body,
+            **{self.crc.parameter: encode(crc)},
+            **self._content_type(),
+        )
+        return crc
 
-    def _complete(self) -> None:
+    def _complete(self) -> int:
         missing = [part.index + 1 for part in self._parts if part.index not in self._etags]
         if missing:
             raise CapellaDownloadError(f"{self.location}: parts {missing[:5]} were never uploaded")
+        whole = self._crcs[self._parts[0].index]
+        for part in self._parts[1:]:
+            whole = self.crc.combine(whole, self._crcs[part.index], part.length)
         parts = [{"PartNumber": part.index + 1, "ETag": self._etags[part.index]} for part in self._parts]
-        self._client.complete_multipart_upload(
-            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": parts}
+        self.client.complete_multipart_upload(
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self.upload_id,
+            MultipartUpload={"Parts": parts},
+            ChecksumType="FULL_OBJECT",
+            **{self.crc.parameter: encode(whole)},
         )
-        self._upload_id = None
+        self.upload_id = None
+        return whole
 
+    def _verify(self, whole: int) -> None:
+        """Check the stored object has the size, full-object CRC (and digest, if any) received."""
+        head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
+        if int(head["ContentLength"]) != self._size:
+            raise IntegrityError(
+                f"{self.location}: stored {head['ContentLength']} bytes, expected {self._size}; deleted"
+            )
+        stored = head.get(self.crc.parameter)
+        if (
+            stored is not None
+            and head.get("ChecksumType", "FULL_OBJECT") == "FULL_OBJECT"
+            and stored != encode(whole)
+        ):
+            raise IntegrityError(
+                f"{self.location}: S3 holds an object whose {self.crc.name} is {stored}, "
+                f"but the bytes received have {encode(whole)}; deleted"
+            )
+        if self._digest is not None:
+            self._digest.verify_s3(self, whole)
 
-class _PartWriter:
-    """Fills one preallocated part buffer at a time, uploading it when full; a range may span parts."""
-
-    def __init__(self, sink: S3MultipartSink, parts: list[ByteRange]) -> None:
-        self._sink = sink
-        self._parts = parts
-        self._current = 0
-        self._buffer: bytearray | None = None
-        self._filled = 0
-        self.written = 0
-
-    def write(self, data: bytes | memoryview) -> None:
-        view = memoryview(data)
-        while view:
-            part = self._parts[self._current]
-            if self._buffer is None:
-                self._buffer = self._sink.new_buffer(part.length)
-                self._filled = 0
-            count = min(part.length - self._filled, len(view))
-            self._buffer[self._filled : self._filled + count] = view[:count]
-            self._filled += count
-            self.written += count
-            view = view[count:]
-            if self._filled == part.length:
-                self._flush(part)
-
-    def close(self) -> None:
-        if self._current < len(self._parts) and self._parts[self._current].length == 0:
-            self._flush(self._parts[self._current])
-
-    def discard(self) -> None:
-        self._buffer = None
-
-    def _flush(self, part: ByteRange) -> None:
-        body, self._buffer = self._buffer if self._buffer is not None else bytearray(), None
-        self._sink.store_part(part, body)
-        self._current += 1
+    def _sweep_other_uploads(self) -> None:
+        """Abort older uploads of ours left on this key: the object is complete."""
+        try:
+            for upload in open_uploads_of(self.client, self.bucket, self.key, exact_key=True):
+                abort_upload(self.client, self.bucket, self.key, upload.upload_id)
+        except Exception as error:
+            log.warning("%s: could not look for older uploads left on this key: %s", self.location, error)

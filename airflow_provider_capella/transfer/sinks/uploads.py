@@ -31,7 +31,7 @@ class PartUploads:
         self._lock = threading.Lock()
 
     def take_buffer(self, size: int) -> bytearray:
-        """A part buffer of exactly ``size`` bytes, recycled when one is free."""
+        """Take a part buffer of exactly ``size`` bytes, recycled when one is free."""
         with self._lock:
             free = self._free.get(size)
             if free:

@@ -44,7 +44,7 @@ async def search_catalog(request: Request) -> JSONResponse:
     except RestrictedCollection as denied:
         return _collection_denied(str(denied))
     state = request.app.state.emulator
-    page = run_search(state.catalog.items, search)
+    page = run_search(state.catalog.items, search, int(state.config.max_items_per_query))
     base_url = str(request.base_url).rstrip("/")
     next_base_url = _gateway_base(state.config.next_link_host) or base_url
     expires = int(state.now() + float(state.config.presign_ttl_seconds))

@@ -3,7 +3,8 @@
 - ``GET /_emulator/health``                      -> ``{"status": "ok"}``
 - ``GET|POST /_emulator/faults``                 read or change fault settings (see ``FaultSettings``)
 - ``GET|DELETE /_emulator/requests``             the request log (Authorization redacted) / clear it
-- ``GET|POST /_emulator/settings``               budget, order/presign TTLs, tasking step, next-link host
+- ``GET|POST /_emulator/settings``               budget, order/presign TTLs, tasking step, next-link host,
+  search cap, reorder pricing, clock offset
 - ``POST /_emulator/reset``                      fresh world from the same config
 """
 
@@ -24,6 +25,9 @@ RUNTIME_SETTINGS = (
     "tasking_step_seconds",
     "next_link_host",
     "asset_size",
+    "max_items_per_query",
+    "reorders_are_free",
+    "clock_offset_seconds",
 )
 
 

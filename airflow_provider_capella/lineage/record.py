@@ -1,0 +1,164 @@
+"""The facts an operator writes down while it runs: products read, files written, request ids, cost, error.
+
+Plain dataclasses: recording costs nothing and imports nothing of OpenLineage. The OpenLineage side
+(:mod:`.datasets`) and the Asset events (:mod:`.asset_extra`) both read a :class:`LineageRecord`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ProductFacts:
+    """One Capella catalog item (a product) as lineage knows it.
+
+    Example::
+
+        ProductFacts(stac_id="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010", product_type="GEO",
+                     collect_id="7c2f...", acquisition_time="2024-01-01T12:00:05Z")
+    """
+
+    stac_id: str
+    collection: str | None = None
+    product_type: str | None = None
+    collect_id: str | None = None
+    tasking_request_id: str | None = None
+    acquisition_time: str | None = None
+    acquisition_start: str | None = None
+    acquisition_end: str | None = None
+    footprint: dict[str, Any] | None = None
+
+    @property
+    def described(self) -> bool:
+        """Whether the catalog's facts are known (not only the STAC id)."""
+        return self.product_type is not None or self.collect_id is not None
+
+
+@dataclass
+class FileFacts:
+    """One file written: where (``s3://bucket/key`` or a local path), from which product asset, and what.
+
+    ``checksum_algorithm`` says what ``checksum`` is: ``sha256`` (hex, of a local file),
+    ``s3:sha256`` / ``s3:crc32c`` / ... (S3's own full-object checksum, base64) or ``s3:etag``.
+
+    Example::
+
+        FileFacts(location="s3://bucket/capella/X/X.tif", stac_id="X", asset_key="HH", size=262144,
+                  checksum_algorithm="s3:etag", checksum="9b2cf535f27731c974343645a3985328")
+    """
+
+    location: str
+    stac_id: str | None = None
+    asset_key: str | None = None
+    size: int | None = None
+    checksum_algorithm: str | None = None
+    checksum: str | None = None
+
+    @property
+    def is_s3(self) -> bool:
+        return self.location.lower().startswith("s3://")
+
+    @property
+    def uri(self) -> str:
+        """``s3://bucket/key`` as is; a local path as a ``file://`` URI."""
+        if self.is_s3:
+            return self.location
+        return "file://" + self.location
+
+    @property
+    def checksum_text(self) -> str | None:
+        """``"<algorithm>:<value>"``, the compact form an Asset event carries."""
+        if not self.checksum or not self.checksum_algorithm:
+            return None
+        return f"{self.checksum_algorithm}:{self.checksum}"
+
+
+@dataclass
+class ErrorFacts:
+    """The API's answer when a call failed: HTTP status, the API's error code and message.
+
+    Example::
+
+        ErrorFacts.of(CapellaInsufficientFundsError("not enough funds", code="INSUFFICIENT_FUNDS"))
+    """
+
+    message: str
+    code: str | None = None
+    status: int | None = None
+    error_type: str | None = None
+
+    @classmethod
+    def of(cls, error: BaseException) -> ErrorFacts:
+        """Return the facts of a :class:`~airflow_provider_capella.exceptions.CapellaError` (or any error)."""
+        message = getattr(error, "message", None) or str(error) or type(error).__name__
+        status = getattr(error, "status", None)
+        return cls(
+            message=str(message),
+            code=getattr(error, "code", None),
+            status=status if isinstance(status, int) else None,
+            error_type=type(error).__name__,
+        )
+
+
+@dataclass
+class LineageRecord:
+    """Everything one task instance read, wrote and caused at the Capella API.
+
+    Operators fill it in ``execute``; :class:`~.mixin.CapellaLineageMixin` reads it afterwards.
+    ``product_ids`` keeps the order the products were named in; ``products`` holds their catalog facts
+    once known.
+
+    Example::
+
+        record = LineageRecord(order_id=order_id)
+        record.add_product_ids(["CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010"])
+    """
+
+    product_ids: list[str] = field(default_factory=list)
+    products: dict[str, ProductFacts] = field(default_factory=dict)
+    files: list[FileFacts] = field(default_factory=list)
+    order_id: str | None = None
+    tasking_request_id: str | None = None
+    repeat_request_id: str | None = None
+    collect_ids: list[str] = field(default_factory=list)
+    request_ids: list[str] = field(default_factory=list)
+    order_reused: bool | None = None
+    cost: str | None = None
+    cost_basis: str | None = None
+    matched: int | None = None
+    error: ErrorFacts | None = None
+
+    def add_product_ids(self, stac_ids: list[str]) -> None:
+        """Name products read, keeping the first order and no duplicates."""
+        known = set(self.product_ids)
+        for stac_id in stac_ids:
+            if stac_id not in known:
+                self.product_ids.append(stac_id)
+                known.add(stac_id)
+
+    def add_products(self, products: list[ProductFacts]) -> None:
+        """Add catalog facts (naming the products too)."""
+        self.add_product_ids([product.stac_id for product in products])
+        for product in products:
+            self.products[product.stac_id] = product
+
+    def product(self, stac_id: str) -> ProductFacts:
+        """Return the facts of ``stac_id``: from the catalog when known, else just the id."""
+        return self.products.get(stac_id) or ProductFacts(stac_id=stac_id)
+
+    def undescribed_ids(self) -> list[str]:
+        """Products named but without catalog facts yet."""
+        return [stac_id for stac_id in self.product_ids if not self.product(stac_id).described]
+
+    def add_tasking_request_ids(self, by_product: dict[str, str]) -> None:
+        """Note the tasking request each product came from (an order names it per item)."""
+        for stac_id, request_id in by_product.items():
+            if stac_id in self.products and not self.products[stac_id].tasking_request_id:
+                self.products[stac_id].tasking_request_id = request_id
+
+    def set_cost(self, amount: Any, basis: str) -> None:
+        """Record a cost as the API wrote it (e.g. ``"$3,000.00"``), ``basis`` ``quoted``, ``paid``, ..."""
+        if amount not in (None, ""):
+            self.cost, self.cost_basis = str(amount), basis

@@ -1,0 +1,86 @@
+"""``ArchiveExportOperator``: download the archive's footprints export to a folder or S3; return where.
+
+Example::
+
+    from airflow_provider_capella.operators.archive import ArchiveExportOperator
+
+    footprints = ArchiveExportOperator(
+        task_id="footprints", export_type="full", destination="s3://my-bucket/capella/footprints/"
+    )
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_capella.operators import _arguments
+from airflow_provider_capella.operators._base import CapellaBaseOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class ArchiveExportOperator(CapellaBaseOperator):
+    """Download an archive export (the footprints of every product) to a folder or ``s3://`` prefix.
+
+    The export is one GeoPackage, zipped shapefile or GeoParquet file (whichever formats the API lists
+    for the export type): the cheap start of a large backfill, to query locally before ordering
+    anything. Nothing is billable. A file already complete at the destination is kept unless
+    ``override``.
+
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :param export_type: ``latest`` (the newest week, default), ``weekly`` (one file per recent week)
+        or ``full`` (the whole archive).
+    :param export_format: ``gpkg`` (default), ``shp.zip`` or ``geoparquet``.
+    :param destination: a local folder or ``s3://bucket/prefix`` (templated, e.g. ``/data/{{ ds }}``).
+    :param file_names: exact names from ``CapellaHook.list_archive_exports()`` instead of a format
+        (a list or JSON list; templated).
+    :param override: download again even when a complete file is there.
+    :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
+    :return: the local path or ``s3://`` URI written; a list of them when the export is several files
+        (``weekly`` without one ``file_names`` entry).
+
+    Example::
+
+        ArchiveExportOperator(
+            task_id="footprints",
+            export_type="full",
+            export_format="gpkg",
+            destination="s3://my-bucket/capella/footprints/{{ ds }}/",
+            aws_conn_id="aws_default",
+        )
+    """
+
+    template_fields = ("capella_conn_id", "export_type", "export_format", "destination", "file_names")
+
+    def __init__(
+        self,
+        *,
+        export_type: str = "latest",
+        export_format: str | None = None,
+        destination: str,
+        file_names: list[str] | str | None = None,
+        override: bool = False,
+        aws_conn_id: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.export_type = export_type
+        self.export_format = export_format
+        self.destination = destination
+        self.file_names = file_names
+        self.override = override
+        self.aws_conn_id = aws_conn_id
+
+    def execute(self, context: Context) -> str | list[str]:
+        names = _arguments.string_list("file_names", self.file_names) if self.file_names else None
+        written = self.hook.download_archive_export(
+            export_type=self.export_type,
+            export_format=self.export_format or None,
+            local_dir=self.destination,
+            file_names=names,
+            override=self.override,
+            aws_conn_id=self.aws_conn_id,
+        )
+        self.log.info("Archive export written: %s", ", ".join(written))
+        return written[0] if len(written) == 1 else written

@@ -1,0 +1,1 @@
+"""``make cluster``: a production-like Airflow (CeleryExecutor, PostgreSQL, Redis) as local processes."""
