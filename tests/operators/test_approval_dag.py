@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,6 @@ def record_answer(answer: str, stop: threading.Event) -> None:
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.trigger import handle_event_submit
     from airflow.triggers.base import TriggerEvent
-    from airflow.utils import timezone
     from airflow.utils.session import create_session
     from airflow.utils.state import TaskInstanceState
     from sqlalchemy import select
@@ -44,7 +44,7 @@ def record_answer(answer: str, stop: threading.Event) -> None:
             detail = session.get(HITLDetail, ti.id) if ti is not None else None
             if ti is not None and detail is not None and detail.responded_at is None:
                 detail.responded_by = {"id": "reviewer", "name": "Reviewer"}
-                detail.responded_at = timezone.utcnow()
+                detail.responded_at = datetime.now(timezone.utc)
                 detail.chosen_options = [answer]
                 detail.params_input = {}
                 session.add(detail)
