@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from airflow_provider_capella.exceptions import CapellaValidationError
 
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
+# Intended mirror: the emulator's search_space.py keeps its own copy as an independent oracle.
 _NESTING = {
     "Point": 0,
     "MultiPoint": 1,

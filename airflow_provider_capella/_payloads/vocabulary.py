@@ -34,6 +34,7 @@ COLLECTION_TYPES = (
     "parallel_stripmap_50",
     "parallel_stripmap_100",
 )
+# Intended mirror: testing/emulator/tasking_validation.py keeps its own copy as an independent oracle.
 TASKING_COLLECTION_TIERS = ("urgent", "priority", "standard", "flexible", "internal")
 REPEAT_COLLECTION_TIERS = ("routine", "flexible", "internal", "insar", "insar-internal")
 INSAR_TIERS = frozenset({"insar", "insar-internal"})

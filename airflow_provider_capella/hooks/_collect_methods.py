@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._payloads import checks
-from airflow_provider_capella.exceptions import CapellaOrderRejectedError
+from airflow_provider_capella.hooks._orders import accepted_order_id
 
 if TYPE_CHECKING:
     from airflow_provider_capella.hooks.capella import CapellaHook
@@ -96,11 +96,7 @@ def order_tasking_request(self: CapellaHook, tasking_request_id: str) -> str:
     """
     checked = checks.uuid_text("tasking_request_id", tasking_request_id)
     order = dict(self.api.call("POST", f"/orders/task/{checked}") or {})
-    order_id = str(order.get("orderId"))
-    if order.get("orderStatus") == "rejected":
-        raise CapellaOrderRejectedError(
-            f"order {order_id} for tasking request {checked} was rejected", code="ORDER_REJECTED"
-        )
+    order_id = accepted_order_id(order, f"tasking request {checked}")
     self.log.info(
         "Placed order %s for the %d product(s) of tasking request %s (billable; expires %s)",
         order_id,

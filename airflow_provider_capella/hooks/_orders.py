@@ -121,11 +121,7 @@ def place_order(
         stac_items = existing_items(api, wanted)
     cost = None if omit_review else review_cost(review(api, stac_items, contract_id))
     order = api.call("POST", "/orders", json=order_args.order_body(stac_items, contract_id))
-    order_id = str(order.get("orderId"))
-    if order.get("orderStatus") == "rejected":
-        raise CapellaOrderRejectedError(
-            f"order {order_id} for {len(stac_items)} STAC item(s) was rejected", code="ORDER_REJECTED"
-        )
+    order_id = accepted_order_id(order, f"{len(stac_items)} STAC item(s)")
     api.log.info(
         "Submitted order %s for %d STAC item(s) (billable; reviewed cost: %s)",
         order_id,
@@ -133,6 +129,14 @@ def place_order(
         cost or "not reviewed",
     )
     return OrderPlacement(order_id, reused=False, cost=cost)
+
+
+def accepted_order_id(order: dict[str, Any], what: str) -> str:
+    """Return the id of an order just placed, or raise ``CapellaOrderRejectedError`` if it was rejected."""
+    order_id = str(order.get("orderId"))
+    if order.get("orderStatus") == "rejected":
+        raise CapellaOrderRejectedError(f"order {order_id} for {what} was rejected", code="ORDER_REJECTED")
+    return order_id
 
 
 def presigned_items(

@@ -192,6 +192,7 @@ class RepeatBook:
         record.log.pending = events[fired:]
         record.active_at = next((event.time for event in events if event.code == "active"), None)
 
+    # Intended mirror of tasking.py's get/update: the API treats both request kinds the same way.
     def get(self, repeat_id: str) -> RepeatRecord:
         require_uuid(repeat_id, "repeatrequestId")
         record = self.repeats.get(repeat_id)

@@ -13,6 +13,7 @@ from airflow_provider_capella.testing.emulator.errors import validation_error
 
 Item = dict[str, Any]
 Predicate = Callable[[Item], bool]
+# Intended mirror of the provider's _payloads/checks.py nesting: the server side, kept apart as an oracle.
 GEOMETRY_DEPTHS = {
     "Point": 0,
     "MultiPoint": 1,

@@ -22,10 +22,10 @@ from airflow_provider_capella.testing.emulator.archive_export import (
 from airflow_provider_capella.testing.emulator.request_body import json_body
 from airflow_provider_capella.testing.emulator.routes.assets import (
     RangeNotSatisfiable,
+    presigned_rejection,
     requested_range,
     s3_error,
 )
-from airflow_provider_capella.testing.emulator.signing import check_presigned
 
 router = APIRouter()
 LAST_MODIFIED = "Thu, 01 Jan 2026 00:00:00 GMT"
@@ -48,17 +48,10 @@ async def presigned_exports(request: Request) -> list[dict[str, Any]]:
 
 @router.api_route(URL_PREFIX + "{basename}", methods=["GET", "HEAD"])
 async def get_export_file(request: Request, basename: str) -> Response:
-    state = request.app.state.emulator
     path = request.url.path
-    problem = check_presigned(
-        path,
-        dict(request.query_params),
-        state.signing_secret,
-        state.now(),
-        has_authorization="authorization" in request.headers,
-    )
-    if problem is not None:
-        return s3_error(problem.status, problem.code, problem.message, path)
+    rejection = presigned_rejection(request)
+    if rejection is not None:
+        return rejection
     export = _exports(request).by_basename(basename)
     if export is None:
         return s3_error(404, "NoSuchKey", "The specified key does not exist.", path, Key=path.lstrip("/"))

@@ -85,6 +85,20 @@ def s3_error(status: int, code: str, message: str, resource: str, **extra: Any) 
     return Response(body, status_code=status, media_type="application/xml")
 
 
+def presigned_rejection(request: Request) -> Response | None:
+    """Return the S3 error for a request whose presigned URL does not check out, else ``None``."""
+    state = request.app.state.emulator
+    path = request.url.path
+    problem = check_presigned(
+        path,
+        dict(request.query_params),
+        state.signing_secret,
+        state.now(),
+        has_authorization="authorization" in request.headers,
+    )
+    return None if problem is None else s3_error(problem.status, problem.code, problem.message, path)
+
+
 def _request_id() -> str:
     return uuid.uuid4().hex[:16].upper()
 
@@ -109,15 +123,9 @@ async def _stream(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
 async def get_asset(request: Request, collection: str, item_id: str, filename: str) -> Response:
     state = request.app.state.emulator
     path = request.url.path
-    problem = check_presigned(
-        path,
-        dict(request.query_params),
-        state.signing_secret,
-        state.now(),
-        has_authorization="authorization" in request.headers,
-    )
-    if problem is not None:
-        return s3_error(problem.status, problem.code, problem.message, path)
+    rejection = presigned_rejection(request)
+    if rejection is not None:
+        return rejection
     item = state.catalog.get(item_id)
     key = _asset_key(item, collection, path)
     if item is None or key is None:

@@ -26,6 +26,7 @@ async def create_repeat(request: Request) -> JSONResponse:
     return JSONResponse(_book(request).create(body).feature(), status_code=201)
 
 
+# Intended mirror of routes/tasking.py: /repeat-requests answers like /tasking-requests.
 @router.post("/repeat-requests/search")
 async def search_repeats(request: Request) -> JSONResponse:
     body = await json_body(request, empty={})
