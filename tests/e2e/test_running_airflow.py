@@ -104,7 +104,7 @@ def test_backfill_create_partitions_by_day_and_a_reprocess_changes_nothing(
     assert len(world.asset_downloads()) == len(first)
 
     world.clear_emulator_requests()
-    backfill(world, airflow, "--reprocess-behavior", "completed")
+    backfill(world, airflow, reprocess="completed")
 
     assert world.emulator_requests("/orders", "POST") == []
     assert world.asset_downloads() == []
