@@ -104,7 +104,7 @@ def test_backfill_create_partitions_by_day_and_a_reprocess_changes_nothing(
     assert len(world.asset_downloads()) == len(first)
 
     world.clear_emulator_requests()
-    backfill(world, airflow, "--reprocess-behavior", "completed")
+    backfill(world, airflow, reprocess="completed")
 
     assert world.emulator_requests("/orders", "POST") == []
     assert world.asset_downloads() == []
@@ -116,20 +116,31 @@ def backfill(
 ) -> None:
     """A backfill over the three days, created through the REST API; wait until every run succeeded."""
     started = datetime.now(timezone.utc)
-    airflow.set_paused(BACKFILL_DAG, False)  # backfill runs start only on an unpaused DAG
     body = {
         "dag_id": BACKFILL_DAG,
         "from_date": f"{BACKFILL_DAYS[0]}T00:00:00Z",
         "to_date": f"{BACKFILL_DAYS[-1]}T00:00:00Z",
         "reprocess_behavior": reprocess,
     }
-    created = airflow.api("POST", "/backfills", body)
+    created = create_backfill(airflow, body)
     wait_for_backfill(airflow, created["id"], timeout)
     runs = {run["logical_date"][:10]: run for run in airflow.dag_runs(BACKFILL_DAG)}
     runs = {day: run for day, run in runs.items() if day in BACKFILL_DAYS}
     assert sorted(runs) == list(BACKFILL_DAYS)
     assert {(run["run_type"], run["state"]) for run in runs.values()} == {("backfill", "success")}, runs
     assert all(parse(run["end_date"]) > started for run in runs.values())
+
+
+def create_backfill(airflow: RunningAirflow, body: dict[str, Any]) -> dict[str, Any]:
+    """Create the backfill while the DAG is paused, then unpause it (backfill runs start only then).
+
+    Paused, the scheduler adds no catchup run of its own for those days while the backfill creates
+    its runs (both would insert the same logical date).
+    """
+    airflow.set_paused(BACKFILL_DAG, True)
+    created = dict(airflow.api("POST", "/backfills", body))
+    airflow.set_paused(BACKFILL_DAG, False)
+    return created
 
 
 def wait_for_backfill(airflow: RunningAirflow, backfill_id: int, timeout: float) -> None:
@@ -147,7 +158,6 @@ def test_a_30_day_backfill_succeeds_through_429s_within_the_capella_api_pool(clu
     cluster.emulator_control("DELETE", "/requests")
     cluster.emulator_control("POST", "/faults", {"fault_429_rate": 0.1, "retry_after": 1, "scope": "api"})
     try:
-        airflow.set_paused(BACKFILL_DAG, False)
         body = {
             "dag_id": BACKFILL_DAG,
             "from_date": f"{MONTH[0]}T00:00:00Z",
@@ -155,7 +165,7 @@ def test_a_30_day_backfill_succeeds_through_429s_within_the_capella_api_pool(clu
             "max_active_runs": 10,
             "dag_run_conf": {"prefix": "archive-month/rotterdam"},
         }
-        created = airflow.api("POST", "/backfills", body)
+        created = create_backfill(airflow, body)
         wait_for_backfill(airflow, created["id"], timeout=1200)
     finally:
         cluster.emulator_control("POST", "/faults", {"fault_429_rate": 0.0})

@@ -3,9 +3,10 @@
 Order: PostgreSQL, Redis, the Capella emulator and a moto S3 server (bucket ``capella-imagery``), the
 metadata database migration with the admin user and the ``capella_api`` pool, then the api-server,
 scheduler, dag-processor, triggerer and the Celery workers. Once every one is healthy,
-``CLUSTER_DIR/cluster.json`` says where everything is. While running, a component that exits stops the
-cluster, except workers: a worker that dies (a test SIGKILLs one) is marked ``"alive": false`` in
-``cluster.json`` and comes back, under the same name, on ``SIGUSR1`` to the launcher. Ctrl-C, SIGTERM
+``CLUSTER_DIR/cluster.json`` says where everything is. While running, an Airflow component that exits
+is started again (three times at most; PostgreSQL or Redis exiting stops the cluster), except workers:
+a worker that dies (a test SIGKILLs one) is marked ``"alive": false`` in ``cluster.json`` and comes
+back, under the same name, on ``SIGUSR1`` to the launcher. Ctrl-C, SIGTERM
 or SIGHUP stop every process group and remove ``cluster.json``.
 
 Example::
@@ -40,6 +41,8 @@ from airflow_provider_capella.testing.stack import (
     start_s3_server,
 )
 
+MAX_COMPONENT_RESTARTS = 3  # exits of one Airflow component before the cluster gives up
+
 
 @dataclass
 class Cluster:
@@ -62,6 +65,7 @@ class Cluster:
     components: dict[str, ManagedProcess]
     workers: dict[str, ManagedProcess] = field(default_factory=dict)
     restart_requested: bool = False
+    restarts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def start(cls, stack: ProcessStack, config: ClusterConfig, say: Any = print) -> Cluster:
@@ -174,11 +178,9 @@ class Cluster:
         try:
             known_dead: set[str] = set()
             while True:
-                for name, child in self.components.items():
+                for name, child in list(self.components.items()):
                     if not child.running():
-                        raise StackError(
-                            f"{name} exited with code {child.process.returncode}\n{child.log_tail()}"
-                        )
+                        self.restart_component(name, say)
                 for child in (self.postgres.process, self.redis.process):
                     if not child.running():
                         raise StackError(f"{child.name} exited\n{child.log_tail()}")
@@ -195,6 +197,26 @@ class Cluster:
                 time.sleep(poll_seconds)
         finally:
             signal.signal(signal.SIGUSR1, previous)
+
+    def restart_component(self, name: str, say: Any = print) -> None:
+        """Start an Airflow component that exited again (as compose's ``restart: always`` does).
+
+        Its log is kept as ``<name>.exit-<n>.log``. After :data:`MAX_COMPONENT_RESTARTS` exits the
+        cluster stops instead: something is wrong beyond a crash.
+        """
+        child = self.components[name]
+        self.restarts[name] = self.restarts.get(name, 0) + 1
+        if self.restarts[name] > MAX_COMPONENT_RESTARTS:
+            raise StackError(f"{name} exited with code {child.process.returncode}\n{child.log_tail()}")
+        child.finish(time.monotonic())
+        if child in self.stack.children:
+            self.stack.children.remove(child)
+        if child.log_path is not None and child.log_path.exists():
+            child.log_path.rename(child.log_path.with_name(f"{name}.exit-{self.restarts[name]}.log"))
+        say(f"cluster: {name} exited with code {child.process.returncode}; starting it again")
+        command = [str(arg) for arg in child.process.args]  # type: ignore[union-attr]  # always a list here
+        self.components[name] = self.stack.start(name, command, env=self.env)
+        self.write_description()
 
     def _request_restart(self, signum: int, frame: object) -> None:
         self.restart_requested = True
