@@ -17,6 +17,8 @@ import warnings
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from airflow.sdk import CronDataIntervalTimetable
 
 try:
@@ -82,3 +84,26 @@ __all__ = [
     "conf",
     "warn_deprecated",
 ]
+
+
+def hitl_response_timeout(timeout: timedelta) -> dict[str, timedelta]:
+    """Return the keyword argument that bounds a human-in-the-loop wait on this Airflow.
+
+    Newer standard providers give ``HITLOperator`` a ``response_timeout``; the one Airflow 3.1.0 ships
+    with (1.9) has none and bounds the wait with ``execution_timeout``.
+
+    :param timeout: how long a person has to answer.
+    :return: ``{"response_timeout": timeout}`` or ``{"execution_timeout": timeout}``.
+
+    Example::
+
+        HITLBranchOperator(task_id="approve", options=["Yes", "No"], subject="Approve?",
+                           **hitl_response_timeout(timedelta(hours=23)))
+    """
+    import inspect
+
+    from airflow.providers.standard.operators.hitl import HITLOperator
+
+    if "response_timeout" in inspect.signature(HITLOperator.__init__).parameters:
+        return {"response_timeout": timeout}
+    return {"execution_timeout": timeout}

@@ -28,6 +28,7 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import DAG, Param
 
+from airflow_provider_capella._compat import hitl_response_timeout
 from airflow_provider_capella.operators.approval import (
     ApproveTaskingRequestOperator,
     RejectTaskingRequestOperator,
@@ -85,7 +86,7 @@ with DAG(
             "Capella collect it (billable), Reject to decline it at no charge."
         ),
         defaults="Reject",
-        response_timeout=timedelta(hours=23),
+        **hitl_response_timeout(timedelta(hours=23)),
     )
 
     approve_at_capella = ApproveTaskingRequestOperator(
