@@ -308,9 +308,17 @@ def start_emulator(
 
 
 def start_s3_server(stack: ProcessStack) -> str:
-    """Start a moto S3 server on a free port; return its endpoint URL once it answers."""
+    """Start a moto S3 server (checking part checksums as S3 does) on a free port; return its endpoint URL."""
     port = free_port()
-    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    command = [
+        sys.executable,
+        "-m",
+        "airflow_provider_capella.testing.s3_server",
+        "-H",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
     child = stack.start("s3-server", command)
     endpoint = f"http://127.0.0.1:{port}"
     wait_for_http(f"{endpoint}/moto-api/", child)

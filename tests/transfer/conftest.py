@@ -95,13 +95,21 @@ def expected_sha256(emulator: Any, item: dict[str, Any], key: str) -> str:
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A moto S3 server process on a free port that checks part checksums as S3 does (``s3_server.py``)."""
+    """A moto S3 server process on a free port, checking part checksums as S3 does (``testing/s3_server``)."""
     from airflow_provider_capella.testing.emulator.server import free_port
 
     port = free_port()
     log = (tmp_path_factory.mktemp("s3") / "s3_server.log").open("wb")
     server = subprocess.Popen(
-        [sys.executable, "-m", "tests.transfer.s3_server", "-H", "127.0.0.1", "-p", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "airflow_provider_capella.testing.s3_server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO,

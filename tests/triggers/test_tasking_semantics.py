@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -25,10 +26,13 @@ async def watch(tasking: Tasking, task_id: str, polls: int = 2) -> None:
         await waiting
 
 
+ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def log_lines(capfd: pytest.CaptureFixture[str], level: str = "") -> list[str]:
-    """The trigger's log lines (Airflow's structured logger writes them to the console)."""
+    """The trigger's log lines (Airflow's structured logger writes them to the console, coloured or not)."""
     captured = capfd.readouterr()
-    lines = (captured.out + captured.err).splitlines()
+    lines = ANSI_COLOUR.sub("", captured.out + captured.err).splitlines()
     return [line for line in lines if f"[{level}" in line] if level else lines
 
 

@@ -1,12 +1,13 @@
-"""A moto S3 server that checks part checksums as S3 does, for the resume and integrity tests.
+"""A moto S3 server that checks part checksums as S3 does: the S3 of the demo, the cluster and the tests.
 
 Stock moto 5 stores the ``x-amz-checksum-*`` header of an ``UploadPart`` without checking it against the
 body, and its ``ListParts`` omits each part's checksum. S3 does both: it refuses a part whose bytes do
 not match the checksum sent with them (``400 BadDigest``) and lists each part's checksum. The engine
 relies on both (a corrupted part must be refused; a resumed upload trusts only listed, checksummed
-parts), so this server adds them; everything else is moto unchanged. Run::
+parts), so this server adds them; everything else is moto unchanged. ``make demo``, ``make cluster``
+and the tests start it (:func:`.stack.start_s3_server`). Run::
 
-    python -m tests.transfer.s3_server -H 127.0.0.1 -p 5000
+    python -m airflow_provider_capella.testing.s3_server -H 127.0.0.1 -p 5000
 """
 
 from __future__ import annotations
@@ -81,11 +82,13 @@ def _list_parts(original: Any) -> Any:
 
 
 def patch_moto() -> None:
+    """Make moto's ``UploadPart`` check the part checksum and its ``ListParts`` list it, as S3 does."""
     S3Response.upload_part = _upload_part(S3Response.upload_part)  # type: ignore[method-assign]
     S3Response.list_parts = _list_parts(S3Response.list_parts)  # type: ignore[method-assign]
 
 
 def main() -> None:
+    """Run moto's server (same command-line arguments) with the S3 behaviour above."""
     from moto.server import main as moto_main
 
     patch_moto()
