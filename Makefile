@@ -53,10 +53,13 @@ test-cluster: sync cluster-deps
 # A second environment pinned to the lowest supported Airflow, so a user on 3.1 is never broken silently.
 # ci/lowest-airflow.txt is the dependency set as it stood when Airflow 3.1.0 shipped (`make lowest-lock`):
 # 3.1.0 itself breaks with libraries released after it (e.g. structlog 26), as its own constraints know.
+# moto is the tests' stand-in for S3, not a dependency of users: it must behave like today's S3 (full-object
+# checksums: moto 5.1 lacks them, 5.2.5 has them), whatever Airflow release the rest of the env dates from.
 lowest-lock: uv
-	echo "apache-airflow==3.1.0" > /tmp/capella-lowest.in
+	printf 'apache-airflow==3.1.0\nmoto>=5.2\n' > /tmp/capella-lowest.in
 	$(UV) pip compile pyproject.toml --group dev --extra amazon --extra openlineage -c /tmp/capella-lowest.in \
-		--python-version 3.10 --universal --exclude-newer 2025-10-05 --no-header -q -o ci/lowest-airflow.txt
+		--python-version 3.10 --universal --exclude-newer 2025-10-05 --exclude-newer-package moto=2026-11-30 \
+		--exclude-newer-package py-partiql-parser=2026-11-30 --no-header -q -o ci/lowest-airflow.txt
 
 lowest-env: uv
 	test -x $(LOWEST_ENV)/bin/python || $(UV) venv --quiet $(LOWEST_ENV)
