@@ -14,7 +14,7 @@ CLUSTER_DEBS := postgresql redis-server chromium chromium-driver
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMMAND := $(UV)
 
-.PHONY: help uv sync lint docs test test-latest test-lowest test-cluster lowest-env lowest-lock demo bench build clean cluster cluster-deps
+.PHONY: help uv sync lint docs test test-versions test-cluster-beside test-latest test-lowest test-cluster lowest-env lowest-lock demo bench build clean cluster cluster-deps
 
 help:
 	@echo "make demo   - real Airflow runs capella_tasking_to_s3 against the emulator and an S3 server"
@@ -39,14 +39,28 @@ lint: sync
 docs: sync
 	NO_MKDOCS_2_WARNING=1 $(UV) run --frozen mkdocs build --strict --site-dir site
 
-test: lint docs test-latest test-lowest
+# The suites run in two streams: the newest then the lowest Airflow in the foreground, and the cluster
+# e2e tests beside them (they mostly wait on Airflow: heartbeats, retries, throttled downloads). The
+# cluster's output goes to $(CLUSTER_TEST_LOG); its summary is printed when it ends.
+CLUSTER_TEST_LOG ?= .cluster-tests.log
+
+test: lint docs cluster-deps
+	$(MAKE) --no-print-directory -j2 test-versions test-cluster-beside
+
+test-versions:
+	$(MAKE) --no-print-directory test-latest
+	$(MAKE) --no-print-directory test-lowest
+
+test-cluster-beside:
+	@echo "cluster e2e tests: running beside the other suites, output in $(CLUSTER_TEST_LOG)"
+	@$(MAKE) --no-print-directory test-cluster > $(CLUSTER_TEST_LOG) 2>&1; status=$$?; \
+		echo "cluster e2e tests (end of $(CLUSTER_TEST_LOG)):"; tail -n 40 $(CLUSTER_TEST_LOG); exit $$status
 
 test-latest: sync
 	$(UV) run --frozen pytest -m "not cluster" $(PYTEST_ARGS)
 
-# The cluster e2e tests (CeleryExecutor on PostgreSQL + Redis, workers killed mid-task, the UI in
-# Chromium). Not yet part of `make test`: the S3-resume-after-SIGKILL test still fails on the cluster
-# and the worker-kill tests were seen to fail on a saturated machine (see docs/cluster.md).
+# The cluster e2e tests (CeleryExecutor on PostgreSQL + Redis, mapped downloads over two workers, workers
+# killed mid-task, the UI in Chromium), on one `make cluster` started by the tests.
 test-cluster: sync cluster-deps
 	$(UV) run --frozen pytest -m cluster $(PYTEST_ARGS)
 

@@ -40,7 +40,9 @@ from airflow_provider_capella.testing.stack import (
 DAG_ID = "capella_tasking_to_s3"
 DEMO_API_KEY = "demo-api-key"
 DEMO_BUCKET = "capella-imagery"  # the DAG's default bucket param
-TASKING_STEP_SECONDS = 0.5
+# a collection completes five steps after the request: long enough that the sensor, however slowly its
+# worker starts, finds it pending and defers to the triggerer, as it would for a real satellite
+TASKING_STEP_SECONDS = 2.0
 POLL_SECONDS = 1.0
 PROGRESS = (
     (re.compile(r"\[DAG TEST\] starting task_id=(\S+) map_index=(-?\d+)"), "task {0}{1} started"),

@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
+from airflow_provider_capella.transfer.digests import LazyDigests
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, expired_urls_error
 from airflow_provider_capella.transfer.naming import filename_from_url, path_for_log, redact
-from airflow_provider_capella.transfer.planner import plan_jobs
+from airflow_provider_capella.transfer.planner import AssetJob, plan_jobs
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.sinks.factory import SinkFactory
 from airflow_provider_capella.transfer.targets import target_for_file
@@ -70,30 +71,40 @@ def download_products(
     urls = PresignedUrls(urls_of(items), refresh_items)
     with SinkFactory(settings, aws_conn_id) as make_sink:
         make_sink.prepare([job.target for job in jobs])
-        digests = _digests(items, urls, settings)
+        digests = LazyDigests(items, urls, settings)
         entries = [
             FileEntry(
                 (job.stac_id, job.asset_key),
-                make_sink(job.target, job.media_type, digests.get(job.stac_id, {}).get(job.filename)),
+                make_sink(job.target, job.media_type, digests.source(job.stac_id, job.filename)),
                 job.filename,
             )
             for job in jobs
         ]
+        digests.prefetch(_items_to_write(jobs, entries, override))
         _run(entries, urls, settings, override, enable_resume)
     return results
 
 
-def _digests(items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> dict[str, Any]:
-    """Fetch the data-integrity digests of the items that have one (nothing when none has one)."""
-    from airflow_provider_capella.transfer.digests import item_digests
-    from airflow_provider_capella.transfer.integrity import digest_asset_key
+def _items_to_write(jobs: list[AssetJob], entries: list[FileEntry], override: bool) -> set[str]:
+    """STAC ids with a file not at its destination yet (all of them with ``override``).
 
-    if not any(digest_asset_key(item) for item in items):
-        return {}
-    from airflow_provider_capella.transfer.source import new_session
+    The sinks keep what they found, so the transfers that follow do not ask again. A destination that
+    cannot be checked counts as missing; its error comes back when its transfer asks.
+    """
+    if override:
+        return {job.stac_id for job in jobs}
 
-    with new_session(4) as session:
-        return item_digests(session, urls, items, settings)
+    def missing(entry: FileEntry) -> bool:
+        try:
+            return entry.sink.existing_size() is None
+        except Exception:
+            return True
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(16, len(entries)), thread_name_prefix="capella-check") as pool:
+        flags = list(pool.map(missing, entries))
+    return {job.stac_id for job, flag in zip(jobs, flags, strict=True) if flag}
 
 
 def download_asset(

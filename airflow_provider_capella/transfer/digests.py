@@ -1,12 +1,14 @@
-"""Fetching the digest document of every item that has one, before its files are downloaded.
+"""Fetching an item's digest document when the first of its files is about to be written.
 
 The documents are small, but they are presigned assets like any other: they are fetched by the engine
-itself (same retries, drops resumed, expired URLs refreshed once) into memory instead of a file.
+itself (same retries, drops resumed, expired URLs refreshed once) into memory instead of a file. A
+product whose files are all complete already (a re-run) has its document never fetched.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.errors import IntegrityError
@@ -59,6 +61,66 @@ def item_digests(
             raise IntegrityError(f"{sink.location}: the product's digest cannot be read: {error}") from None
         log.info("%s: files will be checked against the product's digest", stac_id)
     return digests
+
+
+class LazyDigests:
+    """The digest of each file, its item's document fetched once, and only if a file of the item is written.
+
+    :meth:`prefetch` fetches, in one batch before any file is written, the documents of the items with a
+    file not at its destination yet; an item whose files are all there (a re-run) has its document fetched
+    only if one of them turns out to need writing again. A document that cannot be fetched or read fails
+    the files of its item before a byte of them is written: checking was possible, so skipping the check
+    silently would hide what it exists for.
+
+    Example::
+
+        digests = LazyDigests(items, urls, settings)
+        digests.prefetch({"CAPELLA_X"})
+        source = digests.source("CAPELLA_X", "CAPELLA_X.tif")  # None when the item has no digest
+        digest = source() if source else None
+    """
+
+    def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
+        self._items = {str(item.get("id")): item for item in items if digest_asset_key(item) is not None}
+        self._urls = urls
+        self._settings = settings
+        self._locks = {stac_id: threading.Lock() for stac_id in self._items}
+        self._fetched: dict[str, dict[str, FileDigest] | BaseException] = {}
+
+    def prefetch(self, stac_ids: set[str]) -> None:
+        """Fetch the documents of ``stac_ids`` (those with one) now, in one batch; raise if one fails."""
+        wanted = [self._items[stac_id] for stac_id in sorted(stac_ids) if stac_id in self._items]
+        if not wanted:
+            return
+        from airflow_provider_capella.transfer.source import new_session
+
+        with new_session(4) as session:
+            fetched = item_digests(session, self._urls, wanted, self._settings)
+        for stac_id, digests in fetched.items():
+            with self._locks[stac_id]:
+                self._fetched[stac_id] = digests
+
+    def source(self, stac_id: str, filename: str) -> Callable[[], FileDigest | None] | None:
+        """Give a function returning ``filename``'s digest (the document fetched once); None without one."""
+        if stac_id not in self._items:
+            return None
+        return lambda: self._of_item(stac_id).get(filename)
+
+    def _of_item(self, stac_id: str) -> dict[str, FileDigest]:
+        with self._locks[stac_id]:
+            if stac_id not in self._fetched:
+                from airflow_provider_capella.transfer.source import new_session
+
+                try:
+                    with new_session(1) as session:
+                        digests = item_digests(session, self._urls, [self._items[stac_id]], self._settings)
+                    self._fetched[stac_id] = digests[stac_id]
+                except Exception as error:
+                    self._fetched[stac_id] = error
+            found = self._fetched[stac_id]
+        if isinstance(found, BaseException):
+            raise found
+        return found
 
 
 class MemorySink:

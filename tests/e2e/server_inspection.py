@@ -26,10 +26,19 @@ class ServerInspection:
 
     # --- the emulator's request log -----------------------------------------------------------------
 
-    def _control(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(f"{self.services.emulator_url}/_emulator{path}", method=method)
+    def _control(self, method: str, path: str, body: Any = None) -> Any:
+        request = urllib.request.Request(
+            f"{self.services.emulator_url}/_emulator{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null")
+
+    def emulator_settings(self, **settings: Any) -> None:
+        """Change the emulator's settings, e.g. ``emulator_settings(tasking_step_seconds=2.0)``."""
+        self._control("POST", "/settings", settings)
 
     def emulator_requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
         """Requests that reached the emulator; ``path`` matches exactly, or as a prefix when it ends in /."""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from airflow_provider_capella.testing.emulator.asset_content import asset_sha256
-from tests.e2e.local_world import ASSET_SIZE, LocalWorld
+from tests.e2e.local_world import ASSET_SIZE, TASKING_STEP_SECONDS, LocalWorld
 
 pytestmark = pytest.mark.e2e
 
@@ -25,8 +25,13 @@ def raster_sha256_matches(world: LocalWorld, key: str) -> bool:
 
 def test_tasking_to_s3_tasks_waits_deferred_orders_and_lands_the_products(local_world: LocalWorld) -> None:
     local_world.clear_emulator_requests()
-
-    log = local_world.dags_test("capella_tasking_to_s3")
+    # the collection completes 10 s after the request: the sensor, however slowly it starts, finds it
+    # pending and defers, as it would for a real satellite
+    local_world.emulator_settings(tasking_step_seconds=2.0)
+    try:
+        log = local_world.dags_test("capella_tasking_to_s3")
+    finally:
+        local_world.emulator_settings(tasking_step_seconds=TASKING_STEP_SECONDS)
 
     assert "new_state=deferred" in log, "the sensor did not defer"
     assert len(local_world.emulator_requests("/task", "POST")) == 1

@@ -163,3 +163,28 @@ def test_the_emulator_bundle_checksums_are_verified_for_every_file(
         if "matches the product's digest" in record.getMessage()
     ]
     assert len(checked) == 4 + 2, "raster, metadata, thumbnail and preview on disk; raster and metadata in S3"
+
+
+def test_a_re_run_fetches_no_digest_unless_a_file_must_be_written_again(
+    capella_emulator, order, s3, tmp_path, caplog
+):
+    placed = order(asset_size=2 * PART + 3)
+    item = placed.items[0]
+    download_products(placed.items, s3.uri("x/"), include=["HH", "metadata"], settings=SETTINGS)
+    capella_emulator.clear_requests()
+
+    download_products(placed.items, s3.uri("x/"), include=["HH", "metadata"], settings=SETTINGS)
+
+    fetched = [entry["path"] for entry in capella_emulator.requests(path="/assets/")]
+    assert not [path for path in fetched if path.endswith("_checksums.json")], fetched
+
+    raster_key = f"x/{item['id']}/{raster_name(item)}"
+    s3.client.delete_object(Bucket=s3.name, Key=raster_key)
+    capella_emulator.clear_requests()
+    caplog.set_level("INFO", logger="airflow_provider_capella")
+
+    download_products(placed.items, s3.uri("x/"), include=["HH", "metadata"], settings=SETTINGS)
+
+    fetched = [entry["path"] for entry in capella_emulator.requests(path="/assets/")]
+    assert len([path for path in fetched if path.endswith("_checksums.json")]) == 1
+    assert f"s3://{s3.name}/{raster_key} matches the product's digest (sha256)" in caplog.text

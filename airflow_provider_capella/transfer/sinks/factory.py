@@ -13,6 +13,8 @@ from airflow_provider_capella.transfer.sinks.base import Sink
 from airflow_provider_capella.transfer.targets import LocalTarget, S3Target, Target
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from airflow_provider_capella.transfer.integrity import FileDigest
 
 
@@ -34,8 +36,10 @@ class SinkFactory:
         self._open_keys: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
-    def __call__(self, target: Target, media_type: str | None, digest: FileDigest | None = None) -> Sink:
-        """Make the sink for ``target``, checked against ``digest`` when the product lists one."""
+    def __call__(
+        self, target: Target, media_type: str | None, digest: Callable[[], FileDigest | None] | None = None
+    ) -> Sink:
+        """Make the sink for ``target``, checked against ``digest()`` (called before writing) if given."""
         if isinstance(target, LocalTarget):
             from airflow_provider_capella.transfer.sinks.local import LocalFileSink
 

@@ -41,9 +41,10 @@ class LocalFileSink:
         sink.commit()
     """
 
-    def __init__(self, path: str, digest: FileDigest | None = None) -> None:
+    def __init__(self, path: str, digest: Callable[[], FileDigest | None] | None = None) -> None:
         self.location = path
-        self._digest = digest
+        self._digest_source = digest
+        self._digest: FileDigest | None = None
         self.path = path
         self.temp_path = path + TEMP_SUFFIX
         self.state_path = path + STATE_SUFFIX
@@ -75,6 +76,7 @@ class LocalFileSink:
                 os.remove(leftover)
 
     def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
+        self._digest = self._digest_source() if self._digest_source is not None else None
         size, validator = source.size, source.validator
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         if resume is not None:

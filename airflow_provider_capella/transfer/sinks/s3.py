@@ -63,7 +63,7 @@ class S3MultipartSink:
         part_size: int,
         media_type: str | None = None,
         uploads: PartUploads | None = None,
-        digest: FileDigest | None = None,
+        digest: Callable[[], FileDigest | None] | None = None,
         crc: Crc | None = None,
         open_keys: Callable[[], set[str]] | None = None,
     ) -> None:
@@ -75,9 +75,12 @@ class S3MultipartSink:
         self.crc = crc or default_crc()
         self._part_size = part_size
         self._media_type = media_type
-        self._digest = digest
+        self._digest_source = digest
+        self._digest: FileDigest | None = None
         self._open_keys = open_keys
         self._size = 0
+        self._existing: int | None = None
+        self._existing_known = False
         self._parts: list[ByteRange] = []
         self.upload_id: str | None = None
         self._etags: dict[int, str] = {}
@@ -89,15 +92,19 @@ class S3MultipartSink:
 
     # --- what is already there ---------------------------------------------------------------------------
     def existing_size(self) -> int | None:
+        """Size of the object already at the key, None without one (asked once: the answer is kept)."""
+        if self._existing_known:
+            return self._existing
         from botocore.exceptions import ClientError
 
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=self.key)
+            self._existing = int(self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"])
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
-        return int(head["ContentLength"])
+            if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                raise
+            self._existing = None
+        self._existing_known = True
+        return self._existing
 
     def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
         """Adopt the upload an earlier try left for this source version; abort other versions' uploads."""
@@ -152,6 +159,7 @@ class S3MultipartSink:
 
     # --- writing -----------------------------------------------------------------------------------------
     def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
+        self._digest = self._digest_source() if self._digest_source is not None else None
         self._size = source.size
         self._parts = ranges if len(ranges) > 1 else plan_ranges(source.size, self._part_size)
         if resume is not None and self.upload_id is not None:
