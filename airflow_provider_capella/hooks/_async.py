@@ -29,6 +29,7 @@ from airflow_provider_capella._http.aio_pool import MAX_CONNECTIONS
 from airflow_provider_capella._http.failures import is_transient_transport_error
 from airflow_provider_capella._http.headers import USER_AGENT_PREFIX, user_agent
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.hooks._core import ConnectionSettings
 
 __all__ = [
@@ -55,7 +56,7 @@ class CapellaAsyncHook:
             task = await hook.get_task("6a8e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a")
     """
 
-    default_conn_name = "capella_default"
+    default_conn_name = DEFAULT_CONN_ID
 
     def __init__(self, capella_conn_id: str = default_conn_name) -> None:
         self.capella_conn_id = capella_conn_id

@@ -80,31 +80,34 @@ def download_products(
             )
             for job in jobs
         ]
-        digests.prefetch(_items_to_write(jobs, entries, override))
+        with_digest = [
+            (job, entry) for job, entry in zip(jobs, entries, strict=True) if digests.covers(job.stac_id)
+        ]
+        digests.prefetch(_items_to_write(with_digest, override))
         _run(entries, urls, settings, override, enable_resume)
     return results
 
 
-def _items_to_write(jobs: list[AssetJob], entries: list[FileEntry], override: bool) -> set[str]:
-    """STAC ids with a file not at its destination yet (all of them with ``override``).
+def _items_to_write(files: list[tuple[AssetJob, FileEntry]], override: bool) -> set[str]:
+    """STAC ids of ``files`` with a file not at its destination yet (all of them with ``override``).
 
     The sinks keep what they found, so the transfers that follow do not ask again. A destination that
     cannot be checked counts as missing; its error comes back when its transfer asks.
     """
-    if override:
-        return {job.stac_id for job in jobs}
+    if override or not files:
+        return {job.stac_id for job, _ in files}
 
-    def missing(entry: FileEntry) -> bool:
+    def missing(file: tuple[AssetJob, FileEntry]) -> bool:
         try:
-            return entry.sink.existing_size() is None
+            return file[1].sink.existing_size() is None
         except Exception:
             return True
 
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=min(16, len(entries)), thread_name_prefix="capella-check") as pool:
-        flags = list(pool.map(missing, entries))
-    return {job.stac_id for job, flag in zip(jobs, flags, strict=True) if flag}
+    with ThreadPoolExecutor(max_workers=min(16, len(files)), thread_name_prefix="capella-check") as pool:
+        flags = list(pool.map(missing, files))
+    return {job.stac_id for (job, _), flag in zip(files, flags, strict=True) if flag}
 
 
 def download_asset(

@@ -1,4 +1,4 @@
-"""Fetching an item's digest document when the first of its files is about to be written.
+"""Fetching the digest document of each item with files to write, before they are written.
 
 The documents are small, but they are presigned assets like any other: they are fetched by the engine
 itself (same retries, drops resumed, expired URLs refreshed once) into memory instead of a file. A
@@ -86,6 +86,10 @@ class LazyDigests:
         self._settings = settings
         self._locks = {stac_id: threading.Lock() for stac_id in self._items}
         self._fetched: dict[str, dict[str, FileDigest] | BaseException] = {}
+
+    def covers(self, stac_id: str) -> bool:
+        """Tell whether the item ``stac_id`` lists a digest document."""
+        return stac_id in self._items
 
     def prefetch(self, stac_ids: set[str]) -> None:
         """Fetch the documents of ``stac_ids`` (those with one) now, in one batch; raise if one fails."""

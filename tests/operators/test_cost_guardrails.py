@@ -139,7 +139,7 @@ with DAG("cost_guard_auto", schedule=None) as dag:
     CreateTaskingRequestOperator(task_id="late", name="late", max_cost=100, poll_interval=1.0,
                                  geometry={"type": "Point", "coordinates": [4.05, 51.95]})
 """
-    capella_emulator.settings(tasking_step_seconds=0.001)  # out of review 2 ms after creation, before any look
+    capella_emulator.settings(tasking_step_seconds=0.001)  # out of review 2 ms after creation
 
     run = airflow_run("cost_guard_auto", source)
 
