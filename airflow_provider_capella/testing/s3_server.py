@@ -41,9 +41,8 @@ def _upload_part(original: Any) -> Any:
         sent = _sent_checksum(self.headers)
         if sent is not None:
             algorithm, value = sent
-            actual = compute_checksum(self.body, algorithm=algorithm)
-            if isinstance(actual, bytes):
-                actual = actual.decode()
+            computed = compute_checksum(self.body, algorithm=algorithm)
+            actual = computed.decode() if isinstance(computed, bytes) else str(computed)
             if actual != value:
                 return 400, {"Content-Type": "application/xml"}, BAD_DIGEST.format(name=algorithm)
         result = original(self)
