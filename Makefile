@@ -54,7 +54,7 @@ test-versions:
 test-cluster-beside:
 	@echo "cluster e2e tests: running beside the other suites, output in $(CLUSTER_TEST_LOG)"
 	@$(MAKE) --no-print-directory test-cluster > $(CLUSTER_TEST_LOG) 2>&1; status=$$?; \
-		echo "cluster e2e tests (end of $(CLUSTER_TEST_LOG)):"; tail -n 40 $(CLUSTER_TEST_LOG); exit $$status
+		echo "cluster e2e tests (end of $(CLUSTER_TEST_LOG)):"; tail -n 150 $(CLUSTER_TEST_LOG); exit $$status
 
 test-latest: sync
 	$(UV) run --frozen pytest -m "not cluster" $(PYTEST_ARGS)
