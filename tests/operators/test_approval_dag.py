@@ -4,6 +4,7 @@ Capella (emulator)."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +42,17 @@ pytestmark = pytest.mark.skipif(
 
 def record_answer(answer: str, stop: threading.Event) -> None:
     """Answer the ``approve_quote`` task once it waits, as the Required Actions UI would."""
+    while not stop.is_set():
+        try:
+            if answer_if_waiting(answer):
+                return
+        except Exception as error:  # e.g. SQLite busy with the run's own writes: a dead thread hangs the run
+            print(f"recording the answer failed, trying again: {error!r}", file=sys.stderr)
+        time.sleep(0.1)
+
+
+def answer_if_waiting(answer: str) -> bool:
+    """Record ``answer`` if ``approve_quote`` waits for one; tell whether it did."""
     from airflow.models.hitl import HITLDetail
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.trigger import handle_event_submit
@@ -49,28 +61,25 @@ def record_answer(answer: str, stop: threading.Event) -> None:
     from airflow.utils.state import TaskInstanceState
     from sqlalchemy import select
 
-    waiting = (TaskInstanceState.DEFERRED, getattr(TaskInstanceState, "AWAITING_INPUT", None))
-    while not stop.is_set():
-        with create_session() as session:
-            ti = session.scalars(
-                select(TaskInstance).where(
-                    TaskInstance.dag_id == DAG_ID,
-                    TaskInstance.task_id == "approve_quote",
-                    TaskInstance.state.in_([state for state in waiting if state is not None]),
-                )
-            ).first()
-            detail = session.get(HITLDetail, ti.id) if ti is not None else None
-            if ti is not None and detail is not None and detail.responded_at is None:
-                detail.responded_by = {"id": "reviewer", "name": "Reviewer"}
-                detail.responded_at = datetime.now(timezone.utc)
-                detail.chosen_options = [answer]
-                detail.params_input = {}
-                session.add(detail)
-                handle_event_submit(
-                    TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session
-                )
-                return
-        time.sleep(0.1)
+    waiting = [TaskInstanceState.DEFERRED, getattr(TaskInstanceState, "AWAITING_INPUT", None)]
+    with create_session() as session:
+        ti = session.scalars(
+            select(TaskInstance).where(
+                TaskInstance.dag_id == DAG_ID,
+                TaskInstance.task_id == "approve_quote",
+                TaskInstance.state.in_([state for state in waiting if state is not None]),
+            )
+        ).first()
+        detail = session.get(HITLDetail, ti.id) if ti is not None else None
+        if ti is None or detail is None or detail.responded_at is not None:
+            return False
+        detail.responded_by = {"id": "reviewer", "name": "Reviewer"}
+        detail.responded_at = datetime.now(timezone.utc)
+        detail.chosen_options = [answer]
+        detail.params_input = {}
+        session.add(detail)
+        handle_event_submit(TriggerEvent(detail.as_resume_event_payload()), task_instance=ti, session=session)
+        return True
 
 
 @pytest.fixture
