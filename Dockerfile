@@ -6,8 +6,9 @@
 #   docker build -t airflow-provider-capella:local .
 #   docker build --build-arg AIRFLOW_VERSION=3.1.0 --build-arg PYTHON_VERSION=3.10 -t capella:af31 .
 #
-# Stage "provider-wheel" builds the provider's wheel from the source tree with the uv that ships in the
-# Airflow image. The final stage installs that wheel into a clean copy of the same image, with Airflow
+# Stage "provider-wheel" builds the wheels of the provider and of the emulator (compose runs the emulator
+# from this image) with the uv that ships in the Airflow image. The final stage installs them into a
+# clean copy of the same image, with Airflow
 # pinned to the image's own version so the install can never upgrade or downgrade it. Tests in
 # tests/compose/ run these RUN lines verbatim (building the wheel and installing it beside Airflow).
 
@@ -21,7 +22,9 @@ ARG CAPELLA_DIST=/tmp/capella-dist
 # Only what the wheel is made of; .dockerignore keeps everything else out of the build context.
 COPY --chown=airflow:0 pyproject.toml README.md ${CAPELLA_SRC}/
 COPY --chown=airflow:0 airflow_provider_capella/ ${CAPELLA_SRC}/airflow_provider_capella/
-RUN uv build --wheel --out-dir "${CAPELLA_DIST}" "${CAPELLA_SRC}"
+COPY --chown=airflow:0 capella-emulator/ ${CAPELLA_SRC}/capella-emulator/
+RUN uv build --wheel --out-dir "${CAPELLA_DIST}" "${CAPELLA_SRC}" && \
+    uv build --wheel --out-dir "${CAPELLA_DIST}" "${CAPELLA_SRC}/capella-emulator"
 
 FROM ${AIRFLOW_IMAGE}
 ARG CAPELLA_DIST=/tmp/capella-dist
@@ -30,4 +33,5 @@ COPY --from=provider-wheel ${CAPELLA_DIST}/ ${CAPELLA_DIST}/
 # default), not a slim one: the stack's CeleryExecutor and its login page come from the celery and fab
 # providers the full image bundles, at the versions its constraints pin.
 RUN uv pip install --no-cache "apache-airflow==${AIRFLOW_VERSION}" \
-        "$(ls "${CAPELLA_DIST}"/airflow_provider_capella-*.whl)[amazon]"
+        "$(ls "${CAPELLA_DIST}"/airflow_provider_capella-*.whl)[amazon]" \
+        "$(ls "${CAPELLA_DIST}"/capella_emulator-*.whl)"

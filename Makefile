@@ -33,7 +33,7 @@ sync: uv
 lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy airflow_provider_capella example_dags
+	$(UV) run --frozen mypy airflow_provider_capella capella-emulator/capella_emulator dev example_dags
 
 # The documentation site: mkdocs.yml + docs/, the reference generated from the docstrings (mkdocstrings).
 docs: sync
@@ -78,7 +78,7 @@ lowest-lock: uv
 lowest-env: uv
 	test -x $(LOWEST_ENV)/bin/python || $(UV) venv --quiet $(LOWEST_ENV)
 	$(UV) pip sync --quiet --python $(LOWEST_ENV)/bin/python ci/lowest-airflow.txt
-	$(UV) pip install --quiet --python $(LOWEST_ENV)/bin/python --no-deps -e .
+	$(UV) pip install --quiet --python $(LOWEST_ENV)/bin/python --no-deps -e . -e capella-emulator
 
 # The lowest env re-runs what depends on Airflow's version. Suites that never import Airflow (the emulator,
 # the pure HTTP policy, the compose files' static checks) and the venv-building no-OpenLineage check ran
@@ -91,7 +91,7 @@ test-lowest: lowest-env
 	$(LOWEST_ENV)/bin/python -m pytest -m "not cluster" $(LOWEST_SKIPS) $(PYTEST_ARGS)
 
 demo: sync
-	$(UV) run --frozen python -m airflow_provider_capella.testing.demo
+	$(UV) run --frozen python -m dev.demo
 
 # PostgreSQL, Redis and Chromium from Debian's packages, installed only when one is missing (needs root
 # or sudo). Their services are not enabled: `make cluster` runs its own servers under .cluster/.
@@ -107,7 +107,7 @@ cluster-deps:
 # A production-like Airflow in the foreground: see docs/cluster.md. Ctrl-C stops everything.
 cluster: sync cluster-deps
 	CLUSTER_DIR=$(CLUSTER_DIR) DAGS_FOLDER=$(DAGS_FOLDER) CLUSTER_WORKERS=$(CLUSTER_WORKERS) \
-		$(UV) run --frozen python -m airflow_provider_capella.testing.cluster
+		$(UV) run --frozen python -m dev.cluster
 
 bench: sync
 	$(UV) run --frozen python -m benchmarks.versus

@@ -250,7 +250,7 @@ class Bench:
 
     # --- scenarios ---------------------------------------------------------------------------------------
     def large_asset(self, items: list[dict[str, Any]]) -> None:
-        from airflow_provider_capella.testing.emulator.asset_content import asset_sha256
+        from capella_emulator.asset_content import asset_sha256
 
         self.emulator.set_asset_size(self.sizes.large)
         self.emulator.set_bandwidth(BANDWIDTH)

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
-from airflow_provider_capella.testing.emulator.server import free_port
+from capella_emulator.server import free_port
 
 API_KEY = "benchmark-api-key"
 AUTH = {"Authorization": f"ApiKey {API_KEY}"}

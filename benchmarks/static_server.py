@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-
-from airflow_provider_capella.testing.emulator.server import free_port
+from capella_emulator.server import free_port
 
 PACKAGES = {"nginx": "nginx-light", "aria2c": "aria2", "curl": "curl"}
 NGINX_CONF = """

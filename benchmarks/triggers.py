@@ -135,7 +135,8 @@ def rss_bytes() -> int:
 
 
 def start_emulator(step: float) -> tuple[str, subprocess.Popen[bytes]]:
-    from airflow_provider_capella.testing.emulator.server import free_port
+    from capella_emulator.server import free_port
+
     from benchmarks.services import child_environment, wait_for
 
     port = free_port()

@@ -1,4 +1,4 @@
-"""``make demo`` (``python -m airflow_provider_capella.testing.demo``) from a fresh directory: real Airflow
+"""``make demo`` (``python -m dev.demo``) from a fresh directory: real Airflow
 runs ``capella_tasking_to_s3`` against the emulator and a moto S3 server, the demo prints what landed,
 and nothing it started is left running, neither after success nor after Ctrl-C."""
 
@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from airflow_provider_capella.testing.emulator.asset_content import asset_sha256
-from airflow_provider_capella.testing.emulator.config import EmulatorConfig
+from capella_emulator.asset_content import asset_sha256
+from capella_emulator.config import EmulatorConfig
 
-DEMO = [sys.executable, "-m", "airflow_provider_capella.testing.demo"]
+DEMO = [sys.executable, "-m", "dev.demo"]
 LANDED = re.compile(r"^\s+([\d,]+) B  sha256 ([0-9a-f]{64})  (\S+)$", re.MULTILINE)
 
 

@@ -44,7 +44,7 @@ def fresh_airflow_venv(venv: Path) -> Path:
     run(*uv, "venv", "--quiet", str(venv))
     requirements = venv.parent / f"{venv.name}-requirements.txt"
     requirements.write_text(
-        run(*uv, "export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-project", "--all-extras")
+        run(*uv, "export", "--frozen", "--no-hashes", "--no-dev", "--no-emit-workspace", "--all-extras")
     )
     python = venv / "bin" / "python"
     run(*uv, "pip", "install", "--quiet", "--python", str(python), "-r", str(requirements))

@@ -89,8 +89,8 @@ def load_compose(variables: Mapping[str, str] | None = None) -> Compose:
     return Compose(_interpolate_tree(raw_compose(), variables or {}))
 
 
-def pyproject() -> dict[str, Any]:
-    with (REPO / "pyproject.toml").open("rb") as handle:
+def pyproject(path: str = "pyproject.toml") -> dict[str, Any]:
+    with (REPO / path).open("rb") as handle:
         return tomllib.load(handle)
 
 

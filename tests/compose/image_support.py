@@ -122,7 +122,9 @@ def build_image_env(root: Path) -> ImageEnv:
     env.update(VIRTUAL_ENV=str(venv), AIRFLOW_VERSION=airflow_version)  # the image sets both
     for line in dockerfile.final.runs:
         run_dockerfile_line(line.replace("--no-cache ", ""), env, cwd=root)  # reuse uv's cache across runs
-    return ImageEnv(venv=venv, wheel=next(dist.glob("*.whl")), airflow_version=airflow_version)
+    return ImageEnv(
+        venv=venv, wheel=next(dist.glob("airflow_provider_capella-*.whl")), airflow_version=airflow_version
+    )
 
 
 def image_environment(compose: Compose, home: Path) -> dict[str, str]:

@@ -10,10 +10,10 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from capella_emulator.cli import build_parser, config_from_args
+from capella_emulator.server import RunningEmulator, start_in_thread
 
 from airflow_provider_capella.hooks.capella import CapellaHook
-from airflow_provider_capella.testing.emulator.cli import build_parser, config_from_args
-from airflow_provider_capella.testing.emulator.server import RunningEmulator, start_in_thread
 from tests.compose.compose_support import (
     COMPOSE_FILE,
     REAL_API_ENV_EXAMPLE,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from capella_emulator.cli import build_parser
 
-from airflow_provider_capella.testing.cluster.settings import shared_settings
-from airflow_provider_capella.testing.emulator.cli import build_parser
+from dev.cluster.settings import shared_settings
 from tests.compose.compose_support import (
     REPO,
     Compose,
@@ -22,7 +22,12 @@ AIRFLOW_IMAGE_PROGRAMS = {"airflow", "celery", "curl"}  # what the official Airf
 
 
 def project_scripts() -> set[str]:
-    return set(pyproject()["project"]["scripts"])
+    """The commands the image's wheels install: the provider's and the emulator's."""
+    return {
+        name
+        for path in ("pyproject.toml", "capella-emulator/pyproject.toml")
+        for name in pyproject(path)["project"].get("scripts", {})
+    }
 
 
 def test_the_emulator_command_uses_only_flags_the_emulator_has(compose: Compose) -> None:

@@ -1,6 +1,6 @@
 """docker-compose.yaml and ``make cluster`` run Airflow from one settings file and cannot drift apart.
 
-``airflow_provider_capella/testing/cluster/airflow.env`` is the ``env_file`` of the compose file's
+``dev/cluster/airflow.env`` is the ``env_file`` of the compose file's
 postgres and Airflow services and what the cluster launcher reads; where the compose file must still
 spell a value out (a command line, a connection URL), it must be the file's value.
 """
@@ -13,15 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from airflow_provider_capella.pools import CAPELLA_API_POOL
-from airflow_provider_capella.testing.cluster.airflow_parts import Endpoints, airflow_env
-from airflow_provider_capella.testing.cluster.settings import ENV_FILE, ClusterConfig, shared_settings
+from dev.cluster.airflow_parts import Endpoints, airflow_env
+from dev.cluster.settings import ENV_FILE, ClusterConfig, shared_settings
 from tests.compose.compose_support import REPO, Compose, argv
 
 SHARED = shared_settings()
 AIRFLOW_SETTINGS = {key: value for key, value in SHARED.items() if key.startswith("AIRFLOW__")}
 LOCAL_SETTINGS_MOUNT = (
-    "./airflow_provider_capella/testing/cluster/airflow_local_settings.py"
-    ":/opt/airflow/config/airflow_local_settings.py:ro"
+    "./dev/cluster/airflow_local_settings.py:/opt/airflow/config/airflow_local_settings.py:ro"
 )
 
 
@@ -89,7 +88,5 @@ def test_every_shared_setting_is_used(key: str) -> None:
     """No stale line: each key is an Airflow setting, or one the compose file or the launcher reads."""
     if key.startswith(("AIRFLOW__", "POSTGRES_")):
         return
-    launcher = "".join(
-        path.read_text() for path in (REPO / "airflow_provider_capella/testing/cluster").glob("*.py")
-    )
+    launcher = "".join(path.read_text() for path in (REPO / "dev/cluster").glob("*.py"))
     assert f'"{key}"' in launcher or f"'{key}'" in launcher, f"{key} is read by nothing"

@@ -27,11 +27,11 @@ from typing import Any
 import psutil
 import requests
 
-from airflow_provider_capella.testing.stack import Services
+from dev.stack import Services
 from tests.e2e.running_airflow import RunningAirflow
 from tests.e2e.server_inspection import ServerInspection
 
-LAUNCHER = [sys.executable, "-m", "airflow_provider_capella.testing.cluster"]
+LAUNCHER = [sys.executable, "-m", "dev.cluster"]
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """End-to-end fixtures: the example DAGs run by real Airflow processes against the emulator and moto.
 
-Everything runs in child process groups (``airflow_provider_capella.testing.stack``), which are
+Everything runs in child process groups (``dev.stack``), which are
 stopped when the fixture ends, whatever happened. These tests take minutes in total and are marked
 ``e2e``; they run in ``make test`` (deselect with ``-m "not e2e"`` while iterating).
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_capella.testing.stack import ProcessStack
+from dev.stack import ProcessStack
 from tests.e2e.local_world import EXAMPLE_DAGS, LocalWorld, migrate_template_db
 
 CLUSTER_DAGS = Path(__file__).with_name("cluster_dags")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_capella.testing.stack import (
+from dev.stack import (
     ProcessStack,
     Services,
     airflow_command,

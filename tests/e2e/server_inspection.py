@@ -13,7 +13,7 @@ import json
 import urllib.request
 from typing import Any
 
-from airflow_provider_capella.testing.stack import Services
+from dev.stack import Services
 
 ROTTERDAM_BBOX = [3.9, 51.85, 4.2, 52.05]  # the example DAGs' default AOI
 

@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 import pytest
+from capella_emulator.asset_content import asset_sha256
 
-from airflow_provider_capella.testing.emulator.asset_content import asset_sha256
 from tests.e2e.cluster_checks import running_hostname, task_tries, unordered_stac_ids
 from tests.e2e.cluster_world import ClusterWorld
 from tests.e2e.conftest import CLUSTER_ASSET_SIZE

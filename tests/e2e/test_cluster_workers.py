@@ -11,8 +11,8 @@ import hashlib
 import uuid
 
 import pytest
+from capella_emulator.asset_content import asset_sha256
 
-from airflow_provider_capella.testing.emulator.asset_content import asset_sha256
 from tests.e2e.cluster_checks import (
     running_hostname,
     task_instances,

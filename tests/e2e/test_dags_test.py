@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from capella_emulator.asset_content import asset_sha256
 
-from airflow_provider_capella.testing.emulator.asset_content import asset_sha256
 from tests.e2e.local_world import ASSET_SIZE, TASKING_STEP_SECONDS, LocalWorld
 
 pytestmark = pytest.mark.e2e

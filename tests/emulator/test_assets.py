@@ -14,9 +14,8 @@ from xml.etree import ElementTree
 
 import pytest
 import requests
-
-from airflow_provider_capella.testing.emulator.asset_content import asset_payload, asset_sha256
-from airflow_provider_capella.testing.emulator.signing import presign_url
+from capella_emulator.asset_content import asset_payload, asset_sha256
+from capella_emulator.signing import presign_url
 
 
 def presigned_item(emulator: Any, product_type: str = "GEO") -> dict[str, Any]:

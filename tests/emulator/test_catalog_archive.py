@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+from capella_emulator import EmulatorConfig, start_in_thread
+from capella_emulator.catalog import SITES
+from capella_emulator.stac_items import build_collect_items
 
-from airflow_provider_capella.testing.emulator import EmulatorConfig, start_in_thread
-from airflow_provider_capella.testing.emulator.catalog import SITES
-from airflow_provider_capella.testing.emulator.stac_items import build_collect_items
 from tests.emulator.catalog_search_helpers import ID_PATTERN, fetch_all, search_ok
 
 ALL_PRODUCT_TYPES = {"SLC", "GEO", "GEC", "SICD", "SIDD", "CPHD", "CSI", "CSIDD", "VC", "VS", "ACD"}
@@ -165,7 +165,7 @@ def test_items_are_small_polygons_with_a_matching_bbox(archive):
 
 def test_same_seed_gives_the_same_archive_in_another_process(capella_emulator, archive):
     script = (
-        "import json; from airflow_provider_capella.testing.emulator.catalog import generate_archive; "
+        "import json; from capella_emulator.catalog import generate_archive; "
         "print(json.dumps(sorted(item['id'] for item in generate_archive(42, 2400))))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}

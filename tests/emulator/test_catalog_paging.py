@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+from capella_emulator import EmulatorConfig, RunningEmulator, start_in_thread
 
-from airflow_provider_capella.testing.emulator import EmulatorConfig, RunningEmulator, start_in_thread
 from tests.emulator.catalog_search_helpers import fetch_all, ids, next_link, search, search_ok
 
 BIG_KEY = "big-catalog-key"

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 import requests
+from capella_emulator.catalog import SITES
 
-from airflow_provider_capella.testing.emulator.catalog import SITES
 from tests.emulator.catalog_search_helpers import fetch_all, ids, props, search, search_ok
 from tests.emulator.tasking_helpers import zod
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 import requests
+from capella_emulator.server import free_port
 
-from airflow_provider_capella.testing.emulator.server import free_port
 from tests.emulator.test_assets import presigned_item, raster_key
 
 
@@ -146,7 +146,7 @@ def test_unknown_paths_get_the_api_error_shape(capella_emulator) -> None:
 
 def start_cli(*flags: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    command = [sys.executable, "-m", "airflow_provider_capella.testing.emulator", "--port", str(port), *flags]
+    command = [sys.executable, "-m", "capella_emulator", "--port", str(port), *flags]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from capella_emulator.orders import PRODUCT_PRICES_USD
 
-from airflow_provider_capella.testing.emulator.orders import PRODUCT_PRICES_USD
 from tests.emulator.tasking_helpers import zod
 
 FREE = ("ownedByOrganization", "sharedWithOrganization", "publiclyAvailable")

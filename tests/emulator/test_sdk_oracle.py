@@ -14,8 +14,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
-
-from airflow_provider_capella.testing.emulator.asset_content import asset_payload
+from capella_emulator.asset_content import asset_payload
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_capella.testing.stack import airflow_environment
+from dev.stack import airflow_environment
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_DAGS = REPO / "example_dags"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_capella.testing.stack import ProcessStack
+from dev.stack import ProcessStack
 from tests.e2e.local_world import EXAMPLE_DAGS, LocalWorld, migrate_template_db
 from tests.operators.conftest import airflow_run, capella_connection  # noqa: F401  (dag.test() runs)
 

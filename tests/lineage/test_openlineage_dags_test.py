@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from airflow_provider_capella.testing.stack import airflow_command
+from dev.stack import airflow_command
 from tests.e2e.local_world import BUCKET, LocalWorld
 from tests.lineage.conftest import EVENTS_FILE
 from tests.lineage.environments import (

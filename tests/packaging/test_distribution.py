@@ -16,21 +16,46 @@ from tests.uv_support import fresh_airflow_venv, run, uv_command
 @pytest.fixture(scope="module")
 def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    run(*uv_command(), "build", "--out-dir", str(out))
+    run(*uv_command(), "build", "--all-packages", "--out-dir", str(out))
     return out
 
 
-def test_wheel_ships_the_package_and_typing_marker_but_no_tests(dist_dir: Path) -> None:
-    wheel = next(dist_dir.glob("airflow_provider_capella-*.whl"))
+def _wheel(dist_dir: Path, name: str) -> tuple[list[str], str, str]:
+    """The file names, entry points and METADATA of the wheel of distribution ``name``."""
+    wheel = next(dist_dir.glob(f"{name}-*.whl"))
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        entry_points = next(name for name in names if name.endswith("entry_points.txt"))
-        text = archive.read(entry_points).decode()
+        entry_points = next((n for n in names if n.endswith("entry_points.txt")), None)
+        metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        return (
+            names,
+            archive.read(entry_points).decode() if entry_points else "",
+            archive.read(metadata).decode(),
+        )
+
+
+def test_provider_wheel_holds_the_provider_alone(dist_dir: Path) -> None:
+    names, entry_points, metadata = _wheel(dist_dir, "airflow_provider_capella")
     assert "airflow_provider_capella/py.typed" in names
-    assert "airflow_provider_capella/testing/emulator/app.py" in names
-    assert not [name for name in names if name.startswith("tests/")]
-    assert "[apache_airflow_provider]" in text
-    assert "capella-emulator" in text
+    packages = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
+    assert packages == {"airflow_provider_capella"}, packages
+    assert not [name for name in names if "emulator" in name or "/testing/" in name]
+    assert "[apache_airflow_provider]" in entry_points
+    assert "pytest11" not in entry_points and "console_scripts" not in entry_points
+    required = {
+        line.split()[1].split(";")[0].split(">")[0].split("[")[0]
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:") and "extra ==" not in line
+    }
+    assert required == {"apache-airflow", "requests", "tenacity", "boto3"}, required
+
+
+def test_emulator_wheel_holds_the_emulator_its_command_and_fixture(dist_dir: Path) -> None:
+    names, entry_points, _ = _wheel(dist_dir, "capella_emulator")
+    assert "capella_emulator/app.py" in names and "capella_emulator/s3_server.py" in names
+    assert not [name for name in names if name.startswith(("airflow_provider_capella/", "tests/", "dev/"))]
+    assert "capella-emulator = capella_emulator.cli:main" in entry_points
+    assert "capella_emulator = capella_emulator.pytest_plugin" in entry_points
 
 
 def test_sdist_ships_sources_without_tests(dist_dir: Path) -> None:
@@ -39,14 +64,16 @@ def test_sdist_ships_sources_without_tests(dist_dir: Path) -> None:
         names = archive.getnames()
     assert any(name.endswith("airflow_provider_capella/py.typed") for name in names)
     assert any(name.endswith("pyproject.toml") for name in names)
-    assert not [name for name in names if "/tests/" in name]
+    assert not [name for name in names if "/tests/" in name or "capella_emulator" in name]
 
 
 def test_wheel_installs_beside_airflow_and_registers_the_provider(dist_dir: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     python = fresh_airflow_venv(venv)
-    wheel = next(dist_dir.glob("airflow_provider_capella-*.whl"))
-    run(*uv_command(), "pip", "install", "--quiet", "--python", str(python), str(wheel))
+    wheels = [
+        next(dist_dir.glob(f"{name}-*.whl")) for name in ("airflow_provider_capella", "capella_emulator")
+    ]
+    run(*uv_command(), "pip", "install", "--quiet", "--python", str(python), *map(str, wheels))
     env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow-home")}
     listing = run(str(venv / "bin" / "airflow"), "providers", "list", "--output", "json", env=env)
     listing = listing[listing.index("[{") :]  # Airflow may print a first-run notice before the JSON

@@ -87,7 +87,7 @@ def sha256_file(path: str) -> str:
 
 def expected_sha256(emulator: Any, item: dict[str, Any], key: str) -> str:
     """The sha256 the emulator's bytes for ``item``'s asset ``key`` hash to."""
-    from airflow_provider_capella.testing.emulator.asset_content import asset_payload
+    from capella_emulator.asset_content import asset_payload
 
     catalog_item = emulator.state.catalog.get(item["id"])
     return asset_payload(catalog_item, key, int(emulator.state.config.asset_size)).sha256()
@@ -96,7 +96,7 @@ def expected_sha256(emulator: Any, item: dict[str, Any], key: str) -> str:
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto S3 server process on a free port, checking part checksums as S3 does (``testing/s3_server``)."""
-    from airflow_provider_capella.testing.emulator.server import free_port
+    from capella_emulator.server import free_port
 
     port = free_port()
     log = (tmp_path_factory.mktemp("s3") / "s3_server.log").open("wb")
@@ -104,7 +104,7 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "airflow_provider_capella.testing.s3_server",
+            "capella_emulator.s3_server",
             "-H",
             "127.0.0.1",
             "-p",

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from capella_emulator.asset_content import asset_payload
 
-from airflow_provider_capella.testing.emulator.asset_content import asset_payload
 from airflow_provider_capella.transfer import CapellaDownloadError, TransferSettings, download_products
 from airflow_provider_capella.transfer.errors import IntegrityError
 from airflow_provider_capella.transfer.integrity import parse_digest

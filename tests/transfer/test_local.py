@@ -202,7 +202,7 @@ def plain_http_server(tmp_path):
     import functools
     import http.server
 
-    from airflow_provider_capella.testing.emulator.server import free_port
+    from capella_emulator.server import free_port
 
     served = tmp_path / "served"
     served.mkdir()

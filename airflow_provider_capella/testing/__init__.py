@@ -1,1 +1,0 @@
-"""Testing utilities shipped with the provider: the Capella API emulator and its pytest plugin."""

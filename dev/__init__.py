@@ -1,0 +1,1 @@
+"""Developer tooling, shipped in neither wheel: the demo, the cluster launcher and the process stack."""
