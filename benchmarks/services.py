@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from capella_emulator.server import free_port
+
+from dev.stack import free_port
 
 API_KEY = "benchmark-api-key"
 AUTH = {"Authorization": f"ApiKey {API_KEY}"}

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
-from capella_emulator.server import free_port
+
+from dev.stack import free_port
 
 PACKAGES = {"nginx": "nginx-light", "aria2c": "aria2", "curl": "curl"}
 NGINX_CONF = """

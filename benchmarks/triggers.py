@@ -135,9 +135,8 @@ def rss_bytes() -> int:
 
 
 def start_emulator(step: float) -> tuple[str, subprocess.Popen[bytes]]:
-    from capella_emulator.server import free_port
-
     from benchmarks.services import child_environment, wait_for
+    from dev.stack import free_port
 
     port = free_port()
     command = [str(Path(sys.executable).with_name("capella-emulator")), "--port", str(port)]

@@ -22,17 +22,18 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
-from capella_emulator.server import free_port
+from capella_emulator.server import bind_socket, wait_for_port_file
 
 S3_REGION = "us-east-1"
 S3_ACCESS_KEY = "capella-demo-access-key"  # moto accepts any key; nothing here reaches AWS
@@ -226,19 +227,87 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def wait_for_http(url: str, child: ManagedProcess, timeout: float = 60) -> None:
-    """Poll ``url`` until it answers (any HTTP status); fail early when ``child`` exits."""
+def free_port() -> int:
+    """Return a port nobody listens on right now (only for :func:`start_on_free_port`, which re-checks)."""
+    with bind_socket("127.0.0.1") as sock:
+        return int(sock.getsockname()[1])
+
+
+def listener_pids(port: int) -> set[int]:
+    """Return the processes holding a socket that listens on TCP ``port`` (read from ``/proc``)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                    inodes.add(f"socket:[{fields[9]}]")
+    pids = set()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with suppress(OSError):
+                if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                    pids.add(int(proc.name))
+    return pids
+
+
+def listens_on(child: ManagedProcess, port: int) -> bool:
+    """Tell whether the server listening on ``port`` is ``child`` or one of its process group."""
+    pids = listener_pids(port)
+    with suppress(OSError):
+        return bool(pids) and all(os.getpgid(pid) == child.pid for pid in pids)
+    return False
+
+
+def start_on_free_port(
+    stack: ProcessStack,
+    name: str,
+    command: Callable[[int], Sequence[str]],
+    ready: Callable[[ManagedProcess, int], bool],
+    *,
+    attempts: int = 3,
+    timeout: float = 60,
+) -> tuple[ManagedProcess, int]:
+    """Start a server that cannot announce its own port (PostgreSQL, Redis) on a free port, safely.
+
+    Another process may take the chosen port before the child binds it: the child then exits, or
+    ``ready`` is answered by someone else. So the child counts as started only once ``ready`` is true
+    AND the port's listener is the child's own process group; otherwise it is stopped and started again
+    on another port, ``attempts`` times at most.
+    """
+    for _ in range(attempts):
+        port = free_port()
+        child = stack.start(name, command(port))
+        deadline = time.monotonic() + timeout
+        while child.running() and time.monotonic() < deadline:
+            if ready(child, port) and listens_on(child, port):
+                return child, port
+            time.sleep(0.2)
+        child.stop()
+        stack.children.remove(child)
+    raise StackError(f"{name} did not start on a port of its own in {attempts} attempts\n{child.log_tail()}")
+
+
+def wait_for_http(url: str, child: ManagedProcess, timeout: float = 60) -> dict[str, Any]:
+    """Poll ``url`` until it answers; return its JSON object (``{}`` if none); stop if ``child`` exits."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not child.running():
             raise StackError(f"{child.name} exited with code {child.process.returncode}\n{child.log_tail()}")
         try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
+            with urllib.request.urlopen(url, timeout=2) as response:
+                body = response.read()
         except urllib.error.HTTPError:
-            return  # it answered
+            return {}  # it answered, with an error status
         except OSError:
             time.sleep(0.2)
+            continue
+        else:
+            try:
+                answer = json.loads(body)
+            except ValueError:
+                return {}
+            return answer if isinstance(answer, dict) else {}
     raise StackError(f"{child.name} did not answer on {url} within {timeout:.0f} s\n{child.log_tail()}")
 
 
@@ -286,6 +355,25 @@ class Services:
         )
 
 
+def start_bound_server(stack: ProcessStack, name: str, command: Sequence[str], health: str) -> str:
+    """Start a server that binds a port of its own (``--port 0 --port-file``) and return its URL.
+
+    No port is chosen here and handed over, so no other process can take it in between; the URL is the
+    one the child announced, and ``health`` (a path) must answer there before this returns.
+    """
+    port_file = Path(tempfile.mkdtemp(prefix=f"capella-{name}-")) / "port"
+    child = stack.start(name, [*command, "--port", "0", "--port-file", str(port_file)])
+    try:
+        port = wait_for_port_file(port_file, child.process)
+    except RuntimeError as error:
+        raise StackError(f"{name}: {error}\n{child.log_tail()}") from None
+    url = f"http://127.0.0.1:{port}"
+    answer = wait_for_http(f"{url}{health}", child)
+    if answer.get("pid", child.pid) != child.pid:  # the emulator says who it is: it must be our child
+        raise StackError(f"{name}: {url} is served by process {answer['pid']}, not by ours ({child.pid})")
+    return url
+
+
 def start_emulator(
     stack: ProcessStack,
     *,
@@ -294,35 +382,19 @@ def start_emulator(
     asset_size: int | None = None,
     extra_args: Sequence[str] = (),
 ) -> str:
-    """Start ``capella-emulator`` on a free port; return its URL once ``/_emulator/health`` answers."""
-    port = free_port()
-    command = [sys.executable, "-m", "capella_emulator", "--port", str(port)]
+    """Start ``capella-emulator`` on a port of its own; return its URL once ``/_emulator/health`` answers."""
+    command = [sys.executable, "-m", "capella_emulator", "--host", "127.0.0.1"]
     command += ["--api-key", api_key, "--tasking-step-seconds", str(tasking_step_seconds)]
     command += ["--log-level", "warning"]
     if asset_size is not None:
         command += ["--asset-size", str(asset_size)]
-    child = stack.start("emulator", [*command, *extra_args])
-    url = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{url}/_emulator/health", child)
-    return url
+    return start_bound_server(stack, "emulator", [*command, *extra_args], "/_emulator/health")
 
 
 def start_s3_server(stack: ProcessStack) -> str:
-    """Start a moto S3 server (checking part checksums as S3 does) on a free port; return its endpoint URL."""
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "capella_emulator.s3_server",
-        "-H",
-        "127.0.0.1",
-        "-p",
-        str(port),
-    ]
-    child = stack.start("s3-server", command)
-    endpoint = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{endpoint}/moto-api/", child)
-    return endpoint
+    """Start the S3 server (moto checking part checksums as S3 does) on a port of its own; return its URL."""
+    command = [sys.executable, "-m", "capella_emulator.s3_server", "-H", "127.0.0.1"]
+    return start_bound_server(stack, "s3-server", command, "/moto-api/")
 
 
 def start_services(

@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="capella-emulator", description="An offline, stateful stand-in for api.capellaspace.com."
     )
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8765, help="0: a free port, announced in --port-file")
+    parser.add_argument("--port-file", default=None, help="write the port once bound (for launchers)")
     parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="the only key accepted (ApiKey or Bearer)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the synthetic catalog")
     parser.add_argument("--catalog-size", type=_non_negative_int, default=2400, help="archive items")
@@ -85,10 +86,13 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     from capella_emulator.app import create_app
-    from capella_emulator.server import uvicorn_config
+    from capella_emulator.server import announce_port, bind_socket, uvicorn_config
 
     args = build_parser().parse_args(argv)
-    print(f"Capella emulator on http://{args.host}:{args.port} (API key: {args.api_key})", file=sys.stderr)
+    sock = bind_socket(args.host, args.port)
+    port = int(sock.getsockname()[1])
+    print(f"Capella emulator on http://{args.host}:{port} (API key: {args.api_key})", file=sys.stderr)
     app = create_app(config_from_args(args))
-    uvicorn.Server(uvicorn_config(app, args.host, args.port, log_level=args.log_level)).run()
+    announce_port(args.port_file, port)
+    uvicorn.Server(uvicorn_config(app, args.host, port, log_level=args.log_level)).run(sockets=[sock])
     return 0

@@ -5,13 +5,15 @@ body, and its ``ListParts`` omits each part's checksum. S3 does both: it refuses
 not match the checksum sent with them (``400 BadDigest``) and lists each part's checksum. The engine
 relies on both (a corrupted part must be refused; a resumed upload trusts only listed, checksummed
 parts), so this server adds them; everything else is moto unchanged. ``make demo``, ``make cluster``
-and the tests start it (:func:`.stack.start_s3_server`). Run::
+and the tests start it. Run::
 
     python -m capella_emulator.s3_server -H 127.0.0.1 -p 5000
+    python -m capella_emulator.s3_server -p 0 --port-file s3.port   # a free port, written once bound
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from typing import Any
@@ -86,12 +88,31 @@ def patch_moto() -> None:
     S3Response.list_parts = _list_parts(S3Response.list_parts)  # type: ignore[method-assign]
 
 
-def main() -> None:
-    """Run moto's server (same command-line arguments) with the S3 behaviour above."""
-    from moto.server import main as moto_main
+def main(argv: list[str] | None = None) -> None:
+    """Serve moto's S3 with the behaviour above on a socket it binds itself, until SIGTERM or Ctrl-C."""
+    import argparse
+    import signal
 
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    from capella_emulator.server import announce_port, bind_socket
+
+    parser = argparse.ArgumentParser(prog="python -m capella_emulator.s3_server")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000, help="0: a free port, see --port-file")
+    parser.add_argument("--port-file", default=None, help="write the port once bound (for launchers)")
+    args = parser.parse_args(argv)
     patch_moto()
-    moto_main()
+    sock = bind_socket(args.host, args.port)
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(args.host, 0, app, threaded=True, fd=sock.fileno())
+    port = int(sock.getsockname()[1])
+    announce_port(args.port_file, port)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    print(f"S3 server (moto) on http://{args.host}:{port}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,11 +19,45 @@ if TYPE_CHECKING:
     from capella_emulator.state import EmulatorState
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """Return a port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def bind_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """Bind and listen on ``host:port`` (``0``: the kernel picks one), keeping the socket for the server.
+
+    No other process can take the port between choosing it and serving on it.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(1024)  # connections queue from now on, before the server loop takes over
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def announce_port(port_file: str | os.PathLike[str] | None, port: int) -> None:
+    """Write the port a server is bound to into ``port_file`` (atomically: a reader sees all or nothing)."""
+    if port_file is None:
+        return
+    path = Path(port_file)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(f"{port}\n")
+    partial.replace(path)
+
+
+def wait_for_port_file(path: Path, process: subprocess.Popen[bytes], timeout: float = 60) -> int:
+    """Return the port a child server announced in ``path`` (:func:`announce_port`) once it bound it.
+
+    :raises RuntimeError: the child exited, or announced nothing within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if process.poll() is not None:
+            raise RuntimeError(f"the server (pid {process.pid}) exited ({process.returncode}) before binding")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server (pid {process.pid}) bound no port within {timeout:.0f} s")
+        time.sleep(0.05)
+    return int(path.read_text())
 
 
 @dataclass
@@ -61,15 +98,18 @@ def uvicorn_config(app: FastAPI, host: str, port: int, log_level: str = "warning
 def start_in_thread(
     config: EmulatorConfig, host: str = "127.0.0.1", port: int | None = None
 ) -> RunningEmulator:
-    """Start an emulator on ``host:port`` (a free port when ``None``) and wait until it accepts requests."""
+    """Start an emulator on ``host:port`` (its own port when ``None``); wait until it accepts requests."""
     import uvicorn
 
     from capella_emulator.app import create_app
 
-    port = port or free_port(host)
+    sock = bind_socket(host, port or 0)
+    port = int(sock.getsockname()[1])
     app = create_app(config)
     server = uvicorn.Server(uvicorn_config(app, host, port))
-    thread = threading.Thread(target=server.run, name=f"capella-emulator-{port}", daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"capella-emulator-{port}", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:

@@ -33,6 +33,7 @@ from dev.stack import (
     ProcessStack,
     StackError,
     airflow_command,
+    listens_on,
     wait_for_http,
 )
 
@@ -162,6 +163,9 @@ def wait_until_healthy(
     """Until the API reports the metadatabase, scheduler, dag-processor and triggerer healthy."""
     deadline = time.monotonic() + timeout
     wait_for_http(f"{endpoints.api_url}/api/v2/version", components["api-server"], timeout=timeout)
+    for name, port in (("api-server", endpoints.api_port), ("scheduler", endpoints.scheduler_health_port)):
+        if not listens_on(components[name], port):  # its port was taken by another process first
+            raise StackError(f"port {port} is not served by the cluster's {name}: start the cluster again")
     while True:
         for child in components.values():
             if not child.running():

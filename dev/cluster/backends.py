@@ -18,14 +18,11 @@ import os
 import shutil
 import socket
 import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from capella_emulator.server import free_port
-
 from dev.cluster.settings import ClusterConfig
-from dev.stack import ManagedProcess, ProcessStack, StackError
+from dev.stack import ManagedProcess, ProcessStack, StackError, start_on_free_port
 
 POSTGRES_ROOTS = (Path("/usr/lib/postgresql"),)
 UNPRIVILEGED_USER = "nobody"
@@ -126,12 +123,17 @@ def start_postgres(stack: ProcessStack, config: ClusterConfig, settings: dict[st
             stack.run("postgres-initdb", as_server_user(command), timeout=180)
         finally:
             password_file.unlink(missing_ok=True)
-    port = free_port()
-    command = [str(bindir / "postgres"), "-D", str(data), "-c", "listen_addresses=127.0.0.1"]
-    command += ["-p", str(port), "-c", f"unix_socket_directories={data}", "-c", "max_connections=200"]
-    process = stack.start("postgres", as_server_user(command))
+
+    def server_command(port: int) -> list[str]:
+        argv = [str(bindir / "postgres"), "-D", str(data), "-c", "listen_addresses=127.0.0.1"]
+        argv += ["-p", str(port), "-c", f"unix_socket_directories={data}", "-c", "max_connections=200"]
+        return as_server_user(argv)
+
+    def takes_logins(process: ManagedProcess, port: int) -> bool:
+        return _takes_logins(Postgres(port, user, password, database, process))
+
+    process, port = start_on_free_port(stack, "postgres", server_command, takes_logins)
     postgres = Postgres(port, user, password, database, process)
-    _wait_for_postgres(postgres)
     _create_database(postgres)
     return postgres
 
@@ -149,22 +151,14 @@ def _connect(postgres: Postgres, database: str) -> object:
     )
 
 
-def _wait_for_postgres(postgres: Postgres, timeout: float = 60) -> None:
+def _takes_logins(postgres: Postgres) -> bool:
     import psycopg2
 
-    deadline = time.monotonic() + timeout
-    while True:
-        if not postgres.process.running():
-            raise StackError(f"postgres exited with code {postgres.process.process.returncode}\n"
-                             f"{postgres.process.log_tail()}")  # fmt: skip
-        try:
-            _connect(postgres, "postgres").close()  # type: ignore[attr-defined]
-            return
-        except psycopg2.OperationalError:
-            if time.monotonic() > deadline:
-                raise StackError(f"postgres took no login within {timeout:.0f} s\n"
-                                 f"{postgres.process.log_tail()}") from None  # fmt: skip
-            time.sleep(0.3)
+    try:
+        _connect(postgres, "postgres").close()  # type: ignore[attr-defined]
+    except psycopg2.OperationalError:
+        return False
+    return True
 
 
 def _create_database(postgres: Postgres) -> None:
@@ -186,17 +180,13 @@ def start_redis(stack: ProcessStack, config: ClusterConfig) -> Redis:
     if binary is None:
         raise StackError(f"redis-server was not found: {INSTALL_HINT}")
     config.redis_data.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(config.redis_data)]
-    command += ["--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes"]
-    process = stack.start("redis", command)
-    redis = Redis(port, process)
-    deadline = time.monotonic() + 30
-    while not _redis_answers(port):
-        if not process.running() or time.monotonic() > deadline:
-            raise StackError(f"redis did not answer PING\n{process.log_tail()}")
-        time.sleep(0.2)
-    return redis
+
+    def server_command(port: int) -> list[str]:
+        argv = [binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(config.redis_data)]
+        return [*argv, "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "yes"]
+
+    process, port = start_on_free_port(stack, "redis", server_command, lambda _, port: _redis_answers(port))
+    return Redis(port, process)
 
 
 def _redis_answers(port: int) -> bool:

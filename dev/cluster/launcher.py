@@ -26,8 +26,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from capella_emulator.server import free_port
-
 from dev.cluster import airflow_parts
 from dev.cluster.airflow_parts import Endpoints
 from dev.cluster.backends import Postgres, Redis, start_postgres, start_redis
@@ -38,6 +36,7 @@ from dev.stack import (
     Services,
     StackError,
     create_bucket,
+    free_port,
     start_emulator,
     start_s3_server,
 )

@@ -6,13 +6,14 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from capella_emulator.server import free_port
+from capella_emulator.server import wait_for_port_file
 
 from tests.emulator.test_assets import presigned_item, raster_key
 
@@ -135,7 +136,7 @@ def test_control_rejects_unknown_settings_and_resets_the_world(capella_emulator)
     assert capella_emulator.state.orders.list_for(capella_emulator.state.config.user_id) == []
     assert capella_emulator.requests() == []
     health = requests.get(f"{capella_emulator.url}/_emulator/health", timeout=10)
-    assert health.json() == {"status": "ok"}
+    assert health.json() == {"status": "ok", "pid": os.getpid()}  # in-process: this test's own pid
 
 
 def test_unknown_paths_get_the_api_error_shape(capella_emulator) -> None:
@@ -145,20 +146,18 @@ def test_unknown_paths_get_the_api_error_shape(capella_emulator) -> None:
 
 
 def start_cli(*flags: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    command = [sys.executable, "-m", "capella_emulator", "--port", str(port), *flags]
+    """``python -m capella_emulator`` on a port it binds itself and announces (``--port 0 --port-file``)."""
+    port_file = Path(tempfile.mkdtemp()) / "port"
+    command = [sys.executable, "-m", "capella_emulator", "--port", "0", "--port-file", str(port_file), *flags]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{url}/_emulator/health", timeout=1)
-            return process, url
-        except requests.ConnectionError:
-            assert process.poll() is None, process.stderr.read() if process.stderr else ""
-            time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the emulator did not start")
+    try:
+        url = f"http://127.0.0.1:{wait_for_port_file(port_file, process, timeout=30)}"
+        health = requests.get(f"{url}/_emulator/health", timeout=10).json()
+    except Exception:
+        process.kill()
+        raise
+    assert health == {"status": "ok", "pid": process.pid}  # the server that answers is the one started
+    return process, url
 
 
 def test_the_module_entry_point_serves_with_its_flags() -> None:

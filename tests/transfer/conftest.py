@@ -11,7 +11,6 @@ import hashlib
 import json
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -95,11 +94,12 @@ def expected_sha256(emulator: Any, item: dict[str, Any], key: str) -> str:
 
 @pytest.fixture(scope="session")
 def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A moto S3 server process on a free port, checking part checksums as S3 does (``testing/s3_server``)."""
-    from capella_emulator.server import free_port
+    """A moto S3 server process on a port of its own, checking part checksums as S3 does (``s3_server``)."""
+    from capella_emulator.server import wait_for_port_file
 
-    port = free_port()
-    log = (tmp_path_factory.mktemp("s3") / "s3_server.log").open("wb")
+    workdir = tmp_path_factory.mktemp("s3")
+    log = (workdir / "s3_server.log").open("wb")
+    port_file = workdir / "port"
     server = subprocess.Popen(
         [
             sys.executable,
@@ -108,23 +108,18 @@ def moto_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "-H",
             "127.0.0.1",
             "-p",
-            str(port),
+            "0",
+            "--port-file",
+            str(port_file),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
         cwd=REPO,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, "the S3 server exited"
-            try:
-                requests.get(f"{url}/moto-api/", timeout=2)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline, "the S3 server did not start"
-                time.sleep(0.1)
+        # The server binds a port of its own and announces it: nothing else can be listening there.
+        url = f"http://127.0.0.1:{wait_for_port_file(port_file, server)}"
+        requests.get(f"{url}/moto-api/", timeout=10).raise_for_status()
         yield url
     finally:
         server.terminate()

@@ -202,8 +202,6 @@ def plain_http_server(tmp_path):
     import functools
     import http.server
 
-    from capella_emulator.server import free_port
-
     served = tmp_path / "served"
     served.mkdir()
 
@@ -212,7 +210,7 @@ def plain_http_server(tmp_path):
             return None
 
     handler = functools.partial(QuietHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

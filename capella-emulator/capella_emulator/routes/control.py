@@ -1,6 +1,6 @@
 """``/_emulator/*``: the control surface tests and users drive the emulator with (no API key needed).
 
-- ``GET /_emulator/health``                      -> ``{"status": "ok"}``
+- ``GET /_emulator/health``                      -> ``{"status": "ok", "pid": <the server's process id>}``
 - ``GET|POST /_emulator/faults``                 read or change fault settings (see ``FaultSettings``)
 - ``GET|DELETE /_emulator/requests``             the request log (Authorization redacted) / clear it
 - ``GET|POST /_emulator/settings``               budget, order/presign TTLs, tasking step, next-link host,
@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -32,8 +33,9 @@ RUNTIME_SETTINGS = (
 
 
 @router.get("/health")
-async def health() -> dict[str, str]:
-    return {"status": "ok"}
+async def health() -> dict[str, Any]:
+    """Liveness, and whose: a launcher checks ``pid`` is the process it started."""
+    return {"status": "ok", "pid": os.getpid()}
 
 
 @router.get("/faults")
