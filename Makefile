@@ -14,14 +14,16 @@ CLUSTER_DEBS := postgresql redis-server chromium chromium-driver
 export UV_PYTHON_DOWNLOADS := never
 export UV_COMMAND := $(UV)
 
-.PHONY: help uv sync lint docs test test-versions test-cluster-beside test-latest test-lowest test-cluster lowest-env lowest-lock demo bench build clean cluster cluster-deps
+.PHONY: help uv sync lint docs test test-all test-versions test-cluster-beside test-latest test-lowest test-cluster lowest-env lowest-lock demo bench dist clean cluster cluster-deps
 
 help:
 	@echo "make demo   - real Airflow runs capella_tasking_to_s3 against the emulator and an S3 server"
 	@echo "make cluster - CeleryExecutor Airflow on PostgreSQL + Redis, 2 workers, emulator, S3 (foreground)"
-	@echo "make test   - lint + type-check + the test suite on the newest and the lowest supported Airflow"
+	@echo "make test   - lint, type-check, docs and the fast suite on the newest Airflow (< 10 minutes)"
+	@echo "make test-all - everything (CI): every suite on the newest and the lowest Airflow, and the cluster"
 	@echo "make bench  - downloads vs aria2c, curl and the official SDK (benchmarks/RESULTS.md, results.png)"
 	@echo "make lint   - ruff check, ruff format --check, mypy"
+	@echo "make dist   - build and check the sdist and wheel of both distributions into dist/"
 	@echo "make docs   - the documentation site (MkDocs, strict: a broken link or reference fails) into site/"
 
 uv:
@@ -39,12 +41,19 @@ lint: sync
 docs: sync
 	NO_MKDOCS_2_WARNING=1 $(UV) run --frozen mkdocs build --strict --site-dir site
 
-# The suites run in two streams: the newest then the lowest Airflow in the foreground, and the cluster
-# e2e tests beside them (they mostly wait on Airflow: heartbeats, retries, throttled downloads). The
-# cluster's output goes to $(CLUSTER_TEST_LOG); its summary is printed when it ends.
+# `make test` is what a contributor runs between two changes (< 10 minutes): lint, strict docs, and the
+# fast suite on the newest Airflow (unit tests, the emulator's contract, operators inside real Airflow)
+# plus one end-to-end run of the flagship example. `make test-all` (CI) runs everything, in two streams:
+# the whole suite on the newest then on the lowest Airflow in the foreground, and the cluster e2e tests
+# beside them (they mostly wait on Airflow: heartbeats, retries, throttled downloads); the cluster's
+# output goes to $(CLUSTER_TEST_LOG) and its summary is printed when it ends.
+FAST_TESTS := (not e2e and not slow and not cluster) or flagship
 CLUSTER_TEST_LOG ?= .cluster-tests.log
 
-test: lint docs cluster-deps
+test: lint docs
+	$(UV) run --frozen pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS)
+
+test-all: lint docs cluster-deps
 	$(MAKE) --no-print-directory -j2 test-versions test-cluster-beside
 
 test-versions:
@@ -114,8 +123,13 @@ bench: sync
 	$(UV) run --frozen python -m benchmarks.run --only large,small,memory
 	$(UV) run --frozen python -m benchmarks.triggers
 
-build: uv
-	$(UV) build
+# The sdist and wheel of both distributions into dist/, checked: metadata renders on PyPI (twine check),
+# and each holds what it should (the provider's wheel the provider alone: dev/check_dist.py).
+dist: sync
+	rm -rf dist
+	$(UV) build --all-packages --out-dir dist
+	$(UV) run --frozen twine check --strict dist/*
+	$(UV) run --frozen python -m dev.check_dist dist
 
 clean:
 	rm -rf dist build site .venv $(LOWEST_ENV) .mypy_cache .ruff_cache .pytest_cache

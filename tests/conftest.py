@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import tempfile
 
+import pytest
+
 _AIRFLOW_HOME = tempfile.mkdtemp(prefix="capella-airflow-home-")
 os.environ.setdefault("AIRFLOW_HOME", _AIRFLOW_HOME)
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", os.path.join(os.environ["AIRFLOW_HOME"], "dags"))
@@ -18,3 +20,18 @@ os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 os.makedirs(os.environ["AIRFLOW__CORE__DAGS_FOLDER"], exist_ok=True)
 
 pytest_plugins = ["tests.airflow_support"]
+
+# Per kind, what a test may take before pytest-timeout stops it (the unit default, 60 s, is in
+# pyproject.toml). Each kind's own deadlines (a DAG run's, a cluster's start-up) are shorter than its
+# bound here, so a failing test reports that deadline's message, not a timeout's stack dump.
+TIMEOUT_SECONDS = {"cluster": 2400, "e2e": 1200, "slow": 900}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("timeout") is not None:
+            continue
+        for kind, seconds in TIMEOUT_SECONDS.items():
+            if item.get_closest_marker(kind) is not None:
+                item.add_marker(pytest.mark.timeout(seconds))
+                break

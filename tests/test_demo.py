@@ -12,8 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from capella_emulator.asset_content import asset_sha256
 from capella_emulator.config import EmulatorConfig
+
+pytestmark = pytest.mark.e2e
 
 DEMO = [sys.executable, "-m", "dev.demo"]
 LANDED = re.compile(r"^\s+([\d,]+) B  sha256 ([0-9a-f]{64})  (\S+)$", re.MULTILINE)

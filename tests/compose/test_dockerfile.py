@@ -11,6 +11,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from airflow_provider_capella import __version__
 from tests.compose.compose_support import REPO, Compose, pyproject
 from tests.compose.dockerfile_support import Dockerfile, excluded
@@ -62,11 +64,13 @@ def test_the_final_stage_installs_the_builders_wheel_without_moving_airflow() ->
     assert "[amazon]" in install
 
 
+@pytest.mark.slow  # builds the image's environment
 def test_the_wheel_it_builds_is_this_project_and_airflow_stays_as_it_was(image_env: ImageEnv) -> None:
     assert image_env.wheel.name == f"airflow_provider_capella-{__version__}-py3-none-any.whl"
     assert run(str(image_env.python), "-c", PRINT_AIRFLOW_VERSION).strip() == image_env.airflow_version
 
 
+@pytest.mark.slow  # builds the image's environment
 def test_the_image_registers_the_provider_beside_amazon_celery_and_fab(
     image_env: ImageEnv, image_report: dict[str, Any]
 ) -> None:

@@ -36,11 +36,6 @@ CLUSTER_OVERRIDES = {
 }
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "e2e: end-to-end runs of real Airflow processes (slow)")
-    config.addinivalue_line("markers", "cluster: runs on the session's `make cluster` (newest Airflow only)")
-
-
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A freshly migrated SQLite metadata database, made once and copied into each Airflow home."""

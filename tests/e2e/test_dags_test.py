@@ -23,6 +23,7 @@ def raster_sha256_matches(world: LocalWorld, key: str) -> bool:
     return landed == asset_sha256(stac_id, polarization, ASSET_SIZE)
 
 
+@pytest.mark.flagship
 def test_tasking_to_s3_tasks_waits_deferred_orders_and_lands_the_products(local_world: LocalWorld) -> None:
     local_world.clear_emulator_requests()
     # the collection completes 10 s after the request: the sensor, however slowly it starts, finds it

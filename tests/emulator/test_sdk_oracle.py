@@ -16,7 +16,7 @@ import pytest
 import requests
 from capella_emulator.asset_content import asset_payload
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.slow  # drives the official SDK, installed in its own virtual environment
 
 NOT_DOWNLOADED = {"license"}
 
