@@ -82,6 +82,7 @@ def test_the_image_registers_the_provider_beside_amazon_celery_and_fab(
     assert "--tasking-step-seconds" in run(str(image_env.script("capella-emulator")), "--help")
 
 
+@pytest.mark.slow  # builds the image's environment
 def test_every_airflow_command_and_health_check_works_in_the_image(
     image_env: ImageEnv, image_report: dict[str, Any], compose: Compose
 ) -> None:
