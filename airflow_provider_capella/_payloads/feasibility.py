@@ -109,8 +109,7 @@ def access_constraints(constraints: Mapping[str, Any]) -> dict[str, Any]:
             wire[_WIRE_NAMES[key]] = checks.number(key, given[key], minimum=0, maximum=90)
     if "offNadirMin" in wire and "offNadirMax" in wire and wire["offNadirMin"] >= wire["offNadirMax"]:
         checks.fail(
-            "off_nadir_min",
-            f"must be below off_nadir_max ({wire['offNadirMax']}), got {wire['offNadirMin']}",
+            "off_nadir_min", f"must be below off_nadir_max ({wire['offNadirMax']}), got {wire['offNadirMin']}"
         )
     for key in ("image_length", "image_width"):
         if key in given:

@@ -62,6 +62,7 @@ from airflow_provider_capella.exceptions import (
     CapellaTaskNotCompleteError,
     CapellaValidationError,
 )
+from airflow_provider_capella.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_capella.hooks._quotes import review_quote
 
 Endpoint = tuple[str, str]
@@ -275,8 +276,6 @@ class CapellaHook(BaseHook):
         from flask_babel import lazy_gettext
         from wtforms import BooleanField, PasswordField, StringField
 
-        from airflow_provider_capella.get_provider_info import CONN_FIELDS
-
         fields: dict[str, Any] = {}
         for name, spec in CONN_FIELDS.items():
             schema, label = spec.get("schema", {}), lazy_gettext(spec.get("label", name))
@@ -292,8 +291,6 @@ class CapellaHook(BaseHook):
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Return the relabelled and hidden standard fields of the connection form (Airflow 3.1)."""
-        from airflow_provider_capella.get_provider_info import UI_FIELD_BEHAVIOUR
-
         return {key.replace("-", "_"): value for key, value in UI_FIELD_BEHAVIOUR.items()}
 
     @property
@@ -477,8 +474,7 @@ class CapellaHook(BaseHook):
             items = hook.search(product_type__in=["GEO", "GEC"], look_angle__lte=30,
                                 bbox=[12.35, 41.78, 12.61, 42.0], sortby="-datetime", limit=100)
         """
-        for name, flag in (("ids_only", ids_only), ("threaded", threaded), ("split_by_time", split_by_time)):
-            checks.boolean(name, flag)
+        checks.booleans(ids_only=ids_only, threaded=threaded, split_by_time=split_by_time)
         search = self._search_split_by_time if split_by_time else self._search_catalog
         items = search({**filters, "limit": limit})
         return [str(item["id"]) for item in items] if ids_only else items
@@ -700,12 +696,9 @@ class CapellaHook(BaseHook):
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         limit = None if max_cost is None else cost_limit("max_cost", max_cost)
-        for name, flag in (
-            ("check_active_orders", check_active_orders),
-            ("omit_search", omit_search),
-            ("omit_review", omit_review),
-        ):
-            checks.boolean(name, flag)
+        checks.booleans(
+            check_active_orders=check_active_orders, omit_search=omit_search, omit_review=omit_review
+        )
         if limit is not None and omit_review:
             checks.fail(
                 "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
@@ -1654,7 +1647,9 @@ class CapellaHook(BaseHook):
 
             size = hook.get_asset_bytesize(items[0]["assets"]["HH"]["href"])
         """
-        from airflow_provider_capella.transfer import asset_bytesize  # lazy: the engine pulls boto3
+        from airflow_provider_capella.transfer import (
+            asset_bytesize,  # lazy: the engine loads only to download
+        )
 
         return int(asset_bytesize(order_args.presigned_url("pre_signed_url", pre_signed_url)))
 
@@ -1685,13 +1680,10 @@ class CapellaHook(BaseHook):
         """
         url = order_args.presigned_url("pre_signed_url", pre_signed_url)
         destination = order_args.destination("local_path", local_path)
-        for name, flag in (
-            ("override", override),
-            ("show_progress", show_progress),
-            ("enable_resume", enable_resume),
-        ):
-            checks.boolean(name, flag)
-        from airflow_provider_capella.transfer import download_asset  # lazy: the engine pulls boto3
+        checks.booleans(override=override, show_progress=show_progress, enable_resume=enable_resume)
+        from airflow_provider_capella.transfer import (
+            download_asset,  # lazy: the engine loads only to download
+        )
 
         return str(
             download_asset(
@@ -1763,14 +1755,13 @@ class CapellaHook(BaseHook):
                                            include=["raster", "metadata"])
         """
         policy = str(checks.choice("reorder_expired", reorder_expired, REORDER_POLICIES))
-        for name, flag in (
-            ("override", override),
-            ("threaded", threaded),
-            ("show_progress", show_progress),
-            ("separate_dirs", separate_dirs),
-            ("enable_resume", enable_resume),
-        ):
-            checks.boolean(name, flag)
+        checks.booleans(
+            override=override,
+            threaded=threaded,
+            show_progress=show_progress,
+            separate_dirs=separate_dirs,
+            enable_resume=enable_resume,
+        )
         if concurrency is not None:
             checks.number("concurrency", concurrency, minimum=1, maximum=64, integer=True)
         if contract_id is not None:
@@ -1810,7 +1801,9 @@ class CapellaHook(BaseHook):
             self.log.warning("Nothing to download: no products match product_types=%s", wanted_types)
             return {}
         self.log.info("Downloading %d product(s) to %s", len(items), destination)
-        from airflow_provider_capella.transfer import download_products  # lazy: the engine pulls boto3
+        from airflow_provider_capella.transfer import (
+            download_products,  # lazy: the engine loads only to download
+        )
 
         return download_products(
             items,
@@ -2010,7 +2003,9 @@ class CapellaHook(BaseHook):
         files = archive.presigned_files(self._call(PRESIGN_ARCHIVE_EXPORT, json=body))
         if not files:
             raise CapellaNotFoundError(f"the API gave no presigned URL for the {kind} archive export {body}")
-        from airflow_provider_capella.transfer import download_asset  # lazy: the engine pulls boto3
+        from airflow_provider_capella.transfer import (
+            download_asset,  # lazy: the engine loads only to download
+        )
 
         written = []
         for entry in files:
