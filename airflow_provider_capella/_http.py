@@ -74,10 +74,6 @@ def is_billable_create(method: str, path: str) -> bool:
 
     :param method: the HTTP method.
     :param path: the URL path relative to the API base URL.
-
-    Example::
-
-        is_billable_create("POST", "/orders/task/6c4e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a")  # True
     """
     trimmed = path.rstrip("/")
     return method.upper() == "POST" and (
@@ -139,10 +135,6 @@ def classify_failure(error: BaseException) -> Failure:
     """Return how ``error`` (raised by ``requests``, ``urllib3``, ``httpx`` or a socket) failed.
 
     :param error: the exception raised while sending a request or reading its answer.
-
-    Example::
-
-        classify_failure(ConnectionRefusedError())  # Failure.NOT_SENT
     """
     if isinstance(error, _FailureOnly):
         return error.failure
@@ -171,10 +163,6 @@ def is_transient_transport_error(error: BaseException) -> bool:
     """Tell whether another attempt may succeed: connection errors, drops and timeouts, not TLS.
 
     :param error: the exception a request raised.
-
-    Example::
-
-        if is_transient_transport_error(error): ...
     """
     return classify_failure(error) is not Failure.FATAL
 
@@ -183,10 +171,6 @@ def describe_failure(error: BaseException | None) -> str:
     """Return a short, secret-free description of a transport failure (never a URL).
 
     :param error: the exception a request raised, or None.
-
-    Example::
-
-        describe_failure(requests.exceptions.ReadTimeout())  # 'no response before the read timeout'
     """
     if error is None:
         return "unknown error"
@@ -278,10 +262,6 @@ def backoff_seconds(
     :param attempt: how many attempts have failed so far.
     :param base: the ceiling before the first retry; it doubles with every retry.
     :param cap: the largest ceiling.
-
-    Example::
-
-        time.sleep(backoff_seconds(3))
     """
     ceiling = min(cap, base * (2.0 ** min(64, max(0, attempt - 1))))
     return random.uniform(0.0, max(0.0, ceiling))
@@ -292,10 +272,6 @@ def parse_retry_after(value: str | None, *, cap: float = RETRY_AFTER_CAP_SECONDS
 
     :param value: the header value, or None when absent.
     :param cap: the longest wait honoured.
-
-    Example::
-
-        parse_retry_after("3")  # 3.0
     """
     value = (value or "").strip()
     if not value:
@@ -333,8 +309,7 @@ class RetryPolicy:
 
     Example::
 
-        policy = RetryPolicy(max_attempts=3, base_seconds=0.01)
-        wait = policy.wait(1, RetryableStatus(response_429))
+        wait = RetryPolicy(max_attempts=3, base_seconds=0.01).wait(1, RetryableStatus(response_429))
     """
 
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
@@ -498,10 +473,6 @@ def send_with_policy(
     :param sleep: waits between attempts.
     :raises CapellaConnectionError: when no usable answer came (``CapellaAmbiguousCreateError`` when
         a billable create may have been received).
-
-    Example::
-
-        response = send_with_policy(lambda: session.get(url), RetryPolicy(), method="GET", url=url)
     """
     retrying = tenacity.Retrying(sleep=sleep, **retry_arguments(policy, method, url, billable=billable))
     try:
@@ -526,10 +497,6 @@ def decode_response(response: Any, method: str, url: str, *, billable: bool = Fa
     :param method: the HTTP method sent (for the message).
     :param url: the URL requested (sanitized here).
     :param billable: whether the request was a billable create: a 5xx then means "may have been created".
-
-    Example::
-
-        body = decode_response(response, "GET", url)
     """
     safe_url = sanitize_url(url)
     status = int(response.status_code)
@@ -580,10 +547,6 @@ def user_agent(role: str | None = None) -> str:
     """Return the provider's one User-Agent, with an optional role such as ``triggerer`` appended.
 
     :param role: a word appended in parentheses, or None for the plain agent.
-
-    Example::
-
-        user_agent("triggerer")  # 'airflow-provider-capella/1.2.0 (triggerer)'
     """
     agent = f"{USER_AGENT_PREFIX}{__version__}"
     return f"{agent} ({role})" if role else agent
@@ -594,10 +557,6 @@ def authorization_header(api_key: str | None = None, token: str | None = None) -
 
     :param api_key: the Capella API key, or None.
     :param token: a bearer token, used when there is no API key.
-
-    Example::
-
-        authorization_header(api_key="abc")  # 'ApiKey abc'
     """
     for secret, prefix in ((api_key, "ApiKey"), (token, "Bearer")):
         if secret and secret.strip():
@@ -611,10 +570,6 @@ def sanitize_url(url: str) -> str:
     """Return a URL fit for logs and messages: no query string (presigned signatures), no user info.
 
     :param url: any URL, possibly presigned.
-
-    Example::
-
-        sanitize_url("https://bucket.s3.amazonaws.com/a.tif?Signature=abc")  # '.../a.tif'
     """
     try:
         parts = urlsplit(url)
