@@ -20,15 +20,9 @@ from airflow_provider_capella._payloads import vocabulary as vocab
 from airflow_provider_capella._payloads.tasking import local_time_ranges
 
 ACCESS_CONSTRAINTS = (
-    "off_nadir_min",
-    "off_nadir_max",
-    "image_length",
-    "image_width",
-    "asc_dsc",
-    "look_direction",
-    "orbital_planes",
-    "local_time",
-)
+    "off_nadir_min", "off_nadir_max", "image_length", "image_width", "asc_dsc", "look_direction",
+    "orbital_planes", "local_time",
+)  # fmt: skip
 """The constraint keyword arguments of ``CapellaHook.create_access_request``."""
 
 MAX_WINDOW = timedelta(days=366)

@@ -177,6 +177,19 @@ class ConnectionSettings:
     def __repr__(self) -> str:
         return f"ConnectionSettings(base_url={self.base_url!r}, search_url={self.search_url!r})"
 
+    def request_target(
+        self, endpoint: Endpoint, ids: Iterable[str], *, url: str | None = None
+    ) -> tuple[str, str, bool]:
+        """Return ``(method, url, billable)`` of an endpoint with its ids filled in (both hooks use it).
+
+        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
+        :param ids: the ids the path names.
+        :param url: an absolute URL instead of the endpoint's path (never billable).
+        """
+        method, path = endpoint
+        path = path.format(*(quote(str(part), safe="") for part in ids))
+        return method, url or f"{self.base_url}{path}", url is None and _http.is_billable_create(method, path)
+
     @classmethod
     def from_connection(cls, conn: Any) -> ConnectionSettings:
         """Resolve an Airflow connection; raise ``CapellaAuthenticationError`` when it has no credential.
@@ -359,11 +372,8 @@ class CapellaHook(BaseHook):
         :param url: an absolute URL instead of the endpoint's path (catalog search pages).
         :raises CapellaError: the typed error of a final failure.
         """
-        method, path = endpoint
         settings = self.settings
-        path = path.format(*(quote(str(part), safe="") for part in ids))
-        target = url or f"{settings.base_url}{path}"
-        billable = url is None and _http.is_billable_create(method, path)
+        method, target, billable = settings.request_target(endpoint, ids, url=url)
         trusted = {_http.origin(settings.base_url), _http.origin(settings.search_url)}
         auth = _http.HeaderAuth(settings.authorization if _http.origin(target) in trusted else None)
         session = self.get_conn()
@@ -1647,9 +1657,7 @@ class CapellaHook(BaseHook):
 
             size = hook.get_asset_bytesize(items[0]["assets"]["HH"]["href"])
         """
-        from airflow_provider_capella.transfer import (
-            asset_bytesize,  # lazy: the engine loads only to download
-        )
+        from airflow_provider_capella.transfer import asset_bytesize  # lazy: loaded only to download
 
         return int(asset_bytesize(order_args.presigned_url("pre_signed_url", pre_signed_url)))
 
@@ -1681,9 +1689,7 @@ class CapellaHook(BaseHook):
         url = order_args.presigned_url("pre_signed_url", pre_signed_url)
         destination = order_args.destination("local_path", local_path)
         checks.booleans(override=override, show_progress=show_progress, enable_resume=enable_resume)
-        from airflow_provider_capella.transfer import (
-            download_asset,  # lazy: the engine loads only to download
-        )
+        from airflow_provider_capella.transfer import download_asset  # lazy: loaded only to download
 
         return str(
             download_asset(
@@ -1801,9 +1807,7 @@ class CapellaHook(BaseHook):
             self.log.warning("Nothing to download: no products match product_types=%s", wanted_types)
             return {}
         self.log.info("Downloading %d product(s) to %s", len(items), destination)
-        from airflow_provider_capella.transfer import (
-            download_products,  # lazy: the engine loads only to download
-        )
+        from airflow_provider_capella.transfer import download_products  # lazy: loaded only to download
 
         return download_products(
             items,
@@ -2003,9 +2007,7 @@ class CapellaHook(BaseHook):
         files = archive.presigned_files(self._call(PRESIGN_ARCHIVE_EXPORT, json=body))
         if not files:
             raise CapellaNotFoundError(f"the API gave no presigned URL for the {kind} archive export {body}")
-        from airflow_provider_capella.transfer import (
-            download_asset,  # lazy: the engine loads only to download
-        )
+        from airflow_provider_capella.transfer import download_asset  # lazy: loaded only to download
 
         written = []
         for entry in files:

@@ -22,7 +22,6 @@ import ssl
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import tenacity
@@ -96,10 +95,7 @@ class CapellaAsyncHook:
         """
         if self._client is None or self._slots is None or self.settings is None:
             raise RuntimeError("use CapellaAsyncHook as `async with CapellaAsyncHook(...) as hook:`")
-        method, path = endpoint
-        path = path.format(*(quote(str(part), safe="") for part in ids))
-        url = f"{self.settings.base_url}{path}"
-        billable = _http.is_billable_create(method, path)
+        method, url, billable = self.settings.request_target(endpoint, ids)
         arguments = _http.retry_arguments(self.settings.retry, method, url, billable=billable)
         retrying = tenacity.AsyncRetrying(**arguments)
         try:
