@@ -529,8 +529,8 @@ class CapellaHook(BaseHook):
             if (
                 len(found) >= limit
                 or added == 0
-                or (number_matched or math.inf) <= len(found)
                 or link is None
+                or (isinstance(matched, int) and len(found) >= matched)
             ):
                 return list(found.values())[:limit], number_matched
             page += 1
