@@ -479,12 +479,24 @@ def send_with_policy(
         for attempt in retrying:
             with attempt:
                 return check_status(send())
-    except RetryableStatus as answer:
-        return answer.response
     except Exception as error:
-        attempts = retrying.statistics.get("attempt_number", 1)
-        raise transport_error(error, method, url, attempts, billable) from None
+        return last_answer(error, method, url, retrying, billable=billable)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def last_answer(error: Exception, method: str, url: str, retrying: Any, *, billable: bool) -> Any:
+    """Return the answer a retry loop stopped on (a 429/5xx), or raise the typed transport error.
+
+    :param error: what the last attempt raised (tenacity re-raises it once it stops).
+    :param method: the HTTP method sent.
+    :param url: the URL requested (sanitized in the error).
+    :param retrying: the ``tenacity`` controller, for the number of attempts made.
+    :param billable: whether the request was a billable create.
+    """
+    if isinstance(error, RetryableStatus):
+        return error.response
+    attempts = retrying.statistics.get("attempt_number", 1)
+    raise transport_error(error, method, url, attempts, billable) from None
 
 
 # --- error decoding --------------------------------------------------------------------------------

@@ -395,11 +395,8 @@ class CapellaHook(BaseHook):
                             verify=settings.verify,
                         )
                     )
-        except _http.RetryableStatus as answer:
-            response = answer.response
         except Exception as error:
-            attempts = retrying.statistics.get("attempt_number", 1)
-            raise _http.transport_error(error, method, target, attempts, billable) from None
+            response = _http.last_answer(error, method, target, retrying, billable=billable)
         return _http.decode_response(response, method, target, billable=billable)
 
     def test_connection(self) -> tuple[bool, str]:

@@ -104,11 +104,8 @@ class CapellaAsyncHook:
                     async with self._slots:
                         response = await self._client.request(method, url, json=json, params=params)
                     _http.check_status(response)
-        except _http.RetryableStatus as answer:
-            response = answer.response
         except Exception as error:
-            attempts = retrying.statistics.get("attempt_number", 1)
-            raise _http.transport_error(error, method, url, attempts, billable) from None
+            response = _http.last_answer(error, method, url, retrying, billable=billable)
         return _http.decode_response(response, method, url, billable=billable)
 
     async def whoami(self) -> dict[str, Any]:
