@@ -136,8 +136,6 @@ def classify_failure(error: BaseException) -> Failure:
 
     :param error: the exception raised while sending a request or reading its answer.
     """
-    if isinstance(error, _FailureOnly):
-        return error.failure
     if _is_tls(error):
         return Failure.FATAL
     for module_name, base_name, rules in _TRANSPORT_RULES:
@@ -245,12 +243,15 @@ def is_retryable(error: BaseException, *, billable: bool = False) -> bool:
 
         is_retryable(RetryableStatus(response_503), billable=True)  # False: the order may exist
     """
-    status = getattr(error, "status", None)
-    if isinstance(error, (RetryableStatus, CapellaError)) and status is not None:
+    if isinstance(error, (RetryableStatus, CapellaError)):
+        return _retryable(getattr(error, "status", None), None, billable)
+    return _retryable(None, classify_failure(error), billable)
+
+
+def _retryable(status: int | None, failure: Failure | None, billable: bool) -> bool:
+    """Apply the rule of :func:`is_retryable` to an answer's status or a transport failure."""
+    if status is not None:
         return status == 429 or (status in RETRYABLE_STATUSES and not billable)
-    if isinstance(error, CapellaError):
-        return False
-    failure = classify_failure(error)
     return failure is Failure.NOT_SENT or (failure is Failure.LOST and not billable)
 
 
@@ -351,7 +352,7 @@ class RetryPolicy:
         failure: Failure | None = None,
         billable: bool = False,
     ) -> Decision:
-        """Decide what follows attempt ``attempt`` of a hand-written retry loop, by :func:`is_retryable`.
+        """Decide what follows attempt ``attempt`` of a hand-written loop, by :func:`is_retryable`'s rule.
 
         :param attempt: the attempt just made (1-based).
         :param status: the HTTP status of the answer, when there was one.
@@ -359,19 +360,16 @@ class RetryPolicy:
         :param failure: how the attempt failed when there was no answer.
         :param billable: whether the request creates something billable.
         """
-        if status is not None:
-            error: BaseException = _StatusOnly(status, headers)
-            reason, ambiguous = f"HTTP {status}", billable and status >= 500
-        elif failure is not None:
-            error, reason = _FailureOnly(failure), failure.value
-            ambiguous = billable and failure is Failure.LOST
-        else:
+        if status is None and failure is None:
             raise ValueError("decide() needs the status of the answer or the failure")
-        if not is_retryable(error, billable=billable):
+        reason = f"HTTP {status}" if status is not None else failure.value  # type: ignore[union-attr]
+        if not _retryable(status, failure, billable):
+            ambiguous = billable and ((status or 0) >= 500 or failure is Failure.LOST)
             return Decision(Verdict.AMBIGUOUS if ambiguous else Verdict.FINAL, reason=reason)
         if attempt >= self.max_attempts:
             return Decision(Verdict.EXHAUSTED, reason=reason)
-        return Decision(Verdict.RETRY, self.wait(attempt, error), reason)
+        requested = self.retry_after(headers) if status is not None else None
+        return Decision(Verdict.RETRY, self.backoff(attempt) if requested is None else requested, reason)
 
 
 class Verdict(enum.Enum):
@@ -395,23 +393,6 @@ class Decision:
     def retry(self) -> bool:
         """Whether the request should be sent again after :attr:`wait` seconds."""
         return self.verdict is Verdict.RETRY
-
-
-class _StatusOnly(RetryableStatus):
-    def __init__(self, status: int, headers: Mapping[str, str] | None) -> None:
-        Exception.__init__(self, f"HTTP {status}")
-        self.status, self.response = status, _Headers(headers or {})
-
-
-@dataclass(frozen=True)
-class _Headers:
-    headers: Mapping[str, str]
-
-
-class _FailureOnly(Exception):
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.value)
-        self.failure = failure
 
 
 def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: bool) -> dict[str, Any]:
