@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 GENERAL_API_ERROR = "GENERAL_API_ERROR"
@@ -313,8 +314,6 @@ def error_from_response(
 
 def _plain_text(text: str) -> str:
     """Return a non-JSON body (e.g. an HTML gateway page) squeezed to one short line."""
-    import re
-
     stripped = re.sub(r"<[^>]+>", " ", text)
     squeezed = " ".join(stripped.split())
     return squeezed[:_MAX_MESSAGE] + ("..." if len(squeezed) > _MAX_MESSAGE else "")

@@ -273,20 +273,7 @@ def tasking_outcome(
 
 
 __all__ = [
-    "ANOMALY",
-    "CANCELED",
-    "COMPLETED",
-    "DEFAULT_ANOMALY_GRACE_PERIOD",
-    "FINAL_FAILURES",
-    "MEANINGS",
-    "REVIEW",
-    "TERMINAL_FAILURES",
-    "TRANSIENT_ERRORS",
-    "TaskingOutcome",
-    "approval_hint",
-    "grace_period",
-    "is_completed",
-    "latest_status",
-    "status_codes",
-    "tasking_outcome",
-]
+    "ANOMALY", "CANCELED", "COMPLETED", "DEFAULT_ANOMALY_GRACE_PERIOD", "FINAL_FAILURES", "MEANINGS",
+    "REVIEW", "TERMINAL_FAILURES", "TRANSIENT_ERRORS", "TaskingOutcome", "approval_hint", "grace_period",
+    "is_completed", "latest_status", "status_codes", "tasking_outcome",
+]  # fmt: skip

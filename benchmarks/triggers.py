@@ -350,7 +350,7 @@ class Report:
         statuses: dict[str, int] = {}
         for payload in self.payloads:
             statuses[payload["status"]] = statuses.get(payload["status"], 0) + 1
-        from airflow_provider_capella.hooks._async import MAX_CONNECTIONS
+        from airflow_provider_capella.hooks.capella_async import MAX_CONNECTIONS
 
         mib = 1024 * 1024
         gc_generation, gc_longest = self.collections.longest()

@@ -1,98 +1,343 @@
-"""The one HTTP policy of the provider: what is retried, how long to wait, what is never re-sent.
+"""The provider's one retry policy (on ``tenacity``), its error decoding, and what every request carries.
 
-One implementation, three transports:
+One predicate, :func:`is_retryable`, decides what is sent again, for the hook (``requests``), its async
+twin (``httpx``) and the download engine:
 
-* :mod:`.policy` (pure): :class:`RetryPolicy` decides after every attempt: 429, 5xx, connection errors
-  and timeouts are retried with capped exponential backoff and full jitter (``Retry-After`` honoured,
-  capped); no other 4xx is; a billable create (``POST /task``, ``/repeat-requests``, ``/orders``) that may
-  have reached the server is never re-sent (``CapellaAmbiguousCreateError``);
-* :mod:`.failures`: the one transient-error predicate, for ``requests``, ``httpx`` and sockets alike;
-* :mod:`.errors`: the one error decoder (JSON or a typed ``CapellaError``) and the one retry log line;
-* :mod:`.headers`: the ``Authorization`` value, the one User-Agent, URLs fit for logs;
-* :mod:`.sync`: :class:`CapellaHttp` over ``requests`` (the hook), and :func:`send_with_policy`, the
-  blocking retry loop that the download engine's size probe shares;
-* :mod:`.aio`: ``AsyncCapellaHttp`` over ``httpx`` (the trigger), imported on demand since it loads
-  ``httpx``.
+* 429 is retried (honouring ``Retry-After``, capped), and so are 500, 502, 503, 504, dropped
+  connections and timeouts; no other 4xx is, nor a TLS failure or a malformed request;
+* a billable create (``POST /task``, ``/repeat-requests``, ``/orders``, ``/orders/task/{id}``) is sent
+  again only when it provably never reached the server (the connection could not be opened, or a 429);
+  after a 5xx or a lost answer it may have been created, so it raises ``CapellaAmbiguousCreateError``.
 
-The download engine's ranged GETs on presigned URLs (no ``Authorization`` header, ever) ask the same
-:meth:`RetryPolicy.decide` inside their resumable loop.
+The wait before retry ``n`` is full-jitter capped exponential backoff, uniformly drawn from
+``[0, min(cap, base * 2 ** (n - 1))]``, unless the server sent ``Retry-After``. Beside this module,
+:mod:`.failures` tells how a transport error failed (never sent, lost, fatal) and :mod:`.wire` holds
+what a request carries (the API key only to the API host, URLs fit for logs) and the error decoder.
 
 Example::
 
-    from airflow_provider_capella import _http
-
-    http = _http.CapellaHttp("https://api.capellaspace.com", authorization=_http.authorization_header("KEY"))
-    user = http.request("GET", "/user")
+    for attempt in tenacity.Retrying(**retry_arguments(RetryPolicy(), "GET", url, billable=False)):
+        with attempt:
+            response = check_status(session.get(url, timeout=30))
 """
 
 from __future__ import annotations
 
-from airflow_provider_capella._http.errors import decode_response, log_retry, transport_error
+import enum
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import tenacity
+
 from airflow_provider_capella._http.failures import (
     Failure,
     classify_failure,
     describe_failure,
     is_transient_transport_error,
-    never_reached_server,
 )
-from airflow_provider_capella._http.headers import (
-    USER_AGENT_PREFIX,
-    authorization_header,
-    origin,
-    sanitize_url,
-    user_agent,
-)
-from airflow_provider_capella._http.policy import (
-    BILLABLE_CREATE_PATHS,
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_READ_TIMEOUT,
-    DEFAULT_RETRY_BASE_SECONDS,
-    DEFAULT_RETRY_CAP_SECONDS,
+from airflow_provider_capella._http.wire import (
     POOL_SIZE,
     RETRY_AFTER_CAP_SECONDS,
-    RETRYABLE_STATUSES,
-    Decision,
-    RetryPolicy,
-    Verdict,
-    backoff_seconds,
-    is_billable_create,
+    USER_AGENT_PREFIX,
+    HeaderAuth,
+    authorization_header,
+    decode_response,
+    new_api_session,
+    origin,
     parse_retry_after,
     retry_after_seconds,
+    sanitize_url,
+    transport_error,
+    user_agent,
 )
-from airflow_provider_capella._http.sync import CapellaHttp, new_api_session, send_with_policy
+from airflow_provider_capella.exceptions import CapellaError
+
+if TYPE_CHECKING:
+    import requests
+
+log = logging.getLogger("airflow_provider_capella._http")
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""HTTP statuses worth another attempt; every other 4xx/5xx is final."""
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 60.0
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_RETRY_BASE_SECONDS = 0.5
+DEFAULT_RETRY_CAP_SECONDS = 30.0
+BILLABLE_CREATE_PATHS = frozenset({"/task", "/repeat-requests", "/orders"})
+BILLABLE_CREATE_PREFIXES = ("/orders/task/",)
+
+
+def is_billable_create(method: str, path: str) -> bool:
+    """Tell whether ``method path`` creates a billable tasking request, repeat request or order.
+
+    :param method: the HTTP method.
+    :param path: the URL path relative to the API base URL.
+    """
+    trimmed = path.rstrip("/")
+    return method.upper() == "POST" and (
+        trimmed in BILLABLE_CREATE_PATHS or trimmed.startswith(BILLABLE_CREATE_PREFIXES)
+    )
+
+
+class RetryableStatus(Exception):
+    """An answer whose status is worth another attempt (429, 5xx), raised so the policy can judge it.
+
+    :param response: the ``requests`` or ``httpx`` response.
+
+    Example::
+
+        check_status(response)  # raises RetryableStatus for a 503
+    """
+
+    def __init__(self, response: Any) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.status = int(response.status_code)
+
+
+def check_status(response: Any) -> Any:
+    """Return ``response``, or raise :class:`RetryableStatus` when its status is worth another attempt.
+
+    :param response: a ``requests`` or ``httpx`` response.
+    """
+    if response.status_code in RETRYABLE_STATUSES:
+        raise RetryableStatus(response)
+    return response
+
+
+def is_retryable(error: BaseException, *, billable: bool = False) -> bool:
+    """Tell whether the request that failed with ``error`` may be sent again: THE retry predicate.
+
+    ``error`` is a :class:`RetryableStatus`, a ``CapellaError`` with a status, or a transport exception.
+    429 is always retried; 500/502/503/504 and lost connections or timeouts only when the request is
+    not ``billable`` (it may have been created); a connection that never opened always; nothing else.
+
+    :param error: what the attempt raised.
+    :param billable: whether the request creates something billable (never re-sent when ambiguous).
+    :return: ``True`` when another attempt is allowed (the caller still counts attempts).
+
+    Example::
+
+        is_retryable(RetryableStatus(response_503), billable=True)  # False: the order may exist
+    """
+    if isinstance(error, (RetryableStatus, CapellaError)):
+        return _retryable(getattr(error, "status", None), None, billable)
+    return _retryable(None, classify_failure(error), billable)
+
+
+def _retryable(status: int | None, failure: Failure | None, billable: bool) -> bool:
+    """Apply the rule of :func:`is_retryable` to an answer's status or a transport failure."""
+    if status is not None:
+        return status == 429 or (status in RETRYABLE_STATUSES and not billable)
+    return failure is Failure.NOT_SENT or (failure is Failure.LOST and not billable)
+
+
+def backoff_seconds(
+    attempt: int, *, base: float = DEFAULT_RETRY_BASE_SECONDS, cap: float = DEFAULT_RETRY_CAP_SECONDS
+) -> float:
+    """Return the jittered wait before retry ``attempt`` (1-based): in ``[0, min(cap, base*2**(n-1))]``.
+
+    :param attempt: how many attempts have failed so far.
+    :param base: the ceiling before the first retry; it doubles with every retry.
+    :param cap: the largest ceiling.
+    """
+    ceiling = min(cap, base * (2.0 ** min(64, max(0, attempt - 1))))
+    return random.uniform(0.0, max(0.0, ceiling))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts and how long to wait between them (the connection's retry extras).
+
+    :param max_attempts: attempts in all, the first included.
+    :param base_seconds: the backoff ceiling before the first retry; it doubles with every retry.
+    :param cap_seconds: the largest backoff ceiling.
+    :param retry_after_cap_seconds: the longest server-requested ``Retry-After`` honoured.
+
+    Example::
+
+        wait = RetryPolicy(max_attempts=3, base_seconds=0.01).wait(1, RetryableStatus(response_429))
+    """
+
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    base_seconds: float = DEFAULT_RETRY_BASE_SECONDS
+    cap_seconds: float = DEFAULT_RETRY_CAP_SECONDS
+    retry_after_cap_seconds: float = RETRY_AFTER_CAP_SECONDS
+
+    def backoff(self, attempt: int) -> float:
+        """Return the jittered wait before retry number ``attempt`` (1-based).
+
+        :param attempt: how many attempts have failed so far.
+        """
+        return backoff_seconds(attempt, base=self.base_seconds, cap=self.cap_seconds)
+
+    def retry_after(self, headers: Mapping[str, str] | None) -> float | None:
+        """Return the capped wait a response's ``Retry-After`` header asks for, or None without one.
+
+        :param headers: the response headers.
+        """
+        value = headers.get("Retry-After") if headers is not None else None
+        return parse_retry_after(value, cap=self.retry_after_cap_seconds)
+
+    def wait(self, attempt: int, error: BaseException | None) -> float:
+        """Return the wait before retry ``attempt``: ``Retry-After`` of a retryable answer, else backoff.
+
+        :param attempt: how many attempts have failed so far.
+        :param error: what the last attempt raised.
+        """
+        response = getattr(error, "response", None)
+        requested = self.retry_after(response.headers) if response is not None else None
+        return self.backoff(attempt) if requested is None else requested
+
+    def decide(
+        self,
+        attempt: int,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+        failure: Failure | None = None,
+        billable: bool = False,
+    ) -> Decision:
+        """Decide what follows attempt ``attempt`` of a hand-written loop, by :func:`is_retryable`'s rule.
+
+        :param attempt: the attempt just made (1-based).
+        :param status: the HTTP status of the answer, when there was one.
+        :param headers: the answer's headers (for ``Retry-After``).
+        :param failure: how the attempt failed when there was no answer.
+        :param billable: whether the request creates something billable.
+        """
+        if status is None and failure is None:
+            raise ValueError("decide() needs the status of the answer or the failure")
+        reason = f"HTTP {status}" if status is not None else failure.value  # type: ignore[union-attr]
+        if not _retryable(status, failure, billable):
+            ambiguous = billable and ((status or 0) >= 500 or failure is Failure.LOST)
+            return Decision(Verdict.AMBIGUOUS if ambiguous else Verdict.FINAL, reason=reason)
+        if attempt >= self.max_attempts:
+            return Decision(Verdict.EXHAUSTED, reason=reason)
+        requested = self.retry_after(headers) if status is not None else None
+        return Decision(Verdict.RETRY, self.backoff(attempt) if requested is None else requested, reason)
+
+
+class Verdict(enum.Enum):
+    """What follows an attempt in a hand-written loop (the download engine's ranged GETs)."""
+
+    RETRY = "retry"
+    FINAL = "final"
+    EXHAUSTED = "exhausted"
+    AMBIGUOUS = "ambiguous"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """:meth:`RetryPolicy.decide`'s answer: the verdict, the wait before a retry, and why (for logs)."""
+
+    verdict: Verdict
+    wait: float = 0.0
+    reason: str = ""
+
+    @property
+    def retry(self) -> bool:
+        """Whether the request should be sent again after :attr:`wait` seconds."""
+        return self.verdict is Verdict.RETRY
+
+
+def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: bool) -> dict[str, Any]:
+    """Return the ``tenacity.Retrying`` / ``AsyncRetrying`` arguments of one request under ``policy``.
+
+    :param policy: the connection's retry knobs.
+    :param method: the HTTP method (for the retry log line).
+    :param url: the URL (sanitized before it is logged).
+    :param billable: whether the request creates something billable.
+
+    Example::
+
+        for attempt in tenacity.Retrying(**retry_arguments(policy, "GET", url, billable=False)):
+            with attempt:
+                response = check_status(session.get(url))
+    """
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        return policy.wait(state.attempt_number, state.outcome.exception() if state.outcome else None)
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        what = str(error) if isinstance(error, RetryableStatus) else type(error).__name__
+        wait_s = state.next_action.sleep if state.next_action else 0.0
+        log_retry(method, url, what, state.attempt_number, wait_s)
+
+    return {
+        "retry": tenacity.retry_if_exception(lambda error: is_retryable(error, billable=billable)),
+        "stop": tenacity.stop_after_attempt(max(1, policy.max_attempts)),
+        "wait": wait,
+        "before_sleep": before_sleep,
+        "reraise": True,
+    }
+
+
+def log_retry(method: str, url: str, what: str, attempt: int, wait: float) -> None:
+    """Log one retry the same way for every client: method, sanitized URL, cause, attempt, wait."""
+    log.warning(
+        "Capella API %s %s failed (%s); retry %d in %.2fs", method, sanitize_url(url), what, attempt, wait
+    )
+
+
+def send_with_policy(
+    send: Callable[[], requests.Response],
+    policy: RetryPolicy,
+    *,
+    method: str,
+    url: str,
+    billable: bool = False,
+    sleep: Callable[[float], Any] = time.sleep,
+) -> requests.Response:
+    """Call ``send()`` under the policy; return the last response (a success or a final error answer).
+
+    :param send: sends the request once.
+    :param policy: the retry knobs.
+    :param method: the HTTP method (for logs and errors).
+    :param url: the URL (sanitized before it is logged).
+    :param billable: whether the request creates something billable.
+    :param sleep: waits between attempts.
+    :raises CapellaConnectionError: when no usable answer came (``CapellaAmbiguousCreateError`` when
+        a billable create may have been received).
+    """
+    retrying = tenacity.Retrying(sleep=sleep, **retry_arguments(policy, method, url, billable=billable))
+    try:
+        for attempt in retrying:
+            with attempt:
+                return check_status(send())
+    except Exception as error:
+        return last_answer(error, method, url, retrying, billable=billable)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def last_answer(error: Exception, method: str, url: str, retrying: Any, *, billable: bool) -> Any:
+    """Return the answer a retry loop stopped on (a 429/5xx), or raise the typed transport error.
+
+    :param error: what the last attempt raised (tenacity re-raises it once it stops).
+    :param method: the HTTP method sent.
+    :param url: the URL requested (sanitized in the error).
+    :param retrying: the ``tenacity`` controller, for the number of attempts made.
+    :param billable: whether the request was a billable create.
+    """
+    if isinstance(error, RetryableStatus):
+        return error.response
+    attempts = retrying.statistics.get("attempt_number", 1)
+    raise transport_error(error, method, url, attempts, billable) from None
+
 
 __all__ = [
-    "BILLABLE_CREATE_PATHS",
-    "DEFAULT_CONNECT_TIMEOUT",
-    "DEFAULT_MAX_ATTEMPTS",
-    "DEFAULT_READ_TIMEOUT",
-    "DEFAULT_RETRY_BASE_SECONDS",
-    "DEFAULT_RETRY_CAP_SECONDS",
-    "POOL_SIZE",
-    "RETRYABLE_STATUSES",
-    "RETRY_AFTER_CAP_SECONDS",
-    "USER_AGENT_PREFIX",
-    "CapellaHttp",
-    "Decision",
-    "Failure",
-    "RetryPolicy",
-    "Verdict",
-    "authorization_header",
-    "backoff_seconds",
-    "classify_failure",
-    "decode_response",
-    "describe_failure",
-    "is_billable_create",
-    "is_transient_transport_error",
-    "log_retry",
-    "never_reached_server",
-    "new_api_session",
-    "origin",
-    "parse_retry_after",
-    "retry_after_seconds",
-    "sanitize_url",
-    "send_with_policy",
-    "transport_error",
-    "user_agent",
-]
+    "BILLABLE_CREATE_PATHS", "DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_READ_TIMEOUT",
+    "DEFAULT_RETRY_BASE_SECONDS", "DEFAULT_RETRY_CAP_SECONDS", "POOL_SIZE", "RETRYABLE_STATUSES",
+    "RETRY_AFTER_CAP_SECONDS", "USER_AGENT_PREFIX", "Decision", "Failure", "HeaderAuth", "RetryPolicy",
+    "RetryableStatus", "Verdict", "authorization_header", "backoff_seconds", "check_status",
+    "classify_failure", "decode_response", "describe_failure", "is_billable_create", "is_retryable",
+    "is_transient_transport_error", "last_answer", "log_retry", "new_api_session", "origin",
+    "parse_retry_after", "retry_after_seconds", "retry_arguments", "sanitize_url", "send_with_policy",
+    "transport_error", "user_agent",
+]  # fmt: skip

@@ -32,17 +32,7 @@ from airflow_provider_capella._payloads.tasking import (
 )
 
 __all__ = [
-    "REPEAT_ARGUMENTS",
-    "TASKING_ARGUMENTS",
-    "CollectConstraints",
-    "Repetition",
-    "RequestBasics",
-    "RequestSearch",
-    "catalog_search_body",
-    "repeat_request_body",
-    "repeat_request_search",
-    "request_ids",
-    "tasking_request_body",
-    "tasking_request_search",
-    "update_properties",
-]
+    "REPEAT_ARGUMENTS", "TASKING_ARGUMENTS", "CollectConstraints", "Repetition", "RequestBasics",
+    "RequestSearch", "catalog_search_body", "repeat_request_body", "repeat_request_search", "request_ids",
+    "tasking_request_body", "tasking_request_search", "update_properties",
+]  # fmt: skip

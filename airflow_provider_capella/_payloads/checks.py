@@ -101,6 +101,12 @@ def boolean(argument: str, value: Any) -> bool:
     return value
 
 
+def booleans(**flags: Any) -> None:
+    """Check that every keyword argument is a bool (the keyword names the argument in the error)."""
+    for argument, value in flags.items():
+        boolean(argument, value)
+
+
 def number(
     argument: str,
     value: Any,

@@ -20,15 +20,9 @@ from airflow_provider_capella._payloads import vocabulary as vocab
 from airflow_provider_capella._payloads.tasking import local_time_ranges
 
 ACCESS_CONSTRAINTS = (
-    "off_nadir_min",
-    "off_nadir_max",
-    "image_length",
-    "image_width",
-    "asc_dsc",
-    "look_direction",
-    "orbital_planes",
-    "local_time",
-)
+    "off_nadir_min", "off_nadir_max", "image_length", "image_width", "asc_dsc", "look_direction",
+    "orbital_planes", "local_time",
+)  # fmt: skip
 """The constraint keyword arguments of ``CapellaHook.create_access_request``."""
 
 MAX_WINDOW = timedelta(days=366)
@@ -109,8 +103,7 @@ def access_constraints(constraints: Mapping[str, Any]) -> dict[str, Any]:
             wire[_WIRE_NAMES[key]] = checks.number(key, given[key], minimum=0, maximum=90)
     if "offNadirMin" in wire and "offNadirMax" in wire and wire["offNadirMin"] >= wire["offNadirMax"]:
         checks.fail(
-            "off_nadir_min",
-            f"must be below off_nadir_max ({wire['offNadirMax']}), got {wire['offNadirMin']}",
+            "off_nadir_min", f"must be below off_nadir_max ({wire['offNadirMax']}), got {wire['offNadirMin']}"
         )
     for key in ("image_length", "image_width"):
         if key in given:

@@ -7,6 +7,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
@@ -137,8 +138,6 @@ def check_presigned(argument: str, item: Mapping[str, Any]) -> None:
 
 
 def _is_signed(href: str) -> bool:
-    from urllib.parse import parse_qsl, urlsplit
-
     return any("signature" in name.lower() for name, _ in parse_qsl(urlsplit(href).query))
 
 

@@ -7,33 +7,13 @@ from __future__ import annotations
 
 PRODUCT_TYPES = ("SLC", "GEO", "GEC", "SICD", "SIDD", "CPHD", "CSI", "CSIDD", "VC", "VS", "ACD")
 ASSET_TYPES = (
-    "HH",
-    "VV",
-    "raster",
-    "metadata",
-    "thumbnail",
-    "preview",
-    "checksums",
-    "analytic_product",
-    "analytic_product_diag",
-    "landmask",
-    "changemap",
-    "log",
-    "profile",
-    "stats",
-    "stats_plots",
-)
+    "HH", "VV", "raster", "metadata", "thumbnail", "preview", "checksums", "analytic_product",
+    "analytic_product_diag", "landmask", "changemap", "log", "profile", "stats", "stats_plots",
+)  # fmt: skip
 COLLECTION_TYPES = (
-    "spotlight",
-    "spotlight_ultra",
-    "spotlight_wide",
-    "stripmap_20",
-    "stripmap_50",
-    "stripmap_100",
-    "parallel_stripmap_20",
-    "parallel_stripmap_50",
-    "parallel_stripmap_100",
-)
+    "spotlight", "spotlight_ultra", "spotlight_wide", "stripmap_20", "stripmap_50", "stripmap_100",
+    "parallel_stripmap_20", "parallel_stripmap_50", "parallel_stripmap_100",
+)  # fmt: skip
 # Intended mirror: testing/emulator/tasking_validation.py keeps its own copy as an independent oracle.
 TASKING_COLLECTION_TIERS = ("urgent", "priority", "standard", "flexible", "internal")
 REPEAT_COLLECTION_TIERS = ("routine", "flexible", "internal", "insar", "insar-internal")
@@ -54,20 +34,9 @@ OWNERSHIP_OPTIONS = (
     "publiclyAvailable",
 )
 REQUEST_STATUSES = (
-    "received",
-    "review",
-    "submitted",
-    "active",
-    "accepted",
-    "rejected",
-    "expired",
-    "completed",
-    "anomaly",
-    "canceled",
-    "error",
-    "failed",
-    "retrying",
-)
+    "received", "review", "submitted", "active", "accepted", "rejected", "expired", "completed", "anomaly",
+    "canceled", "error", "failed", "retrying",
+)  # fmt: skip
 LOCAL_TIME_OPTIONS = {
     "day": [[21600, 64800]],
     "night": [[0, 21600], [64800, 86400]],
@@ -79,81 +48,41 @@ DAY_SECONDS = 86_400
 SEARCH_OPERATORS = ("eq", "in", "gt", "gte", "lt", "lte")
 SEARCH_ROOT_FIELDS = ("bbox", "intersects", "collections", "ids", "limit")
 SEARCH_QUERY_FIELDS: dict[str, str] = {
-    "collect_id": "capella:collect_id",
-    "resolution_ground_range": "capella:resolution_ground_range",
-    "squint_angle": "capella:squint_angle",
-    "layover_angle": "capella:layover_angle",
-    "orbital_plane": "capella:orbital_plane",
-    "billable_area": "capella:billable_area",
-    "hash": "capella:hash",
-    "image_formation_algorithm": "capella:image_formation_algorithm",
-    "collection_type": "capella:collection_type",
-    "rgt_id": "capella:rgt_id",
-    "archive_holdback": "capella:archive_holdback_date",
-    "use_case": "capella:use_case",
-    "product_type": "sar:product_type",
-    "instrument_mode": "sar:instrument_mode",
-    "polarizations": "sar:polarizations",
-    "frequency_band": "sar:frequency_band",
-    "center_frequency": "sar:center_frequency",
-    "looks_azimuth": "sar:looks_azimuth",
-    "looks_range": "sar:looks_range",
-    "looks_equivalent_number": "sar:looks_equivalent_number",
+    "collect_id": "capella:collect_id", "resolution_ground_range": "capella:resolution_ground_range",
+    "squint_angle": "capella:squint_angle", "layover_angle": "capella:layover_angle",
+    "orbital_plane": "capella:orbital_plane", "billable_area": "capella:billable_area",
+    "hash": "capella:hash", "image_formation_algorithm": "capella:image_formation_algorithm",
+    "collection_type": "capella:collection_type", "rgt_id": "capella:rgt_id",
+    "archive_holdback": "capella:archive_holdback_date", "use_case": "capella:use_case",
+    "product_type": "sar:product_type", "instrument_mode": "sar:instrument_mode",
+    "polarizations": "sar:polarizations", "frequency_band": "sar:frequency_band",
+    "center_frequency": "sar:center_frequency", "looks_azimuth": "sar:looks_azimuth",
+    "looks_range": "sar:looks_range", "looks_equivalent_number": "sar:looks_equivalent_number",
     "observation_direction": "sar:observation_direction",
-    "pixel_spacing_azimuth": "sar:pixel_spacing_azimuth",
-    "pixel_spacing_range": "sar:pixel_spacing_range",
-    "resolution_azimuth": "sar:resolution_azimuth",
-    "resolution_range": "sar:resolution_range",
-    "orbit_state": "sat:orbit_state",
-    "relative_orbit": "sat:relative_orbit",
-    "absolute_orbit": "sat:absolute_orbit",
-    "incidence_angle": "view:incidence_angle",
-    "look_angle": "view:look_angle",
-    "azimuth_angle": "view:azimuth",
-    "local_timezone": "locale:timezone",
-    "local_datetime": "locale:datetime",
-    "local_time": "locale:time",
-    "epsg": "proj:epsg",
-    "constellation": "constellation",
-    "platform": "platform",
-    "instruments": "instruments",
-    "datetime": "datetime",
-    "created": "created",
-    "updated": "updated",
-}
+    "pixel_spacing_azimuth": "sar:pixel_spacing_azimuth", "pixel_spacing_range": "sar:pixel_spacing_range",
+    "resolution_azimuth": "sar:resolution_azimuth", "resolution_range": "sar:resolution_range",
+    "orbit_state": "sat:orbit_state", "relative_orbit": "sat:relative_orbit",
+    "absolute_orbit": "sat:absolute_orbit", "incidence_angle": "view:incidence_angle",
+    "look_angle": "view:look_angle", "azimuth_angle": "view:azimuth", "local_timezone": "locale:timezone",
+    "local_datetime": "locale:datetime", "local_time": "locale:time", "epsg": "proj:epsg",
+    "constellation": "constellation", "platform": "platform", "instruments": "instruments",
+    "datetime": "datetime", "created": "created", "updated": "updated",
+}  # fmt: skip
 SEARCH_ENUM_FIELDS: dict[str, tuple] = {
-    "product_type": PRODUCT_TYPES,
-    "instrument_mode": INSTRUMENT_MODES,
+    "product_type": PRODUCT_TYPES, "instrument_mode": INSTRUMENT_MODES,
     "polarizations": ("HH", "VV", "HV", "VH"),
     "frequency_band": ("P", "L", "S", "C", "X", "Ku", "K", "Ka"),
-    "observation_direction": ("right", "left"),
-    "orbit_state": ("ascending", "descending"),
-    "image_formation_algorithm": ("pfa", "backprojection"),
-    "collection_type": COLLECTION_TYPES,
-}
+    "observation_direction": ("right", "left"), "orbit_state": ("ascending", "descending"),
+    "image_formation_algorithm": ("pfa", "backprojection"), "collection_type": COLLECTION_TYPES,
+}  # fmt: skip
 SEARCH_NUMBER_FIELDS = frozenset(
     {
-        "resolution_ground_range",
-        "squint_angle",
-        "layover_angle",
-        "orbital_plane",
-        "billable_area",
-        "center_frequency",
-        "looks_azimuth",
-        "looks_range",
-        "looks_equivalent_number",
-        "pixel_spacing_azimuth",
-        "pixel_spacing_range",
-        "resolution_azimuth",
-        "resolution_range",
-        "relative_orbit",
-        "absolute_orbit",
-        "incidence_angle",
-        "look_angle",
-        "azimuth_angle",
-        "epsg",
+        "resolution_ground_range", "squint_angle", "layover_angle", "orbital_plane", "billable_area",
+        "center_frequency", "looks_azimuth", "looks_range", "looks_equivalent_number",
+        "pixel_spacing_azimuth", "pixel_spacing_range", "resolution_azimuth", "resolution_range",
+        "relative_orbit", "absolute_orbit", "incidence_angle", "look_angle", "azimuth_angle", "epsg",
     }
-)
+)  # fmt: skip
 SEARCH_DATETIME_FIELDS = frozenset({"datetime", "created", "updated", "archive_holdback"})
 SEARCH_UUID_FIELDS = frozenset({"collect_id"})
 SEARCH_RANGES: dict[str, tuple[float, float]] = {
@@ -174,18 +103,12 @@ REQUEST_SEARCH_OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "starts
 REQUEST_SEARCH_TEXT_OPERATORS = ("startsWith", "endsWith", "contains")
 REQUEST_SEARCH_ORDER_OPERATORS = ("gt", "gte", "lt", "lte")
 _REQUEST_COMMON_FIELDS: dict[str, str] = {
-    "collection_type": "collectionType",
-    "collection_tier": "collectionTier",
-    "instrument_mode": "type",
-    "last_status_time": "lastStatusTime",
-    "last_status_message": "lastStatusMessage",
-    "org_id": "organizationIds",
-    "reseller_id": "resellerIds",
-    "status": "lastStatusCode",
-    "submission_time": "submissionTime",
-    "user_id": "userId",
+    "collection_type": "collectionType", "collection_tier": "collectionTier", "instrument_mode": "type",
+    "last_status_time": "lastStatusTime", "last_status_message": "lastStatusMessage",
+    "org_id": "organizationIds", "reseller_id": "resellerIds", "status": "lastStatusCode",
+    "submission_time": "submissionTime", "user_id": "userId",
     "collect_mode": "collectConstraints.collectMode",
-}
+}  # fmt: skip
 TASKING_SEARCH_FIELDS: dict[str, str] = {
     **_REQUEST_COMMON_FIELDS,
     "tasking_request_id": "taskingrequestIds",

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from airflow_provider_capella._answers import api_time
 from airflow_provider_capella._payloads.costs import amount
 
 
@@ -72,7 +72,7 @@ def repeat_image_count(repeat: Any) -> int | None:
     count = properties.get("repetitionCount")
     if isinstance(count, int) and not isinstance(count, bool):
         return count
-    start, end = _moment(properties.get("repeatStart")), _moment(properties.get("repeatEnd"))
+    start, end = api_time(properties.get("repeatStart")), api_time(properties.get("repeatEnd"))
     interval = properties.get("repetitionInterval") or 7
     if start is None or end is None or not isinstance(interval, int | float) or interval <= 0:
         return None
@@ -89,12 +89,3 @@ def review_quote(review: Any) -> Quote:
     if quote.text is not None and currency and str(currency) not in quote.text:
         return Quote(f"{quote.text} {currency}", quote.amount)
     return quote
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -1,44 +1,248 @@
 """``CapellaHook``: the whole Capella Space API from an Airflow connection.
 
 One method per operation of the official SDK (``capella-console-client``), with the same names,
-arguments and semantics, returning plain JSON-serializable values; every argument is validated before
-any request, and every request goes through the one HTTP policy in :mod:`airflow_provider_capella._http`.
-
-``CapellaHook`` is one class deriving from ``BaseHook`` only. Each public method is a typed delegation
-to a resource module of plain functions (``_catalog``, ``_orders``, ``_requests``, ``_downloads``)
-that receive the one HTTP client. To keep each file short, the search, tasking, repeat, download,
-collect/tile and archive-export methods are written in ``_search_methods``, ``_tasking_methods``,
-``_repeat_methods``, ``_download_methods``, ``_collect_methods`` and ``_archive_methods`` and attached
-to the class below; they are ordinary methods of this one class.
+arguments and semantics, returning plain JSON-serializable values. Every argument is checked by the
+pure functions of :mod:`airflow_provider_capella._payloads` before any request; every request goes
+through :meth:`CapellaHook._call`, which sends it under the one retry policy of
+:mod:`airflow_provider_capella._http`. The endpoints are the constants below; the async twin
+(:mod:`.capella_async`) uses the same ones.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import threading
-from typing import TYPE_CHECKING, Any, Literal, overload
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Literal, overload
+from urllib.parse import quote, urlsplit
 
+import tenacity
 from airflow.sdk import BaseHook
 
-from airflow_provider_capella._answers import describe_user
+from airflow_provider_capella import _http, tasking_status
+from airflow_provider_capella._answers import api_time, describe_user, organization_id
+from airflow_provider_capella._payloads import (
+    CollectConstraints,
+    Repetition,
+    RequestBasics,
+    RequestSearch,
+    archive,
+    catalog_search_body,
+    checks,
+    repeat_request_body,
+    repeat_request_search,
+    request_ids,
+    tasking_request_body,
+    tasking_request_search,
+    update_properties,
+)
 from airflow_provider_capella._payloads import orders as order_args
-from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_CONN_ID, HOOK_NAME
-from airflow_provider_capella.exceptions import CapellaError
-from airflow_provider_capella.hooks import _connection_form, _order_guard, _orders
-from airflow_provider_capella.hooks._api import CapellaApi
-from airflow_provider_capella.hooks._core import ConnectionSettings, http_client
+from airflow_provider_capella._payloads import tasking_rules as rules
+from airflow_provider_capella._payloads import vocabulary as vocab
+from airflow_provider_capella._payloads.costs import cost_limit
+from airflow_provider_capella._payloads.feasibility import access_request_body
+from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_BASE_URL, DEFAULT_CONN_ID, HOOK_NAME
+from airflow_provider_capella.exceptions import (
+    CapellaAccessRequestPendingError,
+    CapellaAuthenticationError,
+    CapellaCostLimitError,
+    CapellaError,
+    CapellaInsufficientFundsError,
+    CapellaNoProductsError,
+    CapellaNotFoundError,
+    CapellaOrderExpiredError,
+    CapellaOrderRejectedError,
+    CapellaReorderNotAllowedError,
+    CapellaTaskNotCompleteError,
+    CapellaValidationError,
+)
+from airflow_provider_capella.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
+from airflow_provider_capella.hooks._quotes import review_quote
 
-if TYPE_CHECKING:
-    from airflow_provider_capella._http import CapellaHttp
-    from airflow_provider_capella.hooks import (
-        _archive_methods,
-        _collect_methods,
-        _download_methods,
-        _repeat_methods,
-        _search_methods,
-        _tasking_methods,
-    )
+Endpoint = tuple[str, str]
+"""``(method, path)``; ``{}`` in the path is filled with the (quoted) ids."""
 
-    from . import _approval_methods, _feasibility_methods
+GET_USER = ("GET", "/user")
+LIST_ORDERS = ("GET", "/orders")
+GET_ORDER = ("GET", "/orders/{}")
+REVIEW_ORDER = ("POST", "/orders/review")
+SUBMIT_ORDER = ("POST", "/orders")
+ORDER_DOWNLOAD = ("GET", "/orders/{}/download")
+ORDER_TASKING_REQUEST = ("POST", "/orders/task/{}")
+LIST_COLLECTS = ("GET", "/collects/list/{}")
+GET_COLLECT = ("GET", "/collects/{}")
+GET_COLLECT_STATUS = ("GET", "/collects/status/{}")
+LIST_TILES = ("GET", "/tiles/list/{}")
+CREATE_ACCESS_REQUEST = ("POST", "/ma/accessrequests")
+GET_ACCESS_REQUEST = ("GET", "/ma/accessrequests/{}")
+GET_ACCESSES = ("GET", "/ma/accesses/{}")
+LIST_ARCHIVE_EXPORTS = ("GET", "/catalog/archive-export/available")
+PRESIGN_ARCHIVE_EXPORT = ("POST", "/catalog/archive-export/presigned")
+
+MAX_CONCURRENCY = 8
+"""At most this many API calls in flight from one hook method (paging, bulk cancel/update)."""
+REUSE_MARGIN = timedelta(minutes=10)
+"""An active order is reused only with more than this left before it expires (orders live one hour)."""
+REORDER_POLICIES = ("if_free", "always", "never")
+FINALIZED_CODE = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
+ACCESS_NOT_COMPLETED_CODE = "ACCESS_REQUEST_NOT_COMPLETED"
+ACCESS_FAILED = frozenset({"failed", "error", "rejected", "canceled", "cancelled"})
+SMALLEST_RANGE = timedelta(seconds=1)
+"""A split catalog search does not halve a datetime range this short."""
+
+Items = list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RequestKind:
+    """One kind of request (tasking or repeat): its endpoints and words; every request method takes one.
+
+    Example::
+
+        TASKING.get  # ("GET", "/task/{}")
+    """
+
+    name: str
+    label: str
+    id_field: str
+    create: Endpoint
+    get: Endpoint
+    search: Endpoint
+    update: Endpoint
+    set_status: Endpoint
+    updatable: Mapping[str, str]
+    cancel_body: Mapping[str, str]
+    approve_body: Mapping[str, str]
+    reject_body: Mapping[str, str]
+
+    @property
+    def id_argument(self) -> str:
+        """Return the hook's argument naming one request, e.g. ``tasking_request_id``."""
+        return self.label.replace(" ", "_") + "_id"
+
+
+TASKING = RequestKind(
+    "tasking",
+    "tasking request",
+    "taskingrequestId",
+    create=("POST", "/task"),
+    get=("GET", "/task/{}"),
+    search=("POST", "/tasks/search"),
+    update=("PATCH", "/task/{}"),
+    set_status=("PATCH", "/task/{}/status"),
+    updatable=vocab.TASKING_UPDATABLE,
+    cancel_body={"status": "canceled"},
+    approve_body={"status": "approved"},
+    reject_body={"status": "rejected"},
+)
+REPEAT = RequestKind(
+    "repeat",
+    "repeat request",
+    "repeatrequestId",
+    create=("POST", "/repeat-requests"),
+    get=("GET", "/repeat-requests/{}"),
+    search=("POST", "/repeat-requests/search"),
+    update=("PATCH", "/repeat-requests/{}"),
+    set_status=("PATCH", "/repeat-requests/{}/status"),
+    updatable=vocab.REPEAT_UPDATABLE,
+    cancel_body={"code": "canceled"},  # the docs' and Postman's form for repeat requests
+    approve_body={"code": "submitted"},
+    reject_body={"code": "rejected"},
+)
+KINDS = {kind.name: kind for kind in (TASKING, REPEAT)}
+
+
+@dataclass(frozen=True)
+class ConnectionSettings:
+    """What a Capella connection resolves to (shared by both hooks). ``repr`` never shows the credential.
+
+    Example::
+
+        ConnectionSettings.from_connection(BaseHook.get_connection("capella_default"))
+    """
+
+    base_url: str
+    search_url: str
+    authorization: str
+    timeout: tuple[float, float]
+    verify: bool | str
+    retry: _http.RetryPolicy
+
+    def __repr__(self) -> str:
+        return f"ConnectionSettings(base_url={self.base_url!r}, search_url={self.search_url!r})"
+
+    def request_target(
+        self, endpoint: Endpoint, ids: Iterable[str], *, url: str | None = None
+    ) -> tuple[str, str, bool]:
+        """Return ``(method, url, billable)`` of an endpoint with its ids filled in (both hooks use it).
+
+        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
+        :param ids: the ids the path names.
+        :param url: an absolute URL instead of the endpoint's path (never billable).
+        """
+        method, path = endpoint
+        path = path.format(*(quote(str(part), safe="") for part in ids))
+        return method, url or f"{self.base_url}{path}", url is None and _http.is_billable_create(method, path)
+
+    @classmethod
+    def from_connection(cls, conn: Any) -> ConnectionSettings:
+        """Resolve an Airflow connection; raise ``CapellaAuthenticationError`` when it has no credential.
+
+        :param conn: the Airflow ``Connection`` (host, port, password, extras).
+        """
+        extra = dict(conn.extra_dejson or {})
+        base_url = normalize_base_url(conn.host, conn.port)
+        api_key, token = conn.password or extra.get("api_key"), extra.get("token")
+        if not (api_key and str(api_key).strip()) and not (token and str(token).strip()):
+            raise CapellaAuthenticationError(
+                f"Capella connection {conn.conn_id!r} has no API key (password) and no `token` extra"
+            )
+        search_url = str(extra.get("search_url") or "").strip() or f"{base_url}/catalog/search"
+        if "://" not in search_url:
+            search_url = f"https://{search_url}"
+        number = _extra_number
+        return cls(
+            base_url=base_url,
+            search_url=search_url.rstrip("/"),
+            authorization=_http.authorization_header(api_key=api_key, token=token),
+            timeout=parse_timeout(extra.get("timeout")),
+            verify=parse_verify(extra.get("verify")),
+            retry=_http.RetryPolicy(
+                max_attempts=1 + int(number(extra, "max_retries", _http.DEFAULT_MAX_ATTEMPTS - 1)),
+                base_seconds=number(extra, "retry_base_seconds", _http.DEFAULT_RETRY_BASE_SECONDS),
+                cap_seconds=number(extra, "retry_cap_seconds", _http.DEFAULT_RETRY_CAP_SECONDS),
+                retry_after_cap_seconds=number(
+                    extra, "retry_after_cap_seconds", _http.RETRY_AFTER_CAP_SECONDS
+                ),
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class OrderPlacement:
+    """What ``submit_order`` did: the order id, whether an active order was reused, the reviewed cost.
+
+    Example::
+
+        hook.submit_order(stac_ids=ids, check_active_orders=True)
+        print(hook.last_order_placement.describe())
+    """
+
+    order_id: str
+    reused: bool
+    cost: str | None = None
+
+    def describe(self) -> str:
+        """Say what happened, for the log: placed (billable, with its cost) or reused."""
+        if self.reused:
+            return f"reused active order {self.order_id} (no new charge)"
+        return f"placed order {self.order_id} (billable{f', cost {self.cost}' if self.cost else ''})"
 
 
 class CapellaHook(BaseHook):
@@ -70,9 +274,10 @@ class CapellaHook(BaseHook):
         super().__init__(logger_name=logger_name)
         self.capella_conn_id = capella_conn_id
         self._settings: ConnectionSettings | None = None
-        self._api: CapellaApi | None = None
+        self._session: Any = None
+        self._user: dict[str, Any] | None = None
         self._lock = threading.Lock()
-        self.last_order_placement: _orders.OrderPlacement | None = None
+        self.last_order_placement: OrderPlacement | None = None
         """What the latest ``submit_order`` did: order id, reused or placed, the reviewed cost."""
 
     # --- connection -------------------------------------------------------------------------------
@@ -80,12 +285,26 @@ class CapellaHook(BaseHook):
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         """Return the extra fields of the connection form (Airflow 3.1; 3.2+ reads ``conn-fields``)."""
-        return _connection_form.widgets()
+        from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget  # lazy: UI only
+        from flask_babel import lazy_gettext
+        from wtforms import BooleanField, PasswordField, StringField
+
+        fields: dict[str, Any] = {}
+        for name, spec in CONN_FIELDS.items():
+            schema, label = spec.get("schema", {}), lazy_gettext(spec.get("label", name))
+            description = spec.get("description", "")
+            if "boolean" in schema.get("type", "string"):
+                fields[name] = BooleanField(label, description=description, default=schema.get("default"))
+            elif schema.get("format") == "password":
+                fields[name] = PasswordField(label, description=description, widget=BS3PasswordFieldWidget())
+            else:
+                fields[name] = StringField(label, description=description, widget=BS3TextFieldWidget())
+        return fields
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         """Return the relabelled and hidden standard fields of the connection form (Airflow 3.1)."""
-        return _connection_form.field_behaviour()
+        return {key.replace("-", "_"): value for key, value in UI_FIELD_BEHAVIOUR.items()}
 
     @property
     def settings(self) -> ConnectionSettings:
@@ -104,25 +323,19 @@ class CapellaHook(BaseHook):
         """The catalog search endpoint of the connection."""
         return self.settings.search_url
 
-    @property
-    def api(self) -> CapellaApi:
-        """The one HTTP client and the caller's identity, as every resource function receives them."""
-        with self._lock:
-            if self._api is None:
-                settings = self.settings
-                self._api = CapellaApi(http_client(settings), search_url=settings.search_url, log=self.log)
-            return self._api
+    def get_conn(self) -> Any:
+        """Return the pooled ``requests`` session of this connection (no credential on it: see ``_call``).
 
-    def get_conn(self) -> CapellaHttp:
-        """Return the authenticated HTTP client (pooled session + retry policy) of this connection.
-
-        :return: the hook's :class:`~airflow_provider_capella._http.CapellaHttp`.
+        :return: the hook's ``requests.Session``.
 
         Example::
 
-            user = hook.get_conn().request("GET", "/user")
+            session = hook.get_conn()
         """
-        return self.api.http
+        with self._lock:
+            if self._session is None:
+                self._session = _http.new_api_session(_http.user_agent())
+            return self._session
 
     def close(self) -> None:
         """Release pooled connections; the hook stays usable and opens a new pool on the next call.
@@ -135,9 +348,56 @@ class CapellaHook(BaseHook):
                 hook.close()
         """
         with self._lock:
-            if self._api is not None:
-                self._api.close()
-                self._api = None
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
+
+    def _call(
+        self,
+        endpoint: Endpoint,
+        *ids: str,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        url: str | None = None,
+    ) -> Any:
+        """Send one API request under the retry policy; return the decoded JSON answer (None if empty).
+
+        The credential goes only to the API host and the configured search URL. A billable create is
+        never re-sent after a failure where the server may have acted.
+
+        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
+        :param ids: the ids the path names.
+        :param json: the JSON body, if any.
+        :param params: query parameters, if any.
+        :param url: an absolute URL instead of the endpoint's path (catalog search pages).
+        :raises CapellaError: the typed error of a final failure.
+        """
+        settings = self.settings
+        method, target, billable = settings.request_target(endpoint, ids, url=url)
+        trusted = {_http.origin(settings.base_url), _http.origin(settings.search_url)}
+        auth = _http.HeaderAuth(settings.authorization if _http.origin(target) in trusted else None)
+        session = self.get_conn()
+        retrying = tenacity.Retrying(
+            **_http.retry_arguments(settings.retry, method, target, billable=billable)
+        )
+        try:
+            for attempt in retrying:
+                with attempt:
+                    response = _http.check_status(
+                        session.request(
+                            method,
+                            target,
+                            json=json,
+                            params=params,
+                            headers={"Accept": "application/json"},
+                            auth=auth,
+                            timeout=settings.timeout,
+                            verify=settings.verify,
+                        )
+                    )
+        except Exception as error:
+            response = _http.last_answer(error, method, target, retrying, billable=billable)
+        return _http.decode_response(response, method, target, billable=billable)
 
     def test_connection(self) -> tuple[bool, str]:
         """Check the credential with ``GET /user``.
@@ -166,9 +426,175 @@ class CapellaHook(BaseHook):
 
             user_id = hook.whoami()["id"]
         """
-        user = self.api.call("GET", "/user")
-        self.api.remember_user(user)
-        return user
+        self._user = self._call(GET_USER)
+        return self._user
+
+    def _me(self) -> dict[str, Any]:
+        """Return ``GET /user`` (fetched once): the ids scoping searches and orders."""
+        return self._user or self.whoami()
+
+    # --- catalog ----------------------------------------------------------------------------------
+
+    @overload
+    def search(self, *, ids_only: Literal[True], limit: int | None = ..., **filters: Any) -> list[str]: ...
+
+    @overload
+    def search(
+        self, *, ids_only: Literal[False] = ..., limit: int | None = ..., **filters: Any
+    ) -> list[dict[str, Any]]: ...
+
+    def search(
+        self,
+        *,
+        ids_only: bool = False,
+        threaded: bool = False,
+        limit: int | None = None,
+        split_by_time: bool = False,
+        **filters: Any,
+    ) -> list[dict[str, Any]] | list[str]:
+        """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
+
+        Filters (the SDK's grammar): ``bbox``, ``intersects``, ``collections``, ``ids``, ``datetime``
+        (value, ``"start/end"`` interval, or with operators), ``sortby`` (``"+datetime"``, ``"-id"`` or
+        a list), ``ownership``, and the property filters ``azimuth_angle billable_area
+        center_frequency collect_id collection_type constellation epsg frequency_band
+        image_formation_algorithm incidence_angle instruments instrument_mode layover_angle
+        local_datetime local_time local_timezone look_angle looks_azimuth looks_equivalent_number
+        looks_range observation_direction orbit_state orbital_plane pixel_spacing_azimuth
+        pixel_spacing_range platform polarizations product_type resolution_azimuth
+        resolution_ground_range resolution_range squint_angle hash rgt_id relative_orbit absolute_orbit
+        created updated archive_holdback use_case``, each optionally suffixed ``__eq __in __gt __gte
+        __lt __lte`` (a list value means ``in``). An unknown filter or operator raises
+        ``CapellaValidationError`` before any request.
+
+        :param ids_only: return the STAC ids instead of the items.
+        :param threaded: accepted for compatibility with the SDK; pages are followed in order.
+        :param limit: the most items wanted (default 500, at most 10,000; with ``split_by_time``, any
+            number, and ``None`` means every match). A search cut by the 10,000 cap logs a warning.
+        :param split_by_time: get every match past the cap: the ``datetime`` range (required, closed)
+            is halved until each sub-query is under the cap; items are de-duplicated.
+        :param filters: the filters above, by name (the only open-ended keyword arguments of the hook).
+        :return: the matching STAC items, or their ids with ``ids_only=True``.
+
+        Example::
+
+            items = hook.search(product_type__in=["GEO", "GEC"], look_angle__lte=30,
+                                bbox=[12.35, 41.78, 12.61, 42.0], sortby="-datetime", limit=100)
+        """
+        checks.booleans(ids_only=ids_only, threaded=threaded, split_by_time=split_by_time)
+        search = self._search_split_by_time if split_by_time else self._search_catalog
+        items = search({**filters, "limit": limit})
+        return [str(item["id"]) for item in items] if ids_only else items
+
+    def _search_catalog(self, filters: Mapping[str, Any]) -> Items:
+        """Return the items matching ``filters``, every page followed; warn when the API's cap cut them."""
+        body = catalog_search_body(filters)
+        items, matched = self._catalog_pages(body)
+        self.log.info("Catalog search matched %d STAC item(s)", len(items))
+        limit = int(body["limit"])
+        if (
+            matched is not None
+            and matched > len(items)
+            and (len(items) < limit or limit >= vocab.CATALOG_MAX_LIMIT)
+        ):
+            self.log.warning(
+                "Catalog search results were cut: %d item(s) matched but %d were returned (the API returns "
+                "at most %d items per query); narrow the query or pass split_by_time=True with a datetime "
+                "range to get every match",
+                matched,
+                len(items),
+                vocab.CATALOG_MAX_LIMIT,
+            )
+        return items
+
+    def _catalog_pages(self, body: dict[str, Any]) -> tuple[Items, int | None]:
+        """Follow ``next`` links to ``limit`` items, the last page or nothing new; with ``numberMatched``."""
+        limit = int(body["limit"])
+        page_size = limit if limit <= vocab.CATALOG_MAX_PAGE_SIZE else vocab.CATALOG_LARGE_PAGE_SIZE
+        payload: dict[str, Any] = {**body, "limit": page_size}
+        method, url = "POST", self.search_url
+        found: dict[str, dict[str, Any]] = {}
+        number_matched: int | None = None
+        page = 1
+        while True:
+            data = self._call((method, ""), json=payload if method == "POST" else None, url=url) or {}
+            added = add_new(found, data.get("features") or [])
+            matched = data.get("numberMatched")
+            if isinstance(matched, int) and not isinstance(matched, bool):
+                number_matched = matched if number_matched is None else max(number_matched, matched)
+            link = next_link(data)
+            if (
+                len(found) >= limit
+                or added == 0
+                or link is None
+                or (isinstance(matched, int) and len(found) >= matched)
+            ):
+                return list(found.values())[:limit], number_matched
+            page += 1
+            method, url, payload = next_request(self.search_url, link, payload, page)
+
+    def _search_split_by_time(self, filters: Mapping[str, Any]) -> Items:
+        """Return every match past the per-query cap by halving the ``datetime`` range (see ``search``).
+
+        Each range is first asked for one item, which tells how many it matches. A range over the cap is
+        halved; one under it is read. A range that returns fewer than it matched reveals a lower cap: it
+        is halved too. A range shorter than :data:`SMALLEST_RANGE` still over the cap is cut (warned).
+        """
+        limit = filters.get("limit")
+        if limit is not None:
+            limit = int(checks.number("limit", limit, minimum=1, integer=True))
+        base = catalog_search_body({**filters, "limit": vocab.CATALOG_MAX_LIMIT})
+        lower_op, upper_op, whole = closed_range(base)
+        found: dict[str, dict[str, Any]] = {}
+        cap, pending, queries = vocab.CATALOG_MAX_LIMIT, [whole], 0
+        while pending and (limit is None or len(found) < limit):
+            span = pending.pop(0)
+            body = with_range(base, span, whole, lower_op, upper_op)
+            first, matched = self._catalog_pages({**body, "limit": 1})
+            queries += 1
+            if matched is None and not first:
+                continue
+            if matched == 0:
+                continue
+            if matched is not None and matched > cap and splittable(span):
+                pending[:0] = self._halves(span, matched, cap)
+                continue
+            items, _ = self._catalog_pages({**body, "limit": cap if matched is None else min(matched, cap)})
+            queries += 1
+            short = matched is not None and len(items) < matched
+            if (short or (matched is None and len(items) >= cap)) and splittable(span):
+                cap = max(1, min(cap, len(items)))
+                pending[:0] = self._halves(span, matched, cap)
+                continue
+            if short:
+                self.log.warning(
+                    "Catalog search range %s..%s matched %d items but returned %d and cannot be split "
+                    "further: its results were cut",
+                    *span,
+                    matched,
+                    len(items),
+                )
+            for item in items:
+                found.setdefault(str(item.get("id")), item)
+        result = list(found.values())
+        self.log.info(
+            "Catalog search split by time (%d queries) matched %d STAC item(s)", queries, len(result)
+        )
+        return result if limit is None else result[:limit]
+
+    def _halves(self, span: tuple[datetime, datetime], matched: int | None, cap: int) -> list[Any]:
+        start, end = span
+        middle = start + (end - start) / 2
+        middle = middle.replace(microsecond=middle.microsecond // 1000 * 1000)
+        self.log.info(
+            "Catalog search range %s..%s matches %s items (over the %d per query): splitting it at %s",
+            start.isoformat(),
+            end.isoformat(),
+            "too many" if matched is None else matched,
+            cap,
+            middle.isoformat(),
+        )
+        return [(start, middle), (middle, end)]
 
     # --- orders -----------------------------------------------------------------------------------
 
@@ -183,7 +609,14 @@ class CapellaHook(BaseHook):
 
             active = hook.list_orders(is_active=True)
         """
-        return _orders.list_orders(self.api, order_ids, is_active=is_active)
+        ids = checks.unique(checks.uuid_text("order_ids", oid) for oid in order_ids if oid is not None)
+        checks.boolean("is_active", is_active)
+        if ids and not is_active:
+            return list(self._each(lambda order_id: self._call(GET_ORDER, order_id), ids).values())
+        orders = list(self._call(LIST_ORDERS, params={"customerId": self._me()["id"]}) or [])
+        if is_active:
+            orders = active_orders(orders)
+        return [order for order in orders if order.get("orderId") in set(ids)] if ids else orders
 
     @overload
     def get_stac_items_of_order(self, order_id: str, *, ids_only: Literal[True]) -> list[str]: ...
@@ -206,7 +639,12 @@ class CapellaHook(BaseHook):
 
             stac_ids = hook.get_stac_items_of_order(order_id, ids_only=True)
         """
-        return _orders.stac_items_of_order(self.api, order_id, ids_only=ids_only)
+        checked = checks.uuid_text("order_id", order_id)
+        checks.boolean("ids_only", ids_only)
+        stac_ids = [str(item["granuleId"]) for item in self._call(GET_ORDER, checked).get("items") or []]
+        if ids_only or not stac_ids:
+            return stac_ids
+        return self._search_catalog({"ids": stac_ids, "limit": min(len(stac_ids), 10_000)})
 
     def review_order(
         self,
@@ -227,7 +665,9 @@ class CapellaHook(BaseHook):
 
             review = hook.review_order(stac_ids=["CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010"])
         """
-        return _orders.review_order(self.api, stac_ids=stac_ids, items=items, contract_id=contract_id)
+        wanted = order_args.stac_ids_of(stac_ids, items)
+        stac_items = order_args.stac_items("items", items) if items else self._existing_items(wanted)
+        return self._review(stac_items, contract_id)
 
     def submit_order(
         self,
@@ -242,7 +682,9 @@ class CapellaHook(BaseHook):
     ) -> str:
         """Order products (billable); return the order id. Never re-sent after an ambiguous failure.
 
-        The order id and the reviewed cost are logged.
+        The order id and the reviewed cost are logged. With ``max_cost`` the order is reviewed first and
+        placed only when the quote is at most ``max_cost`` (an active order holding every product is
+        reused first when ``check_active_orders`` asks for it).
 
         :param stac_ids: the STAC ids to order (or give ``items``).
         :param items: STAC items, e.g. from :meth:`search`.
@@ -260,9 +702,109 @@ class CapellaHook(BaseHook):
             order_id = hook.submit_order(stac_ids=ids, check_active_orders=True, max_cost=1000)
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
-        flags = dict(zip(_orders.ORDER_FLAGS, (check_active_orders, omit_search, omit_review), strict=True))
-        self.last_order_placement = _order_guard.submit(self.api, wanted, items, flags, contract_id, max_cost)
+        limit = None if max_cost is None else cost_limit("max_cost", max_cost)
+        checks.booleans(
+            check_active_orders=check_active_orders, omit_search=omit_search, omit_review=omit_review
+        )
+        if limit is not None and omit_review:
+            checks.fail(
+                "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
+            )
+        if contract_id is not None:
+            checks.text("contract_id", contract_id, allow_empty=False)
+        self.last_order_placement = self._place_order(
+            wanted, items, check_active_orders, omit_search, omit_review, contract_id, limit
+        )
         return self.last_order_placement.order_id
+
+    def _place_order(
+        self,
+        wanted: list[str],
+        items: Items | None,
+        check_active_orders: bool,
+        omit_search: bool,
+        omit_review: bool,
+        contract_id: str | None,
+        limit: float | None = None,
+    ) -> OrderPlacement:
+        """Reuse an active order holding ``wanted``, or review (within ``limit``) and place a new one."""
+        if check_active_orders:
+            existing = self._active_order_with(wanted)
+            if existing:
+                self.log.info("Reusing active order %s holding all %d STAC id(s)", existing, len(wanted))
+                return OrderPlacement(existing, reused=True)
+        stac_items = (
+            order_args.stac_items("items", items) if omit_search and items else self._existing_items(wanted)
+        )
+        cost = None
+        if not omit_review:
+            quote_ = review_quote(self._review(stac_items, contract_id))
+            cost = quote_.text
+            if not quote_.within(limit):
+                raise CapellaCostLimitError.over_limit(
+                    f"order of {len(stac_items)} STAC item(s)",
+                    quote=quote_.text,
+                    quoted=quote_.amount,
+                    limit=limit,  # type: ignore[arg-type]
+                    argument="max_cost",
+                )
+            if limit is not None:
+                self.log.info(
+                    "Order of %d STAC item(s) quoted at %s, within max_cost=%g", len(stac_items), cost, limit
+                )
+        order = self._call(SUBMIT_ORDER, json=order_args.order_body(stac_items, contract_id))
+        order_id = accepted_order_id(order, f"{len(stac_items)} STAC item(s)")
+        self.log.info(
+            "Submitted order %s for %d STAC item(s) (billable; reviewed cost: %s)",
+            order_id,
+            len(stac_items),
+            cost or "not reviewed",
+        )
+        return OrderPlacement(order_id, reused=False, cost=cost)
+
+    def _existing_items(self, stac_ids: list[str]) -> Items:
+        """Return the catalog items of ``stac_ids``; fail when none exist, warn about the missing ones."""
+        items = self._search_catalog({"ids": stac_ids, "limit": min(max(1, len(stac_ids)), 10_000)})
+        if not items:
+            raise CapellaNoProductsError(
+                f"none of the STAC ids exist in the catalog: {', '.join(stac_ids[:10])}"
+            )
+        missing = sorted(set(stac_ids) - {str(item["id"]) for item in items})
+        if missing:
+            self.log.warning(
+                "%d STAC id(s) not found and left out: %s", len(missing), ", ".join(missing[:10])
+            )
+        return items
+
+    def _review(self, stac_items: Items, contract_id: str | None) -> dict[str, Any]:
+        """Send ``POST /orders/review``; raise ``CapellaInsufficientFundsError`` unless authorized."""
+        review = self._call(REVIEW_ORDER, json=order_args.order_body(stac_items, contract_id)) or {}
+        if not review.get("authorized", False):
+            reason = review.get("authorizationDenialReason") or {}
+            raise CapellaInsufficientFundsError(
+                str(reason.get("message") or "order review not authorized"),
+                code=str(reason.get("code") or "AUTHORIZATION_INSUFFICIENT_FUNDS"),
+                data=review.get("orderDetails"),
+            )
+        return review
+
+    def _active_order_with(self, stac_ids: list[str]) -> str | None:
+        """Return an active order holding every one of ``stac_ids`` and not expiring within the margin."""
+        soon = datetime.now(timezone.utc) + REUSE_MARGIN
+        for order in self.list_orders(is_active=True):
+            if not {item.get("granuleId") for item in order.get("items") or []} >= set(stac_ids):
+                continue
+            expires = api_time(order.get("expirationDate"))
+            if expires is not None and expires <= soon:
+                self.log.info(
+                    "Active order %s holds the products but expires at %s, within %d minutes: not reused",
+                    order.get("orderId"),
+                    expires.isoformat(),
+                    REUSE_MARGIN.total_seconds() // 60,
+                )
+                continue
+            return str(order["orderId"])
+        return None
 
     def get_presigned_items(
         self, order_id: str, *, stac_ids: list[str] | None = None, sort_by: list[str] | None = None
@@ -278,7 +820,14 @@ class CapellaHook(BaseHook):
 
             url = hook.get_presigned_items(order_id)[0]["assets"]["HH"]["href"]
         """
-        return _orders.presigned_items(self.api, order_id, stac_ids=stac_ids, sort_by=sort_by)
+        checked = checks.uuid_text("order_id", order_id)
+        wanted = set(checks.as_list("stac_ids", stac_ids)) if stac_ids else None
+        order_by = [str(value) for value in checks.as_list("sort_by", sort_by)] if sort_by else None
+        items = list(self._call(ORDER_DOWNLOAD, checked) or [])
+        if order_by:
+            rank = {stac_id: index for index, stac_id in enumerate(order_by)}
+            items.sort(key=lambda item: rank.get(item.get("id"), len(rank)))
+        return items if wanted is None else [item for item in items if item.get("id") in wanted]
 
     def get_presigned_assets(
         self,
@@ -302,83 +851,1493 @@ class CapellaHook(BaseHook):
         """
         if not assets_only:
             self.log.warning("assets_only=False has no effect; use get_presigned_items for whole items")
-        items = _orders.presigned_items(self.api, order_id, stac_ids=stac_ids, sort_by=sort_by)
+        items = self.get_presigned_items(order_id, stac_ids=stac_ids, sort_by=sort_by)
         return [item.get("assets") or {} for item in items]
 
-    # --- search, tasking and repeat requests, downloads, collects, tiles, archive exports ----------
-    # Written in their own modules (to keep each file short) and bound here as methods of this one
-    # class, no mixins. The imports are what runs, and what the docs generator follows to their
-    # docstrings; mypy, which refuses imports in a class body, reads the same binding as assignments.
-    if TYPE_CHECKING:
-        search = _search_methods.search
-        create_tasking_request = _tasking_methods.create_tasking_request
-        search_tasking_requests = _tasking_methods.search_tasking_requests
-        get_task = _tasking_methods.get_task
-        is_task_completed = _tasking_methods.is_task_completed
-        get_collects_for_task = _tasking_methods.get_collects_for_task
-        update_tasking_requests = _tasking_methods.update_tasking_requests
-        cancel_tasking_requests = _tasking_methods.cancel_tasking_requests
-        create_repeat_request = _repeat_methods.create_repeat_request
-        get_repeat_request = _repeat_methods.get_repeat_request
-        search_repeat_requests = _repeat_methods.search_repeat_requests
-        update_repeat_requests = _repeat_methods.update_repeat_requests
-        cancel_repeat_requests = _repeat_methods.cancel_repeat_requests
-        get_asset_bytesize = _download_methods.get_asset_bytesize
-        download_asset = _download_methods.download_asset
-        download_products = _download_methods.download_products
-        download_product = _download_methods.download_product
-        get_collect = _collect_methods.get_collect
-        get_collect_status = _collect_methods.get_collect_status
-        list_tiles = _collect_methods.list_tiles
-        order_tasking_request = _collect_methods.order_tasking_request
-        list_archive_exports = _archive_methods.list_archive_exports
-        download_archive_export = _archive_methods.download_archive_export
-        approve_tasking_request = _approval_methods.approve_tasking_request
-        reject_tasking_request = _approval_methods.reject_tasking_request
-        approve_repeat_request = _approval_methods.approve_repeat_request
-        reject_repeat_request = _approval_methods.reject_repeat_request
-        create_access_request = _feasibility_methods.create_access_request
-        get_access_request = _feasibility_methods.get_access_request
-        get_accesses = _feasibility_methods.get_accesses
-    else:
-        from airflow_provider_capella.hooks._approval_methods import (
-            approve_repeat_request,
-            approve_tasking_request,
-            reject_repeat_request,
-            reject_tasking_request,
+    def order_tasking_request(self, tasking_request_id: str) -> str:
+        """Order everything a tasking request produced (``POST /orders/task/{id}``; **billable**).
+
+        Sent once: after an ambiguous failure (a timeout, a 5xx) it is **not** re-sent, because it may
+        have been placed; ``CapellaAmbiguousCreateError`` says to look with :meth:`list_orders` first.
+        The order expires one hour after it is placed, like any order.
+
+        :param tasking_request_id: a tasking request that has produced imagery (a UUID).
+        :return: the new order id.
+        :raises CapellaValidationError: when the request has produced nothing yet (the API's
+            ``ORDER_VALIDATION_ERROR``) or the id is not a UUID (before anything is sent).
+        :raises CapellaOrderRejectedError: when the API rejects the order.
+
+        Example::
+
+            order_id = hook.order_tasking_request(task_id)
+        """
+        checked = checks.uuid_text("tasking_request_id", tasking_request_id)
+        order = dict(self._call(ORDER_TASKING_REQUEST, checked) or {})
+        order_id = accepted_order_id(order, f"tasking request {checked}")
+        self.log.info(
+            "Placed order %s for the %d product(s) of tasking request %s (billable; expires %s)",
+            order_id,
+            len(order.get("items") or []),
+            checked,
+            order.get("expirationDate") or "in one hour",
         )
-        from airflow_provider_capella.hooks._archive_methods import (
-            download_archive_export,
-            list_archive_exports,
+        return order_id
+
+    # --- tasking and repeat requests: one implementation, parameterised by kind ---------------------
+
+    def create_tasking_request(
+        self,
+        *,
+        geometry: dict[str, Any],
+        name: str = "",
+        description: str | None = "",
+        collection_type: str = "spotlight",
+        collection_tier: str = "standard",
+        window_open: datetime | str | None = None,
+        window_close: datetime | str | None = None,
+        local_time: str | list[Any] | None = None,
+        product_types: list[str] | None = None,
+        off_nadir_min: float | None = None,
+        off_nadir_max: float | None = None,
+        image_width: float | None = None,
+        orbital_planes: list[int] | None = None,
+        asc_dsc: str | None = "either",
+        look_direction: str | None = "either",
+        polarization: str | None = None,
+        archive_holdback: str | None = "none",
+        custom_attribute_1: str | None = None,
+        custom_attribute_2: str | None = None,
+        pre_approval: bool = False,
+        azimuth_angle_min: float | None = None,
+        azimuth_angle_max: float | None = None,
+        squint: str | None = None,
+        max_squint_angle: float | None = None,
+        contract_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a tasking request (a new collection: billable); return the created request Feature.
+
+        Sent once: after an ambiguous failure it is not re-sent (``CapellaAmbiguousCreateError`` says to
+        look for it first).
+
+        :param geometry: the point or area of interest: a GeoJSON Point, or a Polygon with one ring (no
+            holes), fewer than 250 vertices and no self-intersection (no MultiPolygon).
+        :param name: a name for the request.
+        :param description: free text describing the request.
+        :param collection_type: the collect mode, e.g. ``spotlight`` (default), ``stripmap``.
+        :param collection_tier: ``urgent``, ``priority``, ``standard`` (default) or ``flexible``. Each tier
+            needs a minimum window: urgent 24 hours, priority 72 hours, standard 7 days (flexible: none).
+        :param window_open: earliest collection time (default: now; aware datetimes converted to UTC).
+        :param window_close: latest collection time (default: seven days after ``window_open``); a
+            window shorter than the tier's minimum is refused before anything is sent.
+        :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
+        :param product_types: analytics to add to the order along with the imagery.
+        :param off_nadir_min: the smallest off-nadir angle allowed (degrees).
+        :param off_nadir_max: the largest off-nadir angle allowed (degrees).
+        :param image_width: the image width (metres).
+        :param orbital_planes: orbital planes allowed to serve the request (45, 53, 97).
+        :param asc_dsc: ``ascending``, ``descending`` or ``either`` (default).
+        :param look_direction: ``right``, ``left`` or ``either`` (default).
+        :param polarization: ``HH`` or ``VV``.
+        :param archive_holdback: ``none`` (default), ``thirty_day``, ``one_year`` or ``permanent``.
+        :param custom_attribute_1: your own tracking value, echoed by the API.
+        :param custom_attribute_2: a second tracking value.
+        :param pre_approval: skip the cost review step.
+        :param azimuth_angle_min: the smallest azimuth angle allowed (degrees clockwise from North).
+        :param azimuth_angle_max: the largest azimuth angle allowed.
+        :param squint: ``enabled``, ``forward`` or ``backward`` (default: enabled for points).
+        :param max_squint_angle: the largest absolute squint angle allowed (degrees).
+        :param contract_id: the contract to charge (default: the organization's).
+        :return: the created tasking request Feature (``properties.taskingrequestId``).
+
+        Example::
+
+            task = hook.create_tasking_request(
+                geometry={"type": "Point", "coordinates": [-105.2, 40.0]}, name="boulder",
+                window_open="2025-01-01T00:00:00Z", window_close="2025-01-08T00:00:00Z")
+        """
+        basics = RequestBasics(
+            geometry, name, description, collection_type, product_types, archive_holdback,
+            custom_attribute_1, custom_attribute_2, contract_id,
+        )  # fmt: skip
+        constraints = CollectConstraints(
+            off_nadir_min, off_nadir_max, image_width, orbital_planes, asc_dsc, look_direction,
+            local_time, polarization, azimuth_angle_min, azimuth_angle_max, squint, max_squint_angle,
+        )  # fmt: skip
+        body = tasking_request_body(
+            basics,
+            constraints,
+            collection_tier=collection_tier,
+            window_open=window_open,
+            window_close=window_close,
+            pre_approval=pre_approval,
         )
-        from airflow_provider_capella.hooks._collect_methods import (
-            get_collect,
-            get_collect_status,
-            list_tiles,
-            order_tasking_request,
+        return self._create_request(TASKING, body)
+
+    # Intended mirror: the SDK's repeat methods take the tasking methods' arguments.
+    def create_repeat_request(
+        self,
+        *,
+        geometry: dict[str, Any],
+        name: str = "",
+        description: str | None = "",
+        collection_type: str = "spotlight",
+        collection_tier: str = "routine",
+        repeat_start: datetime | str | None = None,
+        repeat_end: datetime | str | None = None,
+        repetition_interval: int | None = 7,
+        repetition_count: int | None = None,
+        maintain_scene_framing: bool | None = None,
+        look_angle_tolerance: float | None = None,
+        azimuth_angle_tolerance: float | None = None,
+        window_duration: float | None = None,
+        insar_orbit: str | None = None,
+        local_time: str | list[Any] | None = None,
+        product_types: list[str] | None = None,
+        off_nadir_min: float | None = None,
+        off_nadir_max: float | None = None,
+        image_width: float | None = None,
+        orbital_planes: list[int] | None = None,
+        asc_dsc: str | None = "either",
+        look_direction: str | None = "either",
+        polarization: str | None = None,
+        archive_holdback: str | None = "none",
+        custom_attribute_1: str | None = None,
+        custom_attribute_2: str | None = None,
+        azimuth_angle_min: float | None = None,
+        azimuth_angle_max: float | None = None,
+        squint: str | None = None,
+        max_squint_angle: float | None = None,
+        contract_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Create a repeat request (a series of collections: billable); return the created Feature.
+
+        Sent once: after an ambiguous failure it is not re-sent. The constraint arguments mean what they
+        mean for :meth:`create_tasking_request`.
+
+        :param geometry: the point of interest, a GeoJSON Point (Capella has no repeat tasking of areas).
+        :param name: a name for the request.
+        :param description: free text describing the request.
+        :param collection_type: the collect mode, e.g. ``spotlight`` (default).
+        :param collection_tier: ``routine`` (default), ``flexible``, or an InSAR tier.
+        :param repeat_start: when collecting starts (default: now).
+        :param repeat_end: when collecting stops; give this or ``repetition_count``, not both.
+        :param repetition_interval: days between the starts of the derived requests (default 7).
+        :param repetition_count: how many acquisitions in all.
+        :param maintain_scene_framing: keep look direction, pass direction and orbital plane constant.
+        :param look_angle_tolerance: allowed look-angle deviation across acquisitions (degrees).
+        :param azimuth_angle_tolerance: allowed azimuth-angle deviation across acquisitions (degrees).
+        :param window_duration: the duration of each derived request (seconds).
+        :param insar_orbit: the InSAR orbit, required for the InSAR tiers.
+        :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
+        :param product_types: analytics to add to the order along with the imagery.
+        :param off_nadir_min: the smallest off-nadir angle allowed (degrees).
+        :param off_nadir_max: the largest off-nadir angle allowed (degrees).
+        :param image_width: the image width (metres).
+        :param orbital_planes: orbital planes allowed (45, 53, 97).
+        :param asc_dsc: ``ascending``, ``descending`` or ``either`` (default).
+        :param look_direction: ``right``, ``left`` or ``either`` (default).
+        :param polarization: ``HH`` or ``VV``.
+        :param archive_holdback: ``none`` (default), ``thirty_day``, ``one_year`` or ``permanent``.
+        :param custom_attribute_1: your own tracking value, echoed by the API.
+        :param custom_attribute_2: a second tracking value.
+        :param azimuth_angle_min: the smallest azimuth angle allowed (degrees clockwise from North).
+        :param azimuth_angle_max: the largest azimuth angle allowed.
+        :param squint: ``enabled``, ``forward`` or ``backward`` (default: enabled for points).
+        :param max_squint_angle: the largest absolute squint angle allowed (degrees).
+        :param contract_id: the contract to charge (default: the organization's).
+        :return: the created repeat request Feature (``properties.repeatrequestId``).
+
+        Example::
+
+            repeat = hook.create_repeat_request(
+                geometry={"type": "Point", "coordinates": [-105.2, 40.0]}, name="weekly",
+                repetition_interval=7, repetition_count=4)
+        """
+        basics = RequestBasics(
+            geometry, name, description, collection_type, product_types, archive_holdback,
+            custom_attribute_1, custom_attribute_2, contract_id,
+        )  # fmt: skip
+        constraints = CollectConstraints(
+            off_nadir_min, off_nadir_max, image_width, orbital_planes, asc_dsc, look_direction,
+            local_time, polarization, azimuth_angle_min, azimuth_angle_max, squint, max_squint_angle,
+        )  # fmt: skip
+        repetition = Repetition(
+            repeat_start, repeat_end, repetition_interval, repetition_count, maintain_scene_framing,
+            look_angle_tolerance, azimuth_angle_tolerance,
+        )  # fmt: skip
+        body = repeat_request_body(
+            basics,
+            constraints,
+            repetition,
+            collection_tier=collection_tier,
+            window_duration=window_duration,
+            insar_orbit=insar_orbit,
         )
-        from airflow_provider_capella.hooks._download_methods import (
-            download_asset,
-            download_product,
-            download_products,
-            get_asset_bytesize,
+        return self._create_request(REPEAT, body)
+
+    def _create_request(self, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any]:
+        """Send the (billable) create once; never re-sent after an ambiguous failure."""
+        created = self._call(kind.create, json=body)
+        self.log.info("Created %s %s (billable)", kind.label, feature_property(created, kind.id_field))
+        return created
+
+    def get_task(self, tasking_request_id: str) -> dict[str, Any]:
+        """Fetch one tasking request (``GET /task/{id}``).
+
+        :param tasking_request_id: the tasking request.
+        :return: the tasking request Feature, its ``statusHistory`` newest first.
+
+        Example::
+
+            task = hook.get_task("6a8e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a")
+        """
+        return self._get_request(TASKING, tasking_request_id)
+
+    def get_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
+        """Fetch one repeat request (``GET /repeat-requests/{id}``).
+
+        :param repeat_request_id: the repeat request.
+        :return: the repeat request Feature, its ``statusHistory`` newest first.
+
+        Example::
+
+            repeat = hook.get_repeat_request(repeat_id)
+        """
+        return self._get_request(REPEAT, repeat_request_id)
+
+    def _get_request(self, kind: RequestKind, request_id: str) -> dict[str, Any]:
+        """Fetch one tasking or repeat request by id (the id checked first)."""
+        return self._call(kind.get, checks.uuid_text(kind.id_argument, request_id))
+
+    def is_task_completed(self, task: dict[str, Any]) -> bool:
+        """Tell whether a tasking request has completed (``completed`` anywhere in its status history).
+
+        A reprocessed request goes completed → accepted → completed and counts as completed throughout.
+
+        :param task: a tasking request Feature, from :meth:`get_task`.
+        :return: ``True`` when it has completed.
+
+        Example::
+
+            hook.is_task_completed(hook.get_task(task_id))
+        """
+        return tasking_status.is_completed(task)
+
+    def get_collects_for_task(self, tasking_request_id: str) -> list[dict[str, Any]]:
+        """Return the collects of a completed tasking request (``GET /collects/list/{id}``).
+
+        :param tasking_request_id: the tasking request.
+        :return: the collect records (``collectId``, ...).
+        :raises CapellaTaskNotCompleteError: when the request has not completed yet.
+
+        Example::
+
+            collect_ids = [c["collectId"] for c in hook.get_collects_for_task(task_id)]
+        """
+        task = self.get_task(tasking_request_id)
+        task_id = feature_property(task, TASKING.id_field) or checks.uuid_text(
+            "tasking_request_id", tasking_request_id
         )
-        from airflow_provider_capella.hooks._repeat_methods import (
-            cancel_repeat_requests,
-            create_repeat_request,
-            get_repeat_request,
-            search_repeat_requests,
-            update_repeat_requests,
+        if not tasking_status.is_completed(task):
+            status = tasking_status.latest_status(task) or "unknown"
+            raise CapellaTaskNotCompleteError(
+                f"tasking request {task_id} is not completed (latest status: {status})"
+            )
+        return list(self._call(LIST_COLLECTS, task_id) or [])
+
+    def search_tasking_requests(
+        self,
+        *,
+        for_org: bool = False,
+        page_size: int = 250,
+        threaded: bool = True,
+        show_progress: bool = False,
+        sort: str | None = None,
+        order: str | None = None,
+        include_repeating_tasks: bool = False,
+        **filters: Any,
+    ) -> list[dict[str, Any]]:
+        """Search tasking requests (the caller's own by default); return the matching Features.
+
+        Filters: ``collection_type``, ``collection_tier``, ``instrument_mode``, ``status``,
+        ``last_status_message``, ``tasking_request_id``, ``user_id``, ``org_id``, ``reseller_id``,
+        ``collect_mode`` and the datetimes ``last_status_time``, ``submission_time``, ``window_open``,
+        ``window_close``. Suffix an operator: ``__neq``, ``__in``, ``__gt __gte __lt __lte`` (datetimes),
+        ``__startsWith __endsWith __contains`` (text and enum fields); a list value matches any of its
+        values; a datetime also takes an interval ``"2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"`` (``..``
+        for an open end). Nested wire fields under ``collectConstraints``, ``processingConfig`` or
+        ``insar`` are passed as given: ``**{"collectConstraints.offNadirMax__lte": 30}``.
+
+        :param for_org: search the whole organization's requests (elevated permissions).
+        :param page_size: results per page, 1 to 500 (default 250).
+        :param threaded: fetch pages 2..N concurrently (at most 8 at once).
+        :param show_progress: accepted for compatibility with the SDK; the log shows progress.
+        :param sort: the field to sort by, a filter name (``submission_time``) or a wire name (default:
+            the API's, ``submissionTime``).
+        :param order: ``asc`` or ``desc`` (default: the API's, newest first).
+        :param include_repeating_tasks: also match the requests repeat requests derived (they carry
+            ``repeatrequestId``).
+        :param filters: the filters above, by name.
+        :return: the matching tasking request Features.
+
+        Example::
+
+            completed = hook.search_tasking_requests(status="completed", submission_time__gte="2024-01-01")
+        """
+        options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
+        options.update(show_progress=show_progress, sort=sort, order=order)
+        options["include_repeating_tasks"] = include_repeating_tasks
+        return self._search_requests(TASKING, tasking_request_search({**filters, **options}))
+
+    def search_repeat_requests(
+        self,
+        *,
+        for_org: bool = False,
+        page_size: int = 250,
+        threaded: bool = True,
+        show_progress: bool = False,
+        sort: str | None = None,
+        order: str | None = None,
+        **filters: Any,
+    ) -> list[dict[str, Any]]:
+        """Search repeat requests (the caller's own by default); return the matching Features.
+
+        The filters of :meth:`search_tasking_requests`, with ``repeat_request_id``, the datetimes
+        ``repeat_start`` and ``repeat_end`` (instead of the window) and ``repetition_interval`` (a
+        number); nested wire fields may also sit under ``repetitionProperties``.
+
+        :param for_org: search the whole organization's requests (elevated permissions).
+        :param page_size: results per page, 1 to 500 (default 250).
+        :param threaded: fetch pages 2..N concurrently (at most 8 at once).
+        :param show_progress: accepted for compatibility with the SDK; the log shows progress.
+        :param sort: the field to sort by, a filter name (``submission_time``) or a wire name.
+        :param order: ``asc`` or ``desc`` (default: the API's, newest first).
+        :param filters: the filters above, by name.
+        :return: the matching repeat request Features.
+
+        Example::
+
+            active = hook.search_repeat_requests(status="active")
+        """
+        options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
+        options.update(show_progress=show_progress, sort=sort, order=order)
+        return self._search_requests(REPEAT, repeat_request_search({**filters, **options}))
+
+    def _search_requests(self, kind: RequestKind, search: RequestSearch) -> Items:
+        """Return every page of a request search (2..N concurrently when ``threaded``), de-duplicated."""
+        query = dict(search.query)
+        if search.scope == "user":
+            query["userId"] = self._me()["id"]
+        elif search.scope == "org":
+            query["organizationIds"] = [organization_id(self._me())]
+        body = search.body(query)
+
+        def fetch(page: int) -> dict[str, Any]:
+            return self._call(kind.search, json=body, params={"page": page, "limit": search.page_size}) or {}
+
+        first = fetch(1)
+        total_pages = int(first.get("totalPages") or 1)
+        rest = list(range(2, total_pages + 1))
+        pages = [first, *(self._each(fetch, rest).values() if search.threaded else map(fetch, rest))]
+        results = unique_results(pages, kind.id_field)
+        self.log.info("Found %d %s(s) on %d page(s)", len(results), kind.label, max(1, total_pages))
+        return results
+
+    def update_tasking_requests(
+        self,
+        *tasking_request_ids: str,
+        name: str | None = None,
+        description: str | None = None,
+        custom_attribute_1: str | None = None,
+        custom_attribute_2: str | None = None,
+        product_types: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Set the same fields on several tasking requests, at most 8 at once; unset fields are kept.
+
+        :param tasking_request_ids: the requests to update (one list argument is unpacked).
+        :param name: the new name.
+        :param description: the new description.
+        :param custom_attribute_1: the new first tracking value.
+        :param custom_attribute_2: the new second tracking value.
+        :param product_types: the new analytics product types.
+        :return: per id the updated Feature, or ``{"success": False, "error": {...}}``.
+
+        Example::
+
+            hook.update_tasking_requests(task_id, name="renamed")
+        """
+        fields = {"name": name, "description": description, "product_types": product_types}
+        fields.update(custom_attribute_1=custom_attribute_1, custom_attribute_2=custom_attribute_2)
+        return self._update_requests(TASKING, tasking_request_ids, fields)
+
+    def update_repeat_requests(
+        self,
+        *repeat_request_ids: str,
+        name: str | None = None,
+        description: str | None = None,
+        custom_attribute_1: str | None = None,
+        custom_attribute_2: str | None = None,
+        product_types: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Set the same fields on several repeat requests, at most 8 at once; unset fields are kept.
+
+        :param repeat_request_ids: the requests to update (one list argument is unpacked).
+        :param name: the new name.
+        :param description: the new description.
+        :param custom_attribute_1: the new first tracking value.
+        :param custom_attribute_2: the new second tracking value.
+        :param product_types: the new analytics product types.
+        :return: per id the updated Feature, or ``{"success": False, "error": {...}}``.
+
+        Example::
+
+            hook.update_repeat_requests(repeat_id, description="monthly monitoring")
+        """
+        fields = {"name": name, "description": description, "product_types": product_types}
+        fields.update(custom_attribute_1=custom_attribute_1, custom_attribute_2=custom_attribute_2)
+        return self._update_requests(REPEAT, repeat_request_ids, fields)
+
+    def _update_requests(
+        self, kind: RequestKind, ids: tuple[Any, ...], fields: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """PATCH the same fields onto every id; per id the updated Feature or ``{"success": False, ...}``."""
+        checked = request_ids(f"{kind.id_argument}s", ids)
+        body = update_properties(fields, kind.updatable, f"update_{kind.label.replace(' ', '_')}s")
+        return self._per_id(checked, lambda request_id: self._call(kind.update, request_id, json=body))
+
+    def cancel_tasking_requests(self, *tasking_request_ids: str) -> dict[str, Any]:
+        """Cancel tasking requests, at most 8 at once (cancellation fees may apply).
+
+        Capella cancels only ``accepted`` or ``active`` requests, and not within 12 hours of the first
+        collect (12 to 72 hours before it, canceling costs 25 % of the order value: a warning is logged).
+        Each request is read first; one that cannot be canceled is refused without sending anything, its
+        error saying why (code ``CANCELLATION_NOT_ALLOWED``; a request in ``review`` is rejected with
+        ``reject_tasking_request`` instead, and a finalized one answers
+        ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``).
+
+        :param tasking_request_ids: the requests to cancel (one list argument is unpacked).
+        :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
+
+        Example::
+
+            results = hook.cancel_tasking_requests(task_id_1, task_id_2)
+        """
+        return self._cancel_requests(TASKING, tasking_request_ids)
+
+    def cancel_repeat_requests(self, *repeat_request_ids: str) -> dict[str, Any]:
+        """Cancel repeat requests and their unfinished collections, at most 8 at once.
+
+        Sends ``{"code": "canceled"}`` (the documented form). Only an ``accepted`` or ``active`` repeat
+        request can be canceled: each is read first, and any other is refused without sending anything
+        (code ``CANCELLATION_NOT_ALLOWED``; one in ``review`` is rejected with ``reject_repeat_request``).
+
+        :param repeat_request_ids: the requests to cancel (one list argument is unpacked).
+        :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
+
+        Example::
+
+            hook.cancel_repeat_requests(repeat_id)
+        """
+        return self._cancel_requests(REPEAT, repeat_request_ids)
+
+    def _cancel_requests(self, kind: RequestKind, ids: tuple[Any, ...]) -> dict[str, Any]:
+        """Read each request, then cancel it unless Capella would refuse (see ``cancel_tasking_requests``)."""
+
+        def cancel(request_id: str) -> dict[str, Any]:
+            status = tasking_status.latest_status(self._call(kind.get, request_id))
+            if status in tasking_status.FINAL_FAILURES | {"completed"}:
+                return refused(
+                    FINALIZED_CODE,
+                    f"{kind.label} {request_id} is {status}: a finalized request cannot be canceled",
+                )
+            problem = rules.cancellation_problem(kind.label, request_id, status)
+            if problem is None and kind is TASKING:
+                now = datetime.now(timezone.utc)
+                first = first_collect_time(self._call(LIST_COLLECTS, request_id))
+                problem = rules.late_cancellation_problem(request_id, first, now)
+                notice = rules.cancellation_fee_notice(request_id, first, now)
+                if problem is None and notice is not None:
+                    self.log.warning("%s", notice)
+            if problem is not None:
+                return refused(rules.CANCELLATION_REFUSED, problem)
+            self._call(kind.set_status, request_id, json=kind.cancel_body)
+            return {"success": True}
+
+        return self._per_id(request_ids(f"{kind.id_argument}s", ids), cancel)
+
+    def approve_tasking_request(self, tasking_request_id: str) -> dict[str, Any]:
+        """Approve a tasking request in review at its quoted price (billable from here on).
+
+        :param tasking_request_id: the tasking request, created without ``pre_approval``.
+        :return: the tasking request Feature as the API answered it (``submitted`` next).
+        :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
+
+        Example::
+
+            hook.approve_tasking_request(task_id)
+        """
+        return self._decide_review(TASKING, tasking_request_id, approve=True)
+
+    def reject_tasking_request(self, tasking_request_id: str) -> dict[str, Any]:
+        """Reject (decline) a tasking request in review; it ends ``rejected`` and nothing is charged.
+
+        :param tasking_request_id: the tasking request in review.
+        :return: the tasking request Feature as the API answered it.
+        :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
+
+        Example::
+
+            hook.reject_tasking_request(task_id)
+        """
+        return self._decide_review(TASKING, tasking_request_id, approve=False)
+
+    def approve_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
+        """Approve a repeat request in review (``{"code": "submitted"}``): billable from here on.
+
+        :param repeat_request_id: the repeat request in review.
+        :return: the repeat request Feature as the API answered it.
+        :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
+
+        Example::
+
+            hook.approve_repeat_request(repeat_id)
+        """
+        return self._decide_review(REPEAT, repeat_request_id, approve=True)
+
+    def reject_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
+        """Reject (decline) a repeat request in review (``{"code": "rejected"}``); nothing is charged.
+
+        :param repeat_request_id: the repeat request in review.
+        :return: the repeat request Feature as the API answered it.
+        :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
+
+        Example::
+
+            hook.reject_repeat_request(repeat_id)
+        """
+        return self._decide_review(REPEAT, repeat_request_id, approve=False)
+
+    def _decide_review(self, kind: RequestKind, request_id: str, *, approve: bool) -> dict[str, Any]:
+        """Approve or reject a request in review; refuse (naming the id argument) when it is not in review."""
+        checked = checks.uuid_text(kind.id_argument, request_id)
+        current = self._call(kind.get, checked)
+        status, verb = tasking_status.latest_status(current), "approved" if approve else "rejected"
+        if status != tasking_status.REVIEW:
+            checks.fail(
+                kind.id_argument,
+                f"{kind.label} {checked} is {status or 'without a status'}, not in review: only a request in "
+                f"review can be {verb}",
+            )
+        answer = self._call(kind.set_status, checked, json=kind.approve_body if approve else kind.reject_body)
+        self.log.info("%s %s %s", kind.label.capitalize(), checked, verb)
+        return answer if isinstance(answer, dict) else current
+
+    def _per_id(self, ids: list[str], action: Callable[[str], Any]) -> dict[str, Any]:
+        """Run ``action`` for every id (bounded concurrency); an API error becomes that id's failure."""
+
+        def guarded(request_id: str) -> Any:
+            try:
+                return action(request_id)
+            except CapellaError as error:
+                return {"success": False, "error": error_summary(error)}
+
+        results = self._each(guarded, ids)
+        failed = [
+            key for key, value in results.items() if isinstance(value, dict) and value.get("success") is False
+        ]
+        if failed:
+            self.log.warning("%d of %d request(s) failed: %s", len(failed), len(ids), ", ".join(failed))
+        return results
+
+    def _each(self, function: Callable[[Any], Any], keys: Iterable[Any]) -> dict[Any, Any]:
+        """Return ``{key: function(key)}``, at most :data:`MAX_CONCURRENCY` calls in flight, in order."""
+        ordered = list(keys)
+        if len(ordered) <= 1:
+            return {key: function(key) for key in ordered}
+        with ThreadPoolExecutor(max_workers=min(MAX_CONCURRENCY, len(ordered))) as pool:
+            futures = {key: pool.submit(function, key) for key in ordered}
+            return {key: future.result() for key, future in futures.items()}
+
+    # --- collects, tiles, feasibility -----------------------------------------------------------------
+
+    def get_collect(self, collect_id: str) -> dict[str, Any]:
+        """Fetch one collect (``GET /collects/{id}``): its window, spacecraft, status history and figures.
+
+        :param collect_id: the collect (a UUID, e.g. from :meth:`get_collects_for_task`).
+        :return: the collect record (``collectId``, ``taskingrequestId``, ``spacecraftId``,
+            ``collectStatusHistory``, ``accessProperties``, ``collectProperties``, ...).
+        :raises CapellaNotFoundError: when no such collect exists.
+
+        Example::
+
+            collect = hook.get_collect("3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f")
+        """
+        return dict(self._call(GET_COLLECT, checks.uuid_text("collect_id", collect_id)) or {})
+
+    def get_collect_status(self, collect_id: str) -> dict[str, Any]:
+        """Fetch the status of one collect (``GET /collects/status/{id}``).
+
+        The statuses run ``predicted`` → ``tasked`` → ``collected`` → ``processing`` → ``qa`` →
+        ``delivered`` (or the request's failure code).
+
+        :param collect_id: the collect (a UUID).
+        :return: the status record: ``collectId``, ``collectStatus`` (the newest code) and
+            ``collectStatusHistory`` (newest first), with the request and spacecraft ids.
+        :raises CapellaNotFoundError: when no such collect exists.
+
+        Example::
+
+            if hook.get_collect_status(collect_id)["collectStatus"] == "delivered": ...
+        """
+        return dict(self._call(GET_COLLECT_STATUS, checks.uuid_text("collect_id", collect_id)) or {})
+
+    def list_tiles(self, tasking_request_id: str) -> list[dict[str, Any]]:
+        """List the tiles of a tasking request (``GET /tiles/list/{id}``) as GeoJSON Features.
+
+        Tiles exist once the request is ``accepted`` or ``active``; before that the list is empty. An
+        answer wrapped in a FeatureCollection is unwrapped, so the result is always a list.
+
+        :param tasking_request_id: the tasking request (a UUID).
+        :return: the tile Features (``properties.tileId``, ``imageWidth``, ``imageLength``, ``center``).
+        :raises CapellaNotFoundError: when no such tasking request exists.
+
+        Example::
+
+            tiles = hook.list_tiles(task_id)
+        """
+        answer = self._call(LIST_TILES, checks.uuid_text("tasking_request_id", tasking_request_id))
+        if isinstance(answer, dict):
+            answer = answer.get("features") or []
+        return list(answer or [])
+
+    def create_access_request(
+        self,
+        *,
+        geometry: dict[str, Any],
+        window_open: datetime | str,
+        window_close: datetime | str,
+        name: str = "",
+        description: str = "",
+        off_nadir_min: float | None = None,
+        off_nadir_max: float | None = None,
+        image_length: float | None = None,
+        image_width: float | None = None,
+        asc_dsc: str | None = None,
+        look_direction: str | None = None,
+        orbital_planes: list[int] | None = None,
+        local_time: str | list[Any] | None = None,
+    ) -> dict[str, Any]:
+        """Ask which passes can image a target in a window (not billable); return the access request.
+
+        The constraints are optional; the API's defaults apply to those left out.
+
+        :param geometry: the target, a GeoJSON Point or Polygon.
+        :param window_open: when the window opens (datetime or ISO 8601; naive means UTC).
+        :param window_close: when it closes: after ``window_open``, in the future, within 366 days.
+        :param name: a name for the access request.
+        :param description: free text.
+        :param off_nadir_min: the smallest off-nadir angle allowed (degrees, 0-90).
+        :param off_nadir_max: the largest off-nadir angle allowed (degrees, above ``off_nadir_min``).
+        :param image_length: the image length (metres).
+        :param image_width: the image width (metres).
+        :param asc_dsc: ``ascending``, ``descending`` or ``either``.
+        :param look_direction: ``left``, ``right`` or ``either``.
+        :param orbital_planes: the orbital planes allowed (45, 53, 97).
+        :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
+        :return: the access request Feature (``properties.accessrequestId``, ``processingStatus``).
+
+        Example::
+
+            access = hook.create_access_request(
+                geometry={"type": "Point", "coordinates": [4.05, 51.95]},
+                window_open="2030-03-01T00:00:00Z", window_close="2030-03-08T00:00:00Z", off_nadir_max=40)
+        """
+        constraints: dict[str, Any] = {"off_nadir_min": off_nadir_min, "off_nadir_max": off_nadir_max}
+        constraints.update(image_length=image_length, image_width=image_width, asc_dsc=asc_dsc)
+        constraints.update(
+            look_direction=look_direction, orbital_planes=orbital_planes, local_time=local_time
         )
-        from airflow_provider_capella.hooks._search_methods import search
-        from airflow_provider_capella.hooks._tasking_methods import (
-            cancel_tasking_requests,
-            create_tasking_request,
-            get_collects_for_task,
-            get_task,
-            is_task_completed,
-            search_tasking_requests,
-            update_tasking_requests,
+        body = access_request_body(
+            geometry=geometry,
+            window_open=window_open,
+            window_close=window_close,
+            name=name,
+            description=description,
+            constraints=constraints,
+        )
+        created = self._call(CREATE_ACCESS_REQUEST, json=body)
+        self.log.info("Created access request %s", feature_property(created, "accessrequestId"))
+        return created
+
+    def get_access_request(self, access_request_id: str) -> dict[str, Any]:
+        """Fetch one access request (``GET /ma/accessrequests/{id}``).
+
+        :param access_request_id: the access request.
+        :return: the access request Feature (``processingStatus``, ``accessibilityStatus``, ...).
+
+        Example::
+
+            status = hook.get_access_request(access_request_id)["properties"]["processingStatus"]
+        """
+        return self._call(GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id))
+
+    def get_accesses(
+        self,
+        access_request_id: str,
+        *,
+        wait: bool = False,
+        timeout: float = 600.0,
+        poll_interval: float = 10.0,
+    ) -> list[dict[str, Any]]:
+        """Return the passes that can image the access request's target (``GET /ma/accesses/{id}``).
+
+        An empty list means the target cannot be imaged in the window under the constraints.
+
+        :param access_request_id: the access request.
+        :param wait: first wait until the access request has been processed (``processingStatus``
+            ``completed``); without it, a request still processing raises.
+        :param timeout: the most seconds to wait with ``wait=True``.
+        :param poll_interval: seconds between status checks with ``wait=True``.
+        :return: the passes in time order (``windowOpen``, ``windowClose``, ``spacecraftId``, ...).
+        :raises CapellaAccessRequestPendingError: when the request is not processed (in time).
+
+        Example::
+
+            passes = hook.get_accesses(access_request_id, wait=True, timeout=300)
+        """
+        checked = checks.uuid_text("access_request_id", access_request_id)
+        checks.boolean("wait", wait)
+        checks.number("timeout", timeout, minimum=0)
+        checks.number("poll_interval", poll_interval, positive=True)
+        if wait:
+            self._wait_until_processed(checked, timeout=timeout, poll_interval=poll_interval)
+        try:
+            return list(self._call(GET_ACCESSES, checked) or [])
+        except CapellaError as error:
+            if error.code != ACCESS_NOT_COMPLETED_CODE:
+                raise
+            raise CapellaAccessRequestPendingError(
+                f"access request {checked} is still being processed; call get_accesses(..., wait=True)",
+                status=error.status,
+                code=error.code,
+            ) from None
+
+    def _wait_until_processed(self, access_request_id: str, *, timeout: float, poll_interval: float) -> None:
+        """Poll the access request until it is processed; raise when it fails or time runs out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = processing_status(self.get_access_request(access_request_id))
+            if status == "completed":
+                return
+            if status in ACCESS_FAILED:
+                raise CapellaError(
+                    f"access request {access_request_id} ended {status}", code="ACCESS_REQUEST_FAILED"
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CapellaAccessRequestPendingError(
+                    f"access request {access_request_id} was still {status or 'unprocessed'} "
+                    f"after {timeout:g} s",
+                    code="ACCESS_REQUEST_TIMEOUT",
+                )
+            time.sleep(min(poll_interval, remaining))
+
+    # --- downloads --------------------------------------------------------------------------------
+
+    def get_asset_bytesize(self, pre_signed_url: str) -> int:
+        """Return the size in bytes of a presigned asset (no Authorization header is sent to it).
+
+        :param pre_signed_url: the asset's presigned ``href``.
+        :return: its size in bytes.
+
+        Example::
+
+            size = hook.get_asset_bytesize(items[0]["assets"]["HH"]["href"])
+        """
+        from airflow_provider_capella.transfer import asset_bytesize  # lazy: loaded only to download
+
+        return int(asset_bytesize(order_args.presigned_url("pre_signed_url", pre_signed_url)))
+
+    def download_asset(
+        self,
+        pre_signed_url: str,
+        *,
+        local_path: str | Path | None = None,
+        override: bool = False,
+        show_progress: bool = False,
+        enable_resume: bool = True,
+        aws_conn_id: str | None = None,
+    ) -> str:
+        """Download one presigned asset; return the local path or S3 URI written.
+
+        :param pre_signed_url: the asset's presigned ``href``.
+        :param local_path: a file, a directory (the asset's own file name is kept), or ``s3://bucket/key``
+            (default: the temp directory).
+        :param override: download again even when a complete file is already there.
+        :param show_progress: accepted for compatibility with the SDK; the log shows progress.
+        :param enable_resume: continue a partial download where it stopped.
+        :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
+        :return: the path or ``s3://`` URI written.
+
+        Example::
+
+            path = hook.download_asset(items[0]["assets"]["thumbnail"]["href"], local_path="/data/thumbs/")
+        """
+        url = order_args.presigned_url("pre_signed_url", pre_signed_url)
+        destination = order_args.destination("local_path", local_path)
+        checks.booleans(override=override, show_progress=show_progress, enable_resume=enable_resume)
+        from airflow_provider_capella.transfer import download_asset  # lazy: loaded only to download
+
+        return str(
+            download_asset(
+                url, destination, override=override, enable_resume=enable_resume, aws_conn_id=aws_conn_id
+            )
         )
 
-        from ._feasibility_methods import create_access_request, get_access_request, get_accesses
+    def download_products(
+        self,
+        *,
+        items_presigned: list[dict[str, Any]] | None = None,
+        order_id: str | None = None,
+        tasking_request_id: str | None = None,
+        collect_id: str | None = None,
+        local_dir: str | Path | None = None,
+        include: list[str] | str | None = None,
+        exclude: list[str] | str | None = None,
+        override: bool = False,
+        threaded: bool = True,
+        show_progress: bool = False,
+        separate_dirs: bool = True,
+        product_types: list[str] | str | None = None,
+        contract_id: str | None = None,
+        enable_resume: bool = True,
+        aws_conn_id: str | None = None,
+        concurrency: int | None = None,
+        stac_ids: list[str] | None = None,
+        reorder_expired: str = "if_free",
+    ) -> dict[str, dict[str, str]]:
+        """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
+
+        Give exactly one source: ``items_presigned``, ``order_id``, ``tasking_request_id`` or
+        ``collect_id`` (several, or none, is a ``CapellaValidationError`` naming them). With
+        ``tasking_request_id`` or ``collect_id`` this **places an order (billable)** for the products,
+        unless an active order already holds them all; the order id and its reviewed cost are logged.
+
+        Orders expire one hour after they are placed. When the order has expired (at the start, or
+        mid-way when its presigned URLs are refused), a new order for the same products is placed only as
+        ``reorder_expired`` allows: ``"if_free"`` (default) when the review quotes nothing to pay (products
+        the organization already holds), ``"always"`` whatever it costs (billable), ``"never"`` not at
+        all. A refused reorder raises ``CapellaReorderNotAllowedError`` carrying the quote.
+
+        :param items_presigned: presigned STAC items, from :meth:`get_presigned_items`.
+        :param order_id: an order; every product of it (or the ``stac_ids`` of it).
+        :param tasking_request_id: a completed tasking request; its products are ordered (billable).
+        :param collect_id: a collect; its products are ordered (billable).
+        :param local_dir: a directory or ``s3://bucket/prefix`` (default: the temp directory).
+        :param include: asset keys to fetch (``HH``, ``VV``, ``raster`` = HH or VV, ``metadata``,
+            ``thumbnail``, ``preview``, ...).
+        :param exclude: asset keys to leave out (wins over ``include``).
+        :param override: download again even when complete files are already there.
+        :param threaded: ``False`` downloads one part at a time.
+        :param show_progress: accepted for compatibility with the SDK; the log shows progress.
+        :param separate_dirs: one folder per product (default) instead of all files in ``local_dir``.
+        :param product_types: only these product types, e.g. ``["GEO"]``.
+        :param contract_id: the contract charged when an order is placed.
+        :param enable_resume: continue partial downloads where they stopped.
+        :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
+        :param concurrency: parallel connections (default: the engine's).
+        :param stac_ids: with ``order_id``: only these products of the order (each must be in it).
+        :param reorder_expired: ``"if_free"`` (default), ``"always"`` or ``"never"``: whether an expired
+            order is replaced by a new order for the same products (see above).
+        :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
+        :raises CapellaNoProductsError: when a tasking request or collect has no products yet.
+
+        Example::
+
+            paths = hook.download_products(order_id=order_id, local_dir="s3://bucket/capella/",
+                                           include=["raster", "metadata"])
+        """
+        policy = str(checks.choice("reorder_expired", reorder_expired, REORDER_POLICIES))
+        checks.booleans(
+            override=override,
+            threaded=threaded,
+            show_progress=show_progress,
+            separate_dirs=separate_dirs,
+            enable_resume=enable_resume,
+        )
+        if concurrency is not None:
+            checks.number("concurrency", concurrency, minimum=1, maximum=64, integer=True)
+        if contract_id is not None:
+            checks.text("contract_id", contract_id, allow_empty=False)
+        subset = None if stac_ids is None else order_args.stac_ids_of(stac_ids, None)
+        if subset is not None and (items_presigned or not order_id):
+            checks.fail("stac_ids", "selects products of an order: give it together with order_id")
+        sources = {
+            "items_presigned": items_presigned,
+            "order_id": order_id,
+            "tasking_request_id": tasking_request_id,
+            "collect_id": collect_id,
+        }
+        source = order_args.one_source(sources)
+        if source != "items_presigned":
+            checks.uuid_text(source, sources[source])
+        destination = order_args.destination("local_dir", local_dir)
+        include_keys, exclude_keys = (
+            order_args.asset_filter("include", include),
+            order_args.asset_filter("exclude", exclude),
+        )
+        wanted_types = order_args.product_types(product_types)
+
+        refresh: Callable[[], Items] | None = None
+        if source == "items_presigned":
+            items = checked_presigned_items(items_presigned)
+        else:
+            source_order = self._order_of_source(
+                source, str(sources[source]), subset, wanted_types, contract_id, policy
+            )
+            items, refresh = source_order.presigned(), source_order.presigned
+            missing = sorted(set(subset or ()) - {str(item.get("id")) for item in items})
+            if missing:
+                checks.fail("stac_ids", f"not in order {source_order.order_id}: {', '.join(missing[:10])}")
+        items = filter_product_types(items, wanted_types)
+        if not items:
+            self.log.warning("Nothing to download: no products match product_types=%s", wanted_types)
+            return {}
+        self.log.info("Downloading %d product(s) to %s", len(items), destination)
+        from airflow_provider_capella.transfer import download_products  # lazy: loaded only to download
+
+        return download_products(
+            items,
+            destination,
+            include=include_keys,
+            exclude=exclude_keys,
+            separate_dirs=separate_dirs,
+            override=override,
+            enable_resume=enable_resume,
+            concurrency=1 if not threaded else (int(concurrency) if concurrency else None),
+            aws_conn_id=aws_conn_id,
+            refresh_items=None
+            if refresh is None
+            else (lambda: filter_product_types(refresh(), wanted_types)),
+        )
+
+    def _order_of_source(
+        self,
+        source: str,
+        value: str,
+        stac_ids: list[str] | None,
+        product_types: list[str] | None,
+        contract_id: str | None,
+        policy: str,
+    ) -> _ExpiringOrder:
+        """Return the order a download reads: the given one, or one placed for a tasking request/collect."""
+        if source == "order_id":
+            return _ExpiringOrder(self, value, stac_ids, product_types, policy, contract_id)
+        if source == "tasking_request_id":
+            collect_ids = [str(collect["collectId"]) for collect in self.get_collects_for_task(value)]
+            if not collect_ids:
+                raise CapellaNoProductsError(f"tasking request {value} has no collects yet")
+        else:
+            collect_ids = [value]
+        filters: dict[str, Any] = {"collect_id__in": collect_ids, "limit": 10_000}
+        if product_types:
+            filters["product_type__in"] = product_types
+        items = self._search_catalog(filters)
+        if not items:
+            raise CapellaNoProductsError(
+                f"no STAC products found for collect(s) {', '.join(collect_ids)}"
+                + (f" with product types {product_types}" if product_types else "")
+                + "; they may still be processing"
+            )
+        ordered = [str(item["id"]) for item in items]
+        placement = self._place_order(ordered, items, True, True, False, contract_id)
+        self.log.info("download_products(%s=%s) %s", source, value, placement.describe())
+        return _ExpiringOrder(self, placement.order_id, ordered, product_types, policy, contract_id)
+
+    def _reorder(
+        self, expired_order_id: str, stac_ids: list[str] | None, product_types: list[str] | None, policy: str,
+        contract_id: str | None,
+    ) -> str:  # fmt: skip
+        """Place a new order for the products of an expired order when ``policy`` allows; return its id."""
+        if policy == "never":
+            raise reorder_refused(expired_order_id, stac_ids or [], None, None, policy)
+        order = self._call(GET_ORDER, expired_order_id) or {}
+        wanted = stac_ids or [
+            str(item["granuleId"]) for item in order.get("items") or [] if item.get("granuleId")
+        ]
+        if not wanted:
+            raise CapellaNoProductsError(f"expired order {expired_order_id} holds no products to reorder")
+        items = filter_product_types(self._existing_items(wanted), product_types)
+        if not items:
+            raise CapellaNoProductsError(
+                f"expired order {expired_order_id} holds no {product_types} products"
+            )
+        contract = contract_id or order.get("contractId") or None
+        review = self._review(items, contract)
+        total, currency = quoted_total(review)
+        if policy == "if_free" and total != 0:
+            raise reorder_refused(
+                expired_order_id, [str(item["id"]) for item in items], total, currency, policy
+            )
+        new_order_id = accepted_order_id(
+            self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}, "the reorder"
+        )
+        held = sum(1 for line in line_items(review) if line.get("previouslyOrdered"))
+        self.log.warning(
+            "Order %s expired (orders expire one hour after they are placed); placed new order %s for %d "
+            "product(s), cost %s %s (%d previously ordered)",
+            expired_order_id,
+            new_order_id,
+            len(items),
+            total,
+            currency or "",
+            held,
+        )
+        return new_order_id
+
+    def download_product(
+        self,
+        *,
+        assets_presigned: dict[str, Any] | None = None,
+        order_id: str | None = None,
+        local_dir: str | Path | None = None,
+        include: list[str] | str | None = None,
+        exclude: list[str] | str | None = None,
+        override: bool = False,
+        threaded: bool = True,
+        show_progress: bool = False,
+    ) -> dict[str, str]:
+        """Download the assets of one product (the SDK's single-product form of :meth:`download_products`).
+
+        :param assets_presigned: one product's presigned assets, from :meth:`get_presigned_assets`.
+        :param order_id: an order; its first product is downloaded.
+        :param local_dir: a directory or ``s3://bucket/prefix`` (default: the temp directory).
+        :param include: asset keys to fetch.
+        :param exclude: asset keys to leave out (wins over ``include``).
+        :param override: download again even when complete files are already there.
+        :param threaded: ``False`` downloads one part at a time.
+        :param show_progress: accepted for compatibility with the SDK.
+        :return: ``{asset_key: path}`` of the product.
+
+        Example::
+
+            paths = hook.download_product(order_id=order_id, local_dir="/data", include=["metadata"])
+        """
+        order_args.destination("local_dir", local_dir)
+        order_args.asset_filter("include", include)
+        order_args.asset_filter("exclude", exclude)
+        if assets_presigned:
+            if not isinstance(assets_presigned, dict):
+                checks.fail(
+                    "assets_presigned", "must be one product's assets mapping (see get_presigned_assets)"
+                )
+            stac_id = order_args.stac_id_from_assets(assets_presigned)
+            items = [{"id": stac_id, "assets": assets_presigned, "properties": {}}]
+        elif order_id:
+            checked = checks.uuid_text("order_id", order_id)
+            items = self.get_presigned_items(checked)
+            if not items:
+                raise CapellaNoProductsError(f"order {checked} has no products")
+            if len(items) > 1:
+                self.log.warning("Order %s holds %d products; downloading the first", checked, len(items))
+        else:
+            checks.fail("assets_presigned", "provide assets_presigned or order_id")
+        result = self.download_products(
+            items_presigned=items[:1],
+            local_dir=local_dir,
+            include=include,
+            exclude=exclude,
+            override=override,
+            threaded=threaded,
+            show_progress=show_progress,
+        )
+        return next(iter(result.values()), {})
+
+    # --- archive exports --------------------------------------------------------------------------
+
+    def list_archive_exports(self) -> dict[str, Any]:
+        """List the archive export files on offer (``GET /catalog/archive-export/available``).
+
+        :return: ``{"latest": [names], "weekly": [names], "full": [names], ...}``; a name's suffix is its
+            format (``.gpkg``, ``.shp.zip``, ...).
+
+        Example::
+
+            weekly = hook.list_archive_exports()["weekly"]
+        """
+        return dict(self._call(LIST_ARCHIVE_EXPORTS) or {})
+
+    def download_archive_export(
+        self,
+        *,
+        export_type: str,
+        export_format: str | None = None,
+        local_dir: str | Path | None = None,
+        file_names: list[str] | None = None,
+        override: bool = False,
+        aws_conn_id: str | None = None,
+    ) -> list[str]:
+        """Download archive export files (the footprints of every product); return the paths or URIs written.
+
+        The format must be one the API lists for ``export_type`` (see :meth:`list_archive_exports`);
+        otherwise the error names the formats on offer. ``latest`` and ``full`` are one file each,
+        ``weekly`` one per recent week (pick some with ``file_names``). No API key goes to the file host.
+
+        :param export_type: ``latest`` (the newest week), ``weekly`` or ``full`` (the whole archive).
+        :param export_format: ``gpkg`` (default), ``shp.zip`` or ``geoparquet``.
+        :param local_dir: a directory or ``s3://bucket/prefix`` (default: the temp directory).
+        :param file_names: exact names from the listing instead of ``export_format``.
+        :param override: download again even when a complete file is already there.
+        :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
+        :return: the local paths or ``s3://`` URIs written, one per file.
+        :raises CapellaNotFoundError: when the listing offers no such file.
+
+        Example::
+
+            [path] = hook.download_archive_export(export_type="full", local_dir="s3://bucket/footprints/")
+        """
+        body = archive.export_body(export_type, export_format, file_names)
+        destination = order_args.destination("local_dir", local_dir)
+        checks.boolean("override", override)
+        kind = body["exportType"]
+        check_offered(body, archive.listed_files(self.list_archive_exports(), kind))
+        files = archive.presigned_files(self._call(PRESIGN_ARCHIVE_EXPORT, json=body))
+        if not files:
+            raise CapellaNotFoundError(f"the API gave no presigned URL for the {kind} archive export {body}")
+        from airflow_provider_capella.transfer import download_asset  # lazy: loaded only to download
+
+        written = []
+        for entry in files:
+            if destination.lower().startswith("s3://"):
+                target = f"{destination.rstrip('/')}/{entry['file_name']}"
+            else:
+                os.makedirs(destination, exist_ok=True)
+                target = os.path.join(destination, entry["file_name"])
+            self.log.info("Downloading archive export %s to %s", entry["file_name"], target)
+            written.append(
+                str(download_asset(entry["url"], target, override=override, aws_conn_id=aws_conn_id))
+            )
+        return written
+
+
+class _ExpiringOrder:
+    """The order a download reads presigned URLs from; replaced (once, under the policy) when expired.
+
+    :meth:`presigned` is both the first fetch and the transfer engine's refresh after a 403.
+    """
+
+    def __init__(
+        self, hook: CapellaHook, order_id: str, stac_ids: list[str] | None, product_types: list[str] | None,
+        policy: str, contract_id: str | None,
+    ) -> None:  # fmt: skip
+        self.hook, self.order_id, self.stac_ids, self.product_types = hook, order_id, stac_ids, product_types
+        self.policy, self.contract_id, self.reordered = policy, contract_id, False
+
+    def presigned(self) -> Items:
+        """Return the order's presigned items, reordering once (under the policy) if it has expired."""
+        try:
+            return self.hook.get_presigned_items(self.order_id, stac_ids=self.stac_ids)
+        except CapellaReorderNotAllowedError:
+            raise
+        except CapellaOrderExpiredError:
+            if self.reordered:
+                raise
+        self.order_id = self.hook._reorder(
+            self.order_id, self.stac_ids, self.product_types, self.policy, self.contract_id
+        )
+        self.reordered = True
+        return self.hook.get_presigned_items(self.order_id, stac_ids=self.stac_ids)
+
+
+# --- pure helpers: connection extras ------------------------------------------------------------------
+
+
+def normalize_base_url(host: str | None, port: int | None = None) -> str:
+    """Return the API base URL of a connection host: ``https://`` added when no scheme, ``http://`` kept."""
+    raw = (host or "").strip().rstrip("/")
+    if not raw:
+        return DEFAULT_BASE_URL
+    if "://" not in raw:
+        raw = f"https://{raw}"
+    if port:
+        scheme, rest = raw.split("://", 1)
+        authority, slash, path = rest.partition("/")
+        if ":" not in authority.rsplit("]", 1)[-1]:
+            raw = f"{scheme}://{authority}:{port}{slash}{path}"
+    return raw
+
+
+def parse_timeout(value: Any) -> tuple[float, float]:
+    """Parse the ``timeout`` extra: seconds (the read timeout), ``[connect, read]`` or ``"connect,read"``."""
+    if value is None or value == "":
+        return (_http.DEFAULT_CONNECT_TIMEOUT, _http.DEFAULT_READ_TIMEOUT)
+    parts = value.split(",") if isinstance(value, str) else value
+    try:
+        if isinstance(parts, list | tuple):
+            connect, read = (float(part) for part in parts)
+        else:
+            read = float(parts)
+            connect = min(_http.DEFAULT_CONNECT_TIMEOUT, read)
+    except (TypeError, ValueError):
+        raise CapellaValidationError.argument_error(
+            "timeout", f"connection extra must be seconds or [connect, read], got {value!r}"
+        ) from None
+    if connect <= 0 or read <= 0:
+        raise CapellaValidationError.argument_error("timeout", f"must be positive, got {value!r}")
+    return (connect, read)
+
+
+def parse_verify(value: Any) -> bool | str:
+    """Parse the ``verify`` extra: a bool, "true"/"false", or a CA bundle path."""
+    if value is None or value == "" or isinstance(value, bool):
+        return True if value in (None, "") else value
+    lowered = str(value).strip().lower()
+    return (
+        True if lowered in ("true", "1", "yes") else False if lowered in ("false", "0", "no") else str(value)
+    )
+
+
+def _extra_number(extra: dict[str, Any], key: str, default: float) -> float:
+    value = extra.get(key)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise CapellaValidationError.argument_error(
+            key, f"connection extra must be a number, got {value!r}"
+        ) from None
+    if number < 0:
+        raise CapellaValidationError.argument_error(key, f"connection extra must be >= 0, got {value!r}")
+    return number
+
+
+# --- pure helpers: answers --------------------------------------------------------------------------
+
+
+def feature_property(feature: Any, key: str) -> str | None:
+    """Return ``feature["properties"][key]`` (or ``feature[key]``) as text, ``None`` when absent."""
+    if not isinstance(feature, dict):
+        return None
+    value = feature.get("properties", {}).get(key, feature.get(key))
+    return None if value is None else str(value)
+
+
+def unique_results(pages: list[dict[str, Any]], id_field: str) -> Items:
+    """Return the ``results`` of every page, de-duplicated by ``id_field``, in order."""
+    seen: set[str] = set()
+    results = []
+    for result in (result for page in pages for result in page.get("results") or []):
+        key = feature_property(result, id_field)
+        if key is None or key not in seen:
+            seen.update([key] if key is not None else [])
+            results.append(result)
+    return results
+
+
+def error_summary(error: CapellaError) -> dict[str, Any]:
+    """Describe an API error for a per-id result, JSON-ready."""
+    summary: dict[str, Any] = {"status": error.status, "code": error.code, "message": error.message}
+    if error.detail:
+        summary["detail"] = error.detail
+    return summary
+
+
+def refused(code: str, message: str) -> dict[str, Any]:
+    """Return a per-id failure for a request refused before anything was sent."""
+    return {"success": False, "error": {"status": None, "code": code, "message": message}}
+
+
+def first_collect_time(collects: Any) -> datetime | None:
+    """Return the earliest scheduled ``windowOpen`` of a request's collects (``None`` without any)."""
+    times = [api_time(collect.get("windowOpen")) for collect in collects or [] if isinstance(collect, dict)]
+    return min((moment for moment in times if moment is not None), default=None)
+
+
+def processing_status(access: Any) -> str | None:
+    """Return an access request's ``processingStatus`` (lower case), or ``None`` when absent."""
+    status = feature_property(access, "processingStatus")
+    return status.lower() if status is not None else None
+
+
+def add_new(found: dict[str, dict[str, Any]], features: list[dict[str, Any]]) -> int:
+    """Add the features not yet in ``found`` (by id); return how many were new."""
+    before = len(found)
+    for feature in features:
+        found.setdefault(str(feature.get("id")), feature)
+    return len(found) - before
+
+
+def next_link(page: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the ``rel: next`` link of a search page, if any."""
+    links = [link for link in page.get("links") or [] if isinstance(link, dict)]
+    return next((link for link in links if link.get("rel") == "next" and link.get("href")), None)
+
+
+def next_request(
+    search_url: str, link: dict[str, Any], payload: dict[str, Any], page: int
+) -> tuple[str, str, dict[str, Any]]:
+    """Work out where and what the next page is: the link's body/merge if given, else ``page: n``.
+
+    A ``next`` href naming another host (e.g. an internal gateway) is sent to the configured search
+    URL instead, keeping its query string.
+    """
+    href = str(link.get("href") or search_url)
+    target, configured = urlsplit(href), urlsplit(search_url)
+    if (target.scheme, target.netloc) != (configured.scheme, configured.netloc):
+        href = search_url + (f"?{target.query}" if target.query else "")
+    link_body = link.get("body")
+    if isinstance(link_body, dict):
+        next_payload = {**payload, **link_body} if link.get("merge") else dict(link_body)
+    else:
+        next_payload = {**payload, "page": page}
+    return ("GET" if str(link.get("method") or "POST").upper() == "GET" else "POST"), href, next_payload
+
+
+def closed_range(body: Mapping[str, Any]) -> tuple[str, str, tuple[datetime, datetime]]:
+    """Return the lower and upper operators of the body's ``datetime`` filter and its range.
+
+    :raises CapellaValidationError: naming ``datetime`` when the range is not closed.
+    """
+    bounds = (body.get("query") or {}).get("datetime") or {}
+    lower_op = next((op for op in ("gte", "gt") if op in bounds), None)
+    upper_op = next((op for op in ("lte", "lt") if op in bounds), None)
+    if lower_op is None or upper_op is None:
+        checks.fail(
+            "datetime",
+            "split_by_time=True needs a closed datetime range to split, e.g. "
+            "datetime='2024-01-01T00:00:00Z/2024-12-31T23:59:59Z', "
+            "or datetime__gte=... with datetime__lte=...",
+        )
+    start, end = (checks.utc_datetime("datetime", bounds[op]) for op in (lower_op, upper_op))
+    return lower_op, upper_op, (start, end)
+
+
+def with_range(
+    base: dict[str, Any], span: tuple[datetime, datetime], whole: Any, lower_op: str, upper_op: str
+) -> dict[str, Any]:
+    """Restrict the base body to ``span``; the outer edges keep the caller's own operators."""
+    start, end = span
+    bounds = {
+        lower_op if start == whole[0] else "gte": checks.iso_utc(start),
+        upper_op if end == whole[1] else "lte": checks.iso_utc(end),
+    }
+    return {**base, "query": {**base.get("query", {}), "datetime": bounds}}
+
+
+def splittable(span: tuple[datetime, datetime]) -> bool:
+    """Tell whether a datetime range is long enough to halve."""
+    return span[1] - span[0] >= 2 * SMALLEST_RANGE
+
+
+def active_orders(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the orders whose ``expirationDate`` is still ahead, latest expiry first (the SDK's order)."""
+    now = datetime.now(timezone.utc)
+    live = [
+        (when, order) for order in orders if (when := api_time(order.get("expirationDate"))) and when > now
+    ]
+    return [order for _, order in sorted(live, key=lambda pair: pair[0], reverse=True)]
+
+
+def accepted_order_id(order: dict[str, Any], what: str) -> str:
+    """Return the id of an order just placed, or raise ``CapellaOrderRejectedError`` if it was rejected."""
+    order_id = str(order.get("orderId"))
+    if order.get("orderStatus") == "rejected":
+        raise CapellaOrderRejectedError(f"order {order_id} for {what} was rejected", code="ORDER_REJECTED")
+    return order_id
+
+
+def line_items(review: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the line items of an order review."""
+    return [
+        line for line in (review.get("orderDetails") or {}).get("lineItems") or [] if isinstance(line, dict)
+    ]
+
+
+def quoted_total(review: dict[str, Any]) -> tuple[float | None, str | None]:
+    """Return the review's total and currency; a 0 total whose line items carry a price is not free."""
+    summary = (review.get("orderDetails") or {}).get("summary") or {}
+    total = _number(summary.get("total"))
+    priced = [_number((line.get("order") or {}).get("finalListPrice")) for line in line_items(review)]
+    if total == 0 and any(priced):
+        total = sum(price for price in priced if price is not None)
+    currency = summary.get("currency")
+    return total, (str(currency) if currency else None)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def reorder_refused(
+    order_id: str, stac_ids: list[str], total: float | None, currency: str | None, policy: str
+) -> CapellaReorderNotAllowedError:
+    """Return the error saying an expired order was not replaced, and how to allow it."""
+    if policy == "never":
+        what = "reorder_expired='never', so no new order was placed"
+        allow = "pass reorder_expired='if_free' to reorder products your organization holds at no cost"
+    else:
+        quote_ = "an unknown amount" if total is None else f"{total:g} {currency or ''}".strip()
+        what = f"a new order for its {len(stac_ids)} product(s) would cost {quote_} (nothing was ordered)"
+        allow = "pass reorder_expired='always' to pay for a new order, or order them with submit_order"
+    return CapellaReorderNotAllowedError(
+        f"order {order_id} has expired (orders expire one hour after they are placed); {what}. "
+        f"To allow it, {allow}.",
+        code="ORDER_EXPIRED",
+        data={
+            "order_id": order_id,
+            "stac_ids": stac_ids,
+            "total": total,
+            "currency": currency,
+            "reorder_expired": policy,
+        },
+    )
+
+
+def checked_presigned_items(items: Any) -> Items:
+    """Check ``items_presigned``: presigned STAC item dicts, each with an ``id`` and ``assets``."""
+    checked = []
+    for item in checks.as_list("items_presigned", items):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("id"), str)
+            or not isinstance(item.get("assets"), dict)
+        ):
+            checks.fail(
+                "items_presigned", "each item must be a presigned STAC item dict with 'id' and 'assets'"
+            )
+        order_args.check_presigned("items_presigned", item)
+        checked.append(item)
+    return checked
+
+
+def filter_product_types(items: Items, product_types: list[str] | None) -> Items:
+    """Keep the items whose ``sar:product_type`` is one of ``product_types`` (all when none given)."""
+    if not product_types:
+        return items
+    return [
+        item for item in items if (item.get("properties") or {}).get("sar:product_type") in set(product_types)
+    ]
+
+
+def check_offered(body: dict[str, Any], offered: list[str]) -> None:
+    """Refuse an archive export whose files or format the listing does not offer, naming what is."""
+    kind = body["exportType"]
+    if "fileNames" in body:
+        missing = [name for name in body["fileNames"] if name not in offered]
+        if missing:
+            raise CapellaNotFoundError(
+                f"archive export file(s) {', '.join(missing)} not offered for {kind!r}; "
+                f"offered: {', '.join(offered) or 'none'}"
+            )
+        return
+    formats = sorted({fmt for fmt in map(archive.format_of, offered) if fmt})
+    if body["exportFormat"] not in formats:
+        raise CapellaNotFoundError(
+            f"the {kind!r} archive export is not offered as {body['exportFormat']!r}; "
+            f"formats on offer: {', '.join(formats) or 'none'} (see list_archive_exports)"
+        )

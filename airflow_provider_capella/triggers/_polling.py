@@ -1,99 +1,86 @@
-"""The poll loop the feasibility and review triggers share.
+"""The poll loop every Capella trigger uses, by composition: one read per poll until a verdict or a deadline.
 
-One ``GET`` per poll until there is an answer or the deadline passes, through the async hook, never
-blocking the triggerer's event loop.
-
-5xx, 429 and connection errors are retried by the connection's retry policy; if they outlast it
-the trigger logs a warning and polls again at its next interval. Any other API error ends the wait
-with an ``error`` event.
+Each poll is one read through the async hook (never blocking the triggerer's event loop). 5xx, 429 and
+connection errors are retried by the connection's retry policy; if they outlast it the poll logs a warning
+and tries again at its next interval, until a deadline. Any other API error ends the wait with ``error``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
-
 from airflow_provider_capella.exceptions import CapellaError
-from airflow_provider_capella.hooks._async import CapellaAsyncHook
+from airflow_provider_capella.hooks.capella_async import CapellaAsyncHook
 from airflow_provider_capella.tasking_status import TRANSIENT_ERRORS
 
+Read = Callable[[CapellaAsyncHook], Awaitable[Any]]
+Verdict = Callable[[Any], "dict[str, Any] | None"]
 
-class PollingTrigger(BaseTrigger):
-    """Poll ``path()`` until ``verdict()`` returns an event payload or ``end_time`` passes.
 
-    Subclasses give ``path``, ``verdict`` (``None`` = keep polling), ``subject`` (for messages) and
-    ``serialize``. Every payload carries ``status``, ``message`` and ``polls``.
+@dataclass
+class Poller:
+    """Poll ``read`` until ``verdict`` returns an event payload or a deadline passes.
 
     :param capella_conn_id: the Airflow connection id.
     :param poll_interval: seconds between polls.
-    :param end_time: epoch seconds after which the wait ends with a ``timeout`` event.
+    :param subject: what is waited for, for log lines (e.g. ``"Access request 1234"``).
+    :param deadlines: ``(epoch seconds or None, status, message)``, checked in order before every poll;
+        the message is completed with the last API error, if any.
+    :param log: the trigger's logger.
 
     Example::
 
-        class MyTrigger(PollingTrigger):
-            def path(self): return f"/task/{self.task_id}"
-            def verdict(self, answer): return {"status": "success"} if answer else None
+        poller = Poller("capella_default", 10.0, "Access request 1", [(end, "timeout", "late")], log)
+        payload = await poller.run(lambda hook: hook.get_access_request(ar_id), verdict)
     """
 
-    def __init__(self, capella_conn_id: str, poll_interval: float, end_time: float | None) -> None:
-        super().__init__()
-        self.capella_conn_id = capella_conn_id
-        self.poll_interval = float(poll_interval)
-        self.end_time = end_time
-        self._polls = 0
+    capella_conn_id: str
+    poll_interval: float
+    subject: str
+    deadlines: list[tuple[float | None, str, str]]
+    log: Any
+    polls: int = field(default=0, init=False)
 
-    def path(self) -> str:
-        """Return the API path polled."""
-        raise NotImplementedError
-
-    def subject(self) -> str:
-        """Name what is waited for, for messages (e.g. ``"access request 1234"``)."""
-        raise NotImplementedError
-
-    def verdict(self, answer: Any) -> dict[str, Any] | None:
-        """Return the event payload when ``answer`` settles the wait, else ``None``."""
-        raise NotImplementedError
-
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll until there is an outcome (the HTTP pool is released first), then fire one event."""
-        payload = await self.wait()
-        yield TriggerEvent({**payload, "polls": self._polls})
-
-    async def wait(self) -> dict[str, Any]:
-        """Poll until there is an outcome; return the event payload (without ``polls``)."""
-        self._polls = 0
+    async def run(self, read: Read, verdict: Verdict) -> dict[str, Any]:
+        """Poll until there is an outcome; return ``{"status", "message", ...}`` (errors included)."""
+        self.polls = 0
         try:
             async with CapellaAsyncHook(self.capella_conn_id) as hook:
-                return await self._poll(hook)
+                return await self._loop(hook, read, verdict)
         except CapellaError as error:
             return {"status": "error", "message": str(error)}
         except Exception as error:  # reported to the task instead of crashing the triggerer's loop
             return {"status": "error", "message": f"{type(error).__name__}: {error}"}
 
-    async def _poll(self, hook: CapellaAsyncHook) -> dict[str, Any]:
+    async def _loop(self, hook: CapellaAsyncHook, read: Read, verdict: Verdict) -> dict[str, Any]:
         last_problem = ""
         while True:
-            if self.end_time is not None and time.time() >= self.end_time:
-                return {
-                    "status": "timeout",
-                    "message": f"{self.subject()} was not ready in time{last_problem}",
-                }
-            self._polls += 1
+            now = time.time()
+            for at, status, message in self.deadlines:
+                if at is not None and now >= at:
+                    return {"status": status, "message": message + last_problem}
+            self.polls += 1
             try:
-                answer = await hook.get_json(self.path())
+                answer = await asyncio.wait_for(read(hook), timeout=self._remaining())
+            except asyncio.TimeoutError:
+                continue  # a deadline passed while waiting for the API: reported at the top
             except TRANSIENT_ERRORS as error:
                 last_problem = f" (last API error: {error})"
-                self.log.warning("%s: %s; polling again", self.subject(), error)
+                self.log.warning("%s: %s; polling again", self.subject, error)
             else:
                 last_problem = ""
-                payload = self.verdict(answer)
+                payload = verdict(answer)
                 if payload is not None:
                     return payload
-            wait = self.poll_interval
-            if self.end_time is not None:
-                wait = max(0.0, min(wait, self.end_time - time.time()))
-            await asyncio.sleep(wait)
+            remaining = self._remaining()
+            await asyncio.sleep(
+                self.poll_interval if remaining is None else min(self.poll_interval, remaining)
+            )
+
+    def _remaining(self) -> float | None:
+        limits = [at for at, _, _ in self.deadlines if at is not None]
+        return max(0.0, min(limits) - time.time()) if limits else None

@@ -5,16 +5,17 @@ One ``GET /ma/accessrequests/{id}`` per poll; the event says whether the target 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
-from airflow_provider_capella.triggers._polling import PollingTrigger
+from airflow_provider_capella.hooks.capella import ACCESS_FAILED, processing_status
+from airflow_provider_capella.triggers._polling import Poller
 
-FAILED_PROCESSING = frozenset({"failed", "error", "rejected", "canceled", "cancelled"})
 
-
-class AccessRequestTrigger(PollingTrigger):
+class AccessRequestTrigger(BaseTrigger):
     """Poll an access request until it is processed, fails, or ``end_time`` passes; fire one event.
 
     The payload is ``{"status", "access_request_id", "processing_status", "accessibility_status",
@@ -43,8 +44,9 @@ class AccessRequestTrigger(PollingTrigger):
         poll_interval: float = 10.0,
         end_time: float | None = None,
     ) -> None:
-        super().__init__(capella_conn_id, poll_interval, end_time)
-        self.access_request_id = access_request_id
+        super().__init__()
+        self.access_request_id, self.capella_conn_id = access_request_id, capella_conn_id
+        self.poll_interval, self.end_time = float(poll_interval), end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
@@ -58,29 +60,29 @@ class AccessRequestTrigger(PollingTrigger):
             },
         )
 
-    def path(self) -> str:
-        """Return the access request's path."""
-        return f"/ma/accessrequests/{quote(str(self.access_request_id), safe='')}"
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll until the access request is processed (the HTTP pool is released first); fire one event."""
+        subject = f"Access request {self.access_request_id}"
+        deadline = (self.end_time, "timeout", f"{subject} was not ready in time")
+        poller = Poller(self.capella_conn_id, self.poll_interval, subject, [deadline], self.log)
 
-    def subject(self) -> str:
-        """Name the access request, for messages."""
-        return f"Access request {self.access_request_id}"
+        def verdict(answer: Any) -> dict[str, Any] | None:
+            processing = processing_status(answer) or ""
+            properties = (answer.get("properties") or {}) if isinstance(answer, dict) else {}
+            accessibility = properties.get("accessibilityStatus")
+            if processing == "completed":
+                status, message = "success", f"{subject} is processed: {accessibility}"
+            elif processing in ACCESS_FAILED:
+                status, message = "failed", f"{subject} ended {processing}"
+            else:
+                return None
+            return {
+                "status": status,
+                "message": message,
+                "access_request_id": self.access_request_id,
+                "processing_status": processing,
+                "accessibility_status": accessibility,
+            }
 
-    def verdict(self, answer: Any) -> dict[str, Any] | None:
-        """Return the payload once the access request is processed or has failed."""
-        properties = (answer or {}).get("properties") or {} if isinstance(answer, dict) else {}
-        processing = str(properties.get("processingStatus") or "").lower()
-        accessibility = properties.get("accessibilityStatus")
-        if processing == "completed":
-            status, message = "success", f"{self.subject()} is processed: {accessibility}"
-        elif processing in FAILED_PROCESSING:
-            status, message = "failed", f"{self.subject()} ended {processing}"
-        else:
-            return None
-        return {
-            "status": status,
-            "message": message,
-            "access_request_id": self.access_request_id,
-            "processing_status": processing,
-            "accessibility_status": accessibility,
-        }
+        payload = await poller.run(lambda hook: hook.get_access_request(self.access_request_id), verdict)
+        yield TriggerEvent({**payload, "polls": poller.polls})

@@ -7,18 +7,20 @@ there (approve, reject, or nothing to do).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import quote
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
+from airflow_provider_capella.hooks.capella import KINDS
 from airflow_provider_capella.tasking_status import latest_status
-from airflow_provider_capella.triggers._polling import PollingTrigger
+from airflow_provider_capella.triggers._polling import Poller
 
-PATHS = {"tasking": "/task/{}", "repeat": "/repeat-requests/{}"}
 WAITING = frozenset({"received", ""})
 
 
-class RequestReviewTrigger(PollingTrigger):
+class RequestReviewTrigger(BaseTrigger):
     """Poll a tasking or repeat request until it is past ``received`` (usually: in ``review``).
 
     The payload is ``{"status", "request_id", "kind", "request_status", "message", "polls"}`` with
@@ -44,11 +46,11 @@ class RequestReviewTrigger(PollingTrigger):
         poll_interval: float = 30.0,
         end_time: float | None = None,
     ) -> None:
-        super().__init__(capella_conn_id, poll_interval, end_time)
-        if kind not in PATHS:
-            raise ValueError(f"kind must be one of {sorted(PATHS)}, got {kind!r}")
-        self.request_id = request_id
-        self.kind = kind
+        super().__init__()
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
+        self.request_id, self.kind, self.capella_conn_id = request_id, kind, capella_conn_id
+        self.poll_interval, self.end_time = float(poll_interval), end_time
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
@@ -63,23 +65,24 @@ class RequestReviewTrigger(PollingTrigger):
             },
         )
 
-    def path(self) -> str:
-        """Return the request's path."""
-        return PATHS[self.kind].format(quote(str(self.request_id), safe=""))
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll until the request has left ``received`` (the HTTP pool is released first); fire one event."""
+        subject = f"{self.kind.capitalize()} request {self.request_id}"
+        deadline = (self.end_time, "timeout", f"{subject} was not ready in time")
+        poller = Poller(self.capella_conn_id, self.poll_interval, subject, [deadline], self.log)
 
-    def subject(self) -> str:
-        """Name the request, for messages."""
-        return f"{self.kind.capitalize()} request {self.request_id}"
+        def verdict(answer: Any) -> dict[str, Any] | None:
+            status = latest_status(answer) or ""
+            if status in WAITING:
+                return None
+            return {
+                "status": "success",
+                "message": f"{subject} is {status}",
+                "request_id": self.request_id,
+                "kind": self.kind,
+                "request_status": status,
+            }
 
-    def verdict(self, answer: Any) -> dict[str, Any] | None:
-        """Return the payload once the request has left ``received``."""
-        status = latest_status(answer) or ""
-        if status in WAITING:
-            return None
-        return {
-            "status": "success",
-            "message": f"{self.subject()} is {status}",
-            "request_id": self.request_id,
-            "kind": self.kind,
-            "request_status": status,
-        }
+        kind = KINDS[self.kind]
+        payload = await poller.run(lambda hook: hook.get_request(self.request_id, kind=kind), verdict)
+        yield TriggerEvent({**payload, "polls": poller.polls})

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_capella.hooks._catalog import _add_new
-from airflow_provider_capella.hooks.capella import CapellaHook
+from airflow_provider_capella.hooks.capella import CapellaHook, add_new
 
 
 def test_property_filters_and_operators(hook: CapellaHook) -> None:
@@ -104,8 +103,8 @@ def test_next_link_on_another_host_goes_to_the_search_url(hook: CapellaHook, cap
 
 def test_duplicate_items_across_pages_are_kept_once() -> None:
     found: dict[str, dict[str, Any]] = {}
-    assert _add_new(found, [{"id": "a"}, {"id": "b"}]) == 2
-    assert _add_new(found, [{"id": "b"}, {"id": "c"}, {"id": "c"}]) == 1
+    assert add_new(found, [{"id": "a"}, {"id": "b"}]) == 2
+    assert add_new(found, [{"id": "b"}, {"id": "c"}, {"id": "c"}]) == 1
     assert list(found) == ["a", "b", "c"]
 
 

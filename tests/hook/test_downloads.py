@@ -147,16 +147,12 @@ def test_download_one_asset_and_its_size(hook: CapellaHook, capella_emulator: An
     assert_no_key_sent_to_assets(capella_emulator)
 
 
-def test_download_product_is_deprecated_but_works(hook: CapellaHook, tmp_path: Path) -> None:
-    from airflow.exceptions import AirflowProviderDeprecationWarning
-
+def test_download_product_downloads_one_product(hook: CapellaHook, tmp_path: Path) -> None:
     order_id, items = ordered(hook, 1)
-    with pytest.warns(AirflowProviderDeprecationWarning):
-        paths = hook.download_product(order_id=order_id, local_dir=tmp_path, include=["metadata"])
+    paths = hook.download_product(order_id=order_id, local_dir=tmp_path, include=["metadata"])
     assert list(paths) == ["metadata"] and Path(paths["metadata"]).parent == tmp_path / items[0]["id"]
     assets = hook.get_presigned_assets(order_id)[0]
-    with pytest.warns(AirflowProviderDeprecationWarning):
-        again = hook.download_product(assets_presigned=assets, local_dir=tmp_path, include="thumbnail")
+    again = hook.download_product(assets_presigned=assets, local_dir=tmp_path, include="thumbnail")
     assert list(again) == ["thumbnail"]
 
 

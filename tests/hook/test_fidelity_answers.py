@@ -11,23 +11,19 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_capella._answers import (
-    IMAGING_MODES,
-    api_time,
-    order_items,
-    organization_id,
-    request_organization_id,
-    review_price,
-)
+from airflow_provider_capella._answers import api_time, organization_id
 from airflow_provider_capella.exceptions import (
     CapellaAuthenticationError,
     CapellaAuthorizationError,
     CapellaValidationError,
 )
+from airflow_provider_capella.hooks._quotes import review_quote
 from airflow_provider_capella.hooks.capella import CapellaHook
 from airflow_provider_capella.tasking_status import tasking_outcome
 
 POINT = {"type": "Point", "coordinates": [4.05, 51.95]}
+IMAGING_MODES = ("spotlight", "stripmap", "sliding_spotlight")
+"""What an order item's ``type`` names: the imaging mode of its collect."""
 
 
 def test_test_connection_names_the_organization_and_the_api_environment(hook: CapellaHook) -> None:
@@ -38,7 +34,7 @@ def test_test_connection_names_the_organization_and_the_api_environment(hook: Ca
 
 def test_a_tasking_request_is_read_with_its_org_id_and_server_filled_constraints(hook: CapellaHook) -> None:
     task = hook.get_task(hook.create_tasking_request(geometry=POINT)["properties"]["taskingrequestId"])
-    assert request_organization_id(task) == organization_id(hook.whoami())
+    assert task["properties"]["orgId"] == organization_id(hook.whoami())
     constraints = task["properties"]["collectConstraints"]
     assert constraints["collectMode"] == "spotlight" and constraints["polarization"] == "HH"
     assert tasking_outcome(task).since is not None, "the status time is read"
@@ -50,17 +46,18 @@ def test_order_items_are_read_with_the_imaging_mode_and_zone_less_collection_dat
     assert not old[0]["properties"]["datetime"].endswith("Z"), "2020 answers carry zone-less times"
     order_id = hook.submit_order(items=old + new)
 
-    items = {item.granule_id: item for item in order_items(hook.list_orders(order_id)[0])}
+    items = {item["granuleId"]: item for item in hook.list_orders(order_id)[0]["items"]}
 
     for stac_item in old + new:
         read = items[stac_item["id"]]
-        assert read.imaging_mode in IMAGING_MODES and read.imaging_mode == stac_item["properties"].get(
-            "sar:instrument_mode", read.imaging_mode
+        assert read["type"] in IMAGING_MODES and read["type"] == stac_item["properties"].get(
+            "sar:instrument_mode", read["type"]
         )
-        assert read.collection_date == api_time(stac_item["properties"]["datetime"])
-        assert read.collection_date is not None and read.collection_date.tzinfo is not None
-        assert read.collect_id == stac_item["properties"]["capella:collect_id"]
-        assert read.size is not None and read.size > 0
+        collection_date = api_time(read["collectionDate"])
+        assert collection_date == api_time(stac_item["properties"]["datetime"])
+        assert collection_date is not None and collection_date.tzinfo is not None
+        assert read["collectId"] == stac_item["properties"]["capella:collect_id"]
+        assert read["size"] > 0
 
 
 def test_the_review_is_read_with_subtotal_total_and_line_prices(
@@ -68,14 +65,18 @@ def test_the_review_is_read_with_subtotal_total_and_line_prices(
 ) -> None:
     items = hook.search(product_type="GEO", ownership="availableForPurchase", limit=2)
 
-    price = review_price(hook.review_order(items=items))
+    review = hook.review_order(items=items)
 
-    assert price.total is not None and price.subtotal is not None
-    assert set(price.line_prices) == {item["id"] for item in items}
+    summary = review["orderDetails"]["summary"]
+    assert summary["total"] is not None and summary["subtotal"] is not None
+    lines = review["orderDetails"]["lineItems"]
+    assert {line["granuleId"] for line in lines if line["order"]["finalListPrice"] is not None} == {
+        item["id"] for item in items
+    }
     capfd.readouterr()
     hook.submit_order(items=items)
     captured = capfd.readouterr()
-    assert f"reviewed cost: {price.describe()}" in captured.out + captured.err
+    assert f"reviewed cost: {review_quote(review).text}" in captured.out + captured.err
 
 
 def test_zone_less_and_zoned_times_are_the_same_instant() -> None:

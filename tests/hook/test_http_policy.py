@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_capella._http import USER_AGENT_PREFIX, RetryPolicy, authorization_header, user_agent
-from airflow_provider_capella._http.aio import AsyncCapellaHttp
+from airflow_provider_capella._http import USER_AGENT_PREFIX, user_agent
 from airflow_provider_capella.exceptions import (
     CapellaAmbiguousCreateError,
     CapellaConnectionError,
@@ -23,8 +22,8 @@ from airflow_provider_capella.exceptions import (
     CapellaServerError,
     CapellaValidationError,
 )
-from airflow_provider_capella.hooks._async import CapellaAsyncHook
-from airflow_provider_capella.hooks.capella import CapellaHook
+from airflow_provider_capella.hooks.capella import REVIEW_ORDER, TASKING, CapellaHook
+from airflow_provider_capella.hooks.capella_async import CapellaAsyncHook
 from airflow_provider_capella.transfer import TransferSettings, download_asset
 
 POINT = {"type": "Point", "coordinates": [-105.27, 40.01]}
@@ -105,7 +104,7 @@ def test_404_is_not_retried(hook: CapellaHook, capella_emulator: Any) -> None:
 
 def test_api_400_is_typed_with_detail_and_not_retried(hook: CapellaHook, capella_emulator: Any) -> None:
     with pytest.raises(CapellaValidationError) as raised:
-        hook.get_conn().request("POST", "/orders/review", json={"items": "nope"})
+        hook._call(REVIEW_ORDER, json={"items": "nope"})
     assert raised.value.status == 400
     assert raised.value.code == "VALIDATION_ERROR"
     assert raised.value.detail
@@ -192,17 +191,12 @@ def test_the_api_key_never_appears_in_logs_or_errors(
 # --- the same policy in all three clients: the hook (requests), the trigger's client (httpx), and the
 # --- download engine's ranged GETs on presigned URLs ---------------------------------------------------
 
-FAST_POLICY = RetryPolicy(max_attempts=5, base_seconds=0.01, cap_seconds=0.05)
-"""The connection's fast retries (tests/hook/conftest.py), for an AsyncCapellaHttp built directly."""
 
-
-def async_http(capella_emulator: Any) -> AsyncCapellaHttp:
-    """The trigger-side client, on the emulator, with the same fast retries as the hook's connection."""
-    return AsyncCapellaHttp(
-        capella_emulator.url,
-        authorization=authorization_header(api_key=capella_emulator.api_key),
-        retry=FAST_POLICY,
-    )
+def async_hook(capella_emulator: Any, monkeypatch: pytest.MonkeyPatch, **extra: Any) -> CapellaAsyncHook:
+    """The trigger-side hook, on the emulator, with the same fast retries as the hook's connection."""
+    extra = {"retry_base_seconds": 0.01, "retry_cap_seconds": 0.05, "max_retries": 4, **extra}
+    monkeypatch.setenv("AIRFLOW_CONN_CAPELLA_DEFAULT", capella_emulator.airflow_connection(**extra))
+    return CapellaAsyncHook()
 
 
 def presigned_asset_url(capella_emulator: Any) -> str:
@@ -238,7 +232,7 @@ def test_retry_after_is_honoured_by_all_three_clients(
 
     async def through_the_trigger_client() -> Any:
         async with CapellaAsyncHook() as async_hook:
-            return await async_hook.get_json("/user")
+            return await async_hook.whoami()
 
     capella_emulator.clear_requests()
     capella_emulator.set_faults(fail_next_status=429, fail_next_count=1, retry_after=1)
@@ -260,7 +254,7 @@ def test_retry_after_is_honoured_by_all_three_clients(
 
 
 def test_5xx_is_retried_by_all_three_clients(
-    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = presigned_asset_url(capella_emulator)
 
@@ -268,8 +262,8 @@ def test_5xx_is_retried_by_all_three_clients(
     assert hook.whoami()["id"]
 
     async def through_the_trigger_client() -> Any:
-        async with async_http(capella_emulator) as http:
-            return await http.request("GET", "/user")
+        async with async_hook(capella_emulator, monkeypatch) as http:
+            return await http.whoami()
 
     capella_emulator.set_faults(fail_next_status=502, fail_next_count=2)
     assert asyncio.run(through_the_trigger_client())["id"]
@@ -282,39 +276,33 @@ def test_5xx_is_retried_by_all_three_clients(
 
 
 async def test_a_billable_post_is_never_resent_after_a_5xx_by_the_async_client_either(
-    capella_emulator: Any,
+    capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     capella_emulator.clear_requests()
     capella_emulator.set_faults(fail_next_status=503, fail_next_count=1)
     body = {"type": "Feature", "geometry": POINT, "properties": {"taskingrequestName": "once, async"}}
-    async with async_http(capella_emulator) as http:
+    async with async_hook(capella_emulator, monkeypatch) as http:
         with pytest.raises(CapellaAmbiguousCreateError) as raised:
-            await http.request("POST", "/task", json=body)
+            await http._a_call(TASKING.create, json=body)
         assert "search_tasking_requests" in str(raised.value)
         assert len(capella_emulator.requests(path="/task", method="POST")) == 1
 
         capella_emulator.set_faults(fail_next_status=429, fail_next_count=1, retry_after=0)
-        created = await http.request("POST", "/task", json=body)  # a 429 was never processed: re-sent
+        created = await http._a_call(TASKING.create, json=body)  # a 429 was never processed: re-sent
     assert created["properties"]["taskingrequestName"] == "once, async"
     statuses = [entry["status"] for entry in capella_emulator.requests(path="/task", method="POST")]
     assert statuses == [503, 429, 201]
 
 
 async def test_a_billable_post_is_not_resent_after_a_read_timeout_by_the_async_client(
-    capella_emulator: Any,
+    capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     capella_emulator.clear_requests()
     capella_emulator.set_faults(latency_ms=600)
     body = {"type": "Feature", "geometry": POINT, "properties": {"taskingrequestName": "slow, async"}}
-    http = AsyncCapellaHttp(
-        capella_emulator.url,
-        authorization=authorization_header(api_key=capella_emulator.api_key),
-        timeout=(2.0, 0.3),
-        retry=FAST_POLICY,
-    )
-    async with http:
+    async with async_hook(capella_emulator, monkeypatch, timeout=[2.0, 0.3]) as http:
         with pytest.raises(CapellaAmbiguousCreateError):
-            await http.request("POST", "/task", json=body)
+            await http._a_call(TASKING.create, json=body)
     assert len(capella_emulator.requests(path="/task", method="POST")) == 1
     await asyncio.to_thread(settle, capella_emulator, 0.6)
 
@@ -332,24 +320,26 @@ async def test_the_async_get_task_rejects_a_bad_id_before_sending(
     assert capella_emulator.requests() == []
 
 
-async def test_a_404_is_not_retried_by_the_async_client(capella_emulator: Any) -> None:
+async def test_a_404_is_not_retried_by_the_async_client(
+    capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     capella_emulator.clear_requests()
-    async with async_http(capella_emulator) as http:
+    async with async_hook(capella_emulator, monkeypatch) as http:
         with pytest.raises(CapellaNotFoundError) as raised:
-            await http.request("GET", f"/task/{UNKNOWN_ID}")
+            await http.get_task(UNKNOWN_ID)
     assert raised.value.status == 404 and UNKNOWN_ID in raised.value.message
     assert len(capella_emulator.requests(path=f"/task/{UNKNOWN_ID}")) == 1
 
 
 def test_one_user_agent_and_no_key_on_presigned_urls(
-    hook: CapellaHook, capella_emulator: Any, tmp_path: Path
+    hook: CapellaHook, capella_emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = presigned_asset_url(capella_emulator)
     hook.whoami()
 
     async def through_the_trigger_client() -> Any:
-        async with async_http(capella_emulator) as http:
-            return await http.request("GET", "/user")
+        async with async_hook(capella_emulator, monkeypatch) as http:
+            return await http.whoami()
 
     asyncio.run(through_the_trigger_client())
     fetch_asset(url, tmp_path)

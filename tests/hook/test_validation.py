@@ -288,7 +288,6 @@ BAD_CALLS: list[tuple[str, str, tuple[Any, ...], dict[str, Any], str]] = [
 ]
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # download_product is deprecated, still validated
 @pytest.mark.parametrize(
     ("method", "args", "kwargs", "expected"),
     [pytest.param(*case[1:], id=case[0]) for case in BAD_CALLS],
@@ -345,9 +344,7 @@ def test_validation_error_is_a_value_error_naming_the_argument(hook: CapellaHook
         hook.search(limit=20_000)
 
 
-def test_download_product_is_deprecated_and_validates(hook: CapellaHook, capella_emulator: Any) -> None:
-    from airflow.exceptions import AirflowProviderDeprecationWarning
-
-    with pytest.warns(AirflowProviderDeprecationWarning), pytest.raises(CapellaValidationError):
+def test_download_product_validates_before_sending(hook: CapellaHook, capella_emulator: Any) -> None:
+    with pytest.raises(CapellaValidationError):
         hook.download_product()
     assert capella_emulator.requests() == []

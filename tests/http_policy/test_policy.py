@@ -13,18 +13,24 @@ from time import time
 import httpx
 import pytest
 import requests
+import tenacity
 
 from airflow_provider_capella._http import (
     RETRYABLE_STATUSES,
     Failure,
+    RetryableStatus,
     RetryPolicy,
     Verdict,
+    check_status,
     classify_failure,
     describe_failure,
     is_billable_create,
+    is_retryable,
     is_transient_transport_error,
     parse_retry_after,
+    retry_arguments,
 )
+from airflow_provider_capella.exceptions import error_from_response
 
 POLICY = RetryPolicy(max_attempts=4, base_seconds=0.5, cap_seconds=4.0, retry_after_cap_seconds=10.0)
 
@@ -180,3 +186,58 @@ def test_a_tls_verification_failure_under_httpx_is_fatal() -> None:
     except httpx.ConnectError as error:
         assert classify_failure(error) is Failure.FATAL
         assert "TLS" in describe_failure(error)
+
+
+# --- the one predicate, is_retryable, as the hooks' tenacity loops ask it ----------------------------------
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_the_predicate_retries_5xx_but_never_for_a_billable_post(status: int) -> None:
+    answer = RetryableStatus(httpx.Response(status))
+    assert is_retryable(answer)
+    assert not is_retryable(answer, billable=True), "a billable create may exist after a 5xx"
+
+
+def test_the_predicate_retries_429_even_for_a_billable_post_and_waits_for_retry_after() -> None:
+    answer = RetryableStatus(httpx.Response(429, headers={"Retry-After": "7"}))
+    assert is_retryable(answer) and is_retryable(answer, billable=True), "a 429 was never processed"
+    assert POLICY.wait(1, answer) == 7.0
+    assert POLICY.wait(1, RetryableStatus(httpx.Response(429, headers={"Retry-After": "3600"}))) == 10.0
+    assert 0.0 <= POLICY.wait(1, RetryableStatus(httpx.Response(503))) <= 0.5, "no Retry-After: backoff"
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 416, 422, 501])
+def test_the_predicate_never_retries_another_status(status: int) -> None:
+    assert not is_retryable(error_from_response(status, b"{}"))
+    assert not is_retryable(error_from_response(status, b"{}"), billable=True)
+
+
+def test_the_predicate_on_transport_failures() -> None:
+    never_sent, lost = requests.exceptions.ConnectTimeout(), requests.exceptions.ReadTimeout()
+    assert is_retryable(never_sent) and is_retryable(never_sent, billable=True), "provably not received"
+    assert is_retryable(lost) and not is_retryable(lost, billable=True), "it may have been created"
+    assert is_retryable(httpx.RemoteProtocolError("dropped")) and not is_retryable(ValueError("a bug"))
+    assert not is_retryable(requests.exceptions.SSLError(), billable=False)
+
+
+def test_tenacity_follows_the_predicate_and_stops_after_max_attempts() -> None:
+    policy = RetryPolicy(max_attempts=3, base_seconds=0.0, cap_seconds=0.0)
+    sent: list[int] = []
+
+    def attempt(status: int, billable: bool) -> None:
+        for attempt in tenacity.Retrying(**retry_arguments(policy, "POST", "http://h/x", billable=billable)):
+            with attempt:
+                sent.append(status)
+                check_status(httpx.Response(status))
+
+    with pytest.raises(RetryableStatus):
+        attempt(503, billable=False)
+    assert len(sent) == 3, "retried until the attempts ran out"
+    sent.clear()
+    with pytest.raises(RetryableStatus):
+        attempt(503, billable=True)
+    assert len(sent) == 1, "a billable POST is never re-sent after a 5xx"
+    sent.clear()
+    with pytest.raises(RetryableStatus):
+        attempt(429, billable=True)
+    assert len(sent) == 3, "a 429 is retried even for a billable POST"

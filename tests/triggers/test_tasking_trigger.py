@@ -274,7 +274,7 @@ async def test_triggers_share_one_capped_connection_pool_and_close_it(
 ) -> None:
     import psutil
 
-    from airflow_provider_capella.hooks._async import MAX_CONNECTIONS
+    from airflow_provider_capella.hooks.capella_async import MAX_CONNECTIONS
 
     port = int(capella_emulator.url.rsplit(":", 1)[-1])
     process = psutil.Process()
@@ -298,14 +298,3 @@ async def test_triggers_share_one_capped_connection_pool_and_close_it(
     assert 1 <= peak <= MAX_CONNECTIONS
     await asyncio.sleep(0.1)
     assert open_connections() - baseline <= 0  # the last trigger out closed the pool
-
-
-def test_the_status_rule_moved_with_a_deprecated_alias() -> None:
-    from airflow.exceptions import AirflowProviderDeprecationWarning
-
-    from airflow_provider_capella import tasking_status
-    from airflow_provider_capella.triggers import tasking as trigger_module
-
-    for name in ("tasking_outcome", "TaskingOutcome", "TERMINAL_FAILURES", "TRANSIENT_ERRORS", "COMPLETED"):
-        with pytest.warns(AirflowProviderDeprecationWarning, match="tasking_status"):
-            assert getattr(trigger_module, name) is getattr(tasking_status, name)
