@@ -13,10 +13,21 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from airflow_provider_capella._compat import AirflowSkipException
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.checks import without_none
 
-__all__ = ["identifier", "integer", "mapping", "skip", "string_list", "structured", "without_none"]
+__all__ = [
+    "identifier",
+    "integer",
+    "item_ids",
+    "mapping",
+    "skip",
+    "stac_items",
+    "string_list",
+    "structured",
+    "without_none",
+]
 
 
 def structured(argument: str, value: Any) -> Any:
@@ -114,6 +125,39 @@ def identifier(argument: str, value: Any) -> str | None:
 
 def skip(message: str) -> Exception:
     """Return Airflow's skip exception for ``message`` (raise it to skip the task)."""
-    from airflow_provider_capella._compat import AirflowSkipException
-
     return AirflowSkipException(message)
+
+
+def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
+    """Return STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``.
+
+    Example::
+
+        stac_items("items", '[{"id": "CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010"}]')
+    """
+    if value is None or value == "":
+        return []
+    items = checks.as_list(argument, structured(argument, value), allow_empty=True)
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
+    return items
+
+
+def item_ids(value: Any) -> list[str]:
+    """Return the STAC ids of ids, item dicts, a mix, one of either, or a JSON list of them (``items``).
+
+    Example::
+
+        item_ids(["CAPELLA_A", {"id": "CAPELLA_B"}])  # ['CAPELLA_A', 'CAPELLA_B']
+    """
+    parsed = structured("items", value)
+    if parsed is None or parsed == "":
+        return []
+    ids = []
+    for item in checks.as_list("items", parsed, allow_empty=True):
+        stac_id = item.get("id") if isinstance(item, dict) else item
+        if not isinstance(stac_id, str) or not stac_id.strip():
+            checks.fail("items", f"must be STAC ids or STAC item dicts with an 'id', got {item!r}")
+        ids.append(stac_id.strip())
+    return checks.unique(ids)
