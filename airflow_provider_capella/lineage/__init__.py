@@ -67,11 +67,6 @@ def records(execute: Execute) -> Execute:
 
     A :class:`~airflow_provider_capella.exceptions.CapellaError` ending the task is recorded (status,
     code, message) and raised on unchanged.
-
-    Example::
-
-        @lineage.records
-        def execute(self, context): ...
     """
 
     @functools.wraps(execute)

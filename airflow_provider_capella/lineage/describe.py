@@ -43,12 +43,7 @@ S3_CHECKSUMS = (
 
 
 def describe_products(record: LineageRecord, hook: CapellaHook) -> None:
-    """Add the catalog facts of the products ``record`` names only by id.
-
-    Example::
-
-        describe_products(record, CapellaHook())
-    """
+    """Add the catalog facts of the products ``record`` names only by id."""
     stac_ids = record.undescribed_ids()
     for start in range(0, len(stac_ids), MAX_IDS_PER_SEARCH):
         chunk = stac_ids[start : start + MAX_IDS_PER_SEARCH]
@@ -57,12 +52,7 @@ def describe_products(record: LineageRecord, hook: CapellaHook) -> None:
 
 
 def describe_download(record: LineageRecord, hook: CapellaHook, aws_conn_id: str | None) -> None:
-    """Describe the products downloaded, the tasking request of each (from the order), and the files.
-
-    Example::
-
-        describe_download(record, hook, "aws_default")
-    """
+    """Describe the products downloaded, the tasking request of each (from the order), and the files."""
     describe_products(record, hook)
     if record.order_id and any(not record.product(i).tasking_request_id for i in record.product_ids):
         for order in hook.list_orders(record.order_id):
@@ -71,12 +61,7 @@ def describe_download(record: LineageRecord, hook: CapellaHook, aws_conn_id: str
 
 
 def describe_request_cost(record: LineageRecord, hook: CapellaHook) -> None:
-    """Record the cost the API quotes: a tasking request's order total, a repeat request's per-image estimate.
-
-    Example::
-
-        describe_request_cost(LineageRecord(tasking_request_id=request_id), hook)
-    """
+    """Record the quoted cost: a tasking request's order total, a repeat request's per-image estimate."""
     if record.tasking_request_id:
         properties = _properties(hook.get_task(tasking_request_id=record.tasking_request_id))
         record.set_cost(((properties.get("order") or {}).get("summary") or {}).get("total"), "quoted")
@@ -86,13 +71,7 @@ def describe_request_cost(record: LineageRecord, hook: CapellaHook) -> None:
 
 
 def describe_files(files: list[FileFacts], aws_conn_id: str | None = None) -> None:
-    """Fill in size and checksum of every file in place (see the module docstring for how).
-
-    Example::
-
-        files = written_files(paths)
-        describe_files(files, aws_conn_id="aws_default")
-    """
+    """Fill in size and checksum of every file in place (see the module docstring for how)."""
     local = [file for file in files if not file.is_s3 and file.size is None]
     remote = [file for file in files if file.is_s3 and file.size is None]
     for file in local:

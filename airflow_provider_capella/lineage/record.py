@@ -179,13 +179,7 @@ PUSHED_IDS = {
 
 
 def product_from_item(item: dict[str, Any], tasking_request_id: str | None = None) -> ProductFacts:
-    """Return the lineage facts of one STAC item (a catalog search answer or a presigned order item).
-
-    Example::
-
-        facts = product_from_item(hook.search(ids=[stac_id])[0])
-        facts.product_type, facts.collect_id
-    """
+    """Return the lineage facts of one STAC item (a catalog search answer or a presigned order item)."""
     properties = item.get("properties") or {}
     geometry = item.get("geometry")
     return ProductFacts(
@@ -222,10 +216,6 @@ def asset_extra(record: LineageRecord, file: FileFacts) -> dict[str, Any]:
 
     Keys: ``stac_id``, ``asset_key``, ``product_type``, ``collect_id``, ``tasking_request_id``,
     ``order_id``, ``size``, ``checksum``, ``uri``; unknown facts are left out.
-
-    Example::
-
-        events.add(Asset(file.uri), extra=asset_extra(record, file))
     """
     product = record.product(file.stac_id) if file.stac_id else None
     extra: dict[str, Any] = {

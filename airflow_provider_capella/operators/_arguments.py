@@ -15,28 +15,10 @@ from typing import Any
 
 from airflow_provider_capella._compat import AirflowSkipException
 from airflow_provider_capella._payloads import checks
-from airflow_provider_capella._payloads.checks import without_none
-
-__all__ = [
-    "identifier",
-    "integer",
-    "item_ids",
-    "mapping",
-    "skip",
-    "stac_items",
-    "string_list",
-    "structured",
-    "without_none",
-]
 
 
 def structured(argument: str, value: Any) -> Any:
-    """``value``, or the JSON (or Python literal) in a string that looks like ``{...}`` or ``[...]``.
-
-    Example::
-
-        structured("geometry", '{"type": "Point", "coordinates": [1, 2]}')  # {'type': 'Point', ...}
-    """
+    """``value``, or the JSON (or Python literal) in a string that looks like ``{...}`` or ``[...]``."""
     if not isinstance(value, str):
         return value
     text = value.strip()
@@ -53,12 +35,7 @@ def structured(argument: str, value: Any) -> Any:
 
 
 def mapping(argument: str, value: Any) -> dict[str, Any]:
-    """Return a dict from a dict or a JSON object string; ``None`` → ``{}``.
-
-    Example::
-
-        mapping("filters", '{"product_type": "GEO"}')  # {'product_type': 'GEO'}
-    """
+    """Return a dict from a dict or a JSON object string; ``None`` → ``{}``."""
     if value is None or value == "":
         return {}
     parsed = structured(argument, value)
@@ -68,12 +45,7 @@ def mapping(argument: str, value: Any) -> dict[str, Any]:
 
 
 def string_list(argument: str, value: Any) -> list[str]:
-    """Return unique non-empty strings from a list, a single string, a JSON list string, or ``None``.
-
-    Example::
-
-        string_list("tasking_request_ids", '["a", "b"]')  # ['a', 'b']
-    """
+    """Return unique non-empty strings from a list, a single string, a JSON list string, or ``None``."""
     if value is None or value == "":
         return []
     parsed = structured(argument, value)
@@ -91,12 +63,7 @@ def _shorten(text: str, limit: int = 80) -> str:
 
 
 def integer(argument: str, value: Any) -> int | None:
-    """Return an int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``.
-
-    Example::
-
-        integer("limit", "50")  # 50, e.g. rendered from "{{ params.limit }}"
-    """
+    """Return an int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -110,12 +77,7 @@ def integer(argument: str, value: Any) -> int | None:
 
 
 def identifier(argument: str, value: Any) -> str | None:
-    """Return a rendered id (order, tasking request, collect): a string, or ``None`` when empty.
-
-    Example::
-
-        identifier("order_id", "{{ ti.xcom_pull('order') }}" rendered)  # "5f1c...", or None when ""
-    """
+    """Return a rendered id (order, tasking request, collect): a string, or ``None`` when empty."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -129,12 +91,7 @@ def skip(message: str) -> Exception:
 
 
 def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
-    """Return STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``.
-
-    Example::
-
-        stac_items("items", '[{"id": "CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010"}]')
-    """
+    """Return STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``."""
     if value is None or value == "":
         return []
     items = checks.as_list(argument, structured(argument, value), allow_empty=True)
@@ -145,12 +102,7 @@ def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
 
 
 def item_ids(value: Any) -> list[str]:
-    """Return the STAC ids of ids, item dicts, a mix, one of either, or a JSON list of them (``items``).
-
-    Example::
-
-        item_ids(["CAPELLA_A", {"id": "CAPELLA_B"}])  # ['CAPELLA_A', 'CAPELLA_B']
-    """
+    """Return the STAC ids of ids, item dicts, a mix, one of either, or a JSON list of them (``items``)."""
     parsed = structured("items", value)
     if parsed is None or parsed == "":
         return []

@@ -2,15 +2,6 @@
 
 With one of Airflow's human-in-the-loop operators (standard provider, Airflow 3.1+) between them, a
 person approves the quote before Capella is told (see ``capella_tasking_with_approval.py``).
-
-Example::
-
-    from airflow_provider_capella.operators.approval import (
-        ApproveTaskingRequestOperator, TaskingQuoteOperator,
-    )
-
-    quote = TaskingQuoteOperator(task_id="quote", tasking_request_id=create.output, deferrable=True)
-    approve = ApproveTaskingRequestOperator(task_id="approve", tasking_request_id=create.output)
 """
 
 from __future__ import annotations

@@ -1,13 +1,4 @@
-"""``DownloadProductsOperator``: products of an order, items, a tasking request or a collect → disk or S3.
-
-Example::
-
-    from airflow_provider_capella.operators.download import DownloadProductsOperator
-
-    download = DownloadProductsOperator.partial(
-        task_id="download", order_id=order.output, destination="s3://my-bucket/capella/{{ ds }}"
-    ).expand(items=search.output)
-"""
+"""``DownloadProductsOperator``: products of an order, items, a tasking request or a collect → disk or S3."""
 
 from __future__ import annotations
 

@@ -1,18 +1,4 @@
-"""``CheckFeasibilityOperator``: ask Capella which passes can image a target before tasking it.
-
-Example::
-
-    from airflow_provider_capella.operators.feasibility import CheckFeasibilityOperator
-
-    feasibility = CheckFeasibilityOperator(
-        task_id="check_feasibility",
-        geometry={"type": "Point", "coordinates": [4.05, 51.95]},
-        window_open="{{ data_interval_end | ts }}",
-        window_close="{{ (data_interval_end + macros.timedelta(days=7)) | ts }}",
-        constraints={"off_nadir_max": 40},
-        on_infeasible="skip",
-    )
-"""
+"""``CheckFeasibilityOperator``: ask Capella which passes can image a target before tasking it."""
 
 from __future__ import annotations
 

@@ -1,11 +1,4 @@
-"""``SubmitOrderOperator``: order STAC products (reusing an active order that holds them); return its id.
-
-Example::
-
-    from airflow_provider_capella.operators.orders import SubmitOrderOperator
-
-    order = SubmitOrderOperator(task_id="order", stac_ids=search.output)
-"""
+"""``SubmitOrderOperator``: order STAC products (reusing an active order that holds them); return its id."""
 
 from __future__ import annotations
 

@@ -1,19 +1,4 @@
-"""Repeat request operators: create (safe under retries), cancel and update.
-
-Example::
-
-    from airflow_provider_capella.operators.repeat import CreateRepeatRequestOperator
-
-    weekly = CreateRepeatRequestOperator(
-        task_id="watch_port",
-        geometry="{{ params.aoi | tojson }}",
-        name="port watch",
-        repeat_start="{{ data_interval_end | ts }}",
-        repetition_interval=7,
-        repetition_count=12,
-        retries=3,
-    )
-"""
+"""Repeat request operators: create (safe under retries), cancel and update."""
 
 from __future__ import annotations
 

@@ -1,16 +1,4 @@
-"""``CapellaSearchOperator``: search Capella's STAC catalog from a DAG; return ids, items, or a file.
-
-Example::
-
-    from airflow_provider_capella.operators.search import CapellaSearchOperator
-
-    search = CapellaSearchOperator(
-        task_id="search",
-        bbox=[12.35, 41.78, 12.61, 42.0],
-        datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
-        filters={"product_type": "GEO", "look_angle__lte": 30},
-    )
-"""
+"""``CapellaSearchOperator``: search Capella's STAC catalog from a DAG; return ids, items, or a file."""
 
 from __future__ import annotations
 
@@ -21,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella import lineage
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.checks import without_none
 from airflow_provider_capella.lineage.describe import describe_files
 from airflow_provider_capella.lineage.record import FileFacts, product_from_item
 from airflow_provider_capella.operators import _arguments
@@ -123,7 +112,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
     def search_filters(self) -> dict[str, Any]:
         """Return the keyword arguments for ``CapellaHook.search``, after rendering and JSON parsing."""
-        explicit = _arguments.without_none(
+        explicit = without_none(
             {
                 "bbox": _arguments.structured("bbox", self.bbox),
                 "intersects": _arguments.structured("intersects", self.intersects),
@@ -181,10 +170,6 @@ def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> 
     """Write ``document`` as JSON to ``location`` (a file path or ``s3://bucket/key``); return the location.
 
     A local file appears whole or not at all (written beside it, then renamed); its folders are created.
-
-    Example::
-
-        write_json({"type": "FeatureCollection", "features": []}, "s3://bucket/searches/2024-01-01.json")
     """
     if not isinstance(location, str) or not location.strip():
         checks.fail("output_path", "must be a file path or an s3://bucket/key URI")

@@ -1,18 +1,4 @@
-"""Tasking request operators: create (safe under retries), cancel and update.
-
-Example::
-
-    from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
-
-    task = CreateTaskingRequestOperator(
-        task_id="task_boulder",
-        geometry="{{ params.aoi | tojson }}",
-        name="boulder {{ ds }}",
-        window_open="{{ data_interval_end | ts }}",
-        collection_tier="priority",
-        retries=3,
-    )
-"""
+"""Tasking request operators: create (safe under retries), cancel and update."""
 
 from __future__ import annotations
 
