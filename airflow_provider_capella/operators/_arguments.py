@@ -13,7 +13,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from airflow_provider_capella._compat import AirflowSkipException
 from airflow_provider_capella._payloads import checks
 
 
@@ -83,11 +82,6 @@ def identifier(argument: str, value: Any) -> str | None:
     if not isinstance(value, str):
         checks.fail(argument, f"must be an id string (rendered from a template or XCom), got {value!r}")
     return value.strip()
-
-
-def skip(message: str) -> Exception:
-    """Return Airflow's skip exception for ``message`` (raise it to skip the task)."""
-    return AirflowSkipException(message)
 
 
 def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:

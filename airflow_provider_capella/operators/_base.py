@@ -45,9 +45,7 @@ class CapellaBaseOperator(BaseOperator):
 
     def new_hook(self) -> CapellaHook:
         """Return a new hook on ``capella_conn_id`` (lineage lookups never share the task's pool)."""
-        from airflow_provider_capella.hooks.capella import CapellaHook  # lazy: no HTTP stack at DAG parse
-
-        return CapellaHook(capella_conn_id=self.capella_conn_id)
+        return capella_hook(self.capella_conn_id)
 
     def push(self, context: Context, key: str, value: Any) -> None:
         """Push ``value`` under ``key`` (what the console links read) whatever ``do_xcom_push`` says.
@@ -60,3 +58,10 @@ class CapellaBaseOperator(BaseOperator):
         """
         self.lineage.note_pushed(key, value)
         context["ti"].xcom_push(key=key, value=value)
+
+
+def capella_hook(capella_conn_id: str) -> CapellaHook:
+    """Return a new :class:`CapellaHook` on the connection, importing the hook only now (at run time)."""
+    from airflow_provider_capella.hooks.capella import CapellaHook  # lazy: no HTTP stack at DAG parse
+
+    return CapellaHook(capella_conn_id=capella_conn_id)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_capella import lineage
+from airflow_provider_capella._compat import AirflowSkipException
 from airflow_provider_capella._payloads.orders import one_source
 from airflow_provider_capella.lineage.describe import describe_download
 from airflow_provider_capella.lineage.record import LineageRecord, asset_extra, written_files
@@ -196,7 +197,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         """
         stac_ids = _arguments.item_ids(self.items)
         if not stac_ids:
-            raise _arguments.skip("Nothing to download: no STAC ids or items were given (empty search?)")
+            raise AirflowSkipException("Nothing to download: no STAC ids or items were given (empty search?)")
         order_id = order_id or self.hook.submit_order(
             stac_ids=stac_ids, check_active_orders=True, contract_id=self.contract_id or None
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella import lineage
-from airflow_provider_capella._compat import AirflowFailException
+from airflow_provider_capella._compat import AirflowFailException, AirflowSkipException
 from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.exceptions import CapellaCostLimitError
 from airflow_provider_capella.lineage.record import LineageRecord, product_from_item
@@ -74,7 +74,7 @@ class SubmitOrderOperator(CapellaBaseOperator):
         max_cost = optional_cost_limit("max_cost", self.max_cost)
         self.lineage = self.products_named()
         if not self.lineage.product_ids:
-            raise _arguments.skip("Nothing to order: no STAC ids or items were given (empty search?)")
+            raise AirflowSkipException("Nothing to order: no STAC ids or items were given (empty search?)")
         try:
             order_id = self.hook.submit_order(
                 stac_ids=_arguments.string_list("stac_ids", self.stac_ids) or None,

@@ -20,6 +20,7 @@ from airflow_provider_capella._compat import (
 )
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.lineage.record import LineageRecord
+from airflow_provider_capella.operators._base import capella_hook
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -100,9 +101,7 @@ class TaskCompletedSensor(BaseSensorOperator):
 
     def new_hook(self) -> CapellaHook:
         """Return a new hook on ``capella_conn_id`` (lineage lookups never share the task's pool)."""
-        from airflow_provider_capella.hooks.capella import CapellaHook  # lazy: no HTTP stack at DAG parse
-
-        return CapellaHook(capella_conn_id=self.capella_conn_id)
+        return capella_hook(self.capella_conn_id)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         outcome = self._check()
