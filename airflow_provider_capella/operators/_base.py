@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
+from airflow_provider_capella import lineage
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.lineage.record import LineageRecord
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
     from airflow_provider_capella.hooks.capella import CapellaHook
@@ -21,7 +23,8 @@ class CapellaBaseOperator(BaseOperator):
     """Base of the Capella operators: ``capella_conn_id``, a lazily built :class:`CapellaHook`, ``lineage``.
 
     The hook (and with it ``requests``) is imported in ``execute`` only, so DAG files parse fast.
-    ``lineage`` is what the task read, wrote and caused, for :mod:`airflow_provider_capella.lineage`.
+    ``lineage`` is what the task read, wrote and caused; the ``get_openlineage_facets_on_*`` methods
+    report it through :mod:`airflow_provider_capella.lineage` (operators override what differs).
 
     Example::
 
@@ -58,6 +61,15 @@ class CapellaBaseOperator(BaseOperator):
         """
         self.lineage.note_pushed(key, value)
         context["ti"].xcom_push(key=key, value=value)
+
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        return lineage.facets_on_start(self)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_complete(self)
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_failure(self)
 
 
 def capella_hook(capella_conn_id: str) -> CapellaHook:

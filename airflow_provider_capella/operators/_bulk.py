@@ -13,7 +13,7 @@ from airflow_provider_capella._payloads.checks import without_none
 from airflow_provider_capella.lineage.record import LineageRecord
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._requests import RequestKind
+from airflow_provider_capella.operators._kinds import RequestKind
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -89,9 +89,6 @@ class BulkRequestOperator(CapellaBaseOperator):
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         return lineage.facets_on_complete(self, lineage.no_lookup)
-
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_failure(self)
 
 
 class UpdateRequestsOperator(BulkRequestOperator):

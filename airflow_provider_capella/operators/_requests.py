@@ -1,133 +1,43 @@
-"""Tasking and repeat requests, one implementation parameterised by :class:`RequestKind`.
+"""Create tasking and repeat requests, one implementation parameterised by :class:`~._kinds.RequestKind`.
 
-- create once per task instance, however often the task is retried: the description carries a tag
-  ``[airflow:<16 hex>]`` hashed from ``(dag_id, task_id, run_id, map_index)``, and a retry first searches
-  the user's recent requests for it and reuses what it finds;
-- the cost guard: a request created without pre-approval waits in ``review`` with its quote. The guard
-  waits until it has left ``received`` (polling, or in the triggerer), reads it afresh and decides from
-  its status, so a retry never approves twice: in ``review`` within the limits it is approved, above them
-  (or with an unreadable quote) rejected and the task fails; already past review it is left as it is
-  (failing when above the limits); rejected, expired, canceled, ...: the task fails.
+Each task instance creates one request however often it is retried: the description carries a tag
+``[airflow:<16 hex>]`` hashed from ``(dag_id, task_id, run_id, map_index)``, and a retry first searches
+the user's recent requests for it and reuses what it finds. With cost limits, :mod:`._review` settles
+the request's review.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_capella import lineage
-from airflow_provider_capella._compat import AirflowFailException, conf
-from airflow_provider_capella._payloads import REPEAT_ARGUMENTS, TASKING_ARGUMENTS, checks
+from airflow_provider_capella._compat import conf
+from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.checks import without_none
 from airflow_provider_capella._payloads.costs import optional_cost_limit
-from airflow_provider_capella.exceptions import CapellaAmbiguousCreateError, CapellaCostLimitError
+from airflow_provider_capella.exceptions import CapellaAmbiguousCreateError
 from airflow_provider_capella.lineage.describe import describe_request_cost
-from airflow_provider_capella.links import REPEAT_REQUEST_ID_KEY, TASKING_REQUEST_ID_KEY
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
+from airflow_provider_capella.operators._kinds import RequestKind
+from airflow_provider_capella.operators._review import (
+    Limits,
+    check_reviewable,
+    resumed,
+    review_options,
+    settle,
+    wait_for_quote,
+)
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
-    from airflow_provider_capella.hooks._quotes import Quote
-    from airflow_provider_capella.hooks.capella import CapellaHook
-
 TAG_PREFIX = "[airflow:"
 DEFAULT_LOOKBACK = timedelta(days=30)
-WAITING = frozenset({"received"})
-Limits = tuple[float | None, float | None]
-"""``(most per image, most in all)``; ``None`` where unset."""
-
-
-@dataclass(frozen=True)
-class RequestKind:
-    """A kind of billable request: its API fields, XCom key and the hook methods behind it, by name.
-
-    Example::
-
-        TASKING.call_on(hook, "get", request_id)  # hook.get_task(tasking_request_id=request_id)
-    """
-
-    name: str
-    accepted_arguments: tuple[str, ...]
-    id_xcom_key: str
-    methods: dict[str, str]
-
-    @property
-    def label(self) -> str:
-        """Return e.g. ``tasking request``."""
-        return f"{self.name} request"
-
-    @property
-    def id_field(self) -> str:
-        """Return the id field of the API's Feature, e.g. ``taskingrequestId``."""
-        return f"{self.name}requestId"
-
-    @property
-    def ids_argument(self) -> str:
-        """Return the bulk operators' ids argument, e.g. ``tasking_request_ids``."""
-        return f"{self.name}_request_ids"
-
-    def call(self, hook: CapellaHook, action: str, *args: Any, **kwargs: Any) -> Any:
-        """Call the hook method behind ``action`` (``create``, ``search``, ``cancel``, ``update``)."""
-        return getattr(hook, self.methods[action])(*args, **kwargs)
-
-    def call_on(self, hook: CapellaHook, action: str, request_id: str) -> Any:
-        """Call the hook method behind ``action`` (``get``, ``approve``, ``reject``) on one request."""
-        return self.call(hook, action, **{f"{self.name}_request_id": request_id})
-
-
-TASKING = RequestKind(
-    "tasking",
-    TASKING_ARGUMENTS,
-    TASKING_REQUEST_ID_KEY,
-    {
-        "create": "create_tasking_request",
-        "search": "search_tasking_requests",
-        "get": "get_task",
-        "approve": "approve_tasking_request",
-        "reject": "reject_tasking_request",
-        "cancel": "cancel_tasking_requests",
-        "update": "update_tasking_requests",
-    },
-)
-REPEAT = RequestKind(
-    "repeat",
-    REPEAT_ARGUMENTS,
-    REPEAT_REQUEST_ID_KEY,
-    {
-        "create": "create_repeat_request",
-        "search": "search_repeat_requests",
-        "get": "get_repeat_request",
-        "approve": "approve_repeat_request",
-        "reject": "reject_repeat_request",
-        "cancel": "cancel_repeat_requests",
-        "update": "update_repeat_requests",
-    },
-)
-
-
-class Reviewing(Protocol):
-    """What the cost guard reads of an operator."""
-
-    capella_conn_id: str
-    deferrable: bool
-    poll_interval: float
-    review_timeout: float
-
-    @property
-    def hook(self) -> CapellaHook: ...
-
-    @property
-    def log(self) -> Any: ...
-
-    def defer(self, *, trigger: Any, method_name: str, timeout: timedelta | None = None) -> Any: ...
 
 
 class CreateRequestOperator(CapellaBaseOperator):
@@ -139,7 +49,7 @@ class CreateRequestOperator(CapellaBaseOperator):
     Example::
 
         class CreateTaskingRequestOperator(CreateRequestOperator):
-            kind = TASKING
+            kind = TASKING  # from _kinds
     """
 
     kind: ClassVar[RequestKind]
@@ -252,50 +162,16 @@ class CreateRequestOperator(CapellaBaseOperator):
             checks.fail("request_options", f"repeats argument(s) given explicitly: {', '.join(twice)}")
         return {**explicit, **options}
 
-    def get_openlineage_facets_on_start(self) -> OperatorLineage:
-        return lineage.facets_on_start(self)
-
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         return lineage.facets_on_complete(self, describe_request_cost)
-
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_failure(self)
-
-
-def review_options(deferrable: Any, poll_interval: Any, review_timeout: Any) -> tuple[bool, float, float]:
-    """Return the waiting options checked: ``(deferrable, poll_interval, review_timeout seconds)``."""
-    if isinstance(review_timeout, timedelta):
-        review_timeout = review_timeout.total_seconds()
-    return (
-        checks.boolean("deferrable", deferrable),
-        float(checks.number("poll_interval", poll_interval, positive=True)),
-        float(checks.number("review_timeout", review_timeout, positive=True)),
-    )
-
-
-def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limits) -> None:
-    """Refuse limits that cannot be checked: with ``pre_approval``, or a total of an open-ended series."""
-    if arguments.get("pre_approval"):
-        checks.fail("pre_approval", "cannot be True with max_cost: the quote must be reviewed first")
-    per_image, total = limits
-    if (
-        kind is REPEAT
-        and total is not None
-        and arguments.get("repetition_count") is None
-        and arguments.get("repeat_end") is None
-    ):
-        checks.fail(
-            "max_cost" if per_image is not None else "max_cost_per_image",
-            "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
-            "and limit it with max_cost_per_image instead of max_cost",
-        )
 
 
 def task_instance_tag(context: Context, key: str | None) -> str:
     """Return ``[airflow:<key>]``; the key is derived from the task instance unless given."""
     ti = context["ti"]
     parts = (ti.dag_id, ti.task_id, ti.run_id, str(ti.map_index if ti.map_index is not None else -1))
-    return f"{TAG_PREFIX}{key or hashlib.sha256(chr(31).join(parts).encode()).hexdigest()[:16]}]"
+    derived = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return f"{TAG_PREFIX}{key or derived}]"
 
 
 def create_once(
@@ -340,113 +216,3 @@ def find_tagged(requests: list[dict[str, Any]], kind: RequestKind, tag: str) -> 
     if not matches:
         return None
     return min(matches, key=lambda one: str(one["properties"].get("submissionTime") or ""))
-
-
-def wait_for_quote(op: Reviewing, kind: RequestKind, request_id: str) -> None:
-    """Wait until the request has left ``received`` (in the triggerer when ``op.deferrable``)."""
-    deadline = time.monotonic() + op.review_timeout
-    while latest_status(kind.call_on(op.hook, "get", request_id)) in WAITING:
-        if op.deferrable:
-            from airflow_provider_capella.triggers.review import RequestReviewTrigger  # lazy: only to defer
-
-            op.defer(
-                trigger=RequestReviewTrigger(
-                    request_id,
-                    kind.name,
-                    op.capella_conn_id,
-                    poll_interval=op.poll_interval,
-                    end_time=time.time() + op.review_timeout,
-                ),
-                method_name="execute_complete",
-                timeout=timedelta(seconds=op.review_timeout + 60),
-            )
-        if time.monotonic() >= deadline:
-            fail(f"{kind.label} {request_id} had no quote after {op.review_timeout:g} s")
-        time.sleep(min(op.poll_interval, max(0.0, deadline - time.monotonic())))
-
-
-def resumed(op: Reviewing, event: dict[str, Any]) -> str:
-    """Return the request id of the review trigger's event, or fail with its message."""
-    request_id = str(event.get("request_id") or "")
-    if event.get("status") != "success" or not request_id:
-        fail(f"Waiting for the quote failed: {event.get('message') or event}")
-    op.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
-    return request_id
-
-
-def settle(op: Reviewing, kind: RequestKind, request_id: str, limits: Limits) -> str:
-    """Approve, reject or leave the request as its status and quote say; return its id."""
-    request = kind.call_on(op.hook, "get", request_id)
-    status = latest_status(request)
-    quote, error = verdict(kind, request, limits)
-    subject = f"{kind.label} {request_id}"
-    if status == "review":
-        if error is None:
-            kind.call_on(op.hook, "approve", request_id)
-            op.log.info("Approved %s at its quote %s (within the limit)", subject, quote.text)
-            return request_id
-        kind.call_on(op.hook, "reject", request_id)
-        fail(f"{error}; {subject} was rejected, nothing is charged", error)
-    if status in TERMINAL_FAILURES or status is None:
-        fail(f"{subject} is {status or 'without a status'}" + (f" ({error})" if error else ""), error)
-    if error is not None:
-        fail(
-            f"{error}; {subject} was already approved outside this task (it is {status}) and is left as "
-            "it is: cancel it if it is unwanted",
-            error,
-        )
-    op.log.info(
-        "%s is already %s (approved by an earlier try or a person); quote %s is within the limit, "
-        "nothing approved again",
-        subject,
-        status,
-        quote.text,
-    )
-    return request_id
-
-
-def verdict(
-    kind: RequestKind, request: dict[str, Any], limits: Limits
-) -> tuple[Quote, CapellaCostLimitError | None]:
-    """Judge the request's quote against ``limits``: ``(the quote, an error or None when within them)``.
-
-    A tasking request is judged by its order total; a repeat request by its per-image estimate and that
-    estimate times the number of collections.
-    """
-    from airflow_provider_capella.hooks._quotes import (  # lazy: keeps the hooks package out of DAG parsing
-        Quote,
-        repeat_image_count,
-        repeat_quote_per_image,
-        tasking_quote,
-    )
-
-    per_image_limit, total_limit = limits
-    if kind is TASKING:
-        total = tasking_quote(request)
-        what = "tasking request"
-    else:
-        per_image = repeat_quote_per_image(request)
-        if per_image_limit is not None and not per_image.within(per_image_limit):
-            return per_image, over(
-                f"{kind.label} (per image)", per_image, per_image_limit, "max_cost_per_image"
-            )
-        if total_limit is None:
-            return per_image, None
-        count = repeat_image_count(request)
-        total = per_image.times(count) if count is not None else Quote(f"{per_image.text} x ?", None)
-        what = f"{kind.label} (whole series)"
-    if total_limit is None or total.within(total_limit):
-        return total, None
-    return total, over(what, total, total_limit, "max_cost")
-
-
-def over(what: str, quote: Quote, limit: float, argument: str) -> CapellaCostLimitError:
-    """Build the error for a ``Quote`` above ``limit`` (or unreadable)."""
-    return CapellaCostLimitError.over_limit(
-        what, quote=quote.text, quoted=quote.amount, limit=limit, argument=argument
-    )
-
-
-def fail(message: str, cause: BaseException | None = None) -> NoReturn:
-    """Fail the task without retries (the decision would not change)."""
-    raise AirflowFailException(message) from cause

@@ -14,14 +14,8 @@ from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._requests import (
-    TASKING,
-    fail,
-    resumed,
-    review_options,
-    verdict,
-    wait_for_quote,
-)
+from airflow_provider_capella.operators._kinds import TASKING
+from airflow_provider_capella.operators._review import fail, resumed, review_options, verdict, wait_for_quote
 from airflow_provider_capella.tasking_status import latest_status
 
 if TYPE_CHECKING:

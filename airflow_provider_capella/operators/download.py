@@ -246,9 +246,6 @@ class DownloadProductsOperator(CapellaBaseOperator):
             self, functools.partial(describe_download, aws_conn_id=self.aws_conn_id or None)
         )
 
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_failure(self)
-
 
 def asset_uri(location: str) -> str:
     """Return the Asset URI of a written file: ``s3://...`` as is, a local path as ``file:///...``."""

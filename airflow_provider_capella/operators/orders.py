@@ -106,9 +106,3 @@ class SubmitOrderOperator(CapellaBaseOperator):
 
     def get_openlineage_facets_on_start(self) -> OperatorLineage:
         return lineage.facets_on_start(self, self.products_named)
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_complete(self)
-
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_failure(self)

@@ -13,7 +13,9 @@ from airflow_provider_capella.operators._bulk import (
     BulkRequestOperator,
     UpdateRequestsOperator,
 )
-from airflow_provider_capella.operators._requests import REPEAT, CreateRequestOperator, Limits
+from airflow_provider_capella.operators._kinds import REPEAT
+from airflow_provider_capella.operators._requests import CreateRequestOperator
+from airflow_provider_capella.operators._review import Limits
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg

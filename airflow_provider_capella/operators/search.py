@@ -16,7 +16,6 @@ from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
 if TYPE_CHECKING:
-    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context, XComArg
 
 DEFAULT_MAX_RETURNED_ITEMS = 100
@@ -155,15 +154,6 @@ class CapellaSearchOperator(CapellaBaseOperator):
                 )
             return items
         return [str(item["id"]) for item in items]
-
-    def get_openlineage_facets_on_start(self) -> OperatorLineage:
-        return lineage.facets_on_start(self)
-
-    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_complete(self)
-
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_failure(self)
 
 
 def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> str:

@@ -11,7 +11,8 @@ from airflow_provider_capella.operators._bulk import (
     BulkRequestOperator,
     UpdateRequestsOperator,
 )
-from airflow_provider_capella.operators._requests import TASKING, CreateRequestOperator
+from airflow_provider_capella.operators._kinds import TASKING
+from airflow_provider_capella.operators._requests import CreateRequestOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg
