@@ -74,7 +74,7 @@ class DerivedRequestsSensor(BaseSensorOperator):
         self.capella_conn_id = capella_conn_id
 
     def poke(self, context: Any) -> PokeReturnValue:
-        from airflow_provider_capella.hooks.capella import CapellaHook
+        from airflow_provider_capella.hooks.capella import CapellaHook  # lazy: no HTTP stack at DAG parse
 
         hook = CapellaHook(capella_conn_id=self.capella_conn_id)
         submitted = hook.get_repeat_request(self.repeat_request_id)["properties"]["submissionTime"]
