@@ -136,7 +136,9 @@ class CreateRequestOperator(CapellaBaseOperator):
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
         """Resume after the review trigger fired: settle the request, or fail with the trigger's message."""
-        return settle(self, self.kind, resumed(self, event), self.cost_limits())
+        request_id = resumed(self, event)
+        self.lineage.note_pushed(self.kind.id_xcom_key, request_id)  # pushed by the try that deferred
+        return settle(self, self.kind, request_id, self.cost_limits())
 
     def request_arguments(self) -> dict[str, Any]:
         """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""

@@ -162,8 +162,4 @@ class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
         self.tasking_request_ids = tasking_request_ids
 
 
-__all__ = [
-    "CancelTaskingRequestsOperator",
-    "CreateTaskingRequestOperator",
-    "UpdateTaskingRequestsOperator",
-]
+__all__ = ["CancelTaskingRequestsOperator", "CreateTaskingRequestOperator", "UpdateTaskingRequestsOperator"]
