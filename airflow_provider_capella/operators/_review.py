@@ -16,11 +16,16 @@ from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 from airflow_provider_capella._compat import AirflowFailException
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.exceptions import CapellaCostLimitError
+from airflow_provider_capella.hooks._quotes import (
+    Quote,
+    repeat_image_count,
+    repeat_quote_per_image,
+    tasking_quote,
+)
 from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
 
 if TYPE_CHECKING:
-    from airflow_provider_capella.hooks._quotes import Quote
     from airflow_provider_capella.hooks.capella import CapellaHook
 
 WAITING = frozenset({"received"})
@@ -145,13 +150,6 @@ def verdict(
     A tasking request is judged by its order total; a repeat request by its per-image estimate and that
     estimate times the number of collections.
     """
-    from airflow_provider_capella.hooks._quotes import (  # lazy: keeps the hooks package out of DAG parsing
-        Quote,
-        repeat_image_count,
-        repeat_quote_per_image,
-        tasking_quote,
-    )
-
     per_image_limit, total_limit = limits
     if kind is TASKING:
         total = tasking_quote(request)
