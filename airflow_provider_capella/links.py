@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperatorLink
+from airflow.sdk import BaseHook, BaseOperatorLink
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator
@@ -42,7 +42,7 @@ class CapellaConsoleLink(BaseOperatorLink):
 
     def get_link(self, operator: BaseOperator, *, ti_key: Any) -> str:
         try:
-            from airflow.sdk.execution_time.xcom import XCom
+            from airflow.sdk.execution_time.xcom import XCom  # lazy: the task runtime, on the worker only
 
             request_id = XCom.get_value(ti_key=ti_key, key=self.id_key)
         except Exception:  # a link must never fail the task it decorates
@@ -99,8 +99,6 @@ def console_url(capella_conn_id: str | None) -> str:
     if not capella_conn_id:
         return DEFAULT_CONSOLE_URL
     try:
-        from airflow.sdk import BaseHook
-
         extra: dict[str, Any] = BaseHook.get_connection(capella_conn_id).extra_dejson or {}
     except Exception:
         log.debug("Connection %s unavailable; using the default console URL", capella_conn_id, exc_info=True)

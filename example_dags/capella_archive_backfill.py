@@ -27,7 +27,11 @@ from datetime import datetime, timezone
 
 from airflow.sdk import DAG, Param
 
-from airflow_provider_capella._compat import CronDataIntervalTimetable  # Airflow 3.1 and 3.2+
+try:
+    from airflow.sdk import CronDataIntervalTimetable
+except ImportError:  # Airflow 3.1
+    from airflow.timetables.interval import CronDataIntervalTimetable  # type: ignore[no-redef,assignment]
+
 from airflow_provider_capella.operators.download import DownloadProductsOperator
 from airflow_provider_capella.operators.orders import SubmitOrderOperator
 from airflow_provider_capella.operators.search import CapellaSearchOperator

@@ -33,6 +33,11 @@ from typing import Any
 
 from airflow.sdk import DAG, AssetAlias, BaseSensorOperator, Param, PokeReturnValue, task
 
+try:
+    from airflow.sdk.exceptions import AirflowSkipException
+except ImportError:  # Airflow 3.1
+    from airflow.exceptions import AirflowSkipException  # type: ignore[no-redef]
+
 from airflow_provider_capella.operators.download import DEFAULT_ASSET_ALIAS
 from airflow_provider_capella.operators.repeat import (
     CancelRepeatRequestsOperator,
@@ -69,7 +74,7 @@ class DerivedRequestsSensor(BaseSensorOperator):
         self.capella_conn_id = capella_conn_id
 
     def poke(self, context: Any) -> PokeReturnValue:
-        from airflow_provider_capella.hooks.capella import CapellaHook
+        from airflow_provider_capella.hooks.capella import CapellaHook  # lazy: no HTTP stack at DAG parse
 
         hook = CapellaHook(capella_conn_id=self.capella_conn_id)
         submitted = hook.get_repeat_request(self.repeat_request_id)["properties"]["submissionTime"]
@@ -171,8 +176,6 @@ with DAG(
     @task
     def new_products(triggering_asset_events: Any = None, params: dict[str, Any] | None = None) -> list[str]:
         """STAC ids of the products whose files the triggering asset events announce (or ``stac_ids``)."""
-        from airflow_provider_capella._compat import AirflowSkipException  # Airflow 3.1 and 3.2+
-
         stac_ids = set((params or {}).get("stac_ids") or [])
         for events in (triggering_asset_events or {}).values():
             for event in events:

@@ -28,11 +28,11 @@ from datetime import timedelta
 from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import DAG, Param
 
-from airflow_provider_capella._compat import hitl_response_timeout
 from airflow_provider_capella.operators.approval import (
     ApproveTaskingRequestOperator,
     RejectTaskingRequestOperator,
     TaskingQuoteOperator,
+    hitl_response_timeout,
 )
 from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
 from airflow_provider_capella.sensors.tasking import TaskCompletedSensor

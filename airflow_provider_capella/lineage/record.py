@@ -1,7 +1,7 @@
 """The facts an operator writes down while it runs: products read, files written, request ids, cost, error.
 
 Plain dataclasses: recording costs nothing and imports nothing of OpenLineage. The OpenLineage side
-(:mod:`.datasets`) and the Asset events (:mod:`.asset_extra`) both read a :class:`LineageRecord`.
+(:mod:`.facets`) and the Asset events (:func:`asset_extra`) both read a :class:`LineageRecord`.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ class ErrorFacts:
 class LineageRecord:
     """Everything one task instance read, wrote and caused at the Capella API.
 
-    Operators fill it in ``execute``; :class:`~.mixin.CapellaLineageMixin` reads it afterwards.
+    Operators fill it in ``execute``; :mod:`airflow_provider_capella.lineage` reports it afterwards.
     ``product_ids`` keeps the order the products were named in; ``products`` holds their catalog facts
     once known.
 
@@ -162,3 +162,79 @@ class LineageRecord:
         """Record a cost as the API wrote it (e.g. ``"$3,000.00"``), ``basis`` ``quoted``, ``paid``, ..."""
         if amount not in (None, ""):
             self.cost, self.cost_basis = str(amount), basis
+
+    def note_pushed(self, key: str, value: Any) -> None:
+        """Record an id an operator pushed for its console link (order, tasking or repeat request)."""
+        attribute = PUSHED_IDS.get(key)
+        if attribute and value:
+            setattr(self, attribute, str(value))
+
+
+PUSHED_IDS = {
+    "capella_order_id": "order_id",
+    "capella_tasking_request_id": "tasking_request_id",
+    "capella_repeat_request_id": "repeat_request_id",
+}
+"""The XCom keys of :mod:`airflow_provider_capella.links` and the record attribute each id goes to."""
+
+
+def product_from_item(item: dict[str, Any], tasking_request_id: str | None = None) -> ProductFacts:
+    """Return the lineage facts of one STAC item (a catalog search answer or a presigned order item)."""
+    properties = item.get("properties") or {}
+    geometry = item.get("geometry")
+    return ProductFacts(
+        stac_id=str(item["id"]),
+        collection=_text(item.get("collection")),
+        product_type=_text(properties.get("sar:product_type")),
+        collect_id=_text(properties.get("capella:collect_id")),
+        tasking_request_id=tasking_request_id
+        or _text(properties.get("capella:tasking_request_id") or properties.get("taskingRequestId")),
+        acquisition_time=_text(properties.get("datetime")),
+        acquisition_start=_text(properties.get("start_datetime")),
+        acquisition_end=_text(properties.get("end_datetime")),
+        footprint=geometry if isinstance(geometry, dict) else None,
+    )
+
+
+def tasking_request_ids_of_order(order: dict[str, Any]) -> dict[str, str]:
+    """``{stac_id: tasking request id}`` from an order's items (the API names it per ordered item)."""
+    lines = order.get("items") or []
+    return {str(line["granuleId"]): str(line["taskingRequestId"]) for line in lines if _both(line)}
+
+
+def written_files(paths: dict[str, dict[str, str]]) -> list[FileFacts]:
+    """One :class:`FileFacts` (location only) per file of ``{stac_id: {asset_key: location}}``."""
+    return [
+        FileFacts(location=location, stac_id=stac_id, asset_key=asset_key)
+        for stac_id, assets in paths.items()
+        for asset_key, location in assets.items()
+    ]
+
+
+def asset_extra(record: LineageRecord, file: FileFacts) -> dict[str, Any]:
+    """Return the ``extra`` of the Asset event announcing ``file``: small, no footprint.
+
+    Keys: ``stac_id``, ``asset_key``, ``product_type``, ``collect_id``, ``tasking_request_id``,
+    ``order_id``, ``size``, ``checksum``, ``uri``; unknown facts are left out.
+    """
+    product = record.product(file.stac_id) if file.stac_id else None
+    extra: dict[str, Any] = {
+        "stac_id": file.stac_id,
+        "asset_key": file.asset_key,
+        "product_type": product.product_type if product else None,
+        "collect_id": product.collect_id if product else None,
+        "tasking_request_id": (product.tasking_request_id if product else None) or record.tasking_request_id,
+        "order_id": record.order_id,
+        "size": file.size,
+        "checksum": file.checksum_text,
+        "uri": file.uri,
+    }
+    return {key: value for key, value in extra.items() if value is not None}
+
+
+def _both(line: dict[str, Any]) -> bool:
+    return bool(line.get("granuleId") and line.get("taskingRequestId"))
+
+
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)

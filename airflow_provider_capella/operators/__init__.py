@@ -1,10 +1,7 @@
 """Airflow operators for the Capella Space API, one module per resource.
 
-- :mod:`~airflow_provider_capella.operators.search`: ``CapellaSearchOperator``
-- :mod:`~airflow_provider_capella.operators.orders`: ``SubmitOrderOperator``
-- :mod:`~airflow_provider_capella.operators.download`: ``DownloadProductsOperator``
-- :mod:`~airflow_provider_capella.operators.tasking`: ``CreateTaskingRequestOperator``,
-  ``CancelTaskingRequestsOperator``, ``UpdateTaskingRequestsOperator``
-- :mod:`~airflow_provider_capella.operators.repeat`: ``CreateRepeatRequestOperator``,
-  ``CancelRepeatRequestsOperator``, ``UpdateRepeatRequestsOperator``
+``search`` (``CapellaSearchOperator``), ``orders`` (``SubmitOrderOperator``), ``download``
+(``DownloadProductsOperator``), ``archive`` (``ArchiveExportOperator``), ``feasibility``
+(``CheckFeasibilityOperator``), ``tasking`` and ``repeat`` (create, cancel and update requests), and
+``approval`` (a tasking request's quote, approve, reject).
 """

@@ -14,18 +14,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow_provider_capella._payloads import checks
-from airflow_provider_capella._payloads.checks import without_none
-
-__all__ = ["identifier", "integer", "mapping", "skip", "string_list", "structured", "without_none"]
 
 
 def structured(argument: str, value: Any) -> Any:
-    """``value``, or the JSON (or Python literal) in a string that looks like ``{...}`` or ``[...]``.
-
-    Example::
-
-        structured("geometry", '{"type": "Point", "coordinates": [1, 2]}')  # {'type': 'Point', ...}
-    """
+    """``value``, or the JSON (or Python literal) in a string that looks like ``{...}`` or ``[...]``."""
     if not isinstance(value, str):
         return value
     text = value.strip()
@@ -42,12 +34,7 @@ def structured(argument: str, value: Any) -> Any:
 
 
 def mapping(argument: str, value: Any) -> dict[str, Any]:
-    """Return a dict from a dict or a JSON object string; ``None`` → ``{}``.
-
-    Example::
-
-        mapping("filters", '{"product_type": "GEO"}')  # {'product_type': 'GEO'}
-    """
+    """Return a dict from a dict or a JSON object string; ``None`` → ``{}``."""
     if value is None or value == "":
         return {}
     parsed = structured(argument, value)
@@ -57,12 +44,7 @@ def mapping(argument: str, value: Any) -> dict[str, Any]:
 
 
 def string_list(argument: str, value: Any) -> list[str]:
-    """Return unique non-empty strings from a list, a single string, a JSON list string, or ``None``.
-
-    Example::
-
-        string_list("tasking_request_ids", '["a", "b"]')  # ['a', 'b']
-    """
+    """Return unique non-empty strings from a list, a single string, a JSON list string, or ``None``."""
     if value is None or value == "":
         return []
     parsed = structured(argument, value)
@@ -80,12 +62,7 @@ def _shorten(text: str, limit: int = 80) -> str:
 
 
 def integer(argument: str, value: Any) -> int | None:
-    """Return an int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``.
-
-    Example::
-
-        integer("limit", "50")  # 50, e.g. rendered from "{{ params.limit }}"
-    """
+    """Return an int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -99,12 +76,7 @@ def integer(argument: str, value: Any) -> int | None:
 
 
 def identifier(argument: str, value: Any) -> str | None:
-    """Return a rendered id (order, tasking request, collect): a string, or ``None`` when empty.
-
-    Example::
-
-        identifier("order_id", "{{ ti.xcom_pull('order') }}" rendered)  # "5f1c...", or None when ""
-    """
+    """Return a rendered id (order, tasking request, collect): a string, or ``None`` when empty."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
@@ -112,8 +84,26 @@ def identifier(argument: str, value: Any) -> str | None:
     return value.strip()
 
 
-def skip(message: str) -> Exception:
-    """Return Airflow's skip exception for ``message`` (raise it to skip the task)."""
-    from airflow_provider_capella._compat import AirflowSkipException
+def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
+    """Return STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``."""
+    if value is None or value == "":
+        return []
+    items = checks.as_list(argument, structured(argument, value), allow_empty=True)
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
+    return items
 
-    return AirflowSkipException(message)
+
+def item_ids(value: Any) -> list[str]:
+    """Return the STAC ids of ids, item dicts, a mix, one of either, or a JSON list of them (``items``)."""
+    parsed = structured("items", value)
+    if parsed is None or parsed == "":
+        return []
+    ids = []
+    for item in checks.as_list("items", parsed, allow_empty=True):
+        stac_id = item.get("id") if isinstance(item, dict) else item
+        if not isinstance(stac_id, str) or not stac_id.strip():
+            checks.fail("items", f"must be STAC ids or STAC item dicts with an 'id', got {item!r}")
+        ids.append(stac_id.strip())
+    return checks.unique(ids)

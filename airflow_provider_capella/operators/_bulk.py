@@ -1,85 +1,45 @@
-"""Cancel and update many requests at once, for tasking and repeat requests alike.
+"""Cancel and update many requests at once, for tasking and repeat requests alike (see ``RequestKind``).
 
-One implementation, parametrised by a :class:`RequestOps` (which hook methods to call): one result per
-id, and the task fails only after every id was attempted.
+One result per id, and the task fails only after every id was attempted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_capella import tasking_status
+from airflow_provider_capella import lineage, tasking_status
+from airflow_provider_capella._compat import AirflowException
 from airflow_provider_capella._payloads.checks import without_none
-from airflow_provider_capella.lineage.operators import BulkLineage, records_lineage
+from airflow_provider_capella.lineage.record import LineageRecord
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
+from airflow_provider_capella.operators._kinds import RequestKind
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
-
-    from airflow_provider_capella.hooks.capella import CapellaHook
 
 FINALIZED = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
 UPDATE_TEMPLATE_FIELDS = ("name", "description", "custom_attribute_1", "custom_attribute_2", "product_types")
+Results = dict[str, dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class RequestOps:
-    """The hook methods behind the bulk operators of one request kind, by name.
-
-    Example::
-
-        ops = RequestOps("tasking request", "cancel_tasking_requests", "update_tasking_requests", "get_task")
-        results = ops.cancel(hook, ["6a8e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a"])
-    """
-
-    label: str
-    cancel_method: str
-    update_method: str
-    get_method: str
-
-    @property
-    def ids_argument(self) -> str:
-        """Return the operator argument holding the ids, e.g. ``tasking_request_ids``."""
-        return self.label.replace(" ", "_") + "_ids"
-
-    def cancel(self, hook: CapellaHook, ids: list[str]) -> dict[str, Any]:
-        """Cancel ``ids`` through the hook; per-id results."""
-        return getattr(hook, self.cancel_method)(*ids)
-
-    def update(self, hook: CapellaHook, ids: list[str], fields: dict[str, Any]) -> dict[str, Any]:
-        """Set ``fields`` on ``ids`` through the hook; per-id results."""
-        return getattr(hook, self.update_method)(*ids, **fields)
-
-    def get(self, hook: CapellaHook, request_id: str) -> dict[str, Any]:
-        """Fetch one request through the hook."""
-        return getattr(hook, self.get_method)(request_id)
-
-
-TASKING = RequestOps("tasking request", "cancel_tasking_requests", "update_tasking_requests", "get_task")
-REPEAT = RequestOps(
-    "repeat request", "cancel_repeat_requests", "update_repeat_requests", "get_repeat_request"
-)
-
-
-class BulkRequestOperator(BulkLineage, CapellaBaseOperator):
-    """Apply one action to every id of ``ops.ids_argument``; report per id; then fail if any failed.
+class BulkRequestOperator(CapellaBaseOperator):
+    """Cancel (or, with update fields, update) every id of ``kind``; report per id; fail if any failed.
 
     Returns ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {"status", "code",
-    "message"}}}``; the task fails after all ids ran when any failed, unless ``fail_on_error=False``.
+    "message"}}}``. A cancel refused because the request is already canceled counts as success
+    (``"already_canceled": True``), so a retried task does not fail on the ids its first try canceled.
 
     :param fail_on_error: fail the task when any id failed (default ``True``).
 
     Example::
 
-        class CancelThingsOperator(BulkRequestOperator):
-            ops = THINGS
-            def run(self, ids): return summarize_all(self.ops.cancel(self.hook, ids))
+        class CancelTaskingRequestsOperator(BulkRequestOperator):
+            kind = TASKING
     """
 
-    ops: ClassVar[RequestOps]
+    kind: ClassVar[RequestKind]
 
     def __init__(self, *, fail_on_error: bool = True, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -87,32 +47,36 @@ class BulkRequestOperator(BulkLineage, CapellaBaseOperator):
 
     def request_ids(self) -> list[str]:
         """Return the ids to act on, parsed from the (rendered) ids argument."""
-        return parse_ids(self.ops.ids_argument, getattr(self, self.ops.ids_argument))
+        argument = self.kind.ids_argument
+        return _arguments.string_list(argument, getattr(self, argument))
 
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Act on every id; ``{id: {"success": ...}}`` (see :func:`summarize_all`)."""
-        raise NotImplementedError
+    def update_fields(self) -> dict[str, Any] | None:
+        """Return the fields an update sets; ``None``: cancel."""
+        return None
 
-    @records_lineage
-    def execute(self, context: Context) -> dict[str, dict[str, Any]]:
+    @lineage.records
+    def execute(self, context: Context) -> Results:
         ids = self.request_ids()
         self.lineage.request_ids = ids
         if not ids:
-            self.log.info("No %s ids given; nothing to do", self.ops.label)
+            self.log.info("No %s ids given; nothing to do", self.kind.label)
             return {}
-        self.log.info("Processing %d %s(s)", len(ids), self.ops.label)
-        return self.finish(self.run(ids))
+        self.log.info("Processing %d %s(s)", len(ids), self.kind.label)
+        fields = self.update_fields()
+        if fields is None:
+            results = forgive_already_canceled(self, summarize_all(self.kind.call(self.hook, "cancel", *ids)))
+        else:
+            results = summarize_all(self.kind.call(self.hook, "update", *ids, **fields))
+        return self.finish(results)
 
-    def finish(self, results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    def finish(self, results: Results) -> Results:
         """Log each failure; fail the task when any id failed, unless ``fail_on_error=False``."""
-        kind = self.ops.label
+        kind = self.kind.label
         failed = {request_id: result for request_id, result in results.items() if not result["success"]}
         for request_id, result in failed.items():
             self.log.error("%s %s failed: %s", kind, request_id, describe(result["error"]))
         self.log.info("%d of %d %s(s) succeeded", len(results) - len(failed), len(results), kind)
         if failed and self.fail_on_error:
-            from airflow_provider_capella._compat import AirflowException
-
             details = "; ".join(f"{key}: {describe(value['error'])}" for key, value in failed.items())
             raise AirflowException(
                 f"{len(failed)} of {len(results)} {kind}(s) failed (all were processed; "
@@ -120,26 +84,11 @@ class BulkRequestOperator(BulkLineage, CapellaBaseOperator):
             )
         return results
 
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        return lineage.facets_on_start(self, lambda: LineageRecord(request_ids=self.request_ids()))
 
-class CancelRequestsOperator(BulkRequestOperator):
-    """Cancel every id; an id that is already canceled counts as success (``"already_canceled"``).
-
-    So a retried task does not fail on the ids its first try canceled.
-
-    Example::
-
-        class CancelTaskingRequestsOperator(CancelRequestsOperator):
-            ops = TASKING
-    """
-
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Cancel the ids, then forgive the ones refused because they are canceled already."""
-        results = summarize_all(self.ops.cancel(self.hook, ids))
-        return forgive_already_canceled(results, self.latest_status)
-
-    def latest_status(self, request_id: str) -> str | None:
-        """Return the request's newest status code."""
-        return tasking_status.latest_status(self.ops.get(self.hook, request_id))
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_complete(self, lineage.no_lookup)
 
 
 class UpdateRequestsOperator(BulkRequestOperator):
@@ -154,10 +103,8 @@ class UpdateRequestsOperator(BulkRequestOperator):
     Example::
 
         class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
-            ops = TASKING
+            kind = TASKING
     """
-
-    update_template_fields: ClassVar[tuple[str, ...]] = UPDATE_TEMPLATE_FIELDS
 
     def __init__(
         self,
@@ -188,26 +135,15 @@ class UpdateRequestsOperator(BulkRequestOperator):
             }
         )
 
-    def run(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        """Update every id with the same fields."""
-        return summarize_all(self.ops.update(self.hook, ids, self.update_fields()))
 
-
-def parse_ids(argument: str, value: Any) -> list[str]:
-    """Return ids from a list, one id, or a JSON list (e.g. rendered from upstream XCom)."""
-    return _arguments.string_list(argument, value)
-
-
-def summarize_all(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Reduce each of the hook's per-id results (updated Features or error dicts) with :func:`summarize`."""
-    return {request_id: summarize(result) for request_id, result in results.items()}
-
-
-def summarize(result: Any) -> dict[str, Any]:
-    """Return ``{"success": bool[, "error": {...}]}``: the per-id result without the whole Feature."""
-    if isinstance(result, dict) and result.get("success") is False:
-        return {"success": False, "error": dict(result.get("error") or {})}
-    return {"success": True}
+def summarize_all(results: dict[str, Any]) -> Results:
+    """Reduce each per-id result to ``{"success": bool[, "error": {...}]}``, without the whole Feature."""
+    return {
+        request_id: {"success": False, "error": dict(result.get("error") or {})}
+        if isinstance(result, dict) and result.get("success") is False
+        else {"success": True}
+        for request_id, result in results.items()
+    }
 
 
 def describe(error: dict[str, Any]) -> str:
@@ -216,16 +152,14 @@ def describe(error: dict[str, Any]) -> str:
     return f"{error.get('message') or 'failed'}" + (f" [{label}]" if label else "")
 
 
-def forgive_already_canceled(
-    results: dict[str, dict[str, Any]], latest_status: Callable[[str], str | None]
-) -> dict[str, dict[str, Any]]:
+def forgive_already_canceled(op: BulkRequestOperator, results: Results) -> Results:
     """Count a cancel refused because the request is *already* canceled as a success (a task retry)."""
     settled = dict(results)
     for request_id, result in results.items():
         if result["success"] or (result.get("error") or {}).get("code") != FINALIZED:
             continue
         try:
-            status = latest_status(request_id)
+            status = tasking_status.latest_status(op.kind.call_on(op.hook, "get", request_id))
         except Exception:
             continue
         if status in tasking_status.CANCELED:

@@ -2,31 +2,29 @@
 
 With one of Airflow's human-in-the-loop operators (standard provider, Airflow 3.1+) between them, a
 person approves the quote before Capella is told (see ``capella_tasking_with_approval.py``).
-
-Example::
-
-    from airflow_provider_capella.operators.approval import (
-        ApproveTaskingRequestOperator, TaskingQuoteOperator,
-    )
-
-    quote = TaskingQuoteOperator(task_id="quote", tasking_request_id=create.output, deferrable=True)
-    approve = ApproveTaskingRequestOperator(task_id="approve", tasking_request_id=create.output)
 """
 
 from __future__ import annotations
 
+import inspect
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_capella._compat import conf
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._review_guard import ReviewGuard, Verdict
+from airflow_provider_capella.operators._kinds import TASKING
+from airflow_provider_capella.operators._review import fail, resumed, review_options, verdict, wait_for_quote
+from airflow_provider_capella.tasking_status import latest_status
 
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
+APPROVED_ALREADY = frozenset({"submitted", "accepted", "active", "completed", "retrying", "anomaly"})
 
-class TaskingQuoteOperator(ReviewGuard, CapellaBaseOperator):
+
+class TaskingQuoteOperator(CapellaBaseOperator):
     """Wait until a tasking request has its quote; return it without approving anything.
 
     Returns ``{"tasking_request_id", "status", "quote", "amount"}``: ``status`` is where the request
@@ -50,7 +48,6 @@ class TaskingQuoteOperator(ReviewGuard, CapellaBaseOperator):
     """
 
     template_fields = ("capella_conn_id", "tasking_request_id", "max_cost")
-    review_kind = "tasking"
 
     def __init__(
         self,
@@ -65,43 +62,30 @@ class TaskingQuoteOperator(ReviewGuard, CapellaBaseOperator):
         super().__init__(**kwargs)
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
         self.max_cost = max_cost
-        self.init_review(deferrable, poll_interval, review_timeout)
+        self.deferrable, self.poll_interval, self.review_timeout = review_options(
+            deferrable, poll_interval, review_timeout
+        )
 
     def execute(self, context: Context) -> dict[str, Any]:
         """Wait for the quote (deferring when asked); return it."""
-        from airflow_provider_capella._payloads import checks
-        from airflow_provider_capella._payloads.costs import optional_cost_limit
-
         optional_cost_limit("max_cost", self.max_cost)
         request_id = checks.uuid_text("tasking_request_id", self.tasking_request_id)
-        return dict(self.await_review(context, request_id))
+        wait_for_quote(self, TASKING, request_id)
+        return self.quote(request_id)
 
-    def read_request(self, request_id: str) -> dict[str, Any]:
-        return self.hook.get_task(request_id)
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
+        """Resume after the review trigger fired: return the quote, or fail with the trigger's message."""
+        return self.quote(resumed(self, event))
 
-    def verdict(self, request: dict[str, Any]) -> Verdict:
-        from airflow_provider_capella._payloads.costs import optional_cost_limit
-        from airflow_provider_capella.hooks._quotes import tasking_quote
-
-        limit = optional_cost_limit("max_cost", self.max_cost)
-        quote = tasking_quote(request)
-        if limit is None or quote.within(limit):
-            return Verdict(quote.text, None)
-        return Verdict(quote.text, self.limit_error("tasking request", quote, limit, "max_cost"))
-
-    def settle(self, request_id: str) -> dict[str, Any]:
+    def quote(self, request_id: str) -> dict[str, Any]:
         """Return the quote and where the request stands; approve nothing (reject above ``max_cost``)."""
-        from airflow_provider_capella.hooks._quotes import tasking_quote
-        from airflow_provider_capella.tasking_status import latest_status
-
-        request = self.read_request(request_id)
-        quote = tasking_quote(request)
+        request = self.hook.get_task(tasking_request_id=request_id)
         status = latest_status(request)
-        verdict = self.verdict(request)
-        if verdict.error is not None:
+        quote, error = verdict(TASKING, request, (None, optional_cost_limit("max_cost", self.max_cost)))
+        if error is not None:
             if status == "review":
-                self.hook.reject_tasking_request(request_id)
-            self._fail(f"{verdict.error}; tasking request {request_id} is {status}", verdict.error)
+                self.hook.reject_tasking_request(tasking_request_id=request_id)
+            fail(f"{error}; tasking request {request_id} is {status}", error)
         self.log.info("Tasking request %s is %s, quoted at %s", request_id, status, quote.text)
         return {
             "tasking_request_id": request_id,
@@ -111,7 +95,39 @@ class TaskingQuoteOperator(ReviewGuard, CapellaBaseOperator):
         }
 
 
-class ApproveTaskingRequestOperator(CapellaBaseOperator):
+class ReviewDecisionOperator(CapellaBaseOperator):
+    """Approve or reject (``action``) a tasking request in review, unless an earlier try already did.
+
+    :param tasking_request_id: the tasking request in review (templated).
+
+    Example::
+
+        class ApproveTaskingRequestOperator(ReviewDecisionOperator):
+            action = "approve"
+    """
+
+    action: ClassVar[str] = "approve"
+    template_fields = ("capella_conn_id", "tasking_request_id")
+
+    def __init__(self, *, tasking_request_id: str | XComArg, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
+
+    def execute(self, context: Context) -> str:
+        """Approve or reject the request unless an earlier try already did; return its id."""
+        request_id = checks.uuid_text("tasking_request_id", self.tasking_request_id)
+        status = latest_status(self.hook.get_task(tasking_request_id=request_id))
+        done = APPROVED_ALREADY if self.action == "approve" else frozenset({"rejected"})
+        if status in done:
+            self.log.info("Tasking request %s is already %s; nothing to %s", request_id, status, self.action)
+            return request_id
+        if status != "review":
+            fail(f"Tasking request {request_id} is {status}, not in review: cannot {self.action} it")
+        TASKING.call_on(self.hook, self.action, request_id)
+        return request_id
+
+
+class ApproveTaskingRequestOperator(ReviewDecisionOperator):
     """Approve a tasking request in review at its quote (billable from here on); return its id.
 
     The request is fetched first: one that is no longer in review fails the task before anything is
@@ -127,18 +143,10 @@ class ApproveTaskingRequestOperator(CapellaBaseOperator):
         ApproveTaskingRequestOperator(task_id="approve", tasking_request_id=create.output)
     """
 
-    template_fields = ("capella_conn_id", "tasking_request_id")
-
-    def __init__(self, *, tasking_request_id: str | XComArg, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
-
-    def execute(self, context: Context) -> str:
-        """Approve the request unless an earlier try already did."""
-        return _decide(self, "approve")
+    action = "approve"
 
 
-class RejectTaskingRequestOperator(CapellaBaseOperator):
+class RejectTaskingRequestOperator(ReviewDecisionOperator):
     """Reject a tasking request in review (it ends ``rejected``; nothing is charged); return its id.
 
     A request already rejected counts as done; one past review (approved) fails the task.
@@ -154,37 +162,25 @@ class RejectTaskingRequestOperator(CapellaBaseOperator):
         )
     """
 
-    template_fields = ("capella_conn_id", "tasking_request_id")
-
-    def __init__(self, *, tasking_request_id: str | XComArg, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
-
-    def execute(self, context: Context) -> str:
-        """Reject the request unless an earlier try already did."""
-        return _decide(self, "reject")
+    action = "reject"
 
 
-APPROVED_ALREADY = frozenset({"submitted", "accepted", "active", "completed", "retrying", "anomaly"})
+def hitl_response_timeout(timeout: timedelta) -> dict[str, timedelta]:
+    """Return the keyword argument that bounds a human-in-the-loop wait on this Airflow.
 
+    Newer standard providers give ``HITLOperator`` a ``response_timeout``; the one Airflow 3.1.0 ships
+    with (1.9) has none and bounds the wait with ``execution_timeout``.
 
-def _decide(operator: ApproveTaskingRequestOperator | RejectTaskingRequestOperator, action: str) -> str:
-    from airflow_provider_capella._compat import AirflowFailException
-    from airflow_provider_capella._payloads import checks
-    from airflow_provider_capella.tasking_status import latest_status
+    :param timeout: how long a person has to answer.
+    :return: ``{"response_timeout": timeout}`` or ``{"execution_timeout": timeout}``.
 
-    request_id = checks.uuid_text("tasking_request_id", operator.tasking_request_id)
-    status = latest_status(operator.hook.get_task(request_id))
-    done = APPROVED_ALREADY if action == "approve" else frozenset({"rejected"})
-    if status in done:
-        operator.log.info("Tasking request %s is already %s; nothing to %s", request_id, status, action)
-        return request_id
-    if status != "review":
-        raise AirflowFailException(
-            f"Tasking request {request_id} is {status}, not in review: cannot {action} it"
-        )
-    if action == "approve":
-        operator.hook.approve_tasking_request(request_id)
-    else:
-        operator.hook.reject_tasking_request(request_id)
-    return request_id
+    Example::
+
+        HITLBranchOperator(task_id="approve", options=["Yes", "No"], subject="Approve?",
+                           **hitl_response_timeout(timedelta(hours=23)))
+    """
+    from airflow.providers.standard.operators.hitl import HITLOperator  # lazy: only DAGs with a person
+
+    if "response_timeout" in inspect.signature(HITLOperator.__init__).parameters:
+        return {"response_timeout": timeout}
+    return {"execution_timeout": timeout}

@@ -1,13 +1,4 @@
-"""``ArchiveExportOperator``: download the archive's footprints export to a folder or S3; return where.
-
-Example::
-
-    from airflow_provider_capella.operators.archive import ArchiveExportOperator
-
-    footprints = ArchiveExportOperator(
-        task_id="footprints", export_type="full", destination="s3://my-bucket/capella/footprints/"
-    )
-"""
+"""``ArchiveExportOperator``: download the archive's footprints export to a folder or S3; return where."""
 
 from __future__ import annotations
 

@@ -1,35 +1,30 @@
-"""``DownloadProductsOperator``: products of an order, items, a tasking request or a collect → disk or S3.
-
-Example::
-
-    from airflow_provider_capella.operators.download import DownloadProductsOperator
-
-    download = DownloadProductsOperator.partial(
-        task_id="download", order_id=order.output, destination="s3://my-bucket/capella/{{ ds }}"
-    ).expand(items=search.output)
-"""
+"""``DownloadProductsOperator``: products of an order, items, a tasking request or a collect → disk or S3."""
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, AssetAlias
 
-from airflow_provider_capella._payloads import checks
+from airflow_provider_capella import lineage
+from airflow_provider_capella._compat import AirflowSkipException
 from airflow_provider_capella._payloads.orders import one_source
-from airflow_provider_capella.lineage.operators import DownloadLineage, records_lineage
+from airflow_provider_capella.lineage.describe import describe_download
+from airflow_provider_capella.lineage.record import LineageRecord, asset_extra, written_files
 from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context, XComArg
 
 DEFAULT_ASSET_ALIAS = "capella-imagery"
 
 
-class DownloadProductsOperator(DownloadLineage, CapellaBaseOperator):
+class DownloadProductsOperator(CapellaBaseOperator):
     """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
 
     The products come from exactly one source (the same rule as ``CapellaHook.download_products``):
@@ -134,11 +129,12 @@ class DownloadProductsOperator(DownloadLineage, CapellaBaseOperator):
         if asset_alias and AssetAlias(asset_alias) not in self.outlets:
             self.outlets = [*self.outlets, AssetAlias(asset_alias)]
 
-    @records_lineage
+    @lineage.records
     def execute(self, context: Context) -> dict[str, dict[str, str]]:
-        options = self.download_options()
-        paths = self.download(context, options)
-        self.record_download(paths)
+        paths = self.download(context, self.download_options())
+        self.lineage.add_product_ids(list(paths))
+        self.lineage.files = written_files(paths)
+        self.record_source(self.lineage)
         files = sum(len(assets) for assets in paths.values())
         self.log.info("%d file(s) of %d product(s) are at %s", files, len(paths), self.destination)
         self.emit_asset_events(context, paths)
@@ -199,9 +195,9 @@ class DownloadProductsOperator(DownloadLineage, CapellaBaseOperator):
 
         Ordering the items places an order (billable) unless an active order already holds them.
         """
-        stac_ids = item_ids(self.items)
+        stac_ids = _arguments.item_ids(self.items)
         if not stac_ids:
-            raise _arguments.skip("Nothing to download: no STAC ids or items were given (empty search?)")
+            raise AirflowSkipException("Nothing to download: no STAC ids or items were given (empty search?)")
         order_id = order_id or self.hook.submit_order(
             stac_ids=stac_ids, check_active_orders=True, contract_id=self.contract_id or None
         )
@@ -209,27 +205,46 @@ class DownloadProductsOperator(DownloadLineage, CapellaBaseOperator):
         return self.hook.download_products(order_id=order_id, stac_ids=stac_ids, **options)
 
     def emit_asset_events(self, context: Context, paths: dict[str, dict[str, str]]) -> None:
-        """Emit one Asset event per file written, through ``asset_alias``."""
+        """Emit one Asset event per file written (products and files described) through ``asset_alias``."""
         if not self.asset_alias or not paths:
             return
+        try:
+            describe_download(self.lineage, self.hook, self.aws_conn_id or None)
+        except Exception as error:  # lineage never fails the download it describes
+            self.log.warning("Describing the download failed (%s); the events carry what is known", error)
         events = context["outlet_events"][AssetAlias(self.asset_alias)]
-        for file, extra in self.asset_event_extras():
-            events.add(Asset(asset_uri(file.location)), extra=extra)
+        for file in self.lineage.files:
+            events.add(Asset(asset_uri(file.location)), extra=asset_extra(self.lineage, file))
         self.log.info("Emitted asset events through the alias %r", self.asset_alias)
 
+    def record_source(self, record: LineageRecord) -> None:
+        """Record the order, tasking request or collect the products come from."""
+        record.order_id = record.order_id or _arguments.identifier("order_id", self.order_id)
+        record.tasking_request_id = record.tasking_request_id or _arguments.identifier(
+            "tasking_request_id", self.tasking_request_id
+        )
+        collect_id = _arguments.identifier("collect_id", self.collect_id)
+        if collect_id:
+            record.collect_ids = [collect_id]
 
-def item_ids(value: Any) -> list[str]:
-    """Return the STAC ids of ids, item dicts, a mix, one of either, or a JSON list of them."""
-    parsed = _arguments.structured("items", value)
-    if parsed is None or parsed == "":
-        return []
-    ids = []
-    for item in checks.as_list("items", parsed, allow_empty=True):
-        stac_id = item.get("id") if isinstance(item, dict) else item
-        if not isinstance(stac_id, str) or not stac_id.strip():
-            checks.fail("items", f"must be STAC ids or STAC item dicts with an 'id', got {item!r}")
-        ids.append(stac_id.strip())
-    return checks.unique(ids)
+    def products_named(self) -> LineageRecord:
+        """Return a record of what the arguments name: the source, and the products (an order's, listed)."""
+        record = LineageRecord()
+        self.record_source(record)
+        if self.items is not None:
+            record.add_product_ids(_arguments.item_ids(self.items))
+        elif record.order_id:
+            hook = self.new_hook()
+            record.add_product_ids(hook.get_stac_items_of_order(order_id=record.order_id, ids_only=True))
+        return record
+
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        return lineage.facets_on_start(self, self.products_named)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_complete(
+            self, functools.partial(describe_download, aws_conn_id=self.aws_conn_id or None)
+        )
 
 
 def asset_uri(location: str) -> str:

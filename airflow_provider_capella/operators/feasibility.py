@@ -1,18 +1,4 @@
-"""``CheckFeasibilityOperator``: ask Capella which passes can image a target before tasking it.
-
-Example::
-
-    from airflow_provider_capella.operators.feasibility import CheckFeasibilityOperator
-
-    feasibility = CheckFeasibilityOperator(
-        task_id="check_feasibility",
-        geometry={"type": "Point", "coordinates": [4.05, 51.95]},
-        window_open="{{ data_interval_end | ts }}",
-        window_close="{{ (data_interval_end + macros.timedelta(days=7)) | ts }}",
-        constraints={"off_nadir_max": 40},
-        on_infeasible="skip",
-    )
-"""
+"""``CheckFeasibilityOperator``: ask Capella which passes can image a target before tasking it."""
 
 from __future__ import annotations
 
@@ -20,11 +6,16 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella._compat import conf
+from airflow_provider_capella._compat import (
+    AirflowException,
+    AirflowFailException,
+    AirflowSkipException,
+    conf,
+)
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.feasibility import ACCESS_CONSTRAINTS
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._feasibility_summary import describe, summarize
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -119,8 +110,6 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         """Create the access request, then wait for its passes (deferring when asked)."""
-        from airflow_provider_capella._payloads.feasibility import ACCESS_CONSTRAINTS
-
         constraints = _arguments.mapping("constraints", self.constraints)
         checks.reject_unknown(constraints, ACCESS_CONSTRAINTS, "constraints")
         access = self.hook.create_access_request(
@@ -135,13 +124,13 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         self.push(context, ACCESS_REQUEST_ID_KEY, access_request_id)
         if not self.deferrable:
             passes = self.hook.get_accesses(
-                access_request_id,
+                access_request_id=access_request_id,
                 wait=True,
                 timeout=self.processing_timeout,
                 poll_interval=self.poll_interval,
             )
             return self.conclude(access_request_id, passes)
-        from airflow_provider_capella.triggers.feasibility import AccessRequestTrigger
+        from airflow_provider_capella.triggers.feasibility import AccessRequestTrigger  # lazy: only to defer
 
         self.defer(
             trigger=AccessRequestTrigger(
@@ -157,19 +146,16 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any] | None:
         """Resume after the trigger fired: read the passes and conclude, or fail with its message."""
-        from airflow_provider_capella._compat import AirflowException
-
         access_request_id = str(event.get("access_request_id") or "")
         if event.get("status") != "success" or not access_request_id:
             raise AirflowException(f"Feasibility check failed: {event.get('message') or event}")
         self.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
-        return self.conclude(access_request_id, self.hook.get_accesses(access_request_id))
+        return self.conclude(access_request_id, self.hook.get_accesses(access_request_id=access_request_id))
 
     def conclude(self, access_request_id: str, passes: list[dict[str, Any]]) -> dict[str, Any]:
         """Summarize the passes; act on ``on_infeasible`` when there is none."""
-        from airflow_provider_capella._compat import AirflowFailException, AirflowSkipException
-
-        summary = summarize(access_request_id, self.hook.get_access_request(access_request_id), passes)
+        access = self.hook.get_access_request(access_request_id=access_request_id)
+        summary = summarize(access_request_id, access, passes)
         message = describe(summary)
         if summary["count"]:
             self.log.info("%s", message)
@@ -201,3 +187,58 @@ def infeasible_choice(on_infeasible: Any, skip_if_infeasible: Any) -> str:
     if not skip_if_infeasible and choice == "skip":
         checks.fail("skip_if_infeasible", "is False but on_infeasible='skip'; give only one")
     return "skip" if skip_if_infeasible else str(choice)
+
+
+def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the JSON-ready summary of an access request's passes.
+
+    :param access_request_id: the access request.
+    :param access: the access request Feature (for its status and window).
+    :param passes: the passes, from ``get_accesses``.
+    :return: ``access_request_id``, ``feasible``, ``count``, ``accessibility_status``,
+        ``first_window`` and ``last_window`` (``{"open", "close"}`` or ``None``),
+        ``off_nadir_range`` (``[min, max]`` degrees or ``None``), ``spacecraft_ids``,
+        ``orbital_planes``, ``window_open`` and ``window_close`` (the request's window).
+    """
+    properties = access.get("properties") or {} if isinstance(access, dict) else {}
+    ordered = sorted(passes, key=lambda one: str(one.get("windowOpen") or ""))
+    angles = [
+        float(value)
+        for one in ordered
+        for value in ((one.get("accessProperties") or {}).get(key) for key in ("offNadirMin", "offNadirMax"))
+        if isinstance(value, int | float)
+    ]
+    return {
+        "access_request_id": access_request_id,
+        "feasible": bool(ordered),
+        "count": len(ordered),
+        "accessibility_status": properties.get("accessibilityStatus"),
+        "window_open": properties.get("windowOpen"),
+        "window_close": properties.get("windowClose"),
+        "first_window": _window(ordered[0]) if ordered else None,
+        "last_window": _window(ordered[-1]) if ordered else None,
+        "off_nadir_range": [min(angles), max(angles)] if angles else None,
+        "spacecraft_ids": sorted(
+            {one["spacecraftId"] for one in ordered if one.get("spacecraftId") is not None}
+        ),
+        "orbital_planes": sorted(
+            {one["orbitalPlane"] for one in ordered if one.get("orbitalPlane") is not None}
+        ),
+    }
+
+
+def describe(summary: dict[str, Any]) -> str:
+    """Say in one sentence what the summary found, for the log and for failure messages."""
+    subject = f"Access request {summary['access_request_id']}"
+    window = f"{summary.get('window_open')} to {summary.get('window_close')}"
+    if not summary["count"]:
+        return f"{subject}: no pass can image the target from {window} under the given constraints"
+    low, high = summary["off_nadir_range"] or (None, None)
+    return (
+        f"{subject}: {summary['count']} pass(es) from {summary['first_window']['open']} to "
+        f"{summary['last_window']['close']}, off-nadir {low}-{high} degrees"
+    )
+
+
+def _window(one: dict[str, Any]) -> dict[str, Any]:
+    return {"open": one.get("windowOpen"), "close": one.get("windowClose")}

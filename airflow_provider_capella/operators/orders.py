@@ -1,28 +1,24 @@
-"""``SubmitOrderOperator``: order STAC products (reusing an active order that holds them); return its id.
-
-Example::
-
-    from airflow_provider_capella.operators.orders import SubmitOrderOperator
-
-    order = SubmitOrderOperator(task_id="order", stac_ids=search.output)
-"""
+"""``SubmitOrderOperator``: order STAC products (reusing an active order that holds them); return its id."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella._payloads import checks
+from airflow_provider_capella import lineage
+from airflow_provider_capella._compat import AirflowFailException, AirflowSkipException
 from airflow_provider_capella._payloads.costs import optional_cost_limit
-from airflow_provider_capella.lineage.operators import OrderLineage, records_lineage
+from airflow_provider_capella.exceptions import CapellaCostLimitError
+from airflow_provider_capella.lineage.record import LineageRecord, product_from_item
 from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context, XComArg
 
 
-class SubmitOrderOperator(OrderLineage, CapellaBaseOperator):
+class SubmitOrderOperator(CapellaBaseOperator):
     """Order STAC products; return the order id.
 
     By default (``check_active_orders=True``) an active order that already holds every requested
@@ -73,20 +69,16 @@ class SubmitOrderOperator(OrderLineage, CapellaBaseOperator):
         self.contract_id = contract_id
         self.max_cost = max_cost
 
-    @records_lineage
+    @lineage.records
     def execute(self, context: Context) -> str:
-        from airflow_provider_capella.exceptions import CapellaCostLimitError
-
         max_cost = optional_cost_limit("max_cost", self.max_cost)
-        stac_ids = _arguments.string_list("stac_ids", self.stac_ids)
-        items = stac_items("items", self.items)
-        self.record_order(stac_ids, items)
-        if not stac_ids and not items:
-            raise _arguments.skip("Nothing to order: no STAC ids or items were given (empty search?)")
+        self.lineage = self.products_named()
+        if not self.lineage.product_ids:
+            raise AirflowSkipException("Nothing to order: no STAC ids or items were given (empty search?)")
         try:
             order_id = self.hook.submit_order(
-                stac_ids=stac_ids or None,
-                items=items or None,
+                stac_ids=_arguments.string_list("stac_ids", self.stac_ids) or None,
+                items=_arguments.stac_items("items", self.items) or None,
                 check_active_orders=self.check_active_orders,
                 omit_search=self.omit_search,
                 omit_review=self.omit_review,
@@ -94,21 +86,23 @@ class SubmitOrderOperator(OrderLineage, CapellaBaseOperator):
                 max_cost=max_cost,
             )
         except CapellaCostLimitError as error:
-            from airflow_provider_capella._compat import AirflowFailException
-
             raise AirflowFailException(f"{error}; nothing was ordered") from error
-        self.record_placement(self.hook.last_order_placement)
+        placement = self.hook.last_order_placement
+        if (
+            placement is not None
+        ):  # what ordering cost: a placed order's reviewed total; a reused one, nothing
+            self.lineage.order_reused = bool(placement.reused)
+            if not placement.reused:
+                self.lineage.set_cost(placement.cost, "paid")
         self.push(context, ORDER_ID_KEY, order_id)
         return order_id
 
+    def products_named(self) -> LineageRecord:
+        """Return a record of the products to order (described already when given as items)."""
+        record = LineageRecord()
+        record.add_product_ids(_arguments.string_list("stac_ids", self.stac_ids))
+        record.add_products([product_from_item(item) for item in _arguments.stac_items("items", self.items)])
+        return record
 
-def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
-    """STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``."""
-    if value is None or value == "":
-        return []
-    parsed = _arguments.structured(argument, value)
-    items = checks.as_list(argument, parsed, allow_empty=True)
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
-    return items
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        return lineage.facets_on_start(self, self.products_named)

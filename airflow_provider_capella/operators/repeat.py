@@ -1,40 +1,27 @@
-"""Repeat request operators: create (safe under retries), cancel and update.
-
-Example::
-
-    from airflow_provider_capella.operators.repeat import CreateRepeatRequestOperator
-
-    weekly = CreateRepeatRequestOperator(
-        task_id="watch_port",
-        geometry="{{ params.aoi | tojson }}",
-        name="port watch",
-        repeat_start="{{ data_interval_end | ts }}",
-        repetition_interval=7,
-        repetition_count=12,
-        retries=3,
-    )
-"""
+"""Repeat request operators: create (safe under retries), cancel and update."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella._compat import conf
-from airflow_provider_capella._payloads import REPEAT_ARGUMENTS, checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
-from airflow_provider_capella.links import REPEAT_REQUEST_ID_KEY, CapellaRepeatRequestLink
-from airflow_provider_capella.operators import _arguments, _bulk
-from airflow_provider_capella.operators._create import CreateRequestOperator
-from airflow_provider_capella.operators._review_guard import ReviewGuard, Verdict
+from airflow_provider_capella.links import CapellaRepeatRequestLink
+from airflow_provider_capella.operators import _arguments
+from airflow_provider_capella.operators._bulk import (
+    UPDATE_TEMPLATE_FIELDS,
+    BulkRequestOperator,
+    UpdateRequestsOperator,
+)
+from airflow_provider_capella.operators._kinds import REPEAT
+from airflow_provider_capella.operators._requests import CreateRequestOperator
+from airflow_provider_capella.operators._review import Limits
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
-    from airflow.sdk import Context, XComArg
+    from airflow.sdk import XComArg
 
 
-class CreateRepeatRequestOperator(ReviewGuard, CreateRequestOperator):
+class CreateRepeatRequestOperator(CreateRequestOperator):
     """Create a Capella repeat request (a series of collections, billable); return its id.
 
     With ``max_cost_per_image`` and/or ``max_cost`` the task waits for the quote (``review``; in the
@@ -88,12 +75,7 @@ class CreateRepeatRequestOperator(ReviewGuard, CreateRequestOperator):
         )
     """
 
-    review_kind = "repeat"
-    kind = "repeat request"
-    accepted_arguments = REPEAT_ARGUMENTS
-    id_field = "repeatrequestId"
-    description_field = "repeatrequestDescription"
-    id_xcom_key = REPEAT_REQUEST_ID_KEY
+    kind = REPEAT
     template_fields = (
         *CreateRequestOperator.common_template_fields,
         "repeat_start",
@@ -103,7 +85,6 @@ class CreateRepeatRequestOperator(ReviewGuard, CreateRequestOperator):
         "max_cost_per_image",
         "max_cost",
     )
-    template_fields_renderers = {"geometry": "json", "request_options": "json"}
     operator_extra_links = (CapellaRepeatRequestLink(),)
 
     def __init__(
@@ -114,10 +95,6 @@ class CreateRepeatRequestOperator(ReviewGuard, CreateRequestOperator):
         repetition_interval: int | str | None = None,
         repetition_count: int | str | None = None,
         max_cost_per_image: float | str | None = None,
-        max_cost: float | str | None = None,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 30.0,
-        review_timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -126,60 +103,9 @@ class CreateRepeatRequestOperator(ReviewGuard, CreateRequestOperator):
         self.repetition_interval = repetition_interval
         self.repetition_count = repetition_count
         self.max_cost_per_image = max_cost_per_image
-        self.max_cost = max_cost
-        self.init_review(deferrable, poll_interval, review_timeout)
 
-    def execute(self, context: Context) -> str:
-        """Create the series (retry-safe); with cost limits, settle its review within them."""
-        per_image, total = self.limits()
-        if total is not None:
-            arguments = self.request_arguments()
-            if arguments.get("repetition_count") is None and arguments.get("repeat_end") is None:
-                argument = "max_cost" if per_image is not None else "max_cost_per_image"
-                checks.fail(
-                    argument,
-                    "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
-                    "and limit it with max_cost_per_image instead of max_cost",
-                )
-        request_id = super().execute(context)
-        if per_image is None and total is None:
-            return request_id
-        return self.await_review(context, request_id)
-
-    def limits(self) -> tuple[float | None, float | None]:
-        """Return ``(max_cost_per_image, max_cost)`` checked, ``None`` where unset."""
-        return (
-            optional_cost_limit("max_cost_per_image", self.max_cost_per_image),
-            optional_cost_limit("max_cost", self.max_cost),
-        )
-
-    def read_request(self, request_id: str) -> dict[str, Any]:
-        return self.hook.get_repeat_request(request_id)
-
-    def verdict(self, request: dict[str, Any]) -> Verdict:
-        from airflow_provider_capella.hooks._quotes import Quote, repeat_image_count, repeat_quote_per_image
-
-        per_image_limit, total_limit = self.limits()
-        per_image = repeat_quote_per_image(request)
-        if per_image_limit is not None and not per_image.within(per_image_limit):
-            error = self.limit_error(
-                "repeat request (per image)", per_image, per_image_limit, "max_cost_per_image"
-            )
-            return Verdict(per_image.text, error)
-        if total_limit is None:
-            return Verdict(per_image.text, None)
-        count = repeat_image_count(request)
-        total = per_image.times(count) if count is not None else Quote(f"{per_image.text} x ?", None)
-        if total.within(total_limit):
-            return Verdict(total.text, None)
-        error = self.limit_error("repeat request (whole series)", total, total_limit, "max_cost")
-        return Verdict(total.text, error)
-
-    def approve_request(self, request_id: str) -> None:
-        self.hook.approve_repeat_request(request_id)
-
-    def reject_request(self, request_id: str) -> None:
-        self.hook.reject_repeat_request(request_id)
+    def cost_limits(self) -> Limits:
+        return optional_cost_limit("max_cost_per_image", self.max_cost_per_image), super().cost_limits()[1]
 
     def specific_arguments(self) -> dict[str, Any]:
         return {
@@ -189,17 +115,8 @@ class CreateRepeatRequestOperator(ReviewGuard, CreateRequestOperator):
             "repetition_count": _arguments.integer("repetition_count", self.repetition_count),
         }
 
-    def create(self, arguments: dict[str, Any]) -> dict[str, Any]:
-        return self.hook.create_repeat_request(**arguments)
 
-    def search_recent(self, since: str) -> list[dict[str, Any]]:
-        return self.hook.search_repeat_requests(submission_time__gte=since)
-
-
-# Intended mirror: the Cancel/Update classes below are operators/tasking.py's twins for repeat requests.
-# Their behaviour is one implementation (operators/_bulk.py); only the id argument, the hook methods
-# (_bulk.REPEAT) and the per-argument docstrings repeat.
-class CancelRepeatRequestsOperator(_bulk.CancelRequestsOperator):
+class CancelRepeatRequestsOperator(BulkRequestOperator):
     """Cancel repeat requests (and their unfinished collections); return a result per id.
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. An
@@ -215,7 +132,7 @@ class CancelRepeatRequestsOperator(_bulk.CancelRequestsOperator):
         CancelRepeatRequestsOperator(task_id="stop", repeat_request_ids=["..."])
     """
 
-    ops = _bulk.REPEAT
+    kind = REPEAT
     template_fields = ("capella_conn_id", "repeat_request_ids")
 
     def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
@@ -223,7 +140,7 @@ class CancelRepeatRequestsOperator(_bulk.CancelRequestsOperator):
         self.repeat_request_ids = repeat_request_ids
 
 
-class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
+class UpdateRepeatRequestsOperator(UpdateRequestsOperator):
     """Set the same fields on several repeat requests; return a result per id.
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
@@ -243,8 +160,8 @@ class UpdateRepeatRequestsOperator(_bulk.UpdateRequestsOperator):
         UpdateRepeatRequestsOperator(task_id="describe", repeat_request_ids=["..."], name="port watch")
     """
 
-    ops = _bulk.REPEAT
-    template_fields = ("capella_conn_id", "repeat_request_ids", *_bulk.UPDATE_TEMPLATE_FIELDS)
+    kind = REPEAT
+    template_fields = ("capella_conn_id", "repeat_request_ids", *UPDATE_TEMPLATE_FIELDS)
 
     def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)

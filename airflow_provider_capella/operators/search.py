@@ -1,23 +1,17 @@
-"""``CapellaSearchOperator``: search Capella's STAC catalog from a DAG; return ids, items, or a file.
-
-Example::
-
-    from airflow_provider_capella.operators.search import CapellaSearchOperator
-
-    search = CapellaSearchOperator(
-        task_id="search",
-        bbox=[12.35, 41.78, 12.61, 42.0],
-        datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
-        filters={"product_type": "GEO", "look_angle__lte": 30},
-    )
-"""
+"""``CapellaSearchOperator``: search Capella's STAC catalog from a DAG; return ids, items, or a file."""
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella import lineage
 from airflow_provider_capella._payloads import checks
-from airflow_provider_capella.lineage.operators import SearchLineage, records_lineage
+from airflow_provider_capella._payloads.checks import without_none
+from airflow_provider_capella.lineage.describe import describe_files
+from airflow_provider_capella.lineage.record import FileFacts, product_from_item
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
@@ -27,7 +21,7 @@ if TYPE_CHECKING:
 DEFAULT_MAX_RETURNED_ITEMS = 100
 
 
-class CapellaSearchOperator(SearchLineage, CapellaBaseOperator):
+class CapellaSearchOperator(CapellaBaseOperator):
     """Search the catalog; return the matching STAC ids (default), the items, or where they were written.
 
     Filters are ``CapellaHook.search``'s: the common ones as arguments, any other (``product_type``,
@@ -117,7 +111,7 @@ class CapellaSearchOperator(SearchLineage, CapellaBaseOperator):
 
     def search_filters(self) -> dict[str, Any]:
         """Return the keyword arguments for ``CapellaHook.search``, after rendering and JSON parsing."""
-        explicit = _arguments.without_none(
+        explicit = without_none(
             {
                 "bbox": _arguments.structured("bbox", self.bbox),
                 "intersects": _arguments.structured("intersects", self.intersects),
@@ -137,21 +131,19 @@ class CapellaSearchOperator(SearchLineage, CapellaBaseOperator):
             checks.fail("filters", f"repeats filter(s) given as arguments: {', '.join(twice)}")
         return {**extra, **explicit}
 
-    @records_lineage
+    @lineage.records
     def execute(self, context: Context) -> list[str] | list[dict[str, Any]] | str:
         items = self.hook.search(**self.search_filters())
-        self.record_search(items)
+        self.lineage.matched = len(items)
+        self.lineage.add_products([product_from_item(item) for item in items])
         self.log.info("Search matched %d STAC item(s)", len(items))
         if self.output_path:
-            from airflow_provider_capella.operators._output import write_json
-
             where = write_json(
-                {"type": "FeatureCollection", "features": items},
-                self.output_path,
-                aws_conn_id=self.aws_conn_id,
+                {"type": "FeatureCollection", "features": items}, self.output_path, self.aws_conn_id
             )
             self.log.info("Wrote %d item(s) to %s", len(items), where)
-            self.record_output(where)
+            self.lineage.files = [FileFacts(location=where)]
+            describe_files(self.lineage.files, self.aws_conn_id or None)
             return where
         if self.return_items:
             if len(items) > self.max_returned_items:
@@ -162,3 +154,41 @@ class CapellaSearchOperator(SearchLineage, CapellaBaseOperator):
                 )
             return items
         return [str(item["id"]) for item in items]
+
+
+def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> str:
+    """Write ``document`` as JSON to ``location`` (a file path or ``s3://bucket/key``); return the location.
+
+    A local file appears whole or not at all (written beside it, then renamed); its folders are created.
+    """
+    if not isinstance(location, str) or not location.strip():
+        checks.fail("output_path", "must be a file path or an s3://bucket/key URI")
+    body = json.dumps(document, separators=(",", ":")).encode()
+    if location.lower().startswith("s3://"):
+        return _put_s3(body, location.strip(), aws_conn_id)
+    path = os.path.abspath(os.path.expanduser(location.strip()))
+    if path.endswith(os.sep) or os.path.isdir(path):
+        checks.fail("output_path", f"must name a file, not a folder: {path!r}")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".", suffix=".partial")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(body)
+        os.replace(partial, path)
+    except BaseException:
+        if os.path.exists(partial):
+            os.remove(partial)
+        raise
+    return path
+
+
+def _put_s3(body: bytes, uri: str, aws_conn_id: str | None) -> str:
+    from airflow_provider_capella.transfer.s3client import s3_client  # lazy: boto3 only for s3:// output
+    from airflow_provider_capella.transfer.targets import split_s3_uri  # lazy: with the S3 client
+
+    bucket, key = split_s3_uri(uri)
+    if not key or key.endswith("/"):
+        checks.fail("output_path", f"must name an object, not a prefix: {uri!r}")
+    client = s3_client(aws_conn_id, max_pool_connections=2)
+    client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/geo+json")
+    return f"s3://{bucket}/{key}"

@@ -1,39 +1,24 @@
-"""Tasking request operators: create (safe under retries), cancel and update.
-
-Example::
-
-    from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
-
-    task = CreateTaskingRequestOperator(
-        task_id="task_boulder",
-        geometry="{{ params.aoi | tojson }}",
-        name="boulder {{ ds }}",
-        window_open="{{ data_interval_end | ts }}",
-        collection_tier="priority",
-        retries=3,
-    )
-"""
+"""Tasking request operators: create (safe under retries), cancel and update."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella._compat import conf
-from airflow_provider_capella._payloads import TASKING_ARGUMENTS, checks
-from airflow_provider_capella._payloads.costs import optional_cost_limit
-from airflow_provider_capella.links import TASKING_REQUEST_ID_KEY, CapellaTaskingRequestLink
-from airflow_provider_capella.operators import _bulk
-from airflow_provider_capella.operators._create import CreateRequestOperator
-from airflow_provider_capella.operators._review_guard import ReviewGuard, Verdict
+from airflow_provider_capella.links import CapellaTaskingRequestLink
+from airflow_provider_capella.operators._bulk import (
+    UPDATE_TEMPLATE_FIELDS,
+    BulkRequestOperator,
+    UpdateRequestsOperator,
+)
+from airflow_provider_capella.operators._kinds import TASKING
+from airflow_provider_capella.operators._requests import CreateRequestOperator
 
 if TYPE_CHECKING:
-    from datetime import timedelta
-
-    from airflow.sdk import Context, XComArg
+    from airflow.sdk import XComArg
 
 
-class CreateTaskingRequestOperator(ReviewGuard, CreateRequestOperator):
+class CreateTaskingRequestOperator(CreateRequestOperator):
     """Create a Capella tasking request (a new collection, billable); return its id.
 
     With ``max_cost`` the request is created without pre-approval, the task waits for its quote
@@ -89,19 +74,13 @@ class CreateTaskingRequestOperator(ReviewGuard, CreateRequestOperator):
         )
     """
 
-    review_kind = "tasking"
-    kind = "tasking request"
-    accepted_arguments = TASKING_ARGUMENTS
-    id_field = "taskingrequestId"
-    description_field = "taskingrequestDescription"
-    id_xcom_key = TASKING_REQUEST_ID_KEY
+    kind = TASKING
     template_fields = (
         *CreateRequestOperator.common_template_fields,
         "window_open",
         "window_close",
         "max_cost",
     )
-    template_fields_renderers = {"geometry": "json", "request_options": "json"}
     operator_extra_links = (CapellaTaskingRequestLink(),)
 
     def __init__(
@@ -110,44 +89,12 @@ class CreateTaskingRequestOperator(ReviewGuard, CreateRequestOperator):
         window_open: datetime | str | None = None,
         window_close: datetime | str | None = None,
         pre_approval: bool | None = None,
-        max_cost: float | str | None = None,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 30.0,
-        review_timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.window_open = window_open
         self.window_close = window_close
         self.pre_approval = pre_approval
-        self.max_cost = max_cost
-        self.init_review(deferrable, poll_interval, review_timeout)
-
-    def execute(self, context: Context) -> str:
-        """Create the request (retry-safe); with ``max_cost``, settle its review within the limit."""
-        limit = optional_cost_limit("max_cost", self.max_cost)
-        if limit is not None and self.request_arguments().get("pre_approval"):
-            checks.fail("pre_approval", "cannot be True with max_cost: the quote must be reviewed first")
-        request_id = super().execute(context)
-        return request_id if limit is None else self.await_review(context, request_id)
-
-    def read_request(self, request_id: str) -> dict[str, Any]:
-        return self.hook.get_task(request_id)
-
-    def verdict(self, request: dict[str, Any]) -> Verdict:
-        from airflow_provider_capella.hooks._quotes import tasking_quote
-
-        limit = optional_cost_limit("max_cost", self.max_cost)
-        quote = tasking_quote(request)
-        if limit is None or quote.within(limit):
-            return Verdict(quote.text, None)
-        return Verdict(quote.text, self.limit_error("tasking request", quote, limit, "max_cost"))
-
-    def approve_request(self, request_id: str) -> None:
-        self.hook.approve_tasking_request(request_id)
-
-    def reject_request(self, request_id: str) -> None:
-        self.hook.reject_tasking_request(request_id)
 
     def specific_arguments(self) -> dict[str, Any]:
         return {
@@ -156,14 +103,8 @@ class CreateTaskingRequestOperator(ReviewGuard, CreateRequestOperator):
             "pre_approval": self.pre_approval,
         }
 
-    def create(self, arguments: dict[str, Any]) -> dict[str, Any]:
-        return self.hook.create_tasking_request(**arguments)
 
-    def search_recent(self, since: str) -> list[dict[str, Any]]:
-        return self.hook.search_tasking_requests(submission_time__gte=since)
-
-
-class CancelTaskingRequestsOperator(_bulk.CancelRequestsOperator):
+class CancelTaskingRequestsOperator(BulkRequestOperator):
     """Cancel tasking requests (cancellation fees may apply); return a result per id.
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. A
@@ -182,7 +123,7 @@ class CancelTaskingRequestsOperator(_bulk.CancelRequestsOperator):
         )
     """
 
-    ops = _bulk.TASKING
+    kind = TASKING
     template_fields = ("capella_conn_id", "tasking_request_ids")
 
     def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
@@ -190,7 +131,7 @@ class CancelTaskingRequestsOperator(_bulk.CancelRequestsOperator):
         self.tasking_request_ids = tasking_request_ids
 
 
-class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
+class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
     """Set the same fields on several tasking requests; return a result per id.
 
     Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
@@ -213,16 +154,12 @@ class UpdateTaskingRequestsOperator(_bulk.UpdateRequestsOperator):
         )
     """
 
-    ops = _bulk.TASKING
-    template_fields = ("capella_conn_id", "tasking_request_ids", *_bulk.UPDATE_TEMPLATE_FIELDS)
+    kind = TASKING
+    template_fields = ("capella_conn_id", "tasking_request_ids", *UPDATE_TEMPLATE_FIELDS)
 
     def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tasking_request_ids = tasking_request_ids
 
 
-__all__ = [
-    "CancelTaskingRequestsOperator",
-    "CreateTaskingRequestOperator",
-    "UpdateTaskingRequestsOperator",
-]
+__all__ = ["CancelTaskingRequestsOperator", "CreateTaskingRequestOperator", "UpdateTaskingRequestsOperator"]

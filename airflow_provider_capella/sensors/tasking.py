@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_provider_capella import tasking_status
+from airflow_provider_capella import lineage, tasking_status
 from airflow_provider_capella._compat import (
     AirflowException,
     AirflowFailException,
@@ -19,9 +19,11 @@ from airflow_provider_capella._compat import (
     conf,
 )
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
-from airflow_provider_capella.lineage.operators import SensorLineage, records_lineage
+from airflow_provider_capella.lineage.record import LineageRecord
+from airflow_provider_capella.operators._base import capella_hook
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context, XComArg
 
     from airflow_provider_capella.hooks.capella import CapellaHook
@@ -32,7 +34,7 @@ DEFER_GRACE_SECONDS = 60.0
 descriptive event normally ends the wait; the scheduler's timeout is the backstop."""
 
 
-class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
+class TaskCompletedSensor(BaseSensorOperator):
     """Wait until a tasking request is completed; return its collect ids.
 
     Completed means ``completed`` appears anywhere in the request's status history (the SDK's rule, so
@@ -90,12 +92,16 @@ class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
         self.capella_conn_id = capella_conn_id
         self.deferrable = deferrable
+        self.lineage = LineageRecord()
 
     @cached_property
     def hook(self) -> CapellaHook:
-        from airflow_provider_capella.hooks.capella import CapellaHook
+        """The hook on ``capella_conn_id``, created on first use."""
+        return self.new_hook()
 
-        return CapellaHook(capella_conn_id=self.capella_conn_id)
+    def new_hook(self) -> CapellaHook:
+        """Return a new hook on ``capella_conn_id`` (lineage lookups never share the task's pool)."""
+        return capella_hook(self.capella_conn_id)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         outcome = self._check()
@@ -103,21 +109,21 @@ class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
             return False
         return PokeReturnValue(is_done=True, xcom_value=self._collect_ids())
 
-    @records_lineage
+    @lineage.records
     def execute(self, context: Context) -> Any:
         if not self.deferrable:
             return super().execute(context)
         try:
-            outcome = self._check()
+            done = self.poke(context)
         except AirflowFailException as error:
             if self.soft_fail or getattr(self, "never_fail", False):
                 raise AirflowSkipException(f"Skipping (soft_fail): {error}") from error
             raise
-        if outcome is not None and outcome.state == "completed":
-            return self._collect_ids()
-        self._defer(context)
+        if not done:
+            self._defer(context)
+        return done.xcom_value if isinstance(done, PokeReturnValue) else None
 
-    @records_lineage
+    @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> list[str]:
         """Resume after the trigger fired: collect ids on success, otherwise the matching failure."""
         status, message = event.get("status"), str(event.get("message") or event)
@@ -135,7 +141,7 @@ class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
     def _check(self) -> TaskingOutcome | None:
         """Return the request's outcome (raising on a terminal failure); None after a transient API error."""
         try:
-            task = self.hook.get_task(self.tasking_request_id)
+            task = self.hook.get_task(tasking_request_id=self.tasking_request_id)
         except tasking_status.TRANSIENT_ERRORS as error:
             self.log.warning(
                 "Could not check tasking request %s (%s); will try again", self.tasking_request_id, error
@@ -151,14 +157,15 @@ class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
         return outcome
 
     def _collect_ids(self) -> list[str]:
-        collects = self.hook.get_collects_for_task(self.tasking_request_id)
+        collects = self.hook.get_collects_for_task(tasking_request_id=self.tasking_request_id)
         ids = [str(collect["collectId"]) for collect in collects if collect.get("collectId")]
-        self.record_collects(ids)
+        self.lineage.tasking_request_id = str(self.tasking_request_id)
+        self.lineage.collect_ids = ids
         self.log.info("Tasking request %s completed with collect(s) %s", self.tasking_request_id, ids)
         return ids
 
     def _defer(self, context: Context) -> None:
-        from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
+        from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger  # lazy: only to defer
 
         now = time.time()
         end_time = now + float(self.timeout)
@@ -184,3 +191,14 @@ class TaskCompletedSensor(SensorLineage, BaseSensorOperator):
         started = getattr(context.get("ti"), "start_date", None)
         start = started.timestamp() if started is not None else now
         return start + self.execution_timeout.total_seconds()
+
+    def get_openlineage_facets_on_start(self) -> OperatorLineage:
+        return lineage.facets_on_start(
+            self, lambda: LineageRecord(tasking_request_id=self.tasking_request_id or None)
+        )
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_complete(self, lineage.no_lookup)
+
+    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_failure(self)

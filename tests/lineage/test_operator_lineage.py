@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_provider_capella.hooks.capella import CapellaHook
-from airflow_provider_capella.lineage.products import tasking_request_ids_of_order
-from airflow_provider_capella.lineage.record import LineageRecord, ProductFacts
+from airflow_provider_capella.lineage.record import LineageRecord, ProductFacts, tasking_request_ids_of_order
 from airflow_provider_capella.operators.search import CapellaSearchOperator
 
 TO_DISK = """

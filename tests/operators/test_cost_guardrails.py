@@ -20,6 +20,7 @@ from tests.operators.conftest import posts_to
 COST_GUARD = """
 from datetime import timedelta
 from airflow.sdk import DAG
+from airflow_provider_capella.hooks.capella import CapellaHook
 from airflow_provider_capella.operators.orders import SubmitOrderOperator
 from airflow_provider_capella.operators.repeat import CreateRepeatRequestOperator
 from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
@@ -29,16 +30,21 @@ AOI = {"type": "Point", "coordinates": [4.05, 51.95]}
 FAST = {"poll_interval": 0.05, "review_timeout": 60, "custom_attribute_2": MANUAL, "geometry": AOI}
 
 
-class CrashAfterApproving(CreateTaskingRequestOperator):
+class CrashingHook(CapellaHook):
     # the worker dies right after the approval reached Capella, on the first try only
-    def approve_request(self, request_id):
+    def approve_tasking_request(self, tasking_request_id):
         import os
 
-        super().approve_request(request_id)
-        marker = os.path.join(os.environ["AIRFLOW_HOME"], "crashed-" + request_id)
+        super().approve_tasking_request(tasking_request_id=tasking_request_id)
+        marker = os.path.join(os.environ["AIRFLOW_HOME"], "crashed-" + tasking_request_id)
         if not os.path.exists(marker):
             open(marker, "w").close()
             raise RuntimeError("worker lost right after approving")
+
+
+class CrashAfterApproving(CreateTaskingRequestOperator):
+    def new_hook(self):
+        return CrashingHook(capella_conn_id=self.capella_conn_id)
 
 
 with DAG("cost_guard", schedule=None) as dag:

@@ -1,6 +1,7 @@
-"""Size and checksum of the files a download wrote, from what is cheap to learn after the fact.
+"""Facts looked up after the fact: catalog facts of products, size and checksum of written files, costs.
 
-The transfer engine reports where each file went, not its digest, so:
+Products known only by id are described with one catalog search per 10,000 ids. Files: the transfer
+engine reports where each file went, not its digest, so:
 
 - a local file: its size from ``stat`` and its SHA-256, read back once (the file was just written, so
   it is usually still in the page cache; about a second per GB on a current CPU);
@@ -19,12 +20,17 @@ import hashlib
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella.lineage.record import FileFacts
+from airflow_provider_capella.lineage.record import FileFacts, LineageRecord, product_from_item
+from airflow_provider_capella.lineage.record import tasking_request_ids_of_order as order_requests
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.hooks.capella import CapellaHook
 
 log = logging.getLogger(__name__)
 
+MAX_IDS_PER_SEARCH = 10_000
 HEAD_CONCURRENCY = 8
 READ_CHUNK = 1 << 20
 S3_CHECKSUMS = (
@@ -36,35 +42,42 @@ S3_CHECKSUMS = (
 )
 
 
-def written_files(paths: dict[str, dict[str, str]]) -> list[FileFacts]:
-    """One :class:`FileFacts` (location only) per file of ``{stac_id: {asset_key: location}}``."""
-    return [
-        FileFacts(location=location, stac_id=stac_id, asset_key=asset_key)
-        for stac_id, assets in paths.items()
-        for asset_key, location in assets.items()
-    ]
+def describe_products(record: LineageRecord, hook: CapellaHook) -> None:
+    """Add the catalog facts of the products ``record`` names only by id."""
+    stac_ids = record.undescribed_ids()
+    for start in range(0, len(stac_ids), MAX_IDS_PER_SEARCH):
+        chunk = stac_ids[start : start + MAX_IDS_PER_SEARCH]
+        items = hook.search(ids=chunk, limit=len(chunk))
+        record.add_products([product_from_item(item, record.tasking_request_id) for item in items])
+
+
+def describe_download(record: LineageRecord, hook: CapellaHook, aws_conn_id: str | None) -> None:
+    """Describe the products downloaded, the tasking request of each (from the order), and the files."""
+    describe_products(record, hook)
+    if record.order_id and any(not record.product(i).tasking_request_id for i in record.product_ids):
+        for order in hook.list_orders(record.order_id):
+            record.add_tasking_request_ids(order_requests(order))
+    describe_files(record.files, aws_conn_id)
+
+
+def describe_request_cost(record: LineageRecord, hook: CapellaHook) -> None:
+    """Record the quoted cost: a tasking request's order total, a repeat request's per-image estimate."""
+    if record.tasking_request_id:
+        properties = _properties(hook.get_task(tasking_request_id=record.tasking_request_id))
+        record.set_cost(((properties.get("order") or {}).get("summary") or {}).get("total"), "quoted")
+    if record.repeat_request_id:
+        properties = _properties(hook.get_repeat_request(repeat_request_id=record.repeat_request_id))
+        record.set_cost(properties.get("costPerImageEstimate"), "estimated per image")
 
 
 def describe_files(files: list[FileFacts], aws_conn_id: str | None = None) -> None:
-    """Fill in size and checksum of every file in place (see the module docstring for how).
-
-    Example::
-
-        files = written_files(paths)
-        describe_files(files, aws_conn_id="aws_default")
-    """
+    """Fill in size and checksum of every file in place (see the module docstring for how)."""
     local = [file for file in files if not file.is_s3 and file.size is None]
     remote = [file for file in files if file.is_s3 and file.size is None]
     for file in local:
         _describe_local(file)
     if remote:
         _describe_s3(remote, aws_conn_id)
-
-
-def describe_body(file: FileFacts, body: bytes) -> None:
-    """Size and SHA-256 of a document written from memory (no read back)."""
-    file.size = len(body)
-    file.checksum_algorithm, file.checksum = "sha256", hashlib.sha256(body).hexdigest()
 
 
 def _describe_local(file: FileFacts) -> None:
@@ -82,8 +95,8 @@ def _describe_local(file: FileFacts) -> None:
 
 
 def _describe_s3(files: list[FileFacts], aws_conn_id: str | None) -> None:
-    from airflow_provider_capella.transfer.s3client import s3_client
-    from airflow_provider_capella.transfer.targets import split_s3_uri
+    from airflow_provider_capella.transfer.s3client import s3_client  # lazy: boto3 only for S3 files
+    from airflow_provider_capella.transfer.targets import split_s3_uri  # lazy: with the S3 client
 
     client = s3_client(aws_conn_id, max_pool_connections=HEAD_CONCURRENCY)
 
@@ -110,3 +123,11 @@ def _apply_head(file: FileFacts, answer: dict[str, Any]) -> None:
     etag = str(answer.get("ETag") or "").strip('"')
     if etag:
         file.checksum_algorithm, file.checksum = "s3:etag", etag
+
+
+def _properties(answer: Any) -> dict[str, Any]:
+    """Return the ``properties`` of a request Feature (or the answer itself when it has none)."""
+    if not isinstance(answer, dict):
+        return {}
+    properties = answer.get("properties")
+    return properties if isinstance(properties, dict) else answer

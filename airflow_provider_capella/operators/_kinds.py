@@ -1,0 +1,80 @@
+"""The kinds of billable request (tasking, repeat): their API fields and the hook methods behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_capella._payloads import REPEAT_ARGUMENTS, TASKING_ARGUMENTS
+from airflow_provider_capella.links import REPEAT_REQUEST_ID_KEY, TASKING_REQUEST_ID_KEY
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.hooks.capella import CapellaHook
+
+
+@dataclass(frozen=True)
+class RequestKind:
+    """A kind of billable request: its API fields, XCom key and the hook methods behind it, by name.
+
+    Example::
+
+        TASKING.call_on(hook, "get", request_id)  # hook.get_task(tasking_request_id=request_id)
+    """
+
+    name: str
+    accepted_arguments: tuple[str, ...]
+    id_xcom_key: str
+    methods: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        """Return e.g. ``tasking request``."""
+        return f"{self.name} request"
+
+    @property
+    def id_field(self) -> str:
+        """Return the id field of the API's Feature, e.g. ``taskingrequestId``."""
+        return f"{self.name}requestId"
+
+    @property
+    def ids_argument(self) -> str:
+        """Return the bulk operators' ids argument, e.g. ``tasking_request_ids``."""
+        return f"{self.name}_request_ids"
+
+    def call(self, hook: CapellaHook, action: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the hook method behind ``action`` (``create``, ``search``, ``cancel``, ``update``)."""
+        return getattr(hook, self.methods[action])(*args, **kwargs)
+
+    def call_on(self, hook: CapellaHook, action: str, request_id: str) -> Any:
+        """Call the hook method behind ``action`` (``get``, ``approve``, ``reject``) on one request."""
+        return self.call(hook, action, **{f"{self.name}_request_id": request_id})
+
+
+TASKING = RequestKind(
+    "tasking",
+    TASKING_ARGUMENTS,
+    TASKING_REQUEST_ID_KEY,
+    {
+        "create": "create_tasking_request",
+        "search": "search_tasking_requests",
+        "get": "get_task",
+        "approve": "approve_tasking_request",
+        "reject": "reject_tasking_request",
+        "cancel": "cancel_tasking_requests",
+        "update": "update_tasking_requests",
+    },
+)
+REPEAT = RequestKind(
+    "repeat",
+    REPEAT_ARGUMENTS,
+    REPEAT_REQUEST_ID_KEY,
+    {
+        "create": "create_repeat_request",
+        "search": "search_repeat_requests",
+        "get": "get_repeat_request",
+        "approve": "approve_repeat_request",
+        "reject": "reject_repeat_request",
+        "cancel": "cancel_repeat_requests",
+        "update": "update_repeat_requests",
+    },
+)

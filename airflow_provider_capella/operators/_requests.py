@@ -1,0 +1,220 @@
+"""Create tasking and repeat requests, one implementation parameterised by :class:`~._kinds.RequestKind`.
+
+Each task instance creates one request however often it is retried: the description carries a tag
+``[airflow:<16 hex>]`` hashed from ``(dag_id, task_id, run_id, map_index)``, and a retry first searches
+the user's recent requests for it and reuses what it finds. With cost limits, :mod:`._review` settles
+the request's review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow_provider_capella import lineage
+from airflow_provider_capella._compat import conf
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella._payloads.checks import without_none
+from airflow_provider_capella._payloads.costs import optional_cost_limit
+from airflow_provider_capella.exceptions import CapellaAmbiguousCreateError
+from airflow_provider_capella.lineage.describe import describe_request_cost
+from airflow_provider_capella.operators import _arguments
+from airflow_provider_capella.operators._base import CapellaBaseOperator
+from airflow_provider_capella.operators._kinds import RequestKind
+from airflow_provider_capella.operators._review import (
+    Limits,
+    check_reviewable,
+    resumed,
+    review_options,
+    settle,
+    wait_for_quote,
+)
+
+if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
+    from airflow.sdk import Context
+
+TAG_PREFIX = "[airflow:"
+DEFAULT_LOOKBACK = timedelta(days=30)
+
+
+class CreateRequestOperator(CapellaBaseOperator):
+    """Create one billable request of ``kind`` per task instance, then settle its review within the limits.
+
+    Arguments given both explicitly and in ``request_options`` are an error. The public subclasses
+    document every argument.
+
+    Example::
+
+        class CreateTaskingRequestOperator(CreateRequestOperator):
+            kind = TASKING  # from _kinds
+    """
+
+    kind: ClassVar[RequestKind]
+    template_fields_renderers = {"geometry": "json", "request_options": "json"}
+    common_template_fields: ClassVar[Sequence[str]] = (
+        "capella_conn_id",
+        "geometry",
+        "name",
+        "description",
+        "collection_type",
+        "collection_tier",
+        "product_types",
+        "custom_attribute_1",
+        "custom_attribute_2",
+        "contract_id",
+        "local_time",
+        "request_options",
+        "idempotency_key",
+    )
+
+    def __init__(
+        self,
+        *,
+        geometry: dict[str, Any] | str,
+        name: str | None = None,
+        description: str | None = None,
+        collection_type: str | None = None,
+        collection_tier: str | None = None,
+        product_types: list[str] | str | None = None,
+        custom_attribute_1: str | None = None,
+        custom_attribute_2: str | None = None,
+        contract_id: str | None = None,
+        local_time: str | list[Any] | None = None,
+        request_options: dict[str, Any] | str | None = None,
+        idempotency_key: str | None = None,
+        idempotency_lookback: timedelta = DEFAULT_LOOKBACK,
+        max_cost: float | str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float = 30.0,
+        review_timeout: float | timedelta = 3600.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.geometry = geometry
+        self.name = name
+        self.description = description
+        self.collection_type = collection_type
+        self.collection_tier = collection_tier
+        self.product_types = product_types
+        self.custom_attribute_1 = custom_attribute_1
+        self.custom_attribute_2 = custom_attribute_2
+        self.contract_id = contract_id
+        self.local_time = local_time
+        self.request_options = request_options
+        self.idempotency_key = idempotency_key
+        self.idempotency_lookback = idempotency_lookback
+        self.max_cost = max_cost
+        self.deferrable, self.poll_interval, self.review_timeout = review_options(
+            deferrable, poll_interval, review_timeout
+        )
+
+    def specific_arguments(self) -> dict[str, Any]:
+        """Return the kind's own explicit arguments (window, repetition, ...), ``None`` for unset."""
+        return {}
+
+    def cost_limits(self) -> Limits:
+        """Return ``(max per image, max in all)`` checked; only ``max_cost`` here."""
+        return None, optional_cost_limit("max_cost", self.max_cost)
+
+    @lineage.records
+    def execute(self, context: Context) -> str:
+        """Create the request (retry-safe); with cost limits, settle its review within them."""
+        limits = self.cost_limits()
+        arguments = self.request_arguments()
+        if limits != (None, None):
+            check_reviewable(self.kind, arguments, limits)
+        request_id = create_once(self, self.kind, arguments, context)
+        self.push(context, self.kind.id_xcom_key, request_id)
+        if limits == (None, None):
+            return request_id
+        wait_for_quote(self, self.kind, request_id)
+        return settle(self, self.kind, request_id, limits)
+
+    @lineage.records
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
+        """Resume after the review trigger fired: settle the request, or fail with the trigger's message."""
+        request_id = resumed(self, event)
+        self.lineage.note_pushed(self.kind.id_xcom_key, request_id)  # pushed by the try that deferred
+        return settle(self, self.kind, request_id, self.cost_limits())
+
+    def request_arguments(self) -> dict[str, Any]:
+        """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""
+        explicit = without_none(
+            {
+                "geometry": _arguments.structured("geometry", self.geometry),
+                "name": self.name,
+                "description": self.description,
+                "collection_type": self.collection_type,
+                "collection_tier": self.collection_tier,
+                "product_types": _arguments.structured("product_types", self.product_types),
+                "custom_attribute_1": self.custom_attribute_1,
+                "custom_attribute_2": self.custom_attribute_2,
+                "contract_id": self.contract_id,
+                "local_time": _arguments.structured("local_time", self.local_time),
+                **self.specific_arguments(),
+            }
+        )
+        options = _arguments.mapping("request_options", self.request_options)
+        checks.reject_unknown(options, self.kind.accepted_arguments, "request_options")
+        twice = sorted(set(options) & set(explicit))
+        if twice:
+            checks.fail("request_options", f"repeats argument(s) given explicitly: {', '.join(twice)}")
+        return {**explicit, **options}
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_complete(self, describe_request_cost)
+
+
+def task_instance_tag(context: Context, key: str | None) -> str:
+    """Return ``[airflow:<key>]``; the key is derived from the task instance unless given."""
+    ti = context["ti"]
+    parts = (ti.dag_id, ti.task_id, ti.run_id, str(ti.map_index if ti.map_index is not None else -1))
+    derived = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+    return f"{TAG_PREFIX}{key or derived}]"
+
+
+def create_once(
+    op: CreateRequestOperator, kind: RequestKind, arguments: dict[str, Any], context: Context
+) -> str:
+    """Return the id of the request an earlier try created (a retry), or create a tagged one."""
+    tag = task_instance_tag(context, op.idempotency_key)
+    text = (arguments.get("description") or "").rstrip()
+    arguments["description"] = text if tag in text else f"{text} {tag}".strip()
+    if int(getattr(context["ti"], "try_number", 1) or 1) > 1:
+        since = (datetime.now(timezone.utc) - op.idempotency_lookback).isoformat()
+        op.log.info("Retry: looking for a %s tagged %s submitted since %s", kind.label, tag, since)
+        found = find_tagged(kind.call(op.hook, "search", submission_time__gte=since), kind, tag)
+        if found is not None:
+            request_id = str(found["properties"][kind.id_field])
+            op.log.info(
+                "Reusing %s %s created by an earlier try (no new request sent)", kind.label, request_id
+            )
+            return request_id
+        op.log.info("No earlier %s found; creating one", kind.label)
+    try:
+        created = kind.call(op.hook, "create", **arguments)
+    except CapellaAmbiguousCreateError:
+        op.log.error(
+            "The %s may have been created although no answer came back. It was not re-sent. A retry "
+            "of this task looks for it by its description tag %s and reuses it; without retries, "
+            "search your %ss for that tag before creating another.",
+            kind.label,
+            tag,
+            kind.label,
+        )
+        raise
+    request_id = str((created.get("properties") or {}).get(kind.id_field))
+    op.log.info("Created %s %s (tag %s)", kind.label, request_id, tag)
+    return request_id
+
+
+def find_tagged(requests: list[dict[str, Any]], kind: RequestKind, tag: str) -> dict[str, Any] | None:
+    """Return the earliest-submitted request whose description carries ``tag``, or ``None``."""
+    field = f"{kind.name}requestDescription"
+    matches = [one for one in requests if tag in str((one.get("properties") or {}).get(field) or "")]
+    if not matches:
+        return None
+    return min(matches, key=lambda one: str(one["properties"].get("submissionTime") or ""))

@@ -1,0 +1,182 @@
+"""The cost guard of a request created without pre-approval: wait for its quote, then approve or reject.
+
+The request waits in ``review`` with its quote. The guard waits until it has left ``received`` (polling,
+or in the triggerer), reads it afresh and decides from its status, so a retry never approves twice: in
+``review`` within the limits it is approved, above them (or with an unreadable quote) rejected and the
+task fails; already past review it is left as it is (failing when above the limits); rejected, expired,
+canceled, ...: the task fails.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+
+from airflow_provider_capella._compat import AirflowFailException
+from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.exceptions import CapellaCostLimitError
+from airflow_provider_capella.hooks._quotes import (
+    Quote,
+    repeat_image_count,
+    repeat_quote_per_image,
+    tasking_quote,
+)
+from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
+from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.hooks.capella import CapellaHook
+
+WAITING = frozenset({"received"})
+Limits = tuple[float | None, float | None]
+"""``(most per image, most in all)``; ``None`` where unset."""
+
+
+class Reviewing(Protocol):
+    """What the cost guard reads of an operator."""
+
+    capella_conn_id: str
+    deferrable: bool
+    poll_interval: float
+    review_timeout: float
+
+    @property
+    def hook(self) -> CapellaHook: ...
+
+    @property
+    def log(self) -> Any: ...
+
+    def defer(self, *, trigger: Any, method_name: str, timeout: timedelta | None = None) -> Any: ...
+
+
+def review_options(deferrable: Any, poll_interval: Any, review_timeout: Any) -> tuple[bool, float, float]:
+    """Return the waiting options checked: ``(deferrable, poll_interval, review_timeout seconds)``."""
+    if isinstance(review_timeout, timedelta):
+        review_timeout = review_timeout.total_seconds()
+    return (
+        checks.boolean("deferrable", deferrable),
+        float(checks.number("poll_interval", poll_interval, positive=True)),
+        float(checks.number("review_timeout", review_timeout, positive=True)),
+    )
+
+
+def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limits) -> None:
+    """Refuse limits that cannot be checked: with ``pre_approval``, or a total of an open-ended series."""
+    if arguments.get("pre_approval"):
+        checks.fail("pre_approval", "cannot be True with max_cost: the quote must be reviewed first")
+    per_image, total = limits
+    if (
+        kind is REPEAT
+        and total is not None
+        and arguments.get("repetition_count") is None
+        and arguments.get("repeat_end") is None
+    ):
+        checks.fail(
+            "max_cost" if per_image is not None else "max_cost_per_image",
+            "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
+            "and limit it with max_cost_per_image instead of max_cost",
+        )
+
+
+def wait_for_quote(op: Reviewing, kind: RequestKind, request_id: str) -> None:
+    """Wait until the request has left ``received`` (in the triggerer when ``op.deferrable``)."""
+    deadline = time.monotonic() + op.review_timeout
+    while latest_status(kind.call_on(op.hook, "get", request_id)) in WAITING:
+        if op.deferrable:
+            from airflow_provider_capella.triggers.review import RequestReviewTrigger  # lazy: only to defer
+
+            op.defer(
+                trigger=RequestReviewTrigger(
+                    request_id,
+                    kind.name,
+                    op.capella_conn_id,
+                    poll_interval=op.poll_interval,
+                    end_time=time.time() + op.review_timeout,
+                ),
+                method_name="execute_complete",
+                timeout=timedelta(seconds=op.review_timeout + 60),
+            )
+        if time.monotonic() >= deadline:
+            fail(f"{kind.label} {request_id} had no quote after {op.review_timeout:g} s")
+        time.sleep(min(op.poll_interval, max(0.0, deadline - time.monotonic())))
+
+
+def resumed(op: Reviewing, event: dict[str, Any]) -> str:
+    """Return the request id of the review trigger's event, or fail with its message."""
+    request_id = str(event.get("request_id") or "")
+    if event.get("status") != "success" or not request_id:
+        fail(f"Waiting for the quote failed: {event.get('message') or event}")
+    op.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
+    return request_id
+
+
+def settle(op: Reviewing, kind: RequestKind, request_id: str, limits: Limits) -> str:
+    """Approve, reject or leave the request as its status and quote say; return its id."""
+    request = kind.call_on(op.hook, "get", request_id)
+    status = latest_status(request)
+    quote, error = verdict(kind, request, limits)
+    subject = f"{kind.label} {request_id}"
+    if status == "review":
+        if error is None:
+            kind.call_on(op.hook, "approve", request_id)
+            op.log.info("Approved %s at its quote %s (within the limit)", subject, quote.text)
+            return request_id
+        kind.call_on(op.hook, "reject", request_id)
+        fail(f"{error}; {subject} was rejected, nothing is charged", error)
+    if status in TERMINAL_FAILURES or status is None:
+        fail(f"{subject} is {status or 'without a status'}" + (f" ({error})" if error else ""), error)
+    if error is not None:
+        fail(
+            f"{error}; {subject} was already approved outside this task (it is {status}) and is left as "
+            "it is: cancel it if it is unwanted",
+            error,
+        )
+    op.log.info(
+        "%s is already %s (approved by an earlier try or a person); quote %s is within the limit, "
+        "nothing approved again",
+        subject,
+        status,
+        quote.text,
+    )
+    return request_id
+
+
+def verdict(
+    kind: RequestKind, request: dict[str, Any], limits: Limits
+) -> tuple[Quote, CapellaCostLimitError | None]:
+    """Judge the request's quote against ``limits``: ``(the quote, an error or None when within them)``.
+
+    A tasking request is judged by its order total; a repeat request by its per-image estimate and that
+    estimate times the number of collections.
+    """
+    per_image_limit, total_limit = limits
+    if kind is TASKING:
+        total = tasking_quote(request)
+        what = "tasking request"
+    else:
+        per_image = repeat_quote_per_image(request)
+        if per_image_limit is not None and not per_image.within(per_image_limit):
+            return per_image, over(
+                f"{kind.label} (per image)", per_image, per_image_limit, "max_cost_per_image"
+            )
+        if total_limit is None:
+            return per_image, None
+        count = repeat_image_count(request)
+        total = per_image.times(count) if count is not None else Quote(f"{per_image.text} x ?", None)
+        what = f"{kind.label} (whole series)"
+    if total_limit is None or total.within(total_limit):
+        return total, None
+    return total, over(what, total, total_limit, "max_cost")
+
+
+def over(what: str, quote: Quote, limit: float, argument: str) -> CapellaCostLimitError:
+    """Build the error for a ``Quote`` above ``limit`` (or unreadable)."""
+    return CapellaCostLimitError.over_limit(
+        what, quote=quote.text, quoted=quote.amount, limit=limit, argument=argument
+    )
+
+
+def fail(message: str, cause: BaseException | None = None) -> NoReturn:
+    """Fail the task without retries (the decision would not change)."""
+    raise AirflowFailException(message) from cause
