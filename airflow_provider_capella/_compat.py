@@ -13,8 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import warnings
-
 try:
     from airflow.sdk.exceptions import (
         AirflowException,
@@ -37,23 +35,6 @@ try:
 except ImportError:  # Airflow 3.1
     from airflow.configuration import conf  # type: ignore[no-redef]
 
-try:
-    from airflow.exceptions import AirflowProviderDeprecationWarning
-except ImportError:  # pragma: no cover - present in every supported Airflow
-    AirflowProviderDeprecationWarning = DeprecationWarning  # type: ignore[misc,assignment]
-
-
-def warn_deprecated(message: str, *, stacklevel: int = 3) -> None:
-    """Warn that a provider name is deprecated (only the hook's and triggers' shims still call it).
-
-    Delete it with them: the provider's 0.x releases carry no shims.
-
-    :param message: what is deprecated and what to use instead.
-    :param stacklevel: the frame the warning points at (default: the caller's caller).
-    """
-    warnings.warn(message, AirflowProviderDeprecationWarning, stacklevel=stacklevel)
-
-
 __all__ = [
     "AirflowException",
     "AirflowFailException",
@@ -61,5 +42,4 @@ __all__ = [
     "AirflowSkipException",
     "AirflowTaskTimeout",
     "conf",
-    "warn_deprecated",
 ]
