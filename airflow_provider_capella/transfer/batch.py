@@ -1,12 +1,19 @@
 """One download call: every file's transfer on one shared, adaptive pool of connections, one error at the end.
 
-The first file that fails for good cancels the others; their temporary state is cleaned up, or kept
-when a next try can resume it. :meth:`Batch.run` then raises one error naming every failed file.
+The worker pool takes tasks in priority order ``(file index, part index)``: the parts of earlier files go
+first, so files complete one after the other while every connection stays busy, and the number of part
+buffers in memory never exceeds the number of workers. Its limit (how many workers may run a task at
+once) is what the adaptive controller moves; a worker over the limit finishes its task first, so a
+connection is never cut mid-range. The first file that fails for good cancels the others; their
+temporary state is cleaned up, or kept when a next try can resume it.
 """
 
 from __future__ import annotations
 
+import itertools
+import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,28 +24,95 @@ from airflow_provider_capella.transfer.errors import (
     CapellaOrderExpiredError,
     TransferCancelled,
 )
-from airflow_provider_capella.transfer.naming import redact
-from airflow_provider_capella.transfer.pool import WorkerPool
 from airflow_provider_capella.transfer.progress import BatchTotals, log
+from airflow_provider_capella.transfer.source import AssetRef, PresignedUrls, redact
 
 if TYPE_CHECKING:
     import requests
 
     from airflow_provider_capella.transfer.settings import TransferSettings
-    from airflow_provider_capella.transfer.sinks.base import Sink
-    from airflow_provider_capella.transfer.urls import AssetRef, PresignedUrls
+    from airflow_provider_capella.transfer.sinks import Sink
 
 INTERRUPT_GRACE_SECONDS = 60.0
+Task = Callable[[], None]
+_STOP = (1 << 62,)
+
+
+class WorkerPool:
+    """``size`` daemon threads running submitted tasks by ascending priority, at most ``limit`` at once.
+
+    Example::
+
+        pool = WorkerPool(32, limit=8)
+        pool.submit((0, 1), lambda: print("part 1 of file 0"))
+        pool.set_limit(16)
+        pool.shutdown()
+    """
+
+    def __init__(self, size: int, *, limit: int) -> None:
+        self.size = size
+        self._queue: queue.PriorityQueue[tuple[tuple[int, ...], int, Task | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._gate = threading.Condition()
+        self._limit = max(1, min(limit, size))
+        self._running = 0
+        self._threads = [
+            threading.Thread(target=self._work, name=f"capella-transfer-{number}", daemon=True)
+            for number in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def limit(self) -> int:
+        return self._limit
+
+    def set_limit(self, limit: int) -> int:
+        """Let at most ``limit`` (1..size) tasks run at once from now on; returns the limit applied."""
+        with self._gate:
+            self._limit = max(1, min(limit, self.size))
+            self._gate.notify_all()
+            return self._limit
+
+    def backlog(self) -> int:
+        """Count the tasks waiting for a worker."""
+        return self._queue.qsize()
+
+    def submit(self, priority: tuple[int, ...], task: Task) -> None:
+        """Queue ``task``; lower priorities run first."""
+        self._queue.put((priority, next(self._order), task))
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Stop the workers once the tasks already queued have run."""
+        self.set_limit(self.size)
+        for _ in self._threads:
+            self._queue.put((_STOP, next(self._order), None))
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _work(self) -> None:
+        while True:
+            with self._gate:
+                while self._running >= self._limit:
+                    self._gate.wait()
+                self._running += 1
+            try:
+                _, _, task = self._queue.get()
+                if task is None:
+                    return
+                try:
+                    task()
+                except BaseException:  # a task reports its own failures; never let a worker die
+                    log.exception("transfer task crashed")
+            finally:
+                with self._gate:
+                    self._running -= 1
+                    self._gate.notify()
 
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One file of a batch: which presigned URL, into which sink, named how in logs.
-
-    Example::
-
-        FileEntry(ref=("CAPELLA_X", "HH"), sink=LocalFileSink("/data/x.tif"), label="x.tif")
-    """
+    """One file of a batch: which presigned URL, into which sink, named how in logs."""
 
     ref: AssetRef
     sink: Sink
@@ -46,10 +120,7 @@ class FileEntry:
 
 
 class Batch:
-    """Downloads a list of files with one pool of ``settings.concurrency`` connections.
-
-    The first file that fails for good cancels the others (their temporary state is cleaned up or kept
-    for resuming) and :meth:`run` raises one error naming every failed file.
+    """Downloads a list of files with one pool of connections; :meth:`run` raises one error at the end.
 
     Example::
 
@@ -106,9 +177,9 @@ class Batch:
             if self.controller is not None:
                 self.controller.stop()
             self.pool.shutdown(timeout=5)
-        if summary and self.controller is not None:
-            log.info("connections used: %s", self.controller.summary())
         if summary:
+            if self.controller is not None:
+                log.info("connections used: %s", self.controller.summary())
             log.info("%s", self.totals.summary())
         self._raise_failures(len(transfers))
 

@@ -1,79 +1,47 @@
 """One file's transfer: its byte ranges fetched as tasks of the call's shared worker pool (see ``batch``).
 
 A file starts with a *lead* request: a ranged GET for its first part (or, when resuming, the first
-missing part, pinned with ``If-Range``). Its ``Content-Range`` tells the size, so the remaining parts are
-queued at once while the lead streams on. A server that ignores ``Range`` (200 instead of 206) gets one
-plain streaming GET instead. Every range retries on its own: drops, timeouts, 429 and 5xx back off and
-continue from the last byte received; a 403 refreshes the presigned URLs once.
+missing part, pinned with ``If-Range``). A 206 tells the size in ``Content-Range``, so the remaining
+parts are queued at once while the lead streams on; a 200 means the server ignores ``Range``, so that
+one response streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every range retries on its
+own (see :mod:`.retry`), continuing from the last byte received; a 403 refreshes the presigned URLs once.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from airflow_provider_capella._http import Failure, RetryPolicy, Verdict, classify_failure
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
     SourceChangedError,
     TransferCancelled,
     worth_resuming,
 )
-from airflow_provider_capella.transfer.lead import StaleResume, plan_lead
-from airflow_provider_capella.transfer.naming import path_for_log, redact
-from airflow_provider_capella.transfer.planner import ByteRange
+from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion, plan_ranges
 from airflow_provider_capella.transfer.progress import FileProgress, human_bytes, log
-from airflow_provider_capella.transfer.sinks.base import SourceVersion
+from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.source import (
     BodyDropped,
     BodyReader,
     parse_content_range,
+    path_for_log,
+    send_get,
     total_size_of,
-    unsatisfiable_total,
     validator_of,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     import requests
 
     from airflow_provider_capella.transfer.batch import Batch, FileEntry
-    from airflow_provider_capella.transfer.sinks.base import RangeWriter, ResumeState
+    from airflow_provider_capella.transfer.sinks import RangeWriter
 
 
-class _Attempts:
-    """Counts failed attempts of one range; waits (interruptibly) or gives up as the retry policy decides."""
-
-    def __init__(self, label: str, policy: RetryPolicy, cancelled: threading.Event) -> None:
-        self._label = label
-        self._policy = policy
-        self._cancelled = cancelled
-        self.count = 0
-
-    def failed(
-        self, reason: str, *, failure: Failure = Failure.LOST, status: int | None = None, headers: Any = None
-    ) -> None:
-        self.count += 1
-        decision = self._policy.decide(self.count, status=status, headers=headers, failure=failure)
-        if decision.verdict is Verdict.FINAL:
-            raise CapellaDownloadError(f"{self._label}: {reason}", status=status)
-        if not decision.retry:
-            raise CapellaDownloadError(f"{self._label}: giving up after {self.count} attempts ({reason})")
-        log.warning(
-            "%s: %s; retrying in %.1f s (attempt %d of %d)",
-            self._label,
-            reason,
-            decision.wait,
-            self.count + 1,
-            self._policy.max_attempts,
-        )
-        if self._cancelled.wait(decision.wait):
-            raise TransferCancelled()
-
-    def reset(self) -> None:
-        self.count = 0
+class StaleResume(Exception):
+    """The partial download of a previous run belongs to another version of the asset."""
 
 
 class FileTransfer:
@@ -102,15 +70,22 @@ class FileTransfer:
         self._run(self._start)
 
     def run_range(self, byte_range: ByteRange) -> None:
-        self._run(partial(self._fetch_range, byte_range))
+        self._run(partial(self._complete_range, byte_range, None, None))
 
     def _run(self, work: Callable[[], None]) -> None:
-        if not self._enter():
-            return
+        with self._lock:
+            if self._finished:
+                return
+            self._active += 1
         try:
             work()
         except BaseException as error:
-            self._fail(error)
+            with self._lock:
+                first = self._error is None
+                if first:
+                    self._error = error
+            if first and not isinstance(error, TransferCancelled):
+                self.batch.cancel()
         finally:
             self._leave()
 
@@ -120,7 +95,7 @@ class FileTransfer:
         if not self.batch.override:
             existing = self.sink.existing_size()
             if existing is not None:
-                size = self._probe_size()
+                size = self._source_version().size
                 if size == existing:
                     log.info("%s is already complete (%s), skipped", self.sink.location, human_bytes(size))
                     self._skipped = True
@@ -142,19 +117,15 @@ class FileTransfer:
         if resume and resume.validator:
             headers["If-Range"] = resume.validator
         attempts = self._attempts()
-        response = self._request(headers, attempts)
+        response = self._get(headers, attempts)
         try:
-            pending, already, first = plan_lead(self, response, first, resume)
+            pending, already = self._plan(response, first, resume)
         except StaleResume:
+            response.close()
             log.info("%s: the asset changed since the partial download; starting over", self.label)
             self.sink.discard_resume()
             self._lead(None)
             return
-        self._queue(pending, first, already)
-        lead = next(byte_range for byte_range in pending if byte_range.start == first.start)
-        self._complete_range(lead, self.sink.writer(lead), attempts, response)
-
-    def _queue(self, pending: list[ByteRange], lead: ByteRange, already: int) -> None:
         with self._lock:
             self._remaining = {byte_range.index for byte_range in pending}
         self.progress.start(self.size, already)
@@ -169,22 +140,58 @@ class FileTransfer:
                 len(pending),
             )
         assert self.batch.pool is not None
-        for byte_range in pending:
-            if byte_range.start != lead.start:
-                self.batch.pool.submit((self.index, byte_range.index), partial(self.run_range, byte_range))
+        for byte_range in pending[1:]:
+            self.batch.pool.submit((self.index, byte_range.index), partial(self.run_range, byte_range))
+        self._complete_range(pending[0], attempts, response)
 
-    def _probe_size(self) -> int:
-        return self._source_version().size
+    def _plan(
+        self, response: requests.Response, first: ByteRange, resume: ResumeState | None
+    ) -> tuple[list[ByteRange], int]:
+        """Learn size and validator from the lead response and begin the sink.
+
+        :return: the ranges still to fetch, the lead's first, and the bytes already done (resuming).
+        :raises StaleResume: the partial download belongs to another version: start over.
+        """
+        status = response.status_code
+        if status != 206 and resume is not None:
+            raise StaleResume()  # If-Range did not match (or Range was ignored): start afresh
+        total = total_size_of(response)
+        if status == 206:
+            content_range = parse_content_range(response.headers.get("Content-Range"))
+            if content_range is None or total is None or content_range[0] != first.start:
+                response.close()
+                raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
+            self.size = total
+            if resume is not None:
+                validator = validator_of(response)
+                if total != resume.size or (resume.validator and validator not in (None, resume.validator)):
+                    raise StaleResume()
+                self.validator = resume.validator
+                self.sink.begin(self.version(), resume.ranges, resume)
+                return resume.missing, resume.bytes_done
+            ranges = plan_ranges(total, self.settings.part_size, first_end=content_range[1] + 1)
+        elif status == 200:
+            if total is None:
+                response.close()
+                raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
+            log.info("%s: the server ignores Range requests; downloading over one connection", self.label)
+            self.size, self.ranges_supported = total, False
+            ranges = [ByteRange(0, 0, total)]
+        else:  # 416 to bytes=0-...: fine only for an empty file (bytes */0)
+            response.close()
+            if total != 0:
+                raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
+            ranges = [ByteRange(0, 0, 0)]
+        if status != 416:
+            self.validator = validator_of(response)
+        self.sink.begin(self.version(), ranges, None)
+        return ranges, 0
 
     def _source_version(self) -> SourceVersion:
         """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
-        response = self._request({"Range": "bytes=0-0"}, self._attempts())
-        with response:
-            if response.status_code == 416:
-                size = unsatisfiable_total(response.headers.get("Content-Range"))
-            else:
-                size = total_size_of(response)
-            validator = validator_of(response) if response.status_code in (200, 206) else None
+        with self._get({"Range": "bytes=0-0"}, self._attempts()) as response:
+            size = total_size_of(response)
+            validator = validator_of(response) if response.status_code != 416 else None
         if size is None:
             raise CapellaDownloadError(f"{self.label}: the server reported no size")
         return SourceVersion(self._source_path(), size, validator)
@@ -197,22 +204,17 @@ class FileTransfer:
         return path_for_log(self.batch.urls.get(self.ref)[0])
 
     # --- ranges --------------------------------------------------------------------------------------------
-    def _fetch_range(self, byte_range: ByteRange) -> None:
-        self._complete_range(byte_range, self.sink.writer(byte_range), self._attempts(), None)
-
     def _complete_range(
-        self,
-        byte_range: ByteRange,
-        writer: RangeWriter,
-        attempts: _Attempts,
-        response: requests.Response | None,
+        self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
     ) -> None:
-        """Stream ``byte_range`` into ``writer``, re-requesting from the last byte after every drop."""
+        """Stream ``byte_range`` into its writer, re-requesting from the last byte after every drop."""
+        attempts = attempts or self._attempts()
+        writer = self.sink.writer(byte_range)
         try:
             while writer.written < byte_range.length:
                 skip = 0
                 if response is None:
-                    response = self._request(self._range_headers(byte_range, writer.written), attempts)
+                    response = self._get(self._range_headers(byte_range, writer.written), attempts)
                     skip = self._check_range_response(response, byte_range, writer.written)
                 before = writer.written
                 try:
@@ -222,7 +224,8 @@ class FileTransfer:
                     if writer.written > before:
                         attempts.reset()
                     attempts.failed(
-                        f"connection dropped after {writer.written} of {byte_range.length} bytes ({drop})"
+                        drop,
+                        f"connection dropped after {writer.written} of {byte_range.length} bytes ({drop})",
                     )
                 response = None
             writer.close()
@@ -244,11 +247,10 @@ class FileTransfer:
         status = response.status_code
         if status == 206:
             content_range = parse_content_range(response.headers.get("Content-Range"))
-            expected_start = byte_range.start + offset
             if (
                 content_range
-                and content_range.start == expected_start
-                and content_range.total in (None, self.size)
+                and content_range[0] == byte_range.start + offset
+                and content_range[2] in (None, self.size)
             ):
                 return 0
         elif status == 200 and not self.ranges_supported and total_size_of(response) == self.size:
@@ -281,54 +283,19 @@ class FileTransfer:
             meter.add(count)
 
     # --- HTTP --------------------------------------------------------------------------------------------
-    def _request(self, headers: dict[str, str], attempts: _Attempts) -> requests.Response:
-        """Send a streamed GET until answered 200, 206 or 416; retry as the policy says, renew URLs on 403."""
-        while True:
-            self._check_cancelled()
-            url, generation = self.batch.urls.get(self.ref)
-            try:
-                response = self.batch.session.get(
-                    url, headers=headers, stream=True, timeout=self.settings.timeout
-                )
-            except Exception as error:
-                failure = classify_failure(error)
-                fatal = failure is Failure.FATAL
-                attempts.failed(redact(str(error)) if fatal else type(error).__name__, failure=failure)
-                continue
-            status = response.status_code
-            if status in (200, 206, 416):
-                return response
-            response.close()
-            if status == 403:
-                self.batch.urls.renew(self.ref, generation)
-            else:
-                if status in (429, 503):
-                    self.batch.throttled()
-                attempts.failed(f"HTTP {status}", status=status, headers=response.headers)
+    def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
+        batch = self.batch
+        return send_get(
+            batch.session, batch.urls, self.ref, headers, attempts, self.settings.timeout, batch.throttled
+        )
 
-    def _attempts(self) -> _Attempts:
-        policy = RetryPolicy(max_attempts=self.settings.max_attempts)
-        return _Attempts(self.label, policy, self.batch.cancelled)
+    def _attempts(self) -> Attempts:
+        return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
 
     # --- lifecycle -----------------------------------------------------------------------------------------
     def _check_cancelled(self) -> None:
         if self.batch.cancelled.is_set() or self._error is not None:
             raise TransferCancelled()
-
-    def _enter(self) -> bool:
-        with self._lock:
-            if self._finished:
-                return False
-            self._active += 1
-            return True
-
-    def _fail(self, error: BaseException) -> None:
-        with self._lock:
-            first = self._error is None
-            if first:
-                self._error = error
-        if first and not isinstance(error, TransferCancelled):
-            self.batch.cancel()
 
     def _leave(self) -> None:
         with self._lock:
@@ -349,12 +316,13 @@ class FileTransfer:
             try:
                 self.sink.commit()
                 seconds = self.progress.seconds
+                rate = self.progress.received / max(seconds, 1e-9) / 1e6
                 log.info(
                     "saved %s (%s in %.1f s, %.1f MB/s)",
                     self.sink.location,
                     human_bytes(self.size),
                     seconds,
-                    self.progress.received / max(seconds, 1e-9) / 1e6,
+                    rate,
                 )
                 self.batch.totals.file_done(self.progress.received)
             except BaseException as commit_error:

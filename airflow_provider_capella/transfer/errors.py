@@ -4,15 +4,6 @@ from __future__ import annotations
 
 from airflow_provider_capella.exceptions import CapellaDownloadError, CapellaOrderExpiredError
 
-__all__ = [
-    "CapellaDownloadError",
-    "CapellaOrderExpiredError",
-    "IntegrityError",
-    "SourceChangedError",
-    "TransferCancelled",
-    "worth_resuming",
-]
-
 
 class SourceChangedError(CapellaDownloadError):
     """The remote object changed (size or ETag) while it was being downloaded."""

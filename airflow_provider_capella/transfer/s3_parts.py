@@ -1,8 +1,18 @@
-"""Filling part buffers (CRC computed on the way in) and sending a part with the checksum S3 verifies."""
+"""S3 parts: filling part buffers (CRC computed on the way in), sending them beside the downloads.
+
+A filled part is handed to :class:`PartUploads` and its connection moves on: without this, a connection
+would sit idle while its part uploads, halving the throughput into S3. The number of parts waiting or
+uploading is bounded (a download blocks when the bound is reached), and part buffers are recycled, so
+memory stays at ``part_size * (concurrency + max_pending)`` at most, without the allocator churn of a
+fresh buffer per part. Each part goes up with its checksum, which S3 verifies.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from airflow_provider_capella.transfer.checksums import encode
@@ -10,7 +20,7 @@ from airflow_provider_capella.transfer.errors import IntegrityError
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.planner import ByteRange
-    from airflow_provider_capella.transfer.sinks.s3 import S3MultipartSink
+    from airflow_provider_capella.transfer.s3 import S3MultipartSink
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +34,7 @@ def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytear
     The buffer still holds the bytes the CRC was computed over, so a refusal means the copy on the wire
     was damaged; after :data:`SEND_ATTEMPTS` refusals the file fails (and its upload is aborted).
     """
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
     checksum = {sink.crc.parameter: encode(crc)}
     for attempt in range(1, SEND_ATTEMPTS + 1):
@@ -125,3 +135,49 @@ class PartWriter:
         body, self._buffer = self._buffer if self._buffer is not None else bytearray(), None
         self._sink.store_part(part, body, self._crc)
         self._current += 1
+
+
+class PartUploads:
+    """A bounded pool of upload threads shared by every S3 object of a download call.
+
+    Example::
+
+        uploads = PartUploads(threads=8, max_pending=8)
+        future = uploads.submit(lambda: client.upload_part(...))
+        future.result()
+        uploads.shutdown()
+    """
+
+    def __init__(self, threads: int, max_pending: int) -> None:
+        self._slots = threading.BoundedSemaphore(max_pending)
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="capella-upload")
+        self._free: dict[int, list[bytearray]] = {}
+        self._lock = threading.Lock()
+
+    def take_buffer(self, size: int) -> bytearray:
+        """Take a part buffer of exactly ``size`` bytes, recycled when one is free."""
+        with self._lock:
+            free = self._free.get(size)
+            if free:
+                return free.pop()
+        return bytearray(size)
+
+    def give_back(self, buffer: bytearray) -> None:
+        with self._lock:
+            self._free.setdefault(len(buffer), []).append(buffer)
+
+    def submit(self, upload: Callable[[], None]) -> Future[None]:
+        """Queue ``upload``; blocks while ``max_pending`` uploads are already waiting or running."""
+        self._slots.acquire()
+        try:
+            future = self._executor.submit(upload)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _: self._slots.release())
+        return future
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._free.clear()

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_provider_capella.transfer.checksums import Crc, decode, encode
+from airflow_provider_capella.transfer.planner import SourceVersion
+from airflow_provider_capella.transfer.s3client import s3_client
 from airflow_provider_capella.transfer.settings import S3_MAX_PARTS
-from airflow_provider_capella.transfer.sinks.base import SourceVersion
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def open_uploads_of(
 ) -> list[OpenUpload]:
     """List our open multipart uploads under ``prefix`` (on the key ``prefix`` only, if ``exact_key``)."""
     found: list[OpenUpload] = []
-    for entry in _uploads(client, bucket, prefix):
+    for entry in list_uploads(client, bucket, prefix):
         key, upload_id = entry["Key"], entry["UploadId"]
         if exact_key and key != prefix:
             continue
@@ -130,12 +131,14 @@ def open_uploads_of(
     return found
 
 
-def _uploads(client: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
-    uploads: list[dict[str, Any]] = []
+def list_uploads(client: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
+    """List every open multipart upload under ``prefix`` (anyone's), page after page."""
     paginator = client.get_paginator("list_multipart_uploads")
-    for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-        uploads.extend(page.get("Uploads", []))
-    return uploads
+    return [
+        entry
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
+        for entry in page.get("Uploads", [])
+    ]
 
 
 def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None = None) -> list[OpenUpload]:
@@ -154,8 +157,6 @@ def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None 
         leftovers = list_open_uploads("my-bucket", "capella/")
         assert leftovers == []
     """
-    from airflow_provider_capella.transfer.s3client import s3_client
-
     return open_uploads_of(s3_client(aws_conn_id, max_pool_connections=2), bucket, prefix)
 
 

@@ -21,10 +21,15 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.checksums import Crc, default_crc, encode
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError
-from airflow_provider_capella.transfer.planner import ByteRange, effective_part_size, plan_ranges
-from airflow_provider_capella.transfer.sinks.base import ResumeState, SourceVersion
-from airflow_provider_capella.transfer.sinks.s3_parts import PartWriter, upload_part
-from airflow_provider_capella.transfer.sinks.s3_resume import (
+from airflow_provider_capella.transfer.planner import (
+    ByteRange,
+    ResumeState,
+    SourceVersion,
+    effective_part_size,
+    plan_ranges,
+)
+from airflow_provider_capella.transfer.s3_parts import PartUploads, PartWriter, upload_part
+from airflow_provider_capella.transfer.s3_resume import (
     MARKER_PART,
     OpenUpload,
     abort_upload,
@@ -37,8 +42,7 @@ from airflow_provider_capella.transfer.sinks.s3_resume import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from airflow_provider_capella.transfer.integrity import FileDigest
-    from airflow_provider_capella.transfer.sinks.uploads import PartUploads
+    from airflow_provider_capella.transfer.digests import FileDigest
     from airflow_provider_capella.transfer.targets import S3Target
 
 log = logging.getLogger(__name__)
@@ -95,7 +99,7 @@ class S3MultipartSink:
         """Size of the object already at the key, None without one (asked once: the answer is kept)."""
         if self._existing_known:
             return self._existing
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
         try:
             self._existing = int(self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"])

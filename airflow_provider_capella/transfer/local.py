@@ -15,13 +15,12 @@ import threading
 from typing import TYPE_CHECKING
 
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
-from airflow_provider_capella.transfer.planner import ByteRange
-from airflow_provider_capella.transfer.sinks.base import ResumeState, SourceVersion
+from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from airflow_provider_capella.transfer.integrity import FileDigest
+    from airflow_provider_capella.transfer.digests import FileDigest
 
 log = logging.getLogger(__name__)
 
