@@ -1,21 +1,20 @@
 """An S3 object written with a multipart upload, parts streamed from memory, checksummed and resumable.
 
 Each range being fetched fills one part buffer while its CRC is computed; a full buffer goes up with
-that checksum (S3 refuses a part whose bytes do not match, and the part is sent again) through
-:class:`PartUploads` while its connection fetches the next part. The upload is created with a
-``FULL_OBJECT`` checksum type and completed with the CRC of the whole object, joined from the part CRCs,
-so S3 checks the assembled object too. A file of a single part is one ``PutObject`` with its checksum.
+that checksum (S3 refuses a part whose bytes do not match) while its connection fetches the next part.
+The upload has a ``FULL_OBJECT`` checksum type and is completed with the whole object's CRC, joined
+from the part CRCs, so S3 checks the assembled object too. A one-part file is one ``PutObject``.
 
 An interrupted upload stays open for the next try, in this process or another one, which finds it
-(:mod:`.s3_resume`), keeps the parts S3 verified and fetches the rest. An upload for another version
-of the source is aborted. A completed object, or a failure that a retry cannot fix, leaves no upload
-of ours open on the key.
+(:mod:`.s3_resume`), keeps the parts S3 verified and fetches the rest. An upload for another version of
+the source is aborted. A completed object, or a failure a retry cannot fix, leaves no upload open.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, wait
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +30,6 @@ from airflow_provider_capella.transfer.planner import (
 from airflow_provider_capella.transfer.s3_parts import PartUploads, PartWriter, upload_part
 from airflow_provider_capella.transfer.s3_resume import (
     MARKER_PART,
-    OpenUpload,
     abort_upload,
     manifest,
     open_uploads_of,
@@ -40,8 +38,6 @@ from airflow_provider_capella.transfer.s3_resume import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from airflow_provider_capella.transfer.digests import FileDigest
     from airflow_provider_capella.transfer.targets import S3Target
 
@@ -49,15 +45,7 @@ log = logging.getLogger(__name__)
 
 
 class S3MultipartSink:
-    """Streams one object into S3.
-
-    Example::
-
-        sink = S3MultipartSink(s3_client, S3Target("bucket", "capella/x.tif"), part_size=8 * 1024 * 1024)
-        sink.begin(SourceVersion("/x.tif", size, '"etag"'), ranges, resume=None)
-        ...
-        sink.commit()
-    """
+    """Streams one object into S3 (see the module docstring)."""
 
     def __init__(
         self,
@@ -68,7 +56,6 @@ class S3MultipartSink:
         media_type: str | None = None,
         uploads: PartUploads | None = None,
         digest: Callable[[], FileDigest | None] | None = None,
-        crc: Crc | None = None,
         open_keys: Callable[[], set[str]] | None = None,
     ) -> None:
         self.location = str(target)
@@ -76,9 +63,11 @@ class S3MultipartSink:
         self.client = client
         self.bucket = target.bucket
         self.key = target.key
-        self.crc = crc or default_crc()
+        self.crc: Crc = default_crc()
+        self.upload_id: str | None = None
         self._part_size = part_size
-        self._media_type = media_type
+        self._extra = {"ContentType": media_type} if media_type else {}
+        self._uploads = uploads
         self._digest_source = digest
         self._digest: FileDigest | None = None
         self._open_keys = open_keys
@@ -86,28 +75,26 @@ class S3MultipartSink:
         self._existing: int | None = None
         self._existing_known = False
         self._parts: list[ByteRange] = []
-        self.upload_id: str | None = None
         self._etags: dict[int, str] = {}
         self._crcs: dict[int, int] = {}
         self._single: tuple[bytearray, int] | None = None
         self._lock = threading.Lock()
-        self._uploads = uploads
         self._pending: list[Future[None]] = []
 
     # --- what is already there ---------------------------------------------------------------------------
     def existing_size(self) -> int | None:
         """Size of the object already at the key, None without one (asked once: the answer is kept)."""
-        if self._existing_known:
-            return self._existing
-        from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
+        if not self._existing_known:
+            from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
-        try:
-            self._existing = int(self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"])
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
-                raise
-            self._existing = None
-        self._existing_known = True
+            try:
+                self._existing = int(
+                    self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"]
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                    raise
+            self._existing_known = True
         return self._existing
 
     def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
@@ -120,24 +107,22 @@ class S3MultipartSink:
         version = source()
         part_size = effective_part_size(version.size, self._part_size)
         expected = manifest(version, part_size, self.crc)
-        chosen: OpenUpload | None = None
+        chosen = next((upload for upload in candidates if upload.matches(expected, self.crc)), None)
         for upload in candidates:
-            if chosen is None and upload.matches(expected, self.crc):
-                chosen = upload
-            else:
+            if upload is not chosen:
                 log.info("%s: aborting an upload left for another version of the source", self.location)
                 abort_upload(self.client, self.bucket, self.key, upload.upload_id)
         if chosen is None:
             return None
         ranges = plan_ranges(version.size, part_size)
         trusted = trusted_parts(chosen, {part.index + 1: part.length for part in ranges}, self.crc)
-        unlisted = [part for part in chosen.parts.values() if self.crc.name not in part.checksums]
+        unlisted = sum(self.crc.name not in part.checksums for part in chosen.parts.values())
         if unlisted:
             log.warning(
                 "%s: S3 lists no %s for %d part(s) already uploaded; not verifiable, they are fetched again",
                 self.location,
                 self.crc.name,
-                len(unlisted),
+                unlisted,
             )
         done = {number - 1 for number in trusted}
         if len(done) == len(ranges):
@@ -166,21 +151,19 @@ class S3MultipartSink:
         self._digest = self._digest_source() if self._digest_source is not None else None
         self._size = source.size
         self._parts = ranges if len(ranges) > 1 else plan_ranges(source.size, self._part_size)
-        if resume is not None and self.upload_id is not None:
+        if len(self._parts) == 1 or (resume is not None and self.upload_id is not None):
             return
-        if len(self._parts) > 1:
-            part_size = self._parts[0].length
-            created = self.client.create_multipart_upload(
-                Bucket=self.bucket,
-                Key=self.key,
-                ChecksumAlgorithm=self.crc.name,
-                ChecksumType="FULL_OBJECT",
-                Metadata=upload_metadata(source, part_size),
-                **self._content_type(),
-            )
-            self.upload_id = created["UploadId"]
-            marker = manifest(source, part_size, self.crc)
-            upload_part(self, self.upload_id, MARKER_PART, bytearray(marker), self.crc.of(marker))
+        part_size = self._parts[0].length
+        self.upload_id = self.client.create_multipart_upload(
+            Bucket=self.bucket,
+            Key=self.key,
+            ChecksumAlgorithm=self.crc.name,
+            ChecksumType="FULL_OBJECT",
+            Metadata=upload_metadata(source, part_size),
+            **self._extra,
+        )["UploadId"]
+        marker = manifest(source, part_size, self.crc)
+        upload_part(self, self.upload_id, MARKER_PART, bytearray(marker), self.crc.of(marker))
 
     def writer(self, byte_range: ByteRange) -> PartWriter:
         covered = [
@@ -196,37 +179,28 @@ class S3MultipartSink:
 
     def store_part(self, part: ByteRange, body: bytearray, crc: int) -> None:
         """Upload a full part: in the background when there is an upload pool, else right away."""
-        if self.upload_id is None:
+        upload_id, uploads = self.upload_id, self._uploads
+        if upload_id is None:
             self._single = (body, crc)
             return
-        if self._uploads is None:
-            self._record(part, upload_part(self, self.upload_id, part.index + 1, body, crc), crc)
-            return
-        self._raise_failed_upload()
-        upload_id, uploads = self.upload_id, self._uploads
 
         def upload() -> None:
             try:
-                self._record(part, upload_part(self, upload_id, part.index + 1, body, crc), crc)
+                etag = upload_part(self, upload_id, part.index + 1, body, crc)
+                with self._lock:
+                    self._etags[part.index], self._crcs[part.index] = etag, crc
             finally:
-                uploads.give_back(body)
+                if uploads is not None:
+                    uploads.give_back(body)
 
+        if uploads is None:
+            upload()
+            return
+        with self._lock:
+            _raise_failure([future for future in self._pending if future.done() and not future.cancelled()])
         future = uploads.submit(upload)
         with self._lock:
             self._pending.append(future)
-
-    def _record(self, part: ByteRange, etag: str, crc: int) -> None:
-        with self._lock:
-            self._etags[part.index] = etag
-            self._crcs[part.index] = crc
-
-    def _raise_failed_upload(self) -> None:
-        with self._lock:
-            finished = [future for future in self._pending if future.done() and not future.cancelled()]
-        for future in finished:
-            error = future.exception()
-            if error is not None:
-                raise error
 
     def _settle_uploads(self, *, cancel: bool) -> None:
         """Wait for every background upload of this object (cancelling queued ones if ``cancel``)."""
@@ -237,10 +211,7 @@ class S3MultipartSink:
                 future.cancel()
         wait(pending)
         if not cancel:
-            for future in pending:
-                error = future.exception()
-                if error is not None:
-                    raise error
+            _raise_failure(pending)
 
     # --- the end -----------------------------------------------------------------------------------------
     def commit(self) -> None:
@@ -252,25 +223,23 @@ class S3MultipartSink:
         except BaseException:
             self.client.delete_object(Bucket=self.bucket, Key=self.key)
             raise
-        self._sweep_other_uploads()
+        try:  # the object is complete: abort older uploads of ours left on this key
+            for upload in open_uploads_of(self.client, self.bucket, self.key, exact_key=True):
+                abort_upload(self.client, self.bucket, self.key, upload.upload_id)
+        except Exception as error:
+            log.warning("%s: could not look for older uploads left on this key: %s", self.location, error)
 
     def abort(self, *, keep_resume: bool) -> None:
         self._settle_uploads(cancel=True)
         self._single = None
-        if self.upload_id is None:
-            return
-        if keep_resume:
+        if self.upload_id is not None and keep_resume:
             log.info(
                 "%s: the multipart upload stays open with %d verified part(s); the next try resumes it",
                 self.location,
                 len(self._etags),
             )
             self.upload_id = None
-            return
         self.discard_resume()
-
-    def _content_type(self) -> dict[str, str]:
-        return {"ContentType": self._media_type} if self._media_type else {}
 
     def _put_single(self) -> int:
         body, crc = self._single if self._single is not None else (bytearray(), self.crc.of(b""))
@@ -278,11 +247,7 @@ class S3MultipartSink:
         if len(body) != self._size:
             raise CapellaDownloadError(f"{self.location}: received {len(body)} bytes, expected {self._size}")
         self.client.put_object(
-            Bucket=self.bucket,
-            Key=self.key,
-            Body=body,
-            **{self.crc.parameter: encode(crc)},
-            **self._content_type(),
+            Bucket=self.bucket, Key=self.key, Body=body, **{self.crc.parameter: encode(crc)}, **self._extra
         )
         return crc
 
@@ -293,12 +258,13 @@ class S3MultipartSink:
         whole = self._crcs[self._parts[0].index]
         for part in self._parts[1:]:
             whole = self.crc.combine(whole, self._crcs[part.index], part.length)
-        parts = [{"PartNumber": part.index + 1, "ETag": self._etags[part.index]} for part in self._parts]
         self.client.complete_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
             UploadId=self.upload_id,
-            MultipartUpload={"Parts": parts},
+            MultipartUpload={
+                "Parts": [{"PartNumber": p.index + 1, "ETag": self._etags[p.index]} for p in self._parts]
+            },
             ChecksumType="FULL_OBJECT",
             **{self.crc.parameter: encode(whole)},
         )
@@ -325,7 +291,7 @@ class S3MultipartSink:
                 self.location,
                 self.crc.name,
             )
-        if stored is not None and kind == "FULL_OBJECT" and stored != encode(whole):
+        elif stored is not None and stored != encode(whole):
             raise IntegrityError(
                 f"{self.location}: S3 holds an object whose {self.crc.name} is {stored}, "
                 f"but the bytes received have {encode(whole)}; deleted"
@@ -333,10 +299,10 @@ class S3MultipartSink:
         if self._digest is not None:
             self._digest.verify_s3(self, whole)
 
-    def _sweep_other_uploads(self) -> None:
-        """Abort older uploads of ours left on this key: the object is complete."""
-        try:
-            for upload in open_uploads_of(self.client, self.bucket, self.key, exact_key=True):
-                abort_upload(self.client, self.bucket, self.key, upload.upload_id)
-        except Exception as error:
-            log.warning("%s: could not look for older uploads left on this key: %s", self.location, error)
+
+def _raise_failure(uploads: list[Future[None]]) -> None:
+    """Raise the error of the first finished upload that failed."""
+    for future in uploads:
+        error = future.exception()
+        if error is not None:
+            raise error

@@ -47,32 +47,18 @@ def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytear
             code = error.response.get("Error", {}).get("Code")
             if code not in CHECKSUM_REFUSALS:
                 raise
-            if attempt == SEND_ATTEMPTS:
-                break
-            log.warning(
-                "%s: S3 refused part %d: its bytes did not match their %s (%s); sending it again "
-                "(attempt %d of %d)",
-                sink.location,
-                number,
-                sink.crc.name,
-                code,
-                attempt + 1,
-                SEND_ATTEMPTS,
-            )
+            if attempt < SEND_ATTEMPTS:
+                what = f"part {number}: its bytes did not match their {sink.crc.name} ({code})"
+                log.warning(
+                    "%s: S3 refused %s; sending it again (attempt %d)", sink.location, what, attempt + 1
+                )
     raise IntegrityError(
         f"{sink.location}: S3 refused part {number} {SEND_ATTEMPTS} times: its bytes arrived damaged"
     )
 
 
 class PartWriter:
-    """Fills one part buffer at a time, CRC included, uploading it when full; a range may span parts.
-
-    Example::
-
-        writer = sink.writer(byte_range)
-        writer.write(chunk)   # repeated until the range is complete
-        writer.close()
-    """
+    """Fills one part buffer at a time, CRC included, uploading it when full; a range may span parts."""
 
     def __init__(self, sink: S3MultipartSink, parts: list[ByteRange]) -> None:
         self._sink = sink
@@ -85,21 +71,14 @@ class PartWriter:
 
     def write(self, data: bytes | memoryview) -> None:
         view = memoryview(data)
-        update = self._sink.crc.update
         while view:
-            part = self._parts[self._current]
-            if self._buffer is None:
-                self._buffer = self._sink.new_buffer(part.length)
-                self._filled = self._crc = 0
-            count = min(part.length - self._filled, len(view))
-            piece = view[:count]
-            self._buffer[self._filled : self._filled + count] = piece
-            self._crc = update(piece, self._crc)
-            self._filled += count
-            self.written += count
+            target = self.buffer_for(len(view))
+            if target is None:
+                raise ValueError(f"{self._sink.location}: more bytes than the range holds")
+            count = len(target)
+            target[:] = view[:count]
+            self.received(count)
             view = view[count:]
-            if self._filled == part.length:
-                self._flush(part)
 
     def buffer_for(self, amount: int) -> memoryview | None:
         """Where the next ``amount`` bytes can be received in place (no copy), when they fit one part."""
@@ -109,15 +88,15 @@ class PartWriter:
         if self._buffer is None:
             self._buffer = self._sink.new_buffer(part.length)
             self._filled = self._crc = 0
-        room = part.length - self._filled
-        return memoryview(self._buffer)[self._filled : self._filled + min(room, amount)]
+        return memoryview(self._buffer)[self._filled : self._filled + min(part.length - self._filled, amount)]
 
     def received(self, count: int) -> None:
-        """``count`` bytes were received into :meth:`buffer_for`'s view."""
+        """Take in the ``count`` bytes received into :meth:`buffer_for`'s view."""
         assert self._buffer is not None
         part = self._parts[self._current]
-        piece = memoryview(self._buffer)[self._filled : self._filled + count]
-        self._crc = self._sink.crc.update(piece, self._crc)
+        self._crc = self._sink.crc.update(
+            memoryview(self._buffer)[self._filled : self._filled + count], self._crc
+        )
         self._filled += count
         self.written += count
         if self._filled == part.length:
@@ -138,15 +117,7 @@ class PartWriter:
 
 
 class PartUploads:
-    """A bounded pool of upload threads shared by every S3 object of a download call.
-
-    Example::
-
-        uploads = PartUploads(threads=8, max_pending=8)
-        future = uploads.submit(lambda: client.upload_part(...))
-        future.result()
-        uploads.shutdown()
-    """
+    """A bounded pool of upload threads shared by every S3 object of a download call, recycling buffers."""
 
     def __init__(self, threads: int, max_pending: int) -> None:
         self._slots = threading.BoundedSemaphore(max_pending)

@@ -6,16 +6,11 @@ ours carries a *marker part*: part number 10,000, never included in the complete
 are a small JSON manifest of the source version (URL path, size, ETag or Last-Modified, part size and
 checksum algorithm). A later try computes the manifest of what it is about to download and recognises
 its upload when the marker's checksum (or, where S3 lists no checksum, its MD5 ETag) matches.
-
-Example::
-
-    uploads = list_open_uploads("my-bucket", "capella/")
-    for upload in uploads:
-        print(upload.key, upload.upload_id)
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -49,14 +44,10 @@ def manifest(source: SourceVersion, part_size: int, crc: Crc) -> bytes:
 
 def upload_metadata(source: SourceVersion, part_size: int) -> dict[str, str]:
     """Build the object metadata recording the source version (ASCII only, as S3 metadata must be)."""
-    values = {
-        "source": source.path,
-        "size": str(source.size),
-        "validator": (source.validator or "").strip('"'),
-        "part-size": str(part_size),
-    }
+    values = {"source": source.path, "size": source.size, "validator": (source.validator or "").strip('"')}
+    values["part-size"] = part_size
     return {
-        f"{METADATA_PREFIX}{name}": value.encode("ascii", "replace").decode()
+        f"{METADATA_PREFIX}{name}": str(value).encode("ascii", "replace").decode()
         for name, value in values.items()
     }
 
@@ -73,12 +64,7 @@ class ListedPart:
 
 @dataclass
 class OpenUpload:
-    """A multipart upload of ours still open on S3, and its parts (the marker part apart).
-
-    Example::
-
-        OpenUpload(bucket="b", key="capella/x.tif", upload_id="2~abc", marker=..., parts={1: ...})
-    """
+    """A multipart upload of ours still open on S3, and its parts (the marker part apart)."""
 
     bucket: str
     key: str
@@ -154,8 +140,7 @@ def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None 
 
     Example::
 
-        leftovers = list_open_uploads("my-bucket", "capella/")
-        assert leftovers == []
+        assert list_open_uploads("my-bucket", "capella/") == []
     """
     return open_uploads_of(s3_client(aws_conn_id, max_pool_connections=2), bucket, prefix)
 
@@ -168,24 +153,22 @@ def trusted_parts(upload: OpenUpload, sizes: dict[int, int], crc: Crc) -> dict[i
     trusted: dict[int, int] = {}
     for number, part in upload.parts.items():
         value = part.checksums.get(crc.name)
-        if value is None or sizes.get(number) != part.size:
-            continue
-        try:
-            trusted[number] = decode(value)
-        except ValueError:
-            continue
+        if value is not None and sizes.get(number) == part.size:
+            with contextlib.suppress(ValueError):
+                trusted[number] = decode(value)
     return trusted
 
 
-def abort_upload(client: Any, bucket: str, key: str, upload_id: str, *, attempts: int = 3) -> bool:
-    """Abort one multipart upload, a few times if S3 is flaky; False (and an error logged) if it stays."""
+def abort_upload(client: Any, bucket: str, key: str, upload_id: str, *, attempts: int = 3) -> None:
+    """Abort one multipart upload, a few times if S3 is flaky; an error is logged if it stays."""
     for attempt in range(1, attempts + 1):
         try:
             client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-            return True
+            return
         except Exception as error:  # keep trying: an open upload costs the user storage
-            if _is_gone(error):
-                return True
+            response = getattr(error, "response", None) or {}
+            if response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
+                return
             log.warning(
                 "aborting multipart upload of s3://%s/%s failed (attempt %d): %s", bucket, key, attempt, error
             )
@@ -195,9 +178,3 @@ def abort_upload(client: Any, bucket: str, key: str, upload_id: str, *, attempts
         bucket,
         key,
     )
-    return False
-
-
-def _is_gone(error: Exception) -> bool:
-    response = getattr(error, "response", None) or {}
-    return response.get("Error", {}).get("Code") in ("NoSuchUpload", "404")
