@@ -6,18 +6,11 @@ controller measures the call's throughput over short windows and climbs: it doub
 connections while doubling adds at least half of the proportional gain, up to the cap; when a step
 adds too little it steps back, then tries fewer connections and keeps them if throughput holds. A 429,
 a 503 or a throttling answer halves the number at once and holds growth back for a while.
-
-Example::
-
-    meter = Meter()
-    controller = ConnectionController(pool, meter, start=8, cap=32)
-    controller.start()
-    ...  # workers call meter.add(len(chunk)); the request path calls controller.throttled()
-    controller.stop()
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -34,14 +27,7 @@ MIN_PROBE = 2
 
 
 class Meter:
-    """A thread-safe byte counter the workers add to and the controller reads.
-
-    Example::
-
-        meter = Meter()
-        meter.add(65536)
-        meter.total  # 65536
-    """
+    """A thread-safe byte counter the workers add to and the controller reads."""
 
     def __init__(self) -> None:
         self.total = 0
@@ -64,12 +50,7 @@ class Pool(Protocol):
 
 
 class ConnectionController:
-    """Adjusts ``pool``'s limit between 1 and ``cap`` from the throughput ``meter`` sees.
-
-    Example::
-
-        controller = ConnectionController(pool, meter, start=8, cap=32)
-    """
+    """Adjusts ``pool``'s limit between 1 and ``cap`` from the throughput ``meter`` sees."""
 
     def __init__(
         self,
@@ -113,11 +94,8 @@ class ConnectionController:
 
     def summary(self) -> str:
         """Describe the connection counts the call went through, e.g. ``8 -> 16 -> 32``."""
-        counts: list[int] = []
-        for connections, _ in [*self.history, (self._final or self.pool.limit, 0.0)]:
-            if not counts or counts[-1] != connections:
-                counts.append(connections)
-        return " -> ".join(str(count) for count in counts)
+        counts = [connections for connections, _ in self.history] + [self._final or self.pool.limit]
+        return " -> ".join(str(count) for count, _ in itertools.groupby(counts))
 
     def throttled(self) -> None:
         """Halve the connections and hold growth back: the server pushed back (429, 503, SlowDown)."""
@@ -164,8 +142,7 @@ class ConnectionController:
                 self._phase, self._previous = ("hold" if self._grown else "shrink"), previous
                 return
             self._grown = True
-        waiting = self.pool.backlog() > 0
-        if connections < self._ceiling and waiting:
+        if connections < self._ceiling and self.pool.backlog() > 0:
             self._set(min(self._ceiling, connections * 2), "more connections add throughput")
 
     def _shrink(self, connections: int, rate: float, previous: tuple[int, float] | None) -> None:

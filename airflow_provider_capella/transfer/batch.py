@@ -15,6 +15,7 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from airflow_provider_capella.transfer.adaptive import ConnectionController, Meter
@@ -166,7 +167,7 @@ class Batch:
         self.pool, self.controller = self._connections(entries)
         try:
             for transfer in transfers:
-                self.pool.submit((transfer.index, -1), transfer.start)
+                self.pool.submit((transfer.index, -1), partial(transfer.run, transfer.start))
             while not self._all_done.wait(0.5):
                 pass
         except BaseException:

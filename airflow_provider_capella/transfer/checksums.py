@@ -28,10 +28,7 @@ class Crc:
 
     Example::
 
-        crc = default_crc()
-        value = crc.update(b"hello ", 0)
-        value = crc.update(b"world", value)
-        assert value == crc.combine(crc.update(b"hello ", 0), crc.update(b"world", 0), 5)
+        crc.update(b"hello world", 0) == crc.combine(crc.of(b"hello "), crc.of(b"world"), 5)  # True
     """
 
     name: str
@@ -55,12 +52,7 @@ class Crc:
 
 
 def encode(value: int) -> str:
-    """Write a CRC as S3 does: the four big-endian bytes, base64.
-
-    Example::
-
-        encode(0xCBF43926)  # 'y/Q5Jg=='
-    """
+    """Write a CRC as S3 does: the four big-endian bytes, base64 (``0xCBF43926`` is ``y/Q5Jg==``)."""
     return base64.b64encode(value.to_bytes(4, "big")).decode("ascii")
 
 
@@ -72,18 +64,14 @@ def decode(text: str) -> int:
     return int.from_bytes(raw, "big")
 
 
-def _crc32(data: bytes | bytearray | memoryview, value: int) -> int:
-    return zlib.crc32(data, value)
-
-
-CRC32 = Crc("CRC32", _crc32, _CRC32_POLY)
+CRC32 = Crc("CRC32", zlib.crc32, _CRC32_POLY)
 
 
 @cache
 def default_crc() -> Crc:
     """Pick CRC32C when ``awscrt`` is installed (hardware accelerated), else CRC32."""
     try:
-        from awscrt import checksums
+        from awscrt import checksums  # lazy: optional (boto3[crt]), and heavy
     except ImportError:
         return CRC32
 

@@ -48,31 +48,20 @@ class FileTransfer:
     """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
 
     def __init__(self, index: int, entry: FileEntry, batch: Batch) -> None:
-        self.index = index
-        self.ref = entry.ref
-        self.sink = entry.sink
-        self.label = entry.label
-        self.batch = batch
-        self.settings = batch.settings
+        self.index, self.ref, self.sink, self.label = index, entry.ref, entry.sink, entry.label
+        self.batch, self.settings = batch, batch.settings
         self.progress = FileProgress(entry.label, batch.settings.progress_interval)
         self.size = 0
         self.validator: str | None = None
         self.ranges_supported = True
         self._lock = threading.Lock()
         self._active = 0
-        self._remaining: set[int] | None = None
-        self._skipped = False
-        self._finished = False
+        self._remaining: set[int] | None = None  # indexes of the ranges not written yet, once planned
+        self._skipped = self._finished = False
         self._error: BaseException | None = None
 
-    # --- tasks -------------------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._run(self._start)
-
-    def run_range(self, byte_range: ByteRange) -> None:
-        self._run(partial(self._complete_range, byte_range, None, None))
-
-    def _run(self, work: Callable[[], None]) -> None:
+    def run(self, work: Callable[[], None]) -> None:
+        """Run one task of this file (its start or a range); the last task to end finishes the file."""
         with self._lock:
             if self._finished:
                 return
@@ -89,9 +78,10 @@ class FileTransfer:
         finally:
             self._leave()
 
-    # --- the lead request --------------------------------------------------------------------------------
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Skip a complete file, or find what a previous run left, then send the lead request."""
         self._check_cancelled()
+        resume = None
         if not self.batch.override:
             existing = self.sink.existing_size()
             if existing is not None:
@@ -106,9 +96,8 @@ class FileTransfer:
                     existing,
                     size,
                 )
-        resume = None
-        if self.batch.enable_resume and not self.batch.override:
-            resume = self.sink.resume_state(self._source_version)
+            if self.batch.enable_resume:
+                resume = self.sink.resume_state(self._source_version)
         self._lead(resume)
 
     def _lead(self, resume: ResumeState | None) -> None:
@@ -141,7 +130,8 @@ class FileTransfer:
             )
         assert self.batch.pool is not None
         for byte_range in pending[1:]:
-            self.batch.pool.submit((self.index, byte_range.index), partial(self.run_range, byte_range))
+            task = partial(self.run, partial(self._complete_range, byte_range, None, None))
+            self.batch.pool.submit((self.index, byte_range.index), task)
         self._complete_range(pending[0], attempts, response)
 
     def _plan(
@@ -203,7 +193,6 @@ class FileTransfer:
     def _source_path(self) -> str:
         return path_for_log(self.batch.urls.get(self.ref)[0])
 
-    # --- ranges --------------------------------------------------------------------------------------------
     def _complete_range(
         self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
     ) -> None:
@@ -282,7 +271,6 @@ class FileTransfer:
             self.progress.add(count)
             meter.add(count)
 
-    # --- HTTP --------------------------------------------------------------------------------------------
     def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
         batch = self.batch
         return send_get(
@@ -292,7 +280,6 @@ class FileTransfer:
     def _attempts(self) -> Attempts:
         return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
 
-    # --- lifecycle -----------------------------------------------------------------------------------------
     def _check_cancelled(self) -> None:
         if self.batch.cancelled.is_set() or self._error is not None:
             raise TransferCancelled()
@@ -311,7 +298,7 @@ class FileTransfer:
     def _finish(self) -> None:
         error = self._error
         if error is None and self._skipped:
-            self.batch.totals.file_skipped()
+            self.batch.totals.count("skipped")
         elif error is None:
             try:
                 self.sink.commit()
@@ -324,11 +311,11 @@ class FileTransfer:
                     seconds,
                     rate,
                 )
-                self.batch.totals.file_done(self.progress.received)
+                self.batch.totals.count("files", self.progress.received)
             except BaseException as commit_error:
                 error = commit_error
         if error is not None:
-            self.batch.totals.file_failed(self.progress.received)
+            self.batch.totals.count("failed", self.progress.received)
             keep = self.batch.enable_resume and worth_resuming(error)
             try:
                 self.sink.abort(keep_resume=keep)

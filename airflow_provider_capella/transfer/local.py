@@ -12,41 +12,29 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from airflow_provider_capella.transfer.digests import FileDigest
 
 log = logging.getLogger(__name__)
 
-TEMP_SUFFIX = ".part"
-STATE_SUFFIX = ".part.json"
 STATE_VERSION = 1
 
 
 class LocalFileSink:
-    """Writes one local file atomically, resumable across runs.
-
-    Example::
-
-        sink = LocalFileSink("/data/capella/CAPELLA_X.tif")
-        sink.begin(SourceVersion("/x.tif", size, '"etag"'), ranges, resume=None)
-        writer = sink.writer(ranges[0]); writer.write(data); writer.close()
-        sink.commit()
-    """
+    """Writes one local file atomically, resumable across runs."""
 
     def __init__(self, path: str, digest: Callable[[], FileDigest | None] | None = None) -> None:
-        self.location = path
+        self.location = self.path = path
+        self.temp_path = path + ".part"
+        self.state_path = path + ".part.json"
         self._digest_source = digest
         self._digest: FileDigest | None = None
-        self.path = path
-        self.temp_path = path + TEMP_SUFFIX
-        self.state_path = path + STATE_SUFFIX
         self._fd: int | None = None
         self._lock = threading.Lock()
         self._state: ResumeState | None = None
@@ -55,7 +43,7 @@ class LocalFileSink:
     def existing_size(self) -> int | None:
         return os.path.getsize(self.path) if os.path.isfile(self.path) else None
 
-    def resume_state(self, source: Callable[[], SourceVersion] | None = None) -> ResumeState | None:
+    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
         try:
             with open(self.state_path, encoding="utf-8") as handle:
                 record = json.load(handle)
@@ -76,19 +64,17 @@ class LocalFileSink:
 
     def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
         self._digest = self._digest_source() if self._digest_source is not None else None
-        size, validator = source.size, source.validator
+        self._size = source.size
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         if resume is not None:
-            self._fd = os.open(self.temp_path, os.O_RDWR)
-            self._state = resume
-        else:
-            self.discard_resume()
-            self._fd = os.open(self.temp_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
-            os.ftruncate(self._fd, size)
-            if len(ranges) > 1:
-                self._state = ResumeState(size, validator, ranges)
-                self._save_state()
-        self._size = size
+            self._fd, self._state = os.open(self.temp_path, os.O_RDWR), resume
+            return
+        self.discard_resume()
+        self._fd = os.open(self.temp_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.ftruncate(self._fd, source.size)
+        if len(ranges) > 1:
+            self._state = ResumeState(source.size, source.validator, ranges)
+            self._save_state()
 
     def writer(self, byte_range: ByteRange) -> _FileRangeWriter:
         if self._fd is None:
@@ -96,24 +82,24 @@ class LocalFileSink:
         return _FileRangeWriter(self, self._fd, byte_range)
 
     def mark_done(self, byte_range: ByteRange) -> None:
-        if self._state is None:
-            return
-        with self._lock:
-            self._state.done.add(byte_range.index)
-            self._save_state()
+        if self._state is not None:
+            with self._lock:
+                self._state.done.add(byte_range.index)
+                self._save_state()
 
     def commit(self) -> None:
         fd = self._close()
         actual = os.path.getsize(self.temp_path)
-        if fd is None or actual != self._size:
-            self.discard_resume()
-            raise CapellaDownloadError(f"{self.path}: wrote {actual} bytes, expected {self._size}; discarded")
-        if self._digest is not None:
-            try:
+        try:
+            if fd is None or actual != self._size:
+                raise CapellaDownloadError(
+                    f"{self.path}: wrote {actual} bytes, expected {self._size}; discarded"
+                )
+            if self._digest is not None:
                 self._digest.verify_file(self.temp_path, self.path)
-            except BaseException:
-                self.discard_resume()
-                raise
+        except BaseException:
+            self.discard_resume()
+            raise
         os.replace(self.temp_path, self.path)
         with contextlib.suppress(FileNotFoundError):
             os.remove(self.state_path)
@@ -121,14 +107,10 @@ class LocalFileSink:
     def abort(self, *, keep_resume: bool) -> None:
         self._close()
         if keep_resume and self._state is not None and self._state.done:
-            log.info(
-                "kept %d of %d parts of %s to resume later",
-                len(self._state.done),
-                len(self._state.ranges),
-                self.path,
-            )
-            return
-        self.discard_resume()
+            done, total = len(self._state.done), len(self._state.ranges)
+            log.info("kept %d of %d parts of %s to resume later", done, total, self.path)
+        else:
+            self.discard_resume()
 
     def _close(self) -> int | None:
         fd, self._fd = self._fd, None
@@ -137,14 +119,13 @@ class LocalFileSink:
         return fd
 
     def _save_state(self) -> None:
-        state = self._state
-        assert state is not None
+        assert self._state is not None
         record = {
             "version": STATE_VERSION,
-            "size": state.size,
-            "validator": state.validator,
-            "ranges": [[byte_range.start, byte_range.end] for byte_range in state.ranges],
-            "done": sorted(state.done),
+            "size": self._state.size,
+            "validator": self._state.validator,
+            "ranges": [[byte_range.start, byte_range.end] for byte_range in self._state.ranges],
+            "done": sorted(self._state.done),
         }
         scratch = self.state_path + ".tmp"
         with open(scratch, "w", encoding="utf-8") as handle:
@@ -156,9 +137,7 @@ class _FileRangeWriter:
     """Writes one range at its offset (``os.pwrite``: parts are written concurrently into one file)."""
 
     def __init__(self, sink: LocalFileSink, fd: int, byte_range: ByteRange) -> None:
-        self._sink = sink
-        self._fd = fd
-        self._range = byte_range
+        self._sink, self._fd, self._range = sink, fd, byte_range
         self.written = 0
 
     def write(self, data: bytes | memoryview) -> None:

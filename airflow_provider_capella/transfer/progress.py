@@ -16,36 +16,17 @@ log = logging.getLogger("airflow_provider_capella.transfer")
 
 
 def human_bytes(count: float) -> str:
-    """Decimal units, as rates are quoted in MB/s.
-
-    Example::
-
-        human_bytes(1_250_000_000)  # '1.25 GB'
-    """
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if abs(count) < 1000 or unit == "TB":
+    """Write a byte count in decimal units, as rates are quoted in MB/s: ``1.25 GB``."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(count) < 1000:
             return f"{count:.0f} {unit}" if unit == "B" else f"{count:.2f} {unit}"
         count /= 1000
     return f"{count:.2f} TB"
 
 
-def human_duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}"
-
-
 @dataclass
 class FileProgress:
-    """Bytes received for one file; logs itself at most every ``interval`` seconds.
-
-    Example::
-
-        progress = FileProgress("x.tif", interval=10.0)
-        progress.start(total=1_000_000, already=0)
-        progress.add(65_536)
-    """
+    """Bytes received for one file; logs itself at most every ``interval`` seconds."""
 
     label: str
     interval: float
@@ -72,10 +53,12 @@ class FileProgress:
 
     def line(self, now: float) -> str:
         done = self.already + self.received
-        elapsed = max(now - self.started, 1e-9)
-        rate = self.received / elapsed
+        rate = self.received / max(now - self.started, 1e-9)
         percent = 100.0 * done / self.total if self.total else 100.0
-        eta = human_duration((self.total - done) / rate) if rate > 0 else "unknown"
+        eta = "unknown"
+        if rate > 0:
+            minutes, seconds = divmod(max(0, round((self.total - done) / rate)), 60)
+            eta = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
         return (
             f"{self.label}: {human_bytes(done)} of {human_bytes(self.total)} ({percent:.1f}%) "
             f"at {rate / 1e6:.1f} MB/s, ETA {eta}"
@@ -97,18 +80,10 @@ class BatchTotals:
     started: float = field(default_factory=time.monotonic)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def file_done(self, received: int) -> None:
+    def count(self, outcome: str, received: int = 0) -> None:
+        """Count one file that ended as ``outcome`` (``files``, ``skipped`` or ``failed``)."""
         with self._lock:
-            self.files += 1
-            self.bytes += received
-
-    def file_skipped(self) -> None:
-        with self._lock:
-            self.skipped += 1
-
-    def file_failed(self, received: int) -> None:
-        with self._lock:
-            self.failed += 1
+            setattr(self, outcome, getattr(self, outcome) + 1)
             self.bytes += received
 
     def summary(self) -> str:

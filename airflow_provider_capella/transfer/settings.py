@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 MiB = 1024 * 1024
 S3_MIN_PART_SIZE = 5 * MiB
@@ -49,14 +48,10 @@ class TransferSettings:
             raise ValueError(
                 f"part_size must be at least {S3_MIN_PART_SIZE} bytes (5 MiB), got {self.part_size}"
             )
-        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
-            raise ValueError(
-                f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {self.concurrency}"
-            )
-        if not 1 <= self.max_connections <= MAX_CONCURRENCY:
-            raise ValueError(
-                f"max_connections must be an integer from 1 to {MAX_CONCURRENCY}, got {self.max_connections}"
-            )
+        for name in ("concurrency", "max_connections"):
+            value = getattr(self, name)
+            if not 1 <= value <= MAX_CONCURRENCY:
+                raise ValueError(f"{name} must be an integer from 1 to {MAX_CONCURRENCY}, got {value}")
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
 
@@ -64,13 +59,8 @@ class TransferSettings:
         self, *, concurrency: int | None = None, part_size: int | None = None
     ) -> TransferSettings:
         """Return these settings with the non-None arguments replaced (a given ``concurrency`` is fixed)."""
-        changes: dict[str, Any] = {}
-        if concurrency is not None:
-            changes["concurrency"] = concurrency
-            changes["adaptive"] = False
-        if part_size is not None:
-            changes["part_size"] = part_size
-        return replace(self, **changes) if changes else self
+        settings = self if concurrency is None else replace(self, concurrency=concurrency, adaptive=False)
+        return settings if part_size is None else replace(settings, part_size=part_size)
 
     @property
     def connection_cap(self) -> int:

@@ -27,57 +27,44 @@ if TYPE_CHECKING:
 
 
 class RangeWriter(Protocol):
-    """Receives the bytes of one range in order; ``written`` survives a retry, so a retry continues."""
+    """Receives the bytes of one range in order; ``written`` survives a retry, so a retry continues.
+
+    ``close`` persists the completed range (uploads the part, records it as done); ``discard`` releases
+    the memory of a range that will not be completed.
+    """
 
     written: int
 
     def write(self, data: bytes | memoryview) -> None: ...
-
-    def close(self) -> None:
-        """Persist the completed range (upload the part, record it as done)."""
-
-    def discard(self) -> None:
-        """Release the memory of a range that will not be completed."""
+    def close(self) -> None: ...
+    def discard(self) -> None: ...
 
 
 class Sink(Protocol):
-    """One destination file or object, written range by range, committed atomically at the end."""
+    """One destination file or object, written range by range, committed atomically at the end.
+
+    ``existing_size``: the size of a complete file already at the final location, else None.
+    ``resume_state(source)``: a previous run's partial download that can be continued, if any; ``source()``
+    asks the server for the current version (one small request) when the sink must compare it.
+    ``discard_resume``: forget (delete) any partial download. ``begin``: prepare to receive ``ranges``
+    of ``source`` (continuing ``resume`` when given). ``commit``: every range is written; verify and make
+    the file appear at its final name. ``abort``: nothing appears there; keep what resuming needs only if
+    ``keep_resume``.
+    """
 
     location: str
 
-    def existing_size(self) -> int | None:
-        """Size of a complete file/object already at the final location, None when there is none."""
-
-    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
-        """Find a previous run's partial download that can be continued, if any.
-
-        :param source: asks the server for the current source version (one small request), for sinks
-            that must compare it with what they find before trusting it.
-        """
-
-    def discard_resume(self) -> None:
-        """Forget (delete) any previous partial download."""
-
-    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
-        """Prepare to receive ``ranges`` of ``source`` (continuing ``resume`` when given)."""
-
+    def existing_size(self) -> int | None: ...
+    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None: ...
+    def discard_resume(self) -> None: ...
+    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None: ...
     def writer(self, byte_range: ByteRange) -> RangeWriter: ...
-
-    def commit(self) -> None:
-        """Every range is written: verify the size and make the file/object appear at its final name."""
-
-    def abort(self, *, keep_resume: bool) -> None:
-        """Give up: nothing appears at the final name; keep what resuming needs only if ``keep_resume``."""
+    def commit(self) -> None: ...
+    def abort(self, *, keep_resume: bool) -> None: ...
 
 
 class SinkFactory:
-    """``factory(target, media_type)`` gives the sink for a target; S3 resources are made on first use.
-
-    Example::
-
-        with SinkFactory(TransferSettings(), aws_conn_id=None) as make_sink:
-            sink = make_sink(S3Target("bucket", "key.tif"), "image/tiff")
-    """
+    """``factory(target, media_type)`` gives the sink for a target; S3 resources are made on first use."""
 
     def __init__(self, settings: TransferSettings, aws_conn_id: str | None) -> None:
         self._settings = settings
