@@ -30,8 +30,7 @@ class Meter:
     """A thread-safe byte counter the workers add to and the controller reads."""
 
     def __init__(self) -> None:
-        self.total = 0
-        self._lock = threading.Lock()
+        self.total, self._lock = 0, threading.Lock()
 
     def add(self, count: int) -> None:
         with self._lock:
@@ -43,9 +42,7 @@ class Pool(Protocol):
 
     @property
     def limit(self) -> int: ...
-
     def set_limit(self, limit: int) -> int: ...
-
     def backlog(self) -> int: ...
 
 
@@ -62,22 +59,14 @@ class ConnectionController:
         window: float = WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.pool = pool
-        self.meter = meter
-        self.cap = max(1, cap)
-        self.window = window
-        self.clock = clock
+        self.pool, self.meter, self.cap, self.window, self.clock = pool, meter, max(1, cap), window, clock
         self.pool.set_limit(min(start, self.cap))
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
+        self._stop, self._lock = threading.Event(), threading.Lock()
         self._thread = threading.Thread(target=self._run, name="capella-connections", daemon=True)
-        self._phase = "grow"
+        self._phase = "grow"  # then "shrink" (trying fewer connections) or "hold"
         self._previous: tuple[int, float] | None = None  # (connections, rate) of the last step
-        self._best: tuple[int, float] | None = None
-        self._held_until = 0.0
-        self._last_cut = float("-inf")
-        self._ceiling = self.cap
-        self._grown = False
+        self._held_until, self._last_cut = 0.0, float("-inf")
+        self._ceiling, self._grown = self.cap, False
         self._final: int | None = None
         self.history: list[tuple[int, float]] = []
 
@@ -125,8 +114,6 @@ class ConnectionController:
         """Take one decision from the throughput ``rate`` (bytes/s) measured at the current limit."""
         connections = self.pool.limit
         self.history.append((connections, rate))
-        if self._best is None or rate > self._best[1]:
-            self._best = (connections, rate)
         if self.clock() >= self._held_until and self._ceiling < self.cap:
             self._ceiling = min(self.cap, self._ceiling + max(1, self._ceiling // 2))
         previous, self._previous = self._previous, (connections, rate)
@@ -156,8 +143,7 @@ class ConnectionController:
             self._phase = "hold"
 
     def _set(self, connections: int, reason: str) -> None:
-        before = self.pool.limit
-        after = self.pool.set_limit(connections)
+        before, after = self.pool.limit, self.pool.set_limit(connections)
         if after != before:
             log.debug("connections %d -> %d: %s", before, after, reason)
 

@@ -40,23 +40,13 @@ _STOP = (1 << 62,)
 
 
 class WorkerPool:
-    """``size`` daemon threads running submitted tasks by ascending priority, at most ``limit`` at once.
-
-    Example::
-
-        pool = WorkerPool(32, limit=8)
-        pool.submit((0, 1), lambda: print("part 1 of file 0"))
-        pool.set_limit(16)
-        pool.shutdown()
-    """
+    """``size`` daemon threads running submitted tasks by ascending priority, at most ``limit`` at once."""
 
     def __init__(self, size: int, *, limit: int) -> None:
         self.size = size
         self._queue: queue.PriorityQueue[tuple[tuple[int, ...], int, Task | None]] = queue.PriorityQueue()
-        self._order = itertools.count()
-        self._gate = threading.Condition()
-        self._limit = max(1, min(limit, size))
-        self._running = 0
+        self._order, self._gate = itertools.count(), threading.Condition()
+        self._limit, self._running = max(1, min(limit, size)), 0
         self._threads = [
             threading.Thread(target=self._work, name=f"capella-transfer-{number}", daemon=True)
             for number in range(size)
@@ -121,14 +111,7 @@ class FileEntry:
 
 
 class Batch:
-    """Downloads a list of files with one pool of connections; :meth:`run` raises one error at the end.
-
-    Example::
-
-        batch = Batch(session=new_session(8), urls=urls, settings=TransferSettings(),
-                      override=False, enable_resume=True)
-        batch.run([FileEntry(("CAPELLA_X", "HH"), LocalFileSink("/data/x.tif"), "x.tif")])
-    """
+    """Downloads a list of files with one pool of connections; :meth:`run` raises one error at the end."""
 
     def __init__(
         self,
@@ -139,27 +122,17 @@ class Batch:
         override: bool,
         enable_resume: bool,
     ) -> None:
-        self.session = session
-        self.urls = urls
-        self.settings = settings
-        self.override = override
-        self.enable_resume = enable_resume
-        self.cancelled = threading.Event()
-        self.totals = BatchTotals()
+        self.session, self.urls, self.settings = session, urls, settings
+        self.override, self.enable_resume = override, enable_resume
+        self.cancelled, self.totals, self.meter = threading.Event(), BatchTotals(), Meter()
         self.pool: WorkerPool | None = None
-        self.meter = Meter()
         self.controller: ConnectionController | None = None
-        self._lock = threading.Lock()
+        self._lock, self._all_done = threading.Lock(), threading.Event()
         self._pending = 0
-        self._all_done = threading.Event()
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 
     def run(self, entries: list[FileEntry], *, summary: bool = True) -> None:
-        """Transfer every entry; raise one error naming the files that failed.
-
-        :param entries: the files.
-        :param summary: log the closing summary line (not for the digest documents fetched first).
-        """
+        """Transfer every entry; raise one error naming the failed files (log a summary if ``summary``)."""
         if not entries:
             return
         transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]

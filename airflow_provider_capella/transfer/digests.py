@@ -1,20 +1,16 @@
 """A product's data-integrity digest: finding and fetching it, and checking written files against it.
 
-A Capella product bundle can hold a digest JSON listing a checksum per file. When an item has such an
-asset (key, role or file name containing ``digest`` or ``checksum``), it is fetched before any file of
-that item is written, by the engine itself (same retries, expired URLs refreshed once) into memory; an
-item whose files are all complete already (a re-run) has its document never fetched. Every file of the
-item is then checked once written: a local file before it is renamed into place, an S3 object once
-complete. A mismatch fails that file and removes what was written. The accepted format::
+When an item has a digest asset (key, role or file name containing ``digest`` or ``checksum``), it is
+fetched by the engine itself (same retries and URL refresh) into memory before a file of the item is
+written, and every file of the item is checked once written: a local file before it is renamed into
+place, an S3 object once complete (a mismatch fails the file and removes it). A digest that cannot be
+fetched or read fails the item's files: checking was possible, so skipping it would hide a problem.
+The format (``files`` may also be a list of ``{"name": ..., "<algorithm>": ...}``)::
 
-    {"algorithm": "sha256",
-     "files": {"CAPELLA_X.tif": "9f86d0...", "CAPELLA_X_extended.json": {"sha256": "...", "size": 1234}}}
+    {"algorithm": "sha256", "files": {"X.tif": "9f86d0...", "X.json": {"sha256": "...", "size": 1234}}}
 
-``files`` may also be a list of ``{"name": ..., "<algorithm>": ..., "size": ...}``. Algorithms: ``sha256``,
-``sha512``, ``sha1``, ``md5`` (hex) and ``crc32``/``crc32c`` (hex). A CRC of the engine's own algorithm is
-checked for free (the object's CRC is computed while it streams); a hash needs one more read of the file.
-A digest that cannot be fetched or read fails the files of its item before a byte of them is written:
-checking was possible, so skipping the check silently would hide what it exists for.
+Algorithms: ``sha256``, ``sha512``, ``sha1``, ``md5`` and ``crc32``/``crc32c`` (hex). A CRC of the S3
+sink's own algorithm is checked for free; a hash needs one more read of the file.
 """
 
 from __future__ import annotations
@@ -156,19 +152,12 @@ class LazyDigests:
     :meth:`prefetch` fetches, in one batch before any file is written, the documents of the items with a
     file not at its destination yet; an item whose files are all there (a re-run) has its document fetched
     only if one of them turns out to need writing again.
-
-    Example::
-
-        digests = LazyDigests(items, urls, settings)
-        digests.prefetch({"CAPELLA_X"})
-        source = digests.source("CAPELLA_X", "CAPELLA_X.tif")  # None when the item has no digest
     """
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
         keys = {str(item.get("id")): digest_asset_key(item) for item in items}
         self._keys = {stac_id: key for stac_id, key in keys.items() if key is not None}
-        self._urls = urls
-        self._settings = settings
+        self._urls, self._settings = urls, settings
         self._locks = {stac_id: threading.Lock() for stac_id in self._keys}
         self._fetched: dict[str, dict[str, FileDigest] | BaseException] = {}
 

@@ -51,11 +51,9 @@ class FileTransfer:
         self.index, self.ref, self.sink, self.label = index, entry.ref, entry.sink, entry.label
         self.batch, self.settings = batch, batch.settings
         self.progress = FileProgress(entry.label, batch.settings.progress_interval)
-        self.size = 0
+        self.size, self.ranges_supported = 0, True
         self.validator: str | None = None
-        self.ranges_supported = True
-        self._lock = threading.Lock()
-        self._active = 0
+        self._lock, self._active = threading.Lock(), 0
         self._remaining: set[int] | None = None  # indexes of the ranges not written yet, once planned
         self._skipped = self._finished = False
         self._error: BaseException | None = None
@@ -236,11 +234,8 @@ class FileTransfer:
         status = response.status_code
         if status == 206:
             content_range = parse_content_range(response.headers.get("Content-Range"))
-            if (
-                content_range
-                and content_range[0] == byte_range.start + offset
-                and content_range[2] in (None, self.size)
-            ):
+            start, total = (content_range[0], content_range[2]) if content_range else (None, None)
+            if start == byte_range.start + offset and total in (None, self.size):
                 return 0
         elif status == 200 and not self.ranges_supported and total_size_of(response) == self.size:
             return byte_range.start + offset
@@ -272,10 +267,8 @@ class FileTransfer:
             meter.add(count)
 
     def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        batch = self.batch
-        return send_get(
-            batch.session, batch.urls, self.ref, headers, attempts, self.settings.timeout, batch.throttled
-        )
+        batch, timeout = self.batch, self.settings.timeout
+        return send_get(batch.session, batch.urls, self.ref, headers, attempts, timeout, batch.throttled)
 
     def _attempts(self) -> Attempts:
         return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
@@ -302,15 +295,9 @@ class FileTransfer:
         elif error is None:
             try:
                 self.sink.commit()
-                seconds = self.progress.seconds
+                seconds, where, size = self.progress.seconds, self.sink.location, human_bytes(self.size)
                 rate = self.progress.received / max(seconds, 1e-9) / 1e6
-                log.info(
-                    "saved %s (%s in %.1f s, %.1f MB/s)",
-                    self.sink.location,
-                    human_bytes(self.size),
-                    seconds,
-                    rate,
-                )
+                log.info("saved %s (%s in %.1f s, %.1f MB/s)", where, size, seconds, rate)
                 self.batch.totals.count("files", self.progress.received)
             except BaseException as commit_error:
                 error = commit_error

@@ -60,20 +60,13 @@ class PresignedUrls:
     A transfer that gets 403 calls :meth:`renew` with the generation it used. If another transfer
     already refreshed, it gets the newer URL; otherwise the URLs are fetched again through
     ``refresh_items`` (once per download call). A 403 on refreshed URLs means the order expired.
-
-    Example::
-
-        urls = PresignedUrls(urls_of(items), refresh_items=lambda: hook.get_presigned_items(order_id))
-        url, generation = urls.get(("CAPELLA_...", "HH"))
     """
 
     def __init__(
         self, urls: dict[AssetRef, str], refresh_items: Callable[[], list[dict[str, Any]]] | None = None
     ) -> None:
-        self._urls = dict(urls)
-        self._refresh_items = refresh_items
-        self._generation = 0
-        self._refresh_attempted = False
+        self._urls, self._refresh_items = dict(urls), refresh_items
+        self._generation, self._refresh_attempted = 0, False
         self._lock = threading.Lock()
 
     def get(self, ref: AssetRef) -> tuple[str, int]:
@@ -131,7 +124,7 @@ def send_get(
 ) -> requests.Response:
     """Send a streamed GET until answered 200, 206 or 416; retry as ``attempts`` decide, renew URLs on 403.
 
-    :param throttled: called on 429 and 503 (the server pushes back).
+    ``throttled()`` is called on 429 and 503: the server pushes back.
     """
     while True:
         if attempts.cancelled.is_set():
@@ -155,20 +148,11 @@ def send_get(
 
 
 def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
-    """Return ``(start, end, total)`` of ``Content-Range: bytes start-end/total`` (``end`` inclusive).
-
-    ``total`` is None for ``*``; None is returned when the header is absent or malformed.
-    """
+    """Read ``(start, end, total)`` of ``bytes start-end/total`` (end inclusive; total None for ``*``)."""
     match = CONTENT_RANGE.match(value or "")
     if not match:
         return None
     return int(match.group(1)), int(match.group(2)), None if match.group(3) == "*" else int(match.group(3))
-
-
-def unsatisfiable_total(value: str | None) -> int | None:
-    """Return the size a 416 response reports (``Content-Range: bytes */size``), if any."""
-    match = UNSATISFIABLE_RANGE.match(value or "")
-    return int(match.group(1)) if match else None
 
 
 def validator_of(response: requests.Response) -> str | None:
@@ -181,8 +165,9 @@ def validator_of(response: requests.Response) -> str | None:
 
 def total_size_of(response: requests.Response) -> int | None:
     """Return the full object size a 200, 206 or 416 response implies."""
-    if response.status_code == 416:
-        return unsatisfiable_total(response.headers.get("Content-Range"))
+    if response.status_code == 416:  # Content-Range: bytes */size
+        match = UNSATISFIABLE_RANGE.match(response.headers.get("Content-Range") or "")
+        return int(match.group(1)) if match else None
     if response.status_code == 206:
         content_range = parse_content_range(response.headers.get("Content-Range"))
         return content_range[2] if content_range else None
