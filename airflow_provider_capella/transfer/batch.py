@@ -131,8 +131,8 @@ class Batch:
         self._pending = 0
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 
-    def run(self, entries: list[FileEntry], *, summary: bool = True) -> None:
-        """Transfer every entry; raise one error naming the failed files (log a summary if ``summary``)."""
+    def run(self, entries: list[FileEntry]) -> None:
+        """Transfer every entry, log a summary line, and raise one error naming the files that failed."""
         if not entries:
             return
         transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
@@ -151,10 +151,9 @@ class Batch:
             if self.controller is not None:
                 self.controller.stop()
             self.pool.shutdown(timeout=5)
-        if summary:
-            if self.controller is not None:
-                log.info("connections used: %s", self.controller.summary())
-            log.info("%s", self.totals.summary())
+        if self.controller is not None:
+            log.info("connections used: %s", self.controller.summary())
+        log.info("%s", self.totals.summary())
         self._raise_failures(len(transfers))
 
     def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:

@@ -1,7 +1,7 @@
 """A product's data-integrity digest: finding and fetching it, and checking written files against it.
 
 When an item has a digest asset (key, role or file name containing ``digest`` or ``checksum``), it is
-fetched by the engine itself (same retries and URL refresh) into memory before a file of the item is
+fetched into memory (with the engine's retries and URL refresh) before a file of the item is
 written, and every file of the item is checked once written: a local file before it is renamed into
 place, an S3 object once complete (a mismatch fails the file and removes it). A digest that cannot be
 fetched or read fails the item's files: checking was possible, so skipping it would hide a problem.
@@ -20,17 +20,26 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.checksums import crc_named
 from airflow_provider_capella.transfer.errors import IntegrityError
-from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion
-from airflow_provider_capella.transfer.source import PresignedUrls, new_session
+from airflow_provider_capella.transfer.retry import Attempts
+from airflow_provider_capella.transfer.source import (
+    BodyDropped,
+    PresignedUrls,
+    new_session,
+    send_get,
+    total_size_of,
+)
 from airflow_provider_capella.transfer.targets import filename_from_url
 
 if TYPE_CHECKING:
+    import requests
+
     from airflow_provider_capella.transfer.s3 import S3MultipartSink
     from airflow_provider_capella.transfer.settings import TransferSettings
 
@@ -149,7 +158,7 @@ def _digest_of_entry(name: str, entry: Any, default: str) -> FileDigest | None:
 class LazyDigests:
     """The digest of each file, its item's document fetched once, and only if a file of the item is written.
 
-    :meth:`prefetch` fetches, in one batch before any file is written, the documents of the items with a
+    :meth:`prefetch` fetches, in parallel before any file is written, the documents of the items with a
     file not at its destination yet; an item whose files are all there (a re-run) has its document fetched
     only if one of them turns out to need writing again.
     """
@@ -166,10 +175,12 @@ class LazyDigests:
         return stac_id in self._keys
 
     def prefetch(self, stac_ids: set[str]) -> None:
-        """Fetch the documents of ``stac_ids`` (those with one) now, in one batch; raise if one fails."""
+        """Fetch the documents of ``stac_ids`` (those with one) now, four at a time; raise if one fails."""
         wanted = sorted(stac_id for stac_id in stac_ids if stac_id in self._keys)
-        if wanted:
-            for stac_id, digests in self._fetch(wanted, connections=4).items():
+        if not wanted:
+            return
+        with new_session(4) as session, ThreadPoolExecutor(4, thread_name_prefix="capella-digest") as pool:
+            for stac_id, digests in zip(wanted, pool.map(partial(self._fetch, session), wanted), strict=True):
                 with self._locks[stac_id]:
                     self._fetched[stac_id] = digests
 
@@ -183,7 +194,8 @@ class LazyDigests:
         with self._locks[stac_id]:
             if stac_id not in self._fetched:
                 try:
-                    self._fetched[stac_id] = self._fetch([stac_id], connections=1)[stac_id]
+                    with new_session(1) as session:
+                        self._fetched[stac_id] = self._fetch(session, stac_id)
                 except Exception as error:
                     self._fetched[stac_id] = error
             found = self._fetched[stac_id]
@@ -191,71 +203,25 @@ class LazyDigests:
             raise found
         return found
 
-    def _fetch(self, stac_ids: list[str], connections: int) -> dict[str, dict[str, FileDigest]]:
-        sinks = {stac_id: MemorySink(f"{stac_id}/{self._keys[stac_id]}") for stac_id in stac_ids}
-        entries = [
-            FileEntry((stac_id, self._keys[stac_id]), sink, f"{stac_id} {self._keys[stac_id]}")
-            for stac_id, sink in sinks.items()
-        ]
-        with new_session(connections) as session:
-            batch = Batch(
-                session=session, urls=self._urls, settings=self._settings, override=True, enable_resume=False
-            )
-            batch.run(entries, summary=False)
-        digests: dict[str, dict[str, FileDigest]] = {}
-        for stac_id, sink in sinks.items():
-            try:
-                digests[stac_id] = parse_digest(bytes(sink.data))
-            except ValueError as error:
-                raise IntegrityError(
-                    f"{sink.location}: the product's digest cannot be read: {error}"
-                ) from None
-            log.info("%s: files will be checked against the product's digest", stac_id)
+    def _fetch(self, session: requests.Session, stac_id: str) -> dict[str, FileDigest]:
+        """Fetch and read one item's document (into memory: it is small), retried as any asset is."""
+        ref = (stac_id, self._keys[stac_id])
+        attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
+        while True:
+            with send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as response:
+                size = total_size_of(response)
+                if (size or 0) > MAX_DIGEST_BYTES:
+                    raise IntegrityError(f"{attempts.label}: too large for a digest document")
+                try:
+                    document = response.raw.read(MAX_DIGEST_BYTES)
+                    if size is not None and len(document) != size:
+                        raise BodyDropped(f"{len(document)} of {size} bytes received")
+                    break
+                except Exception as error:
+                    attempts.failed(error, f"connection dropped ({type(error).__name__})")
+        try:
+            digests = parse_digest(document)
+        except ValueError as error:
+            raise IntegrityError(f"{attempts.label}: the product's digest cannot be read: {error}") from None
+        log.info("%s: files will be checked against the product's digest", stac_id)
         return digests
-
-
-class MemorySink:
-    """A small document received into memory (at most :data:`MAX_DIGEST_BYTES`)."""
-
-    def __init__(self, name: str) -> None:
-        self.location = f"{name} (in memory)"
-        self.data = bytearray()
-
-    def existing_size(self) -> int | None:
-        return None
-
-    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
-        return None
-
-    def discard_resume(self) -> None:
-        return None
-
-    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
-        if source.size > MAX_DIGEST_BYTES:
-            raise IntegrityError(f"{self.location}: {source.size} bytes is too large for a digest document")
-        self.data = bytearray(source.size)
-
-    def writer(self, byte_range: ByteRange) -> _MemoryWriter:
-        return _MemoryWriter(self.data, byte_range.start)
-
-    def commit(self) -> None:
-        return None
-
-    def abort(self, *, keep_resume: bool) -> None:
-        self.data = bytearray()
-
-
-class _MemoryWriter:
-    def __init__(self, data: bytearray, start: int) -> None:
-        self._data, self._start, self.written = data, start, 0
-
-    def write(self, chunk: bytes | memoryview) -> None:
-        start = self._start + self.written
-        self._data[start : start + len(chunk)] = chunk
-        self.written += len(chunk)
-
-    def close(self) -> None:
-        return None
-
-    def discard(self) -> None:
-        return None
