@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
@@ -13,7 +12,7 @@ from airflow_provider_capella.transfer.errors import CapellaDownloadError
 from airflow_provider_capella.transfer.planner import plan_jobs
 from airflow_provider_capella.transfer.retry import Attempts, is_retryable
 from airflow_provider_capella.transfer.settings import TransferSettings
-from airflow_provider_capella.transfer.sinks import Sink, SinkFactory
+from airflow_provider_capella.transfer.sinks import SinkFactory
 from airflow_provider_capella.transfer.source import (
     PresignedUrls,
     new_session,
@@ -89,30 +88,9 @@ def download_products(
             )
             for job in jobs
         ]
-        checked = [(entry.ref[0], entry.sink) for entry in entries if digests.covers(entry.ref[0])]
-        digests.prefetch(_items_to_write(checked, override))
+        digests.prefetch([(entry.ref[0], entry.sink) for entry in entries], override)
         _run(entries, urls, settings, override, enable_resume)
     return results
-
-
-def _items_to_write(files: list[tuple[str, Sink]], override: bool) -> set[str]:
-    """STAC ids of ``files`` with a file not at its destination yet (all of them with ``override``).
-
-    The sinks keep what they found, so the transfers that follow do not ask again. A destination that
-    cannot be checked counts as missing; its error comes back when its transfer asks.
-    """
-    if override or not files:
-        return {stac_id for stac_id, _ in files}
-
-    def missing(file: tuple[str, Sink]) -> bool:
-        try:
-            return file[1].existing_size() is None
-        except Exception:
-            return True
-
-    with ThreadPoolExecutor(max_workers=min(16, len(files)), thread_name_prefix="capella-check") as pool:
-        flags = list(pool.map(missing, files))
-    return {stac_id for (stac_id, _), flag in zip(files, flags, strict=True) if flag}
 
 
 def download_asset(

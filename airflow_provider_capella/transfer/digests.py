@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from airflow_provider_capella.transfer.s3 import S3MultipartSink
     from airflow_provider_capella.transfer.settings import TransferSettings
+    from airflow_provider_capella.transfer.sinks import Sink
 
 log = logging.getLogger(__name__)
 
@@ -174,15 +175,23 @@ class LazyDigests:
         """Tell whether the item ``stac_id`` lists a digest document."""
         return stac_id in self._keys
 
-    def prefetch(self, stac_ids: set[str]) -> None:
-        """Fetch the documents of ``stac_ids`` (those with one) now, four at a time; raise if one fails."""
-        wanted = sorted(stac_id for stac_id in stac_ids if stac_id in self._keys)
-        if not wanted:
+    def prefetch(self, files: list[tuple[str, Sink]], override: bool) -> None:
+        """Fetch now the documents of the items with a file ``(stac_id, sink)`` not at its destination yet.
+
+        A destination that cannot be checked counts as missing (its error comes back when its transfer
+        asks); the sinks keep what they found, so the transfers do not ask again. Raises if one fails.
+        """
+        files = [file for file in files if file[0] in self._keys]
+        if not files:
             return
-        with new_session(4) as session, ThreadPoolExecutor(4, thread_name_prefix="capella-digest") as pool:
-            for stac_id, digests in zip(wanted, pool.map(partial(self._fetch, session), wanted), strict=True):
-                with self._locks[stac_id]:
-                    self._fetched[stac_id] = digests
+        workers = min(16, len(files))
+        with (
+            ThreadPoolExecutor(workers, thread_name_prefix="capella-digest") as pool,
+            new_session(workers) as session,
+        ):
+            flags = [True] * len(files) if override else pool.map(_missing, files)
+            wanted = sorted({stac_id for (stac_id, _), flag in zip(files, flags, strict=True) if flag})
+            self._fetched.update(zip(wanted, pool.map(partial(self._fetch, session), wanted), strict=True))
 
     def source(self, stac_id: str, filename: str) -> Callable[[], FileDigest | None] | None:
         """Give a function returning ``filename``'s digest (the document fetched once); None without one."""
@@ -225,3 +234,10 @@ class LazyDigests:
             raise IntegrityError(f"{attempts.label}: the product's digest cannot be read: {error}") from None
         log.info("%s: files will be checked against the product's digest", stac_id)
         return digests
+
+
+def _missing(file: tuple[str, Sink]) -> bool:
+    try:
+        return file[1].existing_size() is None
+    except Exception:
+        return True

@@ -1,13 +1,10 @@
 """An S3 object written with a multipart upload, parts streamed from memory, checksummed and resumable.
 
-Each range being fetched fills one part buffer while its CRC is computed; a full buffer goes up with
-that checksum (S3 refuses a part whose bytes do not match) while its connection fetches the next part.
-The upload has a ``FULL_OBJECT`` checksum type and is completed with the whole object's CRC, joined
-from the part CRCs, so S3 checks the assembled object too. A one-part file is one ``PutObject``.
-
-An interrupted upload stays open for the next try, in this process or another one, which finds it
-(:mod:`.s3_resume`), keeps the parts S3 verified and fetches the rest. An upload for another version of
-the source is aborted. A completed object, or a failure a retry cannot fix, leaves no upload open.
+Each part goes up with its CRC (S3 refuses a part whose bytes do not match); the upload has a
+``FULL_OBJECT`` checksum type and is completed with the whole object's CRC, joined from the part CRCs,
+so S3 checks the assembled object too. A one-part file is one ``PutObject``. An interrupted upload
+stays open for the next try, which finds it (:mod:`.s3_parts`), keeps the parts S3 verified and
+fetches the rest; a completed object, or a failure a retry cannot fix, leaves no upload open.
 """
 
 from __future__ import annotations
@@ -27,14 +24,16 @@ from airflow_provider_capella.transfer.planner import (
     effective_part_size,
     plan_ranges,
 )
-from airflow_provider_capella.transfer.s3_parts import PartUploads, PartWriter, upload_part
-from airflow_provider_capella.transfer.s3_resume import (
+from airflow_provider_capella.transfer.s3_parts import (
     MARKER_PART,
+    PartUploads,
+    PartWriter,
     abort_upload,
     manifest,
     open_uploads_of,
     trusted_parts,
     upload_metadata,
+    upload_part,
 )
 
 if TYPE_CHECKING:
@@ -58,30 +57,23 @@ class S3MultipartSink:
         digest: Callable[[], FileDigest | None] | None = None,
         open_keys: Callable[[], set[str]] | None = None,
     ) -> None:
-        self.location = str(target)
+        self.location, self.bucket, self.key, self.client = str(target), target.bucket, target.key, client
         self.connection_cap: int | None = None
-        self.client = client
-        self.bucket = target.bucket
-        self.key = target.key
         self.crc: Crc = default_crc()
         self.upload_id: str | None = None
-        self._part_size = part_size
+        self._part_size, self._uploads, self._open_keys = part_size, uploads, open_keys
         self._extra = {"ContentType": media_type} if media_type else {}
-        self._uploads = uploads
         self._digest_source = digest
         self._digest: FileDigest | None = None
-        self._open_keys = open_keys
-        self._size = 0
+        self._size, self._existing_known = 0, False
         self._existing: int | None = None
-        self._existing_known = False
         self._parts: list[ByteRange] = []
-        self._etags: dict[int, str] = {}
+        self._etags: dict[int, str] = {}  # part index -> ETag and CRC of the parts uploaded
         self._crcs: dict[int, int] = {}
-        self._single: tuple[bytearray, int] | None = None
+        self._single: tuple[bytearray, int] | None = None  # the body and CRC of a one-part object
         self._lock = threading.Lock()
         self._pending: list[Future[None]] = []
 
-    # --- what is already there ---------------------------------------------------------------------------
     def existing_size(self) -> int | None:
         """Size of the object already at the key, None without one (asked once: the answer is kept)."""
         if not self._existing_known:
@@ -119,24 +111,19 @@ class S3MultipartSink:
         unlisted = sum(self.crc.name not in part.checksums for part in chosen.parts.values())
         if unlisted:
             log.warning(
-                "%s: S3 lists no %s for %d part(s) already uploaded; not verifiable, they are fetched again",
+                "%s: %d uploaded part(s) without a %s are fetched again",
                 self.location,
-                self.crc.name,
                 unlisted,
+                self.crc.name,
             )
         done = {number - 1 for number in trusted}
-        if len(done) == len(ranges):
-            done.discard(
-                ranges[-1].index
-            )  # fetch one part again: its If-Range proves the version is unchanged
+        if len(done) == len(ranges):  # fetch one part again: its If-Range proves the version is unchanged
+            done.discard(ranges[-1].index)
         self.upload_id = chosen.upload_id
         self._etags = {number - 1: chosen.parts[number].etag for number in trusted if number - 1 in done}
         self._crcs = {number - 1: value for number, value in trusted.items() if number - 1 in done}
         log.info(
-            "%s: resuming the multipart upload an earlier try left: %d of %d parts verified by S3 are kept",
-            self.location,
-            len(done),
-            len(ranges),
+            "%s: resuming an earlier try's upload, %d of %d parts kept", self.location, len(done), len(ranges)
         )
         return ResumeState(version.size, version.validator, ranges, done)
 
@@ -146,7 +133,6 @@ class S3MultipartSink:
         if upload_id is not None:
             abort_upload(self.client, self.bucket, self.key, upload_id)
 
-    # --- writing -----------------------------------------------------------------------------------------
     def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
         self._digest = self._digest_source() if self._digest_source is not None else None
         self._size = source.size
@@ -166,10 +152,10 @@ class S3MultipartSink:
         upload_part(self, self.upload_id, MARKER_PART, bytearray(marker), self.crc.of(marker))
 
     def writer(self, byte_range: ByteRange) -> PartWriter:
-        covered = [
+        inside = [
             part for part in self._parts if byte_range.start <= part.start and part.end <= byte_range.end
         ]
-        return PartWriter(self, covered)
+        return PartWriter(self, inside)
 
     def new_buffer(self, size: int) -> bytearray:
         """Give a buffer for one part (recycled by the upload pool, which gets it back after the upload)."""
@@ -213,7 +199,6 @@ class S3MultipartSink:
         if not cancel:
             _raise_failure(pending)
 
-    # --- the end -----------------------------------------------------------------------------------------
     def commit(self) -> None:
         self._settle_uploads(cancel=False)
         multipart = self.upload_id is not None
@@ -234,9 +219,7 @@ class S3MultipartSink:
         self._single = None
         if self.upload_id is not None and keep_resume:
             log.info(
-                "%s: the multipart upload stays open with %d verified part(s); the next try resumes it",
-                self.location,
-                len(self._etags),
+                "%s: the upload stays open with %d part(s) for the next try", self.location, len(self._etags)
             )
             self.upload_id = None
         self.discard_resume()
@@ -287,9 +270,7 @@ class S3MultipartSink:
         kind = head.get("ChecksumType") or ("COMPOSITE" if multipart else "FULL_OBJECT")
         if stored is not None and kind != "FULL_OBJECT":
             log.info(
-                "%s: the S3 server keeps no full-object %s; each part was checked",
-                self.location,
-                self.crc.name,
+                "%s: the server keeps no full-object %s; each part was checked", self.location, self.crc.name
             )
         elif stored is not None and stored != encode(whole):
             raise IntegrityError(

@@ -1,22 +1,33 @@
-"""S3 parts: filling part buffers (CRC computed on the way in), sending them beside the downloads.
+"""S3 multipart parts: filled in memory and sent beside the downloads, and found again by a later try.
 
-A filled part is handed to :class:`PartUploads` and its connection moves on: without this, a connection
-would sit idle while its part uploads, halving the throughput into S3. The number of parts waiting or
-uploading is bounded (a download blocks when the bound is reached), and part buffers are recycled, so
-memory stays at ``part_size * (concurrency + max_pending)`` at most, without the allocator churn of a
-fresh buffer per part. Each part goes up with its checksum, which S3 verifies.
+A filled part (its CRC computed on the way in) is handed to :class:`PartUploads` and its connection
+moves on; the parts waiting or uploading are bounded and their buffers recycled, so memory stays at
+``part_size * (concurrency + max_pending)`` at most. Each part goes up with its checksum, which S3 checks.
+
+S3 lists a key's open uploads and their parts (size, ETag, checksum), but never the metadata an upload
+was created with. So every upload of ours carries a *marker part*, number 10,000, never part of the
+completed object, whose bytes are a JSON manifest of the source version (URL path, size, validator, part
+size, checksum algorithm). A later try recognises its upload when the marker's checksum (or, where S3
+lists none, its MD5 ETag) matches the manifest of what it is about to download.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella.transfer.checksums import encode
+from airflow_provider_capella.transfer.checksums import Crc, decode, encode
 from airflow_provider_capella.transfer.errors import IntegrityError
+from airflow_provider_capella.transfer.planner import SourceVersion
+from airflow_provider_capella.transfer.s3client import s3_client
+from airflow_provider_capella.transfer.settings import S3_MAX_PARTS
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.planner import ByteRange
@@ -152,3 +163,159 @@ class PartUploads:
         self._executor.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             self._free.clear()
+
+
+MARKER_PART = S3_MAX_PARTS
+MANIFEST_VERSION = 1
+METADATA_PREFIX = "capella-"
+
+
+def manifest(source: SourceVersion, part_size: int, crc: Crc) -> bytes:
+    """Build the marker part's bytes for ``source`` copied in ``part_size`` parts checksummed with ``crc``."""
+    record = {
+        "capella-transfer": MANIFEST_VERSION,
+        "source": source.path,
+        "size": source.size,
+        "validator": source.validator,
+        "part_size": part_size,
+        "checksum": crc.name,
+    }
+    return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+
+
+def upload_metadata(source: SourceVersion, part_size: int) -> dict[str, str]:
+    """Build the object metadata recording the source version (ASCII only, as S3 metadata must be)."""
+    values = {"source": source.path, "size": source.size, "validator": (source.validator or "").strip('"')}
+    values["part-size"] = part_size
+    return {
+        f"{METADATA_PREFIX}{name}": str(value).encode("ascii", "replace").decode()
+        for name, value in values.items()
+    }
+
+
+@dataclass
+class ListedPart:
+    """One uploaded part as ``ListParts`` reports it."""
+
+    number: int
+    size: int
+    etag: str
+    checksums: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class OpenUpload:
+    """A multipart upload of ours still open on S3, and its parts (the marker part apart)."""
+
+    bucket: str
+    key: str
+    upload_id: str
+    marker: ListedPart
+    parts: dict[int, ListedPart]
+
+    def matches(self, expected: bytes, crc: Crc) -> bool:
+        """Tell whether this upload's marker holds exactly ``expected`` (the current source's manifest)."""
+        listed = self.marker.checksums.get(crc.name)
+        if listed is not None:
+            return listed == encode(crc.of(expected))
+        md5 = hashlib.md5(expected, usedforsecurity=False).hexdigest()
+        return self.marker.etag.strip('"') == md5
+
+
+def list_parts(client: Any, bucket: str, key: str, upload_id: str) -> dict[int, ListedPart]:
+    """List every part of an upload (ListParts pages through 1,000 at a time)."""
+    parts: dict[int, ListedPart] = {}
+    marker = 0
+    while True:
+        page = client.list_parts(Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker)
+        for entry in page.get("Parts", []):
+            checksums = {
+                name[len("Checksum") :]: value
+                for name, value in entry.items()
+                if name.startswith("Checksum") and name != "ChecksumType" and isinstance(value, str)
+            }
+            number = int(entry["PartNumber"])
+            parts[number] = ListedPart(number, int(entry["Size"]), str(entry.get("ETag", "")), checksums)
+        if not page.get("IsTruncated"):
+            return parts
+        marker = int(page["NextPartNumberMarker"])
+
+
+def open_uploads_of(
+    client: Any, bucket: str, prefix: str = "", *, exact_key: bool = False
+) -> list[OpenUpload]:
+    """List our open multipart uploads under ``prefix`` (on the key ``prefix`` only, if ``exact_key``)."""
+    found: list[OpenUpload] = []
+    for entry in list_uploads(client, bucket, prefix):
+        key, upload_id = entry["Key"], entry["UploadId"]
+        if exact_key and key != prefix:
+            continue
+        parts = list_parts(client, bucket, key, upload_id)
+        marker = parts.pop(MARKER_PART, None)
+        if marker is None:
+            continue  # not ours (or ours, dead before its marker went up: the lifecycle rule's case)
+        found.append(OpenUpload(bucket, key, upload_id, marker, parts))
+    return found
+
+
+def list_uploads(client: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
+    """List every open multipart upload under ``prefix`` (anyone's), page after page."""
+    paginator = client.get_paginator("list_multipart_uploads")
+    return [
+        entry
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
+        for entry in page.get("Uploads", [])
+    ]
+
+
+def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None = None) -> list[OpenUpload]:
+    """List the multipart uploads this provider left open under ``s3://bucket/prefix``.
+
+    A download into S3 that was interrupted (worker killed, task stopped, retries exhausted) keeps its
+    upload open so that the next try resumes it; a completed or definitively failed one leaves none.
+    Use this to check a bucket (say, after a cluster test) or to find what a lifecycle rule will reap.
+
+    :param bucket: the bucket name.
+    :param prefix: a key prefix; ``""`` lists the whole bucket.
+    :param aws_conn_id: the Airflow AWS connection, as for the downloads (None: boto3's default chain).
+
+    Example::
+
+        assert list_open_uploads("my-bucket", "capella/") == []
+    """
+    return open_uploads_of(s3_client(aws_conn_id, max_pool_connections=2), bucket, prefix)
+
+
+def trusted_parts(upload: OpenUpload, sizes: dict[int, int], crc: Crc) -> dict[int, int]:
+    """Pick ``{part number: crc}`` of the parts whose size is the planned one and whose checksum S3 verified.
+
+    A part listed without a checksum in ``crc``'s algorithm is not trusted: it is fetched again.
+    """
+    trusted: dict[int, int] = {}
+    for number, part in upload.parts.items():
+        value = part.checksums.get(crc.name)
+        if value is not None and sizes.get(number) == part.size:
+            with contextlib.suppress(ValueError):
+                trusted[number] = decode(value)
+    return trusted
+
+
+def abort_upload(client: Any, bucket: str, key: str, upload_id: str, *, attempts: int = 3) -> None:
+    """Abort one multipart upload, a few times if S3 is flaky; an error is logged if it stays."""
+    for attempt in range(1, attempts + 1):
+        try:
+            client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+            return
+        except Exception as error:  # keep trying: an open upload costs the user storage
+            response = getattr(error, "response", None) or {}
+            if response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
+                return
+            log.warning(
+                "aborting multipart upload of s3://%s/%s failed (attempt %d): %s", bucket, key, attempt, error
+            )
+    log.error(
+        "could not abort multipart upload %s of s3://%s/%s; abort it or rely on the bucket's lifecycle rule",
+        upload_id,
+        bucket,
+        key,
+    )
