@@ -83,12 +83,12 @@ def download_products(
         entries = [
             FileEntry(
                 (job.stac_id, job.asset_key),
-                make_sink(job.target, job.media_type, digests.source(job.stac_id, job.filename)),
+                make_sink(job.target, job.media_type),
                 job.filename,
+                digests.source(job.stac_id, job.filename),
             )
             for job in jobs
         ]
-        digests.prefetch([(entry.ref[0], entry.sink) for entry in entries], override)
         _run(entries, urls, settings, override, enable_resume)
     return results
 
@@ -117,7 +117,7 @@ def download_asset(
     target = target_for_file(destination, filename)
     with SinkFactory(settings, aws_conn_id) as make_sink:
         make_sink.prepare([target])
-        entry = FileEntry(SINGLE_ASSET_REF, make_sink(target, None), filename)
+        entry = FileEntry(SINGLE_ASSET_REF, make_sink(target), filename)
         _run([entry], PresignedUrls({SINGLE_ASSET_REF: url}), settings, override, enable_resume)
     return str(target)
 

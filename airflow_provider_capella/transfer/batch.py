@@ -31,6 +31,7 @@ from airflow_provider_capella.transfer.source import AssetRef, PresignedUrls, re
 if TYPE_CHECKING:
     import requests
 
+    from airflow_provider_capella.transfer.digests import FileDigest
     from airflow_provider_capella.transfer.settings import TransferSettings
     from airflow_provider_capella.transfer.sinks import Sink
 
@@ -108,6 +109,7 @@ class FileEntry:
     ref: AssetRef
     sink: Sink
     label: str
+    digest: Callable[[], FileDigest | None] | None = None  # fetches the file's digest, if it has one
 
 
 class Batch:

@@ -20,9 +20,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.checksums import crc_named
@@ -38,11 +36,8 @@ from airflow_provider_capella.transfer.source import (
 from airflow_provider_capella.transfer.targets import filename_from_url
 
 if TYPE_CHECKING:
-    import requests
-
     from airflow_provider_capella.transfer.s3 import S3MultipartSink
     from airflow_provider_capella.transfer.settings import TransferSettings
-    from airflow_provider_capella.transfer.sinks import Sink
 
 log = logging.getLogger(__name__)
 
@@ -157,11 +152,9 @@ def _digest_of_entry(name: str, entry: Any, default: str) -> FileDigest | None:
 
 
 class LazyDigests:
-    """The digest of each file, its item's document fetched once, and only if a file of the item is written.
+    """The digest of each file: its item's document is fetched once, when a file of the item is to be written.
 
-    :meth:`prefetch` fetches, in parallel before any file is written, the documents of the items with a
-    file not at its destination yet; an item whose files are all there (a re-run) has its document fetched
-    only if one of them turns out to need writing again.
+    An item whose files are all complete already (a re-run) has its document never fetched.
     """
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
@@ -170,28 +163,6 @@ class LazyDigests:
         self._urls, self._settings = urls, settings
         self._locks = {stac_id: threading.Lock() for stac_id in self._keys}
         self._fetched: dict[str, dict[str, FileDigest] | BaseException] = {}
-
-    def covers(self, stac_id: str) -> bool:
-        """Tell whether the item ``stac_id`` lists a digest document."""
-        return stac_id in self._keys
-
-    def prefetch(self, files: list[tuple[str, Sink]], override: bool) -> None:
-        """Fetch now the documents of the items with a file ``(stac_id, sink)`` not at its destination yet.
-
-        A destination that cannot be checked counts as missing (its error comes back when its transfer
-        asks); the sinks keep what they found, so the transfers do not ask again. Raises if one fails.
-        """
-        files = [file for file in files if file[0] in self._keys]
-        if not files:
-            return
-        workers = min(16, len(files))
-        with (
-            ThreadPoolExecutor(workers, thread_name_prefix="capella-digest") as pool,
-            new_session(workers) as session,
-        ):
-            flags = [True] * len(files) if override else pool.map(_missing, files)
-            wanted = sorted({stac_id for (stac_id, _), flag in zip(files, flags, strict=True) if flag})
-            self._fetched.update(zip(wanted, pool.map(partial(self._fetch, session), wanted), strict=True))
 
     def source(self, stac_id: str, filename: str) -> Callable[[], FileDigest | None] | None:
         """Give a function returning ``filename``'s digest (the document fetched once); None without one."""
@@ -203,8 +174,7 @@ class LazyDigests:
         with self._locks[stac_id]:
             if stac_id not in self._fetched:
                 try:
-                    with new_session(1) as session:
-                        self._fetched[stac_id] = self._fetch(session, stac_id)
+                    self._fetched[stac_id] = self._fetch(stac_id)
                 except Exception as error:
                     self._fetched[stac_id] = error
             found = self._fetched[stac_id]
@@ -212,32 +182,26 @@ class LazyDigests:
             raise found
         return found
 
-    def _fetch(self, session: requests.Session, stac_id: str) -> dict[str, FileDigest]:
+    def _fetch(self, stac_id: str) -> dict[str, FileDigest]:
         """Fetch and read one item's document (into memory: it is small), retried as any asset is."""
         ref = (stac_id, self._keys[stac_id])
         attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
-        while True:
-            with send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as response:
-                size = total_size_of(response)
-                if (size or 0) > MAX_DIGEST_BYTES:
-                    raise IntegrityError(f"{attempts.label}: too large for a digest document")
-                try:
-                    document = response.raw.read(MAX_DIGEST_BYTES)
-                    if size is not None and len(document) != size:
-                        raise BodyDropped(f"{len(document)} of {size} bytes received")
-                    break
-                except Exception as error:
-                    attempts.failed(error, f"connection dropped ({type(error).__name__})")
+        with new_session(1) as session:
+            while True:
+                with send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as response:
+                    size = total_size_of(response)
+                    if (size or 0) > MAX_DIGEST_BYTES:
+                        raise IntegrityError(f"{attempts.label}: too large for a digest document")
+                    try:
+                        document = response.raw.read(MAX_DIGEST_BYTES)
+                        if size is not None and len(document) != size:
+                            raise BodyDropped(f"{len(document)} of {size} bytes received")
+                        break
+                    except Exception as error:
+                        attempts.failed(error, f"connection dropped ({type(error).__name__})")
         try:
             digests = parse_digest(document)
         except ValueError as error:
             raise IntegrityError(f"{attempts.label}: the product's digest cannot be read: {error}") from None
         log.info("%s: files will be checked against the product's digest", stac_id)
         return digests
-
-
-def _missing(file: tuple[str, Sink]) -> bool:
-    try:
-        return file[1].existing_size() is None
-    except Exception:
-        return True

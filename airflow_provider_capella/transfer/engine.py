@@ -48,7 +48,13 @@ class FileTransfer:
     """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
 
     def __init__(self, index: int, entry: FileEntry, batch: Batch) -> None:
-        self.index, self.ref, self.sink, self.label = index, entry.ref, entry.sink, entry.label
+        self.index, self.ref, self.sink, self.label, self.digest = (
+            index,
+            entry.ref,
+            entry.sink,
+            entry.label,
+            entry.digest,
+        )
         self.batch, self.settings = batch, batch.settings
         self.progress = FileProgress(entry.label, batch.settings.progress_interval)
         self.size, self.ranges_supported = 0, True
@@ -96,6 +102,8 @@ class FileTransfer:
                 )
             if self.batch.enable_resume:
                 resume = self.sink.resume_state(self._source_version)
+        if self.digest is not None:  # fetched before the file's first byte (an error fails it at once)
+            self.sink.digest = self.digest()
         self._lead(resume)
 
     def _lead(self, resume: ResumeState | None) -> None:

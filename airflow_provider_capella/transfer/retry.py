@@ -1,8 +1,7 @@
 """The engine's one retry rule: which failed GETs of a presigned URL are sent again, and after how long.
 
-:func:`is_retryable` is the only predicate. :class:`Attempts` counts the failures of one request (one
-byte range), waits (interruptibly) before the next attempt, and raises when the predicate says no or the
-attempts are used up. A 403 never reaches it: the engine refreshes the presigned URLs once instead.
+:func:`is_retryable` is the only predicate; :class:`Attempts` applies it to the failures of one request
+(one byte range). A 403 never reaches it: the engine refreshes the presigned URLs once instead.
 """
 
 from __future__ import annotations
@@ -45,19 +44,11 @@ def is_retryable(error: BaseException) -> bool:
 
 
 class Attempts:
-    """The failed attempts of one request: wait before the next one, or raise when it is final or the last.
-
-    Example::
-
-        attempts = Attempts("x.tif", max_attempts=8, cancelled=threading.Event())
-        attempts.failed(HTTPStatusError(503), "HTTP 503")  # logs and waits, or raises
-    """
+    """The failed attempts of one request: wait (``Retry-After``, else jittered backoff) or raise."""
 
     def __init__(self, label: str, max_attempts: int, cancelled: threading.Event | None = None) -> None:
-        self.label = label
-        self.max_attempts = max_attempts
+        self.label, self.max_attempts, self.count = label, max_attempts, 0
         self.cancelled = cancelled or threading.Event()
-        self.count = 0
 
     def failed(self, error: BaseException, reason: str) -> None:
         """Wait before the next attempt after ``error`` (described by ``reason``), or raise."""

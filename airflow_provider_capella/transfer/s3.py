@@ -54,7 +54,6 @@ class S3MultipartSink:
         part_size: int,
         media_type: str | None = None,
         uploads: PartUploads | None = None,
-        digest: Callable[[], FileDigest | None] | None = None,
         open_keys: Callable[[], set[str]] | None = None,
     ) -> None:
         self.location, self.bucket, self.key, self.client = str(target), target.bucket, target.key, client
@@ -63,8 +62,7 @@ class S3MultipartSink:
         self.upload_id: str | None = None
         self._part_size, self._uploads, self._open_keys = part_size, uploads, open_keys
         self._extra = {"ContentType": media_type} if media_type else {}
-        self._digest_source = digest
-        self._digest: FileDigest | None = None
+        self.digest: FileDigest | None = None
         self._size, self._existing_known = 0, False
         self._existing: int | None = None
         self._parts: list[ByteRange] = []
@@ -134,7 +132,6 @@ class S3MultipartSink:
             abort_upload(self.client, self.bucket, self.key, upload_id)
 
     def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
-        self._digest = self._digest_source() if self._digest_source is not None else None
         self._size = source.size
         self._parts = ranges if len(ranges) > 1 else plan_ranges(source.size, self._part_size)
         if len(self._parts) == 1 or (resume is not None and self.upload_id is not None):
@@ -277,8 +274,8 @@ class S3MultipartSink:
                 f"{self.location}: S3 holds an object whose {self.crc.name} is {stored}, "
                 f"but the bytes received have {encode(whole)}; deleted"
             )
-        if self._digest is not None:
-            self._digest.verify_s3(self, whole)
+        if self.digest is not None:
+            self.digest.verify_s3(self, whole)
 
 
 def _raise_failure(uploads: list[Future[None]]) -> None:

@@ -7,12 +7,7 @@ from dataclasses import dataclass, replace
 MiB = 1024 * 1024
 S3_MIN_PART_SIZE = 5 * MiB
 S3_MAX_PARTS = 10_000
-
-DEFAULT_PART_SIZE = 8 * MiB
-DEFAULT_CONCURRENCY = 8
-DEFAULT_MAX_CONNECTIONS = 32
 MAX_CONCURRENCY = 64
-S3_BUFFER_BUDGET = 160 * MiB
 
 
 @dataclass(frozen=True)
@@ -32,16 +27,16 @@ class TransferSettings:
         TransferSettings(part_size=16 * 1024 * 1024, concurrency=16, adaptive=False)
     """
 
-    part_size: int = DEFAULT_PART_SIZE
-    concurrency: int = DEFAULT_CONCURRENCY
+    part_size: int = 8 * MiB
+    concurrency: int = 8
     chunk_size: int = 1 * MiB
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_attempts: int = 8
     progress_interval: float = 10.0
     adaptive: bool = True
-    max_connections: int = DEFAULT_MAX_CONNECTIONS
-    s3_buffer_budget: int = S3_BUFFER_BUDGET
+    max_connections: int = 32
+    s3_buffer_budget: int = 160 * MiB
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:

@@ -59,6 +59,7 @@ class Sink(Protocol):
     """
 
     location: str
+    digest: FileDigest | None  # what the file is checked against before it is committed, if anything
 
     def existing_size(self) -> int | None: ...
     def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None: ...
@@ -75,12 +76,11 @@ STATE_VERSION = 1
 class LocalFileSink:
     """Writes one local file atomically, resumable across runs."""
 
-    def __init__(self, path: str, digest: Callable[[], FileDigest | None] | None = None) -> None:
+    def __init__(self, path: str) -> None:
         self.location = self.path = path
         self.temp_path = path + ".part"
         self.state_path = path + ".part.json"
-        self._digest_source = digest
-        self._digest: FileDigest | None = None
+        self.digest: FileDigest | None = None
         self._fd: int | None = None
         self._lock = threading.Lock()
         self._state: ResumeState | None = None
@@ -109,7 +109,6 @@ class LocalFileSink:
                 os.remove(leftover)
 
     def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
-        self._digest = self._digest_source() if self._digest_source is not None else None
         self._size = source.size
         os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         if resume is not None:
@@ -141,8 +140,8 @@ class LocalFileSink:
                 raise CapellaDownloadError(
                     f"{self.path}: wrote {actual} bytes, expected {self._size}; discarded"
                 )
-            if self._digest is not None:
-                self._digest.verify_file(self.temp_path, self.path)
+            if self.digest is not None:
+                self.digest.verify_file(self.temp_path, self.path)
         except BaseException:
             self.discard_resume()
             raise
@@ -212,12 +211,10 @@ class SinkFactory:
         self._open_keys: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
-    def __call__(
-        self, target: Target, media_type: str | None, digest: Callable[[], FileDigest | None] | None = None
-    ) -> Sink:
-        """Make the sink for ``target``, checked against ``digest()`` (called before writing) if given."""
+    def __call__(self, target: Target, media_type: str | None = None) -> Sink:
+        """Make the sink for ``target``."""
         if isinstance(target, LocalTarget):
-            return LocalFileSink(target.path, digest)
+            return LocalFileSink(target.path)
         client, uploads = self._s3()
         sink = S3MultipartSink(
             client,
@@ -225,7 +222,6 @@ class SinkFactory:
             part_size=self._settings.part_size,
             media_type=media_type,
             uploads=uploads,
-            digest=digest,
             open_keys=partial(self._keys_with_open_uploads, target.bucket),
         )
         sink.connection_cap = self._settings.s3_connection_cap()
