@@ -31,7 +31,6 @@ from airflow_provider_capella.transfer.s3_parts import (
     abort_upload,
     manifest,
     open_uploads_of,
-    trusted_parts,
     upload_metadata,
     upload_part,
 )
@@ -105,7 +104,7 @@ class S3MultipartSink:
         if chosen is None:
             return None
         ranges = plan_ranges(version.size, part_size)
-        trusted = trusted_parts(chosen, {part.index + 1: part.length for part in ranges}, self.crc)
+        trusted = chosen.trusted_parts({part.index + 1: part.length for part in ranges}, self.crc)
         unlisted = sum(self.crc.name not in part.checksums for part in chosen.parts.values())
         if unlisted:
             log.warning(

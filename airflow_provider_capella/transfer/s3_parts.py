@@ -167,7 +167,6 @@ class PartUploads:
 
 MARKER_PART = S3_MAX_PARTS
 MANIFEST_VERSION = 1
-METADATA_PREFIX = "capella-"
 
 
 def manifest(source: SourceVersion, part_size: int, crc: Crc) -> bytes:
@@ -187,17 +186,13 @@ def upload_metadata(source: SourceVersion, part_size: int) -> dict[str, str]:
     """Build the object metadata recording the source version (ASCII only, as S3 metadata must be)."""
     values = {"source": source.path, "size": source.size, "validator": (source.validator or "").strip('"')}
     values["part-size"] = part_size
-    return {
-        f"{METADATA_PREFIX}{name}": str(value).encode("ascii", "replace").decode()
-        for name, value in values.items()
-    }
+    return {f"capella-{key}": str(value).encode("ascii", "replace").decode() for key, value in values.items()}
 
 
 @dataclass
 class ListedPart:
     """One uploaded part as ``ListParts`` reports it."""
 
-    number: int
     size: int
     etag: str
     checksums: dict[str, str] = field(default_factory=dict)
@@ -218,8 +213,17 @@ class OpenUpload:
         listed = self.marker.checksums.get(crc.name)
         if listed is not None:
             return listed == encode(crc.of(expected))
-        md5 = hashlib.md5(expected, usedforsecurity=False).hexdigest()
-        return self.marker.etag.strip('"') == md5
+        return self.marker.etag.strip('"') == hashlib.md5(expected, usedforsecurity=False).hexdigest()
+
+    def trusted_parts(self, sizes: dict[int, int], crc: Crc) -> dict[int, int]:
+        """Pick ``{number: crc}`` of the parts of the planned size whose ``crc`` S3 lists (so verified)."""
+        trusted: dict[int, int] = {}
+        for number, part in self.parts.items():
+            value = part.checksums.get(crc.name)
+            if value is not None and sizes.get(number) == part.size:
+                with contextlib.suppress(ValueError):
+                    trusted[number] = decode(value)
+        return trusted
 
 
 def list_parts(client: Any, bucket: str, key: str, upload_id: str) -> dict[int, ListedPart]:
@@ -234,8 +238,9 @@ def list_parts(client: Any, bucket: str, key: str, upload_id: str) -> dict[int, 
                 for name, value in entry.items()
                 if name.startswith("Checksum") and name != "ChecksumType" and isinstance(value, str)
             }
-            number = int(entry["PartNumber"])
-            parts[number] = ListedPart(number, int(entry["Size"]), str(entry.get("ETag", "")), checksums)
+            parts[int(entry["PartNumber"])] = ListedPart(
+                int(entry["Size"]), str(entry.get("ETag", "")), checksums
+            )
         if not page.get("IsTruncated"):
             return parts
         marker = int(page["NextPartNumberMarker"])
@@ -260,12 +265,8 @@ def open_uploads_of(
 
 def list_uploads(client: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
     """List every open multipart upload under ``prefix`` (anyone's), page after page."""
-    paginator = client.get_paginator("list_multipart_uploads")
-    return [
-        entry
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix)
-        for entry in page.get("Uploads", [])
-    ]
+    pages = client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix)
+    return [entry for page in pages for entry in page.get("Uploads", [])]
 
 
 def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None = None) -> list[OpenUpload]:
@@ -278,26 +279,8 @@ def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None 
     :param bucket: the bucket name.
     :param prefix: a key prefix; ``""`` lists the whole bucket.
     :param aws_conn_id: the Airflow AWS connection, as for the downloads (None: boto3's default chain).
-
-    Example::
-
-        assert list_open_uploads("my-bucket", "capella/") == []
     """
     return open_uploads_of(s3_client(aws_conn_id, max_pool_connections=2), bucket, prefix)
-
-
-def trusted_parts(upload: OpenUpload, sizes: dict[int, int], crc: Crc) -> dict[int, int]:
-    """Pick ``{part number: crc}`` of the parts whose size is the planned one and whose checksum S3 verified.
-
-    A part listed without a checksum in ``crc``'s algorithm is not trusted: it is fetched again.
-    """
-    trusted: dict[int, int] = {}
-    for number, part in upload.parts.items():
-        value = part.checksums.get(crc.name)
-        if value is not None and sizes.get(number) == part.size:
-            with contextlib.suppress(ValueError):
-                trusted[number] = decode(value)
-    return trusted
 
 
 def abort_upload(client: Any, bucket: str, key: str, upload_id: str, *, attempts: int = 3) -> None:
@@ -310,12 +293,7 @@ def abort_upload(client: Any, bucket: str, key: str, upload_id: str, *, attempts
             response = getattr(error, "response", None) or {}
             if response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
                 return
-            log.warning(
-                "aborting multipart upload of s3://%s/%s failed (attempt %d): %s", bucket, key, attempt, error
-            )
+            log.warning("aborting the upload of s3://%s/%s failed (try %d): %s", bucket, key, attempt, error)
     log.error(
-        "could not abort multipart upload %s of s3://%s/%s; abort it or rely on the bucket's lifecycle rule",
-        upload_id,
-        bucket,
-        key,
+        "could not abort upload %s of s3://%s/%s; abort it or let a lifecycle rule", upload_id, bucket, key
     )
