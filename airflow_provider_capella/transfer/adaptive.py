@@ -1,11 +1,9 @@
 """How many connections a download call uses: as many as add throughput, fewer when the server pushes back.
 
-A source that caps each connection (S3 serves one connection at a few tens of MB/s) rewards more
-connections; a fast source or a busy CPU does not, and extra connections then only cost CPU. So the
-controller measures the call's throughput over short windows and climbs: it doubles the number of
-connections while doubling adds at least half of the proportional gain, up to the cap; when a step
-adds too little it steps back, then tries fewer connections and keeps them if throughput holds. A 429,
-a 503 or a throttling answer halves the number at once and holds growth back for a while.
+The controller measures the call's throughput over short windows. It doubles the connections while
+doubling adds at least half of the proportional gain, up to the cap; when a step adds too little it
+steps back, then tries fewer connections and keeps them if throughput holds (a fast source or a busy
+CPU gains nothing from more). A 429 or 503 halves them at once and holds growth back for a while.
 """
 
 from __future__ import annotations

@@ -69,27 +69,20 @@ def download_products(
     if not jobs:
         log.warning("nothing to download: no asset of %d product(s) matches include/exclude", len(results))
         return results
-    log.info(
-        "downloading %d file(s) of %d product(s) to %s over up to %d connections",
-        len(jobs),
-        len(results),
-        destination,
-        settings.connection_cap,
-    )
+    files = f"{len(jobs)} file(s) of {len(results)} product(s)"
+    log.info("downloading %s to %s over up to %d connections", files, destination, settings.connection_cap)
     urls = PresignedUrls(urls_of(items), refresh_items)
     with SinkFactory(settings, aws_conn_id) as make_sink:
         make_sink.prepare([job.target for job in jobs])
         digests = LazyDigests(items, urls, settings)
+        sources = [digests.source(job.stac_id, job.filename) for job in jobs]
         entries = [
             FileEntry(
-                (job.stac_id, job.asset_key),
-                make_sink(job.target, job.media_type),
-                job.filename,
-                digests.source(job.stac_id, job.filename),
+                (job.stac_id, job.asset_key), make_sink(job.target, job.media_type), job.filename, source
             )
-            for job in jobs
+            for job, source in zip(jobs, sources, strict=True)
         ]
-        _run(entries, urls, settings, override, enable_resume)
+        Batch(urls, settings, override=override, enable_resume=enable_resume).run(entries)
     return results
 
 
@@ -118,7 +111,8 @@ def download_asset(
     with SinkFactory(settings, aws_conn_id) as make_sink:
         make_sink.prepare([target])
         entry = FileEntry(SINGLE_ASSET_REF, make_sink(target), filename)
-        _run([entry], PresignedUrls({SINGLE_ASSET_REF: url}), settings, override, enable_resume)
+        urls = PresignedUrls({SINGLE_ASSET_REF: url})
+        Batch(urls, settings, override=override, enable_resume=enable_resume).run([entry])
     return str(target)
 
 
@@ -155,16 +149,3 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
     if size is None:
         raise CapellaDownloadError(f"{path}: the server reported no size")
     return size
-
-
-def _run(
-    entries: list[FileEntry],
-    urls: PresignedUrls,
-    settings: TransferSettings,
-    override: bool,
-    enable_resume: bool,
-) -> None:
-    with new_session(settings.connection_cap) as session:
-        Batch(
-            session=session, urls=urls, settings=settings, override=override, enable_resume=enable_resume
-        ).run(entries)

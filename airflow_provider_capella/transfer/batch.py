@@ -1,11 +1,9 @@
 """One download call: every file's transfer on one shared, adaptive pool of connections, one error at the end.
 
-The worker pool takes tasks in priority order ``(file index, part index)``: the parts of earlier files go
-first, so files complete one after the other while every connection stays busy, and the number of part
-buffers in memory never exceeds the number of workers. Its limit (how many workers may run a task at
-once) is what the adaptive controller moves; a worker over the limit finishes its task first, so a
-connection is never cut mid-range. The first file that fails for good cancels the others; their
-temporary state is cleaned up, or kept when a next try can resume it.
+Tasks run in priority order ``(file index, part index)``: earlier files' parts first, so files complete
+one after the other while every connection stays busy, and part buffers never outnumber the workers. A
+worker over the (adaptive) limit finishes its task first: a connection is never cut mid-range. The first
+file that fails for good cancels the others; their partial state is removed, or kept for a resume.
 """
 
 from __future__ import annotations
@@ -26,11 +24,9 @@ from airflow_provider_capella.transfer.errors import (
     TransferCancelled,
 )
 from airflow_provider_capella.transfer.progress import BatchTotals, log
-from airflow_provider_capella.transfer.source import AssetRef, PresignedUrls, redact
+from airflow_provider_capella.transfer.source import AssetRef, PresignedUrls, new_session, redact
 
 if TYPE_CHECKING:
-    import requests
-
     from airflow_provider_capella.transfer.digests import FileDigest
     from airflow_provider_capella.transfer.settings import TransferSettings
     from airflow_provider_capella.transfer.sinks import Sink
@@ -116,15 +112,9 @@ class Batch:
     """Downloads a list of files with one pool of connections; :meth:`run` raises one error at the end."""
 
     def __init__(
-        self,
-        *,
-        session: requests.Session,
-        urls: PresignedUrls,
-        settings: TransferSettings,
-        override: bool,
-        enable_resume: bool,
+        self, urls: PresignedUrls, settings: TransferSettings, *, override: bool, enable_resume: bool
     ) -> None:
-        self.session, self.urls, self.settings = session, urls, settings
+        self.urls, self.settings = urls, settings
         self.override, self.enable_resume = override, enable_resume
         self.cancelled, self.totals, self.meter = threading.Event(), BatchTotals(), Meter()
         self.pool: WorkerPool | None = None
@@ -140,6 +130,7 @@ class Batch:
         transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
         self.pool, self.controller = self._connections(entries)
+        self.session = new_session(self.settings.connection_cap)
         try:
             for transfer in transfers:
                 self.pool.submit((transfer.index, -1), partial(transfer.run, transfer.start))
@@ -153,6 +144,7 @@ class Batch:
             if self.controller is not None:
                 self.controller.stop()
             self.pool.shutdown(timeout=5)
+            self.session.close()
         if self.controller is not None:
             log.info("connections used: %s", self.controller.summary())
         log.info("%s", self.totals.summary())

@@ -1,12 +1,8 @@
 """The CRC every S3 part is uploaded with, and the arithmetic that joins part CRCs into the object's CRC.
 
-S3 verifies a part's checksum on receipt and, for a ``FULL_OBJECT`` checksum type, checks the whole
-object's CRC at ``CompleteMultipartUpload``. A CRC of a concatenation can be computed from the CRCs and
-lengths of the pieces (no second pass over the bytes), which is what lets parallel parts, and parts
-uploaded by an earlier process, add up to one full-object checksum.
-
-CRC32C is used when ``awscrt`` (``pip install "boto3[crt]"``) provides a hardware-accelerated one;
-otherwise CRC32 from :mod:`zlib`. Both are full-object checksum types in S3.
+The CRC of a concatenation follows from the CRCs and lengths of its pieces, so parallel parts (and parts
+an earlier process uploaded) add up to the full-object checksum S3 checks at completion. CRC32C when
+``awscrt`` (``boto3[crt]``) provides a hardware-accelerated one, else zlib's CRC32.
 """
 
 from __future__ import annotations

@@ -48,14 +48,8 @@ class FileTransfer:
     """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
 
     def __init__(self, index: int, entry: FileEntry, batch: Batch) -> None:
-        self.index, self.ref, self.sink, self.label, self.digest = (
-            index,
-            entry.ref,
-            entry.sink,
-            entry.label,
-            entry.digest,
-        )
-        self.batch, self.settings = batch, batch.settings
+        self.index, self.batch, self.settings = index, batch, batch.settings
+        self.ref, self.sink, self.label, self.digest = entry.ref, entry.sink, entry.label, entry.digest
         self.progress = FileProgress(entry.label, batch.settings.progress_interval)
         self.size, self.ranges_supported = 0, True
         self.validator: str | None = None
@@ -86,20 +80,16 @@ class FileTransfer:
         """Skip a complete file, or find what a previous run left, then send the lead request."""
         self._check_cancelled()
         resume = None
+        where = self.sink.location
         if not self.batch.override:
             existing = self.sink.existing_size()
             if existing is not None:
                 size = self._source_version().size
                 if size == existing:
-                    log.info("%s is already complete (%s), skipped", self.sink.location, human_bytes(size))
+                    log.info("%s is already complete (%s), skipped", where, human_bytes(size))
                     self._skipped = True
                     return
-                log.warning(
-                    "%s exists with %d bytes but the asset has %d; downloading it again",
-                    self.sink.location,
-                    existing,
-                    size,
-                )
+                log.warning("%s has %d bytes but the asset %d; downloading it again", where, existing, size)
             if self.batch.enable_resume:
                 resume = self.sink.resume_state(self._source_version)
         if self.digest is not None:  # fetched before the file's first byte (an error fails it at once)
@@ -126,14 +116,8 @@ class FileTransfer:
         self.progress.start(self.size, already)
         if len(pending) > 1 or already:
             action = f"resuming at {human_bytes(already)} of" if already else "downloading"
-            log.info(
-                "%s %s (%s) to %s in %d part(s)",
-                action,
-                self.label,
-                human_bytes(self.size),
-                self.sink.location,
-                len(pending),
-            )
+            what = f"{self.label} ({human_bytes(self.size)})"
+            log.info("%s %s to %s in %d part(s)", action, what, self.sink.location, len(pending))
         assert self.batch.pool is not None
         for byte_range in pending[1:]:
             task = partial(self.run, partial(self._complete_range, byte_range, None, None))
@@ -143,10 +127,9 @@ class FileTransfer:
     def _plan(
         self, response: requests.Response, first: ByteRange, resume: ResumeState | None
     ) -> tuple[list[ByteRange], int]:
-        """Learn size and validator from the lead response and begin the sink.
+        """Learn size and validator from the lead response, begin the sink; the ranges to fetch, bytes done.
 
-        :return: the ranges still to fetch, the lead's first, and the bytes already done (resuming).
-        :raises StaleResume: the partial download belongs to another version: start over.
+        Raises :class:`StaleResume` when the partial download belongs to another version: start over.
         """
         status = response.status_code
         if status != 206 and resume is not None:
@@ -170,7 +153,7 @@ class FileTransfer:
             if total is None:
                 response.close()
                 raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
-            log.info("%s: the server ignores Range requests; downloading over one connection", self.label)
+            log.info("%s: the server ignores Range requests; one connection downloads it", self.label)
             self.size, self.ranges_supported = total, False
             ranges = [ByteRange(0, 0, total)]
         else:  # 416 to bytes=0-...: fine only for an empty file (bytes */0)

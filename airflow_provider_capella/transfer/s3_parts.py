@@ -1,14 +1,9 @@
 """S3 multipart parts: filled in memory and sent beside the downloads, and found again by a later try.
 
-A filled part (its CRC computed on the way in) is handed to :class:`PartUploads` and its connection
-moves on; the parts waiting or uploading are bounded and their buffers recycled, so memory stays at
-``part_size * (concurrency + max_pending)`` at most. Each part goes up with its checksum, which S3 checks.
-
-S3 lists a key's open uploads and their parts (size, ETag, checksum), but never the metadata an upload
-was created with. So every upload of ours carries a *marker part*, number 10,000, never part of the
-completed object, whose bytes are a JSON manifest of the source version (URL path, size, validator, part
-size, checksum algorithm). A later try recognises its upload when the marker's checksum (or, where S3
-lists none, its MD5 ETag) matches the manifest of what it is about to download.
+A filled part (CRC computed on the way in) goes to :class:`PartUploads` and its connection moves on; the
+parts in flight are bounded and their buffers recycled. Every upload of ours carries a *marker part*
+(number 10,000, never completed) holding a JSON manifest of the source version, since S3 never lists an
+upload's metadata: a later try recognises its upload by the marker's checksum (or MD5 ETag).
 """
 
 from __future__ import annotations
