@@ -20,12 +20,7 @@ _TOP = 1 << 31
 
 @dataclass(frozen=True)
 class Crc:
-    """One CRC algorithm as S3 names it, its running update and its combination of two CRCs.
-
-    Example::
-
-        crc.update(b"hello world", 0) == crc.combine(crc.of(b"hello "), crc.of(b"world"), 5)  # True
-    """
+    """One CRC algorithm as S3 names it, its running update and its combination of two CRCs."""
 
     name: str
     update: Callable[[bytes | bytearray | memoryview, int], int]

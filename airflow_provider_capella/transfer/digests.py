@@ -106,12 +106,7 @@ def digest_asset_key(item: dict[str, Any]) -> str | None:
 
 
 def parse_digest(document: bytes) -> dict[str, FileDigest]:
-    """Read ``{file name: FileDigest}`` from a digest JSON; raises ValueError when it lists nothing usable.
-
-    Example::
-
-        parse_digest(b'{"algorithm": "sha256", "files": {"x.tif": "ab12..."}}')["x.tif"].algorithm  # 'sha256'
-    """
+    """Read ``{file name: FileDigest}`` from a digest JSON; raises ValueError when it lists nothing usable."""
     record = json.loads(document)
     if not isinstance(record, dict):
         raise ValueError("a digest document is a JSON object")

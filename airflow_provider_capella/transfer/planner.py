@@ -145,12 +145,7 @@ def effective_part_size(total: int, part_size: int) -> int:
 
 
 def plan_ranges(total: int, part_size: int, *, first_end: int | None = None) -> list[ByteRange]:
-    """Split ``total`` bytes into consecutive ranges of ``part_size`` (the first may end at ``first_end``).
-
-    Example::
-
-        plan_ranges(20, 8)  # [ByteRange(0, 0, 8), ByteRange(1, 8, 16), ByteRange(2, 16, 20)]
-    """
+    """Split ``total`` bytes into consecutive ranges of ``part_size`` (the first may end at ``first_end``)."""
     if total <= 0:
         return [ByteRange(0, 0, 0)]
     size = effective_part_size(total, part_size)

@@ -49,11 +49,11 @@ class S3MultipartSink:
         self,
         client: Any,
         target: S3Target,
+        uploads: PartUploads,
+        open_keys: Callable[[], set[str]],
         *,
         part_size: int,
         media_type: str | None = None,
-        uploads: PartUploads | None = None,
-        open_keys: Callable[[], set[str]] | None = None,
     ) -> None:
         self.location, self.bucket, self.key, self.client = str(target), target.bucket, target.key, client
         self.connection_cap: int | None = None
@@ -88,7 +88,7 @@ class S3MultipartSink:
 
     def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
         """Adopt the upload an earlier try left for this source version; abort other versions' uploads."""
-        if self._open_keys is not None and self.key not in self._open_keys():
+        if self.key not in self._open_keys():
             return None
         candidates = open_uploads_of(self.client, self.bucket, self.key, exact_key=True)
         if not candidates:
@@ -155,12 +155,10 @@ class S3MultipartSink:
 
     def new_buffer(self, size: int) -> bytearray:
         """Give a buffer for one part (recycled by the upload pool, which gets it back after the upload)."""
-        if self._uploads is None or self.upload_id is None:
-            return bytearray(size)
-        return self._uploads.take_buffer(size)
+        return bytearray(size) if self.upload_id is None else self._uploads.take_buffer(size)
 
     def store_part(self, part: ByteRange, body: bytearray, crc: int) -> None:
-        """Upload a full part: in the background when there is an upload pool, else right away."""
+        """Upload a full part in the background (a one-part object is kept for one ``PutObject``)."""
         upload_id, uploads = self.upload_id, self._uploads
         if upload_id is None:
             self._single = (body, crc)
@@ -172,12 +170,8 @@ class S3MultipartSink:
                 with self._lock:
                     self._etags[part.index], self._crcs[part.index] = etag, crc
             finally:
-                if uploads is not None:
-                    uploads.give_back(body)
+                uploads.give_back(body)
 
-        if uploads is None:
-            upload()
-            return
         with self._lock:
             _raise_failure([future for future in self._pending if future.done() and not future.cancelled()])
         future = uploads.submit(upload)

@@ -216,13 +216,9 @@ class SinkFactory:
         if isinstance(target, LocalTarget):
             return LocalFileSink(target.path)
         client, uploads = self._s3()
+        open_keys = partial(self._keys_with_open_uploads, target.bucket)
         sink = S3MultipartSink(
-            client,
-            target,
-            part_size=self._settings.part_size,
-            media_type=media_type,
-            uploads=uploads,
-            open_keys=partial(self._keys_with_open_uploads, target.bucket),
+            client, target, uploads, open_keys, part_size=self._settings.part_size, media_type=media_type
         )
         sink.connection_cap = self._settings.s3_connection_cap()
         return sink

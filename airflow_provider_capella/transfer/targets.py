@@ -37,13 +37,7 @@ Target = LocalTarget | S3Target
 
 
 def sanitize_name(raw: str, *, fallback: str) -> str:
-    """Make one safe path segment: no separators, no ``..``, no hidden or control characters, bounded length.
-
-    Example::
-
-        sanitize_name("../../etc/passwd", fallback="HH")  # 'passwd'
-        sanitize_name("..", fallback="HH")                # 'HH'
-    """
+    """Make one safe path segment (``../../etc/passwd`` is ``passwd``): no separator, no hidden name."""
     segment = re.split(r"[\\/]", raw)[-1]
     cleaned = _UNSAFE_CHARS.sub("_", segment).lstrip(".")
     cleaned = cleaned.encode()[:MAX_NAME_BYTES].decode(errors="ignore")
@@ -74,10 +68,6 @@ def target_in(destination: str, *segments: str) -> Target:
     """Return the target for ``segments`` (already sanitized names) under a directory or ``s3://`` prefix.
 
     A local result is checked not to escape ``destination`` (symlinks included).
-
-    Example::
-
-        target_in("s3://bucket/capella", "CAPELLA_X", "CAPELLA_X.tif")  # s3://bucket/capella/CAPELLA_X/CAPELLA_X.tif
     """
     if destination.lower().startswith(S3_SCHEME):
         bucket, prefix = split_s3_uri(destination)
