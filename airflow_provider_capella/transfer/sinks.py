@@ -200,16 +200,23 @@ class _FileRangeWriter:
 
 
 class SinkFactory:
-    """``factory(target, media_type)`` gives the sink for a target; S3 resources are made on first use."""
+    """``factory(target, media_type)`` gives the sink for one of the call's targets."""
 
-    def __init__(self, settings: TransferSettings, aws_conn_id: str | None) -> None:
-        self._settings = settings
-        self._aws_conn_id = aws_conn_id
+    def __init__(self, settings: TransferSettings, aws_conn_id: str | None, targets: list[Target]) -> None:
+        """Make the S3 client now if a target needs one: a bad ``aws_conn_id`` fails before any download."""
+        self._settings, self._aws_conn_id = settings, aws_conn_id
         self._client: Any = None
         self._uploads: PartUploads | None = None
-        self._prefixes: dict[str, str] = {}
         self._open_keys: dict[str, set[str]] = {}
         self._lock = threading.Lock()
+        keys: dict[str, list[str]] = {}
+        for target in targets:
+            if not isinstance(target, LocalTarget):
+                keys.setdefault(target.bucket, []).append(target.key)
+        # an S3 prefix is a plain string prefix: character by character is what is wanted
+        self._prefixes = {bucket: os.path.commonprefix(names) for bucket, names in keys.items()}  # noqa: RUF071
+        if keys:
+            self._s3()
 
     def __call__(self, target: Target, media_type: str | None = None) -> Sink:
         """Make the sink for ``target``."""
@@ -231,17 +238,6 @@ class SinkFactory:
             self._client = s3_client(self._aws_conn_id, max_pool_connections=connections + pending + 2)
             self._uploads = PartUploads(threads=pending, max_pending=pending)
         return self._client, self._uploads
-
-    def prepare(self, targets: list[Target]) -> None:
-        """Fail now, before anything is downloaded, if a target needs an S3 client that cannot be made."""
-        keys: dict[str, list[str]] = {}
-        for target in targets:
-            if not isinstance(target, LocalTarget):
-                keys.setdefault(target.bucket, []).append(target.key)
-        if keys:
-            self._s3()
-        # an S3 prefix is a plain string prefix: character by character is what is wanted
-        self._prefixes = {bucket: os.path.commonprefix(names) for bucket, names in keys.items()}  # noqa: RUF071
 
     def _keys_with_open_uploads(self, bucket: str) -> set[str]:
         """Keys of the call's bucket with an open multipart upload: one listing per call, not one per file."""

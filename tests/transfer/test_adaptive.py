@@ -7,7 +7,7 @@ import threading
 import time
 
 from airflow_provider_capella.transfer import TransferSettings, download_products
-from airflow_provider_capella.transfer.adaptive import ConnectionController, Meter
+from airflow_provider_capella.transfer.batch import ConnectionController, Meter
 from tests.transfer.conftest import MiB, data_requests, expected_sha256, sha256_file
 
 PART = 5 * MiB
