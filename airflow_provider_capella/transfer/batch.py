@@ -49,31 +49,26 @@ THROTTLE_HOLD_SECONDS = 10.0
 MIN_PROBE = 2
 
 
-class Meter:
-    """A thread-safe byte counter the workers add to and the controller reads."""
-
-    def __init__(self) -> None:
-        self.total, self._lock = 0, threading.Lock()
-
-    def add(self, count: int) -> None:
-        with self._lock:
-            self.total += count
-
-
 class ConnectionController:
-    """Adjusts ``pool``'s limit between 1 and ``cap`` from the throughput ``meter`` sees."""
+    """Adjusts ``pool``'s limit between 1 and ``cap`` from the throughput: ``received()`` bytes so far."""
 
     def __init__(
         self,
         pool: WorkerPool,
-        meter: Meter,
+        received: Callable[[], int],
         *,
         start: int,
         cap: int,
         window: float = WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.pool, self.meter, self.cap, self.window, self.clock = pool, meter, max(1, cap), window, clock
+        self.pool, self.received, self.cap, self.window, self.clock = (
+            pool,
+            received,
+            max(1, cap),
+            window,
+            clock,
+        )
         self.pool.set_limit(min(start, self.cap))
         self._stop, self._lock = threading.Event(), threading.Lock()
         self._thread = threading.Thread(target=self._run, name="capella-connections", daemon=True)
@@ -116,9 +111,9 @@ class ConnectionController:
             log.info("the server is throttling: %d connections now (was %d)", reduced, current)
 
     def _run(self) -> None:
-        last_total, last_time = self.meter.total, self.clock()
+        last_total, last_time = self.received(), self.clock()
         while not self._stop.wait(self.window):
-            total, now = self.meter.total, self.clock()
+            total, now = self.received(), self.clock()
             rate = (total - last_total) / max(now - last_time, 1e-6)
             last_total, last_time = total, now
             with self._lock:
@@ -251,7 +246,8 @@ class Batch:
     ) -> None:
         self.urls, self.settings = urls, settings
         self.override, self.enable_resume = override, enable_resume
-        self.cancelled, self.totals, self.meter = threading.Event(), BatchTotals(), Meter()
+        self.cancelled, self.totals = threading.Event(), BatchTotals()
+        self.transfers: list[FileTransfer] = []
         self.pool: WorkerPool | None = None
         self.controller: ConnectionController | None = None
         self._lock, self._all_done = threading.Lock(), threading.Event()
@@ -262,7 +258,7 @@ class Batch:
         """Transfer every entry, log a summary line, and raise one error naming the files that failed."""
         if not entries:
             return
-        transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
+        self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
         self.pool, self.controller = self._connections(entries)
         self.session = new_session(self.settings.connection_cap)
@@ -293,9 +289,12 @@ class Batch:
         pool = WorkerPool(cap, limit=start)
         if not self.settings.adaptive or cap <= 1:
             return pool, None
-        controller = ConnectionController(pool, self.meter, start=start, cap=cap)
+        controller = ConnectionController(pool, self._received, start=start, cap=cap)
         controller.start()
         return pool, controller
+
+    def _received(self) -> int:
+        return sum(transfer.progress.received for transfer in self.transfers)
 
     def throttled(self) -> None:
         """Tell the connection controller the server pushed back (429 or 503)."""

@@ -60,9 +60,7 @@ class FileDigest:
     def check(self, actual: str, where: str) -> None:
         """Raise :class:`IntegrityError` unless ``actual`` (hex) is the listed value."""
         if actual.lower() != self.value.lower():
-            raise IntegrityError(
-                f"{where}: {self.algorithm} is {actual}, but the product's digest lists {self.value}"
-            )
+            raise IntegrityError(f"{where}: {self.algorithm} is {actual}; the digest lists {self.value}")
         log.info("%s matches the product's digest (%s)", where, self.algorithm)
 
     def verify_file(self, path: str, where: str) -> None:

@@ -242,7 +242,6 @@ class FileTransfer:
         while skip:
             skip -= len(reader.read(min(chunk, skip)))
         in_place = getattr(writer, "buffer_for", None)
-        meter = self.batch.meter
         while writer.written < length:
             self._check_cancelled()
             wanted = min(chunk, length - writer.written)
@@ -255,7 +254,6 @@ class FileTransfer:
                 writer.write(data)
                 count = len(data)
             self.progress.add(count)
-            meter.add(count)
 
     def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
         batch, timeout = self.batch, self.settings.timeout

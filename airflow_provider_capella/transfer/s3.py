@@ -107,21 +107,14 @@ class S3MultipartSink:
         trusted = chosen.trusted_parts({part.index + 1: part.length for part in ranges}, self.crc)
         unlisted = sum(self.crc.name not in part.checksums for part in chosen.parts.values())
         if unlisted:
-            log.warning(
-                "%s: %d uploaded part(s) without a %s are fetched again",
-                self.location,
-                unlisted,
-                self.crc.name,
-            )
+            log.warning("%s: %d part(s) without a %s fetched again", self.location, unlisted, self.crc.name)
         done = {number - 1 for number in trusted}
         if len(done) == len(ranges):  # fetch one part again: its If-Range proves the version is unchanged
             done.discard(ranges[-1].index)
         self.upload_id = chosen.upload_id
         self._etags = {number - 1: chosen.parts[number].etag for number in trusted if number - 1 in done}
         self._crcs = {number - 1: value for number, value in trusted.items() if number - 1 in done}
-        log.info(
-            "%s: resuming an earlier try's upload, %d of %d parts kept", self.location, len(done), len(ranges)
-        )
+        log.info("%s: resuming an earlier upload, %d of %d parts kept", self.location, len(done), len(ranges))
         return ResumeState(version.size, version.validator, ranges, done)
 
     def discard_resume(self) -> None:
@@ -208,9 +201,7 @@ class S3MultipartSink:
         self._settle_uploads(cancel=True)
         self._single = None
         if self.upload_id is not None and keep_resume:
-            log.info(
-                "%s: the upload stays open with %d part(s) for the next try", self.location, len(self._etags)
-            )
+            log.info("%s: the upload stays open with %d part(s) to resume", self.location, len(self._etags))
             self.upload_id = None
         self.discard_resume()
 
@@ -254,14 +245,12 @@ class S3MultipartSink:
         head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
         if int(head["ContentLength"]) != self._size:
             raise IntegrityError(
-                f"{self.location}: stored {head['ContentLength']} bytes, expected {self._size}; deleted"
+                f"{self.location}: stored {head['ContentLength']} of {self._size} bytes; deleted"
             )
         stored = head.get(self.crc.parameter)
         kind = head.get("ChecksumType") or ("COMPOSITE" if multipart else "FULL_OBJECT")
         if stored is not None and kind != "FULL_OBJECT":
-            log.info(
-                "%s: the server keeps no full-object %s; each part was checked", self.location, self.crc.name
-            )
+            log.info("%s: no full-object %s stored; each part was checked", self.location, self.crc.name)
         elif stored is not None and stored != encode(whole):
             raise IntegrityError(
                 f"{self.location}: S3 holds an object whose {self.crc.name} is {stored}, "

@@ -55,12 +55,8 @@ def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytear
                 raise
             if attempt < SEND_ATTEMPTS:
                 what = f"part {number}: its bytes did not match their {sink.crc.name} ({code})"
-                log.warning(
-                    "%s: S3 refused %s; sending it again (attempt %d)", sink.location, what, attempt + 1
-                )
-    raise IntegrityError(
-        f"{sink.location}: S3 refused part {number} {SEND_ATTEMPTS} times: its bytes arrived damaged"
-    )
+                log.warning("%s: S3 refused %s; sending it again (try %d)", sink.location, what, attempt + 1)
+    raise IntegrityError(f"{sink.location}: S3 refused part {number} {SEND_ATTEMPTS} times: bytes damaged")
 
 
 class PartWriter:
@@ -289,6 +285,4 @@ def abort_upload(client: Any, bucket: str, key: str, upload_id: str, *, attempts
             if response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
                 return
             log.warning("aborting the upload of s3://%s/%s failed (try %d): %s", bucket, key, attempt, error)
-    log.error(
-        "could not abort upload %s of s3://%s/%s; abort it or let a lifecycle rule", upload_id, bucket, key
-    )
+    log.error("could not abort upload %s of s3://%s/%s (a lifecycle rule will)", upload_id, bucket, key)

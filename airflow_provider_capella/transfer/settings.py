@@ -40,9 +40,7 @@ class TransferSettings:
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
-            raise ValueError(
-                f"part_size must be at least {S3_MIN_PART_SIZE} bytes (5 MiB), got {self.part_size}"
-            )
+            raise ValueError(f"part_size must be at least {S3_MIN_PART_SIZE} (5 MiB), got {self.part_size}")
         for name in ("concurrency", "max_connections"):
             value = getattr(self, name)
             if not 1 <= value <= MAX_CONCURRENCY:

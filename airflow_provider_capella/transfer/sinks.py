@@ -137,9 +137,7 @@ class LocalFileSink:
         actual = os.path.getsize(self.temp_path)
         try:
             if fd is None or actual != self._size:
-                raise CapellaDownloadError(
-                    f"{self.path}: wrote {actual} bytes, expected {self._size}; discarded"
-                )
+                raise CapellaDownloadError(f"{self.path}: wrote {actual} of {self._size} bytes; discarded")
             if self.digest is not None:
                 self.digest.verify_file(self.temp_path, self.path)
         except BaseException:

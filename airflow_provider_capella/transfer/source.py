@@ -82,9 +82,7 @@ class PresignedUrls:
             if self._refresh_items is None or self._refresh_attempted:
                 raise expired_urls_error(path, refreshed=self._refresh_attempted)
             self._refresh_attempted = True
-            log.warning(
-                "presigned URL for %s was refused (HTTP 403); fetching fresh URLs from the order", path
-            )
+            log.warning("presigned URL for %s refused (HTTP 403); fetching fresh URLs from the order", path)
             fresh = urls_of(self._refresh_items())
             self._generation += 1
             self._urls.update(fresh)
