@@ -10,14 +10,13 @@ from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.digests import LazyDigests
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
 from airflow_provider_capella.transfer.planner import plan_jobs
-from airflow_provider_capella.transfer.retry import Attempts, is_retryable
+from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.sinks import SinkFactory
 from airflow_provider_capella.transfer.source import (
     PresignedUrls,
     new_session,
     path_for_log,
-    redact,
     send_get,
     total_size_of,
     urls_of,
@@ -115,10 +114,10 @@ def download_asset(
 
 
 def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) -> int:
-    """Return the size in bytes of a presigned asset: ``HEAD``, else a ``Range: bytes=0-0`` GET.
+    """Return the size in bytes of a presigned asset, from a ``Range: bytes=0-0`` GET.
 
-    A presigned S3 URL is signed for GET only, so its HEAD may be refused; the ranged GET costs one byte
-    and is retried as the engine's downloads are (429, 5xx, drops and timeouts).
+    A presigned S3 URL is signed for GET only (it refuses HEAD), so one byte is asked for; the GET is
+    retried as the engine's downloads are (429, 5xx, drops and timeouts).
 
     :param url: the presigned asset URL.
     :param timeout: seconds to wait for the connection and for each read.
@@ -128,22 +127,13 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    path = path_for_log(url)
-    with new_session(1) as session:
-        try:
-            head = session.head(url, timeout=timeout, allow_redirects=True)
-        except Exception as error:
-            if not is_retryable(error):
-                raise CapellaDownloadError(f"{path}: {redact(str(error))}") from None
-        else:
-            head.close()
-            length = head.headers.get("Content-Length", "")
-            if head.status_code == 200 and length.isdigit():
-                return int(length)
-        urls = PresignedUrls({SINGLE_ASSET_REF: url})
-        attempts = Attempts(path, max_attempts)
-        with send_get(session, urls, SINGLE_ASSET_REF, {"Range": "bytes=0-0"}, attempts, timeout) as response:
-            size = total_size_of(response)
+    urls, attempts = PresignedUrls({SINGLE_ASSET_REF: url}), Attempts(path_for_log(url), max_attempts)
+    headers = {"Range": "bytes=0-0"}
+    with (
+        new_session(1) as session,
+        send_get(session, urls, SINGLE_ASSET_REF, headers, attempts, timeout) as got,
+    ):
+        size = total_size_of(got)
     if size is None:
-        raise CapellaDownloadError(f"{path}: the server reported no size")
+        raise CapellaDownloadError(f"{attempts.label}: the server reported no size")
     return size
