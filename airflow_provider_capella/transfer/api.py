@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.digests import LazyDigests
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
@@ -13,14 +14,6 @@ from airflow_provider_capella.transfer.planner import plan_jobs
 from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.sinks import SinkFactory
-from airflow_provider_capella.transfer.source import (
-    PresignedUrls,
-    new_session,
-    path_for_log,
-    send_get,
-    total_size_of,
-    urls_of,
-)
 from airflow_provider_capella.transfer.targets import filename_from_url, target_for_file
 
 log = logging.getLogger("airflow_provider_capella.transfer")
@@ -70,15 +63,17 @@ def download_products(
         return results
     files = f"{len(jobs)} file(s) of {len(results)} product(s)"
     log.info("downloading %s to %s over up to %d connections", files, destination, settings.connection_cap)
-    urls = PresignedUrls(urls_of(items), refresh_items)
+    urls = source.PresignedUrls(source.urls_of(items), refresh_items)
     with SinkFactory(settings, aws_conn_id, [job.target for job in jobs]) as make_sink:
         digests = LazyDigests(items, urls, settings)
-        sources = [digests.source(job.stac_id, job.filename) for job in jobs]
         entries = [
             FileEntry(
-                (job.stac_id, job.asset_key), make_sink(job.target, job.media_type), job.filename, source
+                (job.stac_id, job.asset_key),
+                make_sink(job.target, job.media_type),
+                job.filename,
+                digests.fetcher(job.stac_id, job.filename),
             )
-            for job, source in zip(jobs, sources, strict=True)
+            for job in jobs
         ]
         Batch(urls, settings, override=override, enable_resume=enable_resume).run(entries)
     return results
@@ -108,7 +103,7 @@ def download_asset(
     target = target_for_file(destination, filename)
     with SinkFactory(settings, aws_conn_id, [target]) as make_sink:
         entry = FileEntry(SINGLE_ASSET_REF, make_sink(target), filename)
-        urls = PresignedUrls({SINGLE_ASSET_REF: url})
+        urls = source.PresignedUrls({SINGLE_ASSET_REF: url})
         Batch(urls, settings, override=override, enable_resume=enable_resume).run([entry])
     return str(target)
 
@@ -127,13 +122,14 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    urls, attempts = PresignedUrls({SINGLE_ASSET_REF: url}), Attempts(path_for_log(url), max_attempts)
+    urls = source.PresignedUrls({SINGLE_ASSET_REF: url})
+    attempts = Attempts(source.path_for_log(url), max_attempts)
     headers = {"Range": "bytes=0-0"}
     with (
-        new_session(1) as session,
-        send_get(session, urls, SINGLE_ASSET_REF, headers, attempts, timeout) as got,
+        source.new_session(1) as session,
+        source.send_get(session, urls, SINGLE_ASSET_REF, headers, attempts, timeout) as got,
     ):
-        size = total_size_of(got)
+        size = source.total_size_of(got)
     if size is None:
         raise CapellaDownloadError(f"{attempts.label}: the server reported no size")
     return size

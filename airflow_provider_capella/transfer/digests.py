@@ -1,16 +1,11 @@
 """A product's data-integrity digest: finding and fetching it, and checking written files against it.
 
-When an item has a digest asset (key, role or file name containing ``digest`` or ``checksum``), it is
-fetched into memory (with the engine's retries and URL refresh) before a file of the item is
-written, and every file of the item is checked once written: a local file before it is renamed into
-place, an S3 object once complete (a mismatch fails the file and removes it). A digest that cannot be
-fetched or read fails the item's files: checking was possible, so skipping it would hide a problem.
-The format (``files`` may also be a list of ``{"name": ..., "<algorithm>": ...}``)::
-
-    {"algorithm": "sha256", "files": {"X.tif": "9f86d0...", "X.json": {"sha256": "...", "size": 1234}}}
-
-Algorithms: ``sha256``, ``sha512``, ``sha1``, ``md5`` and ``crc32``/``crc32c`` (hex). A CRC of the S3
-sink's own algorithm is checked for free; a hash needs one more read of the file.
+An item's digest asset (key, role or file name containing ``digest`` or ``checksum``) is fetched once,
+when a file of the item is about to be written; each file is then checked once written (a local file
+before its rename, an S3 object once complete) and removed on a mismatch. A digest that cannot be read
+fails the item's files. Format: ``{"algorithm": "sha256", "files": {"X.tif": "9f86d0..."}}`` or, per
+file, ``{"<algorithm>": ..., "size": ...}`` (``files`` may be a list of such with a ``name``);
+algorithms ``sha256``, ``sha512``, ``sha1``, ``md5``, ``crc32`` and ``crc32c`` (hex).
 """
 
 from __future__ import annotations
@@ -23,21 +18,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.checksums import crc_named
 from airflow_provider_capella.transfer.errors import IntegrityError
 from airflow_provider_capella.transfer.retry import Attempts
-from airflow_provider_capella.transfer.source import (
-    BodyDropped,
-    PresignedUrls,
-    new_session,
-    send_get,
-    total_size_of,
-)
 from airflow_provider_capella.transfer.targets import filename_from_url
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.s3 import S3MultipartSink
     from airflow_provider_capella.transfer.settings import TransferSettings
+    from airflow_provider_capella.transfer.source import PresignedUrls
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +147,7 @@ class LazyDigests:
         self._locks = {stac_id: threading.Lock() for stac_id in self._keys}
         self._fetched: dict[str, dict[str, FileDigest] | BaseException] = {}
 
-    def source(self, stac_id: str, filename: str) -> Callable[[], FileDigest | None] | None:
+    def fetcher(self, stac_id: str, filename: str) -> Callable[[], FileDigest | None] | None:
         """Give a function returning ``filename``'s digest (the document fetched once); None without one."""
         if stac_id not in self._keys:
             return None
@@ -179,16 +169,16 @@ class LazyDigests:
         """Fetch and read one item's document (into memory: it is small), retried as any asset is."""
         ref = (stac_id, self._keys[stac_id])
         attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
-        with new_session(1) as session:
+        with source.new_session(1) as session:
             while True:
-                with send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as response:
-                    size = total_size_of(response)
+                with source.send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as got:
+                    size = source.total_size_of(got)
                     if (size or 0) > MAX_DIGEST_BYTES:
                         raise IntegrityError(f"{attempts.label}: too large for a digest document")
                     try:
-                        document = response.raw.read(MAX_DIGEST_BYTES)
+                        document = got.raw.read(MAX_DIGEST_BYTES)
                         if size is not None and len(document) != size:
-                            raise BodyDropped(f"{len(document)} of {size} bytes received")
+                            raise source.BodyDropped(f"{len(document)} of {size} bytes received")
                         break
                     except Exception as error:
                         attempts.failed(error, f"connection dropped ({type(error).__name__})")

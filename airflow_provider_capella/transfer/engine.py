@@ -1,10 +1,9 @@
 """One file's transfer: its byte ranges fetched as tasks of the call's shared worker pool (see ``batch``).
 
-A file starts with a *lead* request: a ranged GET for its first part (or, when resuming, the first
-missing part, pinned with ``If-Range``). A 206 tells the size in ``Content-Range``, so the remaining
-parts are queued at once while the lead streams on; a 200 means the server ignores ``Range``, so that
-one response streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every range retries on its
-own (see :mod:`.retry`), continuing from the last byte received; a 403 refreshes the presigned URLs once.
+The *lead* request is a ranged GET for the first (or first missing) part. A 206 tells the size, so the
+other parts are queued at once while the lead streams on; a 200 means the server ignores ``Range`` and
+streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every range retries on its own
+(:mod:`.retry`), continuing from the last byte received; a 403 refreshes the presigned URLs once.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
+from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
     SourceChangedError,
@@ -23,15 +23,6 @@ from airflow_provider_capella.transfer.errors import (
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion, plan_ranges
 from airflow_provider_capella.transfer.progress import FileProgress, human_bytes, log
 from airflow_provider_capella.transfer.retry import Attempts
-from airflow_provider_capella.transfer.source import (
-    BodyDropped,
-    BodyReader,
-    parse_content_range,
-    path_for_log,
-    send_get,
-    total_size_of,
-    validator_of,
-)
 
 if TYPE_CHECKING:
     import requests
@@ -134,15 +125,15 @@ class FileTransfer:
         status = response.status_code
         if status != 206 and resume is not None:
             raise StaleResume()  # If-Range did not match (or Range was ignored): start afresh
-        total = total_size_of(response)
+        total = source.total_size_of(response)
         if status == 206:
-            content_range = parse_content_range(response.headers.get("Content-Range"))
+            content_range = source.parse_content_range(response.headers.get("Content-Range"))
             if content_range is None or total is None or content_range[0] != first.start:
                 response.close()
                 raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
             self.size = total
             if resume is not None:
-                validator = validator_of(response)
+                validator = source.validator_of(response)
                 if total != resume.size or (resume.validator and validator not in (None, resume.validator)):
                     raise StaleResume()
                 self.validator = resume.validator
@@ -162,15 +153,15 @@ class FileTransfer:
                 raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
             ranges = [ByteRange(0, 0, 0)]
         if status != 416:
-            self.validator = validator_of(response)
+            self.validator = source.validator_of(response)
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 
     def _source_version(self) -> SourceVersion:
         """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
         with self._get({"Range": "bytes=0-0"}, self._attempts()) as response:
-            size = total_size_of(response)
-            validator = validator_of(response) if response.status_code != 416 else None
+            size = source.total_size_of(response)
+            validator = source.validator_of(response) if response.status_code != 416 else None
         if size is None:
             raise CapellaDownloadError(f"{self.label}: the server reported no size")
         return SourceVersion(self._source_path(), size, validator)
@@ -180,7 +171,7 @@ class FileTransfer:
         return SourceVersion(self._source_path(), self.size, self.validator)
 
     def _source_path(self) -> str:
-        return path_for_log(self.batch.urls.get(self.ref)[0])
+        return source.path_for_log(self.batch.urls.get(self.ref)[0])
 
     def _complete_range(
         self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
@@ -198,7 +189,7 @@ class FileTransfer:
                 try:
                     with response:
                         self._receive(response, writer, byte_range.length, skip)
-                except BodyDropped as drop:
+                except source.BodyDropped as drop:
                     if writer.written > before:
                         attempts.reset()
                     attempts.failed(
@@ -224,11 +215,11 @@ class FileTransfer:
         """How many leading body bytes to skip; raises when the response is not the bytes asked for."""
         status = response.status_code
         if status == 206:
-            content_range = parse_content_range(response.headers.get("Content-Range"))
+            content_range = source.parse_content_range(response.headers.get("Content-Range"))
             start, total = (content_range[0], content_range[2]) if content_range else (None, None)
             if start == byte_range.start + offset and total in (None, self.size):
                 return 0
-        elif status == 200 and not self.ranges_supported and total_size_of(response) == self.size:
+        elif status == 200 and not self.ranges_supported and source.total_size_of(response) == self.size:
             return byte_range.start + offset
         response.close()
         raise SourceChangedError(
@@ -237,7 +228,7 @@ class FileTransfer:
         )
 
     def _receive(self, response: requests.Response, writer: RangeWriter, length: int, skip: int) -> None:
-        reader = BodyReader(response)
+        reader = source.BodyReader(response)
         chunk = self.settings.chunk_size
         while skip:
             skip -= len(reader.read(min(chunk, skip)))
@@ -256,8 +247,8 @@ class FileTransfer:
             self.progress.add(count)
 
     def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        batch, timeout = self.batch, self.settings.timeout
-        return send_get(batch.session, batch.urls, self.ref, headers, attempts, timeout, batch.throttled)
+        batch, ref, timeout = self.batch, self.ref, self.settings.timeout
+        return source.send_get(batch.session, batch.urls, ref, headers, attempts, timeout, batch.throttled)
 
     def _attempts(self) -> Attempts:
         return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, wait
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella.transfer import s3_parts
 from airflow_provider_capella.transfer.checksums import Crc, default_crc, encode
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError
 from airflow_provider_capella.transfer.planner import (
@@ -23,16 +24,6 @@ from airflow_provider_capella.transfer.planner import (
     SourceVersion,
     effective_part_size,
     plan_ranges,
-)
-from airflow_provider_capella.transfer.s3_parts import (
-    MARKER_PART,
-    PartUploads,
-    PartWriter,
-    abort_upload,
-    manifest,
-    open_uploads_of,
-    upload_metadata,
-    upload_part,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +40,7 @@ class S3MultipartSink:
         self,
         client: Any,
         target: S3Target,
-        uploads: PartUploads,
+        uploads: s3_parts.PartUploads,
         open_keys: Callable[[], set[str]],
         *,
         part_size: int,
@@ -90,17 +81,17 @@ class S3MultipartSink:
         """Adopt the upload an earlier try left for this source version; abort other versions' uploads."""
         if self.key not in self._open_keys():
             return None
-        candidates = open_uploads_of(self.client, self.bucket, self.key, exact_key=True)
+        candidates = s3_parts.open_uploads_of(self.client, self.bucket, self.key, exact_key=True)
         if not candidates:
             return None
         version = source()
         part_size = effective_part_size(version.size, self._part_size)
-        expected = manifest(version, part_size, self.crc)
+        expected = s3_parts.manifest(version, part_size, self.crc)
         chosen = next((upload for upload in candidates if upload.matches(expected, self.crc)), None)
         for upload in candidates:
             if upload is not chosen:
                 log.info("%s: aborting an upload left for another version of the source", self.location)
-                abort_upload(self.client, self.bucket, self.key, upload.upload_id)
+                s3_parts.abort_upload(self.client, self.bucket, self.key, upload.upload_id)
         if chosen is None:
             return None
         ranges = plan_ranges(version.size, part_size)
@@ -121,7 +112,7 @@ class S3MultipartSink:
         upload_id, self.upload_id = self.upload_id, None
         self._etags, self._crcs = {}, {}
         if upload_id is not None:
-            abort_upload(self.client, self.bucket, self.key, upload_id)
+            s3_parts.abort_upload(self.client, self.bucket, self.key, upload_id)
 
     def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
         self._size = source.size
@@ -134,17 +125,17 @@ class S3MultipartSink:
             Key=self.key,
             ChecksumAlgorithm=self.crc.name,
             ChecksumType="FULL_OBJECT",
-            Metadata=upload_metadata(source, part_size),
+            Metadata=s3_parts.upload_metadata(source, part_size),
             **self._extra,
         )["UploadId"]
-        marker = manifest(source, part_size, self.crc)
-        upload_part(self, self.upload_id, MARKER_PART, bytearray(marker), self.crc.of(marker))
+        marker = bytearray(s3_parts.manifest(source, part_size, self.crc))
+        s3_parts.upload_part(self, self.upload_id, s3_parts.MARKER_PART, marker, self.crc.of(marker))
 
-    def writer(self, byte_range: ByteRange) -> PartWriter:
+    def writer(self, byte_range: ByteRange) -> s3_parts.PartWriter:
         inside = [
             part for part in self._parts if byte_range.start <= part.start and part.end <= byte_range.end
         ]
-        return PartWriter(self, inside)
+        return s3_parts.PartWriter(self, inside)
 
     def new_buffer(self, size: int) -> bytearray:
         """Give a buffer for one part (recycled by the upload pool, which gets it back after the upload)."""
@@ -159,7 +150,7 @@ class S3MultipartSink:
 
         def upload() -> None:
             try:
-                etag = upload_part(self, upload_id, part.index + 1, body, crc)
+                etag = s3_parts.upload_part(self, upload_id, part.index + 1, body, crc)
                 with self._lock:
                     self._etags[part.index], self._crcs[part.index] = etag, crc
             finally:
@@ -192,8 +183,8 @@ class S3MultipartSink:
             self.client.delete_object(Bucket=self.bucket, Key=self.key)
             raise
         try:  # the object is complete: abort older uploads of ours left on this key
-            for upload in open_uploads_of(self.client, self.bucket, self.key, exact_key=True):
-                abort_upload(self.client, self.bucket, self.key, upload.upload_id)
+            for upload in s3_parts.open_uploads_of(self.client, self.bucket, self.key, exact_key=True):
+                s3_parts.abort_upload(self.client, self.bucket, self.key, upload.upload_id)
         except Exception as error:
             log.warning("%s: could not look for older uploads left on this key: %s", self.location, error)
 

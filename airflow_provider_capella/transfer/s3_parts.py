@@ -96,9 +96,8 @@ class PartWriter:
         """Take in the ``count`` bytes received into :meth:`buffer_for`'s view."""
         assert self._buffer is not None
         part = self._parts[self._current]
-        self._crc = self._sink.crc.update(
-            memoryview(self._buffer)[self._filled : self._filled + count], self._crc
-        )
+        piece = memoryview(self._buffer)[self._filled : self._filled + count]
+        self._crc = self._sink.crc.update(piece, self._crc)
         self._filled += count
         self.written += count
         if self._filled == part.length:

@@ -1,9 +1,8 @@
-"""Where downloaded bytes go: the interface every sink implements, the local file, and the factory.
+"""Where downloaded bytes go: the :class:`Sink` interface, the local file sink, and the factory of a call.
 
-A sink is one destination file or object, written range by range and committed atomically at the end:
-a local file or an S3 multipart upload (:mod:`.s3`). A local file is written at its parts' offsets
-under ``<name>.part`` and renamed into place when complete; for a multi-part file ``<name>.part.json``
-records its size, validator (ETag) and the parts written, so a crash or a retry continues from there.
+A local file is written at its parts' offsets under ``<name>.part`` and renamed into place when complete;
+for a multi-part file ``<name>.part.json`` records its size, validator and the parts written, so a
+crash or a retry continues from there. S3 objects: :mod:`.s3`.
 """
 
 from __future__ import annotations
