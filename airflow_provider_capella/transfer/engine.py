@@ -96,8 +96,10 @@ class FileTransfer:
         response = self._get(headers, attempts)
         try:
             pending, already = self._plan(response, first, resume)
-        except StaleResume:
+        except BaseException as error:
             response.close()
+            if not isinstance(error, StaleResume):
+                raise
             log.info("%s: the asset changed since the partial download; starting over", self.label)
             self.sink.discard_resume()
             self._lead(None)
@@ -122,38 +124,32 @@ class FileTransfer:
 
         Raises :class:`StaleResume` when the partial download belongs to another version: start over.
         """
-        status = response.status_code
+        status, total = response.status_code, source.total_size_of(response)
         if status != 206 and resume is not None:
             raise StaleResume()  # If-Range did not match (or Range was ignored): start afresh
-        total = source.total_size_of(response)
+        validator = source.validator_of(response) if status != 416 else None
         if status == 206:
             content_range = source.parse_content_range(response.headers.get("Content-Range"))
             if content_range is None or total is None or content_range[0] != first.start:
-                response.close()
                 raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
-            self.size = total
             if resume is not None:
-                validator = source.validator_of(response)
                 if total != resume.size or (resume.validator and validator not in (None, resume.validator)):
                     raise StaleResume()
-                self.validator = resume.validator
+                self.size, self.validator = total, resume.validator
                 self.sink.begin(self.version(), resume.ranges, resume)
                 return resume.missing, resume.bytes_done
             ranges = plan_ranges(total, self.settings.part_size, first_end=content_range[1] + 1)
         elif status == 200:
             if total is None:
-                response.close()
                 raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
             log.info("%s: the server ignores Range requests; one connection downloads it", self.label)
-            self.size, self.ranges_supported = total, False
-            ranges = [ByteRange(0, 0, total)]
-        else:  # 416 to bytes=0-...: fine only for an empty file (bytes */0)
+            self.ranges_supported, ranges = False, [ByteRange(0, 0, total)]
+        elif total == 0:  # 416 to bytes=0-...: an empty file (bytes */0)
             response.close()
-            if total != 0:
-                raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
             ranges = [ByteRange(0, 0, 0)]
-        if status != 416:
-            self.validator = source.validator_of(response)
+        else:
+            raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
+        self.size, self.validator = ranges[-1].end, validator
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 
