@@ -173,7 +173,7 @@ class WorkerPool:
         self.size = size
         self._queue: queue.PriorityQueue[tuple[tuple[int, ...], int, Task | None]] = queue.PriorityQueue()
         self._order, self._gate = itertools.count(), threading.Condition()
-        self._limit, self._running = max(1, min(limit, size)), 0
+        self.limit, self._running = max(1, min(limit, size)), 0  # how many tasks may run at once
         self._threads = [
             threading.Thread(target=self._work, name=f"capella-transfer-{number}", daemon=True)
             for number in range(size)
@@ -181,16 +181,12 @@ class WorkerPool:
         for thread in self._threads:
             thread.start()
 
-    @property
-    def limit(self) -> int:
-        return self._limit
-
     def set_limit(self, limit: int) -> int:
         """Let at most ``limit`` (1..size) tasks run at once from now on; returns the limit applied."""
         with self._gate:
-            self._limit = max(1, min(limit, self.size))
+            self.limit = max(1, min(limit, self.size))
             self._gate.notify_all()
-            return self._limit
+            return self.limit
 
     def backlog(self) -> int:
         """Count the tasks waiting for a worker."""
@@ -211,7 +207,7 @@ class WorkerPool:
     def _work(self) -> None:
         while True:
             with self._gate:
-                while self._running >= self._limit:
+                while self._running >= self.limit:
                     self._gate.wait()
                 self._running += 1
             try:

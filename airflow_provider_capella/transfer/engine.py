@@ -160,14 +160,11 @@ class FileTransfer:
             validator = source.validator_of(response) if response.status_code != 416 else None
         if size is None:
             raise CapellaDownloadError(f"{self.label}: the server reported no size")
-        return SourceVersion(self._source_path(), size, validator)
+        return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), size, validator)
 
     def version(self) -> SourceVersion:
-        """Describe the source as learnt so far (path, size, validator)."""
-        return SourceVersion(self._source_path(), self.size, self.validator)
-
-    def _source_path(self) -> str:
-        return source.path_for_log(self.batch.urls.get(self.ref)[0])
+        """Describe the source as learnt so far (the URL's path, size, validator)."""
+        return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), self.size, self.validator)
 
     def _complete_range(
         self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
