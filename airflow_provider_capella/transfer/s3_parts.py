@@ -161,14 +161,8 @@ MANIFEST_VERSION = 1
 
 def manifest(source: SourceVersion, part_size: int, crc: Crc) -> bytes:
     """Build the marker part's bytes for ``source`` copied in ``part_size`` parts checksummed with ``crc``."""
-    record = {
-        "capella-transfer": MANIFEST_VERSION,
-        "source": source.path,
-        "size": source.size,
-        "validator": source.validator,
-        "part_size": part_size,
-        "checksum": crc.name,
-    }
+    record = dict(source=source.path, size=source.size, validator=source.validator, part_size=part_size)
+    record.update({"capella-transfer": MANIFEST_VERSION, "checksum": crc.name})
     return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
 
 

@@ -162,13 +162,9 @@ class LocalFileSink:
 
     def _save_state(self) -> None:
         assert self._state is not None
-        record = {
-            "version": STATE_VERSION,
-            "size": self._state.size,
-            "validator": self._state.validator,
-            "ranges": [[byte_range.start, byte_range.end] for byte_range in self._state.ranges],
-            "done": sorted(self._state.done),
-        }
+        state, ranges = self._state, [[part.start, part.end] for part in self._state.ranges]
+        record: dict[str, Any] = dict(version=STATE_VERSION, size=state.size, validator=state.validator)
+        record.update(ranges=ranges, done=sorted(state.done))
         scratch = self.state_path + ".tmp"
         with open(scratch, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
