@@ -93,7 +93,7 @@ class PresignedUrls:
 def new_session(pool_size: int) -> requests.Session:
     """Return a pooled session for presigned URLs: ``pool_size`` connections per host, no auth."""
     import requests  # lazy: importing requests costs ~0.1 s, paid only when something is downloaded
-    from requests.adapters import HTTPAdapter
+    from requests.adapters import HTTPAdapter  # lazy: as requests
 
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(1, pool_size), max_retries=0)
