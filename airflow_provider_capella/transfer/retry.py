@@ -57,7 +57,9 @@ class Attempts:
         if not is_retryable(error):
             raise CapellaDownloadError(f"{self.label}: {reason}", status=status)
         if self.count >= self.max_attempts:
-            raise CapellaDownloadError(f"{self.label}: giving up after {self.count} attempts ({reason})")
+            raise CapellaDownloadError(
+                f"{self.label}: giving up after {self.count} attempts ({reason})", status=status
+            )
         wait = parse_retry_after(getattr(error, "retry_after", None))
         if wait is None:
             wait = random.uniform(
