@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from airflow_provider_capella.transfer.api import asset_bytesize, download_asset, download_products
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
+from airflow_provider_capella.transfer.s3_parts import list_open_uploads
 from airflow_provider_capella.transfer.settings import TransferSettings
-from airflow_provider_capella.transfer.sinks.s3_resume import list_open_uploads
 
 __all__ = [
     "CapellaDownloadError",

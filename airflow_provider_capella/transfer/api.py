@@ -6,15 +6,15 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.digests import LazyDigests
-from airflow_provider_capella.transfer.errors import CapellaDownloadError, expired_urls_error
-from airflow_provider_capella.transfer.naming import filename_from_url, path_for_log, redact
-from airflow_provider_capella.transfer.planner import AssetJob, plan_jobs
+from airflow_provider_capella.transfer.errors import CapellaDownloadError
+from airflow_provider_capella.transfer.planner import plan_jobs
+from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.settings import TransferSettings
-from airflow_provider_capella.transfer.sinks.factory import SinkFactory
-from airflow_provider_capella.transfer.targets import target_for_file
-from airflow_provider_capella.transfer.urls import PresignedUrls, urls_of
+from airflow_provider_capella.transfer.sinks import SinkFactory
+from airflow_provider_capella.transfer.targets import filename_from_url, target_for_file
 
 log = logging.getLogger("airflow_provider_capella.transfer")
 
@@ -61,53 +61,22 @@ def download_products(
     if not jobs:
         log.warning("nothing to download: no asset of %d product(s) matches include/exclude", len(results))
         return results
-    log.info(
-        "downloading %d file(s) of %d product(s) to %s over up to %d connections",
-        len(jobs),
-        len(results),
-        destination,
-        settings.connection_cap,
-    )
-    urls = PresignedUrls(urls_of(items), refresh_items)
-    with SinkFactory(settings, aws_conn_id) as make_sink:
-        make_sink.prepare([job.target for job in jobs])
+    files = f"{len(jobs)} file(s) of {len(results)} product(s)"
+    log.info("downloading %s to %s over up to %d connections", files, destination, settings.connection_cap)
+    urls = source.PresignedUrls(source.urls_of(items), refresh_items)
+    with SinkFactory(settings, aws_conn_id, [job.target for job in jobs]) as make_sink:
         digests = LazyDigests(items, urls, settings)
         entries = [
             FileEntry(
                 (job.stac_id, job.asset_key),
-                make_sink(job.target, job.media_type, digests.source(job.stac_id, job.filename)),
+                make_sink(job.target, job.media_type),
                 job.filename,
+                digests.fetcher(job.stac_id, job.filename),
             )
             for job in jobs
         ]
-        with_digest = [
-            (job, entry) for job, entry in zip(jobs, entries, strict=True) if digests.covers(job.stac_id)
-        ]
-        digests.prefetch(_items_to_write(with_digest, override))
-        _run(entries, urls, settings, override, enable_resume)
+        Batch(urls, settings, override=override, enable_resume=enable_resume).run(entries)
     return results
-
-
-def _items_to_write(files: list[tuple[AssetJob, FileEntry]], override: bool) -> set[str]:
-    """STAC ids of ``files`` with a file not at its destination yet (all of them with ``override``).
-
-    The sinks keep what they found, so the transfers that follow do not ask again. A destination that
-    cannot be checked counts as missing; its error comes back when its transfer asks.
-    """
-    if override or not files:
-        return {job.stac_id for job, _ in files}
-
-    def missing(file: tuple[AssetJob, FileEntry]) -> bool:
-        try:
-            return file[1].sink.existing_size() is None
-        except Exception:
-            return True
-
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(16, len(files)), thread_name_prefix="capella-check") as pool:
-        flags = list(pool.map(missing, files))
-    return {job.stac_id for (job, _), flag in zip(files, flags, strict=True) if flag}
 
 
 def download_asset(
@@ -132,18 +101,18 @@ def download_asset(
     settings = (settings or TransferSettings()).with_overrides(concurrency=concurrency, part_size=part_size)
     filename = filename_from_url(url, fallback="asset")
     target = target_for_file(destination, filename)
-    with SinkFactory(settings, aws_conn_id) as make_sink:
-        make_sink.prepare([target])
-        entry = FileEntry(SINGLE_ASSET_REF, make_sink(target, None), filename)
-        _run([entry], PresignedUrls({SINGLE_ASSET_REF: url}), settings, override, enable_resume)
+    with SinkFactory(settings, aws_conn_id, [target]) as make_sink:
+        entry = FileEntry(SINGLE_ASSET_REF, make_sink(target), filename)
+        urls = source.PresignedUrls({SINGLE_ASSET_REF: url})
+        Batch(urls, settings, override=override, enable_resume=enable_resume).run([entry])
     return str(target)
 
 
 def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) -> int:
-    """Return the size in bytes of a presigned asset: ``HEAD``, else a ``Range: bytes=0-0`` GET.
+    """Return the size in bytes of a presigned asset, from a ``Range: bytes=0-0`` GET.
 
-    A presigned S3 URL is signed for GET only, so its HEAD may be refused; the ranged GET costs one byte.
-    The GET follows the provider's one retry policy (429, 5xx, drops and timeouts retried).
+    A presigned S3 URL is signed for GET only (it refuses HEAD), so one byte is asked for; the GET is
+    retried as the engine's downloads are (429, 5xx, drops and timeouts).
 
     :param url: the presigned asset URL.
     :param timeout: seconds to wait for the connection and for each read.
@@ -153,58 +122,14 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    from airflow_provider_capella._http import RetryPolicy, send_with_policy
-    from airflow_provider_capella.exceptions import CapellaConnectionError
-    from airflow_provider_capella.transfer.source import new_session, total_size_of
-
-    with new_session(1) as session:
-        size = _size_from_head(session, url, timeout)
-        if size is not None:
-            return size
-        try:
-            response = send_with_policy(
-                lambda: session.get(url, headers={"Range": "bytes=0-0"}, stream=True, timeout=timeout),
-                RetryPolicy(max_attempts=max_attempts),
-                method="GET",
-                url=url,
-            )
-        except CapellaConnectionError as error:
-            raise CapellaDownloadError(f"{path_for_log(url)}: {error.message}") from None
-        with response:
-            status = response.status_code
-            size = total_size_of(response) if status in (200, 206) else None
-    if size is not None:
-        return size
-    if status == 403:
-        raise expired_urls_error(path_for_log(url), refreshed=False)
-    raise CapellaDownloadError(f"{path_for_log(url)}: HTTP {status}", status=status)
-
-
-def _size_from_head(session: Any, url: str, timeout: float) -> int | None:
-    """Return the ``Content-Length`` of a 200 answer to one ``HEAD`` (no retry), else None."""
-    from airflow_provider_capella._http import is_transient_transport_error
-
-    try:
-        head = session.head(url, timeout=timeout, allow_redirects=True)
-    except Exception as error:
-        if is_transient_transport_error(error):
-            return None
-        raise CapellaDownloadError(f"{path_for_log(url)}: {redact(str(error))}") from None
-    head.close()
-    length = head.headers.get("Content-Length", "")
-    return int(length) if head.status_code == 200 and length.isdigit() else None
-
-
-def _run(
-    entries: list[FileEntry],
-    urls: PresignedUrls,
-    settings: TransferSettings,
-    override: bool,
-    enable_resume: bool,
-) -> None:
-    from airflow_provider_capella.transfer.source import new_session
-
-    with new_session(settings.connection_cap) as session:
-        Batch(
-            session=session, urls=urls, settings=settings, override=override, enable_resume=enable_resume
-        ).run(entries)
+    urls = source.PresignedUrls({SINGLE_ASSET_REF: url})
+    attempts = Attempts(source.path_for_log(url), max_attempts)
+    headers = {"Range": "bytes=0-0"}
+    with (
+        source.new_session(1) as session,
+        source.send_get(session, urls, SINGLE_ASSET_REF, headers, attempts, timeout) as got,
+    ):
+        size = source.total_size_of(got)
+    if size is None:
+        raise CapellaDownloadError(f"{attempts.label}: the server reported no size")
+    return size

@@ -1,101 +1,266 @@
 """One download call: every file's transfer on one shared, adaptive pool of connections, one error at the end.
 
-The first file that fails for good cancels the others; their temporary state is cleaned up, or kept
-when a next try can resume it. :meth:`Batch.run` then raises one error naming every failed file.
+Tasks run in priority order ``(file index, part index)``: earlier files' parts first, so files complete
+one after the other while every connection stays busy, and part buffers never outnumber the workers. A
+worker over the limit finishes its task first: a connection is never cut mid-range. The first file that
+fails for good cancels the others; their partial state is removed, or kept for a resume.
+
+How many connections: the :class:`ConnectionController` measures the call's throughput over short
+windows. It doubles the connections while doubling adds at least half of the proportional gain, up to
+the cap; when a step adds too little it steps back, then tries fewer connections and keeps them if
+throughput holds (a fast source or a busy CPU gains nothing from more). A 429 or 503 halves them at
+once and holds growth back for a while.
 """
 
 from __future__ import annotations
 
+import itertools
+import queue
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
-from airflow_provider_capella.transfer.adaptive import ConnectionController, Meter
 from airflow_provider_capella.transfer.engine import FileTransfer
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
     CapellaOrderExpiredError,
     TransferCancelled,
 )
-from airflow_provider_capella.transfer.naming import redact
-from airflow_provider_capella.transfer.pool import WorkerPool
 from airflow_provider_capella.transfer.progress import BatchTotals, log
+from airflow_provider_capella.transfer.source import AssetRef, PresignedUrls, new_session, redact
 
 if TYPE_CHECKING:
-    import requests
-
+    from airflow_provider_capella.transfer.digests import FileDigest
     from airflow_provider_capella.transfer.settings import TransferSettings
-    from airflow_provider_capella.transfer.sinks.base import Sink
-    from airflow_provider_capella.transfer.urls import AssetRef, PresignedUrls
+    from airflow_provider_capella.transfer.sinks import Sink
 
 INTERRUPT_GRACE_SECONDS = 60.0
+Task = Callable[[], None]
+_STOP = (1 << 62,)
+
+
+WINDOW_SECONDS = 0.3
+GAIN_SHARE = 0.5
+HOLD_SHARE = 0.95
+THROTTLE_HOLD_SECONDS = 10.0
+MIN_PROBE = 2
+
+
+class ConnectionController:
+    """Adjusts ``pool``'s limit between 1 and ``cap`` from the throughput: ``received()`` bytes so far."""
+
+    def __init__(
+        self,
+        pool: WorkerPool,
+        received: Callable[[], int],
+        *,
+        start: int,
+        cap: int,
+        window: float = WINDOW_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.pool, self.received, self.cap, self.window, self.clock = (
+            pool,
+            received,
+            max(1, cap),
+            window,
+            clock,
+        )
+        self.pool.set_limit(min(start, self.cap))
+        self._stop, self._lock = threading.Event(), threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="capella-connections", daemon=True)
+        self._phase = "grow"  # then "shrink" (trying fewer connections) or "hold"
+        self._previous: tuple[int, float] | None = None  # (connections, rate) of the last step
+        self._held_until, self._last_cut = 0.0, float("-inf")
+        self._ceiling, self._grown = self.cap, False
+        self._final: int | None = None
+        self.history: list[tuple[int, float]] = []
+
+    def start(self) -> None:
+        """Begin adjusting in a background thread."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop adjusting (the pool's limit at this moment is the call's last)."""
+        self._final = self.pool.limit
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(2)
+
+    def summary(self) -> str:
+        """Describe the connection counts the call went through, e.g. ``8 -> 16 -> 32``."""
+        counts = [connections for connections, _ in self.history] + [self._final or self.pool.limit]
+        return " -> ".join(str(count) for count, _ in itertools.groupby(counts))
+
+    def throttled(self) -> None:
+        """Halve the connections and hold growth back: the server pushed back (429, 503, SlowDown)."""
+        with self._lock:
+            now = self.clock()
+            if now - self._last_cut < 2 * self.window:
+                return  # one cut per burst: the parallel requests of one moment all see the same 429
+            self._last_cut = now
+            current = self.pool.limit
+            reduced = self.pool.set_limit(max(1, current // 2))
+            self._ceiling = max(1, reduced)
+            self._held_until = now + THROTTLE_HOLD_SECONDS
+            self._phase, self._previous = "grow", None
+        if reduced < current:
+            log.info("the server is throttling: %d connections now (was %d)", reduced, current)
+
+    def _run(self) -> None:
+        last_total, last_time = self.received(), self.clock()
+        while not self._stop.wait(self.window):
+            total, now = self.received(), self.clock()
+            rate = (total - last_total) / max(now - last_time, 1e-6)
+            last_total, last_time = total, now
+            with self._lock:
+                self.step(rate)
+
+    def step(self, rate: float) -> None:
+        """Take one decision from the throughput ``rate`` (bytes/s) measured at the current limit."""
+        connections = self.pool.limit
+        self.history.append((connections, rate))
+        if self.clock() >= self._held_until and self._ceiling < self.cap:
+            self._ceiling = min(self.cap, self._ceiling + max(1, self._ceiling // 2))
+        previous, self._previous = self._previous, (connections, rate)
+        if self._phase == "grow":
+            self._grow(connections, rate, previous)
+        elif self._phase == "shrink":
+            self._shrink(connections, rate, previous)
+
+    def _grow(self, connections: int, rate: float, previous: tuple[int, float] | None) -> None:
+        if previous is not None and previous[0] < connections:
+            if not _paid_off(previous, connections, rate):
+                self._set(previous[0], "adding connections did not add throughput")
+                self._phase, self._previous = ("hold" if self._grown else "shrink"), previous
+                return
+            self._grown = True
+        if connections < self._ceiling and self.pool.backlog() > 0:
+            self._set(min(self._ceiling, connections * 2), "more connections add throughput")
+
+    def _shrink(self, connections: int, rate: float, previous: tuple[int, float] | None) -> None:
+        if previous is not None and previous[0] > connections and rate < HOLD_SHARE * previous[1]:
+            self._set(previous[0], "fewer connections were slower")
+            self._phase = "hold"
+            return
+        if connections // 2 >= MIN_PROBE:
+            self._set(connections // 2, "trying fewer connections")
+        else:
+            self._phase = "hold"
+
+    def _set(self, connections: int, reason: str) -> None:
+        before, after = self.pool.limit, self.pool.set_limit(connections)
+        if after != before:
+            log.debug("connections %d -> %d: %s", before, after, reason)
+
+
+def _paid_off(previous: tuple[int, float], connections: int, rate: float) -> bool:
+    """Whether going from ``previous`` to ``connections`` gained at least half the proportional gain."""
+    count, before = previous
+    if before <= 0:
+        return rate > 0
+    expected = before * connections / count
+    return rate >= before + GAIN_SHARE * (expected - before)
+
+
+class WorkerPool:
+    """``size`` daemon threads running submitted tasks by ascending priority, at most ``limit`` at once."""
+
+    def __init__(self, size: int, *, limit: int) -> None:
+        self.size = size
+        self._queue: queue.PriorityQueue[tuple[tuple[int, ...], int, Task | None]] = queue.PriorityQueue()
+        self._order, self._gate = itertools.count(), threading.Condition()
+        self.limit, self._running = max(1, min(limit, size)), 0  # how many tasks may run at once
+        self._threads = [
+            threading.Thread(target=self._work, name=f"capella-transfer-{number}", daemon=True)
+            for number in range(size)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def set_limit(self, limit: int) -> int:
+        """Let at most ``limit`` (1..size) tasks run at once from now on; returns the limit applied."""
+        with self._gate:
+            self.limit = max(1, min(limit, self.size))
+            self._gate.notify_all()
+            return self.limit
+
+    def backlog(self) -> int:
+        """Count the tasks waiting for a worker."""
+        return self._queue.qsize()
+
+    def submit(self, priority: tuple[int, ...], task: Task) -> None:
+        """Queue ``task``; lower priorities run first."""
+        self._queue.put((priority, next(self._order), task))
+
+    def shutdown(self, timeout: float | None = None) -> None:
+        """Stop the workers once the tasks already queued have run."""
+        self.set_limit(self.size)
+        for _ in self._threads:
+            self._queue.put((_STOP, next(self._order), None))
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _work(self) -> None:
+        while True:
+            with self._gate:
+                while self._running >= self.limit:
+                    self._gate.wait()
+                self._running += 1
+            try:
+                _, _, task = self._queue.get()
+                if task is None:
+                    return
+                try:
+                    task()
+                except BaseException:  # a task reports its own failures; never let a worker die
+                    log.exception("transfer task crashed")
+            finally:
+                with self._gate:
+                    self._running -= 1
+                    self._gate.notify()
 
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One file of a batch: which presigned URL, into which sink, named how in logs.
-
-    Example::
-
-        FileEntry(ref=("CAPELLA_X", "HH"), sink=LocalFileSink("/data/x.tif"), label="x.tif")
-    """
+    """One file of a batch: which presigned URL, into which sink, named how in logs."""
 
     ref: AssetRef
     sink: Sink
     label: str
+    digest: Callable[[], FileDigest | None] | None = None  # fetches the file's digest, if it has one
 
 
 class Batch:
-    """Downloads a list of files with one pool of ``settings.concurrency`` connections.
-
-    The first file that fails for good cancels the others (their temporary state is cleaned up or kept
-    for resuming) and :meth:`run` raises one error naming every failed file.
-
-    Example::
-
-        batch = Batch(session=new_session(8), urls=urls, settings=TransferSettings(),
-                      override=False, enable_resume=True)
-        batch.run([FileEntry(("CAPELLA_X", "HH"), LocalFileSink("/data/x.tif"), "x.tif")])
-    """
+    """Downloads a list of files with one pool of connections; :meth:`run` raises one error at the end."""
 
     def __init__(
-        self,
-        *,
-        session: requests.Session,
-        urls: PresignedUrls,
-        settings: TransferSettings,
-        override: bool,
-        enable_resume: bool,
+        self, urls: PresignedUrls, settings: TransferSettings, *, override: bool, enable_resume: bool
     ) -> None:
-        self.session = session
-        self.urls = urls
-        self.settings = settings
-        self.override = override
-        self.enable_resume = enable_resume
-        self.cancelled = threading.Event()
-        self.totals = BatchTotals()
+        self.urls, self.settings = urls, settings
+        self.override, self.enable_resume = override, enable_resume
+        self.cancelled, self.totals = threading.Event(), BatchTotals()
+        self.transfers: list[FileTransfer] = []
         self.pool: WorkerPool | None = None
-        self.meter = Meter()
         self.controller: ConnectionController | None = None
-        self._lock = threading.Lock()
+        self._lock, self._all_done = threading.Lock(), threading.Event()
         self._pending = 0
-        self._all_done = threading.Event()
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 
-    def run(self, entries: list[FileEntry], *, summary: bool = True) -> None:
-        """Transfer every entry; raise one error naming the files that failed.
-
-        :param entries: the files.
-        :param summary: log the closing summary line (not for the digest documents fetched first).
-        """
+    def run(self, entries: list[FileEntry]) -> None:
+        """Transfer every entry, log a summary line, and raise one error naming the files that failed."""
         if not entries:
             return
-        transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
+        self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
         self.pool, self.controller = self._connections(entries)
+        self.session = new_session(self.settings.connection_cap)
         try:
             for transfer in transfers:
-                self.pool.submit((transfer.index, -1), transfer.start)
+                self.pool.submit((transfer.index, -1), partial(transfer.run, transfer.start))
             while not self._all_done.wait(0.5):
                 pass
         except BaseException:
@@ -106,10 +271,10 @@ class Batch:
             if self.controller is not None:
                 self.controller.stop()
             self.pool.shutdown(timeout=5)
-        if summary and self.controller is not None:
+            self.session.close()
+        if self.controller is not None:
             log.info("connections used: %s", self.controller.summary())
-        if summary:
-            log.info("%s", self.totals.summary())
+        log.info("%s", self.totals.summary())
         self._raise_failures(len(transfers))
 
     def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:
@@ -120,9 +285,12 @@ class Batch:
         pool = WorkerPool(cap, limit=start)
         if not self.settings.adaptive or cap <= 1:
             return pool, None
-        controller = ConnectionController(pool, self.meter, start=start, cap=cap)
+        controller = ConnectionController(pool, self._received, start=start, cap=cap)
         controller.start()
         return pool, controller
+
+    def _received(self) -> int:
+        return sum(transfer.progress.received for transfer in self.transfers)
 
     def throttled(self) -> None:
         """Tell the connection controller the server pushed back (429 or 503)."""

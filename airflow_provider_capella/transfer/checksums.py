@@ -1,12 +1,8 @@
 """The CRC every S3 part is uploaded with, and the arithmetic that joins part CRCs into the object's CRC.
 
-S3 verifies a part's checksum on receipt and, for a ``FULL_OBJECT`` checksum type, checks the whole
-object's CRC at ``CompleteMultipartUpload``. A CRC of a concatenation can be computed from the CRCs and
-lengths of the pieces (no second pass over the bytes), which is what lets parallel parts, and parts
-uploaded by an earlier process, add up to one full-object checksum.
-
-CRC32C is used when ``awscrt`` (``pip install "boto3[crt]"``) provides a hardware-accelerated one;
-otherwise CRC32 from :mod:`zlib`. Both are full-object checksum types in S3.
+The CRC of a concatenation follows from the CRCs and lengths of its pieces, so parallel parts (and parts
+an earlier process uploaded) add up to the full-object checksum S3 checks at completion. CRC32C when
+``awscrt`` (``boto3[crt]``) provides a hardware-accelerated one, else zlib's CRC32.
 """
 
 from __future__ import annotations
@@ -24,15 +20,7 @@ _TOP = 1 << 31
 
 @dataclass(frozen=True)
 class Crc:
-    """One CRC algorithm as S3 names it, its running update and its combination of two CRCs.
-
-    Example::
-
-        crc = default_crc()
-        value = crc.update(b"hello ", 0)
-        value = crc.update(b"world", value)
-        assert value == crc.combine(crc.update(b"hello ", 0), crc.update(b"world", 0), 5)
-    """
+    """One CRC algorithm as S3 names it, its running update and its combination of two CRCs."""
 
     name: str
     update: Callable[[bytes | bytearray | memoryview, int], int]
@@ -55,12 +43,7 @@ class Crc:
 
 
 def encode(value: int) -> str:
-    """Write a CRC as S3 does: the four big-endian bytes, base64.
-
-    Example::
-
-        encode(0xCBF43926)  # 'y/Q5Jg=='
-    """
+    """Write a CRC as S3 does: the four big-endian bytes, base64 (``0xCBF43926`` is ``y/Q5Jg==``)."""
     return base64.b64encode(value.to_bytes(4, "big")).decode("ascii")
 
 
@@ -72,18 +55,14 @@ def decode(text: str) -> int:
     return int.from_bytes(raw, "big")
 
 
-def _crc32(data: bytes | bytearray | memoryview, value: int) -> int:
-    return zlib.crc32(data, value)
-
-
-CRC32 = Crc("CRC32", _crc32, _CRC32_POLY)
+CRC32 = Crc("CRC32", zlib.crc32, _CRC32_POLY)
 
 
 @cache
 def default_crc() -> Crc:
     """Pick CRC32C when ``awscrt`` is installed (hardware accelerated), else CRC32."""
     try:
-        from awscrt import checksums
+        from awscrt import checksums  # lazy: optional (boto3[crt]), and heavy
     except ImportError:
         return CRC32
 

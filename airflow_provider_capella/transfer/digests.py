@@ -1,124 +1,163 @@
-"""Fetching the digest document of each item with files to write, before they are written.
+"""A product's data-integrity digest: finding and fetching it, and checking written files against it.
 
-The documents are small, but they are presigned assets like any other: they are fetched by the engine
-itself (same retries, drops resumed, expired URLs refreshed once) into memory instead of a file. A
-product whose files are all complete already (a re-run) has its document never fetched.
+An item's digest asset (key, role or file name containing ``digest`` or ``checksum``) is fetched once,
+when a file of the item is about to be written; each file is then checked once written (a local file
+before its rename, an S3 object once complete) and removed on a mismatch. A digest that cannot be read
+fails the item's files. Format: ``{"algorithm": "sha256", "files": {"X.tif": "9f86d0..."}}`` or, per
+file, ``{"<algorithm>": ..., "size": ...}`` (``files`` may be a list of such with a ``name``);
+algorithms ``sha256``, ``sha512``, ``sha1``, ``md5``, ``crc32`` and ``crc32c`` (hex).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella.transfer import source
+from airflow_provider_capella.transfer.checksums import crc_named
 from airflow_provider_capella.transfer.errors import IntegrityError
-from airflow_provider_capella.transfer.integrity import FileDigest, digest_asset_key, parse_digest
-from airflow_provider_capella.transfer.planner import ByteRange
-from airflow_provider_capella.transfer.sinks.base import SourceVersion
+from airflow_provider_capella.transfer.retry import Attempts
+from airflow_provider_capella.transfer.targets import filename_from_url
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    import requests
-
+    from airflow_provider_capella.transfer.s3 import S3MultipartSink
     from airflow_provider_capella.transfer.settings import TransferSettings
-    from airflow_provider_capella.transfer.sinks.base import ResumeState
-    from airflow_provider_capella.transfer.urls import PresignedUrls
+    from airflow_provider_capella.transfer.source import PresignedUrls
 
 log = logging.getLogger(__name__)
 
+HASHES = ("sha256", "sha512", "sha1", "md5")
+CRCS = ("crc32", "crc32c")
+NAME_FIELDS = ("name", "file", "filename", "path", "key")
+DIGEST_WORDS = ("digest", "checksum")
+BLOCK = 8 * 1024 * 1024
 MAX_DIGEST_BYTES = 16 * 1024 * 1024
 
 
-def item_digests(
-    session: requests.Session, urls: PresignedUrls, items: list[dict[str, Any]], settings: TransferSettings
-) -> dict[str, dict[str, FileDigest]]:
-    """``{stac_id: {file name: FileDigest}}`` for every item with a data-integrity digest asset.
+@dataclass(frozen=True)
+class FileDigest:
+    """The checksum a product's digest lists for one file."""
 
-    A digest that cannot be fetched or read fails the call before any file is written: checking against
-    it was possible, so skipping the check silently would hide exactly the problem it exists for.
-    """
-    from airflow_provider_capella.transfer.batch import Batch, FileEntry
+    name: str
+    algorithm: str
+    value: str
 
-    sinks: dict[str, MemorySink] = {}
-    entries = []
-    for item in items:
-        key = digest_asset_key(item)
-        if key is None:
+    def check(self, actual: str, where: str) -> None:
+        """Raise :class:`IntegrityError` unless ``actual`` (hex) is the listed value."""
+        if actual.lower() != self.value.lower():
+            raise IntegrityError(f"{where}: {self.algorithm} is {actual}; the digest lists {self.value}")
+        log.info("%s matches the product's digest (%s)", where, self.algorithm)
+
+    def verify_file(self, path: str, where: str) -> None:
+        """Check a local file."""
+        with open(path, "rb") as handle:
+            self.check(self._digest_of(iter(lambda: handle.read(BLOCK), b"")), where)
+
+    def verify_s3(self, sink: S3MultipartSink, whole_crc: int) -> None:
+        """Check a completed S3 object: by its CRC when the digest lists the engine's, else read it back."""
+        if self.algorithm == sink.crc.name.lower():
+            self.check(f"{whole_crc:08x}", sink.location)
+            return
+        body = sink.client.get_object(Bucket=sink.bucket, Key=sink.key)["Body"]
+        self.check(self._digest_of(iter(lambda: body.read(BLOCK), b"")), sink.location)
+
+    def _digest_of(self, blocks: Iterable[bytes]) -> str:
+        if self.algorithm in CRCS:
+            crc = crc_named(self.algorithm)
+            if crc is None:
+                raise IntegrityError(f"{self.name}: {self.algorithm} needs awscrt (pip install 'boto3[crt]')")
+            value = 0
+            for block in blocks:
+                value = crc.update(block, value)
+            return f"{value:08x}"
+        digest = hashlib.new(self.algorithm)
+        for block in blocks:
+            digest.update(block)
+        return digest.hexdigest()
+
+
+def digest_asset_key(item: dict[str, Any]) -> str | None:
+    """Find the key of ``item``'s data-integrity digest asset, if it has one."""
+    for key, asset in (item.get("assets") or {}).items():
+        if not isinstance(asset, dict) or not asset.get("href"):
             continue
-        stac_id = str(item.get("id"))
-        sinks[stac_id] = MemorySink(f"{stac_id}/{key}")
-        entries.append(FileEntry((stac_id, key), sinks[stac_id], f"{stac_id} {key}"))
-    if not entries:
-        return {}
-    batch = Batch(session=session, urls=urls, settings=settings, override=True, enable_resume=False)
-    batch.run(entries, summary=False)
-    digests: dict[str, dict[str, FileDigest]] = {}
-    for stac_id, sink in sinks.items():
-        try:
-            digests[stac_id] = parse_digest(bytes(sink.data))
-        except ValueError as error:
-            raise IntegrityError(f"{sink.location}: the product's digest cannot be read: {error}") from None
-        log.info("%s: files will be checked against the product's digest", stac_id)
+        roles = [str(role).lower() for role in asset.get("roles") or []]
+        names = [key.lower(), filename_from_url(str(asset["href"]), fallback=key).lower(), *roles]
+        if any(word in name for name in names for word in DIGEST_WORDS):
+            return key
+    return None
+
+
+def parse_digest(document: bytes) -> dict[str, FileDigest]:
+    """Read ``{file name: FileDigest}`` from a digest JSON; raises ValueError when it lists nothing usable."""
+    record = json.loads(document)
+    if not isinstance(record, dict):
+        raise ValueError("a digest document is a JSON object")
+    default = str(record.get("algorithm") or "sha256").lower()
+    files = record.get("files")
+    entries: list[tuple[str, Any]]
+    if isinstance(files, dict):
+        entries = list(files.items())
+    elif isinstance(files, list):
+        entries = [
+            (str(next((entry[name] for name in NAME_FIELDS if entry.get(name)), "")), entry)
+            for entry in files
+            if isinstance(entry, dict)
+        ]
+    else:
+        raise ValueError("a digest document lists its files under `files`")
+    digests: dict[str, FileDigest] = {}
+    for name, entry in entries:
+        found = _digest_of_entry(str(name).rsplit("/", 1)[-1], entry, default)
+        if found is not None:
+            digests[found.name] = found
+    if not digests:
+        raise ValueError("the digest document lists no file with a known algorithm")
     return digests
 
 
+def _digest_of_entry(name: str, entry: Any, default: str) -> FileDigest | None:
+    if not name:
+        return None
+    if isinstance(entry, str):
+        return FileDigest(name, default, entry) if default in HASHES + CRCS else None
+    if isinstance(entry, dict):
+        for algorithm in (*CRCS, *HASHES):
+            value = entry.get(algorithm)
+            if isinstance(value, str) and value:
+                return FileDigest(name, algorithm, value)
+    return None
+
+
 class LazyDigests:
-    """The digest of each file, its item's document fetched once, and only if a file of the item is written.
+    """The digest of each file: its item's document is fetched once, when a file of the item is to be written.
 
-    :meth:`prefetch` fetches, in one batch before any file is written, the documents of the items with a
-    file not at its destination yet; an item whose files are all there (a re-run) has its document fetched
-    only if one of them turns out to need writing again. A document that cannot be fetched or read fails
-    the files of its item before a byte of them is written: checking was possible, so skipping the check
-    silently would hide what it exists for.
-
-    Example::
-
-        digests = LazyDigests(items, urls, settings)
-        digests.prefetch({"CAPELLA_X"})
-        source = digests.source("CAPELLA_X", "CAPELLA_X.tif")  # None when the item has no digest
-        digest = source() if source else None
+    An item whose files are all complete already (a re-run) has its document never fetched.
     """
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
-        self._items = {str(item.get("id")): item for item in items if digest_asset_key(item) is not None}
-        self._urls = urls
-        self._settings = settings
-        self._locks = {stac_id: threading.Lock() for stac_id in self._items}
+        keys = {str(item.get("id")): digest_asset_key(item) for item in items}
+        self._keys = {stac_id: key for stac_id, key in keys.items() if key is not None}
+        self._urls, self._settings = urls, settings
+        self._locks = {stac_id: threading.Lock() for stac_id in self._keys}
         self._fetched: dict[str, dict[str, FileDigest] | BaseException] = {}
 
-    def covers(self, stac_id: str) -> bool:
-        """Tell whether the item ``stac_id`` lists a digest document."""
-        return stac_id in self._items
-
-    def prefetch(self, stac_ids: set[str]) -> None:
-        """Fetch the documents of ``stac_ids`` (those with one) now, in one batch; raise if one fails."""
-        wanted = [self._items[stac_id] for stac_id in sorted(stac_ids) if stac_id in self._items]
-        if not wanted:
-            return
-        from airflow_provider_capella.transfer.source import new_session
-
-        with new_session(4) as session:
-            fetched = item_digests(session, self._urls, wanted, self._settings)
-        for stac_id, digests in fetched.items():
-            with self._locks[stac_id]:
-                self._fetched[stac_id] = digests
-
-    def source(self, stac_id: str, filename: str) -> Callable[[], FileDigest | None] | None:
+    def fetcher(self, stac_id: str, filename: str) -> Callable[[], FileDigest | None] | None:
         """Give a function returning ``filename``'s digest (the document fetched once); None without one."""
-        if stac_id not in self._items:
+        if stac_id not in self._keys:
             return None
         return lambda: self._of_item(stac_id).get(filename)
 
     def _of_item(self, stac_id: str) -> dict[str, FileDigest]:
         with self._locks[stac_id]:
             if stac_id not in self._fetched:
-                from airflow_provider_capella.transfer.source import new_session
-
                 try:
-                    with new_session(1) as session:
-                        digests = item_digests(session, self._urls, [self._items[stac_id]], self._settings)
-                    self._fetched[stac_id] = digests[stac_id]
+                    self._fetched[stac_id] = self._fetch(stac_id)
                 except Exception as error:
                     self._fetched[stac_id] = error
             found = self._fetched[stac_id]
@@ -126,58 +165,26 @@ class LazyDigests:
             raise found
         return found
 
-
-class MemorySink:
-    """A small document received into memory (at most :data:`MAX_DIGEST_BYTES`).
-
-    Example::
-
-        sink = MemorySink("CAPELLA_X/checksums")
-    """
-
-    def __init__(self, name: str) -> None:
-        self.location = f"{name} (in memory)"
-        self.data = bytearray()
-
-    def existing_size(self) -> int | None:
-        return None
-
-    def resume_state(self, source: Callable[[], SourceVersion] | None = None) -> ResumeState | None:
-        return None
-
-    def discard_resume(self) -> None:
-        return None
-
-    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
-        if source.size > MAX_DIGEST_BYTES:
-            raise IntegrityError(f"{self.location}: {source.size} bytes is too large for a digest document")
-        self.data = bytearray(source.size)
-
-    def writer(self, byte_range: ByteRange) -> _MemoryWriter:
-        return _MemoryWriter(self.data, byte_range)
-
-    def commit(self) -> None:
-        return None
-
-    def abort(self, *, keep_resume: bool) -> None:
-        self.data = bytearray()
-
-
-class _MemoryWriter:
-    """Writes one range of a :class:`MemorySink` at its offset."""
-
-    def __init__(self, data: bytearray, byte_range: ByteRange) -> None:
-        self._data = data
-        self._range = byte_range
-        self.written = 0
-
-    def write(self, chunk: bytes | memoryview) -> None:
-        start = self._range.start + self.written
-        self._data[start : start + len(chunk)] = chunk
-        self.written += len(chunk)
-
-    def close(self) -> None:
-        return None
-
-    def discard(self) -> None:
-        return None
+    def _fetch(self, stac_id: str) -> dict[str, FileDigest]:
+        """Fetch and read one item's document (into memory: it is small), retried as any asset is."""
+        ref = (stac_id, self._keys[stac_id])
+        attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
+        with source.new_session(1) as session:
+            while True:
+                with source.send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as got:
+                    size = source.total_size_of(got)
+                    if (size or 0) > MAX_DIGEST_BYTES:
+                        raise IntegrityError(f"{attempts.label}: too large for a digest document")
+                    try:
+                        document = got.raw.read(MAX_DIGEST_BYTES)
+                        if size is not None and len(document) != size:
+                            raise source.BodyDropped(f"{len(document)} of {size} bytes received")
+                        break
+                    except Exception as error:
+                        attempts.failed(error, f"connection dropped ({type(error).__name__})")
+        try:
+            digests = parse_digest(document)
+        except ValueError as error:
+            raise IntegrityError(f"{attempts.label}: the product's digest cannot be read: {error}") from None
+        log.info("%s: files will be checked against the product's digest", stac_id)
+        return digests

@@ -4,15 +4,6 @@ from __future__ import annotations
 
 from airflow_provider_capella.exceptions import CapellaDownloadError, CapellaOrderExpiredError
 
-__all__ = [
-    "CapellaDownloadError",
-    "CapellaOrderExpiredError",
-    "IntegrityError",
-    "SourceChangedError",
-    "TransferCancelled",
-    "worth_resuming",
-]
-
 
 class SourceChangedError(CapellaDownloadError):
     """The remote object changed (size or ETag) while it was being downloaded."""
@@ -28,16 +19,13 @@ class TransferCancelled(Exception):
 
 def expired_urls_error(path: str, *, refreshed: bool) -> CapellaOrderExpiredError:
     """Build the error for a presigned URL answered with 403, before or after refreshing the URLs once."""
-    if refreshed:
-        text = (
-            f"the presigned URL for {path} was refused (HTTP 403) even after fetching fresh URLs from the "
-            "order: the order has expired (or access was revoked); submit a new order and download again"
-        )
-    else:
-        text = (
-            f"the presigned URL for {path} was refused (HTTP 403): its signature or the order has expired; "
-            "get fresh presigned URLs from the order (or submit a new order) and download again"
-        )
+    text = (
+        f"the presigned URL for {path} was refused (HTTP 403) even after fetching fresh URLs from the "
+        "order: the order has expired (or access was revoked); submit a new order and download again"
+        if refreshed
+        else f"the presigned URL for {path} was refused (HTTP 403): its signature or the order has expired; "
+        "get fresh presigned URLs from the order (or submit a new order) and download again"
+    )
     return CapellaOrderExpiredError(text, status=403, code="ORDER_EXPIRED")
 
 

@@ -1,26 +1,28 @@
-"""Planning: which files to fetch from which items (and where they go), and how a file splits into parts."""
+"""Planning: which files to fetch from which items (and where they go), and how a file splits into parts.
+
+Asset selection follows the official SDK: ``raster`` stands for the polarization keys ``HH`` and
+``VV``; with a non-empty ``include`` only the listed keys are downloaded; ``exclude`` removes keys and
+beats an explicit include; ``license`` (a link to the license text) is never downloaded.
+"""
 
 from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_capella.transfer.naming import filename_from_url, sanitize_name
-from airflow_provider_capella.transfer.selection import selected_assets
 from airflow_provider_capella.transfer.settings import S3_MAX_PARTS
-from airflow_provider_capella.transfer.targets import Target, target_in
+from airflow_provider_capella.transfer.targets import Target, filename_from_url, sanitize_name, target_in
+
+RASTER_KEYS = ("HH", "VV")
+NEVER_DOWNLOADED = frozenset({"license"})
 
 
 @dataclass(frozen=True)
 class AssetJob:
-    """One file to download: which asset of which product, and its target.
-
-    Example::
-
-        AssetJob("CAPELLA_C13_SP_GEO_HH_20240101000000_20240101000010", "HH", "CAPELLA_...tif", target)
-    """
+    """One file to download: which asset of which product, and its target."""
 
     stac_id: str
     asset_key: str
@@ -31,12 +33,7 @@ class AssetJob:
 
 @dataclass(frozen=True)
 class ByteRange:
-    """Bytes ``start`` (inclusive) to ``end`` (exclusive) of a file; ``index`` orders the parts.
-
-    Example::
-
-        ByteRange(index=0, start=0, end=8 * 1024 * 1024)
-    """
+    """Bytes ``start`` (inclusive) to ``end`` (exclusive) of a file; ``index`` orders the parts."""
 
     index: int
     start: int
@@ -49,6 +46,59 @@ class ByteRange:
     def header(self, offset: int = 0) -> str:
         """Return the ``Range`` header value for this range, skipping the first ``offset`` bytes."""
         return f"bytes={self.start + offset}-{self.end - 1}"
+
+
+@dataclass(frozen=True)
+class SourceVersion:
+    """What identifies the bytes being copied: the URL's path (no signature), size and validator."""
+
+    path: str
+    size: int
+    validator: str | None
+
+
+@dataclass
+class ResumeState:
+    """What a previous, interrupted run already wrote: the object's size and validator, the parts done."""
+
+    size: int
+    validator: str | None
+    ranges: list[ByteRange]
+    done: set[int] = field(default_factory=set)
+
+    @property
+    def missing(self) -> list[ByteRange]:
+        return [byte_range for byte_range in self.ranges if byte_range.index not in self.done]
+
+    @property
+    def bytes_done(self) -> int:
+        return sum(byte_range.length for byte_range in self.ranges if byte_range.index in self.done)
+
+
+def _asset_keys(keys: Iterable[str] | str | None) -> frozenset[str] | None:
+    """Expand the asset keys a user's include/exclude list stands for (``raster``: ``HH``, ``VV``)."""
+    if keys is None:
+        return None
+    keys = [keys] if isinstance(keys, str) else keys
+    return frozenset(
+        itertools.chain.from_iterable(RASTER_KEYS if key == "raster" else (key,) for key in keys)
+    )
+
+
+def selected_assets(
+    assets: dict[str, Any], include: Iterable[str] | str | None, exclude: Iterable[str] | str | None
+) -> dict[str, dict[str, Any]]:
+    """Select the ``{key: asset}`` entries of an item's assets that the include/exclude lists select."""
+    allowed = _asset_keys(include)
+    denied = NEVER_DOWNLOADED | (_asset_keys(exclude) or frozenset())
+    return {
+        key: asset
+        for key, asset in assets.items()
+        if key not in denied
+        and (not allowed or key in allowed)
+        and isinstance(asset, dict)
+        and asset.get("href")
+    }
 
 
 def plan_jobs(
@@ -76,11 +126,7 @@ def plan_jobs(
         results[stac_id] = {}
         for key, asset in selected_assets(item.get("assets") or {}, include, exclude).items():
             filename = filename_from_url(asset["href"], fallback=f"{folder}_{key}")
-            target = (
-                target_in(destination, folder, filename)
-                if separate_dirs
-                else target_in(destination, filename)
-            )
+            target = target_in(destination, *((folder,) if separate_dirs else ()), filename)
             where = str(target)
             if where in seen_targets:
                 raise ValueError(
@@ -99,12 +145,7 @@ def effective_part_size(total: int, part_size: int) -> int:
 
 
 def plan_ranges(total: int, part_size: int, *, first_end: int | None = None) -> list[ByteRange]:
-    """Split ``total`` bytes into consecutive ranges of ``part_size`` (the first may end at ``first_end``).
-
-    Example::
-
-        plan_ranges(20, 8)  # [ByteRange(0, 0, 8), ByteRange(1, 8, 16), ByteRange(2, 16, 20)]
-    """
+    """Split ``total`` bytes into consecutive ranges of ``part_size`` (the first may end at ``first_end``)."""
     if total <= 0:
         return [ByteRange(0, 0, 0)]
     size = effective_part_size(total, part_size)

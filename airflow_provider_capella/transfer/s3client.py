@@ -9,19 +9,12 @@ def s3_client(aws_conn_id: str | None, *, max_pool_connections: int) -> Any:
     """Make a thread-safe S3 client with a connection pool large enough for ``max_pool_connections`` threads.
 
     With ``aws_conn_id``, credentials, region and endpoint come from that Airflow connection, which needs
-    ``apache-airflow-providers-amazon``; without it a :class:`ValueError` says what to install (using
-    other credentials than the ones named would silently switch identity). Without ``aws_conn_id``
-    boto3's default chain applies, ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3`` included; Airflow itself
-    is then not imported.
-
-    Part checksums (CRC) protect every upload, so request bodies are not hashed again for the signature
-    (``payload_signing_enabled=False``; over HTTPS that is boto3's own default for checksummed uploads).
-
-    Example::
-
-        client = s3_client("aws_default", max_pool_connections=8)
+    ``apache-airflow-providers-amazon`` (without it a :class:`ValueError` says what to install: using
+    other credentials than the ones named would silently switch identity). Without ``aws_conn_id``,
+    boto3's default chain applies, ``AWS_ENDPOINT_URL`` included, and Airflow is not imported. Part
+    checksums protect every upload, so request bodies are not hashed again for the signature.
     """
-    from botocore.config import Config
+    from botocore.config import Config  # lazy: botocore is loaded only for S3 destinations
 
     config = Config(
         max_pool_connections=max_pool_connections,
@@ -31,9 +24,11 @@ def s3_client(aws_conn_id: str | None, *, max_pool_connections: int) -> Any:
         s3={"payload_signing_enabled": False},
     )
     if not aws_conn_id:
-        return _default_chain_client(config)
+        import boto3  # lazy: boto3 is loaded only for S3 destinations
+
+        return boto3.session.Session().client("s3", config=config)
     try:
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook  # lazy: optional (the amazon extra)
     except ImportError:
         raise ValueError(
             f"aws_conn_id={aws_conn_id!r} needs the Amazon provider, which is not installed: "
@@ -41,9 +36,3 @@ def s3_client(aws_conn_id: str | None, *, max_pool_connections: int) -> Any:
             "or leave aws_conn_id unset to use boto3's default credentials"
         ) from None
     return S3Hook(aws_conn_id=aws_conn_id, config=config).get_conn()
-
-
-def _default_chain_client(config: Any) -> Any:
-    import boto3
-
-    return boto3.session.Session().client("s3", config=config)

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 MiB = 1024 * 1024
 S3_MIN_PART_SIZE = 5 * MiB
 S3_MAX_PARTS = 10_000
-
-DEFAULT_PART_SIZE = 8 * MiB
-DEFAULT_CONCURRENCY = 8
-DEFAULT_MAX_CONNECTIONS = 32
 MAX_CONCURRENCY = 64
-S3_BUFFER_BUDGET = 160 * MiB
 
 
 @dataclass(frozen=True)
@@ -33,30 +27,24 @@ class TransferSettings:
         TransferSettings(part_size=16 * 1024 * 1024, concurrency=16, adaptive=False)
     """
 
-    part_size: int = DEFAULT_PART_SIZE
-    concurrency: int = DEFAULT_CONCURRENCY
+    part_size: int = 8 * MiB
+    concurrency: int = 8
     chunk_size: int = 1 * MiB
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     max_attempts: int = 8
     progress_interval: float = 10.0
     adaptive: bool = True
-    max_connections: int = DEFAULT_MAX_CONNECTIONS
-    s3_buffer_budget: int = S3_BUFFER_BUDGET
+    max_connections: int = 32
+    s3_buffer_budget: int = 160 * MiB
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
-            raise ValueError(
-                f"part_size must be at least {S3_MIN_PART_SIZE} bytes (5 MiB), got {self.part_size}"
-            )
-        if not 1 <= self.concurrency <= MAX_CONCURRENCY:
-            raise ValueError(
-                f"concurrency must be an integer from 1 to {MAX_CONCURRENCY}, got {self.concurrency}"
-            )
-        if not 1 <= self.max_connections <= MAX_CONCURRENCY:
-            raise ValueError(
-                f"max_connections must be an integer from 1 to {MAX_CONCURRENCY}, got {self.max_connections}"
-            )
+            raise ValueError(f"part_size must be at least {S3_MIN_PART_SIZE} (5 MiB), got {self.part_size}")
+        for name in ("concurrency", "max_connections"):
+            value = getattr(self, name)
+            if not 1 <= value <= MAX_CONCURRENCY:
+                raise ValueError(f"{name} must be an integer from 1 to {MAX_CONCURRENCY}, got {value}")
         if self.max_attempts < 1:
             raise ValueError(f"max_attempts must be >= 1, got {self.max_attempts}")
 
@@ -64,13 +52,8 @@ class TransferSettings:
         self, *, concurrency: int | None = None, part_size: int | None = None
     ) -> TransferSettings:
         """Return these settings with the non-None arguments replaced (a given ``concurrency`` is fixed)."""
-        changes: dict[str, Any] = {}
-        if concurrency is not None:
-            changes["concurrency"] = concurrency
-            changes["adaptive"] = False
-        if part_size is not None:
-            changes["part_size"] = part_size
-        return replace(self, **changes) if changes else self
+        settings = self if concurrency is None else replace(self, concurrency=concurrency, adaptive=False)
+        return settings if part_size is None else replace(settings, part_size=part_size)
 
     @property
     def connection_cap(self) -> int:

@@ -1,4 +1,4 @@
-"""The source side: presigned asset URLs over HTTP(S) with ``requests``.
+"""The source side: presigned asset URLs, fetched over HTTP(S) with ``requests``.
 
 Presigned URLs carry their own signature, so these requests never send an ``Authorization`` header
 (not even one from ``~/.netrc``), and log lines and errors show the URL's path only.
@@ -7,45 +7,150 @@ Presigned URLs carry their own signature, so these requests never send an ``Auth
 from __future__ import annotations
 
 import http.client
+import logging
 import re
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from airflow_provider_capella._http import user_agent
+from airflow_provider_capella.transfer.errors import TransferCancelled, expired_urls_error
+from airflow_provider_capella.transfer.retry import Attempts, HTTPStatusError, is_retryable
 
 if TYPE_CHECKING:
     import requests
 
+log = logging.getLogger("airflow_provider_capella.transfer")
+
+AssetRef = tuple[str, str]
+"""``(stac_id, asset_key)``: which asset a URL belongs to."""
+
 CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 UNSATISFIABLE_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
+_QUERY_IN_TEXT = re.compile(r"\?[^\s'\"<>)]*")
 
 
-@dataclass(frozen=True)
-class ContentRange:
-    """A parsed ``Content-Range: bytes start-end/total`` (``end`` inclusive; ``total`` None when ``*``)."""
+def path_for_log(url: str) -> str:
+    """Return just the URL's path: what log lines about a presigned asset show."""
+    try:
+        return urlsplit(url).path or "/"
+    except ValueError:
+        return "<unparseable url>"
 
-    start: int
-    end: int
-    total: int | None
+
+def redact(text: str) -> str:
+    """Return ``text`` with every query string removed (exception messages from requests quote whole URLs)."""
+    return _QUERY_IN_TEXT.sub("?<redacted>", text)
 
 
-def parse_content_range(value: str | None) -> ContentRange | None:
-    """Return the parsed header, or None when absent or malformed.
+def urls_of(items: list[dict[str, Any]]) -> dict[AssetRef, str]:
+    """Collect every asset href of presigned STAC items, keyed by ``(stac_id, asset_key)``."""
+    return {
+        (str(item.get("id")), key): asset["href"]
+        for item in items
+        for key, asset in (item.get("assets") or {}).items()
+        if isinstance(asset, dict) and asset.get("href")
+    }
 
-    Example::
 
-        parse_content_range("bytes 0-99/1000")  # ContentRange(start=0, end=99, total=1000)
+class PresignedUrls:
+    """Current URL per asset, with a generation number so a 403 triggers one refresh, not one per part.
+
+    A transfer that gets 403 calls :meth:`renew` with the generation it used. If another transfer
+    already refreshed, it gets the newer URL; otherwise the URLs are fetched again through
+    ``refresh_items`` (once per download call). A 403 on refreshed URLs means the order expired.
     """
+
+    def __init__(
+        self, urls: dict[AssetRef, str], refresh_items: Callable[[], list[dict[str, Any]]] | None = None
+    ) -> None:
+        self._urls, self._refresh_items = dict(urls), refresh_items
+        self._generation, self._refresh_attempted = 0, False
+        self._lock = threading.Lock()
+
+    def get(self, ref: AssetRef) -> tuple[str, int]:
+        with self._lock:
+            return self._urls[ref], self._generation
+
+    def renew(self, ref: AssetRef, used_generation: int) -> None:
+        """Get a fresh URL for ``ref`` after a 403 on the URL of ``used_generation``; raise when expired."""
+        with self._lock:
+            if self._generation > used_generation:
+                return
+            path = path_for_log(self._urls[ref])
+            if self._refresh_items is None or self._refresh_attempted:
+                raise expired_urls_error(path, refreshed=self._refresh_attempted)
+            self._refresh_attempted = True
+            log.warning("presigned URL for %s refused (HTTP 403); fetching fresh URLs from the order", path)
+            fresh = urls_of(self._refresh_items())
+            self._generation += 1
+            self._urls.update(fresh)
+            if ref not in fresh:
+                raise expired_urls_error(path, refreshed=True)
+
+
+def new_session(pool_size: int) -> requests.Session:
+    """Return a pooled session for presigned URLs: ``pool_size`` connections per host, no auth."""
+    import requests  # lazy: importing requests costs ~0.1 s, paid only when something is downloaded
+    from requests.adapters import HTTPAdapter  # lazy: as requests
+
+    session = requests.Session()
+    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(1, pool_size), max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.auth = _no_authorization
+    session.headers["Accept-Encoding"] = "identity"
+    session.headers["User-Agent"] = user_agent()
+    return session
+
+
+def _no_authorization(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Remove any Authorization header (as session auth, it also stops requests reading ``~/.netrc``)."""
+    request.headers.pop("Authorization", None)
+    return request
+
+
+def send_get(
+    session: requests.Session,
+    urls: PresignedUrls,
+    ref: AssetRef,
+    headers: dict[str, str],
+    attempts: Attempts,
+    timeout: float | tuple[float, float],
+    throttled: Callable[[], None] | None = None,
+) -> requests.Response:
+    """Send a streamed GET until answered 200, 206 or 416; retry as ``attempts`` decide, renew URLs on 403.
+
+    ``throttled()`` is called on 429 and 503: the server pushes back.
+    """
+    while True:
+        if attempts.cancelled.is_set():
+            raise TransferCancelled()
+        url, generation = urls.get(ref)
+        try:
+            response = session.get(url, headers=headers, stream=True, timeout=timeout)
+        except Exception as error:
+            attempts.failed(error, type(error).__name__ if is_retryable(error) else redact(str(error)))
+            continue
+        status = response.status_code
+        if status in (200, 206, 416):
+            return response
+        response.close()
+        if status == 403:
+            urls.renew(ref, generation)
+            continue
+        if status in (429, 503) and throttled is not None:
+            throttled()
+        attempts.failed(HTTPStatusError(status, response.headers.get("Retry-After")), f"HTTP {status}")
+
+
+def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
+    """Read ``(start, end, total)`` of ``bytes start-end/total`` (end inclusive; total None for ``*``)."""
     match = CONTENT_RANGE.match(value or "")
     if not match:
         return None
-    total = None if match.group(3) == "*" else int(match.group(3))
-    return ContentRange(int(match.group(1)), int(match.group(2)), total)
-
-
-def unsatisfiable_total(value: str | None) -> int | None:
-    """Return the size a 416 response reports (``Content-Range: bytes */size``), if any."""
-    match = UNSATISFIABLE_RANGE.match(value or "")
-    return int(match.group(1)) if match else None
+    return int(match.group(1)), int(match.group(2)), None if match.group(3) == "*" else int(match.group(3))
 
 
 def validator_of(response: requests.Response) -> str | None:
@@ -57,77 +162,36 @@ def validator_of(response: requests.Response) -> str | None:
 
 
 def total_size_of(response: requests.Response) -> int | None:
-    """Return the full object size a 200 or 206 response implies."""
+    """Return the full object size a 200, 206 or 416 response implies."""
+    if response.status_code == 416:  # Content-Range: bytes */size
+        match = UNSATISFIABLE_RANGE.match(response.headers.get("Content-Range") or "")
+        return int(match.group(1)) if match else None
     if response.status_code == 206:
         content_range = parse_content_range(response.headers.get("Content-Range"))
-        return content_range.total if content_range else None
+        return content_range[2] if content_range else None
     length = response.headers.get("Content-Length")
     return int(length) if length and length.isdigit() else None
 
 
-def new_session(pool_size: int) -> requests.Session:
-    """Return a pooled session for presigned URLs: ``pool_size`` connections per host, no auth.
-
-    Example::
-
-        session = new_session(8)
-    """
-    import requests
-    from requests.adapters import HTTPAdapter
-
-    from airflow_provider_capella._http import user_agent
-
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(1, pool_size), max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.auth = _NoAuthorization()
-    session.headers["Accept-Encoding"] = "identity"
-    session.headers["User-Agent"] = user_agent()
-    return session
-
-
-def _no_authorization(request: requests.PreparedRequest) -> requests.PreparedRequest:
-    request.headers.pop("Authorization", None)
-    return request
-
-
-class _NoAuthorization:
-    """Session auth that removes any Authorization header (and stops requests reading ``~/.netrc``)."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        return _no_authorization(request)
-
-
-class BodyDropped(Exception):
+class BodyDropped(ConnectionError):
     """The body stopped early (reset, timeout, short read): retry from the last byte received."""
 
 
 _scratch = threading.local()
 
 
-def _scratch_buffer(size: int) -> memoryview:
-    """Return this thread's reusable read buffer of at least ``size`` bytes."""
-    buffer: bytearray | None = getattr(_scratch, "buffer", None)
-    if buffer is None or len(buffer) < size:
-        buffer = _scratch.buffer = bytearray(size)
-    return memoryview(buffer)
-
-
 class BodyReader:
     """Reads a streamed response body in chunks, turning network failures into :class:`BodyDropped`.
 
     A body that is not content-encoded is read with ``readinto`` straight from ``http.client`` into a
-    per-thread buffer that is reused: ``urllib3``'s ``read(amt)`` would copy every chunk twice more.
-    A chunk is only valid until the next :meth:`read`.
-
-    Example::
-
-        reader = BodyReader(response)
-        chunk = reader.read(1024 * 1024)
+    per-thread buffer that is reused (or the caller's buffer, with :meth:`read_into`): ``urllib3``'s
+    ``read(amt)`` would copy every chunk twice more. A chunk is only valid until the next :meth:`read`.
     """
 
     def __init__(self, response: requests.Response) -> None:
+        from urllib3.exceptions import HTTPError  # lazy: urllib3 is loaded by requests, which is lazy
+
+        self._errors = (HTTPError, http.client.HTTPException, OSError, ValueError)
         self._raw: Any = response.raw
         encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
         fp = getattr(self._raw, "_fp", None)
@@ -140,34 +204,29 @@ class BodyReader:
 
     def read_into(self, view: memoryview) -> int:
         """Receive up to ``len(view)`` bytes into ``view`` (only when :attr:`direct`); the count read."""
-        from urllib3.exceptions import HTTPError as Urllib3Error
-
         direct = self._direct
         assert direct is not None
         try:
             count = int(direct.readinto(view))
-        except (Urllib3Error, http.client.HTTPException, OSError, ValueError) as error:
+        except self._errors as error:
             raise BodyDropped(type(error).__name__) from None
         if not count:
             raise BodyDropped("body ended early")
         if direct.isclosed():
-            self._raw.release_conn()
+            self._raw.release_conn()  # the whole body was read: the connection can serve the next part
         return count
 
     def read(self, amount: int) -> memoryview | bytes:
-        from urllib3.exceptions import HTTPError as Urllib3Error
-
+        if self._direct is not None:
+            buffer: bytearray | None = getattr(_scratch, "buffer", None)
+            if buffer is None or len(buffer) < amount:
+                buffer = _scratch.buffer = bytearray(amount)
+            view = memoryview(buffer)[:amount]
+            return view[: self.read_into(view)]
         try:
-            if self._direct is not None:
-                view = _scratch_buffer(amount)[:amount]
-                count = self._direct.readinto(view)
-                data: memoryview | bytes = view[:count]
-            else:
-                data = self._raw.read(amount)
-        except (Urllib3Error, http.client.HTTPException, OSError, ValueError) as error:
+            data = self._raw.read(amount)
+        except self._errors as error:
             raise BodyDropped(type(error).__name__) from None
         if not data:
             raise BodyDropped("body ended early")
-        if self._direct is not None and self._direct.isclosed():
-            self._raw.release_conn()  # the whole body was read: the connection can serve the next part
         return data

@@ -1,23 +1,20 @@
-"""Where a file goes: a local path or an S3 object, parsed from the user's destination string."""
+"""Where a file goes: a local path or an S3 object, from the user's destination and safe file names."""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
-
-from airflow_provider_capella.transfer.naming import join_inside
+from urllib.parse import unquote, urlsplit
 
 S3_SCHEME = "s3://"
+MAX_NAME_BYTES = 200
+_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._\-+=@,]")
 
 
 @dataclass(frozen=True)
 class LocalTarget:
-    """A file on the local file system.
-
-    Example::
-
-        LocalTarget("/data/capella/CAPELLA_C13_SP_GEO_HH_20240101000000_20240101000010.tif")
-    """
+    """A file on the local file system."""
 
     path: str
 
@@ -27,12 +24,7 @@ class LocalTarget:
 
 @dataclass(frozen=True)
 class S3Target:
-    """An object in S3.
-
-    Example::
-
-        S3Target(bucket="my-bucket", key="capella/CAPELLA_C13_SP_GEO_HH_20240101000000_20240101000010.tif")
-    """
+    """An object in S3."""
 
     bucket: str
     key: str
@@ -44,8 +36,19 @@ class S3Target:
 Target = LocalTarget | S3Target
 
 
-def is_s3_uri(destination: str) -> bool:
-    return destination.lower().startswith(S3_SCHEME)
+def sanitize_name(raw: str, *, fallback: str) -> str:
+    """Make one safe path segment (``../../etc/passwd`` is ``passwd``): no separator, no hidden name."""
+    segment = re.split(r"[\\/]", raw)[-1]
+    cleaned = _UNSAFE_CHARS.sub("_", segment).lstrip(".")
+    cleaned = cleaned.encode()[:MAX_NAME_BYTES].decode(errors="ignore")
+    if not cleaned.strip("._-"):
+        return sanitize_name(fallback, fallback="asset") if fallback != raw else "asset"
+    return cleaned
+
+
+def filename_from_url(url: str, *, fallback: str) -> str:
+    """Return the sanitized last segment of the URL's path (percent-decoded), or ``fallback``."""
+    return sanitize_name(unquote(urlsplit(url).path), fallback=fallback)
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -55,8 +58,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
         split_s3_uri("s3://bucket/some/prefix/")  # ('bucket', 'some/prefix/')
     """
-    rest = uri[len(S3_SCHEME) :]
-    bucket, _, key = rest.partition("/")
+    bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
     if not bucket:
         raise ValueError(f"invalid S3 destination {uri!r}: expected s3://bucket/prefix")
     return bucket, key
@@ -65,16 +67,17 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 def target_in(destination: str, *segments: str) -> Target:
     """Return the target for ``segments`` (already sanitized names) under a directory or ``s3://`` prefix.
 
-    Example::
-
-        target_in("s3://bucket/capella", "CAPELLA_X", "CAPELLA_X.tif")  # s3://bucket/capella/CAPELLA_X/CAPELLA_X.tif
+    A local result is checked not to escape ``destination`` (symlinks included).
     """
-    if is_s3_uri(destination):
+    if destination.lower().startswith(S3_SCHEME):
         bucket, prefix = split_s3_uri(destination)
-        prefix = prefix.strip("/")
-        key = "/".join(part for part in (prefix, *segments) if part)
-        return S3Target(bucket, key)
-    return LocalTarget(os.path.abspath(join_inside(destination, *segments)))
+        return S3Target(bucket, "/".join(part for part in (prefix.strip("/"), *segments) if part))
+    candidate = os.path.join(destination, *segments)
+    root = os.path.realpath(destination)
+    resolved = os.path.realpath(candidate)
+    if os.path.commonpath([root, resolved]) != root or resolved == root:
+        raise ValueError(f"unsafe file name rejected: {os.path.join(*segments)!r} escapes {destination!r}")
+    return LocalTarget(os.path.abspath(candidate))
 
 
 def target_for_file(destination: str, filename: str) -> Target:
@@ -83,11 +86,9 @@ def target_for_file(destination: str, filename: str) -> Target:
     A local destination is a directory when it exists as one or ends with a separator; an S3 one when it
     ends with ``/`` or names only a bucket.
     """
-    if is_s3_uri(destination):
+    if destination.lower().startswith(S3_SCHEME):
         bucket, key = split_s3_uri(destination)
-        if not key or key.endswith("/"):
-            return S3Target(bucket, f"{key}{filename}")
-        return S3Target(bucket, key)
+        return S3Target(bucket, f"{key}{filename}" if not key or key.endswith("/") else key)
     if os.path.isdir(destination) or destination.endswith((os.sep, "/")):
         return target_in(destination, filename)
     return LocalTarget(os.path.abspath(destination))

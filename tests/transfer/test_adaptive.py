@@ -7,7 +7,7 @@ import threading
 import time
 
 from airflow_provider_capella.transfer import TransferSettings, download_products
-from airflow_provider_capella.transfer.adaptive import ConnectionController, Meter
+from airflow_provider_capella.transfer.batch import ConnectionController
 from tests.transfer.conftest import MiB, data_requests, expected_sha256, sha256_file
 
 PART = 5 * MiB
@@ -70,7 +70,7 @@ class Pool:
 
 def controller(start: int = 8, cap: int = 32) -> tuple[ConnectionController, Pool, Clock]:
     pool, clock = Pool(start, cap), Clock()
-    return ConnectionController(pool, Meter(), start=start, cap=cap, clock=clock), pool, clock
+    return ConnectionController(pool, lambda: 0, start=start, cap=cap, clock=clock), pool, clock
 
 
 def test_connections_double_while_each_step_pays_and_step_back_when_one_does_not():

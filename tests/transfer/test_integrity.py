@@ -17,8 +17,8 @@ import pytest
 from capella_emulator.asset_content import asset_payload
 
 from airflow_provider_capella.transfer import CapellaDownloadError, TransferSettings, download_products
+from airflow_provider_capella.transfer.digests import parse_digest
 from airflow_provider_capella.transfer.errors import IntegrityError
-from airflow_provider_capella.transfer.integrity import parse_digest
 from tests.transfer.conftest import MiB, expected_sha256, sha256_file
 
 PART = 5 * MiB

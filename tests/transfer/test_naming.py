@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_capella.transfer import download_products
-from airflow_provider_capella.transfer.naming import sanitize_name
 from airflow_provider_capella.transfer.planner import plan_jobs
+from airflow_provider_capella.transfer.targets import sanitize_name
 
 HOSTILE_HREFS = [
     "https://bucket.s3.amazonaws.com/x/..%2F..%2F..%2Fetc%2Fpasswd?Signature=abc",

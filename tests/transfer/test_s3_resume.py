@@ -12,7 +12,7 @@ import pytest
 
 from airflow_provider_capella.transfer import CapellaDownloadError, TransferSettings, download_products
 from airflow_provider_capella.transfer.errors import IntegrityError
-from airflow_provider_capella.transfer.sinks.s3_resume import MARKER_PART, list_open_uploads
+from airflow_provider_capella.transfer.s3_parts import MARKER_PART, list_open_uploads
 from tests.transfer.conftest import MiB, data_requests, expected_sha256, run_driver, start_driver
 from tests.transfer.corrupting_proxy import CorruptingProxy
 

@@ -1,0 +1,259 @@
+"""An S3 object written with a multipart upload, parts streamed from memory, checksummed and resumable.
+
+Each part goes up with its CRC (S3 refuses a part whose bytes do not match); the upload has a
+``FULL_OBJECT`` checksum type and is completed with the whole object's CRC, joined from the part CRCs,
+so S3 checks the assembled object too. A one-part file is one ``PutObject``. An interrupted upload
+stays open for the next try, which finds it (:mod:`.s3_parts`), keeps the parts S3 verified and
+fetches the rest; a completed object, or a failure a retry cannot fix, leaves no upload open.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, wait
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_capella.transfer import s3_parts
+from airflow_provider_capella.transfer.checksums import Crc, default_crc, encode
+from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError
+from airflow_provider_capella.transfer.planner import (
+    ByteRange,
+    ResumeState,
+    SourceVersion,
+    effective_part_size,
+    plan_ranges,
+)
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.transfer.digests import FileDigest
+    from airflow_provider_capella.transfer.targets import S3Target
+
+log = logging.getLogger(__name__)
+
+
+class S3MultipartSink:
+    """Streams one object into S3 (see the module docstring)."""
+
+    def __init__(
+        self,
+        client: Any,
+        target: S3Target,
+        uploads: s3_parts.PartUploads,
+        open_keys: Callable[[], set[str]],
+        *,
+        part_size: int,
+        media_type: str | None = None,
+    ) -> None:
+        self.location, self.bucket, self.key, self.client = str(target), target.bucket, target.key, client
+        self.connection_cap: int | None = None
+        self.crc: Crc = default_crc()
+        self.upload_id: str | None = None
+        self._part_size, self._uploads, self._open_keys = part_size, uploads, open_keys
+        self._extra = {"ContentType": media_type} if media_type else {}
+        self.digest: FileDigest | None = None
+        self._size, self._existing_known = 0, False
+        self._existing: int | None = None
+        self._parts: list[ByteRange] = []
+        self._etags: dict[int, str] = {}  # part index -> ETag and CRC of the parts uploaded
+        self._crcs: dict[int, int] = {}
+        self._single: tuple[bytearray, int] | None = None  # the body and CRC of a one-part object
+        self._lock = threading.Lock()
+        self._pending: list[Future[None]] = []
+
+    def existing_size(self) -> int | None:
+        """Size of the object already at the key, None without one (asked once: the answer is kept)."""
+        if not self._existing_known:
+            from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
+
+            try:
+                self._existing = int(
+                    self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"]
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                    raise
+            self._existing_known = True
+        return self._existing
+
+    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
+        """Adopt the upload an earlier try left for this source version; abort other versions' uploads."""
+        if self.key not in self._open_keys():
+            return None
+        candidates = s3_parts.open_uploads_of(self.client, self.bucket, self.key, exact_key=True)
+        if not candidates:
+            return None
+        version = source()
+        part_size = effective_part_size(version.size, self._part_size)
+        expected = s3_parts.manifest(version, part_size, self.crc)
+        chosen = next((upload for upload in candidates if upload.matches(expected, self.crc)), None)
+        for upload in candidates:
+            if upload is not chosen:
+                log.info("%s: aborting an upload left for another version of the source", self.location)
+                s3_parts.abort_upload(self.client, self.bucket, self.key, upload.upload_id)
+        if chosen is None:
+            return None
+        ranges = plan_ranges(version.size, part_size)
+        trusted = chosen.trusted_parts({part.index + 1: part.length for part in ranges}, self.crc)
+        unlisted = sum(self.crc.name not in part.checksums for part in chosen.parts.values())
+        if unlisted:
+            log.warning("%s: %d part(s) without a %s fetched again", self.location, unlisted, self.crc.name)
+        done = {number - 1 for number in trusted}
+        if len(done) == len(ranges):  # fetch one part again: its If-Range proves the version is unchanged
+            done.discard(ranges[-1].index)
+        self.upload_id = chosen.upload_id
+        self._etags = {number - 1: chosen.parts[number].etag for number in trusted if number - 1 in done}
+        self._crcs = {number - 1: value for number, value in trusted.items() if number - 1 in done}
+        log.info("%s: resuming an earlier upload, %d of %d parts kept", self.location, len(done), len(ranges))
+        return ResumeState(version.size, version.validator, ranges, done)
+
+    def discard_resume(self) -> None:
+        upload_id, self.upload_id = self.upload_id, None
+        self._etags, self._crcs = {}, {}
+        if upload_id is not None:
+            s3_parts.abort_upload(self.client, self.bucket, self.key, upload_id)
+
+    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
+        self._size = source.size
+        self._parts = ranges if len(ranges) > 1 else plan_ranges(source.size, self._part_size)
+        if len(self._parts) == 1 or (resume is not None and self.upload_id is not None):
+            return
+        part_size = self._parts[0].length
+        self.upload_id = self.client.create_multipart_upload(
+            Bucket=self.bucket,
+            Key=self.key,
+            ChecksumAlgorithm=self.crc.name,
+            ChecksumType="FULL_OBJECT",
+            Metadata=s3_parts.upload_metadata(source, part_size),
+            **self._extra,
+        )["UploadId"]
+        marker = bytearray(s3_parts.manifest(source, part_size, self.crc))
+        s3_parts.upload_part(self, self.upload_id, s3_parts.MARKER_PART, marker, self.crc.of(marker))
+
+    def writer(self, byte_range: ByteRange) -> s3_parts.PartWriter:
+        inside = [
+            part for part in self._parts if byte_range.start <= part.start and part.end <= byte_range.end
+        ]
+        return s3_parts.PartWriter(self, inside)
+
+    def new_buffer(self, size: int) -> bytearray:
+        """Give a buffer for one part (recycled by the upload pool, which gets it back after the upload)."""
+        return bytearray(size) if self.upload_id is None else self._uploads.take_buffer(size)
+
+    def store_part(self, part: ByteRange, body: bytearray, crc: int) -> None:
+        """Upload a full part in the background (a one-part object is kept for one ``PutObject``)."""
+        upload_id, uploads = self.upload_id, self._uploads
+        if upload_id is None:
+            self._single = (body, crc)
+            return
+
+        def upload() -> None:
+            try:
+                etag = s3_parts.upload_part(self, upload_id, part.index + 1, body, crc)
+                with self._lock:
+                    self._etags[part.index], self._crcs[part.index] = etag, crc
+            finally:
+                uploads.give_back(body)
+
+        with self._lock:
+            _raise_failure([future for future in self._pending if future.done() and not future.cancelled()])
+        future = uploads.submit(upload)
+        with self._lock:
+            self._pending.append(future)
+
+    def _settle_uploads(self, *, cancel: bool) -> None:
+        """Wait for every background upload of this object (cancelling queued ones if ``cancel``)."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if cancel:
+            for future in pending:
+                future.cancel()
+        wait(pending)
+        if not cancel:
+            _raise_failure(pending)
+
+    def commit(self) -> None:
+        self._settle_uploads(cancel=False)
+        multipart = self.upload_id is not None
+        whole = self._complete() if multipart else self._put_single()
+        try:
+            self._verify(whole, multipart=multipart)
+        except BaseException:
+            self.client.delete_object(Bucket=self.bucket, Key=self.key)
+            raise
+        try:  # the object is complete: abort older uploads of ours left on this key
+            for upload in s3_parts.open_uploads_of(self.client, self.bucket, self.key, exact_key=True):
+                s3_parts.abort_upload(self.client, self.bucket, self.key, upload.upload_id)
+        except Exception as error:
+            log.warning("%s: could not look for older uploads left on this key: %s", self.location, error)
+
+    def abort(self, *, keep_resume: bool) -> None:
+        self._settle_uploads(cancel=True)
+        self._single = None
+        if self.upload_id is not None and keep_resume:
+            log.info("%s: the upload stays open with %d part(s) to resume", self.location, len(self._etags))
+            self.upload_id = None
+        self.discard_resume()
+
+    def _put_single(self) -> int:
+        body, crc = self._single if self._single is not None else (bytearray(), self.crc.of(b""))
+        self._single = None
+        if len(body) != self._size:
+            raise CapellaDownloadError(f"{self.location}: received {len(body)} bytes, expected {self._size}")
+        self.client.put_object(
+            Bucket=self.bucket, Key=self.key, Body=body, **{self.crc.parameter: encode(crc)}, **self._extra
+        )
+        return crc
+
+    def _complete(self) -> int:
+        missing = [part.index + 1 for part in self._parts if part.index not in self._etags]
+        if missing:
+            raise CapellaDownloadError(f"{self.location}: parts {missing[:5]} were never uploaded")
+        whole = self._crcs[self._parts[0].index]
+        for part in self._parts[1:]:
+            whole = self.crc.combine(whole, self._crcs[part.index], part.length)
+        self.client.complete_multipart_upload(
+            Bucket=self.bucket,
+            Key=self.key,
+            UploadId=self.upload_id,
+            MultipartUpload={
+                "Parts": [{"PartNumber": p.index + 1, "ETag": self._etags[p.index]} for p in self._parts]
+            },
+            ChecksumType="FULL_OBJECT",
+            **{self.crc.parameter: encode(whole)},
+        )
+        self.upload_id = None
+        return whole
+
+    def _verify(self, whole: int, *, multipart: bool) -> None:
+        """Check the stored object has the size, full-object CRC (and digest, if any) received.
+
+        A multipart object's checksum is compared only when the server says it is a full-object one:
+        S3-compatible servers without full-object checksums (older MinIO or moto releases, for example)
+        store a checksum of the part checksums, which no byte count can be compared with.
+        """
+        head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
+        if int(head["ContentLength"]) != self._size:
+            raise IntegrityError(
+                f"{self.location}: stored {head['ContentLength']} of {self._size} bytes; deleted"
+            )
+        stored = head.get(self.crc.parameter)
+        kind = head.get("ChecksumType") or ("COMPOSITE" if multipart else "FULL_OBJECT")
+        if stored is not None and kind != "FULL_OBJECT":
+            log.info("%s: no full-object %s stored; each part was checked", self.location, self.crc.name)
+        elif stored is not None and stored != encode(whole):
+            raise IntegrityError(
+                f"{self.location}: S3 holds an object whose {self.crc.name} is {stored}, "
+                f"but the bytes received have {encode(whole)}; deleted"
+            )
+        if self.digest is not None:
+            self.digest.verify_s3(self, whole)
+
+
+def _raise_failure(uploads: list[Future[None]]) -> None:
+    """Raise the error of the first finished upload that failed."""
+    for future in uploads:
+        error = future.exception()
+        if error is not None:
+            raise error

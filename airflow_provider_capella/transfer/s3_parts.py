@@ -1,0 +1,281 @@
+"""S3 multipart parts: filled in memory and sent beside the downloads, and found again by a later try.
+
+A filled part (CRC computed on the way in) goes to :class:`PartUploads` and its connection moves on; the
+parts in flight are bounded and their buffers recycled. Every upload of ours carries a *marker part*
+(number 10,000, never completed) holding a JSON manifest of the source version, since S3 never lists an
+upload's metadata: a later try recognises its upload by the marker's checksum (or MD5 ETag).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_capella.transfer.checksums import Crc, decode, encode
+from airflow_provider_capella.transfer.errors import IntegrityError
+from airflow_provider_capella.transfer.planner import SourceVersion
+from airflow_provider_capella.transfer.s3client import s3_client
+from airflow_provider_capella.transfer.settings import S3_MAX_PARTS
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.transfer.planner import ByteRange
+    from airflow_provider_capella.transfer.s3 import S3MultipartSink
+
+log = logging.getLogger(__name__)
+
+CHECKSUM_REFUSALS = ("BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidChecksum")
+SEND_ATTEMPTS = 3
+
+
+def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytearray, crc: int) -> str:
+    """Send one part with its CRC; a part S3 refuses as corrupted in transit is sent again. Returns its ETag.
+
+    The buffer still holds the bytes the CRC was computed over, so a refusal means the copy on the wire
+    was damaged; after :data:`SEND_ATTEMPTS` refusals the file fails (and its upload is aborted).
+    """
+    from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
+
+    checksum = {sink.crc.parameter: encode(crc)}
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            response = sink.client.upload_part(
+                Bucket=sink.bucket, Key=sink.key, UploadId=upload_id, PartNumber=number, Body=body, **checksum
+            )
+            return str(response["ETag"])
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code")
+            if code not in CHECKSUM_REFUSALS:
+                raise
+            if attempt < SEND_ATTEMPTS:
+                what = f"part {number}: its bytes did not match their {sink.crc.name} ({code})"
+                log.warning("%s: S3 refused %s; sending it again (try %d)", sink.location, what, attempt + 1)
+    raise IntegrityError(f"{sink.location}: S3 refused part {number} {SEND_ATTEMPTS} times: bytes damaged")
+
+
+class PartWriter:
+    """Fills one part buffer at a time, CRC included, uploading it when full; a range may span parts."""
+
+    def __init__(self, sink: S3MultipartSink, parts: list[ByteRange]) -> None:
+        self._sink = sink
+        self._parts = parts
+        self._current = 0
+        self._buffer: bytearray | None = None
+        self._filled = 0
+        self._crc = 0
+        self.written = 0
+
+    def write(self, data: bytes | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            target = self.buffer_for(len(view))
+            if target is None:
+                raise ValueError(f"{self._sink.location}: more bytes than the range holds")
+            count = len(target)
+            target[:] = view[:count]
+            self.received(count)
+            view = view[count:]
+
+    def buffer_for(self, amount: int) -> memoryview | None:
+        """Where the next ``amount`` bytes can be received in place (no copy), when they fit one part."""
+        if self._current >= len(self._parts):
+            return None
+        part = self._parts[self._current]
+        if self._buffer is None:
+            self._buffer = self._sink.new_buffer(part.length)
+            self._filled = self._crc = 0
+        return memoryview(self._buffer)[self._filled : self._filled + min(part.length - self._filled, amount)]
+
+    def received(self, count: int) -> None:
+        """Take in the ``count`` bytes received into :meth:`buffer_for`'s view."""
+        assert self._buffer is not None
+        part = self._parts[self._current]
+        piece = memoryview(self._buffer)[self._filled : self._filled + count]
+        self._crc = self._sink.crc.update(piece, self._crc)
+        self._filled += count
+        self.written += count
+        if self._filled == part.length:
+            self._flush(part)
+
+    def close(self) -> None:
+        if self._current < len(self._parts) and self._parts[self._current].length == 0:
+            self._buffer = bytearray()
+            self._flush(self._parts[self._current])
+
+    def discard(self) -> None:
+        self._buffer = None
+
+    def _flush(self, part: ByteRange) -> None:
+        body, self._buffer = self._buffer if self._buffer is not None else bytearray(), None
+        self._sink.store_part(part, body, self._crc)
+        self._current += 1
+
+
+class PartUploads:
+    """A bounded pool of upload threads shared by every S3 object of a download call, recycling buffers."""
+
+    def __init__(self, threads: int, max_pending: int) -> None:
+        self._slots = threading.BoundedSemaphore(max_pending)
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="capella-upload")
+        self._free: dict[int, list[bytearray]] = {}
+        self._lock = threading.Lock()
+
+    def take_buffer(self, size: int) -> bytearray:
+        """Take a part buffer of exactly ``size`` bytes, recycled when one is free."""
+        with self._lock:
+            free = self._free.get(size)
+            if free:
+                return free.pop()
+        return bytearray(size)
+
+    def give_back(self, buffer: bytearray) -> None:
+        with self._lock:
+            self._free.setdefault(len(buffer), []).append(buffer)
+
+    def submit(self, upload: Callable[[], None]) -> Future[None]:
+        """Queue ``upload``; blocks while ``max_pending`` uploads are already waiting or running."""
+        self._slots.acquire()
+        try:
+            future = self._executor.submit(upload)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _: self._slots.release())
+        return future
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._free.clear()
+
+
+MARKER_PART = S3_MAX_PARTS
+MANIFEST_VERSION = 1
+
+
+def manifest(source: SourceVersion, part_size: int, crc: Crc) -> bytes:
+    """Build the marker part's bytes for ``source`` copied in ``part_size`` parts checksummed with ``crc``."""
+    record = dict(source=source.path, size=source.size, validator=source.validator, part_size=part_size)
+    record.update({"capella-transfer": MANIFEST_VERSION, "checksum": crc.name})
+    return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+
+
+def upload_metadata(source: SourceVersion, part_size: int) -> dict[str, str]:
+    """Build the object metadata recording the source version (ASCII only, as S3 metadata must be)."""
+    values = {"source": source.path, "size": source.size, "validator": (source.validator or "").strip('"')}
+    values["part-size"] = part_size
+    return {f"capella-{key}": str(value).encode("ascii", "replace").decode() for key, value in values.items()}
+
+
+@dataclass
+class ListedPart:
+    """One uploaded part as ``ListParts`` reports it."""
+
+    size: int
+    etag: str
+    checksums: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class OpenUpload:
+    """A multipart upload of ours still open on S3, and its parts (the marker part apart)."""
+
+    bucket: str
+    key: str
+    upload_id: str
+    marker: ListedPart
+    parts: dict[int, ListedPart]
+
+    def matches(self, expected: bytes, crc: Crc) -> bool:
+        """Tell whether this upload's marker holds exactly ``expected`` (the current source's manifest)."""
+        listed = self.marker.checksums.get(crc.name)
+        if listed is not None:
+            return listed == encode(crc.of(expected))
+        return self.marker.etag.strip('"') == hashlib.md5(expected, usedforsecurity=False).hexdigest()
+
+    def trusted_parts(self, sizes: dict[int, int], crc: Crc) -> dict[int, int]:
+        """Pick ``{number: crc}`` of the parts of the planned size whose ``crc`` S3 lists (so verified)."""
+        trusted: dict[int, int] = {}
+        for number, part in self.parts.items():
+            value = part.checksums.get(crc.name)
+            if value is not None and sizes.get(number) == part.size:
+                with contextlib.suppress(ValueError):
+                    trusted[number] = decode(value)
+        return trusted
+
+
+def list_parts(client: Any, bucket: str, key: str, upload_id: str) -> dict[int, ListedPart]:
+    """List every part of an upload (ListParts pages through 1,000 at a time)."""
+    parts: dict[int, ListedPart] = {}
+    marker = 0
+    while True:
+        page = client.list_parts(Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker)
+        for entry in page.get("Parts", []):
+            checksums = {
+                name[len("Checksum") :]: value
+                for name, value in entry.items()
+                if name.startswith("Checksum") and name != "ChecksumType" and isinstance(value, str)
+            }
+            parts[int(entry["PartNumber"])] = ListedPart(
+                int(entry["Size"]), str(entry.get("ETag", "")), checksums
+            )
+        if not page.get("IsTruncated"):
+            return parts
+        marker = int(page["NextPartNumberMarker"])
+
+
+def open_uploads_of(
+    client: Any, bucket: str, prefix: str = "", *, exact_key: bool = False
+) -> list[OpenUpload]:
+    """List our open multipart uploads under ``prefix`` (on the key ``prefix`` only, if ``exact_key``)."""
+    found: list[OpenUpload] = []
+    for entry in list_uploads(client, bucket, prefix):
+        key, upload_id = entry["Key"], entry["UploadId"]
+        if exact_key and key != prefix:
+            continue
+        parts = list_parts(client, bucket, key, upload_id)
+        marker = parts.pop(MARKER_PART, None)
+        if marker is None:
+            continue  # not ours (or ours, dead before its marker went up: the lifecycle rule's case)
+        found.append(OpenUpload(bucket, key, upload_id, marker, parts))
+    return found
+
+
+def list_uploads(client: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
+    """List every open multipart upload under ``prefix`` (anyone's), page after page."""
+    pages = client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix)
+    return [entry for page in pages for entry in page.get("Uploads", [])]
+
+
+def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None = None) -> list[OpenUpload]:
+    """List the multipart uploads this provider left open under ``s3://bucket/prefix``.
+
+    A download into S3 that was interrupted (worker killed, task stopped, retries exhausted) keeps its
+    upload open so that the next try resumes it; a completed or definitively failed one leaves none.
+    Use this to check a bucket (say, after a cluster test) or to find what a lifecycle rule will reap.
+
+    :param bucket: the bucket name.
+    :param prefix: a key prefix; ``""`` lists the whole bucket.
+    :param aws_conn_id: the Airflow AWS connection, as for the downloads (None: boto3's default chain).
+    """
+    return open_uploads_of(s3_client(aws_conn_id, max_pool_connections=2), bucket, prefix)
+
+
+def abort_upload(client: Any, bucket: str, key: str, upload_id: str, *, attempts: int = 3) -> None:
+    """Abort one multipart upload, a few times if S3 is flaky; an error is logged if it stays."""
+    for attempt in range(1, attempts + 1):
+        try:
+            client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+            return
+        except Exception as error:  # keep trying: an open upload costs the user storage
+            response = getattr(error, "response", None) or {}
+            if response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
+                return
+            log.warning("aborting the upload of s3://%s/%s failed (try %d): %s", bucket, key, attempt, error)
+    log.error("could not abort upload %s of s3://%s/%s (a lifecycle rule will)", upload_id, bucket, key)

@@ -1,0 +1,252 @@
+"""Where downloaded bytes go: the :class:`Sink` interface, the local file sink, and the factory of a call.
+
+A local file is written at its parts' offsets under ``<name>.part`` and renamed into place when complete;
+for a multi-part file ``<name>.part.json`` records its size, validator and the parts written, so a
+crash or a retry continues from there. S3 objects: :mod:`.s3`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from functools import partial
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Protocol
+
+from airflow_provider_capella.transfer.errors import CapellaDownloadError
+from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion
+from airflow_provider_capella.transfer.s3 import S3MultipartSink
+from airflow_provider_capella.transfer.s3_parts import PartUploads, list_uploads
+from airflow_provider_capella.transfer.s3client import s3_client
+from airflow_provider_capella.transfer.settings import TransferSettings
+from airflow_provider_capella.transfer.targets import LocalTarget, Target
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.transfer.digests import FileDigest
+
+log = logging.getLogger(__name__)
+
+
+class RangeWriter(Protocol):
+    """Receives the bytes of one range in order; ``written`` survives a retry, so a retry continues.
+
+    ``close`` persists the completed range (uploads the part, records it as done); ``discard`` releases
+    the memory of a range that will not be completed.
+    """
+
+    written: int
+
+    def write(self, data: bytes | memoryview) -> None: ...
+    def close(self) -> None: ...
+    def discard(self) -> None: ...
+
+
+class Sink(Protocol):
+    """One destination file or object, written range by range, committed atomically at the end.
+
+    ``existing_size``: the size of a complete file already at the final location, else None.
+    ``resume_state(source)``: a previous run's partial download that can be continued, if any; ``source()``
+    asks the server for the current version (one small request) when the sink must compare it.
+    ``discard_resume``: forget (delete) any partial download. ``begin``: prepare to receive ``ranges``
+    of ``source`` (continuing ``resume`` when given). ``commit``: every range is written; verify and make
+    the file appear at its final name. ``abort``: nothing appears there; keep what resuming needs only if
+    ``keep_resume``.
+    """
+
+    location: str
+    digest: FileDigest | None  # what the file is checked against before it is committed, if anything
+
+    def existing_size(self) -> int | None: ...
+    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None: ...
+    def discard_resume(self) -> None: ...
+    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None: ...
+    def writer(self, byte_range: ByteRange) -> RangeWriter: ...
+    def commit(self) -> None: ...
+    def abort(self, *, keep_resume: bool) -> None: ...
+
+
+STATE_VERSION = 1
+
+
+class LocalFileSink:
+    """Writes one local file atomically, resumable across runs."""
+
+    def __init__(self, path: str) -> None:
+        self.location = self.path = path
+        self.temp_path = path + ".part"
+        self.state_path = path + ".part.json"
+        self.digest: FileDigest | None = None
+        self._fd: int | None = None
+        self._lock = threading.Lock()
+        self._state: ResumeState | None = None
+        self._size = 0
+
+    def existing_size(self) -> int | None:
+        return os.path.getsize(self.path) if os.path.isfile(self.path) else None
+
+    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
+        try:
+            with open(self.state_path, encoding="utf-8") as handle:
+                record = json.load(handle)
+            if record.get("version") != STATE_VERSION:
+                return None
+            ranges = [ByteRange(index, start, end) for index, (start, end) in enumerate(record["ranges"])]
+            state = ResumeState(int(record["size"]), record.get("validator"), ranges, set(record["done"]))
+            if os.path.getsize(self.temp_path) != state.size or not state.missing:
+                return None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return state
+
+    def discard_resume(self) -> None:
+        for leftover in (self.state_path, self.temp_path):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(leftover)
+
+    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
+        self._size = source.size
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        if resume is not None:
+            self._fd, self._state = os.open(self.temp_path, os.O_RDWR), resume
+            return
+        self.discard_resume()
+        self._fd = os.open(self.temp_path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.ftruncate(self._fd, source.size)
+        if len(ranges) > 1:
+            self._state = ResumeState(source.size, source.validator, ranges)
+            self._save_state()
+
+    def writer(self, byte_range: ByteRange) -> _FileRangeWriter:
+        if self._fd is None:
+            raise RuntimeError("begin() first")
+        return _FileRangeWriter(self, self._fd, byte_range)
+
+    def mark_done(self, byte_range: ByteRange) -> None:
+        if self._state is not None:
+            with self._lock:
+                self._state.done.add(byte_range.index)
+                self._save_state()
+
+    def commit(self) -> None:
+        fd = self._close()
+        actual = os.path.getsize(self.temp_path)
+        try:
+            if fd is None or actual != self._size:
+                raise CapellaDownloadError(f"{self.path}: wrote {actual} of {self._size} bytes; discarded")
+            if self.digest is not None:
+                self.digest.verify_file(self.temp_path, self.path)
+        except BaseException:
+            self.discard_resume()
+            raise
+        os.replace(self.temp_path, self.path)
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(self.state_path)
+
+    def abort(self, *, keep_resume: bool) -> None:
+        self._close()
+        if keep_resume and self._state is not None and self._state.done:
+            done, total = len(self._state.done), len(self._state.ranges)
+            log.info("kept %d of %d parts of %s to resume later", done, total, self.path)
+        else:
+            self.discard_resume()
+
+    def _close(self) -> int | None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+        return fd
+
+    def _save_state(self) -> None:
+        assert self._state is not None
+        state, ranges = self._state, [[part.start, part.end] for part in self._state.ranges]
+        record: dict[str, Any] = dict(version=STATE_VERSION, size=state.size, validator=state.validator)
+        record.update(ranges=ranges, done=sorted(state.done))
+        scratch = self.state_path + ".tmp"
+        with open(scratch, "w", encoding="utf-8") as handle:
+            json.dump(record, handle)
+        os.replace(scratch, self.state_path)
+
+
+class _FileRangeWriter:
+    """Writes one range at its offset (``os.pwrite``: parts are written concurrently into one file)."""
+
+    def __init__(self, sink: LocalFileSink, fd: int, byte_range: ByteRange) -> None:
+        self._sink, self._fd, self._range = sink, fd, byte_range
+        self.written = 0
+
+    def write(self, data: bytes | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            count = os.pwrite(self._fd, view, self._range.start + self.written)
+            self.written += count
+            view = view[count:]
+
+    def close(self) -> None:
+        self._sink.mark_done(self._range)
+
+    def discard(self) -> None:
+        return None
+
+
+class SinkFactory:
+    """``factory(target, media_type)`` gives the sink for one of the call's targets."""
+
+    def __init__(self, settings: TransferSettings, aws_conn_id: str | None, targets: list[Target]) -> None:
+        """Make the S3 client now if a target needs one: a bad ``aws_conn_id`` fails before any download."""
+        self._settings, self._aws_conn_id = settings, aws_conn_id
+        self._client: Any = None
+        self._uploads: PartUploads | None = None
+        self._open_keys: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+        keys: dict[str, list[str]] = {}
+        for target in targets:
+            if not isinstance(target, LocalTarget):
+                keys.setdefault(target.bucket, []).append(target.key)
+        # an S3 prefix is a plain string prefix: character by character is what is wanted
+        self._prefixes = {bucket: os.path.commonprefix(names) for bucket, names in keys.items()}  # noqa: RUF071
+        if keys:
+            self._s3()
+
+    def __call__(self, target: Target, media_type: str | None = None) -> Sink:
+        """Make the sink for ``target``."""
+        if isinstance(target, LocalTarget):
+            return LocalFileSink(target.path)
+        client, uploads = self._s3()
+        open_keys = partial(self._keys_with_open_uploads, target.bucket)
+        sink = S3MultipartSink(
+            client, target, uploads, open_keys, part_size=self._settings.part_size, media_type=media_type
+        )
+        sink.connection_cap = self._settings.s3_connection_cap()
+        return sink
+
+    def _s3(self) -> tuple[Any, PartUploads]:
+        if self._client is None or self._uploads is None:
+            settings = self._settings
+            connections = settings.s3_connection_cap()
+            pending = max(1, connections // 2) if settings.adaptive else settings.concurrency
+            self._client = s3_client(self._aws_conn_id, max_pool_connections=connections + pending + 2)
+            self._uploads = PartUploads(threads=pending, max_pending=pending)
+        return self._client, self._uploads
+
+    def _keys_with_open_uploads(self, bucket: str) -> set[str]:
+        """Keys of the call's bucket with an open multipart upload: one listing per call, not one per file."""
+        with self._lock:
+            if bucket not in self._open_keys:
+                uploads = list_uploads(self._client, bucket, self._prefixes.get(bucket, ""))
+                self._open_keys[bucket] = {entry["Key"] for entry in uploads}
+            return self._open_keys[bucket]
+
+    def __enter__(self) -> SinkFactory:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        """Stop the part upload threads."""
+        if self._uploads is not None:
+            self._uploads.shutdown()
+            self._uploads = None
