@@ -1,24 +1,22 @@
-"""The engine's one retry rule: which failed GETs of a presigned URL are sent again, and after how long.
+"""The engine's retries of failed GETs of a presigned URL: the provider's one retry rule, applied per range.
 
-:func:`is_retryable` is the only predicate; :class:`Attempts` applies it to the failures of one request
-(one byte range). A 403 never reaches it: the engine refreshes the presigned URLs once instead.
+What is retried is decided by :func:`airflow_provider_capella._http.is_retryable`, the same predicate the
+hook and its async twin use (a presigned GET is never billable): 429 and 5xx answers, dropped
+connections and timeouts; never another 4xx, never a TLS failure. :class:`Attempts` counts the failures
+of one request (one byte range) and waits ``Retry-After``, else the same jittered backoff. A 403 never
+reaches it: the engine refreshes the presigned URLs once instead.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from typing import Any
 
-from airflow_provider_capella._http import is_transient_transport_error, parse_retry_after
+from airflow_provider_capella._http import backoff_seconds, is_retryable, parse_retry_after
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, TransferCancelled
 
 log = logging.getLogger("airflow_provider_capella.transfer")
-
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-BACKOFF_BASE_SECONDS = 0.5
-BACKOFF_CAP_SECONDS = 30.0
 
 
 class HTTPStatusError(CapellaDownloadError):
@@ -27,20 +25,6 @@ class HTTPStatusError(CapellaDownloadError):
     def __init__(self, status: int, retry_after: str | None = None) -> None:
         super().__init__(f"HTTP {status}", status=status)
         self.retry_after = retry_after
-
-
-def is_retryable(error: BaseException) -> bool:
-    """Tell whether another attempt may succeed after ``error``: the one retry predicate of the engine.
-
-    It sees :class:`HTTPStatusError` (an unexpected answer: retried for 429 and 5xx, never another 4xx),
-    ``BodyDropped`` (a body cut mid-stream: a ``ConnectionError``), and whatever ``requests``, ``urllib3``
-    or the socket layer raised while sending (connection errors, drops and timeouts are retried; TLS
-    failures and malformed URLs are not).
-    """
-    status = getattr(error, "status", None)
-    if isinstance(status, int):
-        return status in RETRYABLE_STATUSES
-    return is_transient_transport_error(error)
 
 
 class Attempts:
@@ -62,9 +46,7 @@ class Attempts:
             )
         wait = parse_retry_after(getattr(error, "retry_after", None))
         if wait is None:
-            wait = random.uniform(
-                0.0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** (self.count - 1))
-            )
+            wait = backoff_seconds(self.count)
         log.warning(
             "%s: %s; retrying in %.1f s (attempt %d of %d)",
             self.label,

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from airflow_provider_capella._http import user_agent
+from airflow_provider_capella._http import is_retryable, user_agent
 from airflow_provider_capella.transfer.errors import TransferCancelled, expired_urls_error
-from airflow_provider_capella.transfer.retry import Attempts, HTTPStatusError, is_retryable
+from airflow_provider_capella.transfer.retry import Attempts, HTTPStatusError
 
 if TYPE_CHECKING:
     import requests
