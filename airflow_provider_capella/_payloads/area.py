@@ -93,10 +93,6 @@ def first_self_intersection(vertices: list[Vertex]) -> tuple[int, int] | None:
 
     :param vertices: the ring's distinct vertices, in order (the closing position left out).
     :return: the indexes of the two edges (edge ``i`` runs from vertex ``i`` to ``i + 1``), or ``None``.
-
-    Example::
-
-        first_self_intersection([(0, 0), (1, 1), (1, 0), (0, 1)])  # (0, 2): a bow tie
     """
     count = len(vertices)
     edges = [(vertices[i], vertices[(i + 1) % count]) for i in range(count)]

@@ -96,13 +96,7 @@ def tasking_request_body(
     window_close: datetime | str | None,
     pre_approval: bool,
 ) -> dict[str, Any]:
-    """Build the ``POST /task`` body, every argument checked first.
-
-    Example::
-
-        tasking_request_body(RequestBasics(geometry=point), CollectConstraints(), collection_tier="standard",
-                             window_open=None, window_close=None, pre_approval=False)
-    """
+    """Build the ``POST /task`` body, every argument checked first."""
     shape = tasking_geometry("geometry", basics.geometry)
     opens, closes = window(window_open, window_close)
     tier = checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS)
@@ -147,13 +141,7 @@ def repeat_request_body(
     window_duration: float | None,
     insar_orbit: str | None,
 ) -> dict[str, Any]:
-    """Build the ``POST /repeat-requests`` body, every argument checked first.
-
-    Example::
-
-        repeat_request_body(RequestBasics(geometry=point), CollectConstraints(), Repetition(),
-                            collection_tier="routine", window_duration=None, insar_orbit=None)
-    """
+    """Build the ``POST /repeat-requests`` body, every argument checked first."""
     shape = repeat_geometry("geometry", basics.geometry)
     tier = checks.choice("collection_tier", collection_tier, vocab.REPEAT_COLLECTION_TIERS)
     properties: dict[str, Any] = {

@@ -75,11 +75,6 @@ def cancellation_problem(label: str, request_id: str, status: str | None) -> str
     :param request_id: the request, for the message.
     :param status: its newest status code (lower case), ``None`` when unknown (then the API decides).
     :return: the refusal message, or ``None``.
-
-    Example::
-
-        cancellation_problem("tasking request", task_id, "review")
-        # "tasking request ... is in review: a request in review cannot be canceled; reject it ..."
     """
     if status is None or status in CANCELLABLE:
         return None
