@@ -13,9 +13,12 @@ from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella._payloads.area import repeat_geometry, tasking_geometry
 from airflow_provider_capella._payloads.checks import without_none
-from airflow_provider_capella._payloads.tasking_rules import check_window_for_tier
+from airflow_provider_capella._payloads.tasking_rules import (
+    check_window_for_tier,
+    repeat_geometry,
+    tasking_geometry,
+)
 
 DEFAULT_WINDOW = timedelta(days=7)
 
