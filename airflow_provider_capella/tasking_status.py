@@ -158,10 +158,6 @@ def status_codes(request: Any) -> list[str]:
     :param request: a tasking or repeat request Feature (``get_task``, ``get_repeat_request``).
     :return: e.g. ``["completed", "accepted", "submitted", "review", "received"]``.
     :raises CapellaValidationError: when ``request`` has no ``properties.statusHistory`` list.
-
-    Example::
-
-        latest = next(iter(status_codes(hook.get_task(task_id))), None)
     """
     history = request.get("properties", {}).get("statusHistory") if isinstance(request, dict) else None
     if not isinstance(history, list):
@@ -178,10 +174,6 @@ def is_completed(request: Any) -> bool:
 
     :param request: a tasking request Feature.
     :return: ``True`` when the request has completed.
-
-    Example::
-
-        is_completed({"properties": {"statusHistory": [{"code": "completed"}]}})  # True
     """
     return COMPLETED in status_codes(request)
 
@@ -191,10 +183,6 @@ def latest_status(request: Any) -> str | None:
 
     :param request: a tasking or repeat request Feature.
     :return: the newest status code, lower case.
-
-    Example::
-
-        latest_status(hook.get_repeat_request(repeat_id))  # "active"
     """
     return next(iter(status_codes(request)), None)
 
@@ -234,11 +222,6 @@ def tasking_outcome(
     :param anomaly_grace_period: how long an ``anomaly`` may wait for a ``retrying`` before it fails.
     :param now: the current time (default: now, UTC), compared with the API's status times.
     :return: the request's :class:`TaskingOutcome`.
-
-    Example::
-
-        tasking_outcome({"properties": {"statusHistory": [{"code": "rejected", "message": "No"}]}}).state
-        # 'failed'
     """
     properties = task.get("properties") if isinstance(task, dict) else None
     history = properties.get("statusHistory") if isinstance(properties, dict) else None

@@ -120,10 +120,6 @@ def is_retryable(error: BaseException, *, billable: bool = False) -> bool:
     :param error: what the attempt raised.
     :param billable: whether the request creates something billable (never re-sent when ambiguous).
     :return: ``True`` when another attempt is allowed (the caller still counts attempts).
-
-    Example::
-
-        is_retryable(RetryableStatus(response_503), billable=True)  # False: the order may exist
     """
     if isinstance(error, (RetryableStatus, CapellaError)):
         return _retryable(getattr(error, "status", None), None, billable)
@@ -253,12 +249,6 @@ def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: boo
     :param method: the HTTP method (for the retry log line).
     :param url: the URL (sanitized before it is logged).
     :param billable: whether the request creates something billable.
-
-    Example::
-
-        for attempt in tenacity.Retrying(**retry_arguments(policy, "GET", url, billable=False)):
-            with attempt:
-                response = check_status(session.get(url))
     """
 
     def wait(state: tenacity.RetryCallState) -> float:

@@ -21,12 +21,7 @@ def accepted_search_arguments() -> list[str]:
 
 
 def catalog_search_body(filters: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the STAC item-search body for ``filters`` (``limit`` = the total wanted, paging not applied).
-
-    Example::
-
-        catalog_search_body({"product_type__in": ["GEO", "SLC"], "bbox": [12.3, 41.7, 12.6, 42.0]})
-    """
+    """Return the STAC item-search body for ``filters`` (``limit`` = the total wanted, paging not applied)."""
     body: dict[str, Any] = {}
     query: dict[str, dict[str, Any]] = {}
     for key, value in filters.items():

@@ -32,12 +32,7 @@ def fail(argument: str, problem: str) -> NoReturn:
 
 
 def without_none(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the entries whose value is not ``None`` (so the receiver's own defaults apply to the rest).
-
-    Example::
-
-        without_none({"name": "x", "description": None})  # {"name": "x"}
-    """
+    """Return the entries whose value is not ``None`` (so the receiver's own defaults apply to the rest)."""
     return {key: value for key, value in values.items() if value is not None}
 
 

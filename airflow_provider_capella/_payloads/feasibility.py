@@ -16,8 +16,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_capella._payloads import checks
-from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella._payloads.tasking import local_time_ranges
+from airflow_provider_capella._payloads.tasking import checked_constraints
 
 ACCESS_CONSTRAINTS = (
     "off_nadir_min", "off_nadir_max", "image_length", "image_width", "asc_dsc", "look_direction",
@@ -27,17 +26,6 @@ ACCESS_CONSTRAINTS = (
 
 MAX_WINDOW = timedelta(days=366)
 """The longest access window the API plans passes for."""
-
-_WIRE_NAMES = {
-    "off_nadir_min": "offNadirMin",
-    "off_nadir_max": "offNadirMax",
-    "image_length": "imageLength",
-    "image_width": "imageWidth",
-    "asc_dsc": "ascDsc",
-    "look_direction": "lookDirection",
-    "orbital_planes": "orbitalPlanes",
-    "local_time": "localTime",
-}
 
 
 def access_request_body(
@@ -96,25 +84,4 @@ def access_window(window_open: Any, window_close: Any) -> tuple[datetime, dateti
 def access_constraints(constraints: Mapping[str, Any]) -> dict[str, Any]:
     """Return ``accessConstraints`` from the given constraint arguments (``None`` values left out)."""
     checks.reject_unknown(constraints, ACCESS_CONSTRAINTS, "create_access_request")
-    given = checks.without_none(constraints)
-    wire: dict[str, Any] = {}
-    for key in ("off_nadir_min", "off_nadir_max"):
-        if key in given:
-            wire[_WIRE_NAMES[key]] = checks.number(key, given[key], minimum=0, maximum=90)
-    if "offNadirMin" in wire and "offNadirMax" in wire and wire["offNadirMin"] >= wire["offNadirMax"]:
-        checks.fail(
-            "off_nadir_min", f"must be below off_nadir_max ({wire['offNadirMax']}), got {wire['offNadirMin']}"
-        )
-    for key in ("image_length", "image_width"):
-        if key in given:
-            wire[_WIRE_NAMES[key]] = checks.number(key, given[key], positive=True)
-    for key, accepted in (("asc_dsc", vocab.ASC_DSC), ("look_direction", vocab.LOOK_DIRECTIONS)):
-        if key in given:
-            wire[_WIRE_NAMES[key]] = checks.choice(key, given[key], accepted)
-    if "orbital_planes" in given:
-        wire["orbitalPlanes"] = checks.choices(
-            "orbital_planes", given["orbital_planes"], vocab.ORBITAL_PLANES
-        )
-    if "local_time" in given:
-        wire["localTime"] = local_time_ranges(given["local_time"])
-    return wire
+    return checked_constraints(constraints)

@@ -1,8 +1,13 @@
-"""Orders and downloads: STAC ids/items → order bodies; download arguments checked before any request."""
+"""Orders, downloads and archive exports: user arguments → request bodies, checked before any request.
+
+The archive export body is that of ``POST /catalog/archive-export/presigned``; the listing is the
+answer of ``GET /catalog/archive-export/available``.
+"""
 
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -141,10 +146,6 @@ def _is_signed(href: str) -> bool:
     return any("signature" in name.lower() for name, _ in parse_qsl(urlsplit(href).query))
 
 
-DOWNLOAD_SOURCES = ("items_presigned", "order_id", "tasking_request_id", "collect_id")
-"""Where ``download_products`` takes its products from; exactly one is given."""
-
-
 def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
     """Return the name of the one source given; fail naming every candidate when none or several are.
 
@@ -154,11 +155,6 @@ def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
     :param candidates: each source argument's name and value, in the order the message lists them.
     :param note: a sentence added to the message (e.g. which arguments may accompany a source).
     :return: the name of the source given.
-
-    Example::
-
-        one_source({"items_presigned": None, "order_id": order_id, "tasking_request_id": None})
-        # "order_id"
     """
     given = [name for name, value in candidates.items() if value is not None and value != "" and value != []]
     if len(given) != 1:
@@ -169,3 +165,94 @@ def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
             + (f" ({note})" if note else ""),
         )
     return given[0]
+
+
+EXPORT_TYPES = ("latest", "weekly", "full")
+"""``latest``: the newest week; ``weekly``: one file per recent week; ``full``: the whole archive."""
+
+EXPORT_FORMATS = ("gpkg", "shp.zip", "geoparquet")
+"""GeoPackage, zipped shapefile, GeoParquet (offered only where the API lists it)."""
+
+_SUFFIXES = (
+    (".shp.zip", "shp.zip"),
+    (".gpkg", "gpkg"),
+    (".geoparquet", "geoparquet"),
+    (".parquet", "geoparquet"),
+)
+
+
+def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[str, Any]:
+    """Build the presigned-URL request: ``{exportType, exportFormat}`` or ``{exportType, fileNames}``.
+
+    :param export_type: ``latest``, ``weekly`` or ``full``.
+    :param export_format: ``gpkg``, ``shp.zip`` or ``geoparquet``; ``None`` means ``gpkg`` unless
+        ``file_names`` is given.
+    :param file_names: exact file names from the listing instead of a format.
+    :return: the request body.
+    """
+    kind = checks.choice("export_type", export_type, EXPORT_TYPES)
+    if file_names is not None:
+        if export_format is not None:
+            checks.fail("file_names", "give either export_format or file_names, not both")
+        names = checks.unique(
+            checks.text("file_names", name, allow_empty=False).strip()
+            for name in checks.as_list("file_names", file_names)
+        )
+        return {"exportType": kind, "fileNames": names}
+    fmt = (
+        "gpkg"
+        if export_format is None
+        else checks.choice("export_format", _bare(export_format), EXPORT_FORMATS)
+    )
+    return {"exportType": kind, "exportFormat": fmt}
+
+
+def format_of(file_name: str) -> str | None:
+    """Return the export format a file name ends with (``.gpkg`` → ``gpkg``), or ``None`` when unknown.
+
+    :param file_name: a name from the listing, e.g. ``full/capella_archive_full.gpkg``.
+    :return: the format, or ``None``.
+    """
+    lowered = file_name.lower()
+    for suffix, fmt in _SUFFIXES:
+        if lowered.endswith(suffix):
+            return fmt
+    return None
+
+
+def listed_files(listing: Any, export_type: str) -> list[str]:
+    """Return the file names the listing offers for ``export_type`` (its ``latest``/``weekly``/``full`` list).
+
+    :param listing: the ``GET /catalog/archive-export/available`` answer.
+    :param export_type: the export type.
+    :return: the file names, in the listing's order.
+    """
+    if not isinstance(listing, Mapping):
+        return []
+    names = listing.get(export_type) or []
+    return [str(name) for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+
+def presigned_files(answer: Any) -> list[dict[str, str]]:
+    """Read the presigned answer into ``[{"file_name", "url"}]``, whatever list or mapping shape it has.
+
+    :param answer: the ``POST /catalog/archive-export/presigned`` answer.
+    :return: one entry per file that carries a URL.
+    """
+    if isinstance(answer, Mapping):
+        answer = answer.get("files") or answer.get("urls") or answer.get("results") or [answer]
+    files = []
+    for entry in answer if isinstance(answer, list) else []:
+        if isinstance(entry, str):
+            entry = {"url": entry}
+        if not isinstance(entry, Mapping):
+            continue
+        url = entry.get("url") or entry.get("presignedUrl") or entry.get("href")
+        if isinstance(url, str) and url:
+            name = posixpath.basename(str(entry.get("fileName") or entry.get("name") or url.split("?", 1)[0]))
+            files.append({"file_name": name if name.strip(".") else "archive-export", "url": url})
+    return files
+
+
+def _bare(value: Any) -> Any:
+    return value.strip().lstrip(".") if isinstance(value, str) else value

@@ -1,4 +1,14 @@
-"""Tasking/repeat request searches and updates: user keyword arguments → validated query and PATCH bodies."""
+"""Tasking/repeat request searches and updates: user keyword arguments → validated query and PATCH bodies.
+
+A search filter is ``name__op=value``, with the API's operators: ``eq`` (no suffix), ``neq``, ``in``,
+``gt``, ``gte``, ``lt``, ``lte``, ``startsWith``, ``endsWith`` and ``contains`` (suffixes are
+case-insensitive: ``__startswith`` works).
+A list value without a suffix means ``in`` and goes bare, as the SDK sends it; a datetime field also
+takes an interval string ``"2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"`` (``..`` for an open end).
+Nested fields are searched by their wire name under ``collectConstraints``, ``processingConfig``,
+``repetitionProperties`` or ``insar`` (``**{"collectConstraints.offNadirMax__lte": 30}``);
+``collect_mode`` names ``collectConstraints.collectMode``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +18,6 @@ from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella._payloads.request_filters import request_filter
 from airflow_provider_capella._payloads.tasking import product_type_list
 
 
@@ -141,3 +150,149 @@ def request_ids(argument: str, ids: tuple[Any, ...]) -> list[str]:
     if len(ids) == 1 and isinstance(ids[0], list | tuple | set):
         ids = tuple(ids[0])
     return checks.uuid_list(argument, ids)
+
+
+_OPERATORS = {operator.lower(): operator for operator in vocab.REQUEST_SEARCH_OPERATORS}
+
+
+def request_filter(
+    key: str, value: Any, fields: Mapping[str, str], tiers: tuple[str, ...], kind: str
+) -> tuple[str, str, Any]:
+    """Return ``(wire field, operator, checked value)`` for one filter; ``operator`` ``""`` means bare.
+
+    :param key: the filter as given, e.g. ``window_open__gte`` or ``collectConstraints.collectMode``.
+    :param value: its value.
+    :param fields: the user-facing names this search accepts and their wire names.
+    :param tiers: the collection tiers of this kind of request.
+    :param kind: ``tasking`` or ``repeat``, for messages.
+    :return: the wire field, the operator (``""`` for a bare list) and the checked value.
+    :raises CapellaValidationError: naming ``key`` for an unknown field or operator or a bad value.
+    """
+    name, operator = split_request_operator(key)
+    if name not in fields and _is_nested(name):
+        return name, *_nested_condition(key, operator, value)
+    if name not in fields:
+        accepted = sorted({*fields, *vocab.REQUEST_SEARCH_OPTIONS})
+        checks.fail(
+            key,
+            f"unknown {kind} request search filter {name!r}; accepted: {', '.join(accepted)}, or a "
+            f"nested wire name under {', '.join(vocab.REQUEST_SEARCH_NESTED_ROOTS)}",
+        )
+    target = fields[name]
+    if _is_interval(name, operator, value):
+        return target, "eq", interval(key, value)
+    is_list = isinstance(value, list | tuple | set | frozenset)
+    if is_list and operator not in ("eq", "in"):
+        checks.fail(key, f"operator {operator!r} takes a single value, got a list")
+    _check_operator(key, name, operator)
+    if is_list:
+        items = checks.unique(_scalar(key, name, item, tiers) for item in checks.as_list(key, value))
+        return target, ("" if operator == "eq" else operator), items
+    if operator == "in":
+        return target, "in", [_scalar(key, name, value, tiers)]
+    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS:
+        return target, operator, checks.text(key, value, allow_empty=False)
+    return target, operator, _scalar(key, name, value, tiers)
+
+
+def split_request_operator(key: str) -> tuple[str, str]:
+    """Return ``("window_open", "gte")`` for ``"window_open__gte"``; no suffix means ``eq``.
+
+    :param key: the filter as given.
+    :return: the field name and the canonical operator.
+    :raises CapellaValidationError: naming ``key`` for an unknown operator.
+    """
+    name, separator, suffix = key.partition("__")
+    if not separator:
+        return key, "eq"
+    operator = _OPERATORS.get(suffix.lower())
+    if operator is None:
+        checks.fail(
+            key,
+            f"unknown operator {suffix!r}; accepted operators: {', '.join(vocab.REQUEST_SEARCH_OPERATORS)}",
+        )
+    return name, operator
+
+
+def interval(key: str, value: str) -> str:
+    """Check a datetime interval ``"start/end"`` (``..`` or empty for an open end); return it in UTC.
+
+    :param key: the filter, for messages.
+    :param value: the interval string.
+    :return: e.g. ``"2024-01-01T00:00:00.000Z/2024-12-31T23:59:59.000Z"``.
+    :raises CapellaValidationError: for unreadable ends, both ends open, or an end before the start.
+    """
+    start_text, _, end_text = value.partition("/")
+    bounds = [
+        None if part.strip() in ("", "..") else checks.utc_datetime(key, part.strip())
+        for part in (start_text, end_text)
+    ]
+    start, end = bounds
+    if start is None and end is None:
+        checks.fail(key, f"the interval {value!r} is open at both ends")
+    if start is not None and end is not None and end < start:
+        checks.fail(key, f"the interval {value!r} ends before it starts")
+    return "/".join(".." if bound is None else checks.iso_utc(bound) for bound in bounds)
+
+
+def _is_nested(name: str) -> bool:
+    root, dot, rest = name.partition(".")
+    return bool(dot and rest) and root in vocab.REQUEST_SEARCH_NESTED_ROOTS
+
+
+def _is_interval(name: str, operator: str, value: Any) -> bool:
+    return (
+        name in vocab.REQUEST_SEARCH_DATETIME_FIELDS
+        and operator == "eq"
+        and isinstance(value, str)
+        and "/" in value
+    )
+
+
+def _check_operator(key: str, name: str, operator: str) -> None:
+    ordered = name in vocab.REQUEST_SEARCH_DATETIME_FIELDS or name in vocab.REQUEST_SEARCH_NUMBER_FIELDS
+    if operator in vocab.REQUEST_SEARCH_ORDER_OPERATORS and not ordered:
+        checks.fail(key, f"`{name}` is not ordered: use eq, neq or in (or a text operator)")
+    textual = name in vocab.REQUEST_SEARCH_TEXT_FIELDS or name in _ENUMS
+    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS and not textual:
+        checks.fail(key, f"`{name}` is not text: {operator} applies to text and enum fields only")
+
+
+_ENUMS = ("collection_type", "collection_tier", "instrument_mode", "status", "collect_mode")
+
+
+def _scalar(key: str, name: str, value: Any, tiers: tuple[str, ...]) -> Any:
+    enums: dict[str, tuple[Any, ...]] = {
+        "collection_type": vocab.COLLECTION_TYPES,
+        "collection_tier": tiers,
+        "instrument_mode": vocab.INSTRUMENT_MODES,
+        "collect_mode": vocab.INSTRUMENT_MODES,
+        "status": vocab.REQUEST_STATUSES,
+    }
+    if name in enums:
+        return checks.choice(key, value, enums[name])
+    if name in vocab.REQUEST_SEARCH_UUID_FIELDS:
+        return checks.uuid_text(key, value)
+    if name in vocab.REQUEST_SEARCH_DATETIME_FIELDS:
+        return checks.iso_utc(checks.utc_datetime(key, value))
+    if name in vocab.REQUEST_SEARCH_TEXT_FIELDS:
+        return checks.text(key, value)
+    return checks.number(key, value, positive=True, integer=True)  # repetition_interval
+
+
+def _nested_condition(key: str, operator: str, value: Any) -> tuple[str, Any]:
+    """Check a nested wire field's condition: JSON scalars (or a list of them), for shape only."""
+    is_list = isinstance(value, list | tuple | set | frozenset)
+    items = list(value) if is_list else [value]
+    for item in items:
+        if isinstance(item, dict | list) or not isinstance(item, str | int | float | bool):
+            checks.fail(key, f"a nested field takes a string, number or boolean (or a list), got {item!r}")
+    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS and not isinstance(value, str):
+        checks.fail(key, f"{operator} takes a string, got {value!r}")
+    if is_list and operator not in ("eq", "in"):
+        checks.fail(key, f"operator {operator!r} takes a single value, got a list")
+    if is_list:
+        return ("" if operator == "eq" else operator), items
+    if operator == "in":
+        return "in", items
+    return operator, value

@@ -6,16 +6,19 @@ official SDK.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella._payloads.area import repeat_geometry, tasking_geometry
 from airflow_provider_capella._payloads.checks import without_none
-from airflow_provider_capella._payloads.tasking_rules import check_window_for_tier
+from airflow_provider_capella._payloads.tasking_rules import (
+    check_window_for_tier,
+    repeat_geometry,
+    tasking_geometry,
+)
 
 DEFAULT_WINDOW = timedelta(days=7)
 
@@ -96,13 +99,7 @@ def tasking_request_body(
     window_close: datetime | str | None,
     pre_approval: bool,
 ) -> dict[str, Any]:
-    """Build the ``POST /task`` body, every argument checked first.
-
-    Example::
-
-        tasking_request_body(RequestBasics(geometry=point), CollectConstraints(), collection_tier="standard",
-                             window_open=None, window_close=None, pre_approval=False)
-    """
+    """Build the ``POST /task`` body, every argument checked first."""
     shape = tasking_geometry("geometry", basics.geometry)
     opens, closes = window(window_open, window_close)
     tier = checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS)
@@ -147,13 +144,7 @@ def repeat_request_body(
     window_duration: float | None,
     insar_orbit: str | None,
 ) -> dict[str, Any]:
-    """Build the ``POST /repeat-requests`` body, every argument checked first.
-
-    Example::
-
-        repeat_request_body(RequestBasics(geometry=point), CollectConstraints(), Repetition(),
-                            collection_tier="routine", window_duration=None, insar_orbit=None)
-    """
+    """Build the ``POST /repeat-requests`` body, every argument checked first."""
     shape = repeat_geometry("geometry", basics.geometry)
     tier = checks.choice("collection_tier", collection_tier, vocab.REPEAT_COLLECTION_TIERS)
     properties: dict[str, Any] = {
@@ -189,34 +180,43 @@ def window(opens: datetime | str | None, closes: datetime | str | None) -> tuple
 
 def collect_constraints(arguments: Mapping[str, Any], geometry_type: str) -> dict[str, Any]:
     """``collectConstraints``: angles in range, min < max, enums checked, squint defaulted by geometry."""
-    given = {key: value for key, value in arguments.items() if value is not None}
-    constraints: dict[str, Any] = {}
-    for key in ("off_nadir_min", "off_nadir_max", "max_squint_angle"):
-        if key in given:
-            constraints[_camel(key)] = checks.number(key, given[key], minimum=0, maximum=90)
-    for key in ("azimuth_angle_min", "azimuth_angle_max"):
-        if key in given:
-            constraints[_camel(key)] = checks.number(key, given[key], minimum=0, maximum=360)
+    constraints = checked_constraints(arguments)
+    squint = arguments.get("squint")
+    default_squint = "enabled" if geometry_type == "Point" else "disabled"
+    constraints["squint"] = checks.choice(
+        "squint", default_squint if squint is None else squint, vocab.SQUINT_MODES
+    )
+    return constraints
+
+
+def _angle(maximum: float) -> Callable[[str, Any], Any]:
+    return lambda key, value: checks.number(key, value, minimum=0, maximum=maximum)
+
+
+def _one_of(accepted: tuple[Any, ...]) -> Callable[[str, Any], Any]:
+    return lambda key, value: checks.choice(key, value, accepted)
+
+
+CONSTRAINT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "off_nadir_min": _angle(90), "off_nadir_max": _angle(90), "max_squint_angle": _angle(90),
+    "azimuth_angle_min": _angle(360), "azimuth_angle_max": _angle(360),
+    "image_width": lambda key, value: checks.number(key, value, positive=True),
+    "image_length": lambda key, value: checks.number(key, value, positive=True),
+    "orbital_planes": lambda key, value: checks.choices(key, value, vocab.ORBITAL_PLANES),
+    "asc_dsc": _one_of(vocab.ASC_DSC), "look_direction": _one_of(vocab.LOOK_DIRECTIONS),
+    "polarization": _one_of(vocab.POLARIZATIONS),
+    "local_time": lambda _key, value: local_time_ranges(value),
+}  # fmt: skip
+"""How each collect constraint argument is checked (tasking, repeat, access requests); sent camelCased."""
+
+
+def checked_constraints(arguments: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the wire form of the given ``CONSTRAINT_CHECKS`` arguments (``None`` left out); min < max."""
+    given = {key: value for key, value in arguments.items() if value is not None and key in CONSTRAINT_CHECKS}
+    wire = {_camel(key): CONSTRAINT_CHECKS[key](key, value) for key, value in given.items()}
     _check_min_below_max(given, "off_nadir_min", "off_nadir_max")
     _check_min_below_max(given, "azimuth_angle_min", "azimuth_angle_max")
-    if "image_width" in given:
-        constraints["imageWidth"] = checks.number("image_width", given["image_width"], positive=True)
-    if "orbital_planes" in given:
-        constraints["orbitalPlanes"] = checks.choices(
-            "orbital_planes", given["orbital_planes"], vocab.ORBITAL_PLANES
-        )
-    for key, accepted in (
-        ("asc_dsc", vocab.ASC_DSC),
-        ("look_direction", vocab.LOOK_DIRECTIONS),
-        ("polarization", vocab.POLARIZATIONS),
-    ):
-        if key in given:
-            constraints[_camel(key)] = checks.choice(key, given[key], accepted)
-    if "local_time" in given:
-        constraints["localTime"] = local_time_ranges(given["local_time"])
-    default_squint = "enabled" if geometry_type == "Point" else "disabled"
-    constraints["squint"] = checks.choice("squint", given.get("squint", default_squint), vocab.SQUINT_MODES)
-    return constraints
+    return wire
 
 
 def local_time_ranges(value: Any) -> list[list[int]]:

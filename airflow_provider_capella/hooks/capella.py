@@ -32,7 +32,6 @@ from airflow_provider_capella._payloads import (
     Repetition,
     RequestBasics,
     RequestSearch,
-    archive,
     catalog_search_body,
     checks,
     repeat_request_body,
@@ -1996,12 +1995,12 @@ class CapellaHook(BaseHook):
 
             [path] = hook.download_archive_export(export_type="full", local_dir="s3://bucket/footprints/")
         """
-        body = archive.export_body(export_type, export_format, file_names)
+        body = order_args.export_body(export_type, export_format, file_names)
         destination = order_args.destination("local_dir", local_dir)
         checks.boolean("override", override)
         kind = body["exportType"]
-        check_offered(body, archive.listed_files(self.list_archive_exports(), kind))
-        files = archive.presigned_files(self._call(PRESIGN_ARCHIVE_EXPORT, json=body))
+        check_offered(body, order_args.listed_files(self.list_archive_exports(), kind))
+        files = order_args.presigned_files(self._call(PRESIGN_ARCHIVE_EXPORT, json=body))
         if not files:
             raise CapellaNotFoundError(f"the API gave no presigned URL for the {kind} archive export {body}")
         from airflow_provider_capella.transfer import download_asset  # lazy: loaded only to download
@@ -2335,7 +2334,7 @@ def check_offered(body: dict[str, Any], offered: list[str]) -> None:
                 f"offered: {', '.join(offered) or 'none'}"
             )
         return
-    formats = sorted({fmt for fmt in map(archive.format_of, offered) if fmt})
+    formats = sorted({fmt for fmt in map(order_args.format_of, offered) if fmt})
     if body["exportFormat"] not in formats:
         raise CapellaNotFoundError(
             f"the {kind!r} archive export is not offered as {body['exportFormat']!r}; "

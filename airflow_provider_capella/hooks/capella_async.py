@@ -109,12 +109,7 @@ class CapellaAsyncHook:
         return _http.decode_response(response, method, url, billable=billable)
 
     async def whoami(self) -> dict[str, Any]:
-        """Return the user the credential belongs to (``GET /user``).
-
-        Example::
-
-            user = await hook.whoami()
-        """
+        """Return the user the credential belongs to (``GET /user``)."""
         return await self._a_call(GET_USER)
 
     async def get_request(self, request_id: str, *, kind: RequestKind = TASKING) -> dict[str, Any]:
@@ -122,10 +117,6 @@ class CapellaAsyncHook:
 
         :param request_id: the request's UUID.
         :param kind: :data:`~.capella.TASKING` (default) or :data:`~.capella.REPEAT`.
-
-        Example::
-
-            repeat = await hook.get_request(repeat_id, kind=REPEAT)
         """
         return await self._a_call(kind.get, checks.uuid_text(kind.id_argument, request_id))
 
@@ -133,10 +124,6 @@ class CapellaAsyncHook:
         """Fetch one tasking request Feature (``GET /task/{id}``).
 
         :param tasking_request_id: the tasking request's UUID.
-
-        Example::
-
-            latest = (await hook.get_task(task_id))["properties"]["statusHistory"][0]["code"]
         """
         return await self.get_request(tasking_request_id, kind=TASKING)
 
@@ -144,10 +131,6 @@ class CapellaAsyncHook:
         """Fetch one access request Feature (``GET /ma/accessrequests/{id}``).
 
         :param access_request_id: the access request's UUID.
-
-        Example::
-
-            access = await hook.get_access_request(access_request_id)
         """
         return await self._a_call(
             GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id)

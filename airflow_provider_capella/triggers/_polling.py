@@ -8,6 +8,7 @@ and tries again at its next interval, until a deadline. Any other API error ends
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,14 @@ from typing import Any
 from airflow_provider_capella.exceptions import CapellaError
 from airflow_provider_capella.hooks.capella_async import CapellaAsyncHook
 from airflow_provider_capella.tasking_status import TRANSIENT_ERRORS
+
+
+def serialized(trigger: Any, **overrides: Any) -> tuple[str, dict[str, Any]]:
+    """Return ``trigger``'s classpath and its ``__init__`` arguments, read from its same-named attributes."""
+    names = list(inspect.signature(type(trigger).__init__).parameters)[1:]
+    arguments = {name: overrides[name] if name in overrides else getattr(trigger, name) for name in names}
+    return f"{type(trigger).__module__}.{type(trigger).__qualname__}", arguments
+
 
 Read = Callable[[CapellaAsyncHook], Awaitable[Any]]
 Verdict = Callable[[Any], "dict[str, Any] | None"]

@@ -12,7 +12,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.hooks.capella import ACCESS_FAILED, processing_status
-from airflow_provider_capella.triggers._polling import Poller
+from airflow_provider_capella.triggers._polling import Poller, serialized
 
 
 class AccessRequestTrigger(BaseTrigger):
@@ -50,15 +50,7 @@ class AccessRequestTrigger(BaseTrigger):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "access_request_id": self.access_request_id,
-                "capella_conn_id": self.capella_conn_id,
-                "poll_interval": self.poll_interval,
-                "end_time": self.end_time,
-            },
-        )
+        return serialized(self)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until the access request is processed (the HTTP pool is released first); fire one event."""

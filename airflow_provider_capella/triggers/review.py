@@ -15,7 +15,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.hooks.capella import KINDS
 from airflow_provider_capella.tasking_status import latest_status
-from airflow_provider_capella.triggers._polling import Poller
+from airflow_provider_capella.triggers._polling import Poller, serialized
 
 WAITING = frozenset({"received", ""})
 
@@ -54,16 +54,7 @@ class RequestReviewTrigger(BaseTrigger):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "request_id": self.request_id,
-                "kind": self.kind,
-                "capella_conn_id": self.capella_conn_id,
-                "poll_interval": self.poll_interval,
-                "end_time": self.end_time,
-            },
-        )
+        return serialized(self)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until the request has left ``received`` (the HTTP pool is released first); fire one event."""

@@ -13,7 +13,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_capella import tasking_status
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
-from airflow_provider_capella.triggers._polling import Poller
+from airflow_provider_capella.triggers._polling import Poller, serialized
 
 DEFAULT_POLL_INTERVAL = 60.0
 
@@ -70,17 +70,7 @@ class TaskCompletedTrigger(BaseTrigger):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "tasking_request_id": self.tasking_request_id,
-                "capella_conn_id": self.capella_conn_id,
-                "poll_interval": self.poll_interval,
-                "end_time": self.end_time,
-                "execution_deadline": self.execution_deadline,
-                "anomaly_grace_period": self.anomaly_grace_period.total_seconds(),
-            },
-        )
+        return serialized(self, anomaly_grace_period=self.anomaly_grace_period.total_seconds())
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Wait (the HTTP pool is released before the event is yielded), then fire one event."""
