@@ -23,13 +23,11 @@ Example::
 
 from __future__ import annotations
 
-import enum
 import logging
 import random
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import tenacity
 
@@ -37,7 +35,6 @@ from airflow_provider_capella._http.failures import (
     Failure,
     classify_failure,
     describe_failure,
-    is_transient_transport_error,
 )
 from airflow_provider_capella._http.wire import (
     POOL_SIZE,
@@ -55,9 +52,6 @@ from airflow_provider_capella._http.wire import (
     user_agent,
 )
 from airflow_provider_capella.exceptions import CapellaError
-
-if TYPE_CHECKING:
-    import requests
 
 log = logging.getLogger("airflow_provider_capella._http")
 
@@ -190,57 +184,6 @@ class RetryPolicy:
         requested = self.retry_after(response.headers) if response is not None else None
         return self.backoff(attempt) if requested is None else requested
 
-    def decide(
-        self,
-        attempt: int,
-        *,
-        status: int | None = None,
-        headers: Mapping[str, str] | None = None,
-        failure: Failure | None = None,
-        billable: bool = False,
-    ) -> Decision:
-        """Decide what follows attempt ``attempt`` of a hand-written loop, by :func:`is_retryable`'s rule.
-
-        :param attempt: the attempt just made (1-based).
-        :param status: the HTTP status of the answer, when there was one.
-        :param headers: the answer's headers (for ``Retry-After``).
-        :param failure: how the attempt failed when there was no answer.
-        :param billable: whether the request creates something billable.
-        """
-        if status is None and failure is None:
-            raise ValueError("decide() needs the status of the answer or the failure")
-        reason = f"HTTP {status}" if status is not None else failure.value  # type: ignore[union-attr]
-        if not _retryable(status, failure, billable):
-            ambiguous = billable and ((status or 0) >= 500 or failure is Failure.LOST)
-            return Decision(Verdict.AMBIGUOUS if ambiguous else Verdict.FINAL, reason=reason)
-        if attempt >= self.max_attempts:
-            return Decision(Verdict.EXHAUSTED, reason=reason)
-        requested = self.retry_after(headers) if status is not None else None
-        return Decision(Verdict.RETRY, self.backoff(attempt) if requested is None else requested, reason)
-
-
-class Verdict(enum.Enum):
-    """What follows an attempt in a hand-written loop (the download engine's ranged GETs)."""
-
-    RETRY = "retry"
-    FINAL = "final"
-    EXHAUSTED = "exhausted"
-    AMBIGUOUS = "ambiguous"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """:meth:`RetryPolicy.decide`'s answer: the verdict, the wait before a retry, and why (for logs)."""
-
-    verdict: Verdict
-    wait: float = 0.0
-    reason: str = ""
-
-    @property
-    def retry(self) -> bool:
-        """Whether the request should be sent again after :attr:`wait` seconds."""
-        return self.verdict is Verdict.RETRY
-
 
 def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: bool) -> dict[str, Any]:
     """Return the ``tenacity.Retrying`` / ``AsyncRetrying`` arguments of one request under ``policy``.
@@ -276,36 +219,6 @@ def log_retry(method: str, url: str, what: str, attempt: int, wait: float) -> No
     )
 
 
-def send_with_policy(
-    send: Callable[[], requests.Response],
-    policy: RetryPolicy,
-    *,
-    method: str,
-    url: str,
-    billable: bool = False,
-    sleep: Callable[[float], Any] = time.sleep,
-) -> requests.Response:
-    """Call ``send()`` under the policy; return the last response (a success or a final error answer).
-
-    :param send: sends the request once.
-    :param policy: the retry knobs.
-    :param method: the HTTP method (for logs and errors).
-    :param url: the URL (sanitized before it is logged).
-    :param billable: whether the request creates something billable.
-    :param sleep: waits between attempts.
-    :raises CapellaConnectionError: when no usable answer came (``CapellaAmbiguousCreateError`` when
-        a billable create may have been received).
-    """
-    retrying = tenacity.Retrying(sleep=sleep, **retry_arguments(policy, method, url, billable=billable))
-    try:
-        for attempt in retrying:
-            with attempt:
-                return check_status(send())
-    except Exception as error:
-        return last_answer(error, method, url, retrying, billable=billable)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
 def last_answer(error: Exception, method: str, url: str, retrying: Any, *, billable: bool) -> Any:
     """Return the answer a retry loop stopped on (a 429/5xx), or raise the typed transport error.
 
@@ -324,10 +237,10 @@ def last_answer(error: Exception, method: str, url: str, retrying: Any, *, billa
 __all__ = [
     "BILLABLE_CREATE_PATHS", "DEFAULT_CONNECT_TIMEOUT", "DEFAULT_MAX_ATTEMPTS", "DEFAULT_READ_TIMEOUT",
     "DEFAULT_RETRY_BASE_SECONDS", "DEFAULT_RETRY_CAP_SECONDS", "POOL_SIZE", "RETRYABLE_STATUSES",
-    "RETRY_AFTER_CAP_SECONDS", "USER_AGENT_PREFIX", "Decision", "Failure", "HeaderAuth", "RetryPolicy",
-    "RetryableStatus", "Verdict", "authorization_header", "backoff_seconds", "check_status",
+    "RETRY_AFTER_CAP_SECONDS", "USER_AGENT_PREFIX", "Failure", "HeaderAuth", "RetryPolicy",
+    "RetryableStatus", "authorization_header", "backoff_seconds", "check_status",
     "classify_failure", "decode_response", "describe_failure", "is_billable_create", "is_retryable",
-    "is_transient_transport_error", "last_answer", "log_retry", "new_api_session", "origin",
-    "parse_retry_after", "retry_after_seconds", "retry_arguments", "sanitize_url", "send_with_policy",
+    "last_answer", "log_retry", "new_api_session", "origin",
+    "parse_retry_after", "retry_after_seconds", "retry_arguments", "sanitize_url",
     "transport_error", "user_agent",
 ]  # fmt: skip

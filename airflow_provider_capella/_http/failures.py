@@ -86,14 +86,6 @@ def classify_failure(error: BaseException) -> Failure:
     return Failure.FATAL
 
 
-def is_transient_transport_error(error: BaseException) -> bool:
-    """Tell whether another attempt may succeed: connection errors, drops and timeouts, not TLS.
-
-    :param error: the exception a request raised.
-    """
-    return classify_failure(error) is not Failure.FATAL
-
-
 def describe_failure(error: BaseException | None) -> str:
     """Return a short, secret-free description of a transport failure (never a URL).
 

@@ -16,17 +16,14 @@ import requests
 import tenacity
 
 from airflow_provider_capella._http import (
-    RETRYABLE_STATUSES,
     Failure,
     RetryableStatus,
     RetryPolicy,
-    Verdict,
     check_status,
     classify_failure,
     describe_failure,
     is_billable_create,
     is_retryable,
-    is_transient_transport_error,
     parse_retry_after,
     retry_arguments,
 )
@@ -48,30 +45,24 @@ def test_backoff_never_overflows_on_absurd_attempt_numbers() -> None:
     assert 0.0 <= POLICY.backoff(10_000) <= 4.0
 
 
-@pytest.mark.parametrize("status", sorted(RETRYABLE_STATUSES))
-def test_429_and_5xx_are_retried_until_the_attempts_are_used_up(status: int) -> None:
-    verdicts = [POLICY.decide(attempt, status=status).verdict for attempt in range(1, 5)]
-    assert verdicts == [Verdict.RETRY, Verdict.RETRY, Verdict.RETRY, Verdict.EXHAUSTED]
-
-
-@pytest.mark.parametrize("status", [200, 201, 204, 206, 400, 401, 403, 404, 409, 416, 422, 501])
-def test_other_statuses_are_final(status: int) -> None:
-    decision = POLICY.decide(1, status=status)
-    assert decision.verdict is Verdict.FINAL and not decision.retry
+def answer(status: int, headers: dict[str, str] | None = None) -> requests.Response:
+    """A real ``requests`` response with ``status`` and ``headers`` (what the hook's session returns)."""
+    response = requests.Response()
+    response.status_code = status
+    response.headers.update(headers or {})
+    return response
 
 
 def test_retry_after_wins_over_the_backoff_and_is_capped() -> None:
-    assert POLICY.decide(1, status=429, headers={"Retry-After": "7"}).wait == 7.0
-    assert POLICY.decide(1, status=503, headers={"Retry-After": "3"}).wait == 3.0
-    assert POLICY.decide(1, status=429, headers={"Retry-After": "3600"}).wait == 10.0
-    assert POLICY.decide(1, status=429, headers={"Retry-After": "soon"}).wait <= 0.5
-    assert (
-        POLICY.decide(
-            1, status=429, headers=requests.structures.CaseInsensitiveDict({"retry-after": "2"})
-        ).wait
-        == 2.0
-    )
-    assert POLICY.decide(1, status=429, headers=httpx.Headers({"retry-after": "2"})).wait == 2.0
+    def waited(response: object) -> float:
+        return POLICY.wait(1, RetryableStatus(response))
+
+    assert waited(answer(429, {"Retry-After": "7"})) == 7.0
+    assert waited(answer(503, {"Retry-After": "3"})) == 3.0
+    assert waited(answer(429, {"Retry-After": "3600"})) == 10.0
+    assert waited(answer(429, {"Retry-After": "soon"})) <= 0.5
+    assert waited(answer(429, {"retry-after": "2"})) == 2.0
+    assert waited(httpx.Response(429, headers={"retry-after": "2"})) == 2.0
 
 
 @pytest.mark.parametrize(
@@ -86,32 +77,17 @@ def test_retry_after_as_an_http_date() -> None:
     assert parse_retry_after(formatdate(time() - 100, usegmt=True)) == 0.0
 
 
-@pytest.mark.parametrize("failure", [Failure.NOT_SENT, Failure.LOST])
-def test_transport_failures_are_retried(failure: Failure) -> None:
-    assert POLICY.decide(1, failure=failure).retry
-    assert POLICY.decide(4, failure=failure).verdict is Verdict.EXHAUSTED
-
-
-def test_a_fatal_transport_failure_is_never_retried() -> None:
-    assert POLICY.decide(1, failure=Failure.FATAL).verdict is Verdict.FINAL
-    assert POLICY.decide(1, failure=Failure.FATAL, billable=True).verdict is Verdict.FINAL
-
-
-def test_a_billable_create_is_resent_only_when_it_provably_never_arrived() -> None:
-    assert POLICY.decide(1, status=429, billable=True).retry
-    assert POLICY.decide(1, failure=Failure.NOT_SENT, billable=True).retry
-    for outcome in ({"status": 500}, {"status": 503}, {"status": 501}, {"failure": Failure.LOST}):
-        assert POLICY.decide(1, billable=True, **outcome).verdict is Verdict.AMBIGUOUS  # type: ignore[arg-type]
-    assert POLICY.decide(1, status=400, billable=True).verdict is Verdict.FINAL
-
-
 def test_at_least_one_attempt_is_always_made() -> None:
-    assert RetryPolicy(max_attempts=0).decide(1, status=503).verdict is Verdict.EXHAUSTED
-
-
-def test_decide_needs_an_outcome() -> None:
-    with pytest.raises(ValueError, match="status"):
-        POLICY.decide(1)
+    attempts = []
+    retrying = tenacity.Retrying(
+        **retry_arguments(RetryPolicy(max_attempts=0), "GET", "http://x", billable=False)
+    )
+    with pytest.raises(RetryableStatus):
+        for attempt in retrying:
+            with attempt:
+                attempts.append(1)
+                check_status(answer(503))
+    assert attempts == [1]
 
 
 @pytest.mark.parametrize(
@@ -145,7 +121,7 @@ def test_one_predicate_classifies_both_libraries_real_errors() -> None:
         httpx.get(url, timeout=5)
     for error in (by_requests.value, by_httpx.value):
         assert classify_failure(error) is Failure.NOT_SENT
-        assert is_transient_transport_error(error)
+        assert is_retryable(error)
         assert describe_failure(error) == "could not connect"
 
 
@@ -172,7 +148,7 @@ def test_one_predicate_classifies_both_libraries_real_errors() -> None:
 )
 def test_failure_classes(error: BaseException, failure: Failure) -> None:
     assert classify_failure(error) is failure
-    assert is_transient_transport_error(error) is (failure is not Failure.FATAL)
+    assert is_retryable(error) is (failure is not Failure.FATAL)
 
 
 def test_a_tls_verification_failure_under_httpx_is_fatal() -> None:
