@@ -40,13 +40,30 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def record_answer(answer: str, stop: threading.Event) -> None:
-    """Answer the ``approve_quote`` task once it waits, as the Required Actions UI would."""
+ANSWER_DEADLINE_SECONDS = 40.0  # below the test's 60 s timeout, so this message is what a failure shows
+
+
+def record_answer(answer: str, stop: threading.Event, outcome: dict[str, Any]) -> None:
+    """Answer the ``approve_quote`` task once it waits, as the Required Actions UI would.
+
+    Errors (e.g. SQLite busy with the run's own writes) are retried until ``ANSWER_DEADLINE_SECONDS``;
+    then the thread gives up and leaves the last error in ``outcome["error"]`` for the test to report.
+    """
+    deadline = time.monotonic() + ANSWER_DEADLINE_SECONDS
+    last_error: Exception | None = None
     while not stop.is_set():
+        if time.monotonic() > deadline:
+            outcome["error"] = (
+                f"no answer recorded within {ANSWER_DEADLINE_SECONDS:.0f} s; last error: {last_error!r}"
+            )
+            print(outcome["error"], file=sys.stderr)
+            return
         try:
             if answer_if_waiting(answer):
+                outcome["answered"] = True
                 return
-        except Exception as error:  # e.g. SQLite busy with the run's own writes: a dead thread hangs the run
+        except Exception as error:
+            last_error = error
             print(f"recording the answer failed, trying again: {error!r}", file=sys.stderr)
         time.sleep(0.1)
 
@@ -90,10 +107,15 @@ def answering(dag_runner: Any, capella_connection: Any, monkeypatch: pytest.Monk
     threads: list[threading.Thread] = []
 
     def run(answer: str) -> tuple[Any, dict[str, str]]:
-        thread = threading.Thread(target=record_answer, args=(answer, stop), daemon=True)
+        outcome: dict[str, Any] = {}
+        thread = threading.Thread(target=record_answer, args=(answer, stop, outcome), daemon=True)
         thread.start()
         threads.append(thread)
         dag_run = dag_runner.run(DAG_ID, run_conf={"name": NAME})
+        thread.join(timeout=5)
+        if "error" in outcome:
+            pytest.fail(outcome["error"])
+        assert outcome.get("answered"), "the run finished without the answer being recorded"
         return dag_run, dag_runner.task_states(dag_run)
 
     yield run
