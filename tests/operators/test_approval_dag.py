@@ -34,13 +34,22 @@ def _airflow_newer_than_3_1_0_hitl() -> bool:
 # in-process supervisor leaves the task's GetHITLDetail request unhandled ("Unhandled request") and the
 # task fails before any answer could count. The DAG still parses there (tests/example_dags); the run is
 # checked on the newest Airflow, where HITL runs under dag.test().
-pytestmark = pytest.mark.skipif(
-    not _airflow_newer_than_3_1_0_hitl(),
-    reason="Airflow 3.1.0's dag.test() leaves HITL requests (GetHITLDetail) unhandled: HITL cannot run there",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not _airflow_newer_than_3_1_0_hitl(),
+        reason="Airflow 3.1.0's dag.test() leaves HITL requests (GetHITLDetail) unhandled: "
+        "HITL cannot run there",
+    ),
+    pytest.mark.timeout(90, method="thread"),
+]
 
 
-ANSWER_DEADLINE_SECONDS = 40.0  # below the test's 60 s timeout, so this message is what a failure shows
+# Nothing waits forever: the answering thread gives up after ANSWER_DEADLINE_SECONDS, leaving its last
+# error for the test to report. A run whose answer never came waits on (the example's HITL timeout is 23
+# hours, and under dag.test() not even a short one ends the run); Airflow's own SIGALRM timeouts inside
+# dag.test() cancel pytest-timeout's default (signal) alarm, so the "thread" method bounds these tests:
+# it stops the whole pytest process, printing every thread's stack and the thread's last error above.
+ANSWER_DEADLINE_SECONDS = 40.0
 
 
 def record_answer(answer: str, stop: threading.Event, outcome: dict[str, Any]) -> None:
