@@ -57,7 +57,7 @@ def wait_until(hook: CapellaHook, request_id: str, status: str, seconds: float =
 
 
 def test_quote_then_approve_or_reject_and_refusals(
-    airflow_run: Any, capella_emulator: Any, monkeypatch: Any
+    airflow_run: Any, capella_emulator: Any, monkeypatch: Any, capfd: Any
 ) -> None:
     hook = CapellaHook()
     ids = {
@@ -72,8 +72,10 @@ def test_quote_then_approve_or_reject_and_refusals(
     wait_until(hook, ids["finished"], "rejected")
     wait_until(hook, ids["completed"], "completed")
     capella_emulator.clear_requests()
+    capfd.readouterr()
 
     run = airflow_run("approval_operators", APPROVAL)
+    out, err = capfd.readouterr()
 
     assert run.states == {
         "quote_approved": "success",
@@ -108,7 +110,8 @@ def test_quote_then_approve_or_reject_and_refusals(
     assert run.xcom("quote_above") is None
     assert latest_status(hook.get_task(ids["too_dear"])) == "rejected"
     assert len(status_patches(capella_emulator, ids["too_dear"])) == 1
-    # a finished request is not approved: the task fails without sending a decision
+    # a finished request is not approved: the task fails, naming its status, without sending a decision
+    assert f"Tasking request {ids['finished']} is rejected, not in review: cannot approve it" in out + err
     assert status_patches(capella_emulator, ids["finished"]) == []
     assert latest_status(hook.get_task(ids["finished"])) == "rejected"
     # an already approved (here completed) request counts as done: nothing sent again
