@@ -12,12 +12,23 @@ from airflow_provider_capella.exceptions import CapellaAuthenticationError
 from airflow_provider_capella.hooks.capella import CapellaHook
 
 
-def test_hook_identity() -> None:
-    assert CapellaHook.conn_type == "capella"
-    assert CapellaHook.conn_name_attr == "capella_conn_id"
-    assert CapellaHook.default_conn_name == "capella_default"
-    assert CapellaHook.hook_name == "Capella Space"
-    assert CapellaHook().capella_conn_id == "capella_default"
+def test_a_capella_connection_resolves_to_this_hook_under_its_listed_name(
+    hook: CapellaHook, capella_emulator: Any
+) -> None:
+    import warnings
+
+    from airflow.providers_manager import ProvidersManager
+    from airflow.sdk import BaseHook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ProvidersManager.hooks moves to the task SDK in Airflow 3.2
+        listed = ProvidersManager().hooks["capella"]
+    assert listed is not None
+    assert (listed.hook_name, listed.connection_testable) == ("Capella Space", True)
+    resolved = BaseHook.get_hook("capella_default")  # what Airflow builds for a "capella" connection
+    assert isinstance(resolved, CapellaHook)
+    assert resolved.whoami()["email"] == "emulator@example.com"
+    assert [entry["path"] for entry in capella_emulator.requests()] == ["/user"]
 
 
 def test_test_connection_succeeds_via_get_user(hook: CapellaHook, capella_emulator: Any) -> None:

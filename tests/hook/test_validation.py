@@ -335,10 +335,6 @@ def test_signature_mistakes_are_refused_before_any_request(
     assert capella_emulator.requests() == []
 
 
-def test_at_least_thirty_bad_input_cases() -> None:
-    assert len(BAD_CALLS) >= 30
-
-
 def test_validation_error_is_a_value_error_naming_the_argument(hook: CapellaHook) -> None:
     with pytest.raises(ValueError, match="invalid argument `limit`"):
         hook.search(limit=20_000)

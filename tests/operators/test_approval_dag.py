@@ -34,19 +34,45 @@ def _airflow_newer_than_3_1_0_hitl() -> bool:
 # in-process supervisor leaves the task's GetHITLDetail request unhandled ("Unhandled request") and the
 # task fails before any answer could count. The DAG still parses there (tests/example_dags); the run is
 # checked on the newest Airflow, where HITL runs under dag.test().
-pytestmark = pytest.mark.skipif(
-    not _airflow_newer_than_3_1_0_hitl(),
-    reason="Airflow 3.1.0's dag.test() leaves HITL requests (GetHITLDetail) unhandled: HITL cannot run there",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not _airflow_newer_than_3_1_0_hitl(),
+        reason="Airflow 3.1.0's dag.test() leaves HITL requests (GetHITLDetail) unhandled: "
+        "HITL cannot run there",
+    ),
+    pytest.mark.timeout(90, method="thread"),
+]
 
 
-def record_answer(answer: str, stop: threading.Event) -> None:
-    """Answer the ``approve_quote`` task once it waits, as the Required Actions UI would."""
+# Nothing waits forever: the answering thread gives up after ANSWER_DEADLINE_SECONDS, leaving its last
+# error for the test to report. A run whose answer never came waits on (the example's HITL timeout is 23
+# hours, and under dag.test() not even a short one ends the run); Airflow's own SIGALRM timeouts inside
+# dag.test() cancel pytest-timeout's default (signal) alarm, so the "thread" method bounds these tests:
+# it stops the whole pytest process, printing every thread's stack and the thread's last error above.
+ANSWER_DEADLINE_SECONDS = 40.0
+
+
+def record_answer(answer: str, stop: threading.Event, outcome: dict[str, Any]) -> None:
+    """Answer the ``approve_quote`` task once it waits, as the Required Actions UI would.
+
+    Errors (e.g. SQLite busy with the run's own writes) are retried until ``ANSWER_DEADLINE_SECONDS``;
+    then the thread gives up and leaves the last error in ``outcome["error"]`` for the test to report.
+    """
+    deadline = time.monotonic() + ANSWER_DEADLINE_SECONDS
+    last_error: Exception | None = None
     while not stop.is_set():
+        if time.monotonic() > deadline:
+            outcome["error"] = (
+                f"no answer recorded within {ANSWER_DEADLINE_SECONDS:.0f} s; last error: {last_error!r}"
+            )
+            print(outcome["error"], file=sys.stderr)
+            return
         try:
             if answer_if_waiting(answer):
+                outcome["answered"] = True
                 return
-        except Exception as error:  # e.g. SQLite busy with the run's own writes: a dead thread hangs the run
+        except Exception as error:
+            last_error = error
             print(f"recording the answer failed, trying again: {error!r}", file=sys.stderr)
         time.sleep(0.1)
 
@@ -90,10 +116,15 @@ def answering(dag_runner: Any, capella_connection: Any, monkeypatch: pytest.Monk
     threads: list[threading.Thread] = []
 
     def run(answer: str) -> tuple[Any, dict[str, str]]:
-        thread = threading.Thread(target=record_answer, args=(answer, stop), daemon=True)
+        outcome: dict[str, Any] = {}
+        thread = threading.Thread(target=record_answer, args=(answer, stop, outcome), daemon=True)
         thread.start()
         threads.append(thread)
         dag_run = dag_runner.run(DAG_ID, run_conf={"name": NAME})
+        thread.join(timeout=5)
+        if "error" in outcome:
+            pytest.fail(outcome["error"])
+        assert outcome.get("answered"), "the run finished without the answer being recorded"
         return dag_run, dag_runner.task_states(dag_run)
 
     yield run
