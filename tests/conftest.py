@@ -23,15 +23,20 @@ pytest_plugins = ["tests.airflow_support"]
 
 # Per kind, what a test may take before pytest-timeout stops it (the unit default, 60 s, is in
 # pyproject.toml). Each kind's own deadlines (a DAG run's, a cluster's start-up) are shorter than its
-# bound here, so a failing test reports that deadline's message, not a timeout's stack dump.
+# bound here, so a failing test reports that deadline's message, not a timeout's stack dump. Tests that
+# run real Airflow in-process (dag.test(), the DagBag, Airflow's metadata database) get their own bound:
+# under CI's load their Airflow start-up alone can take tens of seconds.
 TIMEOUT_SECONDS = {"cluster": 2400, "e2e": 1200, "slow": 900}
+IN_PROCESS_AIRFLOW = ("operators", "sensors", "lineage", "example_dags", "airflow", "compose", "triggers")
+IN_PROCESS_AIRFLOW_SECONDS = 300
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("timeout") is not None:
             continue
-        for kind, seconds in TIMEOUT_SECONDS.items():
-            if item.get_closest_marker(kind) is not None:
-                item.add_marker(pytest.mark.timeout(seconds))
-                break
+        kind = next((kind for kind in TIMEOUT_SECONDS if item.get_closest_marker(kind) is not None), None)
+        if kind is not None:
+            item.add_marker(pytest.mark.timeout(TIMEOUT_SECONDS[kind]))
+        elif item.path.parent.name in IN_PROCESS_AIRFLOW:
+            item.add_marker(pytest.mark.timeout(IN_PROCESS_AIRFLOW_SECONDS))
