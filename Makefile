@@ -82,7 +82,8 @@ lowest-lock: uv
 	printf 'apache-airflow==3.1.0\nmoto>=5.2\n' > /tmp/capella-lowest.in
 	$(UV) pip compile pyproject.toml --group dev --extra amazon --extra openlineage -c /tmp/capella-lowest.in \
 		--python-version 3.10 --universal --exclude-newer 2025-10-05 --exclude-newer-package moto=2026-11-30 \
-		--exclude-newer-package py-partiql-parser=2026-11-30 --no-header -q -o ci/lowest-airflow.txt
+		--exclude-newer-package py-partiql-parser=2026-11-30 --no-emit-package capella-emulator \
+		--no-header -q -o ci/lowest-airflow.txt
 
 lowest-env: uv
 	test -x $(LOWEST_ENV)/bin/python || $(UV) venv --quiet $(LOWEST_ENV)
