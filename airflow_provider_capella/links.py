@@ -54,7 +54,7 @@ class CapellaConsoleLink(BaseOperatorLink):
 
 
 class CapellaTaskingRequestLink(CapellaConsoleLink):
-    """Open the tasking request an operator created (``CreateTaskingRequestOperator``).
+    """Open the tasking request an operator created.
 
     Example::
 
@@ -67,7 +67,7 @@ class CapellaTaskingRequestLink(CapellaConsoleLink):
 
 
 class CapellaRepeatRequestLink(CapellaConsoleLink):
-    """Open the repeat request an operator created (``CreateRepeatRequestOperator``).
+    """Open the repeat request an operator created.
 
     Example::
 
@@ -80,9 +80,7 @@ class CapellaRepeatRequestLink(CapellaConsoleLink):
 
 
 class CapellaOrderLink(CapellaConsoleLink):
-    """Open the order an operator submitted or downloaded from, in the console.
-
-    Used by ``SubmitOrderOperator`` and ``DownloadProductsOperator``.
+    """Open the order an operator submitted or downloaded from.
 
     Example::
 

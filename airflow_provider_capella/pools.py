@@ -22,24 +22,10 @@ from __future__ import annotations
 from typing import Any
 
 CAPELLA_API_POOL = "capella_api"
-AIRFLOW_DEFAULT_POOL = "default_pool"
-PROVIDER_PACKAGE = "airflow_provider_capella."
-
-
-def is_capella_task(task: Any) -> bool:
-    """Whether ``task`` is one of this provider's operators or sensors (a subclass counts too).
-
-    Example::
-
-        is_capella_task(SubmitOrderOperator(task_id="order", stac_ids=["a"]))  # True
-    """
-    operator_class = getattr(task, "operator_class", None)  # a mapped task: .partial(...).expand(...)
-    cls = operator_class if isinstance(operator_class, type) else type(task)
-    return any(base.__module__.startswith(PROVIDER_PACKAGE) for base in cls.__mro__)
 
 
 def capella_api_pool_policy(task: Any) -> None:
-    """Airflow task policy: a Capella task left in Airflow's default pool goes to ``capella_api``.
+    """Airflow task policy: a Capella task (a subclass too) left in the default pool goes to ``capella_api``.
 
     Airflow calls it for every task when it parses DAG files (``task_policy`` in
     ``airflow_local_settings.py``); the pool must exist, or those tasks wait for it.
@@ -49,5 +35,8 @@ def capella_api_pool_policy(task: Any) -> None:
         # $AIRFLOW_HOME/config/airflow_local_settings.py
         from airflow_provider_capella.pools import capella_api_pool_policy as task_policy
     """
-    if is_capella_task(task) and task.pool in (None, AIRFLOW_DEFAULT_POOL):
+    operator_class = getattr(task, "operator_class", None)  # a mapped task: .partial(...).expand(...)
+    cls = operator_class if isinstance(operator_class, type) else type(task)
+    ours = any(base.__module__.startswith("airflow_provider_capella.") for base in cls.__mro__)
+    if ours and task.pool in (None, "default_pool"):
         task.pool = CAPELLA_API_POOL

@@ -15,6 +15,8 @@ naming spec says. The custom facets:
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import socket
 from typing import Any
 
@@ -57,9 +59,7 @@ class CapellaProductDatasetFacet(DatasetFacet):
     acquisitionEnd: str | None = attr.field(default=None)
     footprint: dict[str, Any] | None = attr.field(default=None)
 
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_URL + "capellaproduct"
+    _get_schema = staticmethod(lambda: SCHEMA_URL + "capellaproduct")
 
 
 @attr.define
@@ -78,9 +78,7 @@ class CapellaFileDatasetFacet(DatasetFacet):
     checksumAlgorithm: str | None = attr.field(default=None)
     checksum: str | None = attr.field(default=None)
 
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_URL + "capellafile"
+    _get_schema = staticmethod(lambda: SCHEMA_URL + "capellafile")
 
 
 @attr.define
@@ -103,9 +101,7 @@ class CapellaRunFacet(RunFacet):
     cost: dict[str, str] | None = attr.field(default=None)
     consoleUrl: str | None = attr.field(default=None)
 
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_URL + "capella"
+    _get_schema = staticmethod(lambda: SCHEMA_URL + "capella")
 
 
 @attr.define
@@ -125,9 +121,7 @@ class CapellaErrorRunFacet(RunFacet):
 
     _additional_skip_redact = ["code", "status", "errorType"]
 
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_URL + "capellaerror"
+    _get_schema = staticmethod(lambda: SCHEMA_URL + "capellaerror")
 
 
 def operator_lineage(record: LineageRecord, namespace: str, console_url: str | None) -> OperatorLineage:
@@ -148,17 +142,7 @@ def operator_lineage(record: LineageRecord, namespace: str, console_url: str | N
 
 def input_dataset(product: ProductFacts, namespace: str) -> InputDataset:
     """Return one catalog item, named by its STAC id, with what the catalog says of it."""
-    facet = CapellaProductDatasetFacet(
-        stacId=product.stac_id,
-        collection=product.collection,
-        productType=product.product_type,
-        collectId=product.collect_id,
-        taskingRequestId=product.tasking_request_id,
-        acquisitionTime=product.acquisition_time,
-        acquisitionStart=product.acquisition_start,
-        acquisitionEnd=product.acquisition_end,
-        footprint=product.footprint,
-    )
+    facet = CapellaProductDatasetFacet(**camel_case(product))
     return InputDataset(namespace=namespace, name=product.stac_id, facets={"capellaProduct": facet})
 
 
@@ -170,13 +154,7 @@ def output_dataset(file: FileFacts) -> OutputDataset:
     else:
         namespace, name = f"file://{socket.gethostname() or 'localhost'}", file.location
     dataset_facets: dict[str, Any] = {
-        "capellaFile": CapellaFileDatasetFacet(
-            stacId=file.stac_id,
-            assetKey=file.asset_key,
-            size=file.size,
-            checksumAlgorithm=file.checksum_algorithm,
-            checksum=file.checksum,
-        )
+        "capellaFile": CapellaFileDatasetFacet(**camel_case(file, skip="location"))
     }
     if file.checksum_text:
         version = dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=file.checksum_text)
@@ -205,10 +183,14 @@ def run_facets(record: LineageRecord, console_url: str | None) -> dict[str, Any]
     if any(value is not None for value in fields.values()):
         found["capella"] = CapellaRunFacet(**fields)
     if record.error is not None:
-        found["capellaError"] = CapellaErrorRunFacet(
-            message=record.error.message,
-            code=record.error.code,
-            status=record.error.status,
-            errorType=record.error.error_type,
-        )
+        found["capellaError"] = CapellaErrorRunFacet(**camel_case(record.error))
     return found
+
+
+def camel_case(facts: Any, skip: str = "") -> dict[str, Any]:
+    """Return a facts dataclass's fields as a facet's keyword arguments (``stac_id`` -> ``stacId``)."""
+    return {
+        re.sub(r"_(\w)", lambda match: match.group(1).upper(), field.name): getattr(facts, field.name)
+        for field in dataclasses.fields(facts)
+        if field.name != skip
+    }

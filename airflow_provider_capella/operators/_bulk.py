@@ -125,14 +125,9 @@ class UpdateRequestsOperator(BulkRequestOperator):
 
     def update_fields(self) -> dict[str, Any]:
         """Return the fields to set (unset ones left alone); the hook rejects an update of nothing."""
+        fields = {name: getattr(self, name) for name in UPDATE_TEMPLATE_FIELDS}
         return without_none(
-            {
-                "name": self.name,
-                "description": self.description,
-                "custom_attribute_1": self.custom_attribute_1,
-                "custom_attribute_2": self.custom_attribute_2,
-                "product_types": _arguments.structured("product_types", self.product_types),
-            }
+            {**fields, "product_types": _arguments.structured("product_types", self.product_types)}
         )
 
 

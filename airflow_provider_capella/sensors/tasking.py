@@ -20,7 +20,7 @@ from airflow_provider_capella._compat import (
 )
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.lineage.record import LineageRecord
-from airflow_provider_capella.operators._base import capella_hook
+from airflow_provider_capella.operators._base import CapellaBaseOperator, capella_hook
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -82,14 +82,11 @@ class TaskCompletedSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.lineage = LineageRecord()
 
-    @cached_property
-    def hook(self) -> CapellaHook:
-        """The hook on ``capella_conn_id``, created on first use."""
-        return self.new_hook()
-
     def new_hook(self) -> CapellaHook:
         """Return a new hook on ``capella_conn_id`` (lineage lookups never share the task's pool)."""
         return capella_hook(self.capella_conn_id)
+
+    hook = cached_property(new_hook)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         outcome = self._check()
@@ -188,5 +185,4 @@ class TaskCompletedSensor(BaseSensorOperator):
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         return lineage.facets_on_complete(self, lineage.no_lookup)
 
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_failure(self)
+    get_openlineage_facets_on_failure = CapellaBaseOperator.get_openlineage_facets_on_failure
