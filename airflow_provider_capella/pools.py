@@ -1,20 +1,8 @@
 """The ``capella_api`` pool: one bound on the Capella API calls of all workers together.
 
-Capella rate-limits each API key. Many workers running Capella tasks at once (a 30-day backfill, a
-mapped download over hundreds of products) would otherwise send calls in parallel until the API
-answers 429. An Airflow pool caps how many Capella tasks run at the same time across the deployment,
-and so how many API calls are in flight.
-
-Create the pool once per deployment (``make cluster`` and the compose stack do it)::
-
-    airflow pools set capella_api 4 "Capella API calls across all workers"
-
-then put the Capella tasks in it, either per task (``pool="capella_api"``, or ``default_args``), or
-for every DAG at once with a cluster policy in ``airflow_local_settings.py``::
-
-    from airflow_provider_capella.pools import capella_api_pool_policy as task_policy
-
-A task that names another pool keeps it.
+Capella rate-limits each API key; a pool caps how many Capella tasks (and so API calls) run at once
+across the deployment. Create it once (``airflow pools set capella_api 4 "Capella API calls"``; ``make
+cluster`` does), then set ``pool="capella_api"`` per task, or for every DAG with the cluster policy below.
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """A :class:`~.record.LineageRecord` as OpenLineage datasets and facets (imported only when OpenLineage asks).
 
-Inputs are the Capella catalog items (namespace ``capella://<API host>``, name the STAC id); outputs the
-files written (``s3://<bucket>`` + key, or ``file://<host name>`` + absolute path), as the OpenLineage
-naming spec says. The custom facets:
-
-- ``capellaProduct`` (dataset facet of an input): a Capella catalog item's product type, collect id,
-  tasking request id, acquisition time and footprint (GeoJSON);
-- ``capellaFile`` (dataset facet of an output): the product and asset a written file came from, its size
-  and checksum;
-- ``capella`` (run facet): the tasking request, repeat request, order and collect ids, the cost quoted or
-  paid, the console link;
-- ``capellaError`` (run facet): the API's HTTP status, error code and message of a failed call.
+Inputs are catalog items (namespace ``capella://<API host>``, name the STAC id); outputs the files written
+(``s3://<bucket>`` + key, or ``file://<host name>`` + path), as OpenLineage's naming spec says. The custom
+facets ``capellaProduct``, ``capellaFile``, ``capella`` and ``capellaError`` are the classes below.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""The facts an operator writes down while it runs: products read, files written, request ids, cost, error.
-
-Plain dataclasses: recording costs nothing and imports nothing of OpenLineage. The OpenLineage side
-(:mod:`.facets`) and the Asset events (:func:`asset_extra`) both read a :class:`LineageRecord`.
-"""
+"""The facts an operator writes down while it runs (plain dataclasses, nothing of OpenLineage)."""
 
 from __future__ import annotations
 
@@ -38,10 +34,7 @@ class ProductFacts:
 
 @dataclass
 class FileFacts:
-    """One file written: where (``s3://bucket/key`` or a local path), from which product asset, and what.
-
-    ``checksum_algorithm`` says what ``checksum`` is: ``sha256`` (hex, of a local file),
-    ``s3:sha256`` / ``s3:crc32c`` / ... (S3's own full-object checksum, base64) or ``s3:etag``.
+    """One file written (``s3://bucket/key`` or a local path); ``checksum_algorithm``: ``sha256``, ``s3:...``.
 
     Example::
 
@@ -104,11 +97,7 @@ class ErrorFacts:
 
 @dataclass
 class LineageRecord:
-    """Everything one task instance read, wrote and caused at the Capella API.
-
-    Operators fill it in ``execute``; :mod:`airflow_provider_capella.lineage` reports it afterwards.
-    ``product_ids`` keeps the order the products were named in; ``products`` holds their catalog facts
-    once known.
+    """Everything one task instance read, wrote and caused (``products``: catalog facts once known).
 
     Example::
 
@@ -170,11 +159,7 @@ class LineageRecord:
             setattr(self, attribute, str(value))
 
 
-PUSHED_IDS = {
-    "capella_order_id": "order_id",
-    "capella_tasking_request_id": "tasking_request_id",
-    "capella_repeat_request_id": "repeat_request_id",
-}
+PUSHED_IDS = {f"capella_{name}": name for name in ("order_id", "tasking_request_id", "repeat_request_id")}
 """The XCom keys of :mod:`airflow_provider_capella.links` and the record attribute each id goes to."""
 
 
@@ -212,11 +197,7 @@ def written_files(paths: dict[str, dict[str, str]]) -> list[FileFacts]:
 
 
 def asset_extra(record: LineageRecord, file: FileFacts) -> dict[str, Any]:
-    """Return the ``extra`` of the Asset event announcing ``file``: small, no footprint.
-
-    Keys: ``stac_id``, ``asset_key``, ``product_type``, ``collect_id``, ``tasking_request_id``,
-    ``order_id``, ``size``, ``checksum``, ``uri``; unknown facts are left out.
-    """
+    """Return the ``extra`` of ``file``'s Asset event: ids, product type, size, checksum, uri."""
     product = record.product(file.stac_id) if file.stac_id else None
     extra: dict[str, Any] = {
         "stac_id": file.stac_id,

@@ -146,10 +146,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         }
 
     def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
-        """Run the one source given through the hook and the transfer engine.
-
-        The hook's rule: exactly one source (here ``items`` may accompany ``order_id``).
-        """
+        """Download from the one source given (here ``items`` may accompany ``order_id``)."""
         order_id = _arguments.identifier("order_id", self.order_id)
         tasking_request_id = _arguments.identifier("tasking_request_id", self.tasking_request_id)
         collect_id = _arguments.identifier("collect_id", self.collect_id)
@@ -167,25 +164,14 @@ class DownloadProductsOperator(CapellaBaseOperator):
         if source == "order_id":
             self.push(context, ORDER_ID_KEY, order_id)
             return self.hook.download_products(order_id=order_id, **options)
-        self.log.info(
-            "Downloading from %s=%s places an order (billable) unless one is active",
-            source,
-            tasking_request_id or collect_id,
-        )
-        contract_id = self.contract_id or None
-        if tasking_request_id:
-            return self.hook.download_products(
-                tasking_request_id=tasking_request_id, contract_id=contract_id, **options
-            )
-        return self.hook.download_products(collect_id=collect_id, contract_id=contract_id, **options)
+        given: dict[str, Any] = {source: tasking_request_id or collect_id}
+        self.log.info("Downloading from %s places an order (billable) unless one is active", given)
+        return self.hook.download_products(**given, contract_id=self.contract_id or None, **options)
 
     def download_items(
         self, context: Context, order_id: str | None, options: dict[str, Any]
     ) -> dict[str, dict[str, str]]:
-        """Order the items (or take them from ``order_id``), then download exactly those products.
-
-        Ordering the items places an order (billable) unless an active order already holds them.
-        """
+        """Order the items (billable unless an active order holds them) or take ``order_id``'s; fetch them."""
         stac_ids = _arguments.item_ids(self.items)
         if not stac_ids:
             raise AirflowSkipException("Nothing to download: no STAC ids or items were given (empty search?)")

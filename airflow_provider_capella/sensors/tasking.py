@@ -29,6 +29,11 @@ if TYPE_CHECKING:
     from airflow_provider_capella.hooks.capella import CapellaHook
     from airflow_provider_capella.tasking_status import TaskingOutcome
 
+FAILURES = {
+    "failed": AirflowFailException,
+    "timeout": AirflowSensorTimeout,
+    "execution_timeout": AirflowTaskTimeout,
+}
 DEFER_GRACE_SECONDS = 60.0  # the scheduler's deferral timeout trails the trigger's deadline (a backstop)
 
 
@@ -115,12 +120,8 @@ class TaskCompletedSensor(BaseSensorOperator):
         if status == "success":
             self.log.info("%s after %s poll(s) in the triggerer", message, event.get("polls"))
             return self._collect_ids()
-        if status == "failed":
-            raise AirflowFailException(message)
-        if status == "timeout":
-            raise AirflowSensorTimeout(message)
-        if status == "execution_timeout":
-            raise AirflowTaskTimeout(message)
+        if status in FAILURES:
+            raise FAILURES[str(status)](message)
         raise AirflowException(f"Waiting for tasking request {self.tasking_request_id} failed: {message}")
 
     def _check(self) -> TaskingOutcome | None:
