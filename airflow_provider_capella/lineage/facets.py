@@ -37,8 +37,7 @@ class CapellaProductDatasetFacet(DatasetFacet):
 
     Example::
 
-        CapellaProductDatasetFacet(stacId="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010",
-                                   productType="GEO", collectId="7c2f...")
+        CapellaProductDatasetFacet(stacId="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010")
     """
 
     stacId: str
@@ -60,8 +59,7 @@ class CapellaFileDatasetFacet(DatasetFacet):
 
     Example::
 
-        CapellaFileDatasetFacet(stacId="CAPELLA_...", assetKey="HH", size=262144,
-                                checksumAlgorithm="sha256", checksum="9f86d0...")
+        CapellaFileDatasetFacet(stacId="CAPELLA_...", assetKey="HH", size=262144)
     """
 
     stacId: str | None = attr.field(default=None)
@@ -79,8 +77,7 @@ class CapellaRunFacet(RunFacet):
 
     Example::
 
-        CapellaRunFacet(orderId="5f1c...", cost={"amount": "$3,000.00", "basis": "quoted"},
-                        consoleUrl="https://console.capellaspace.com/orders/5f1c...")
+        CapellaRunFacet(orderId="5f1c...", cost={"amount": "$3,000.00", "basis": "quoted"})
     """
 
     taskingRequestId: str | None = attr.field(default=None)
@@ -102,8 +99,7 @@ class CapellaErrorRunFacet(RunFacet):
 
     Example::
 
-        CapellaErrorRunFacet(message="insufficient funds", code="AUTHORIZATION_INSUFFICIENT_FUNDS",
-                             status=402, errorType="CapellaInsufficientFundsError")
+        CapellaErrorRunFacet(message="insufficient funds", status=402)
     """
 
     message: str

@@ -12,8 +12,7 @@ class ProductFacts:
 
     Example::
 
-        ProductFacts(stac_id="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010", product_type="GEO",
-                     collect_id="7c2f...", acquisition_time="2024-01-01T12:00:05Z")
+        ProductFacts(stac_id="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010", product_type="GEO")
     """
 
     stac_id: str
@@ -38,8 +37,7 @@ class FileFacts:
 
     Example::
 
-        FileFacts(location="s3://bucket/capella/X/X.tif", stac_id="X", asset_key="HH", size=262144,
-                  checksum_algorithm="s3:etag", checksum="9b2cf535f27731c974343645a3985328")
+        FileFacts(location="s3://bucket/capella/X/X.tif", stac_id="X", asset_key="HH", size=262144)
     """
 
     location: str
@@ -56,16 +54,16 @@ class FileFacts:
     @property
     def uri(self) -> str:
         """``s3://bucket/key`` as is; a local path as a ``file://`` URI."""
-        if self.is_s3:
-            return self.location
-        return "file://" + self.location
+        return self.location if self.is_s3 else "file://" + self.location
 
     @property
     def checksum_text(self) -> str | None:
         """``"<algorithm>:<value>"``, the compact form an Asset event carries."""
-        if not self.checksum or not self.checksum_algorithm:
-            return None
-        return f"{self.checksum_algorithm}:{self.checksum}"
+        return (
+            f"{self.checksum_algorithm}:{self.checksum}"
+            if self.checksum and self.checksum_algorithm
+            else None
+        )
 
 
 @dataclass
