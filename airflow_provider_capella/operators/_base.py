@@ -51,14 +51,7 @@ class CapellaBaseOperator(BaseOperator):
         return self.new_hook()
 
     def push(self, context: Context, key: str, value: Any) -> None:
-        """Push ``value`` under ``key`` (what the console links read) whatever ``do_xcom_push`` says.
-
-        The ids of the console links are recorded for lineage too.
-
-        :param context: the task's context.
-        :param key: the XCom key.
-        :param value: the JSON-serializable value.
-        """
+        """Push ``value`` under ``key`` (for the console links and lineage) whatever ``do_xcom_push`` says."""
         self.lineage.note_pushed(key, value)
         context["ti"].xcom_push(key=key, value=value)
 

@@ -56,14 +56,8 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
 
     Example::
 
-        CreateRepeatRequestOperator(
-            task_id="repeat",
-            geometry={"type": "Point", "coordinates": [-105.27, 40.01]},
-            repetition_interval=7,
-            repetition_count=4,
-            max_cost_per_image=3000,
-            max_cost=12000,
-        )
+        CreateRepeatRequestOperator(task_id="repeat", geometry=aoi, repetition_interval=7, repetition_count=4,
+                                    max_cost_per_image=3000, max_cost=12000)
     """
 
     kind = REPEAT

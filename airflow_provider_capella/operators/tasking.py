@@ -51,15 +51,8 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
 
     Example::
 
-        CreateTaskingRequestOperator(
-            task_id="task",
-            geometry={"type": "Point", "coordinates": [-105.27, 40.01]},
-            name="boulder",
-            window_open="{{ data_interval_end | ts }}",
-            request_options={"off_nadir_max": 30, "polarization": "HH"},
-            max_cost=5000,
-            retries=2,
-        )
+        CreateTaskingRequestOperator(task_id="task", geometry=aoi, request_options={"off_nadir_max": 30},
+                                     window_open="{{ data_interval_end | ts }}", max_cost=5000, retries=2)
     """
 
     kind = TASKING

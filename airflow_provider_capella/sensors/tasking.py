@@ -58,13 +58,7 @@ class TaskCompletedSensor(BaseSensorOperator):
 
     Example::
 
-        wait = TaskCompletedSensor(
-            task_id="wait_for_collect",
-            tasking_request_id="{{ ti.xcom_pull(task_ids='create_tasking_request') }}",
-            poke_interval=600,
-            timeout=14 * 24 * 3600,
-            deferrable=True,
-        )  # returns ["<collect id>", ...]
+        TaskCompletedSensor(task_id="wait", tasking_request_id=create.output, deferrable=True)
     """
 
     template_fields = ("tasking_request_id", "capella_conn_id")
