@@ -28,13 +28,7 @@ class ArchiveExportOperator(CapellaBaseOperator):
 
     Example::
 
-        ArchiveExportOperator(
-            task_id="footprints",
-            export_type="full",
-            export_format="gpkg",
-            destination="s3://my-bucket/capella/footprints/{{ ds }}/",
-            aws_conn_id="aws_default",
-        )
+        ArchiveExportOperator(task_id="footprints", export_type="full", destination="s3://bucket/{{ ds }}/")
     """
 
     template_fields = ("capella_conn_id", "export_type", "export_format", "destination", "file_names")

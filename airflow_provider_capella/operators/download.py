@@ -56,13 +56,8 @@ class DownloadProductsOperator(CapellaBaseOperator):
 
     Example::
 
-        DownloadProductsOperator(
-            task_id="download",
-            tasking_request_id="{{ ti.xcom_pull(task_ids='task') }}",
-            destination="s3://my-bucket/capella/",
-            aws_conn_id="aws_default",
-            include=["raster", "metadata"],
-        )
+        DownloadProductsOperator(task_id="download", tasking_request_id=create.output,
+                                 destination="s3://my-bucket/capella/", include=["raster", "metadata"])
     """
 
     template_fields = (

@@ -52,14 +52,8 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
 
     Example::
 
-        CheckFeasibilityOperator(
-            task_id="feasible",
-            geometry="{{ params.aoi | tojson }}",
-            window_open="{{ data_interval_end | ts }}",
-            window_close="{{ (data_interval_end + macros.timedelta(days=7)) | ts }}",
-            skip_if_infeasible=True,
-            deferrable=True,
-        )
+        CheckFeasibilityOperator(task_id="feasible", geometry=aoi, window_open="{{ data_interval_end | ts }}",
+                                 window_close="{{ (data_interval_end + macros.timedelta(days=7)) | ts }}")
     """
 
     template_fields = (

@@ -46,13 +46,9 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
     Example::
 
-        CapellaSearchOperator(
-            task_id="search",
-            intersects="{{ params.aoi | tojson }}",
-            datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
-            filters={"product_type__in": ["GEO", "GEC"]},
-            output_path="s3://my-bucket/searches/{{ ds }}.geojson",
-        )
+        CapellaSearchOperator(task_id="search", intersects="{{ params.aoi | tojson }}",
+                              datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
+                              filters={"product_type__in": ["GEO", "GEC"]})
     """
 
     template_fields = (
