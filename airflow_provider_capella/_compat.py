@@ -1,14 +1,10 @@
 """Every Airflow-version difference the provider bridges, in one place (provider-internal).
 
-Airflow 3.2+ has the task-time exceptions and ``conf`` in ``airflow.sdk`` (the old locations warn);
-Airflow 3.1 has them only in ``airflow.exceptions`` and ``airflow.configuration``. The provider's modules
-import these names from here, never with a ``try``/``except ImportError`` of their own.
+Airflow 3.2+ has these in ``airflow.sdk``; 3.1 only in ``airflow.exceptions`` and ``airflow.configuration``.
 
 Example::
 
     from airflow_provider_capella._compat import AirflowSkipException, conf
-
-    deferrable = conf.getboolean("operators", "default_deferrable", fallback=False)
 """
 
 from __future__ import annotations

@@ -13,50 +13,57 @@ from airflow_provider_capella import __version__
 from airflow_provider_capella.constants import CONN_TYPE as CONNECTION_TYPE
 from airflow_provider_capella.constants import DEFAULT_BASE_URL, HOOK_NAME
 
+PACKAGE = "airflow_provider_capella"
+
+
+def _field(
+    label: str, kind: str, default: Any = None, description: str = "", **schema: Any
+) -> dict[str, Any]:
+    """Return one ``conn-fields`` entry: a nullable ``kind`` with ``default`` when given."""
+    spec: dict[str, Any] = {"label": label}
+    if description:
+        spec["description"] = description
+    spec["schema"] = {
+        "type": [kind, "null"],
+        **({"default": default} if default is not None else {}),
+        **schema,
+    }
+    return spec
+
+
 CONN_FIELDS: dict[str, dict[str, Any]] = {
-    "search_url": {
-        "label": "Search URL",
-        "description": "Catalog search endpoint override (default: <base URL>/catalog/search).",
-        "schema": {"type": ["string", "null"]},
-    },
-    "timeout": {
-        "label": "Timeout (seconds)",
-        "description": "Read timeout of each API call.",
-        "schema": {"type": ["number", "null"], "default": 60},
-    },
-    "verify": {
-        "label": "Verify TLS certificates",
-        "schema": {"type": ["boolean", "null"], "default": True},
-    },
-    "max_retries": {
-        "label": "Max retries",
-        "description": "Retries of a failed call (429, 5xx, dropped connections); never of other 4xx.",
-        "schema": {"type": ["integer", "null"], "default": 4},
-    },
-    "retry_base_seconds": {
-        "label": "Retry backoff base (seconds)",
-        "description": "First backoff; it doubles per attempt, with jitter.",
-        "schema": {"type": ["number", "null"], "default": 0.5},
-    },
-    "retry_cap_seconds": {
-        "label": "Retry backoff cap (seconds)",
-        "schema": {"type": ["number", "null"], "default": 30},
-    },
-    "retry_after_cap_seconds": {
-        "label": "Retry-After cap (seconds)",
-        "description": "Longest wait honoured from a 429's Retry-After header.",
-        "schema": {"type": ["number", "null"], "default": 60},
-    },
-    "console_url": {
-        "label": "Console URL",
-        "description": "Base of the Capella console, for the operators' extra links.",
-        "schema": {"type": ["string", "null"], "default": "https://console.capellaspace.com"},
-    },
-    "token": {
-        "label": "JWT token",
-        "description": "Used instead of the API key when no API key is set.",
-        "schema": {"type": ["string", "null"], "format": "password"},
-    },
+    "search_url": _field(
+        "Search URL",
+        "string",
+        description="Catalog search endpoint override (default: <base URL>/catalog/search).",
+    ),
+    "timeout": _field("Timeout (seconds)", "number", 60, "Read timeout of each API call."),
+    "verify": _field("Verify TLS certificates", "boolean", True),
+    "max_retries": _field(
+        "Max retries",
+        "integer",
+        4,
+        "Retries of a failed call (429, 5xx, dropped connections); never of other 4xx.",
+    ),
+    "retry_base_seconds": _field(
+        "Retry backoff base (seconds)", "number", 0.5, "First backoff; it doubles per attempt, with jitter."
+    ),
+    "retry_cap_seconds": _field("Retry backoff cap (seconds)", "number", 30),
+    "retry_after_cap_seconds": _field(
+        "Retry-After cap (seconds)", "number", 60, "Longest wait honoured from a 429's Retry-After header."
+    ),
+    "console_url": _field(
+        "Console URL",
+        "string",
+        "https://console.capellaspace.com",
+        "Base of the Capella console, for the operators' extra links.",
+    ),
+    "token": _field(
+        "JWT token",
+        "string",
+        description="Used instead of the API key when no API key is set.",
+        format="password",
+    ),
 }
 
 UI_FIELD_BEHAVIOUR: dict[str, Any] = {
@@ -69,6 +76,14 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "timeout": "60",
     },
 }
+OPERATORS = ("search", "orders", "download", "tasking", "repeat", "archive", "feasibility", "approval")
+LINKS = ("CapellaTaskingRequestLink", "CapellaRepeatRequestLink", "CapellaOrderLink")
+
+
+def _modules(package: str, *names: str) -> list[dict[str, Any]]:
+    return [
+        {"integration-name": HOOK_NAME, "python-modules": [f"{PACKAGE}.{package}.{name}" for name in names]}
+    ]
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -85,52 +100,15 @@ def get_provider_info() -> dict[str, Any]:
                 "tags": ["service"],
             }
         ],
-        "hooks": [
-            {
-                "integration-name": HOOK_NAME,
-                "python-modules": ["airflow_provider_capella.hooks.capella"],
-            }
-        ],
-        "operators": [
-            {
-                "integration-name": HOOK_NAME,
-                "python-modules": [
-                    "airflow_provider_capella.operators.search",
-                    "airflow_provider_capella.operators.orders",
-                    "airflow_provider_capella.operators.download",
-                    "airflow_provider_capella.operators.tasking",
-                    "airflow_provider_capella.operators.repeat",
-                    "airflow_provider_capella.operators.archive",
-                    "airflow_provider_capella.operators.feasibility",
-                    "airflow_provider_capella.operators.approval",
-                ],
-            }
-        ],
-        "sensors": [
-            {
-                "integration-name": HOOK_NAME,
-                "python-modules": ["airflow_provider_capella.sensors.tasking"],
-            }
-        ],
-        "triggers": [
-            {
-                "integration-name": HOOK_NAME,
-                "python-modules": [
-                    "airflow_provider_capella.triggers.tasking",
-                    "airflow_provider_capella.triggers.feasibility",
-                    "airflow_provider_capella.triggers.review",
-                ],
-            }
-        ],
-        "extra-links": [
-            "airflow_provider_capella.links.CapellaTaskingRequestLink",
-            "airflow_provider_capella.links.CapellaRepeatRequestLink",
-            "airflow_provider_capella.links.CapellaOrderLink",
-        ],
+        "hooks": _modules("hooks", "capella"),
+        "operators": _modules("operators", *OPERATORS),
+        "sensors": _modules("sensors", "tasking"),
+        "triggers": _modules("triggers", "tasking", "feasibility", "review"),
+        "extra-links": [f"{PACKAGE}.links.{name}" for name in LINKS],
         "connection-types": [
             {
                 "connection-type": CONNECTION_TYPE,
-                "hook-class-name": "airflow_provider_capella.hooks.capella.CapellaHook",
+                "hook-class-name": f"{PACKAGE}.hooks.capella.CapellaHook",
                 "hook-name": HOOK_NAME,
                 "conn-fields": CONN_FIELDS,
                 "ui-field-behaviour": UI_FIELD_BEHAVIOUR,

@@ -1,10 +1,7 @@
 """Operator extra links: task-view buttons opening a tasking request, repeat request or order in the console.
 
-Each link reads the id the operator pushed to XCom (under ``capella_tasking_request_id``,
-``capella_repeat_request_id`` or ``capella_order_id``). The console's address is
-``https://console.capellaspace.com`` unless the Capella connection has a ``console_url`` extra.
-Airflow 3 resolves links on the worker right after the task ends and stores them as XCom, so the
-connection is read where it is available anyway.
+Each link reads the id the operator pushed to XCom; the console is ``https://console.capellaspace.com``
+unless the Capella connection has a ``console_url`` extra.
 """
 
 from __future__ import annotations
@@ -54,7 +51,7 @@ class CapellaConsoleLink(BaseOperatorLink):
 
 
 class CapellaTaskingRequestLink(CapellaConsoleLink):
-    """Open the tasking request an operator created (``CreateTaskingRequestOperator``).
+    """Open the tasking request an operator created.
 
     Example::
 
@@ -67,7 +64,7 @@ class CapellaTaskingRequestLink(CapellaConsoleLink):
 
 
 class CapellaRepeatRequestLink(CapellaConsoleLink):
-    """Open the repeat request an operator created (``CreateRepeatRequestOperator``).
+    """Open the repeat request an operator created.
 
     Example::
 
@@ -80,9 +77,7 @@ class CapellaRepeatRequestLink(CapellaConsoleLink):
 
 
 class CapellaOrderLink(CapellaConsoleLink):
-    """Open the order an operator submitted or downloaded from, in the console.
-
-    Used by ``SubmitOrderOperator`` and ``DownloadProductsOperator``.
+    """Open the order an operator submitted or downloaded from.
 
     Example::
 

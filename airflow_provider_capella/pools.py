@@ -1,20 +1,8 @@
 """The ``capella_api`` pool: one bound on the Capella API calls of all workers together.
 
-Capella rate-limits each API key. Many workers running Capella tasks at once (a 30-day backfill, a
-mapped download over hundreds of products) would otherwise send calls in parallel until the API
-answers 429. An Airflow pool caps how many Capella tasks run at the same time across the deployment,
-and so how many API calls are in flight.
-
-Create the pool once per deployment (``make cluster`` and the compose stack do it)::
-
-    airflow pools set capella_api 4 "Capella API calls across all workers"
-
-then put the Capella tasks in it, either per task (``pool="capella_api"``, or ``default_args``), or
-for every DAG at once with a cluster policy in ``airflow_local_settings.py``::
-
-    from airflow_provider_capella.pools import capella_api_pool_policy as task_policy
-
-A task that names another pool keeps it.
+Capella rate-limits each API key; a pool caps how many Capella tasks (and so API calls) run at once
+across the deployment. Create it once (``airflow pools set capella_api 4 "Capella API calls"``; ``make
+cluster`` does), then set ``pool="capella_api"`` per task, or for every DAG with the cluster policy below.
 """
 
 from __future__ import annotations
@@ -22,24 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 CAPELLA_API_POOL = "capella_api"
-AIRFLOW_DEFAULT_POOL = "default_pool"
-PROVIDER_PACKAGE = "airflow_provider_capella."
-
-
-def is_capella_task(task: Any) -> bool:
-    """Whether ``task`` is one of this provider's operators or sensors (a subclass counts too).
-
-    Example::
-
-        is_capella_task(SubmitOrderOperator(task_id="order", stac_ids=["a"]))  # True
-    """
-    operator_class = getattr(task, "operator_class", None)  # a mapped task: .partial(...).expand(...)
-    cls = operator_class if isinstance(operator_class, type) else type(task)
-    return any(base.__module__.startswith(PROVIDER_PACKAGE) for base in cls.__mro__)
 
 
 def capella_api_pool_policy(task: Any) -> None:
-    """Airflow task policy: a Capella task left in Airflow's default pool goes to ``capella_api``.
+    """Airflow task policy: a Capella task (a subclass too) left in the default pool goes to ``capella_api``.
 
     Airflow calls it for every task when it parses DAG files (``task_policy`` in
     ``airflow_local_settings.py``); the pool must exist, or those tasks wait for it.
@@ -49,5 +23,8 @@ def capella_api_pool_policy(task: Any) -> None:
         # $AIRFLOW_HOME/config/airflow_local_settings.py
         from airflow_provider_capella.pools import capella_api_pool_policy as task_policy
     """
-    if is_capella_task(task) and task.pool in (None, AIRFLOW_DEFAULT_POOL):
+    operator_class = getattr(task, "operator_class", None)  # a mapped task: .partial(...).expand(...)
+    cls = operator_class if isinstance(operator_class, type) else type(task)
+    ours = any(base.__module__.startswith("airflow_provider_capella.") for base in cls.__mro__)
+    if ours and task.pool in (None, "default_pool"):
         task.pool = CAPELLA_API_POOL

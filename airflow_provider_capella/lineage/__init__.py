@@ -1,16 +1,9 @@
 """Lineage of what the operators search, order, task and download: OpenLineage facets and Asset event extras.
 
-An operator writes down what it did during ``execute`` in ``self.lineage``, a :class:`~.record.LineageRecord`
-(plain Python, nothing of OpenLineage), and its ``get_openlineage_facets_on_*`` methods are one call each
-into this module. The OpenLineage side (:mod:`.facets`) is imported only when the
-``apache-airflow-providers-openlineage`` package asks for facets (``pip install
-"airflow-provider-capella[openlineage]"``); without it nothing of OpenLineage is ever imported. The
-OpenLineage provider runs those methods in a forked child, so a lookup they make (catalog facts, a cost)
-uses a hook of its own, never the task's connection pool. Lineage never fails a task.
-
-- :mod:`.record`: the facts (products, files, ids, cost, error) and the ``extra`` of an Asset event;
-- :mod:`.describe`: facts looked up afterwards (catalog search, file checksums, a request's cost);
-- :mod:`.facets`: the OpenLineage datasets and custom facets.
+An operator writes down what it did in ``self.lineage`` (a :class:`~.record.LineageRecord`, plain Python)
+and its ``get_openlineage_facets_on_*`` methods are one call each into this module. :mod:`.facets` (the
+OpenLineage side) is imported only when the OpenLineage provider asks for facets; lookups (:mod:`.describe`)
+use a hook of their own, never the task's connection pool. Lineage never fails a task.
 
 Example::
 
@@ -18,9 +11,6 @@ Example::
         @lineage.records
         def execute(self, context):
             self.lineage.add_product_ids(stac_ids)
-
-        def get_openlineage_facets_on_complete(self, task_instance):
-            return lineage.facets_on_complete(self)
 """
 
 from __future__ import annotations

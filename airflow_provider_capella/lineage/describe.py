@@ -1,17 +1,9 @@
 """Facts looked up after the fact: catalog facts of products, size and checksum of written files, costs.
 
-Products known only by id are described with one catalog search per 10,000 ids. Files: the transfer
-engine reports where each file went, not its digest, so:
-
-- a local file: its size from ``stat`` and its SHA-256, read back once (the file was just written, so
-  it is usually still in the page cache; about a second per GB on a current CPU);
-- an S3 object: one ``HEAD`` (``ChecksumMode=ENABLED``): its size, and S3's own full-object checksum
-  when the upload stored one (SHA-256, CRC64NVME, CRC32C, CRC32, SHA-1, in that preference), else its
-  ETag (the MD5 of a single-part upload; ``<md5 of part MD5s>-<parts>`` of a multipart one). Nothing is
-  downloaded again.
-
-A file that cannot be described (permissions, a vanished object) keeps only its location: lineage never
-fails a download.
+Products known by id only: one catalog search per 10,000 ids. A local file: ``stat`` and its SHA-256,
+read back once. An S3 object: one ``HEAD`` (``ChecksumMode=ENABLED``): its size and S3's full-object
+checksum (SHA-256, CRC64NVME, CRC32C, CRC32, SHA-1, in that preference), else its ETag. A file that cannot
+be described keeps only its location: lineage never fails a download.
 """
 
 from __future__ import annotations

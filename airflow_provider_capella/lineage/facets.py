@@ -1,20 +1,14 @@
 """A :class:`~.record.LineageRecord` as OpenLineage datasets and facets (imported only when OpenLineage asks).
 
-Inputs are the Capella catalog items (namespace ``capella://<API host>``, name the STAC id); outputs the
-files written (``s3://<bucket>`` + key, or ``file://<host name>`` + absolute path), as the OpenLineage
-naming spec says. The custom facets:
-
-- ``capellaProduct`` (dataset facet of an input): a Capella catalog item's product type, collect id,
-  tasking request id, acquisition time and footprint (GeoJSON);
-- ``capellaFile`` (dataset facet of an output): the product and asset a written file came from, its size
-  and checksum;
-- ``capella`` (run facet): the tasking request, repeat request, order and collect ids, the cost quoted or
-  paid, the console link;
-- ``capellaError`` (run facet): the API's HTTP status, error code and message of a failed call.
+Inputs are catalog items (namespace ``capella://<API host>``, name the STAC id); outputs the files written
+(``s3://<bucket>`` + key, or ``file://<host name>`` + path), as OpenLineage's naming spec says. The custom
+facets ``capellaProduct``, ``capellaFile``, ``capella`` and ``capellaError`` are the classes below.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import socket
 from typing import Any
 
@@ -43,8 +37,7 @@ class CapellaProductDatasetFacet(DatasetFacet):
 
     Example::
 
-        CapellaProductDatasetFacet(stacId="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010",
-                                   productType="GEO", collectId="7c2f...")
+        CapellaProductDatasetFacet(stacId="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010")
     """
 
     stacId: str
@@ -57,9 +50,7 @@ class CapellaProductDatasetFacet(DatasetFacet):
     acquisitionEnd: str | None = attr.field(default=None)
     footprint: dict[str, Any] | None = attr.field(default=None)
 
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_URL + "capellaproduct"
+    _get_schema = staticmethod(lambda: SCHEMA_URL + "capellaproduct")
 
 
 @attr.define
@@ -68,8 +59,7 @@ class CapellaFileDatasetFacet(DatasetFacet):
 
     Example::
 
-        CapellaFileDatasetFacet(stacId="CAPELLA_...", assetKey="HH", size=262144,
-                                checksumAlgorithm="sha256", checksum="9f86d0...")
+        CapellaFileDatasetFacet(stacId="CAPELLA_...", assetKey="HH", size=262144)
     """
 
     stacId: str | None = attr.field(default=None)
@@ -78,9 +68,7 @@ class CapellaFileDatasetFacet(DatasetFacet):
     checksumAlgorithm: str | None = attr.field(default=None)
     checksum: str | None = attr.field(default=None)
 
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_URL + "capellafile"
+    _get_schema = staticmethod(lambda: SCHEMA_URL + "capellafile")
 
 
 @attr.define
@@ -89,8 +77,7 @@ class CapellaRunFacet(RunFacet):
 
     Example::
 
-        CapellaRunFacet(orderId="5f1c...", cost={"amount": "$3,000.00", "basis": "quoted"},
-                        consoleUrl="https://console.capellaspace.com/orders/5f1c...")
+        CapellaRunFacet(orderId="5f1c...", cost={"amount": "$3,000.00", "basis": "quoted"})
     """
 
     taskingRequestId: str | None = attr.field(default=None)
@@ -103,9 +90,7 @@ class CapellaRunFacet(RunFacet):
     cost: dict[str, str] | None = attr.field(default=None)
     consoleUrl: str | None = attr.field(default=None)
 
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_URL + "capella"
+    _get_schema = staticmethod(lambda: SCHEMA_URL + "capella")
 
 
 @attr.define
@@ -114,8 +99,7 @@ class CapellaErrorRunFacet(RunFacet):
 
     Example::
 
-        CapellaErrorRunFacet(message="insufficient funds", code="AUTHORIZATION_INSUFFICIENT_FUNDS",
-                             status=402, errorType="CapellaInsufficientFundsError")
+        CapellaErrorRunFacet(message="insufficient funds", status=402)
     """
 
     message: str
@@ -125,9 +109,7 @@ class CapellaErrorRunFacet(RunFacet):
 
     _additional_skip_redact = ["code", "status", "errorType"]
 
-    @staticmethod
-    def _get_schema() -> str:
-        return SCHEMA_URL + "capellaerror"
+    _get_schema = staticmethod(lambda: SCHEMA_URL + "capellaerror")
 
 
 def operator_lineage(record: LineageRecord, namespace: str, console_url: str | None) -> OperatorLineage:
@@ -148,17 +130,7 @@ def operator_lineage(record: LineageRecord, namespace: str, console_url: str | N
 
 def input_dataset(product: ProductFacts, namespace: str) -> InputDataset:
     """Return one catalog item, named by its STAC id, with what the catalog says of it."""
-    facet = CapellaProductDatasetFacet(
-        stacId=product.stac_id,
-        collection=product.collection,
-        productType=product.product_type,
-        collectId=product.collect_id,
-        taskingRequestId=product.tasking_request_id,
-        acquisitionTime=product.acquisition_time,
-        acquisitionStart=product.acquisition_start,
-        acquisitionEnd=product.acquisition_end,
-        footprint=product.footprint,
-    )
+    facet = CapellaProductDatasetFacet(**camel_case(product))
     return InputDataset(namespace=namespace, name=product.stac_id, facets={"capellaProduct": facet})
 
 
@@ -170,13 +142,7 @@ def output_dataset(file: FileFacts) -> OutputDataset:
     else:
         namespace, name = f"file://{socket.gethostname() or 'localhost'}", file.location
     dataset_facets: dict[str, Any] = {
-        "capellaFile": CapellaFileDatasetFacet(
-            stacId=file.stac_id,
-            assetKey=file.asset_key,
-            size=file.size,
-            checksumAlgorithm=file.checksum_algorithm,
-            checksum=file.checksum,
-        )
+        "capellaFile": CapellaFileDatasetFacet(**camel_case(file, skip="location"))
     }
     if file.checksum_text:
         version = dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=file.checksum_text)
@@ -205,10 +171,14 @@ def run_facets(record: LineageRecord, console_url: str | None) -> dict[str, Any]
     if any(value is not None for value in fields.values()):
         found["capella"] = CapellaRunFacet(**fields)
     if record.error is not None:
-        found["capellaError"] = CapellaErrorRunFacet(
-            message=record.error.message,
-            code=record.error.code,
-            status=record.error.status,
-            errorType=record.error.error_type,
-        )
+        found["capellaError"] = CapellaErrorRunFacet(**camel_case(record.error))
     return found
+
+
+def camel_case(facts: Any, skip: str = "") -> dict[str, Any]:
+    """Return a facts dataclass's fields as a facet's keyword arguments (``stac_id`` -> ``stacId``)."""
+    return {
+        re.sub(r"_(\w)", lambda match: match.group(1).upper(), field.name): getattr(facts, field.name)
+        for field in dataclasses.fields(facts)
+        if field.name != skip
+    }

@@ -1,8 +1,4 @@
-"""The facts an operator writes down while it runs: products read, files written, request ids, cost, error.
-
-Plain dataclasses: recording costs nothing and imports nothing of OpenLineage. The OpenLineage side
-(:mod:`.facets`) and the Asset events (:func:`asset_extra`) both read a :class:`LineageRecord`.
-"""
+"""The facts an operator writes down while it runs (plain dataclasses, nothing of OpenLineage)."""
 
 from __future__ import annotations
 
@@ -16,8 +12,7 @@ class ProductFacts:
 
     Example::
 
-        ProductFacts(stac_id="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010", product_type="GEO",
-                     collect_id="7c2f...", acquisition_time="2024-01-01T12:00:05Z")
+        ProductFacts(stac_id="CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010", product_type="GEO")
     """
 
     stac_id: str
@@ -38,15 +33,11 @@ class ProductFacts:
 
 @dataclass
 class FileFacts:
-    """One file written: where (``s3://bucket/key`` or a local path), from which product asset, and what.
-
-    ``checksum_algorithm`` says what ``checksum`` is: ``sha256`` (hex, of a local file),
-    ``s3:sha256`` / ``s3:crc32c`` / ... (S3's own full-object checksum, base64) or ``s3:etag``.
+    """One file written (``s3://bucket/key`` or a local path); ``checksum_algorithm``: ``sha256``, ``s3:...``.
 
     Example::
 
-        FileFacts(location="s3://bucket/capella/X/X.tif", stac_id="X", asset_key="HH", size=262144,
-                  checksum_algorithm="s3:etag", checksum="9b2cf535f27731c974343645a3985328")
+        FileFacts(location="s3://bucket/capella/X/X.tif", stac_id="X", asset_key="HH", size=262144)
     """
 
     location: str
@@ -63,16 +54,16 @@ class FileFacts:
     @property
     def uri(self) -> str:
         """``s3://bucket/key`` as is; a local path as a ``file://`` URI."""
-        if self.is_s3:
-            return self.location
-        return "file://" + self.location
+        return self.location if self.is_s3 else "file://" + self.location
 
     @property
     def checksum_text(self) -> str | None:
         """``"<algorithm>:<value>"``, the compact form an Asset event carries."""
-        if not self.checksum or not self.checksum_algorithm:
-            return None
-        return f"{self.checksum_algorithm}:{self.checksum}"
+        return (
+            f"{self.checksum_algorithm}:{self.checksum}"
+            if self.checksum and self.checksum_algorithm
+            else None
+        )
 
 
 @dataclass
@@ -104,11 +95,7 @@ class ErrorFacts:
 
 @dataclass
 class LineageRecord:
-    """Everything one task instance read, wrote and caused at the Capella API.
-
-    Operators fill it in ``execute``; :mod:`airflow_provider_capella.lineage` reports it afterwards.
-    ``product_ids`` keeps the order the products were named in; ``products`` holds their catalog facts
-    once known.
+    """Everything one task instance read, wrote and caused (``products``: catalog facts once known).
 
     Example::
 
@@ -170,11 +157,7 @@ class LineageRecord:
             setattr(self, attribute, str(value))
 
 
-PUSHED_IDS = {
-    "capella_order_id": "order_id",
-    "capella_tasking_request_id": "tasking_request_id",
-    "capella_repeat_request_id": "repeat_request_id",
-}
+PUSHED_IDS = {f"capella_{name}": name for name in ("order_id", "tasking_request_id", "repeat_request_id")}
 """The XCom keys of :mod:`airflow_provider_capella.links` and the record attribute each id goes to."""
 
 
@@ -212,11 +195,7 @@ def written_files(paths: dict[str, dict[str, str]]) -> list[FileFacts]:
 
 
 def asset_extra(record: LineageRecord, file: FileFacts) -> dict[str, Any]:
-    """Return the ``extra`` of the Asset event announcing ``file``: small, no footprint.
-
-    Keys: ``stac_id``, ``asset_key``, ``product_type``, ``collect_id``, ``tasking_request_id``,
-    ``order_id``, ``size``, ``checksum``, ``uri``; unknown facts are left out.
-    """
+    """Return the ``extra`` of ``file``'s Asset event: ids, product type, size, checksum, uri."""
     product = record.product(file.stac_id) if file.stac_id else None
     extra: dict[str, Any] = {
         "stac_id": file.stac_id,

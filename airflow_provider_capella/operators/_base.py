@@ -41,24 +41,17 @@ class CapellaBaseOperator(BaseOperator):
         self.capella_conn_id = capella_conn_id
         self.lineage = LineageRecord()
 
-    @cached_property
-    def hook(self) -> CapellaHook:
-        """The hook on ``capella_conn_id``, created on first use."""
-        return self.new_hook()
-
     def new_hook(self) -> CapellaHook:
         """Return a new hook on ``capella_conn_id`` (lineage lookups never share the task's pool)."""
         return capella_hook(self.capella_conn_id)
 
+    @cached_property
+    def hook(self) -> CapellaHook:
+        """The task's own hook (``new_hook()``), created on first use."""
+        return self.new_hook()
+
     def push(self, context: Context, key: str, value: Any) -> None:
-        """Push ``value`` under ``key`` (what the console links read) whatever ``do_xcom_push`` says.
-
-        The ids of the console links are recorded for lineage too.
-
-        :param context: the task's context.
-        :param key: the XCom key.
-        :param value: the JSON-serializable value.
-        """
+        """Push ``value`` under ``key`` (for the console links and lineage) whatever ``do_xcom_push`` says."""
         self.lineage.note_pushed(key, value)
         context["ti"].xcom_push(key=key, value=value)
 

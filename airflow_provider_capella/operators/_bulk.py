@@ -27,9 +27,8 @@ Results = dict[str, dict[str, Any]]
 class BulkRequestOperator(CapellaBaseOperator):
     """Cancel (or, with update fields, update) every id of ``kind``; report per id; fail if any failed.
 
-    Returns ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {"status", "code",
-    "message"}}}``. A cancel refused because the request is already canceled counts as success
-    (``"already_canceled": True``), so a retried task does not fail on the ids its first try canceled.
+    Every id is attempted first. Returns ``{id: {"success": True}}`` or ``{id: {"success": False, "error":
+    {"status", "code", "message"}}}``; an already canceled request counts as success (a retry).
 
     :param fail_on_error: fail the task when any id failed (default ``True``).
 
@@ -125,14 +124,9 @@ class UpdateRequestsOperator(BulkRequestOperator):
 
     def update_fields(self) -> dict[str, Any]:
         """Return the fields to set (unset ones left alone); the hook rejects an update of nothing."""
+        fields = {name: getattr(self, name) for name in UPDATE_TEMPLATE_FIELDS}
         return without_none(
-            {
-                "name": self.name,
-                "description": self.description,
-                "custom_attribute_1": self.custom_attribute_1,
-                "custom_attribute_2": self.custom_attribute_2,
-                "product_types": _arguments.structured("product_types", self.product_types),
-            }
+            {**fields, "product_types": _arguments.structured("product_types", self.product_types)}
         )
 
 

@@ -24,7 +24,7 @@ class RequestKind:
     name: str
     accepted_arguments: tuple[str, ...]
     id_xcom_key: str
-    methods: dict[str, str]
+    get_method: str
 
     @property
     def label(self) -> str:
@@ -42,39 +42,18 @@ class RequestKind:
         return f"{self.name}_request_ids"
 
     def call(self, hook: CapellaHook, action: str, *args: Any, **kwargs: Any) -> Any:
-        """Call the hook method behind ``action`` (``create``, ``search``, ``cancel``, ``update``)."""
-        return getattr(hook, self.methods[action])(*args, **kwargs)
+        """Call the hook method behind ``action``: ``get``, or e.g. ``create_tasking_request`` for ``create``.
+
+        ``search``, ``cancel`` and ``update`` act on many requests (``..._requests``), the others on one.
+        """
+        plural = "s" if action in ("search", "cancel", "update") else ""
+        method = self.get_method if action == "get" else f"{action}_{self.name}_request{plural}"
+        return getattr(hook, method)(*args, **kwargs)
 
     def call_on(self, hook: CapellaHook, action: str, request_id: str) -> Any:
         """Call the hook method behind ``action`` (``get``, ``approve``, ``reject``) on one request."""
         return self.call(hook, action, **{f"{self.name}_request_id": request_id})
 
 
-TASKING = RequestKind(
-    "tasking",
-    TASKING_ARGUMENTS,
-    TASKING_REQUEST_ID_KEY,
-    {
-        "create": "create_tasking_request",
-        "search": "search_tasking_requests",
-        "get": "get_task",
-        "approve": "approve_tasking_request",
-        "reject": "reject_tasking_request",
-        "cancel": "cancel_tasking_requests",
-        "update": "update_tasking_requests",
-    },
-)
-REPEAT = RequestKind(
-    "repeat",
-    REPEAT_ARGUMENTS,
-    REPEAT_REQUEST_ID_KEY,
-    {
-        "create": "create_repeat_request",
-        "search": "search_repeat_requests",
-        "get": "get_repeat_request",
-        "approve": "approve_repeat_request",
-        "reject": "reject_repeat_request",
-        "cancel": "cancel_repeat_requests",
-        "update": "update_repeat_requests",
-    },
-)
+TASKING = RequestKind("tasking", TASKING_ARGUMENTS, TASKING_REQUEST_ID_KEY, "get_task")
+REPEAT = RequestKind("repeat", REPEAT_ARGUMENTS, REPEAT_REQUEST_ID_KEY, "get_repeat_request")

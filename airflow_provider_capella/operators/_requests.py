@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 TAG_PREFIX = "[airflow:"
 DEFAULT_LOOKBACK = timedelta(days=30)
+STRUCTURED = ("geometry", "product_types", "local_time")  # may arrive as JSON strings
 
 
 class CreateRequestOperator(CapellaBaseOperator):
@@ -142,21 +143,10 @@ class CreateRequestOperator(CapellaBaseOperator):
 
     def request_arguments(self) -> dict[str, Any]:
         """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""
-        explicit = without_none(
-            {
-                "geometry": _arguments.structured("geometry", self.geometry),
-                "name": self.name,
-                "description": self.description,
-                "collection_type": self.collection_type,
-                "collection_tier": self.collection_tier,
-                "product_types": _arguments.structured("product_types", self.product_types),
-                "custom_attribute_1": self.custom_attribute_1,
-                "custom_attribute_2": self.custom_attribute_2,
-                "contract_id": self.contract_id,
-                "local_time": _arguments.structured("local_time", self.local_time),
-                **self.specific_arguments(),
-            }
-        )
+        names = self.common_template_fields[1:-2]  # geometry ... local_time
+        given = {name: getattr(self, name) for name in names}
+        given.update({name: _arguments.structured(name, given[name]) for name in STRUCTURED})
+        explicit = without_none({**given, **self.specific_arguments()})
         options = _arguments.mapping("request_options", self.request_options)
         checks.reject_unknown(options, self.kind.accepted_arguments, "request_options")
         twice = sorted(set(options) & set(explicit))

@@ -50,14 +50,16 @@ class Reviewing(Protocol):
     def defer(self, *, trigger: Any, method_name: str, timeout: timedelta | None = None) -> Any: ...
 
 
-def review_options(deferrable: Any, poll_interval: Any, review_timeout: Any) -> tuple[bool, float, float]:
-    """Return the waiting options checked: ``(deferrable, poll_interval, review_timeout seconds)``."""
-    if isinstance(review_timeout, timedelta):
-        review_timeout = review_timeout.total_seconds()
+def review_options(
+    deferrable: Any, poll_interval: Any, timeout: Any, timeout_name: str = "review_timeout"
+) -> tuple[bool, float, float]:
+    """Return the waiting options checked: ``(deferrable, poll_interval, timeout in seconds)``."""
+    if isinstance(timeout, timedelta):
+        timeout = timeout.total_seconds()
     return (
         checks.boolean("deferrable", deferrable),
         float(checks.number("poll_interval", poll_interval, positive=True)),
-        float(checks.number("review_timeout", review_timeout, positive=True)),
+        float(checks.number(timeout_name, timeout, positive=True)),
     )
 
 
@@ -145,11 +147,7 @@ def settle(op: Reviewing, kind: RequestKind, request_id: str, limits: Limits) ->
 def verdict(
     kind: RequestKind, request: dict[str, Any], limits: Limits
 ) -> tuple[Quote, CapellaCostLimitError | None]:
-    """Judge the request's quote against ``limits``: ``(the quote, an error or None when within them)``.
-
-    A tasking request is judged by its order total; a repeat request by its per-image estimate and that
-    estimate times the number of collections.
-    """
+    """Judge the quote (a tasking order total; a repeat per-image and series total) against ``limits``."""
     per_image_limit, total_limit = limits
     if kind is TASKING:
         total = tasking_quote(request)

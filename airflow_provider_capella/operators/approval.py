@@ -1,7 +1,6 @@
-"""Approve or reject a tasking request in review, and read its quote: the pieces of a human approval.
+"""Read a tasking request's quote, approve or reject it: the pieces of a human approval.
 
-With one of Airflow's human-in-the-loop operators (standard provider, Airflow 3.1+) between them, a
-person approves the quote before Capella is told (see ``capella_tasking_with_approval.py``).
+See ``capella_tasking_with_approval.py``: a person approves the quote before Capella is told.
 """
 
 from __future__ import annotations
@@ -27,12 +26,7 @@ APPROVED_ALREADY = frozenset({"submitted", "accepted", "active", "completed", "r
 class TaskingQuoteOperator(CapellaBaseOperator):
     """Wait until a tasking request has its quote; return it without approving anything.
 
-    Returns ``{"tasking_request_id", "status", "quote", "amount"}``: ``status`` is where the request
-    stands (``review`` when it waits for a decision), ``quote`` the API's text of
-    ``order.summary.total`` (e.g. ``"$3,000.00"``) and ``amount`` the number in it.
-
-    With ``max_cost`` (a hard ceiling), a quote above it (or one that cannot be read) rejects the
-    request at Capella and fails the task, so no one is asked to approve it.
+    A quote above ``max_cost`` (or unreadable) rejects the request and fails the task, so no one is asked.
 
     :param tasking_request_id: the tasking request, created without pre-approval (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
@@ -40,7 +34,7 @@ class TaskingQuoteOperator(CapellaBaseOperator):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks (default 30).
     :param review_timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
-    :return: the quote as above.
+    :return: ``{"tasking_request_id", "status", "quote", "amount"}`` (``quote``: e.g. ``"$3,000.00"``).
 
     Example::
 
@@ -130,9 +124,7 @@ class ReviewDecisionOperator(CapellaBaseOperator):
 class ApproveTaskingRequestOperator(ReviewDecisionOperator):
     """Approve a tasking request in review at its quote (billable from here on); return its id.
 
-    The request is fetched first: one that is no longer in review fails the task before anything is
-    sent, unless it is already approved (``submitted`` or later), which counts as done, so a retry
-    never approves twice.
+    One no longer in review fails the task, unless already approved (done: a retry never approves twice).
 
     :param tasking_request_id: the tasking request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
@@ -166,13 +158,9 @@ class RejectTaskingRequestOperator(ReviewDecisionOperator):
 
 
 def hitl_response_timeout(timeout: timedelta) -> dict[str, timedelta]:
-    """Return the keyword argument that bounds a human-in-the-loop wait on this Airflow.
-
-    Newer standard providers give ``HITLOperator`` a ``response_timeout``; the one Airflow 3.1.0 ships
-    with (1.9) has none and bounds the wait with ``execution_timeout``.
+    """Return ``{"response_timeout": timeout}``, or ``execution_timeout`` on Airflow 3.1.0's ``HITLOperator``.
 
     :param timeout: how long a person has to answer.
-    :return: ``{"response_timeout": timeout}`` or ``{"execution_timeout": timeout}``.
 
     Example::
 

@@ -14,32 +14,21 @@ if TYPE_CHECKING:
 class ArchiveExportOperator(CapellaBaseOperator):
     """Download an archive export (the footprints of every product) to a folder or ``s3://`` prefix.
 
-    The export is one GeoPackage, zipped shapefile or GeoParquet file (whichever formats the API lists
-    for the export type): the cheap start of a large backfill, to query locally before ordering
-    anything. Nothing is billable. A file already complete at the destination is kept unless
-    ``override``.
+    The cheap start of a backfill, to query locally before ordering anything; nothing is billable. A file
+    already complete at the destination is kept unless ``override``.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
-    :param export_type: ``latest`` (the newest week, default), ``weekly`` (one file per recent week)
-        or ``full`` (the whole archive).
+    :param export_type: ``latest`` (newest week, default), ``weekly`` (a file per week) or ``full``.
     :param export_format: ``gpkg`` (default), ``shp.zip`` or ``geoparquet``.
-    :param destination: a local folder or ``s3://bucket/prefix`` (templated, e.g. ``/data/{{ ds }}``).
-    :param file_names: exact names from ``CapellaHook.list_archive_exports()`` instead of a format
-        (a list or JSON list; templated).
+    :param destination: a local folder or ``s3://bucket/prefix`` (templated).
+    :param file_names: exact names from ``CapellaHook.list_archive_exports()`` instead of a format.
     :param override: download again even when a complete file is there.
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
-    :return: the local path or ``s3://`` URI written; a list of them when the export is several files
-        (``weekly`` without one ``file_names`` entry).
+    :return: the local path or ``s3://`` URI written; a list when the export is several files.
 
     Example::
 
-        ArchiveExportOperator(
-            task_id="footprints",
-            export_type="full",
-            export_format="gpkg",
-            destination="s3://my-bucket/capella/footprints/{{ ds }}/",
-            aws_conn_id="aws_default",
-        )
+        ArchiveExportOperator(task_id="footprints", export_type="full", destination="s3://bucket/{{ ds }}/")
     """
 
     template_fields = ("capella_conn_id", "export_type", "export_format", "destination", "file_names")

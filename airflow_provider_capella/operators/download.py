@@ -27,36 +27,27 @@ DEFAULT_ASSET_ALIAS = "capella-imagery"
 class DownloadProductsOperator(CapellaBaseOperator):
     """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
 
-    The products come from exactly one source (the same rule as ``CapellaHook.download_products``):
-
-    - ``order_id``: every product of an order (with ``items`` too: only those products of it);
-    - ``items``: STAC ids or items (e.g. ``CapellaSearchOperator``'s output, or one id per mapped task):
-      **ordered first (billable)**, unless an active order already holds them;
-    - ``tasking_request_id`` or ``collect_id``: the products of a completed collection, **ordered first
-      (billable)** unless an active order already holds them; the order id and cost are logged.
-
-    Files already complete at the destination are skipped and interrupted ones resume, so a retry or a
-    re-run only fetches what is missing. Each file written is announced as an Airflow Asset event
-    (URI ``file:///...`` or ``s3://...``; extra ``stac_id``, ``asset_key``, ``product_type``,
-    ``collect_id``, ``order_id``, ``size``, ``checksum``, ``uri``) through the asset alias
-    ``asset_alias`` (default ``capella-imagery``), which is added to the task's outlets, so a DAG with
-    ``schedule=[AssetAlias("capella-imagery")]`` runs on new imagery. Works with dynamic task mapping:
-    ``DownloadProductsOperator.partial(...).expand(items=search.output)``.
+    Exactly one source (``CapellaHook.download_products``' rule): ``order_id`` (with ``items``: only those
+    products of it); ``items`` (STAC ids or items, e.g. a search's output); or ``tasking_request_id`` /
+    ``collect_id`` (a completed collection). Anything not in an active order is **ordered first
+    (billable)**. Complete files are skipped and interrupted ones resume, so a retry only fetches what is
+    missing. Each file written is an Asset event (``file:///...`` or ``s3://...``, extra as
+    :func:`~airflow_provider_capella.lineage.record.asset_extra`) through the alias ``asset_alias``, added
+    to the outlets: ``schedule=[AssetAlias("capella-imagery")]`` runs on new imagery. Mappable:
+    ``.partial(...).expand(items=search.output)``.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
-    :param destination: a local folder or ``s3://bucket/prefix`` (templated, e.g. ``/data/{{ ds }}``).
+    :param destination: a local folder or ``s3://bucket/prefix`` (templated).
     :param order_id: an order id.
     :param items: STAC ids or item dicts (a list, one, or a JSON list); ordered unless ``order_id``.
     :param tasking_request_id: a completed tasking request (its products are ordered: billable).
     :param collect_id: a collect (its products are ordered: billable).
-    :param include: asset keys to fetch (``raster``, ``HH``, ``VV``, ``metadata``, ``thumbnail``,
-        ``preview``, ...).
+    :param include: asset keys to fetch (``raster``, ``HH``, ``metadata``, ``thumbnail``, ...).
     :param exclude: asset keys to leave out (wins over ``include``).
     :param product_types: only these product types (e.g. ``["GEO"]``).
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
     :param concurrency: parallel connections (default: the engine's).
-    :param reorder_expired: when the order has expired: ``"if_free"`` (default) places a new order only
-        if it costs nothing, ``"always"`` whatever it costs (billable), ``"never"`` fails.
+    :param reorder_expired: an expired order: ``"if_free"`` (default: if free), ``"always"``, ``"never"``.
     :param override: download again even when complete files are there.
     :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
@@ -65,13 +56,8 @@ class DownloadProductsOperator(CapellaBaseOperator):
 
     Example::
 
-        DownloadProductsOperator(
-            task_id="download",
-            tasking_request_id="{{ ti.xcom_pull(task_ids='task') }}",
-            destination="s3://my-bucket/capella/",
-            aws_conn_id="aws_default",
-            include=["raster", "metadata"],
-        )
+        DownloadProductsOperator(task_id="download", tasking_request_id=create.output,
+                                 destination="s3://my-bucket/capella/", include=["raster", "metadata"])
     """
 
     template_fields = (
@@ -155,10 +141,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         }
 
     def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
-        """Run the one source given through the hook and the transfer engine.
-
-        The hook's rule: exactly one source (here ``items`` may accompany ``order_id``).
-        """
+        """Download from the one source given (here ``items`` may accompany ``order_id``)."""
         order_id = _arguments.identifier("order_id", self.order_id)
         tasking_request_id = _arguments.identifier("tasking_request_id", self.tasking_request_id)
         collect_id = _arguments.identifier("collect_id", self.collect_id)
@@ -176,25 +159,14 @@ class DownloadProductsOperator(CapellaBaseOperator):
         if source == "order_id":
             self.push(context, ORDER_ID_KEY, order_id)
             return self.hook.download_products(order_id=order_id, **options)
-        self.log.info(
-            "Downloading from %s=%s places an order (billable) unless one is active",
-            source,
-            tasking_request_id or collect_id,
-        )
-        contract_id = self.contract_id or None
-        if tasking_request_id:
-            return self.hook.download_products(
-                tasking_request_id=tasking_request_id, contract_id=contract_id, **options
-            )
-        return self.hook.download_products(collect_id=collect_id, contract_id=contract_id, **options)
+        given: dict[str, Any] = {source: tasking_request_id or collect_id}
+        self.log.info("Downloading from %s places an order (billable) unless one is active", given)
+        return self.hook.download_products(**given, contract_id=self.contract_id or None, **options)
 
     def download_items(
         self, context: Context, order_id: str | None, options: dict[str, Any]
     ) -> dict[str, dict[str, str]]:
-        """Order the items (or take them from ``order_id``), then download exactly those products.
-
-        Ordering the items places an order (billable) unless an active order already holds them.
-        """
+        """Order the items (billable unless an active order holds them) or take ``order_id``'s; fetch them."""
         stac_ids = _arguments.item_ids(self.items)
         if not stac_ids:
             raise AirflowSkipException("Nothing to download: no STAC ids or items were given (empty search?)")

@@ -16,6 +16,7 @@ from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.feasibility import ACCESS_CONSTRAINTS
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
+from airflow_provider_capella.operators._review import review_options
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -32,10 +33,8 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
     "first_window": {"open", "close"}, "last_window", "off_nadir_range": [min, max],
     "spacecraft_ids", "orbital_planes", "accessibility_status", "window_open", "window_close"}``.
 
-    When no pass fits, ``on_infeasible`` decides: ``"fail"`` (default: the task fails without
-    retrying, so nothing billable downstream runs), ``"skip"`` (the task and, through the default
-    trigger rule, its downstream tasks are skipped) or ``"succeed"`` (the summary with ``count`` 0
-    is returned; branch on it). ``skip_if_infeasible=True`` is short for ``on_infeasible="skip"``.
+    When no pass fits, ``on_infeasible`` decides: ``"fail"`` (default; no retry), ``"skip"`` (the task and
+    its downstream) or ``"succeed"`` (the summary with ``count`` 0; branch on it).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: the target, a GeoJSON Point or Polygon (dict or JSON string).
@@ -43,27 +42,18 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
     :param window_close: when it closes (after ``window_open``, in the future, within 366 days).
     :param name: a name for the access request.
     :param description: free text.
-    :param constraints: ``CapellaHook.create_access_request`` constraints (``off_nadir_min``,
-        ``off_nadir_max``, ``image_length``, ``image_width``, ``asc_dsc``, ``look_direction``,
-        ``orbital_planes``, ``local_time``) as a dict or JSON object.
+    :param constraints: ``CapellaHook.create_access_request`` constraints (dict or JSON object).
     :param on_infeasible: ``fail``, ``skip`` or ``succeed`` (see above).
     :param skip_if_infeasible: ``True`` is the same as ``on_infeasible="skip"``.
-    :param deferrable: wait in the triggerer instead of a worker slot (default: ``[operators]
-        default_deferrable``).
+    :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks of the access request.
     :param processing_timeout: the most seconds to wait for the passes to be planned.
     :return: the summary above (also: XCom ``capella_access_request_id``).
 
     Example::
 
-        CheckFeasibilityOperator(
-            task_id="feasible",
-            geometry="{{ params.aoi | tojson }}",
-            window_open="{{ data_interval_end | ts }}",
-            window_close="{{ (data_interval_end + macros.timedelta(days=7)) | ts }}",
-            skip_if_infeasible=True,
-            deferrable=True,
-        )
+        CheckFeasibilityOperator(task_id="feasible", geometry=aoi, window_open="{{ data_interval_end | ts }}",
+                                 window_close="{{ (data_interval_end + macros.timedelta(days=7)) | ts }}")
     """
 
     template_fields = (
@@ -102,11 +92,9 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         self.description = description
         self.constraints = constraints
         self.on_infeasible = infeasible_choice(on_infeasible, skip_if_infeasible)
-        self.deferrable = deferrable
-        self.poll_interval = checks.number("poll_interval", poll_interval, positive=True)
-        if isinstance(processing_timeout, timedelta):
-            processing_timeout = processing_timeout.total_seconds()
-        self.processing_timeout = checks.number("processing_timeout", processing_timeout, positive=True)
+        self.deferrable, self.poll_interval, self.processing_timeout = review_options(
+            deferrable, poll_interval, processing_timeout, "processing_timeout"
+        )
 
     def execute(self, context: Context) -> dict[str, Any] | None:
         """Create the access request, then wait for its passes (deferring when asked)."""
@@ -172,12 +160,7 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
 
 
 def infeasible_choice(on_infeasible: Any, skip_if_infeasible: Any) -> str:
-    """Return the effective ``on_infeasible``, refusing contradictory or unknown choices.
-
-    :param on_infeasible: ``fail``, ``skip`` or ``succeed``.
-    :param skip_if_infeasible: ``None`` (not given), ``True`` (skip) or ``False``.
-    :return: the choice.
-    """
+    """Return the effective ``on_infeasible``, refusing contradictory or unknown choices."""
     choice = checks.choice("on_infeasible", on_infeasible, ON_INFEASIBLE)
     if skip_if_infeasible is None:
         return str(choice)
@@ -190,16 +173,7 @@ def infeasible_choice(on_infeasible: Any, skip_if_infeasible: Any) -> str:
 
 
 def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the JSON-ready summary of an access request's passes.
-
-    :param access_request_id: the access request.
-    :param access: the access request Feature (for its status and window).
-    :param passes: the passes, from ``get_accesses``.
-    :return: ``access_request_id``, ``feasible``, ``count``, ``accessibility_status``,
-        ``first_window`` and ``last_window`` (``{"open", "close"}`` or ``None``),
-        ``off_nadir_range`` (``[min, max]`` degrees or ``None``), ``spacecraft_ids``,
-        ``orbital_planes``, ``window_open`` and ``window_close`` (the request's window).
-    """
+    """Return the JSON-ready summary of an access request's passes (see ``CheckFeasibilityOperator``)."""
     properties = access.get("properties") or {} if isinstance(access, dict) else {}
     ordered = sorted(passes, key=lambda one: str(one.get("windowOpen") or ""))
     angles = [

@@ -21,10 +21,8 @@ if TYPE_CHECKING:
 class SubmitOrderOperator(CapellaBaseOperator):
     """Order STAC products; return the order id.
 
-    By default (``check_active_orders=True``) an active order that already holds every requested
-    product is reused instead of paying again, which also makes a retried task safe: an order the
-    first try placed is found, not placed twice. With nothing to order (an empty search upstream) the
-    task is skipped.
+    An active order already holding every product is reused (``check_active_orders``), so a retry never
+    pays twice. With nothing to order (an empty search upstream) the task is skipped.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param stac_ids: STAC ids: a list (e.g. ``CapellaSearchOperator``'s output), one id, or a JSON list.
@@ -33,9 +31,7 @@ class SubmitOrderOperator(CapellaBaseOperator):
     :param omit_search: trust ``items`` without looking them up again.
     :param omit_review: skip the cost review.
     :param contract_id: the contract to charge.
-    :param max_cost: the most the order may cost, in the quote's currency (a number or numeric string).
-        The order is reviewed first; above the limit the task fails with the quote (no retry) and
-        nothing is ordered. An active order reused costs nothing.
+    :param max_cost: the most the order may cost (quote's currency); above it the task fails, unordered.
     :return: the order id (also pushed as XCom ``capella_order_id`` for the console link).
 
     Example::

@@ -24,17 +24,10 @@ if TYPE_CHECKING:
 class CreateRepeatRequestOperator(CreateRequestOperator):
     """Create a Capella repeat request (a series of collections, billable); return its id.
 
-    With ``max_cost_per_image`` and/or ``max_cost`` the task waits for the quote (``review``; in the
-    triggerer when ``deferrable``), then approves the series when the per-image estimate
-    (``costPerImageEstimate``) is at most ``max_cost_per_image`` and the estimate times the number
-    of collections (``repetition_count``, or what fits before ``repeat_end``) is at most
-    ``max_cost``; otherwise it rejects the series and fails with the quote. An open-ended series
-    (neither ``repetition_count`` nor ``repeat_end``) has no total, so it needs ``max_cost_per_image``
-    and refuses ``max_cost``. A retry never approves twice.
-
-    Retry-safe exactly like :class:`~airflow_provider_capella.operators.tasking.CreateTaskingRequestOperator`:
-    the description carries a tag derived from the task instance, and a retry reuses the repeat
-    request an earlier try created instead of sending another.
+    With ``max_cost_per_image`` and/or ``max_cost`` the task waits for the quote and approves the series
+    when the per-image estimate and that estimate times the number of collections are within them, else
+    rejects it and fails; an open-ended series has no total, so it refuses ``max_cost``. Retry-safe like
+    :class:`~airflow_provider_capella.operators.tasking.CreateTaskingRequestOperator`.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict or a JSON string.
@@ -51,9 +44,7 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
     :param custom_attribute_1: free text echoed by the API.
     :param custom_attribute_2: a second free text echoed by the API.
     :param contract_id: the contract to charge.
-    :param request_options: any other ``CapellaHook.create_repeat_request`` argument
-        (``maintain_scene_framing``, ``look_angle_tolerance``, ``azimuth_angle_tolerance``,
-        ``window_duration``, ``insar_orbit``, ``off_nadir_min``, ``polarization``, ...) as a dict or JSON.
+    :param request_options: other ``CapellaHook.create_repeat_request`` arguments (dict or JSON object).
     :param idempotency_key: overrides the derived key.
     :param idempotency_lookback: how far back a retry searches (30 days).
     :param max_cost_per_image: the most one collection may cost (quote's currency; ``None``: no limit).
@@ -65,14 +56,8 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
 
     Example::
 
-        CreateRepeatRequestOperator(
-            task_id="repeat",
-            geometry={"type": "Point", "coordinates": [-105.27, 40.01]},
-            repetition_interval=7,
-            repetition_count=4,
-            max_cost_per_image=3000,
-            max_cost=12000,
-        )
+        CreateRepeatRequestOperator(task_id="repeat", geometry=aoi, repetition_interval=7, repetition_count=4,
+                                    max_cost_per_image=3000, max_cost=12000)
     """
 
     kind = REPEAT
@@ -119,13 +104,12 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
 class CancelRepeatRequestsOperator(BulkRequestOperator):
     """Cancel repeat requests (and their unfinished collections); return a result per id.
 
-    Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. An
-    already canceled repeat request counts as success (``"already_canceled": True``).
+    Results and failures as in :class:`~airflow_provider_capella.operators._bulk.BulkRequestOperator`.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {status, code, message}}}``.
+    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
@@ -143,7 +127,7 @@ class CancelRepeatRequestsOperator(BulkRequestOperator):
 class UpdateRepeatRequestsOperator(UpdateRequestsOperator):
     """Set the same fields on several repeat requests; return a result per id.
 
-    Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
+    Results and failures as in :class:`~airflow_provider_capella.operators._bulk.BulkRequestOperator`.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated).

@@ -19,45 +19,36 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 DEFAULT_MAX_RETURNED_ITEMS = 100
+STRUCTURED = ("bbox", "intersects", "collections", "ids", "sortby")  # may arrive as JSON strings
 
 
 class CapellaSearchOperator(CapellaBaseOperator):
     """Search the catalog; return the matching STAC ids (default), the items, or where they were written.
 
-    Filters are ``CapellaHook.search``'s: the common ones as arguments, any other (``product_type``,
-    ``look_angle__lte``, ``polarizations``, ``collect_id``, ...) in ``filters``. Every argument is
-    templated, and ``filters``, ``bbox``, ``intersects``, ``collections`` and ``ids`` may be given as
-    JSON strings, so an AOI can come from ``params`` and a time range from the data interval. A filter
-    given both as an argument and in ``filters`` is an error.
+    Filters are ``CapellaHook.search``'s: the common ones as arguments, any other in ``filters`` (not
+    both). Every argument is templated; structured ones may be JSON strings (e.g. from ``params``).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param filters: any ``CapellaHook.search`` filters, as a dict or JSON object.
     :param bbox: ``[west, south, east, north]``.
     :param intersects: a GeoJSON geometry (not together with ``bbox``).
-    :param datetime: an instant or a ``"start/end"`` interval (ISO 8601), e.g.
-        ``"{{ data_interval_start | ts }}/{{ data_interval_end | ts }}"``.
+    :param datetime: an instant or a ``"start/end"`` interval (ISO 8601).
     :param collections: STAC collections.
     :param ids: STAC ids.
     :param ownership: see ``CapellaHook.search``.
     :param sortby: e.g. ``"-datetime"``.
     :param limit: most items wanted (default 500, at most 10,000).
-    :param return_items: return the STAC items instead of their ids (at most ``max_returned_items``,
-        default 100: XCom is for small values; the task fails when more match).
+    :param return_items: return the STAC items, not their ids (the task fails above ``max_returned_items``).
     :param max_returned_items: the most items ``return_items`` may return (default 100).
-    :param output_path: write a GeoJSON FeatureCollection of every match to this file or
-        ``s3://bucket/key`` and return that location instead.
+    :param output_path: write every match as GeoJSON to this file or ``s3://bucket/key``; return where.
     :param aws_conn_id: AWS connection for an ``s3://`` ``output_path``.
     :return: a list of STAC ids; or of items (``return_items``); or the ``output_path`` written.
 
     Example::
 
-        CapellaSearchOperator(
-            task_id="search",
-            intersects="{{ params.aoi | tojson }}",
-            datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
-            filters={"product_type__in": ["GEO", "GEC"]},
-            output_path="s3://my-bucket/searches/{{ ds }}.geojson",
-        )
+        CapellaSearchOperator(task_id="search", intersects="{{ params.aoi | tojson }}",
+                              datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
+                              filters={"product_type__in": ["GEO", "GEC"]})
     """
 
     template_fields = (
@@ -111,16 +102,14 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
     def search_filters(self) -> dict[str, Any]:
         """Return the keyword arguments for ``CapellaHook.search``, after rendering and JSON parsing."""
+        explicit = {name: _arguments.structured(name, getattr(self, name)) for name in STRUCTURED}
+        limit = _arguments.integer("limit", self.limit)
         explicit = without_none(
             {
-                "bbox": _arguments.structured("bbox", self.bbox),
-                "intersects": _arguments.structured("intersects", self.intersects),
+                **explicit,
                 "datetime": self.datetime or None,
-                "collections": _arguments.structured("collections", self.collections),
-                "ids": _arguments.structured("ids", self.ids),
                 "ownership": self.ownership or None,
-                "sortby": _arguments.structured("sortby", self.sortby),
-                "limit": _arguments.integer("limit", self.limit),
+                "limit": limit,
             }
         )
         extra = _arguments.mapping("filters", self.filters)

@@ -21,17 +21,10 @@ if TYPE_CHECKING:
 class CreateTaskingRequestOperator(CreateRequestOperator):
     """Create a Capella tasking request (a new collection, billable); return its id.
 
-    With ``max_cost`` the request is created without pre-approval, the task waits for its quote
-    (``review``; in the triggerer when ``deferrable``), then approves it when the quoted total
-    (``order.summary.total``) is at most ``max_cost``, or rejects it and fails with the quote. The
-    decision is made from the request's current status, so a retry never approves twice.
-
-    Retry-safe: the request's description ends with a tag derived from the task instance
-    (``[airflow:<hash of dag_id, task_id, run_id, map_index>]``). A retry (or a cleared task) first
-    searches the user's requests submitted within ``idempotency_lookback`` for that tag and returns the
-    one an earlier try created, even if that try died right after sending it; only when none exists
-    is a request sent. A create whose outcome is unknown (``CapellaAmbiguousCreateError``) fails the
-    try without re-sending, so the next try finds it.
+    With ``max_cost`` the task waits for the quote (``review``; in the triggerer when ``deferrable``) and
+    approves the request when its total (``order.summary.total``) is at most ``max_cost``, else rejects
+    it and fails. Retry-safe: see :mod:`~airflow_provider_capella.operators._requests` (a retry reuses the
+    request an earlier try created, and never approves twice).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict, or a JSON string (e.g. ``{{ params.aoi | tojson }}``).
@@ -47,15 +40,10 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
     :param custom_attribute_2: a second free text echoed by the API.
     :param contract_id: the contract to charge.
     :param pre_approval: skip the cost review step.
-    :param request_options: any other ``CapellaHook.create_tasking_request`` argument (``off_nadir_min``,
-        ``off_nadir_max``, ``image_width``, ``orbital_planes``, ``asc_dsc``, ``look_direction``,
-        ``polarization``, ``archive_holdback``, ``azimuth_angle_min``/``max``, ``squint``,
-        ``max_squint_angle``), as a dict or JSON object.
-    :param idempotency_key: overrides the derived key (e.g. to keep two Airflow deployments sharing one
-        Capella account apart).
+    :param request_options: other ``CapellaHook.create_tasking_request`` arguments (dict or JSON object).
+    :param idempotency_key: overrides the derived key (e.g. for two deployments on one account).
     :param idempotency_lookback: how far back a retry searches (30 days).
-    :param max_cost: the most the request may cost, in the quote's currency (a number or numeric
-        string; ``None``: no limit, no wait). Cannot be combined with ``pre_approval=True``.
+    :param max_cost: the most it may cost, in the quote's currency (``None``: no limit, no wait).
     :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks for the quote (default 30).
     :param review_timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
@@ -63,15 +51,8 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
 
     Example::
 
-        CreateTaskingRequestOperator(
-            task_id="task",
-            geometry={"type": "Point", "coordinates": [-105.27, 40.01]},
-            name="boulder",
-            window_open="{{ data_interval_end | ts }}",
-            request_options={"off_nadir_max": 30, "polarization": "HH"},
-            max_cost=5000,
-            retries=2,
-        )
+        CreateTaskingRequestOperator(task_id="task", geometry=aoi, request_options={"off_nadir_max": 30},
+                                     window_open="{{ data_interval_end | ts }}", max_cost=5000, retries=2)
     """
 
     kind = TASKING
@@ -107,20 +88,16 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
 class CancelTaskingRequestsOperator(BulkRequestOperator):
     """Cancel tasking requests (cancellation fees may apply); return a result per id.
 
-    Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``. A
-    request that is already canceled counts as success (``"already_canceled": True``), so a retried
-    task does not fail on the ids its first try canceled.
+    Results and failures as in :class:`~airflow_provider_capella.operators._bulk.BulkRequestOperator`.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {status, code, message}}}``.
+    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
-        CancelTaskingRequestsOperator(
-            task_id="cancel", tasking_request_ids="{{ ti.xcom_pull(task_ids='task') }}"
-        )
+        CancelTaskingRequestsOperator(task_id="cancel", tasking_request_ids="{{ ti.xcom_pull('task') }}")
     """
 
     kind = TASKING
@@ -134,8 +111,8 @@ class CancelTaskingRequestsOperator(BulkRequestOperator):
 class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
     """Set the same fields on several tasking requests; return a result per id.
 
-    Every id is attempted; then the task fails when any failed, unless ``fail_on_error=False``.
-    Replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
+    Results and failures as in :class:`~airflow_provider_capella.operators._bulk.BulkRequestOperator`;
+    replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated).

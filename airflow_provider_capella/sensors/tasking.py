@@ -20,7 +20,7 @@ from airflow_provider_capella._compat import (
 )
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.lineage.record import LineageRecord
-from airflow_provider_capella.operators._base import capella_hook
+from airflow_provider_capella.operators._base import CapellaBaseOperator, capella_hook
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -29,49 +29,36 @@ if TYPE_CHECKING:
     from airflow_provider_capella.hooks.capella import CapellaHook
     from airflow_provider_capella.tasking_status import TaskingOutcome
 
-DEFER_GRACE_SECONDS = 60.0
-"""The scheduler's own deferral timeout trails the trigger's deadline by this much, so the trigger's
-descriptive event normally ends the wait; the scheduler's timeout is the backstop."""
+FAILURES = {
+    "failed": AirflowFailException,
+    "timeout": AirflowSensorTimeout,
+    "execution_timeout": AirflowTaskTimeout,
+}
+DEFER_GRACE_SECONDS = 60.0  # the scheduler's deferral timeout trails the trigger's deadline (a backstop)
 
 
 class TaskCompletedSensor(BaseSensorOperator):
     """Wait until a tasking request is completed; return its collect ids.
 
-    Completed means ``completed`` appears anywhere in the request's status history (the SDK's rule, so
-    a reprocessed request, completed → accepted → completed, counts). The task fails at once, without
-    retries, with the API's status message when the request is rejected, expired, canceled, failed or
-    in error. ``retrying`` is in progress. An ``anomaly`` fails only once it has lasted
-    ``anomaly_grace_period`` (counted from the anomaly's time in the status history) without Capella
-    retrying. A request waiting in ``review`` is never waited on silently: each poke logs a warning
-    that it waits for cost approval, and how to approve it. Each poke logs what the status means
-    (``active``: being scheduled, completion not guaranteed; ``accepted``: full collection guaranteed).
-    The rule lives in :mod:`airflow_provider_capella.tasking_status`. 5xx, 429 and connection errors
-    are retried by the connection's retry policy; if they outlast it, the sensor logs a warning and
-    tries again at the next poke, until its ``timeout``.
+    Completed means ``completed`` anywhere in the status history (the SDK's rule). Rejected, expired,
+    canceled, failed or error fail the task at once, without retries; ``retrying`` is in progress; an
+    ``anomaly`` fails once it lasted ``anomaly_grace_period`` without Capella retrying; ``review`` logs a
+    warning each poke (it waits for cost approval). The rule lives in
+    :mod:`airflow_provider_capella.tasking_status`. Transient API errors that outlast the retry policy
+    are logged and tried again at the next poke, until ``timeout``.
 
-    Works in every sensor mode: ``poke`` (default), ``reschedule`` (frees the worker slot between
-    pokes) and deferrable (waits in the triggerer with
-    :class:`~airflow_provider_capella.triggers.tasking.TaskCompletedTrigger`; ``deferrable`` defaults to
-    ``[operators] default_deferrable``). A deferrable sensor checks once before deferring, so a request
-    that is already finished never reaches the triggerer. Deferred, the wait still ends at the sensor's
-    ``timeout`` (sensor timeout: no retry) and at the task's ``execution_timeout`` (retried per
-    ``retries``).
+    Works in ``poke``, ``reschedule`` and deferrable mode (``TaskCompletedTrigger``; it checks once
+    before deferring). Deferred, the wait still ends at ``timeout`` (no retry) and at
+    ``execution_timeout`` (retried per ``retries``).
 
     :param tasking_request_id: the tasking request to wait for (templated, e.g. from an upstream XCom).
     :param capella_conn_id: the Airflow connection id (default ``capella_default``; templated).
     :param deferrable: wait in the triggerer instead of a worker slot.
-    :param anomaly_grace_period: how long an ``anomaly`` may wait for Capella to retry before the task
-        fails with the API's message (a ``timedelta`` or seconds; default six hours; 0 fails at once).
+    :param anomaly_grace_period: how long an ``anomaly`` may last (timedelta or seconds; default 6 hours).
 
     Example::
 
-        wait = TaskCompletedSensor(
-            task_id="wait_for_collect",
-            tasking_request_id="{{ ti.xcom_pull(task_ids='create_tasking_request') }}",
-            poke_interval=600,
-            timeout=14 * 24 * 3600,
-            deferrable=True,
-        )  # returns ["<collect id>", ...]
+        TaskCompletedSensor(task_id="wait", tasking_request_id=create.output, deferrable=True)
     """
 
     template_fields = ("tasking_request_id", "capella_conn_id")
@@ -94,14 +81,11 @@ class TaskCompletedSensor(BaseSensorOperator):
         self.deferrable = deferrable
         self.lineage = LineageRecord()
 
-    @cached_property
-    def hook(self) -> CapellaHook:
-        """The hook on ``capella_conn_id``, created on first use."""
-        return self.new_hook()
-
     def new_hook(self) -> CapellaHook:
         """Return a new hook on ``capella_conn_id`` (lineage lookups never share the task's pool)."""
         return capella_hook(self.capella_conn_id)
+
+    hook = cached_property(new_hook)
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         outcome = self._check()
@@ -130,12 +114,8 @@ class TaskCompletedSensor(BaseSensorOperator):
         if status == "success":
             self.log.info("%s after %s poll(s) in the triggerer", message, event.get("polls"))
             return self._collect_ids()
-        if status == "failed":
-            raise AirflowFailException(message)
-        if status == "timeout":
-            raise AirflowSensorTimeout(message)
-        if status == "execution_timeout":
-            raise AirflowTaskTimeout(message)
+        if status in FAILURES:
+            raise FAILURES[str(status)](message)
         raise AirflowException(f"Waiting for tasking request {self.tasking_request_id} failed: {message}")
 
     def _check(self) -> TaskingOutcome | None:
@@ -200,5 +180,4 @@ class TaskCompletedSensor(BaseSensorOperator):
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         return lineage.facets_on_complete(self, lineage.no_lookup)
 
-    def get_openlineage_facets_on_failure(self, task_instance: Any) -> OperatorLineage:
-        return lineage.facets_on_failure(self)
+    get_openlineage_facets_on_failure = CapellaBaseOperator.get_openlineage_facets_on_failure
