@@ -2,7 +2,9 @@
 
 Airflow 3.2+ builds the connection form from ``conn-fields`` / ``ui-field-behaviour`` here without
 importing the hook; Airflow 3.1 asks the hook's ``get_connection_form_widgets`` /
-``get_ui_field_behaviour`` classmethods instead. Both describe the same form.
+``get_ui_field_behaviour`` classmethods instead. Both describe the same form. ``config`` declares the
+deployment-wide cost caps (``[capella] max_order_cost``, ``max_tasking_cost``) that
+``airflow config list`` shows.
 """
 
 from __future__ import annotations
@@ -76,6 +78,37 @@ UI_FIELD_BEHAVIOUR: dict[str, Any] = {
         "timeout": "60",
     },
 }
+
+
+def _cap(what: str, example: str) -> dict[str, Any]:
+    """Return one cost-cap option of the ``[capella]`` section: a float, unset by default."""
+    return {
+        "description": f"The most {what} may cost, in the quote's currency, for every DAG of this "
+        "deployment: the API's quote is checked before anything billable is sent, and a higher quote is "
+        "refused with CapellaCostLimitError. An operator's or hook method's max_cost can only lower it. "
+        "Unset: no cap. 0: only what is free.",
+        "version_added": "0.2.0",
+        "type": "float",
+        "example": example,
+        "default": None,
+    }
+
+
+CONFIG: dict[str, Any] = {
+    "capella": {
+        "description": "Cost caps for every billable call of the Capella provider (docs: Cost safety).",
+        "options": {
+            "max_order_cost": _cap(
+                "one order (submit_order, a download's order, an expired order's reorder)", "500"
+            ),
+            "max_tasking_cost": _cap(
+                "one tasking request, or one collection of a repeat request (checked before approval; "
+                "pre_approval is then refused)",
+                "5000",
+            ),
+        },
+    }
+}
 OPERATORS = ("search", "orders", "download", "tasking", "repeat", "archive", "feasibility", "approval")
 LINKS = ("CapellaTaskingRequestLink", "CapellaRepeatRequestLink", "CapellaOrderLink")
 
@@ -105,6 +138,7 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": _modules("sensors", "tasking"),
         "triggers": _modules("triggers", "tasking", "feasibility", "review"),
         "extra-links": [f"{PACKAGE}.links.{name}" for name in LINKS],
+        "config": CONFIG,
         "connection-types": [
             {
                 "connection-type": CONNECTION_TYPE,

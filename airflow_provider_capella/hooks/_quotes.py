@@ -1,11 +1,14 @@
-"""Read what the API quotes into a :class:`Quote` (the API's text and the number in it).
+"""Read what the API quotes into a :class:`Quote`, and the :class:`Cap` every billable step obeys.
 
-A tasking request's order total, a repeat request's per-image estimate, an order review's total.
+A tasking request's order total, a repeat request's per-image estimate, an order review's total. The cap
+of a step is the lower of the deployment's setting (``[capella] max_order_cost`` or
+``max_tasking_cost``) and the caller's argument: :func:`cost_cap` is the one place that decides it.
 
 Example::
 
     quote = tasking_quote(hook.get_task(task_id))
     print(quote.text, quote.amount)  # "$3,000.00" 3000.0
+    cap = cost_cap(ORDER_COST_SETTING, "max_cost", 800)  # with max_order_cost=500: 500 from the setting
 """
 
 from __future__ import annotations
@@ -15,7 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_capella._answers import api_time
-from airflow_provider_capella._payloads.costs import amount
+from airflow_provider_capella._compat import conf
+from airflow_provider_capella._payloads.costs import amount, optional_cost_limit
+from airflow_provider_capella.exceptions import CapellaCostLimitError
+
+ORDER_COST_SETTING = "max_order_cost"
+"""``[capella] max_order_cost``: the most one order may cost (every order the provider places)."""
+TASKING_COST_SETTING = "max_tasking_cost"
+"""``[capella] max_tasking_cost``: the most one tasking request, or one collection of a repeat, may cost."""
 
 
 @dataclass(frozen=True)
@@ -89,3 +99,62 @@ def review_quote(review: Any) -> Quote:
     if quote.text is not None and currency and str(currency) not in quote.text:
         return Quote(f"{quote.text} {currency}", quote.amount)
     return quote
+
+
+@dataclass(frozen=True)
+class Cap:
+    """The most one billable step may cost (``limit``) and what set it (``source``: argument or setting).
+
+    Example::
+
+        Cap(500.0, "[capella] max_order_cost").refusal("order of 3 STAC item(s)", quote)
+    """
+
+    limit: float
+    source: str
+
+    def refusal(self, what: str, quote: Quote) -> CapellaCostLimitError | None:
+        """Return the error refusing ``what`` quoted above the cap (or unreadably), else ``None``."""
+        if quote.within(self.limit):
+            return None
+        return CapellaCostLimitError.over_limit(
+            what, quote=quote.text, quoted=quote.amount, limit=self.limit, argument=self.source
+        )
+
+    def check(self, what: str, quote: Quote) -> None:
+        """Raise :meth:`refusal`'s error, if any."""
+        error = self.refusal(what, quote)
+        if error is not None:
+            raise error
+
+
+def configured_cap(setting: str) -> float | None:
+    """Return ``[capella] <setting>`` as a number (``None`` when unset); a bad value names the setting."""
+    return optional_cost_limit(f"[capella] {setting}", conf.get("capella", setting, fallback=None))
+
+
+def cost_cap(setting: str | None, argument: str, value: Any, log: Any = None) -> Cap | None:
+    """Return the effective cap: the lower of ``[capella] <setting>`` and the ``argument``'s ``value``.
+
+    An argument can only lower the deployment's cap: above it, the setting wins and ``log`` says so.
+
+    :param setting: :data:`ORDER_COST_SETTING` or :data:`TASKING_COST_SETTING` (``None``: the argument only).
+    :param argument: the caller's argument name (``max_cost``, ``max_cost_per_image``), for messages.
+    :param value: the argument's value (``None``: not given).
+    :param log: where to say that the setting overrides the argument.
+    :return: the cap and its source, or ``None`` when neither sets one.
+    """
+    given = optional_cost_limit(argument, value)
+    configured = None if setting is None else configured_cap(setting)
+    if configured is None or (given is not None and given <= configured):
+        return None if given is None else Cap(given, argument)
+    if given is not None and log is not None:
+        log.warning(
+            "%s=%g is above the deployment's cap [capella] %s=%g: the setting applies (an argument "
+            "can only lower it)",
+            argument,
+            given,
+            setting,
+            configured,
+        )
+    return Cap(configured, f"[capella] {setting}")

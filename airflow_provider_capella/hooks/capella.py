@@ -44,13 +44,11 @@ from airflow_provider_capella._payloads import (
 from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella._payloads import tasking_rules as rules
 from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella._payloads.costs import cost_limit
 from airflow_provider_capella._payloads.feasibility import access_request_body
 from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_BASE_URL, DEFAULT_CONN_ID, HOOK_NAME
 from airflow_provider_capella.exceptions import (
     CapellaAccessRequestPendingError,
     CapellaAuthenticationError,
-    CapellaCostLimitError,
     CapellaError,
     CapellaInsufficientFundsError,
     CapellaNoProductsError,
@@ -62,7 +60,17 @@ from airflow_provider_capella.exceptions import (
     CapellaValidationError,
 )
 from airflow_provider_capella.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
-from airflow_provider_capella.hooks._quotes import review_quote
+from airflow_provider_capella.hooks._quotes import (
+    ORDER_COST_SETTING,
+    TASKING_COST_SETTING,
+    Cap,
+    Quote,
+    configured_cap,
+    cost_cap,
+    repeat_quote_per_image,
+    review_quote,
+    tasking_quote,
+)
 
 Endpoint = tuple[str, str]
 """``(method, path)``; ``{}`` in the path is filled with the (quoted) ids."""
@@ -681,38 +689,42 @@ class CapellaHook(BaseHook):
     ) -> str:
         """Order products (billable); return the order id. Never re-sent after an ambiguous failure.
 
-        The order id and the reviewed cost are logged. With ``max_cost`` the order is reviewed first and
-        placed only when the quote is at most ``max_cost`` (an active order holding every product is
-        reused first when ``check_active_orders`` asks for it).
+        The order id and the reviewed cost are logged. With a cap (``max_cost``, or the deployment's
+        ``[capella] max_order_cost``, whichever is lower) the order is reviewed first and placed only when
+        the quote is at most the cap (an active order holding every product is reused first when
+        ``check_active_orders`` asks for it).
 
         :param stac_ids: the STAC ids to order (or give ``items``).
         :param items: STAC items, e.g. from :meth:`search`.
         :param check_active_orders: return an active order already holding all the ids instead of
             paying again.
         :param omit_search: skip re-checking ``items`` in the catalog.
-        :param omit_review: skip the cost review.
+        :param omit_review: skip the cost review (ignored under ``[capella] max_order_cost``).
         :param contract_id: the contract to charge (default: the organization's).
-        :param max_cost: the most the order may cost (quote's currency): reviewed first, not placed above.
+        :param max_cost: the most the order may cost (quote's currency): reviewed first, not placed above;
+            it can only lower ``[capella] max_order_cost``.
         :return: the order id.
-        :raises CapellaCostLimitError: when the review quotes more than ``max_cost`` (nothing ordered).
+        :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
 
         Example::
 
             order_id = hook.submit_order(stac_ids=ids, check_active_orders=True, max_cost=1000)
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
-        limit = None if max_cost is None else cost_limit("max_cost", max_cost)
         checks.booleans(
             check_active_orders=check_active_orders, omit_search=omit_search, omit_review=omit_review
         )
-        if limit is not None and omit_review:
+        if max_cost is not None and omit_review:
             checks.fail(
                 "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
             )
+        cap = cost_cap(ORDER_COST_SETTING, "max_cost", max_cost, self.log)
+        if cap is not None and omit_review:
+            self.log.warning("omit_review=True is ignored: %s is checked against the review", cap.source)
         if contract_id is not None:
             checks.text("contract_id", contract_id, allow_empty=False)
         self.last_order_placement = self._place_order(
-            wanted, items, check_active_orders, omit_search, omit_review, contract_id, limit
+            wanted, items, check_active_orders, omit_search, omit_review and cap is None, contract_id, cap
         )
         return self.last_order_placement.order_id
 
@@ -724,9 +736,9 @@ class CapellaHook(BaseHook):
         omit_search: bool,
         omit_review: bool,
         contract_id: str | None,
-        limit: float | None = None,
+        cap: Cap | None,
     ) -> OrderPlacement:
-        """Reuse an active order holding ``wanted``, or review (within ``limit``) and place a new one."""
+        """Reuse an active order holding ``wanted``, or review (within ``cap``) and place a new one."""
         if check_active_orders:
             existing = self._active_order_with(wanted)
             if existing:
@@ -737,20 +749,8 @@ class CapellaHook(BaseHook):
         )
         cost = None
         if not omit_review:
-            quote_ = review_quote(self._review(stac_items, contract_id))
-            cost = quote_.text
-            if not quote_.within(limit):
-                raise CapellaCostLimitError.over_limit(
-                    f"order of {len(stac_items)} STAC item(s)",
-                    quote=quote_.text,
-                    quoted=quote_.amount,
-                    limit=limit,  # type: ignore[arg-type]
-                    argument="max_cost",
-                )
-            if limit is not None:
-                self.log.info(
-                    "Order of %d STAC item(s) quoted at %s, within max_cost=%g", len(stac_items), cost, limit
-                )
+            what = f"order of {len(stac_items)} STAC item(s)"
+            cost = self._within_cap(what, review_quote(self._review(stac_items, contract_id)), cap).text
         order = self._call(SUBMIT_ORDER, json=order_args.order_body(stac_items, contract_id))
         order_id = accepted_order_id(order, f"{len(stac_items)} STAC item(s)")
         self.log.info(
@@ -760,6 +760,15 @@ class CapellaHook(BaseHook):
             cost or "not reviewed",
         )
         return OrderPlacement(order_id, reused=False, cost=cost)
+
+    def _within_cap(self, what: str, quote_: Quote, cap: Cap | None) -> Quote:
+        """Return ``quote_`` when within ``cap`` (logged), else raise ``CapellaCostLimitError``."""
+        if cap is not None:
+            cap.check(what, quote_)
+            self.log.info(
+                "%s quoted at %s, within %s=%g", what.capitalize(), quote_.text, cap.source, cap.limit
+            )
+        return quote_
 
     def _existing_items(self, stac_ids: list[str]) -> Items:
         """Return the catalog items of ``stac_ids``; fail when none exist, warn about the missing ones."""
@@ -853,15 +862,18 @@ class CapellaHook(BaseHook):
         items = self.get_presigned_items(order_id, stac_ids=stac_ids, sort_by=sort_by)
         return [item.get("assets") or {} for item in items]
 
-    def order_tasking_request(self, tasking_request_id: str) -> str:
+    def order_tasking_request(self, tasking_request_id: str, *, max_cost: float | None = None) -> str:
         """Order everything a tasking request produced (``POST /orders/task/{id}``; **billable**).
 
         Sent once: after an ambiguous failure (a timeout, a 5xx) it is **not** re-sent, because it may
         have been placed; ``CapellaAmbiguousCreateError`` says to look with :meth:`list_orders` first.
-        The order expires one hour after it is placed, like any order.
+        The order expires one hour after it is placed, like any order. Under a cap (``max_cost`` or
+        ``[capella] max_order_cost``) its products are reviewed first and nothing is ordered above it.
 
         :param tasking_request_id: a tasking request that has produced imagery (a UUID).
+        :param max_cost: the most the order may cost; it can only lower ``[capella] max_order_cost``.
         :return: the new order id.
+        :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
         :raises CapellaValidationError: when the request has produced nothing yet (the API's
             ``ORDER_VALIDATION_ERROR``) or the id is not a UUID (before anything is sent).
         :raises CapellaOrderRejectedError: when the API rejects the order.
@@ -871,6 +883,14 @@ class CapellaHook(BaseHook):
             order_id = hook.order_tasking_request(task_id)
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
+        cap = cost_cap(ORDER_COST_SETTING, "max_cost", max_cost, self.log)
+        if cap is not None:
+            products = self._products_of("tasking_request_id", checked, None)
+            self._within_cap(
+                f"order of the {len(products)} product(s) of tasking request {checked}",
+                review_quote(self._review(products, None)),
+                cap,
+            )
         order = dict(self._call(ORDER_TASKING_REQUEST, checked) or {})
         order_id = accepted_order_id(order, f"tasking request {checked}")
         self.log.info(
@@ -940,7 +960,7 @@ class CapellaHook(BaseHook):
         :param archive_holdback: ``none`` (default), ``thirty_day``, ``one_year`` or ``permanent``.
         :param custom_attribute_1: your own tracking value, echoed by the API.
         :param custom_attribute_2: a second tracking value.
-        :param pre_approval: skip the cost review step.
+        :param pre_approval: skip the cost review step (refused while ``[capella] max_tasking_cost`` is set).
         :param azimuth_angle_min: the smallest azimuth angle allowed (degrees clockwise from North).
         :param azimuth_angle_max: the largest azimuth angle allowed.
         :param squint: ``enabled``, ``forward`` or ``backward`` (default: enabled for points).
@@ -1075,7 +1095,17 @@ class CapellaHook(BaseHook):
         return self._create_request(REPEAT, body)
 
     def _create_request(self, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any]:
-        """Send the (billable) create once; never re-sent after an ambiguous failure."""
+        """Send the (billable) create once; never re-sent after an ambiguous failure.
+
+        A pre-approved request is refused while ``[capella] max_tasking_cost`` is set: its quote could not
+        be checked before it is billable.
+        """
+        if body.get("preApproval") and configured_cap(TASKING_COST_SETTING) is not None:
+            checks.fail(
+                "pre_approval",
+                f"cannot be True while [capella] {TASKING_COST_SETTING} is set: the quote must be reviewed "
+                "(create without pre_approval, then approve within the cap)",
+            )
         created = self._call(kind.create, json=body)
         self.log.info("Created %s %s (billable)", kind.label, feature_property(created, kind.id_field))
         return created
@@ -1364,18 +1394,25 @@ class CapellaHook(BaseHook):
 
         return self._per_id(request_ids(f"{kind.id_argument}s", ids), cancel)
 
-    def approve_tasking_request(self, tasking_request_id: str) -> dict[str, Any]:
+    def approve_tasking_request(
+        self, tasking_request_id: str, *, max_cost: float | None = None
+    ) -> dict[str, Any]:
         """Approve a tasking request in review at its quoted price (billable from here on).
 
+        Under a cap (``max_cost`` or ``[capella] max_tasking_cost``, whichever is lower) the quote is read
+        first and a request quoted above it is left in review, unapproved.
+
         :param tasking_request_id: the tasking request, created without ``pre_approval``.
+        :param max_cost: the most it may cost (quote's currency); it can only lower the setting.
         :return: the tasking request Feature as the API answered it (``submitted`` next).
         :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
+        :raises CapellaCostLimitError: when the quote is above the cap (or unreadable); nothing approved.
 
         Example::
 
-            hook.approve_tasking_request(task_id)
+            hook.approve_tasking_request(task_id, max_cost=5000)
         """
-        return self._decide_review(TASKING, tasking_request_id, approve=True)
+        return self._decide_review(TASKING, tasking_request_id, approve=True, max_cost=max_cost)
 
     def reject_tasking_request(self, tasking_request_id: str) -> dict[str, Any]:
         """Reject (decline) a tasking request in review; it ends ``rejected`` and nothing is charged.
@@ -1390,18 +1427,25 @@ class CapellaHook(BaseHook):
         """
         return self._decide_review(TASKING, tasking_request_id, approve=False)
 
-    def approve_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
+    def approve_repeat_request(
+        self, repeat_request_id: str, *, max_cost_per_image: float | None = None
+    ) -> dict[str, Any]:
         """Approve a repeat request in review (``{"code": "submitted"}``): billable from here on.
 
+        Under a cap on each collection (``max_cost_per_image`` or ``[capella] max_tasking_cost``, whichever
+        is lower) the per-image estimate is read first and a series quoted above it is left in review.
+
         :param repeat_request_id: the repeat request in review.
+        :param max_cost_per_image: the most one collection may cost; it can only lower the setting.
         :return: the repeat request Feature as the API answered it.
         :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
+        :raises CapellaCostLimitError: when the estimate is above the cap (or unreadable); nothing approved.
 
         Example::
 
-            hook.approve_repeat_request(repeat_id)
+            hook.approve_repeat_request(repeat_id, max_cost_per_image=3000)
         """
-        return self._decide_review(REPEAT, repeat_request_id, approve=True)
+        return self._decide_review(REPEAT, repeat_request_id, approve=True, max_cost=max_cost_per_image)
 
     def reject_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
         """Reject (decline) a repeat request in review (``{"code": "rejected"}``); nothing is charged.
@@ -1416,9 +1460,13 @@ class CapellaHook(BaseHook):
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=False)
 
-    def _decide_review(self, kind: RequestKind, request_id: str, *, approve: bool) -> dict[str, Any]:
-        """Approve or reject a request in review; refuse (naming the id argument) when it is not in review."""
+    def _decide_review(
+        self, kind: RequestKind, request_id: str, *, approve: bool, max_cost: float | None = None
+    ) -> dict[str, Any]:
+        """Approve (within the cap) or reject a request in review; refuse one that is not in review."""
         checked = checks.uuid_text(kind.id_argument, request_id)
+        argument = "max_cost" if kind is TASKING else "max_cost_per_image"
+        cap = cost_cap(TASKING_COST_SETTING, argument, max_cost, self.log) if approve else None
         current = self._call(kind.get, checked)
         status, verb = tasking_status.latest_status(current), "approved" if approve else "rejected"
         if status != tasking_status.REVIEW:
@@ -1427,6 +1475,13 @@ class CapellaHook(BaseHook):
                 f"{kind.label} {checked} is {status or 'without a status'}, not in review: only a request in "
                 f"review can be {verb}",
             )
+        if cap is not None:
+            quote_, what = (
+                (tasking_quote(current), f"{kind.label} {checked}")
+                if kind is TASKING
+                else (repeat_quote_per_image(current), f"{kind.label} {checked} (per image)")
+            )
+            self._within_cap(what, quote_, cap)
         answer = self._call(kind.set_status, checked, json=kind.approve_body if approve else kind.reject_body)
         self.log.info("%s %s %s", kind.label.capitalize(), checked, verb)
         return answer if isinstance(answer, dict) else current
@@ -1714,6 +1769,7 @@ class CapellaHook(BaseHook):
         concurrency: int | None = None,
         stac_ids: list[str] | None = None,
         reorder_expired: str = "if_free",
+        max_cost: float | None = None,
     ) -> dict[str, dict[str, str]]:
         """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
 
@@ -1726,7 +1782,9 @@ class CapellaHook(BaseHook):
         mid-way when its presigned URLs are refused), a new order for the same products is placed only as
         ``reorder_expired`` allows: ``"if_free"`` (default) when the review quotes nothing to pay (products
         the organization already holds), ``"always"`` whatever it costs (billable), ``"never"`` not at
-        all. A refused reorder raises ``CapellaReorderNotAllowedError`` carrying the quote.
+        all. A refused reorder raises ``CapellaReorderNotAllowedError`` carrying the quote. Every order
+        placed here (the first and a reorder) is reviewed and refused above the cap: ``max_cost`` or the
+        deployment's ``[capella] max_order_cost``, whichever is lower.
 
         :param items_presigned: presigned STAC items, from :meth:`get_presigned_items`.
         :param order_id: an order; every product of it (or the ``stac_ids`` of it).
@@ -1748,8 +1806,11 @@ class CapellaHook(BaseHook):
         :param stac_ids: with ``order_id``: only these products of the order (each must be in it).
         :param reorder_expired: ``"if_free"`` (default), ``"always"`` or ``"never"``: whether an expired
             order is replaced by a new order for the same products (see above).
+        :param max_cost: the most each order placed here may cost; it can only lower
+            ``[capella] max_order_cost``.
         :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
         :raises CapellaNoProductsError: when a tasking request or collect has no products yet.
+        :raises CapellaCostLimitError: when an order would cost more than the cap (nothing ordered).
 
         Example::
 
@@ -1786,13 +1847,14 @@ class CapellaHook(BaseHook):
             order_args.asset_filter("exclude", exclude),
         )
         wanted_types = order_args.product_types(product_types)
+        cap = cost_cap(ORDER_COST_SETTING, "max_cost", max_cost, self.log)
 
         refresh: Callable[[], Items] | None = None
         if source == "items_presigned":
             items = checked_presigned_items(items_presigned)
         else:
             source_order = self._order_of_source(
-                source, str(sources[source]), subset, wanted_types, contract_id, policy
+                source, str(sources[source]), subset, wanted_types, contract_id, policy, cap
             )
             items, refresh = source_order.presigned(), source_order.presigned
             missing = sorted(set(subset or ()) - {str(item.get("id")) for item in items})
@@ -1828,10 +1890,19 @@ class CapellaHook(BaseHook):
         product_types: list[str] | None,
         contract_id: str | None,
         policy: str,
+        cap: Cap | None,
     ) -> _ExpiringOrder:
         """Return the order a download reads: the given one, or one placed for a tasking request/collect."""
         if source == "order_id":
-            return _ExpiringOrder(self, value, stac_ids, product_types, policy, contract_id)
+            return _ExpiringOrder(self, value, stac_ids, product_types, policy, contract_id, cap)
+        items = self._products_of(source, value, product_types)
+        ordered = [str(item["id"]) for item in items]
+        placement = self._place_order(ordered, items, True, True, False, contract_id, cap)
+        self.log.info("download_products(%s=%s) %s", source, value, placement.describe())
+        return _ExpiringOrder(self, placement.order_id, ordered, product_types, policy, contract_id, cap)
+
+    def _products_of(self, source: str, value: str, product_types: list[str] | None) -> Items:
+        """Return the catalog items of a tasking request's or a collect's products (``source`` names it)."""
         if source == "tasking_request_id":
             collect_ids = [str(collect["collectId"]) for collect in self.get_collects_for_task(value)]
             if not collect_ids:
@@ -1848,16 +1919,13 @@ class CapellaHook(BaseHook):
                 + (f" with product types {product_types}" if product_types else "")
                 + "; they may still be processing"
             )
-        ordered = [str(item["id"]) for item in items]
-        placement = self._place_order(ordered, items, True, True, False, contract_id)
-        self.log.info("download_products(%s=%s) %s", source, value, placement.describe())
-        return _ExpiringOrder(self, placement.order_id, ordered, product_types, policy, contract_id)
+        return items
 
     def _reorder(
         self, expired_order_id: str, stac_ids: list[str] | None, product_types: list[str] | None, policy: str,
-        contract_id: str | None,
+        contract_id: str | None, cap: Cap | None,
     ) -> str:  # fmt: skip
-        """Place a new order for the products of an expired order when ``policy`` allows; return its id."""
+        """Place a new order for the products of an expired order when ``policy`` and ``cap`` allow it."""
         if policy == "never":
             raise reorder_refused(expired_order_id, stac_ids or [], None, None, policy)
         order = self._call(GET_ORDER, expired_order_id) or {}
@@ -1878,6 +1946,8 @@ class CapellaHook(BaseHook):
             raise reorder_refused(
                 expired_order_id, [str(item["id"]) for item in items], total, currency, policy
             )
+        what = f"reorder of the {len(items)} product(s) of expired order {expired_order_id}"
+        self._within_cap(what, Quote(review_quote(review).text, total), cap)
         new_order_id = accepted_order_id(
             self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}, "the reorder"
         )
@@ -2027,10 +2097,10 @@ class _ExpiringOrder:
 
     def __init__(
         self, hook: CapellaHook, order_id: str, stac_ids: list[str] | None, product_types: list[str] | None,
-        policy: str, contract_id: str | None,
+        policy: str, contract_id: str | None, cap: Cap | None,
     ) -> None:  # fmt: skip
         self.hook, self.order_id, self.stac_ids, self.product_types = hook, order_id, stac_ids, product_types
-        self.policy, self.contract_id, self.reordered = policy, contract_id, False
+        self.policy, self.contract_id, self.cap, self.reordered = policy, contract_id, cap, False
 
     def presigned(self) -> Items:
         """Return the order's presigned items, reordering once (under the policy) if it has expired."""
@@ -2042,7 +2112,7 @@ class _ExpiringOrder:
             if self.reordered:
                 raise
         self.order_id = self.hook._reorder(
-            self.order_id, self.stac_ids, self.product_types, self.policy, self.contract_id
+            self.order_id, self.stac_ids, self.product_types, self.policy, self.contract_id, self.cap
         )
         self.reordered = True
         return self.hook.get_presigned_items(self.order_id, stac_ids=self.stac_ids)

@@ -17,7 +17,6 @@ from airflow_provider_capella import lineage
 from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.checks import without_none
-from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.exceptions import CapellaAmbiguousCreateError
 from airflow_provider_capella.lineage.describe import describe_request_cost
 from airflow_provider_capella.operators import _arguments
@@ -26,6 +25,7 @@ from airflow_provider_capella.operators._kinds import RequestKind
 from airflow_provider_capella.operators._review import (
     Limits,
     check_reviewable,
+    limits_of,
     resumed,
     review_options,
     settle,
@@ -117,8 +117,8 @@ class CreateRequestOperator(CapellaBaseOperator):
         return {}
 
     def cost_limits(self) -> Limits:
-        """Return ``(max per image, max in all)`` checked; only ``max_cost`` here."""
-        return None, optional_cost_limit("max_cost", self.max_cost)
+        """Return ``(max per image, max in all)`` checked, within ``[capella] max_tasking_cost``."""
+        return limits_of(self.kind, self.max_cost, None, self.log)
 
     @lineage.records
     def execute(self, context: Context) -> str:

@@ -4,7 +4,8 @@ The request waits in ``review`` with its quote. The guard waits until it has lef
 or in the triggerer), reads it afresh and decides from its status, so a retry never approves twice: in
 ``review`` within the limits it is approved, above them (or with an unreadable quote) rejected and the
 task fails; already past review it is left as it is (failing when above the limits); rejected, expired,
-canceled, ...: the task fails.
+canceled, ...: the task fails. The limits are the operator's, lowered to the deployment's
+``[capella] max_tasking_cost`` (a tasking request's total, a repeat's per-image estimate): :func:`limits_of`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from airflow_provider_capella._compat import AirflowFailException
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.exceptions import CapellaCostLimitError
 from airflow_provider_capella.hooks._quotes import (
+    TASKING_COST_SETTING,
+    Cap,
     Quote,
+    cost_cap,
     repeat_image_count,
     repeat_quote_per_image,
     tasking_quote,
@@ -29,7 +33,7 @@ if TYPE_CHECKING:
     from airflow_provider_capella.hooks.capella import CapellaHook
 
 WAITING = frozenset({"received"})
-Limits = tuple[float | None, float | None]
+Limits = tuple[Cap | None, Cap | None]
 """``(most per image, most in all)``; ``None`` where unset."""
 
 
@@ -63,11 +67,22 @@ def review_options(
     )
 
 
+def limits_of(kind: RequestKind, max_cost: Any, max_cost_per_image: Any, log: Any) -> Limits:
+    """Return an operator's limits checked, lowered to ``[capella] max_tasking_cost`` where it applies."""
+    if kind is TASKING:
+        return None, cost_cap(TASKING_COST_SETTING, "max_cost", max_cost, log)
+    return (
+        cost_cap(TASKING_COST_SETTING, "max_cost_per_image", max_cost_per_image, log),
+        cost_cap(None, "max_cost", max_cost),
+    )
+
+
 def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limits) -> None:
     """Refuse limits that cannot be checked: with ``pre_approval``, or a total of an open-ended series."""
-    if arguments.get("pre_approval"):
-        checks.fail("pre_approval", "cannot be True with max_cost: the quote must be reviewed first")
     per_image, total = limits
+    if arguments.get("pre_approval"):
+        source = next(cap.source for cap in limits if cap is not None)
+        checks.fail("pre_approval", f"cannot be True with {source}: the quote must be reviewed first")
     if (
         kind is REPEAT
         and total is not None
@@ -148,31 +163,19 @@ def verdict(
     kind: RequestKind, request: dict[str, Any], limits: Limits
 ) -> tuple[Quote, CapellaCostLimitError | None]:
     """Judge the quote (a tasking order total; a repeat per-image and series total) against ``limits``."""
-    per_image_limit, total_limit = limits
+    per_image_cap, total_cap = limits
     if kind is TASKING:
         total = tasking_quote(request)
         what = "tasking request"
     else:
         per_image = repeat_quote_per_image(request)
-        if per_image_limit is not None and not per_image.within(per_image_limit):
-            return per_image, over(
-                f"{kind.label} (per image)", per_image, per_image_limit, "max_cost_per_image"
-            )
-        if total_limit is None:
-            return per_image, None
+        error = per_image_cap.refusal(f"{kind.label} (per image)", per_image) if per_image_cap else None
+        if error or total_cap is None:
+            return per_image, error
         count = repeat_image_count(request)
         total = per_image.times(count) if count is not None else Quote(f"{per_image.text} x ?", None)
         what = f"{kind.label} (whole series)"
-    if total_limit is None or total.within(total_limit):
-        return total, None
-    return total, over(what, total, total_limit, "max_cost")
-
-
-def over(what: str, quote: Quote, limit: float, argument: str) -> CapellaCostLimitError:
-    """Build the error for a ``Quote`` above ``limit`` (or unreadable)."""
-    return CapellaCostLimitError.over_limit(
-        what, quote=quote.text, quoted=quote.amount, limit=limit, argument=argument
-    )
+    return total, total_cap.refusal(what, total) if total_cap else None
 
 
 def fail(message: str, cause: BaseException | None = None) -> NoReturn:

@@ -14,7 +14,14 @@ from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import TASKING
-from airflow_provider_capella.operators._review import fail, resumed, review_options, verdict, wait_for_quote
+from airflow_provider_capella.operators._review import (
+    fail,
+    limits_of,
+    resumed,
+    review_options,
+    verdict,
+    wait_for_quote,
+)
 from airflow_provider_capella.tasking_status import latest_status
 
 if TYPE_CHECKING:
@@ -75,7 +82,7 @@ class TaskingQuoteOperator(CapellaBaseOperator):
         """Return the quote and where the request stands; approve nothing (reject above ``max_cost``)."""
         request = self.hook.get_task(tasking_request_id=request_id)
         status = latest_status(request)
-        quote, error = verdict(TASKING, request, (None, optional_cost_limit("max_cost", self.max_cost)))
+        quote, error = verdict(TASKING, request, limits_of(TASKING, self.max_cost, None, self.log))
         if error is not None:
             if status == "review":
                 self.hook.reject_tasking_request(tasking_request_id=request_id)

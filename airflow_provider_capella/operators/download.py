@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_capella import lineage
-from airflow_provider_capella._compat import AirflowSkipException
+from airflow_provider_capella._compat import AirflowFailException, AirflowSkipException
+from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella._payloads.orders import one_source
+from airflow_provider_capella.exceptions import CapellaCostLimitError
 from airflow_provider_capella.lineage.describe import describe_download
 from airflow_provider_capella.lineage.record import LineageRecord, asset_extra, written_files
 from airflow_provider_capella.links import ORDER_ID_KEY, CapellaOrderLink
@@ -30,8 +32,10 @@ class DownloadProductsOperator(CapellaBaseOperator):
     Exactly one source (``CapellaHook.download_products``' rule): ``order_id`` (with ``items``: only those
     products of it); ``items`` (STAC ids or items, e.g. a search's output); or ``tasking_request_id`` /
     ``collect_id`` (a completed collection). Anything not in an active order is **ordered first
-    (billable)**. Complete files are skipped and interrupted ones resume, so a retry only fetches what is
-    missing. Each file written is an Asset event (``file:///...`` or ``s3://...``, extra as
+    (billable)**, reviewed first and refused above ``max_cost`` or the deployment's ``[capella]
+    max_order_cost`` (whichever is lower); an expired order's reorder too. Complete files are skipped and
+    interrupted ones resume, so a retry only fetches what is missing. Each file written is an Asset event
+    (``file:///...`` or ``s3://...``, extra as
     :func:`~airflow_provider_capella.lineage.record.asset_extra`) through the alias ``asset_alias``, added
     to the outlets: ``schedule=[AssetAlias("capella-imagery")]`` runs on new imagery. Mappable:
     ``.partial(...).expand(items=search.output)``.
@@ -48,6 +52,8 @@ class DownloadProductsOperator(CapellaBaseOperator):
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
     :param concurrency: parallel connections (default: the engine's).
     :param reorder_expired: an expired order: ``"if_free"`` (default: if free), ``"always"``, ``"never"``.
+    :param max_cost: the most each order placed here may cost (quote's currency); above it the task fails
+        and nothing is ordered. It can only lower ``[capella] max_order_cost``.
     :param override: download again even when complete files are there.
     :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
@@ -73,6 +79,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         "aws_conn_id",
         "contract_id",
         "reorder_expired",
+        "max_cost",
     )
     operator_extra_links = (CapellaOrderLink(),)
 
@@ -94,6 +101,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         contract_id: str | None = None,
         asset_alias: str | None = DEFAULT_ASSET_ALIAS,
         reorder_expired: str = "if_free",
+        max_cost: float | str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -112,12 +120,16 @@ class DownloadProductsOperator(CapellaBaseOperator):
         self.contract_id = contract_id
         self.asset_alias = asset_alias
         self.reorder_expired = reorder_expired
+        self.max_cost = max_cost
         if asset_alias and AssetAlias(asset_alias) not in self.outlets:
             self.outlets = [*self.outlets, AssetAlias(asset_alias)]
 
     @lineage.records
     def execute(self, context: Context) -> dict[str, dict[str, str]]:
-        paths = self.download(context, self.download_options())
+        try:
+            paths = self.download(context, self.download_options())
+        except CapellaCostLimitError as error:
+            raise AirflowFailException(f"{error}; nothing was ordered") from error
         self.lineage.add_product_ids(list(paths))
         self.lineage.files = written_files(paths)
         self.record_source(self.lineage)
@@ -138,6 +150,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
             "aws_conn_id": self.aws_conn_id or None,
             "concurrency": _arguments.integer("concurrency", self.concurrency),
             "reorder_expired": self.reorder_expired,
+            "max_cost": optional_cost_limit("max_cost", self.max_cost),
         }
 
     def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -171,7 +184,10 @@ class DownloadProductsOperator(CapellaBaseOperator):
         if not stac_ids:
             raise AirflowSkipException("Nothing to download: no STAC ids or items were given (empty search?)")
         order_id = order_id or self.hook.submit_order(
-            stac_ids=stac_ids, check_active_orders=True, contract_id=self.contract_id or None
+            stac_ids=stac_ids,
+            check_active_orders=True,
+            contract_id=self.contract_id or None,
+            max_cost=options["max_cost"],
         )
         self.push(context, ORDER_ID_KEY, order_id)
         return self.hook.download_products(order_id=order_id, stac_ids=stac_ids, **options)

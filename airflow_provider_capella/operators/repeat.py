@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.links import CapellaRepeatRequestLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._bulk import (
@@ -15,7 +14,7 @@ from airflow_provider_capella.operators._bulk import (
 )
 from airflow_provider_capella.operators._kinds import REPEAT
 from airflow_provider_capella.operators._requests import CreateRequestOperator
-from airflow_provider_capella.operators._review import Limits
+from airflow_provider_capella.operators._review import Limits, limits_of
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg
@@ -90,7 +89,7 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         self.max_cost_per_image = max_cost_per_image
 
     def cost_limits(self) -> Limits:
-        return optional_cost_limit("max_cost_per_image", self.max_cost_per_image), super().cost_limits()[1]
+        return limits_of(self.kind, self.max_cost, self.max_cost_per_image, self.log)
 
     def specific_arguments(self) -> dict[str, Any]:
         return {
