@@ -1100,7 +1100,8 @@ class CapellaHook(BaseHook):
         A pre-approved request is refused while ``[capella] max_tasking_cost`` is set: its quote could not
         be checked before it is billable.
         """
-        if (body.get("properties") or {}).get("preApproval") and configured_cap(TASKING_COST_SETTING) is not None:
+        pre_approved = (body.get("properties") or {}).get("preApproval")
+        if pre_approved and configured_cap(TASKING_COST_SETTING) is not None:
             checks.fail(
                 "pre_approval",
                 f"cannot be True while [capella] {TASKING_COST_SETTING} is set: the quote must be reviewed "
