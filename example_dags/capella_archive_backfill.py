@@ -17,6 +17,20 @@ the window, with ``airflow backfill create`` (the DAG must be unpaused for backf
     airflow backfill create --dag-id capella_archive_backfill --from-date 2024-04-01 --to-date 2024-04-03 \\
         --reprocess-behavior completed      # runs those days again: orders and downloads nothing new
 
+What widening the window costs: every run orders one day of imagery, so a window of N days places up
+to N orders, each as large as that day's archive over the area (the emulator prices a GEO product at
+$500; a year over a busy port is hundreds of products). Two bounds stop a backfill from spending more
+than you meant:
+
+- the param ``max_order_cost`` (default 2500, in the quote's currency): each day's order is reviewed
+  first (``POST /orders/review``) and placed only when its quote is at most this; above it the
+  ``order`` task fails with the quote and nothing is ordered (no retry: the quote would not change);
+- the deployment's cap ``[capella] max_order_cost`` (e.g. ``AIRFLOW__CAPELLA__MAX_ORDER_COST=500``),
+  which every DAG obeys and a param can only lower. See the "Cost safety" page.
+
+A day refused by either fails alone; the other days still run. Raise the param for that run
+(``--conf '{"max_order_cost": 5000}'``) once you have decided to pay.
+
 Configuration: the connections ``capella_default`` and ``aws_default``, and the DAG params below
 (the defaults work against the emulator).
 """
@@ -55,6 +69,9 @@ with DAG(
         "aws_conn_id": Param("aws_default", type="string", description="AWS connection for the bucket"),
         "bbox": Param(PORT_OF_ROTTERDAM_BBOX, type="array", description="[west, south, east, north]"),
         "product_types": Param(["GEO"], type="array", description="product types to order"),
+        "max_order_cost": Param(
+            2500, type="number", minimum=0, description="most one day's order may cost (quote's currency)"
+        ),
         "include": Param(["raster", "metadata"], type="array", description="asset keys to download"),
         "bucket": Param("capella-imagery", type="string", description="S3 bucket"),
         "prefix": Param("archive/rotterdam", type="string", description="key prefix; the day follows"),
@@ -73,6 +90,7 @@ with DAG(
         task_id="order",
         capella_conn_id="{{ params.capella_conn_id }}",
         stac_ids=search_archive.output,
+        max_cost="{{ params.max_order_cost }}",
         retries=2,
     )
 
@@ -84,6 +102,7 @@ with DAG(
         destination="s3://{{ params.bucket }}/{{ params.prefix }}/{{ data_interval_start | ds }}/",
         aws_conn_id="{{ params.aws_conn_id }}",
         include="{{ params.include | tojson }}",
+        max_cost="{{ params.max_order_cost }}",  # bounds the reorder of an expired order too
         map_index_template="{{ task.items }}",
         retries=2,
     ).expand(items=search_archive.output)

@@ -122,6 +122,7 @@ with DAG(
         ),
         aws_conn_id="{{ params.aws_conn_id }}",
         include="{{ params.include | tojson }}",
+        max_cost="{{ params.max_order_cost }}",  # bounds the reorder of an expired order
         retries=2,
     )
 

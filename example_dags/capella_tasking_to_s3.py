@@ -47,6 +47,7 @@ with DAG(
         "name": Param("Port of Rotterdam (airflow example)", type="string"),
         "collection_tier": Param("standard", enum=["urgent", "priority", "standard", "flexible"]),
         "product_types": Param(["GEO", "SLC"], type="array", description="products to order"),
+        "max_order_cost": Param(2000, type="number", minimum=0, description="most the order may cost"),
         "include": Param(["raster", "metadata", "thumbnail"], type="array", description="asset keys"),
         "bucket": Param("capella-imagery", type="string", description="S3 bucket to land products in"),
         "prefix": Param("tasking", type="string", description="key prefix inside the bucket"),
@@ -83,6 +84,7 @@ with DAG(
         task_id="order_products",
         capella_conn_id="{{ params.capella_conn_id }}",
         stac_ids=find_products.output,
+        max_cost="{{ params.max_order_cost }}",
         retries=2,
     )
 
@@ -96,6 +98,7 @@ with DAG(
         ),
         aws_conn_id="{{ params.aws_conn_id }}",
         include="{{ params.include | tojson }}",
+        max_cost="{{ params.max_order_cost }}",  # bounds the reorder of an expired order
         retries=2,
     )
 
