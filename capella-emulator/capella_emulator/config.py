@@ -65,6 +65,7 @@ class EmulatorConfig:
     max_items_per_query: int = 10_000  # the catalog search cap; lower it to test searches past the cap
     clock_offset_seconds: float = 0.0  # added to the wall clock: jump ahead to expire orders and URLs
     reorders_are_free: bool = True  # False: products the organization ordered before are charged again
+    free_products_priced: bool = False  # True: owned, shared and public products cost their list price too
     next_link_host: str | None = None
     faults: FaultSettings = field(default_factory=FaultSettings)
     user_id: str = "6c4e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a"

@@ -141,7 +141,9 @@ class OrderBook:
         for item in request.items:
             ownership = item.get("properties", {}).get("capella:ownership")
             previously = item["id"] in ordered
-            free = (previously and self.state.config.reorders_are_free) or ownership in FREE_OWNERSHIPS
+            free = (previously and self.state.config.reorders_are_free) or (
+                ownership in FREE_OWNERSHIPS and not self.state.config.free_products_priced
+            )
             kind = product_type(item)
             list_price = PRODUCT_PRICES_USD.get(kind, DEFAULT_PRICE_USD)
             lines.append(

@@ -28,6 +28,7 @@ RUNTIME_SETTINGS = (
     "asset_size",
     "max_items_per_query",
     "reorders_are_free",
+    "free_products_priced",
     "clock_offset_seconds",
 )
 
