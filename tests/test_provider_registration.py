@@ -7,7 +7,11 @@ The suite runs on both (``make test``), so each path is exercised for real throu
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from importlib import resources
+from typing import Any
 
 import jsonschema
 
@@ -31,3 +35,34 @@ def test_connection_form_shows_the_capella_fields() -> None:
     assert behaviour["relabeling"]["password"] == "API key"
     assert behaviour["relabeling"]["host"] == "Base URL"
     assert "login" in behaviour["hidden_fields"]
+
+
+def test_the_cost_caps_are_declared_and_read_from_the_environment(monkeypatch: Any) -> None:
+    from airflow.providers_manager import ProvidersManager
+
+    from airflow_provider_capella.hooks._quotes import (
+        ORDER_COST_SETTING,
+        TASKING_COST_SETTING,
+        configured_cap,
+    )
+
+    options = ProvidersManager().provider_configs
+    capella = dict(options)["airflow-provider-capella"]["capella"]["options"]
+    assert set(capella) == {ORDER_COST_SETTING, TASKING_COST_SETTING}
+    assert all(option["default"] is None and option["description"] for option in capella.values())
+    assert configured_cap(ORDER_COST_SETTING) is None
+    monkeypatch.setenv("AIRFLOW__CAPELLA__MAX_ORDER_COST", "500")
+    assert configured_cap(ORDER_COST_SETTING) == 500.0
+
+
+def test_airflow_config_list_shows_the_cost_caps_with_their_description() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "airflow", "config", "list", "--section", "capella", "--show-values", "-d"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "AIRFLOW__CAPELLA__MAX_ORDER_COST": "500"},
+    ).stdout
+    assert "max_order_cost = 500" in listed
+    assert "# max_tasking_cost" in listed
+    assert "The most one order" in listed and "The most one tasking request" in listed
