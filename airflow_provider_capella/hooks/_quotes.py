@@ -121,12 +121,6 @@ class Cap:
             what, quote=quote.text, quoted=quote.amount, limit=self.limit, argument=self.source
         )
 
-    def check(self, what: str, quote: Quote) -> None:
-        """Raise :meth:`refusal`'s error, if any."""
-        error = self.refusal(what, quote)
-        if error is not None:
-            raise error
-
 
 def configured_cap(setting: str) -> float | None:
     """Return ``[capella] <setting>`` as a number (``None`` when unset); a bad value names the setting."""

@@ -764,7 +764,9 @@ class CapellaHook(BaseHook):
     def _within_cap(self, what: str, quote_: Quote, cap: Cap | None) -> Quote:
         """Return ``quote_`` when within ``cap`` (logged), else raise ``CapellaCostLimitError``."""
         if cap is not None:
-            cap.check(what, quote_)
+            error = cap.refusal(what, quote_)
+            if error is not None:
+                raise error
             self.log.info(
                 "%s quoted at %s, within %s=%g", what.capitalize(), quote_.text, cap.source, cap.limit
             )
