@@ -1,7 +1,8 @@
 """Deployment-wide cost caps (``[capella] max_order_cost``, ``max_tasking_cost``) on every billable hook path.
 
 The emulator's quotes are deterministic: $500 per purchasable GEO product, $3,000.00 per spotlight
-tasking request (standard tier) and per image of a routine repeat series. Each path is run with the
+tasking request (standard tier) and per image of a routine repeat series; a tasking request's own
+products are free unless the emulator's ``free_products_priced`` is set. Each path is run with the
 setting below the quote (refused before the billable request: the emulator's request log shows none)
 and above it (placed or approved). Requests meant to wait in ``review`` carry the emulator's
 ``emulator:manual-approval`` marker and are approved explicitly, so the tests hold whether or not the
@@ -168,34 +169,44 @@ def test_a_download_of_a_collect_orders_only_within_the_setting(
     assert len(posts(capella_emulator, "/orders")) == 1
 
 
-def test_a_download_of_a_tasking_request_is_reviewed_before_it_is_ordered(
+def test_a_download_of_a_tasking_request_orders_only_within_the_setting(
     hook: CapellaHook, capella_emulator: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    task_id = completed_task(hook)  # its products are the organization's: quoted at 0
+    task_id = completed_task(hook)
+    capella_emulator.settings(free_products_priced=True)  # its own products, charged: one GEO is $500
     capella_emulator.clear_requests()
-    monkeypatch.setenv(ORDER_SETTING, "0")
+    monkeypatch.setenv(ORDER_SETTING, "100")
+    download = {"tasking_request_id": task_id, "local_dir": tmp_path, "product_types": ["GEO"]}
 
-    assert hook.download_products(tasking_request_id=task_id, local_dir=tmp_path, include=["metadata"])
+    with pytest.raises(CapellaCostLimitError) as raised:
+        hook.download_products(**download, include=["metadata"])
 
-    billing = [
-        entry["path"] for entry in capella_emulator.requests(method="POST") if "/orders" in entry["path"]
-    ]
-    assert billing == ["/orders/review", "/orders"]
+    refused_by_setting(raised, "max_order_cost", 100)
+    assert posts(capella_emulator, "/orders") == [] and not list(tmp_path.iterdir())
+    monkeypatch.setenv(ORDER_SETTING, "1000000")
+    assert hook.download_products(**download, include=["metadata"])
+    assert len(posts(capella_emulator, "/orders")) == 1
 
 
-def test_order_tasking_request_obeys_the_setting(
+def test_order_tasking_request_reviews_its_products_and_orders_only_within_the_setting(
     hook: CapellaHook, capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     task_id = completed_task(hook)
+    capella_emulator.settings(free_products_priced=True)
     capella_emulator.clear_requests()
-    monkeypatch.setenv(ORDER_SETTING, "0")
+    monkeypatch.setenv(ORDER_SETTING, "100")
 
+    with pytest.raises(CapellaCostLimitError) as raised:
+        hook.order_tasking_request(task_id)
+
+    refused_by_setting(raised, "max_order_cost", 100)
+    assert posts(capella_emulator, f"/orders/task/{task_id}") == []
+    monkeypatch.setenv(ORDER_SETTING, "1000000")
     assert hook.order_tasking_request(task_id)
-
     billing = [
         entry["path"] for entry in capella_emulator.requests(method="POST") if "/orders" in entry["path"]
     ]
-    assert billing == ["/orders/review", f"/orders/task/{task_id}"]
+    assert billing == ["/orders/review", "/orders/review", f"/orders/task/{task_id}"]
 
 
 def test_a_paid_reorder_of_an_expired_order_obeys_the_setting(
