@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
+from airflow_provider_capella.exceptions import CapellaCostLimitError
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import TASKING
 from airflow_provider_capella.operators._review import (
@@ -124,7 +125,10 @@ class ReviewDecisionOperator(CapellaBaseOperator):
             return request_id
         if status != "review":
             fail(f"Tasking request {request_id} is {status}, not in review: cannot {self.action} it")
-        TASKING.call_on(self.hook, self.action, request_id)
+        try:
+            TASKING.call_on(self.hook, self.action, request_id)
+        except CapellaCostLimitError as error:  # above [capella] max_tasking_cost: a retry would not help
+            fail(f"{error}; tasking request {request_id} is left in review, not approved", error)
         return request_id
 
 
@@ -132,6 +136,7 @@ class ApproveTaskingRequestOperator(ReviewDecisionOperator):
     """Approve a tasking request in review at its quote (billable from here on); return its id.
 
     One no longer in review fails the task, unless already approved (done: a retry never approves twice).
+    A quote above the deployment's ``[capella] max_tasking_cost`` fails it too, leaving the request in review.
 
     :param tasking_request_id: the tasking request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).

@@ -10,6 +10,7 @@ marker so they wait in ``review`` until the operator decides, as the real API's 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -128,3 +129,34 @@ with DAG("capped_pre_approval", schedule=None) as dag:
 
     assert run.states == {"pre": "failed"}
     assert posts_to(capella_emulator, "/task") == []
+
+
+def test_an_approval_operator_above_the_tasking_setting_fails_and_leaves_the_request_in_review(
+    airflow_run: Any, capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook = CapellaHook()
+    created = hook.create_tasking_request(
+        geometry={"type": "Point", "coordinates": [4.05, 51.95]},
+        name="approve me",
+        custom_attribute_2="emulator:manual-approval",
+    )
+    task_id = created["properties"]["taskingrequestId"]
+    deadline = time.monotonic() + 20
+    while latest_status(hook.get_task(task_id)) != "review":
+        assert time.monotonic() < deadline, "never reached review"
+        time.sleep(0.05)
+    monkeypatch.setenv("AIRFLOW_VAR_TASK_ID", task_id)
+    monkeypatch.setenv("AIRFLOW__CAPELLA__MAX_TASKING_COST", "2999")
+    source = """
+from airflow.sdk import DAG
+from airflow_provider_capella.operators.approval import ApproveTaskingRequestOperator
+
+with DAG("capped_approval", schedule=None) as dag:
+    ApproveTaskingRequestOperator(task_id="approve", tasking_request_id="{{ var.value.task_id }}", retries=2)
+"""
+
+    run = airflow_run("capped_approval", source)
+
+    assert run.states == {"approve": "failed"}
+    assert capella_emulator.requests(method="PATCH") == []
+    assert latest_status(hook.get_task(task_id)) == "review"
