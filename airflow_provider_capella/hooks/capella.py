@@ -286,6 +286,7 @@ class CapellaHook(BaseHook):
         self._lock = threading.Lock()
         self.last_order_placement: OrderPlacement | None = None
         """What the latest ``submit_order`` did: order id, reused or placed, the reviewed cost."""
+        self._caps_said: set[tuple[str, str, str]] = set()
 
     # --- connection -------------------------------------------------------------------------------
 
@@ -718,7 +719,7 @@ class CapellaHook(BaseHook):
             checks.fail(
                 "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
             )
-        cap = cost_cap(ORDER_COST_SETTING, "max_cost", max_cost, self.log)
+        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None and omit_review:
             self.log.warning("omit_review=True is ignored: %s is checked against the review", cap.source)
         if contract_id is not None:
@@ -760,6 +761,13 @@ class CapellaHook(BaseHook):
             cost or "not reviewed",
         )
         return OrderPlacement(order_id, reused=False, cost=cost)
+
+    def _cap(self, setting: str, argument: str, value: Any) -> Cap | None:
+        """Return :func:`cost_cap`, saying once per hook (a task's calls) that the setting overrides."""
+        key = (setting, argument, repr(value))
+        cap = cost_cap(setting, argument, value, None if key in self._caps_said else self.log)
+        self._caps_said.add(key)
+        return cap
 
     def _within_cap(self, what: str, quote_: Quote, cap: Cap | None) -> Quote:
         """Return ``quote_`` when within ``cap`` (logged), else raise ``CapellaCostLimitError``."""
@@ -885,7 +893,7 @@ class CapellaHook(BaseHook):
             order_id = hook.order_tasking_request(task_id)
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
-        cap = cost_cap(ORDER_COST_SETTING, "max_cost", max_cost, self.log)
+        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None:
             products = self._products_of("tasking_request_id", checked, None)
             self._within_cap(
@@ -1469,7 +1477,7 @@ class CapellaHook(BaseHook):
         """Approve (within the cap) or reject a request in review; refuse one that is not in review."""
         checked = checks.uuid_text(kind.id_argument, request_id)
         argument = "max_cost" if kind is TASKING else "max_cost_per_image"
-        cap = cost_cap(TASKING_COST_SETTING, argument, max_cost, self.log) if approve else None
+        cap = self._cap(TASKING_COST_SETTING, argument, max_cost) if approve else None
         current = self._call(kind.get, checked)
         status, verb = tasking_status.latest_status(current), "approved" if approve else "rejected"
         if status != tasking_status.REVIEW:
@@ -1850,7 +1858,7 @@ class CapellaHook(BaseHook):
             order_args.asset_filter("exclude", exclude),
         )
         wanted_types = order_args.product_types(product_types)
-        cap = cost_cap(ORDER_COST_SETTING, "max_cost", max_cost, self.log)
+        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
 
         refresh: Callable[[], Items] | None = None
         if source == "items_presigned":

@@ -110,6 +110,8 @@ def test_an_argument_above_the_setting_does_not_raise_the_cap_and_is_logged(
 
     with pytest.raises(CapellaCostLimitError) as raised:
         hook.submit_order(stac_ids=ids, max_cost=5000)
+    with pytest.raises(CapellaCostLimitError):  # the task's next call: said already
+        hook.submit_order(stac_ids=ids, max_cost=5000)
 
     refused_by_setting(raised, "max_order_cost", 1000)
     overridden = [line for line in capsys.readouterr().out.splitlines() if "can only lower it" in line]
