@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, NoReturn
 
@@ -267,3 +267,31 @@ def bbox(argument: str, value: Any) -> list[float]:
     if south > north:
         fail(argument, f"min_lat {south} is greater than max_lat {north}")
     return [west, south, east, north]
+
+
+def interval(argument: str, value: str) -> tuple[datetime | None, datetime | None]:
+    """Return the UTC ends of ``"start/end"`` (``..`` or empty: open); both open, or end < start, fail."""
+    start, end = (
+        None if part.strip() in ("", "..") else utc_datetime(argument, part.strip())
+        for part in value.partition("/")[::2]
+    )
+    if start is None and end is None:
+        fail(argument, f"the interval {value!r} is open at both ends")
+    if start is not None and end is not None and end < start:
+        fail(argument, f"the interval {value!r} ends before it starts")
+    return start, end
+
+
+def condition(argument: str, operator: str, value: Any, check: Callable[[Any], Any]) -> tuple[str, Any]:
+    """``(operator, checked value)`` of a search filter: a list means ``in``; ``in`` always takes a list."""
+    if is_listed(argument, operator, value) or operator == "in":
+        return "in", unique(check(item) for item in as_list(argument, value))
+    return operator, check(value)
+
+
+def is_listed(argument: str, operator: str, value: Any) -> bool:
+    """Tell whether a filter's value is a list, which only ``eq`` (meaning ``in``) and ``in`` take."""
+    listed = isinstance(value, list | tuple | set | frozenset)
+    if listed and operator not in ("eq", "in"):
+        fail(argument, f"operator {operator!r} takes a single value, got a list")
+    return listed
