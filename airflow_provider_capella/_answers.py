@@ -22,11 +22,7 @@ from typing import Any
 
 
 def api_time(value: Any) -> datetime | None:
-    """Return an API timestamp as an aware UTC datetime; a zone-less time is UTC; ``None`` if unreadable.
-
-    :param value: an ISO 8601 string (``Z``, an offset, or no zone), or a datetime.
-    :return: the moment in UTC, or ``None``.
-    """
+    """Return an API timestamp as an aware UTC datetime; a zone-less time is UTC; ``None`` if unreadable."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str) and value.strip():
@@ -45,11 +41,7 @@ def api_time(value: Any) -> datetime | None:
 
 
 def organization_id(user: Any) -> str | None:
-    """Return the organization id of a ``GET /user`` answer (``organizationId`` or ``organization.id``).
-
-    :param user: the ``GET /user`` answer.
-    :return: the organization id, or ``None`` when the answer names none.
-    """
+    """Return the organization id of a ``GET /user`` answer (``organizationId`` or ``organization.id``)."""
     if not isinstance(user, dict):
         return None
     organization = user.get("organization")
@@ -58,11 +50,7 @@ def organization_id(user: Any) -> str | None:
 
 
 def describe_user(user: Any) -> str:
-    """Say who a ``GET /user`` answer is: email, organization name and API environment role.
-
-    :param user: the ``GET /user`` answer.
-    :return: e.g. ``"ada@example.com (organization Example Org, environment production)"``.
-    """
+    """Say who a ``GET /user`` answer is: email, organization name and API environment role."""
     if not isinstance(user, dict):
         return "an unknown user"
     who = str(user.get("email") or user.get("id") or "an unknown user")

@@ -67,11 +67,7 @@ BILLABLE_CREATE_PREFIXES = ("/orders/task/",)
 
 
 def is_billable_create(method: str, path: str) -> bool:
-    """Tell whether ``method path`` creates a billable tasking request, repeat request or order.
-
-    :param method: the HTTP method.
-    :param path: the URL path relative to the API base URL.
-    """
+    """Tell whether ``method path`` creates a billable tasking request, repeat request or order."""
     trimmed = path.rstrip("/")
     return method.upper() == "POST" and (
         trimmed in BILLABLE_CREATE_PATHS or trimmed.startswith(BILLABLE_CREATE_PREFIXES)
@@ -95,10 +91,7 @@ class RetryableStatus(Exception):
 
 
 def check_status(response: Any) -> Any:
-    """Return ``response``, or raise :class:`RetryableStatus` when its status is worth another attempt.
-
-    :param response: a ``requests`` or ``httpx`` response.
-    """
+    """Return ``response``, or raise :class:`RetryableStatus` when its status is worth another attempt."""
     if response.status_code in RETRYABLE_STATUSES:
         raise RetryableStatus(response)
     return response
@@ -110,10 +103,6 @@ def is_retryable(error: BaseException, *, billable: bool = False) -> bool:
     ``error`` is a :class:`RetryableStatus`, a ``CapellaError`` with a status, or a transport exception.
     429 is always retried; 500/502/503/504 and lost connections or timeouts only when the request is
     not ``billable`` (it may have been created); a connection that never opened always; nothing else.
-
-    :param error: what the attempt raised.
-    :param billable: whether the request creates something billable (never re-sent when ambiguous).
-    :return: ``True`` when another attempt is allowed (the caller still counts attempts).
     """
     if isinstance(error, (RetryableStatus, CapellaError)):
         return _retryable(getattr(error, "status", None), None, billable)
@@ -130,12 +119,7 @@ def _retryable(status: int | None, failure: Failure | None, billable: bool) -> b
 def backoff_seconds(
     attempt: int, *, base: float = DEFAULT_RETRY_BASE_SECONDS, cap: float = DEFAULT_RETRY_CAP_SECONDS
 ) -> float:
-    """Return the jittered wait before retry ``attempt`` (1-based): in ``[0, min(cap, base*2**(n-1))]``.
-
-    :param attempt: how many attempts have failed so far.
-    :param base: the ceiling before the first retry; it doubles with every retry.
-    :param cap: the largest ceiling.
-    """
+    """Return the jittered wait before retry ``attempt`` (1-based): in ``[0, min(cap, base*2**(n-1))]``."""
     ceiling = min(cap, base * (2.0 ** min(64, max(0, attempt - 1))))
     return random.uniform(0.0, max(0.0, ceiling))
 
@@ -160,39 +144,23 @@ class RetryPolicy:
     retry_after_cap_seconds: float = RETRY_AFTER_CAP_SECONDS
 
     def backoff(self, attempt: int) -> float:
-        """Return the jittered wait before retry number ``attempt`` (1-based).
-
-        :param attempt: how many attempts have failed so far.
-        """
+        """Return the jittered wait before retry number ``attempt`` (1-based)."""
         return backoff_seconds(attempt, base=self.base_seconds, cap=self.cap_seconds)
 
     def retry_after(self, headers: Mapping[str, str] | None) -> float | None:
-        """Return the capped wait a response's ``Retry-After`` header asks for, or None without one.
-
-        :param headers: the response headers.
-        """
+        """Return the capped wait a response's ``Retry-After`` header asks for, or None without one."""
         value = headers.get("Retry-After") if headers is not None else None
         return parse_retry_after(value, cap=self.retry_after_cap_seconds)
 
     def wait(self, attempt: int, error: BaseException | None) -> float:
-        """Return the wait before retry ``attempt``: ``Retry-After`` of a retryable answer, else backoff.
-
-        :param attempt: how many attempts have failed so far.
-        :param error: what the last attempt raised.
-        """
+        """Return the wait before retry ``attempt``: ``Retry-After`` of a retryable answer, else backoff."""
         response = getattr(error, "response", None)
         requested = self.retry_after(response.headers) if response is not None else None
         return self.backoff(attempt) if requested is None else requested
 
 
 def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: bool) -> dict[str, Any]:
-    """Return the ``tenacity.Retrying`` / ``AsyncRetrying`` arguments of one request under ``policy``.
-
-    :param policy: the connection's retry knobs.
-    :param method: the HTTP method (for the retry log line).
-    :param url: the URL (sanitized before it is logged).
-    :param billable: whether the request creates something billable.
-    """
+    """Return the ``tenacity.Retrying`` / ``AsyncRetrying`` arguments of one request under ``policy``."""
 
     def wait(state: tenacity.RetryCallState) -> float:
         return policy.wait(state.attempt_number, state.outcome.exception() if state.outcome else None)
@@ -220,14 +188,7 @@ def log_retry(method: str, url: str, what: str, attempt: int, wait: float) -> No
 
 
 def last_answer(error: Exception, method: str, url: str, retrying: Any, *, billable: bool) -> Any:
-    """Return the answer a retry loop stopped on (a 429/5xx), or raise the typed transport error.
-
-    :param error: what the last attempt raised (tenacity re-raises it once it stops).
-    :param method: the HTTP method sent.
-    :param url: the URL requested (sanitized in the error).
-    :param retrying: the ``tenacity`` controller, for the number of attempts made.
-    :param billable: whether the request was a billable create.
-    """
+    """Return the answer a retry loop stopped on (a 429/5xx), or raise the typed transport error."""
     if isinstance(error, RetryableStatus):
         return error.response
     attempts = retrying.statistics.get("attempt_number", 1)

@@ -61,10 +61,7 @@ _TRANSPORT_RULES: tuple[tuple[str, str, tuple[tuple[tuple[str, ...], Failure], .
 
 
 def classify_failure(error: BaseException) -> Failure:
-    """Return how ``error`` (raised by ``requests``, ``urllib3``, ``httpx`` or a socket) failed.
-
-    :param error: the exception raised while sending a request or reading its answer.
-    """
+    """Return how ``error`` (raised by ``requests``, ``urllib3``, ``httpx`` or a socket) failed."""
     if _is_tls(error):
         return Failure.FATAL
     for module_name, base_name, rules in _TRANSPORT_RULES:
@@ -87,10 +84,7 @@ def classify_failure(error: BaseException) -> Failure:
 
 
 def describe_failure(error: BaseException | None) -> str:
-    """Return a short, secret-free description of a transport failure (never a URL).
-
-    :param error: the exception a request raised, or None.
-    """
+    """Return a short, secret-free description of a transport failure (never a URL)."""
     if error is None:
         return "unknown error"
     name = type(error).__name__

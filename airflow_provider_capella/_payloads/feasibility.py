@@ -37,16 +37,7 @@ def access_request_body(
     description: Any,
     constraints: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Build the access request Feature; raise ``CapellaValidationError`` naming the first bad argument.
-
-    :param geometry: a GeoJSON Point or Polygon.
-    :param window_open: when the window opens (datetime or ISO 8601).
-    :param window_close: when it closes: after ``window_open``, in the future, at most 366 days later.
-    :param name: the access request's name.
-    :param description: free text.
-    :param constraints: the constraints by their argument names (:data:`ACCESS_CONSTRAINTS`).
-    :return: the request body.
-    """
+    """Build the access request Feature; raise ``CapellaValidationError`` naming the first bad argument."""
     shape = checks.geometry("geometry", geometry, allowed=("Point", "Polygon"))
     opens, closes = access_window(window_open, window_close)
     properties: dict[str, Any] = {

@@ -124,10 +124,6 @@ def check_presigned(argument: str, item: Mapping[str, Any]) -> None:
 
     Search results carry no usable href for the data asset: download URLs come from
     ``GET /orders/{id}/download`` only (``get_presigned_items``), so such an item could never download.
-
-    :param argument: the argument's name, for the message (``items_presigned``).
-    :param item: a STAC item dict with ``assets``.
-    :raises CapellaValidationError: when a data asset's href carries no signature.
     """
     raw_assets = item.get("assets")
     assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, Mapping) else {}
@@ -151,10 +147,6 @@ def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
 
     The same rule for ``CapellaHook.download_products`` and ``DownloadProductsOperator``: an empty
     value (``None``, ``""``, ``[]``) counts as not given.
-
-    :param candidates: each source argument's name and value, in the order the message lists them.
-    :param note: a sentence added to the message (e.g. which arguments may accompany a source).
-    :return: the name of the source given.
     """
     given = [name for name, value in candidates.items() if value is not None and value != "" and value != []]
     if len(given) != 1:
@@ -182,14 +174,7 @@ _SUFFIXES = (
 
 
 def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[str, Any]:
-    """Build the presigned-URL request: ``{exportType, exportFormat}`` or ``{exportType, fileNames}``.
-
-    :param export_type: ``latest``, ``weekly`` or ``full``.
-    :param export_format: ``gpkg``, ``shp.zip`` or ``geoparquet``; ``None`` means ``gpkg`` unless
-        ``file_names`` is given.
-    :param file_names: exact file names from the listing instead of a format.
-    :return: the request body.
-    """
+    """Build the presigned-URL request: ``{exportType, exportFormat}`` or ``{exportType, fileNames}``."""
     kind = checks.choice("export_type", export_type, EXPORT_TYPES)
     if file_names is not None:
         if export_format is not None:
@@ -208,11 +193,7 @@ def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[s
 
 
 def format_of(file_name: str) -> str | None:
-    """Return the export format a file name ends with (``.gpkg`` → ``gpkg``), or ``None`` when unknown.
-
-    :param file_name: a name from the listing, e.g. ``full/capella_archive_full.gpkg``.
-    :return: the format, or ``None``.
-    """
+    """Return the export format a file name ends with (``.gpkg`` → ``gpkg``), or ``None`` when unknown."""
     lowered = file_name.lower()
     for suffix, fmt in _SUFFIXES:
         if lowered.endswith(suffix):
@@ -221,12 +202,7 @@ def format_of(file_name: str) -> str | None:
 
 
 def listed_files(listing: Any, export_type: str) -> list[str]:
-    """Return the file names the listing offers for ``export_type`` (its ``latest``/``weekly``/``full`` list).
-
-    :param listing: the ``GET /catalog/archive-export/available`` answer.
-    :param export_type: the export type.
-    :return: the file names, in the listing's order.
-    """
+    """Return the file names the listing offers for ``export_type`` (``latest``, ``weekly`` or ``full``)."""
     if not isinstance(listing, Mapping):
         return []
     names = listing.get(export_type) or []
@@ -234,11 +210,7 @@ def listed_files(listing: Any, export_type: str) -> list[str]:
 
 
 def presigned_files(answer: Any) -> list[dict[str, str]]:
-    """Read the presigned answer into ``[{"file_name", "url"}]``, whatever list or mapping shape it has.
-
-    :param answer: the ``POST /catalog/archive-export/presigned`` answer.
-    :return: one entry per file that carries a URL.
-    """
+    """Read the presigned answer into ``[{"file_name", "url"}]``, whatever list or mapping shape it has."""
     if isinstance(answer, Mapping):
         answer = answer.get("files") or answer.get("urls") or answer.get("results") or [answer]
     files = []
