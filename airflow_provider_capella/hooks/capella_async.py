@@ -85,14 +85,7 @@ class CapellaAsyncHook:
     async def _a_call(
         self, endpoint: Endpoint, *ids: str, json: Any = None, params: dict[str, Any] | None = None
     ) -> Any:
-        """Send one API request under the retry policy: the async version of ``CapellaHook._call``.
-
-        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
-        :param ids: the ids the path names.
-        :param json: the JSON body, if any.
-        :param params: query parameters, if any.
-        :raises CapellaError: the typed error the sync hook would raise.
-        """
+        """Send one API request under the retry policy: the async version of ``CapellaHook._call``."""
         if self._client is None or self._slots is None or self.settings is None:
             raise RuntimeError("use CapellaAsyncHook as `async with CapellaAsyncHook(...) as hook:`")
         method, url, billable = self.settings.request_target(endpoint, ids)
@@ -113,38 +106,22 @@ class CapellaAsyncHook:
         return await self._a_call(GET_USER)
 
     async def get_request(self, request_id: str, *, kind: RequestKind = TASKING) -> dict[str, Any]:
-        """Fetch one tasking or repeat request Feature; the id is checked before anything is sent.
-
-        :param request_id: the request's UUID.
-        :param kind: :data:`~.capella.TASKING` (default) or :data:`~.capella.REPEAT`.
-        """
+        """Fetch one tasking or repeat request Feature; the id is checked before anything is sent."""
         return await self._a_call(kind.get, checks.uuid_text(kind.id_argument, request_id))
 
     async def get_task(self, tasking_request_id: str) -> dict[str, Any]:
-        """Fetch one tasking request Feature (``GET /task/{id}``).
-
-        :param tasking_request_id: the tasking request's UUID.
-        """
+        """Fetch one tasking request Feature (``GET /task/{id}``)."""
         return await self.get_request(tasking_request_id, kind=TASKING)
 
     async def get_access_request(self, access_request_id: str) -> dict[str, Any]:
-        """Fetch one access request Feature (``GET /ma/accessrequests/{id}``).
-
-        :param access_request_id: the access request's UUID.
-        """
+        """Fetch one access request Feature (``GET /ma/accessrequests/{id}``)."""
         return await self._a_call(
             GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id)
         )
 
 
 async def aget_settings(conn_id: str) -> ConnectionSettings:
-    """Return the connection's settings, fetched without blocking the loop.
-
-    Lookups of the same connection that overlap in time share one fetch: a triggerer that starts a
-    thousand triggers at once asks its secrets backends once. Nothing is cached beyond that.
-
-    :param conn_id: the Airflow connection id.
-    """
+    """Return the connection's settings without blocking the loop; overlapping lookups share one fetch."""
     loop = asyncio.get_running_loop()
     in_flight = _LOOKUPS_BY_LOOP.setdefault(loop, {})
     lookup = in_flight.get(conn_id)
@@ -161,12 +138,7 @@ _WARMED: list[bool] = []
 
 
 async def _fetch_settings(conn_id: str) -> ConnectionSettings:
-    """Look one connection up with ``aget_connection``, else the blocking lookup in a thread.
-
-    Airflow 3.1's ``aget_connection`` only works inside a supervised process (a worker or the
-    triggerer); elsewhere, such as a script driving triggers itself, it fails to import the supervisor.
-    Its first call imports Airflow's secrets machinery; that import is done once, in a thread.
-    """
+    """Look a connection up with ``aget_connection`` (3.1: in a supervised process only), else in a thread."""
     conn = None
     aget_connection = getattr(BaseHook, "aget_connection", None)
     if aget_connection is not None:
@@ -232,11 +204,7 @@ class _ClientSettings:
 
 @dataclass
 class _Pool:
-    """One shared client being built or in use, its users, and its request slots.
-
-    Requests wait for a slot *before* entering the client: httpcore rescans every queued request when a
-    connection frees up, which for a thousand waiting requests blocks the loop; a semaphore is O(1).
-    """
+    """One shared client (being built or in use), its users, and its request slots (an O(1) semaphore)."""
 
     creation: asyncio.Future[httpx.AsyncClient]
     users: int = 0
