@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,14 +104,9 @@ def is_retryable(error: BaseException, *, billable: bool = False) -> bool:
     not ``billable`` (it may have been created); a connection that never opened always; nothing else.
     """
     if isinstance(error, (RetryableStatus, CapellaError)):
-        return _retryable(getattr(error, "status", None), None, billable)
-    return _retryable(None, classify_failure(error), billable)
-
-
-def _retryable(status: int | None, failure: Failure | None, billable: bool) -> bool:
-    """Apply the rule of :func:`is_retryable` to an answer's status or a transport failure."""
-    if status is not None:
+        status = getattr(error, "status", None)
         return status == 429 or (status in RETRYABLE_STATUSES and not billable)
+    failure = classify_failure(error)
     return failure is Failure.NOT_SENT or (failure is Failure.LOST and not billable)
 
 
@@ -147,15 +141,12 @@ class RetryPolicy:
         """Return the jittered wait before retry number ``attempt`` (1-based)."""
         return backoff_seconds(attempt, base=self.base_seconds, cap=self.cap_seconds)
 
-    def retry_after(self, headers: Mapping[str, str] | None) -> float | None:
-        """Return the capped wait a response's ``Retry-After`` header asks for, or None without one."""
-        value = headers.get("Retry-After") if headers is not None else None
-        return parse_retry_after(value, cap=self.retry_after_cap_seconds)
-
     def wait(self, attempt: int, error: BaseException | None) -> float:
         """Return the wait before retry ``attempt``: ``Retry-After`` of a retryable answer, else backoff."""
         response = getattr(error, "response", None)
-        requested = self.retry_after(response.headers) if response is not None else None
+        requested = (
+            None if response is None else retry_after_seconds(response, cap=self.retry_after_cap_seconds)
+        )
         return self.backoff(attempt) if requested is None else requested
 
 
@@ -169,7 +160,8 @@ def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: boo
         error = state.outcome.exception() if state.outcome else None
         what = str(error) if isinstance(error, RetryableStatus) else type(error).__name__
         wait_s = state.next_action.sleep if state.next_action else 0.0
-        log_retry(method, url, what, state.attempt_number, wait_s)
+        message = "Capella API %s %s failed (%s); retry %d in %.2fs"
+        log.warning(message, method, sanitize_url(url), what, state.attempt_number, wait_s)
 
     return {
         "retry": tenacity.retry_if_exception(lambda error: is_retryable(error, billable=billable)),
@@ -178,13 +170,6 @@ def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: boo
         "before_sleep": before_sleep,
         "reraise": True,
     }
-
-
-def log_retry(method: str, url: str, what: str, attempt: int, wait: float) -> None:
-    """Log one retry the same way for every client: method, sanitized URL, cause, attempt, wait."""
-    log.warning(
-        "Capella API %s %s failed (%s); retry %d in %.2fs", method, sanitize_url(url), what, attempt, wait
-    )
 
 
 def last_answer(error: Exception, method: str, url: str, retrying: Any, *, billable: bool) -> Any:
@@ -201,7 +186,7 @@ __all__ = [
     "RETRY_AFTER_CAP_SECONDS", "USER_AGENT_PREFIX", "Failure", "HeaderAuth", "RetryPolicy",
     "RetryableStatus", "authorization_header", "backoff_seconds", "check_status",
     "classify_failure", "decode_response", "describe_failure", "is_billable_create", "is_retryable",
-    "last_answer", "log_retry", "new_api_session", "origin",
+    "last_answer", "new_api_session", "origin",
     "parse_retry_after", "retry_after_seconds", "retry_arguments", "sanitize_url",
     "transport_error", "user_agent",
 ]  # fmt: skip
