@@ -168,8 +168,8 @@ def repeat_request_body(
 
 def window(opens: datetime | str | None, closes: datetime | str | None) -> tuple[datetime, datetime]:
     """UTC window: open defaults to now, close to open + 7 days; close must come after open."""
-    start = checks.utc_datetime("window_open", opens) if opens is not None else datetime.now(timezone.utc)
-    end = checks.utc_datetime("window_close", closes) if closes is not None else start + DEFAULT_WINDOW
+    start = _moment("window_open", opens, datetime.now(timezone.utc))
+    end = _moment("window_close", closes, start + DEFAULT_WINDOW)
     if end <= start:
         checks.fail(
             "window_close",
@@ -193,6 +193,10 @@ def _angle(maximum: float) -> Callable[[str, Any], Any]:
     return lambda key, value: checks.number(key, value, minimum=0, maximum=maximum)
 
 
+def _count(key: str, value: Any) -> Any:
+    return checks.number(key, value, positive=True, integer=True)
+
+
 def _one_of(accepted: tuple[Any, ...]) -> Callable[[str, Any], Any]:
     return lambda key, value: checks.choice(key, value, accepted)
 
@@ -206,8 +210,10 @@ CONSTRAINT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "asc_dsc": _one_of(vocab.ASC_DSC), "look_direction": _one_of(vocab.LOOK_DIRECTIONS),
     "polarization": _one_of(vocab.POLARIZATIONS),
     "local_time": lambda _key, value: local_time_ranges(value),
+    "repetition_count": _count, "repetition_interval": _count, "maintain_scene_framing": checks.boolean,
+    "look_angle_tolerance": _angle(360), "azimuth_angle_tolerance": _angle(360),
 }  # fmt: skip
-"""How each collect constraint argument is checked (tasking, repeat, access requests); sent camelCased."""
+"""How each collect constraint or repetition argument is checked (tasking, repeat, access); camelCased."""
 
 
 def checked_constraints(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -250,33 +256,14 @@ def repetition_properties(arguments: Mapping[str, Any]) -> dict[str, Any]:
     end, count = arguments.get("repeat_end"), arguments.get("repetition_count")
     if end is not None and count is not None:
         checks.fail("repeat_end", "repeat_end and repetition_count are mutually exclusive; give only one")
-    given_start = arguments.get("repeat_start")
-    start = (
-        checks.utc_datetime("repeat_start", given_start)
-        if given_start is not None
-        else datetime.now(timezone.utc)
-    )
+    start = _moment("repeat_start", arguments.get("repeat_start"), datetime.now(timezone.utc))
     properties: dict[str, Any] = {"repeatStart": checks.iso_utc(start)}
     if end is not None:
         finish = checks.utc_datetime("repeat_end", end)
         if finish <= start:
             checks.fail("repeat_end", f"must be after repeat_start ({checks.iso_utc(start)} UTC)")
         properties["repeatEnd"] = checks.iso_utc(finish)
-    if count is not None:
-        properties["repetitionCount"] = checks.number("repetition_count", count, positive=True, integer=True)
-    interval = arguments.get("repetition_interval")
-    if interval is not None:
-        properties["repetitionInterval"] = checks.number(
-            "repetition_interval", interval, positive=True, integer=True
-        )
-    if arguments.get("maintain_scene_framing") is not None:
-        properties["maintainSceneFraming"] = checks.boolean(
-            "maintain_scene_framing", arguments["maintain_scene_framing"]
-        )
-    for key in ("look_angle_tolerance", "azimuth_angle_tolerance"):
-        if arguments.get(key) is not None:
-            properties[_camel(key)] = checks.number(key, arguments[key], minimum=0, maximum=360)
-    return properties
+    return properties | checked_constraints(arguments)
 
 
 def product_type_list(argument: str, value: Any) -> list[str]:
@@ -325,3 +312,7 @@ def _optional_text(argument: str, value: Any) -> str | None:
 def _camel(snake: str) -> str:
     head, *rest = snake.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def _moment(argument: str, value: Any, default: datetime) -> datetime:
+    return default if value is None else checks.utc_datetime(argument, value)
