@@ -113,26 +113,19 @@ def number(
 ) -> int | float:
     """Return a real number (bools rejected) within the given bounds."""
     kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    real = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    if not real or (integer and not float(value).is_integer()):
         fail(argument, f"must be {kind}, got {value!r}")
-    if integer and not isinstance(value, int):
-        if not float(value).is_integer():
-            fail(argument, f"must be {kind}, got {value!r}")
-        value = int(value)
+    value = int(value) if integer else value
     if positive and value <= 0:
         fail(argument, f"must be greater than 0, got {value!r}")
-    below = minimum is not None and value < minimum
-    above = maximum is not None and value > maximum
-    if below or above:
-        bounds = " and ".join(
-            text
-            for text in (
-                f"at least {minimum}" if minimum is not None else "",
-                f"at most {maximum}" if maximum is not None else "",
-            )
-            if text
-        )
-        fail(argument, f"must be {bounds}, got {value!r}")
+    bounds = [
+        f"{word} {limit}"
+        for word, limit in (("at least", minimum), ("at most", maximum))
+        if limit is not None
+    ]
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        fail(argument, f"must be {' and '.join(bounds)}, got {value!r}")
     return value
 
 
