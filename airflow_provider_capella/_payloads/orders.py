@@ -67,17 +67,17 @@ def order_body(items: Iterable[Mapping[str, Any]], contract_id: str | None) -> d
     return body
 
 
-def asset_filter(argument: str, value: Any) -> list[str] | None:
+def asset_filter(
+    argument: str, value: Any, accepted: tuple[str, ...] = vocab.ASSET_TYPES
+) -> list[str] | None:
     """include/exclude: None, one asset type, or a list of them (``raster`` kept, the engine expands it)."""
     if value is None or value == [] or value == "":
         return None
-    return [str(item) for item in checks.choices(argument, value, vocab.ASSET_TYPES)]
+    return [str(item) for item in checks.choices(argument, value, accepted)]
 
 
 def product_types(value: Any) -> list[str] | None:
-    if value is None or value == [] or value == "":
-        return None
-    return [str(item) for item in checks.choices("product_types", value, vocab.PRODUCT_TYPES)]
+    return asset_filter("product_types", value, vocab.PRODUCT_TYPES)
 
 
 def destination(argument: str, value: Any) -> str:
@@ -103,28 +103,18 @@ def presigned_url(argument: str, value: Any) -> str:
 
 def stac_id_from_assets(assets: Mapping[str, Any]) -> str:
     """Return the STAC id named in a product's assets (the raster href, else any href)."""
-    hrefs = [
-        asset.get("href", "")
-        for key, asset in sorted(assets.items(), key=lambda pair: pair[0] not in ("HH", "VV"))
-        if isinstance(asset, Mapping)
-    ]
-    for href in hrefs:
-        match = STAC_ID_PATTERN.search(str(href))
+    for _key, asset in sorted(assets.items(), key=lambda pair: pair[0] not in ("HH", "VV")):
+        match = isinstance(asset, Mapping) and STAC_ID_PATTERN.search(str(asset.get("href", "")))
         if match:
             return match.group(0)
     checks.fail("assets_presigned", "could not find a Capella STAC id in any asset href")
 
 
-DATA_ASSETS = ("HH", "VV", "VH", "HV")
-"""The data (raster) assets of a product: never presigned in search results, only in order downloads."""
+DATA_ASSETS = ("HH", "VV", "VH", "HV")  # never presigned in search results, only in order downloads
 
 
 def check_presigned(argument: str, item: Mapping[str, Any]) -> None:
-    """Refuse an item whose data asset has no presigned URL (a catalog search result, not an order's).
-
-    Search results carry no usable href for the data asset: download URLs come from
-    ``GET /orders/{id}/download`` only (``get_presigned_items``), so such an item could never download.
-    """
+    """Refuse an item whose data asset has no presigned URL (a catalog search result, not an order's)."""
     raw_assets = item.get("assets")
     assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, Mapping) else {}
     for key in DATA_ASSETS:
@@ -143,11 +133,7 @@ def _is_signed(href: str) -> bool:
 
 
 def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
-    """Return the name of the one source given; fail naming every candidate when none or several are.
-
-    The same rule for ``CapellaHook.download_products`` and ``DownloadProductsOperator``: an empty
-    value (``None``, ``""``, ``[]``) counts as not given.
-    """
+    """Return the name of the one source given (``None``, ``""``, ``[]`` are not); else fail naming all."""
     given = [name for name, value in candidates.items() if value is not None and value != "" and value != []]
     if len(given) != 1:
         names = list(candidates)
@@ -159,12 +145,8 @@ def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
     return given[0]
 
 
-EXPORT_TYPES = ("latest", "weekly", "full")
-"""``latest``: the newest week; ``weekly``: one file per recent week; ``full``: the whole archive."""
-
-EXPORT_FORMATS = ("gpkg", "shp.zip", "geoparquet")
-"""GeoPackage, zipped shapefile, GeoParquet (offered only where the API lists it)."""
-
+EXPORT_TYPES = ("latest", "weekly", "full")  # the newest week, one file per recent week, the whole archive
+EXPORT_FORMATS = ("gpkg", "shp.zip", "geoparquet")  # geoparquet only where the API lists it
 _SUFFIXES = (
     (".shp.zip", "shp.zip"),
     (".gpkg", "gpkg"),

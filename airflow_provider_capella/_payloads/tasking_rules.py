@@ -23,34 +23,21 @@ Example::
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_provider_capella._payloads import checks
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-MINIMUM_WINDOW: Mapping[str, timedelta] = {
+# The rules of the module docstring, as data:
+MINIMUM_WINDOW = {
     "urgent": timedelta(hours=24),
     "priority": timedelta(hours=72),
     "standard": timedelta(days=7),
 }
-"""The shortest ``window_close - window_open`` each tier accepts (tiers not listed have no minimum)."""
-
 CANCELLABLE = frozenset({"accepted", "active"})
-"""The statuses from which a tasking request can be canceled."""
-
-DECLINABLE = frozenset({"review"})
-"""The statuses from which a request can be declined (rejected by the user) instead of canceled."""
-
-CANCELLATION_REFUSED = "CANCELLATION_NOT_ALLOWED"
-"""The error code of a cancel refused by these rules (Capella publishes no code of its own for it)."""
-
+DECLINABLE = frozenset({"review"})  # declined (rejected by the user) instead of canceled
+CANCELLATION_REFUSED = "CANCELLATION_NOT_ALLOWED"  # our code for a refused cancel: Capella publishes none
 NOT_CANCELLABLE_BEFORE_COLLECT = timedelta(hours=12)
-"""Under this long before its first collect, a tasking request can no longer be canceled."""
-
 FREE_CANCELLATION_BEFORE_COLLECT = timedelta(hours=72)
-"""More than this long before its first collect, canceling is free (else 25 % of the order value)."""
 
 
 def check_window_for_tier(tier: str, opens: datetime, closes: datetime) -> None:
@@ -110,8 +97,7 @@ def _duration(span: timedelta) -> str:
     return f"{hours:.4g} hours"
 
 
-MAX_POLYGON_VERTICES = 250
-"""An area task's ring must have fewer distinct vertices than this (the closing position not counted)."""
+MAX_POLYGON_VERTICES = 250  # an area task's ring has fewer distinct vertices (the closing one not counted)
 
 Vertex = tuple[float, float]
 
@@ -194,12 +180,8 @@ def _on_segment(p: Vertex, q: Vertex, r: Vertex) -> bool:
 
 
 def _segments_touch(a: Vertex, b: Vertex, c: Vertex, d: Vertex) -> bool:
-    o1, o2, o3, o4 = (
-        _orientation(a, b, c),
-        _orientation(a, b, d),
-        _orientation(c, d, a),
-        _orientation(c, d, b),
-    )
+    triples = ((a, b, c), (a, b, d), (c, d, a), (c, d, b))
+    o1, o2, o3, o4 = (_orientation(p, q, r) for p, q, r in triples)
     if ((o1 > 0 > o2) or (o1 < 0 < o2)) and ((o3 > 0 > o4) or (o3 < 0 < o4)):
         return True
     collinear = ((o1, a, b, c), (o2, a, b, d), (o3, c, d, a), (o4, c, d, b))
