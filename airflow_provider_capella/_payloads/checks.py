@@ -65,21 +65,15 @@ def choices(argument: str, value: Any, accepted: Iterable[Any]) -> list[Any]:
 
 def as_list(argument: str, value: Any, *, allow_empty: bool = False) -> list[Any]:
     """Return a list from a list/tuple/set or a single scalar value."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        items = [value]
-    else:
-        items = list(value)
+    scalar = isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable)
+    items = [value] if scalar else list(value)
     if not items and not allow_empty:
         fail(argument, "must not be empty")
     return items
 
 
 def unique(items: Iterable[Any]) -> list[Any]:
-    seen: list[Any] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
+    return list(dict.fromkeys(items))
 
 
 def text(argument: str, value: Any, *, allow_empty: bool = True) -> str:
@@ -211,9 +205,7 @@ def geometry(argument: str, value: Any, *, allowed: Iterable[str] = GEOMETRY_TYP
 
 def _plain(value: Any) -> Any:
     """Tuples → lists, so the geometry is JSON-ready and comparable."""
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
+    return [_plain(item) for item in value] if isinstance(value, list | tuple) else value
 
 
 def _check_positions(argument: str, coordinates: Any, depth: int) -> None:
