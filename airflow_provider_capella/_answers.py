@@ -6,13 +6,6 @@ Capella's answers vary in ways a reader must absorb: times with or without a zon
 mode (``spotlight``, ``stripmap``, ``sliding_spotlight``) rather than the product type, and review
 prices in ``summary.subtotal/total`` and ``lineItems[].order.finalListPrice``. Every reader here is
 lenient: an absent or unreadable value gives ``None``, never an exception.
-
-Example::
-
-    from airflow_provider_capella._answers import api_time, organization_id
-
-    api_time("2020-10-19T10:04:25.898923")  # datetime(2020, 10, 19, 10, 4, 25, 898923, tzinfo=UTC)
-    organization_id(hook.whoami())
 """
 
 from __future__ import annotations

@@ -13,12 +13,6 @@ The wait before retry ``n`` is full-jitter capped exponential backoff, uniformly
 ``[0, min(cap, base * 2 ** (n - 1))]``, unless the server sent ``Retry-After``. Beside this module,
 :mod:`.failures` tells how a transport error failed (never sent, lost, fatal) and :mod:`.wire` holds
 what a request carries (the API key only to the API host, URLs fit for logs) and the error decoder.
-
-Example::
-
-    for attempt in tenacity.Retrying(**retry_arguments(RetryPolicy(), "GET", url, billable=False)):
-        with attempt:
-            response = check_status(session.get(url, timeout=30))
 """
 
 from __future__ import annotations
@@ -74,14 +68,7 @@ def is_billable_create(method: str, path: str) -> bool:
 
 
 class RetryableStatus(Exception):
-    """An answer whose status is worth another attempt (429, 5xx), raised so the policy can judge it.
-
-    :param response: the ``requests`` or ``httpx`` response.
-
-    Example::
-
-        check_status(response)  # raises RetryableStatus for a 503
-    """
+    """An answer (``requests`` or ``httpx``) whose status is worth another attempt (429, 5xx)."""
 
     def __init__(self, response: Any) -> None:
         super().__init__(f"HTTP {response.status_code}")
@@ -126,10 +113,6 @@ class RetryPolicy:
     :param base_seconds: the backoff ceiling before the first retry; it doubles with every retry.
     :param cap_seconds: the largest backoff ceiling.
     :param retry_after_cap_seconds: the longest server-requested ``Retry-After`` honoured.
-
-    Example::
-
-        wait = RetryPolicy(max_attempts=3, base_seconds=0.01).wait(1, RetryableStatus(response_429))
     """
 
     max_attempts: int = DEFAULT_MAX_ATTEMPTS

@@ -19,10 +19,6 @@ class Failure(enum.Enum):
     ``NOT_SENT``: the connection could not be opened (safe to send again, even a billable create);
     ``LOST``: it was (or may have been) sent but the answer never arrived whole; ``FATAL``: another
     attempt cannot help (TLS verification, a malformed URL or header).
-
-    Example::
-
-        classify_failure(requests.exceptions.ConnectTimeout())  # Failure.NOT_SENT
     """
 
     NOT_SENT = "not sent"

@@ -1,13 +1,4 @@
-"""Access requests (feasibility): the ``POST /ma/accessrequests`` body, every argument checked first.
-
-Example::
-
-    body = access_request_body(
-        geometry={"type": "Point", "coordinates": [4.05, 51.95]},
-        window_open="2030-03-01T00:00:00Z", window_close="2030-03-08T00:00:00Z",
-        name="rotterdam", description="", constraints={"off_nadir_max": 40},
-    )
-"""
+"""Access requests (feasibility): the ``POST /ma/accessrequests`` body, every argument checked first."""
 
 from __future__ import annotations
 

@@ -27,10 +27,6 @@ class RequestSearch:
 
     ``scope`` is ``"user"`` (the caller's own requests, the default), ``"org"`` (``for_org=True``) or
     ``"explicit"`` (``user_id``/``org_id`` given). ``sort`` and ``order`` go in the body when set.
-
-    Example::
-
-        search = tasking_request_search({"status": "completed", "window_open__gte": "2024-01-01"})
     """
 
     query: dict[str, Any] = field(default_factory=dict)

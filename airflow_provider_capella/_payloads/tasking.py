@@ -45,12 +45,7 @@ REPEAT_ARGUMENTS = (
 
 @dataclass(frozen=True)
 class CollectConstraints:
-    """The collect constraints a tasking or repeat request shares (``None``: not constrained).
-
-    Example::
-
-        CollectConstraints(off_nadir_max=30, polarization="HH").body("Point")
-    """
+    """The collect constraints a tasking or repeat request shares (``None``: not constrained)."""
 
     off_nadir_min: float | None = None
     off_nadir_max: float | None = None
@@ -72,12 +67,7 @@ class CollectConstraints:
 
 @dataclass(frozen=True)
 class RequestBasics:
-    """What describes a tasking or repeat request besides its constraints and timing.
-
-    Example::
-
-        RequestBasics(geometry=point, name="x", description="", collection_type="spotlight")
-    """
+    """What describes a tasking or repeat request besides its constraints and timing."""
 
     geometry: Any
     name: str = ""
@@ -119,12 +109,7 @@ def tasking_request_body(
 
 @dataclass(frozen=True)
 class Repetition:
-    """How a repeat request repeats (see ``CapellaHook.create_repeat_request``).
-
-    Example::
-
-        Repetition(repeat_start=None, repeat_end=None, repetition_interval=7, repetition_count=4)
-    """
+    """How a repeat request repeats (see ``CapellaHook.create_repeat_request``)."""
 
     repeat_start: datetime | str | None = None
     repeat_end: datetime | str | None = None

@@ -12,12 +12,6 @@ An area task is a GeoJSON Polygon with one ring (no holes), fewer than 250 disti
 self-intersection; a MultiPolygon is refused (task each area on its own). A repeat request images a
 Point only: Capella has no repeat tasking of areas. These are checked before anything is sent, with a
 message naming the argument and the rule.
-
-Example::
-
-    from airflow_provider_capella._payloads.tasking_rules import check_window_for_tier
-
-    check_window_for_tier("standard", opens, closes)  # raises for a 2-day standard window
 """
 
 from __future__ import annotations
