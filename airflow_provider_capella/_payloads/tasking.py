@@ -7,7 +7,7 @@ official SDK.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -21,26 +21,6 @@ from airflow_provider_capella._payloads.tasking_rules import (
 )
 
 DEFAULT_WINDOW = timedelta(days=7)
-
-
-TASKING_ARGUMENTS = (
-    "geometry", "name", "description", "collection_type", "collection_tier", "window_open", "window_close",
-    "local_time", "product_types", "off_nadir_min", "off_nadir_max", "image_width", "orbital_planes",
-    "asc_dsc", "look_direction", "polarization", "archive_holdback", "custom_attribute_1",
-    "custom_attribute_2", "pre_approval", "azimuth_angle_min", "azimuth_angle_max", "squint",
-    "max_squint_angle", "contract_id",
-)  # fmt: skip
-"""The arguments of ``CapellaHook.create_tasking_request`` (the SDK's names)."""
-
-REPEAT_ARGUMENTS = (
-    "geometry", "name", "description", "collection_type", "collection_tier", "repeat_start", "repeat_end",
-    "repetition_interval", "repetition_count", "local_time", "product_types", "off_nadir_min",
-    "off_nadir_max", "image_width", "orbital_planes", "asc_dsc", "look_direction", "polarization",
-    "archive_holdback", "custom_attribute_1", "custom_attribute_2", "azimuth_angle_min",
-    "azimuth_angle_max", "squint", "max_squint_angle", "contract_id", "maintain_scene_framing",
-    "look_angle_tolerance", "azimuth_angle_tolerance", "window_duration", "insar_orbit",
-)  # fmt: skip
-"""The arguments of ``CapellaHook.create_repeat_request`` (the SDK's names)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +98,14 @@ class Repetition:
     maintain_scene_framing: bool | None = None
     look_angle_tolerance: float | None = None
     azimuth_angle_tolerance: float | None = None
+
+
+_BASIC = tuple(f.name for cls in (RequestBasics, CollectConstraints) for f in fields(cls))
+_REPEATING = tuple(f.name for f in fields(Repetition))
+TASKING_ARGUMENTS = (*_BASIC, "collection_tier", "window_open", "window_close", "pre_approval")
+"""The arguments of ``CapellaHook.create_tasking_request`` (the SDK's names)."""
+REPEAT_ARGUMENTS = (*_BASIC, *_REPEATING, "collection_tier", "window_duration", "insar_orbit")
+"""The arguments of ``CapellaHook.create_repeat_request`` (the SDK's names)."""
 
 
 def repeat_request_body(
