@@ -15,8 +15,7 @@ ACCESS_CONSTRAINTS = (
 )  # fmt: skip
 """The constraint keyword arguments of ``CapellaHook.create_access_request``."""
 
-MAX_WINDOW = timedelta(days=366)
-"""The longest access window the API plans passes for."""
+MAX_WINDOW = timedelta(days=366)  # the longest access window the API plans passes for
 
 
 def access_request_body(
@@ -37,18 +36,15 @@ def access_request_body(
         "windowOpen": checks.iso_utc(opens),
         "windowClose": checks.iso_utc(closes),
     }
-    checked = access_constraints(constraints)
-    if checked:
-        properties["accessConstraints"] = checked
-    return {"type": "Feature", "geometry": shape, "properties": properties}
+    properties["accessConstraints"] = access_constraints(constraints) or None
+    return {"type": "Feature", "geometry": shape, "properties": checks.without_none(properties)}
 
 
 def access_window(window_open: Any, window_close: Any) -> tuple[datetime, datetime]:
     """Return the window in UTC; it must close after it opens, in the future, within 366 days."""
-    if window_open is None:
-        checks.fail("window_open", "is required (a datetime or an ISO 8601 string)")
-    if window_close is None:
-        checks.fail("window_close", "is required (a datetime or an ISO 8601 string)")
+    for argument, value in (("window_open", window_open), ("window_close", window_close)):
+        if value is None:
+            checks.fail(argument, "is required (a datetime or an ISO 8601 string)")
     opens = checks.utc_datetime("window_open", window_open)
     closes = checks.utc_datetime("window_close", window_close)
     if closes <= opens:

@@ -101,9 +101,9 @@ def sort_field(value: Any, fields: Mapping[str, str]) -> str:
     name = checks.text("sort", value, allow_empty=False).strip()
     if name in fields:
         return fields[name]
-    wire = set(fields.values())
-    root = name.partition(".")[0]
-    if name in wire or ("." in name and root in vocab.REQUEST_SEARCH_NESTED_ROOTS):
+    if name in fields.values() or (
+        "." in name and name.partition(".")[0] in vocab.REQUEST_SEARCH_NESTED_ROOTS
+    ):
         return name
     checks.fail(
         "sort", f"cannot sort by {name!r}; accepted: {', '.join(sorted(fields))} or a wire field name"

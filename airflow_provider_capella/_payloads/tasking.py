@@ -75,13 +75,11 @@ def tasking_request_body(
     tier = checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS)
     check_window_for_tier(tier, opens, closes)
     properties: dict[str, Any] = {
-        "taskingrequestName": checks.text("name", basics.name),
-        "taskingrequestDescription": _optional_text("description", basics.description),
+        **_common_properties(basics, "taskingrequest"),
         "windowOpen": checks.iso_utc(opens),
         "windowClose": checks.iso_utc(closes),
         "collectionTier": tier,
         "preApproval": checks.boolean("pre_approval", pre_approval),
-        **_common_properties(basics),
         "collectConstraints": constraints.body(shape["type"]),
     }
     return _feature(shape, properties, basics.product_types, basics.contract_id)
@@ -121,10 +119,8 @@ def repeat_request_body(
     shape = repeat_geometry("geometry", basics.geometry)
     tier = checks.choice("collection_tier", collection_tier, vocab.REPEAT_COLLECTION_TIERS)
     properties: dict[str, Any] = {
-        "repeatrequestName": checks.text("name", basics.name),
-        "repeatrequestDescription": _optional_text("description", basics.description),
+        **_common_properties(basics, "repeatrequest"),
         "collectionTier": tier,
-        **_common_properties(basics),
         "collectConstraints": constraints.body(shape["type"]),
         "repetitionProperties": repetition_properties(asdict(repetition)),
     }
@@ -243,12 +239,14 @@ def product_type_list(argument: str, value: Any) -> list[str]:
     return checks.choices(argument, value, vocab.PRODUCT_TYPES)
 
 
-def _common_properties(basics: RequestBasics) -> dict[str, Any]:
+def _common_properties(basics: RequestBasics, prefix: str) -> dict[str, Any]:
     holdback = basics.archive_holdback
     if isinstance(holdback, str):
         holdback = vocab.ARCHIVE_HOLDBACK_ALIASES.get(holdback.strip().lower(), holdback)
     return without_none(
         {
+            f"{prefix}Name": checks.text("name", basics.name),
+            f"{prefix}Description": _optional_text("description", basics.description),
             "collectionType": checks.choice(
                 "collection_type", basics.collection_type, vocab.COLLECTION_TYPES
             ),
