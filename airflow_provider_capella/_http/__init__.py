@@ -24,11 +24,7 @@ from typing import Any
 
 import tenacity
 
-from airflow_provider_capella._http.failures import (
-    Failure,
-    classify_failure,
-    describe_failure,
-)
+from airflow_provider_capella._http.failures import Failure, classify_failure, describe_failure
 from airflow_provider_capella._http.wire import (
     POOL_SIZE,
     RETRY_AFTER_CAP_SECONDS,
