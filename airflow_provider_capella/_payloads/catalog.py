@@ -41,18 +41,8 @@ def catalog_search_body(filters: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def split_operator(key: str, operators: tuple[str, ...]) -> tuple[str, str, bool]:
-    """``"look_angle__gte"`` → ``("look_angle", "gte", True)``; no suffix means ``eq`` (explicit=False)."""
-    field, separator, operator = key.partition("__")
-    if not separator:
-        return key, "eq", False
-    if operator not in operators:
-        checks.fail(key, f"unknown operator {operator!r}; accepted operators: {', '.join(operators)}")
-    return field, operator, True
-
-
 def _add_filter(body: dict[str, Any], query: dict[str, dict[str, Any]], key: str, value: Any) -> None:
-    field, operator, explicit = split_operator(key, vocab.SEARCH_OPERATORS)
+    field, operator, explicit = checks.split_operator(key, vocab.SEARCH_OPERATORS)
     if field in vocab.SEARCH_ROOT_FIELDS:
         if explicit and operator != "eq":
             checks.fail(key, f"`{field}` takes no operator suffix (only property filters do)")

@@ -280,3 +280,16 @@ def is_listed(argument: str, operator: str, value: Any) -> bool:
     if listed and operator not in ("eq", "in"):
         fail(argument, f"operator {operator!r} takes a single value, got a list")
     return listed
+
+
+def split_operator(key: str, operators: tuple[str, ...], *, any_case: bool = False) -> tuple[str, str, bool]:
+    """``"look_angle__gte"`` → ``("look_angle", "gte", True)``; no suffix means ``eq`` (explicit=False)."""
+    field, separator, suffix = key.partition("__")
+    if not separator:
+        return key, "eq", False
+    operator = {(op.lower() if any_case else op): op for op in operators}.get(
+        suffix.lower() if any_case else suffix
+    )
+    if operator is None:
+        fail(key, f"unknown operator {suffix!r}; accepted operators: {', '.join(operators)}")
+    return field, operator, True

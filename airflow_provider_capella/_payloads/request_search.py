@@ -137,7 +137,6 @@ def request_ids(argument: str, ids: tuple[Any, ...]) -> list[str]:
     return checks.uuid_list(argument, ids)
 
 
-_OPERATORS = {operator.lower(): operator for operator in vocab.REQUEST_SEARCH_OPERATORS}
 _ENUMS = ("collection_type", "collection_tier", "instrument_mode", "status", "collect_mode")
 
 
@@ -145,7 +144,7 @@ def request_filter(
     key: str, value: Any, fields: Mapping[str, str], tiers: tuple[str, ...], kind: str
 ) -> tuple[str, str, Any]:
     """Return ``(wire field, operator, checked value)`` of one filter; operator ``""``: a bare list."""
-    name, operator = split_request_operator(key)
+    name, operator, _ = checks.split_operator(key, vocab.REQUEST_SEARCH_OPERATORS, any_case=True)
     bare = operator == "eq" and isinstance(value, list | tuple | set | frozenset)
     root, dot, rest = name.partition(".")
     if name not in fields and dot and rest and root in vocab.REQUEST_SEARCH_NESTED_ROOTS:
@@ -176,20 +175,6 @@ def request_filter(
         )
     operator, checked = checks.condition(key, operator, value, lambda item: _scalar(key, name, item, tiers))
     return fields[name], "" if bare else operator, checked
-
-
-def split_request_operator(key: str) -> tuple[str, str]:
-    """Return ``("window_open", "gte")`` for ``"window_open__gte"``; no suffix means ``eq``."""
-    name, separator, suffix = key.partition("__")
-    if not separator:
-        return key, "eq"
-    operator = _OPERATORS.get(suffix.lower())
-    if operator is None:
-        checks.fail(
-            key,
-            f"unknown operator {suffix!r}; accepted operators: {', '.join(vocab.REQUEST_SEARCH_OPERATORS)}",
-        )
-    return name, operator
 
 
 def interval(key: str, value: str) -> str:
