@@ -1,29 +1,13 @@
 """The one reading of a tasking or repeat request's status history: completed, failed or pending.
 
-The hook (``is_task_completed``, ``get_collects_for_task``), the operators (an already canceled
-request), :class:`~airflow_provider_capella.sensors.tasking.TaskCompletedSensor` and
-:class:`~airflow_provider_capella.triggers.tasking.TaskCompletedTrigger` all decide with these
-functions. A history is newest first, as the API sends it.
-
-What waiting means, as Capella defines its statuses:
-
-- ``completed`` anywhere in the history: completed (the SDK's rule; a reprocessed request goes
-  completed → accepted → completed).
-- ``rejected``, ``expired``, ``canceled``, ``failed``, ``error``: failed, at once, with the API's message.
-- ``anomaly``: a collect failed in a way that prevents full completion, but Capella may re-attempt it
-  (``retrying`` then follows). It fails only when the newest status has been ``anomaly`` for longer than
-  the *anomaly grace period* (default :data:`DEFAULT_ANOMALY_GRACE_PERIOD`, six hours), measured from
-  the anomaly's own ``statusHistory`` time; a grace period of zero fails at once. An anomaly entry
-  without a readable time fails at once (there is no way to know how long it has lasted).
-- ``retrying``, ``received``, ``submitted``, ``active``, ``accepted``: in progress. ``active`` means
-  being scheduled (collection may be attempted, full completion not guaranteed); ``accepted`` means
-  full collection is guaranteed within the window.
-- ``review``: in progress, but waiting for the customer to approve the cost; it moves on only once
-  someone approves (``CapellaHook.approve_tasking_request`` or the Capella console).
+The hook, the operators, the sensor and the trigger all decide with these functions; a history is newest
+first, as the API sends it. ``completed`` anywhere: completed (the SDK's rule). ``rejected``,
+``expired``, ``canceled``, ``failed``, ``error``: failed at once. ``anomaly``: failed once it has been
+the newest status for longer than the anomaly grace period (default six hours, from its own time; zero,
+or an entry without a readable time, fails at once). Any other status, ``review`` included, is pending.
+docs/api-fidelity.md ("What waiting means") explains each status and why.
 
 Example::
-
-    from airflow_provider_capella.tasking_status import tasking_outcome
 
     outcome = tasking_outcome(hook.get_task(task_id))
     if outcome.state == "failed":

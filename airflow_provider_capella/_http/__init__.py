@@ -1,18 +1,11 @@
 """The provider's one retry policy (on ``tenacity``), its error decoding, and what every request carries.
 
 One predicate, :func:`is_retryable`, decides what is sent again, for the hook (``requests``), its async
-twin (``httpx``) and the download engine:
-
-* 429 is retried (honouring ``Retry-After``, capped), and so are 500, 502, 503, 504, dropped
-  connections and timeouts; no other 4xx is, nor a TLS failure or a malformed request;
-* a billable create (``POST /task``, ``/repeat-requests``, ``/orders``, ``/orders/task/{id}``) is sent
-  again only when it provably never reached the server (the connection could not be opened, or a 429);
-  after a 5xx or a lost answer it may have been created, so it raises ``CapellaAmbiguousCreateError``.
-
-The wait before retry ``n`` is full-jitter capped exponential backoff, uniformly drawn from
-``[0, min(cap, base * 2 ** (n - 1))]``, unless the server sent ``Retry-After``. Beside this module,
-:mod:`.failures` tells how a transport error failed (never sent, lost, fatal) and :mod:`.wire` holds
-what a request carries (the API key only to the API host, URLs fit for logs) and the error decoder.
+twin (``httpx``) and the download engine: 429 always; 500/502/503/504, dropped connections and timeouts
+unless the request is a billable create (it may have been created: ``CapellaAmbiguousCreateError``); a
+connection that never opened always; nothing else. Waits are full-jitter capped exponential backoff
+unless the server sent ``Retry-After``. :mod:`.failures` tells how a transport error failed, :mod:`.wire`
+what a request carries and how its answer is decoded; docs/http-policy.md explains the policy.
 """
 
 from __future__ import annotations
