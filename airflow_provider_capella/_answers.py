@@ -1,11 +1,8 @@
 """Reading the API's answers as Capella sends them, whatever variant of a shape arrives.
 
-Capella's answers vary in ways a reader must absorb: times with or without a zone
-(``"2020-10-19T10:04:25.898923"`` is UTC), the organization as ``orgId`` on tasking requests but
-``organizationId`` (or ``organization.id``) on ``GET /user``, order items whose ``type`` is the imaging
-mode (``spotlight``, ``stripmap``, ``sliding_spotlight``) rather than the product type, and review
-prices in ``summary.subtotal/total`` and ``lineItems[].order.finalListPrice``. Every reader here is
-lenient: an absent or unreadable value gives ``None``, never an exception.
+Times come with or without a zone (``"2020-10-19T10:04:25.898923"`` is UTC); ``GET /user`` names the
+organization as ``organizationId`` or ``organization.id``. Every reader is lenient: an absent or
+unreadable value gives ``None``, never an exception.
 """
 
 from __future__ import annotations

@@ -1,9 +1,7 @@
 """``CapellaAsyncHook``: the hook's async twin for triggers, never blocking the event loop.
 
-It sends the same endpoints (:mod:`.capella`'s constants and :class:`~.capella.RequestKind`), under the
-same retry predicate, wait and error decoding (:mod:`airflow_provider_capella._http`) as the sync
-:class:`~airflow_provider_capella.hooks.capella.CapellaHook`; only the transport differs: ``httpx`` and
-``asyncio.sleep``. The connection comes from ``await BaseHook.aget_connection(...)``.
+It sends the same endpoints under the same retry policy and error decoding (:mod:`.._http`) as the sync
+:class:`~airflow_provider_capella.hooks.capella.CapellaHook`; only the transport differs (``httpx``).
 
 A triggerer runs many triggers in one event loop: all that talk to the same host with the same credential
 share one ``httpx.AsyncClient`` per loop, with at most :data:`MAX_CONNECTIONS` connections and requests in
