@@ -208,17 +208,13 @@ def _plain(value: Any) -> Any:
     return [_plain(item) for item in value] if isinstance(value, list | tuple) else value
 
 
-def _check_positions(argument: str, coordinates: Any, depth: int) -> None:
-    if depth == 0:
-        _check_position(argument, coordinates)
+def _check_positions(argument: str, position: Any, depth: int) -> None:
+    if depth > 0:
+        if not isinstance(position, list) or not position:
+            fail(argument, "coordinates must be non-empty nested lists of [longitude, latitude] positions")
+        for item in position:
+            _check_positions(argument, item, depth - 1)
         return
-    if not isinstance(coordinates, list) or not coordinates:
-        fail(argument, "coordinates must be non-empty nested lists of [longitude, latitude] positions")
-    for item in coordinates:
-        _check_positions(argument, item, depth - 1)
-
-
-def _check_position(argument: str, position: Any) -> None:
     if not isinstance(position, list) or len(position) not in (2, 3):
         fail(argument, f"a position must be [longitude, latitude], got {position!r}")
     if any(isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) for c in position):

@@ -50,11 +50,9 @@ def item_id(item: Mapping[str, Any]) -> str:
 
 def order_body(items: Iterable[Mapping[str, Any]], contract_id: str | None) -> dict[str, Any]:
     """``{"items": [{"collectionId", "granuleId"}], "contractId"?}``, grouped by collection like the SDK."""
-    by_collection: dict[str, list[str]] = {}
+    by_collection: dict[str, dict[str, None]] = {}
     for item in items:
-        by_collection.setdefault(str(item["collection"]), [])
-        if item["id"] not in by_collection[str(item["collection"])]:
-            by_collection[str(item["collection"])].append(str(item["id"]))
+        by_collection.setdefault(str(item["collection"]), {})[str(item["id"])] = None
     body: dict[str, Any] = {
         "items": [
             {"collectionId": collection, "granuleId": granule}
