@@ -275,11 +275,9 @@ def error_from_response(
 ) -> CapellaError:
     """Return the typed exception for an HTTP error response (``url`` must already be sanitized)."""
     message, code, detail, data = parse_error_body(body)
-    if not code and message:
-        lowered = message.lower()
-        code = next((value for snippet, value in _BY_MESSAGE_SNIPPET.items() if snippet in lowered), None)
-    if not code and status == 401:
-        code = "INVALID_API_KEY"
+    lowered = (message or "").lower()
+    code = code or next((value for snippet, value in _BY_MESSAGE_SNIPPET.items() if snippet in lowered), None)
+    code = code or ("INVALID_API_KEY" if status == 401 else None)
     cls = (
         _BY_CODE.get(code or "")
         or _BY_STATUS.get(status)
