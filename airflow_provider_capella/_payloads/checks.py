@@ -135,14 +135,6 @@ def uuid_text(argument: str, value: Any) -> str:
         fail(argument, f"must be a UUID like '78616ccc-0436-4dc2-adc8-b0a1e316b095', got {value!r}")
 
 
-def uuid_list(argument: str, values: Iterable[Any]) -> list[str]:
-    """At least one UUID; duplicates and None dropped (the SDK's compact-unique)."""
-    checked = unique(uuid_text(argument, value) for value in values if value is not None)
-    if not checked:
-        fail(argument, "at least one UUID is required")
-    return checked
-
-
 def utc_datetime(argument: str, value: Any) -> datetime:
     """Return a timezone-aware UTC datetime from a datetime, date or ISO 8601 string.
 

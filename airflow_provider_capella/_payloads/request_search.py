@@ -131,10 +131,13 @@ def update_properties(
 
 
 def request_ids(argument: str, ids: tuple[Any, ...]) -> list[str]:
-    """Variadic ids → unique, validated UUIDs (at least one); a single list argument is unpacked."""
+    """Variadic ids → unique, validated UUIDs (at least one; None dropped); one list argument is unpacked."""
     if len(ids) == 1 and isinstance(ids[0], list | tuple | set):
         ids = tuple(ids[0])
-    return checks.uuid_list(argument, ids)
+    checked = checks.unique(checks.uuid_text(argument, value) for value in ids if value is not None)
+    if not checked:
+        checks.fail(argument, "at least one UUID is required")
+    return checked
 
 
 _ENUMS = ("collection_type", "collection_tier", "instrument_mode", "status", "collect_mode")
