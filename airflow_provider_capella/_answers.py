@@ -1,18 +1,8 @@
 """Reading the API's answers as Capella sends them, whatever variant of a shape arrives.
 
-Capella's answers vary in ways a reader must absorb: times with or without a zone
-(``"2020-10-19T10:04:25.898923"`` is UTC), the organization as ``orgId`` on tasking requests but
-``organizationId`` (or ``organization.id``) on ``GET /user``, order items whose ``type`` is the imaging
-mode (``spotlight``, ``stripmap``, ``sliding_spotlight``) rather than the product type, and review
-prices in ``summary.subtotal/total`` and ``lineItems[].order.finalListPrice``. Every reader here is
-lenient: an absent or unreadable value gives ``None``, never an exception.
-
-Example::
-
-    from airflow_provider_capella._answers import api_time, organization_id
-
-    api_time("2020-10-19T10:04:25.898923")  # datetime(2020, 10, 19, 10, 4, 25, 898923, tzinfo=UTC)
-    organization_id(hook.whoami())
+Times come with or without a zone (``"2020-10-19T10:04:25.898923"`` is UTC); ``GET /user`` names the
+organization as ``organizationId`` or ``organization.id``. Every reader is lenient: an absent or
+unreadable value gives ``None``, never an exception.
 """
 
 from __future__ import annotations
@@ -22,11 +12,7 @@ from typing import Any
 
 
 def api_time(value: Any) -> datetime | None:
-    """Return an API timestamp as an aware UTC datetime; a zone-less time is UTC; ``None`` if unreadable.
-
-    :param value: an ISO 8601 string (``Z``, an offset, or no zone), or a datetime.
-    :return: the moment in UTC, or ``None``.
-    """
+    """Return an API timestamp as an aware UTC datetime; a zone-less time is UTC; ``None`` if unreadable."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, str) and value.strip():
@@ -45,11 +31,7 @@ def api_time(value: Any) -> datetime | None:
 
 
 def organization_id(user: Any) -> str | None:
-    """Return the organization id of a ``GET /user`` answer (``organizationId`` or ``organization.id``).
-
-    :param user: the ``GET /user`` answer.
-    :return: the organization id, or ``None`` when the answer names none.
-    """
+    """Return the organization id of a ``GET /user`` answer (``organizationId`` or ``organization.id``)."""
     if not isinstance(user, dict):
         return None
     organization = user.get("organization")
@@ -58,11 +40,7 @@ def organization_id(user: Any) -> str | None:
 
 
 def describe_user(user: Any) -> str:
-    """Say who a ``GET /user`` answer is: email, organization name and API environment role.
-
-    :param user: the ``GET /user`` answer.
-    :return: e.g. ``"ada@example.com (organization Example Org, environment production)"``.
-    """
+    """Say who a ``GET /user`` answer is: email, organization name and API environment role."""
     if not isinstance(user, dict):
         return "an unknown user"
     who = str(user.get("email") or user.get("id") or "an unknown user")

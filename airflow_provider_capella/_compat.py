@@ -1,10 +1,6 @@
 """Every Airflow-version difference the provider bridges, in one place (provider-internal).
 
 Airflow 3.2+ has these in ``airflow.sdk``; 3.1 only in ``airflow.exceptions`` and ``airflow.configuration``.
-
-Example::
-
-    from airflow_provider_capella._compat import AirflowSkipException, conf
 """
 
 from __future__ import annotations

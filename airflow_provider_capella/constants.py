@@ -1,11 +1,4 @@
-"""Names every part of the provider agrees on: the default connection, its type, the default API host.
-
-Example::
-
-    from airflow_provider_capella.constants import DEFAULT_CONN_ID
-
-    hook = CapellaHook(capella_conn_id=DEFAULT_CONN_ID)
-"""
+"""Names every part of the provider agrees on: the default connection, its type, the default API host."""
 
 from __future__ import annotations
 

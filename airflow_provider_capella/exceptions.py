@@ -126,10 +126,7 @@ class CapellaOrderRejectedError(CapellaError):
 
 
 class CapellaFinalizedError(CapellaError):
-    """The tasking/repeat request is finalized and can no longer change.
-
-    The API's code is ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``.
-    """
+    """The request is finalized and can no longer change (``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``)."""
 
 
 class CapellaRateLimitError(CapellaError):
@@ -261,14 +258,8 @@ def parse_error_body(body: bytes | str | None) -> tuple[str | None, str | None, 
         if isinstance(inner, str):
             return inner, None, None, None
         if isinstance(inner, dict):
-            message = inner.get("message", inner.get("Message"))
-            code = inner.get("code")
-            return (
-                str(message) if message is not None else None,
-                str(code) if code is not None else None,
-                inner.get("detail"),
-                inner.get("data"),
-            )
+            message, code = inner.get("message", inner.get("Message")), inner.get("code")
+            return _text(message), _text(code), inner.get("detail"), inner.get("data")
     if payload is None:
         return None, None, None, None
     return _plain_text(json.dumps(payload)), None, None, None
@@ -284,22 +275,20 @@ def error_from_response(
 ) -> CapellaError:
     """Return the typed exception for an HTTP error response (``url`` must already be sanitized)."""
     message, code, detail, data = parse_error_body(body)
-    if not code and message:
-        lowered = message.lower()
-        code = next((value for snippet, value in _BY_MESSAGE_SNIPPET.items() if snippet in lowered), None)
-    if not code and status == 401:
-        code = "INVALID_API_KEY"
+    lowered = (message or "").lower()
+    code = code or next((value for snippet, value in _BY_MESSAGE_SNIPPET.items() if snippet in lowered), None)
+    code = code or ("INVALID_API_KEY" if status == 401 else None)
     cls = (
         _BY_CODE.get(code or "")
         or _BY_STATUS.get(status)
         or (CapellaServerError if status >= 500 else CapellaError)
     )
     where = f"{method} {url}: " if method and url else ""
-    text = message or f"HTTP {status}"
-    if cls is CapellaAuthenticationError:
-        text = f"{text} (check the API key / token of the Capella connection)"
+    hint = (
+        " (check the API key / token of the Capella connection)" if cls is CapellaAuthenticationError else ""
+    )
     error = cls(
-        f"{where}{text}",
+        f"{where}{message or f'HTTP {status}'}{hint}",
         status=status,
         code=code or GENERAL_API_ERROR,
         detail=detail,
@@ -314,16 +303,21 @@ def error_from_response(
 
 def _plain_text(text: str) -> str:
     """Return a non-JSON body (e.g. an HTML gateway page) squeezed to one short line."""
-    stripped = re.sub(r"<[^>]+>", " ", text)
-    squeezed = " ".join(stripped.split())
-    return squeezed[:_MAX_MESSAGE] + ("..." if len(squeezed) > _MAX_MESSAGE else "")
+    return _clip(" ".join(re.sub(r"<[^>]+>", " ", text).split()))
 
 
 def _compact(value: Any) -> str:
     try:
-        text = json.dumps(value, default=str)
+        return _clip(json.dumps(value, default=str))
     except (TypeError, ValueError):
-        text = str(value)
+        return _clip(str(value))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _clip(text: str) -> str:
     return text[:_MAX_MESSAGE] + ("..." if len(text) > _MAX_MESSAGE else "")
 
 

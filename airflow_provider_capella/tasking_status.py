@@ -1,29 +1,13 @@
 """The one reading of a tasking or repeat request's status history: completed, failed or pending.
 
-The hook (``is_task_completed``, ``get_collects_for_task``), the operators (an already canceled
-request), :class:`~airflow_provider_capella.sensors.tasking.TaskCompletedSensor` and
-:class:`~airflow_provider_capella.triggers.tasking.TaskCompletedTrigger` all decide with these
-functions. A history is newest first, as the API sends it.
-
-What waiting means, as Capella defines its statuses:
-
-- ``completed`` anywhere in the history: completed (the SDK's rule; a reprocessed request goes
-  completed → accepted → completed).
-- ``rejected``, ``expired``, ``canceled``, ``failed``, ``error``: failed, at once, with the API's message.
-- ``anomaly``: a collect failed in a way that prevents full completion, but Capella may re-attempt it
-  (``retrying`` then follows). It fails only when the newest status has been ``anomaly`` for longer than
-  the *anomaly grace period* (default :data:`DEFAULT_ANOMALY_GRACE_PERIOD`, six hours), measured from
-  the anomaly's own ``statusHistory`` time; a grace period of zero fails at once. An anomaly entry
-  without a readable time fails at once (there is no way to know how long it has lasted).
-- ``retrying``, ``received``, ``submitted``, ``active``, ``accepted``: in progress. ``active`` means
-  being scheduled (collection may be attempted, full completion not guaranteed); ``accepted`` means
-  full collection is guaranteed within the window.
-- ``review``: in progress, but waiting for the customer to approve the cost; it moves on only once
-  someone approves (``CapellaHook.approve_tasking_request`` or the Capella console).
+The hook, the operators, the sensor and the trigger all decide with these functions; a history is newest
+first, as the API sends it. ``completed`` anywhere: completed (the SDK's rule). ``rejected``,
+``expired``, ``canceled``, ``failed``, ``error``: failed at once. ``anomaly``: failed once it has been
+the newest status for longer than the anomaly grace period (default six hours, from its own time; zero,
+or an entry without a readable time, fails at once). Any other status, ``review`` included, is pending.
+docs/api-fidelity.md ("What waiting means") explains each status and why.
 
 Example::
-
-    from airflow_provider_capella.tasking_status import tasking_outcome
 
     outcome = tasking_outcome(hook.get_task(task_id))
     if outcome.state == "failed":
@@ -45,24 +29,14 @@ from airflow_provider_capella.exceptions import (
     CapellaValidationError,
 )
 
-COMPLETED = "completed"
-"""The status that makes a request complete, wherever it appears in the history (the SDK's rule)."""
-
-ANOMALY = "anomaly"
-"""A collect failed in a way that prevents full completion; Capella may still re-attempt (``retrying``)."""
-
-REVIEW = "review"
-"""The request's cost estimate is ready and waits for the customer's approval."""
-
+COMPLETED = "completed"  # complete wherever it appears in the history (the SDK's rule)
+ANOMALY = "anomaly"  # a collect failed; Capella may still re-attempt it (``retrying``)
+REVIEW = "review"  # the cost estimate is ready and waits for the customer's approval
 FINAL_FAILURES = frozenset({"rejected", "expired", "canceled", "cancelled", "failed", "error"})
 """Statuses after which a tasking request will never complete (``anomaly`` is decided with a grace period)."""
-
 TERMINAL_FAILURES = FINAL_FAILURES | {ANOMALY}
 """Statuses that end a request unless something follows (``anomaly`` may be followed by ``retrying``)."""
-
 CANCELED = frozenset({"canceled", "cancelled"})
-"""The spellings of a canceled request's status."""
-
 DEFAULT_ANOMALY_GRACE_PERIOD = timedelta(hours=6)
 """How long a wait keeps going after an ``anomaly`` in case Capella re-attempts the collection."""
 
@@ -113,21 +87,13 @@ class TaskingOutcome:
         return self.state == "pending" and self.status == REVIEW
 
     def describe(self, tasking_request_id: str) -> str:
-        """Say where the request stands, in one sentence naming it.
-
-        :param tasking_request_id: the request's id, for the sentence.
-        :return: e.g. ``"Tasking request 6a8e... is rejected: No capacity"``.
-        """
+        """Say where the request stands, e.g. ``"Tasking request 6a8e... is rejected: No capacity"``."""
         text = f"Tasking request {tasking_request_id} is {self.status}"
         text = f"{text}: {self.message}" if self.message else text
         return f"{text} ({self.note})" if self.note else text
 
     def progress(self, tasking_request_id: str) -> str:
-        """Say what a pending request is doing, with what its status means and how to move it on.
-
-        :param tasking_request_id: the request's id, for the sentence.
-        :return: one log line, e.g. ``"Tasking request 6a8e... is active (being scheduled: ...)"``.
-        """
+        """Say in one log line what a pending request is doing, what its status means, how to move it on."""
         text = f"Tasking request {tasking_request_id} is {self.status}"
         meaning = MEANINGS.get(self.status)
         if meaning and meaning != self.status:
@@ -140,11 +106,7 @@ class TaskingOutcome:
 
 
 def approval_hint(tasking_request_id: str) -> str:
-    """Say that a request waits for cost approval and how to approve it.
-
-    :param tasking_request_id: the request in review.
-    :return: the sentence, naming the hook method and the Capella console.
-    """
+    """Say that a request waits for cost approval and how to approve it (the hook method, the console)."""
     return (
         "it waits for cost approval and will not be scheduled until someone approves it: call "
         f"CapellaHook.approve_tasking_request({tasking_request_id!r}) or approve it in the Capella "
@@ -153,12 +115,7 @@ def approval_hint(tasking_request_id: str) -> str:
 
 
 def status_codes(request: Any) -> list[str]:
-    """Return the status codes of a tasking or repeat request's history, newest first, lower case.
-
-    :param request: a tasking or repeat request Feature (``get_task``, ``get_repeat_request``).
-    :return: e.g. ``["completed", "accepted", "submitted", "review", "received"]``.
-    :raises CapellaValidationError: when ``request`` has no ``properties.statusHistory`` list.
-    """
+    """Return the status codes of a tasking or repeat request's history, newest first, lower case."""
     history = request.get("properties", {}).get("statusHistory") if isinstance(request, dict) else None
     if not isinstance(history, list):
         raise CapellaValidationError.argument_error(
@@ -168,22 +125,12 @@ def status_codes(request: Any) -> list[str]:
 
 
 def is_completed(request: Any) -> bool:
-    """Tell whether ``completed`` appears anywhere in the request's status history.
-
-    A reprocessed request goes completed → accepted → completed and counts as completed throughout.
-
-    :param request: a tasking request Feature.
-    :return: ``True`` when the request has completed.
-    """
+    """Tell whether ``completed`` appears anywhere in the request's status history (reprocessing included)."""
     return COMPLETED in status_codes(request)
 
 
 def latest_status(request: Any) -> str | None:
-    """Return the newest status code of a request, or ``None`` when its history is empty.
-
-    :param request: a tasking or repeat request Feature.
-    :return: the newest status code, lower case.
-    """
+    """Return the newest status code of a request (lower case), or ``None`` when its history is empty."""
     return next(iter(status_codes(request)), None)
 
 
@@ -192,7 +139,6 @@ def grace_period(argument: str, value: Any) -> timedelta:
 
     :param argument: the argument's name, for the error message.
     :param value: a ``timedelta``, a non-negative number of seconds, or ``None``.
-    :return: the grace period.
     :raises CapellaValidationError: naming ``argument`` for a negative or non-numeric value.
     """
     if value is None:
@@ -221,42 +167,30 @@ def tasking_outcome(
     :param task: a tasking request Feature.
     :param anomaly_grace_period: how long an ``anomaly`` may wait for a ``retrying`` before it fails.
     :param now: the current time (default: now, UTC), compared with the API's status times.
-    :return: the request's :class:`TaskingOutcome`.
     """
     properties = task.get("properties") if isinstance(task, dict) else None
     history = properties.get("statusHistory") if isinstance(properties, dict) else None
     entries = [entry for entry in history or [] if isinstance(entry, dict)]
     codes = [str(entry.get("code") or "").lower() for entry in entries]
     if COMPLETED in codes:
-        completed = entries[codes.index(COMPLETED)]
+        entry = entries[codes.index(COMPLETED)]
         return TaskingOutcome(
-            COMPLETED, COMPLETED, str(completed.get("message") or ""), api_time(completed.get("time"))
+            COMPLETED, COMPLETED, str(entry.get("message") or ""), api_time(entry.get("time"))
         )
+    newest: dict[str, Any] = entries[0] if entries else {}
     status = codes[0] if codes else "unknown"
-    message = str(entries[0].get("message") or "") if entries else ""
-    since = api_time(entries[0].get("time")) if entries else None
+    message, since = str(newest.get("message") or ""), api_time(newest.get("time"))
     if status in FINAL_FAILURES:
         return TaskingOutcome("failed", status, message, since)
-    if status == ANOMALY:
-        deadline = None if since is None else since + anomaly_grace_period
-        current = now or datetime.now(timezone.utc)
-        if deadline is None:
-            return TaskingOutcome(
-                "failed", status, message, since, note="the anomaly has no time to wait from"
-            )
-        if current >= deadline:
-            note = (
-                f"no retry came within the anomaly grace period of {anomaly_grace_period}"
-                if anomaly_grace_period
-                else ""
-            )
-            return TaskingOutcome("failed", status, message, since, note=note)
-        return TaskingOutcome("pending", status, message, since, retry_deadline=deadline)
-    return TaskingOutcome("pending", status, message, since)
-
-
-__all__ = [
-    "ANOMALY", "CANCELED", "COMPLETED", "DEFAULT_ANOMALY_GRACE_PERIOD", "FINAL_FAILURES", "MEANINGS",
-    "REVIEW", "TERMINAL_FAILURES", "TRANSIENT_ERRORS", "TaskingOutcome", "approval_hint", "grace_period",
-    "is_completed", "latest_status", "status_codes", "tasking_outcome",
-]  # fmt: skip
+    if status != ANOMALY:
+        return TaskingOutcome("pending", status, message, since)
+    if since is None:
+        return TaskingOutcome("failed", status, message, since, note="the anomaly has no time to wait from")
+    if (now or datetime.now(timezone.utc)) < since + anomaly_grace_period:
+        return TaskingOutcome("pending", status, message, since, retry_deadline=since + anomaly_grace_period)
+    note = (
+        f"no retry came within the anomaly grace period of {anomaly_grace_period}"
+        if anomaly_grace_period
+        else ""
+    )
+    return TaskingOutcome("failed", status, message, since, note=note)

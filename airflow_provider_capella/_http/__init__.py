@@ -1,41 +1,23 @@
 """The provider's one retry policy (on ``tenacity``), its error decoding, and what every request carries.
 
 One predicate, :func:`is_retryable`, decides what is sent again, for the hook (``requests``), its async
-twin (``httpx``) and the download engine:
-
-* 429 is retried (honouring ``Retry-After``, capped), and so are 500, 502, 503, 504, dropped
-  connections and timeouts; no other 4xx is, nor a TLS failure or a malformed request;
-* a billable create (``POST /task``, ``/repeat-requests``, ``/orders``, ``/orders/task/{id}``) is sent
-  again only when it provably never reached the server (the connection could not be opened, or a 429);
-  after a 5xx or a lost answer it may have been created, so it raises ``CapellaAmbiguousCreateError``.
-
-The wait before retry ``n`` is full-jitter capped exponential backoff, uniformly drawn from
-``[0, min(cap, base * 2 ** (n - 1))]``, unless the server sent ``Retry-After``. Beside this module,
-:mod:`.failures` tells how a transport error failed (never sent, lost, fatal) and :mod:`.wire` holds
-what a request carries (the API key only to the API host, URLs fit for logs) and the error decoder.
-
-Example::
-
-    for attempt in tenacity.Retrying(**retry_arguments(RetryPolicy(), "GET", url, billable=False)):
-        with attempt:
-            response = check_status(session.get(url, timeout=30))
+twin (``httpx``) and the download engine: 429 always; 500/502/503/504, dropped connections and timeouts
+unless the request is a billable create (it may have been created: ``CapellaAmbiguousCreateError``); a
+connection that never opened always; nothing else. Waits are full-jitter capped exponential backoff
+unless the server sent ``Retry-After``. :mod:`.failures` tells how a transport error failed, :mod:`.wire`
+what a request carries and how its answer is decoded; docs/http-policy.md explains the policy.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import tenacity
 
-from airflow_provider_capella._http.failures import (
-    Failure,
-    classify_failure,
-    describe_failure,
-)
+from airflow_provider_capella._http.failures import Failure, classify_failure, describe_failure
 from airflow_provider_capella._http.wire import (
     POOL_SIZE,
     RETRY_AFTER_CAP_SECONDS,
@@ -67,11 +49,7 @@ BILLABLE_CREATE_PREFIXES = ("/orders/task/",)
 
 
 def is_billable_create(method: str, path: str) -> bool:
-    """Tell whether ``method path`` creates a billable tasking request, repeat request or order.
-
-    :param method: the HTTP method.
-    :param path: the URL path relative to the API base URL.
-    """
+    """Tell whether ``method path`` creates a billable tasking request, repeat request or order."""
     trimmed = path.rstrip("/")
     return method.upper() == "POST" and (
         trimmed in BILLABLE_CREATE_PATHS or trimmed.startswith(BILLABLE_CREATE_PREFIXES)
@@ -79,14 +57,7 @@ def is_billable_create(method: str, path: str) -> bool:
 
 
 class RetryableStatus(Exception):
-    """An answer whose status is worth another attempt (429, 5xx), raised so the policy can judge it.
-
-    :param response: the ``requests`` or ``httpx`` response.
-
-    Example::
-
-        check_status(response)  # raises RetryableStatus for a 503
-    """
+    """An answer (``requests`` or ``httpx``) whose status is worth another attempt (429, 5xx)."""
 
     def __init__(self, response: Any) -> None:
         super().__init__(f"HTTP {response.status_code}")
@@ -95,10 +66,7 @@ class RetryableStatus(Exception):
 
 
 def check_status(response: Any) -> Any:
-    """Return ``response``, or raise :class:`RetryableStatus` when its status is worth another attempt.
-
-    :param response: a ``requests`` or ``httpx`` response.
-    """
+    """Return ``response``, or raise :class:`RetryableStatus` when its status is worth another attempt."""
     if response.status_code in RETRYABLE_STATUSES:
         raise RetryableStatus(response)
     return response
@@ -110,32 +78,18 @@ def is_retryable(error: BaseException, *, billable: bool = False) -> bool:
     ``error`` is a :class:`RetryableStatus`, a ``CapellaError`` with a status, or a transport exception.
     429 is always retried; 500/502/503/504 and lost connections or timeouts only when the request is
     not ``billable`` (it may have been created); a connection that never opened always; nothing else.
-
-    :param error: what the attempt raised.
-    :param billable: whether the request creates something billable (never re-sent when ambiguous).
-    :return: ``True`` when another attempt is allowed (the caller still counts attempts).
     """
     if isinstance(error, (RetryableStatus, CapellaError)):
-        return _retryable(getattr(error, "status", None), None, billable)
-    return _retryable(None, classify_failure(error), billable)
-
-
-def _retryable(status: int | None, failure: Failure | None, billable: bool) -> bool:
-    """Apply the rule of :func:`is_retryable` to an answer's status or a transport failure."""
-    if status is not None:
+        status = getattr(error, "status", None)
         return status == 429 or (status in RETRYABLE_STATUSES and not billable)
+    failure = classify_failure(error)
     return failure is Failure.NOT_SENT or (failure is Failure.LOST and not billable)
 
 
 def backoff_seconds(
     attempt: int, *, base: float = DEFAULT_RETRY_BASE_SECONDS, cap: float = DEFAULT_RETRY_CAP_SECONDS
 ) -> float:
-    """Return the jittered wait before retry ``attempt`` (1-based): in ``[0, min(cap, base*2**(n-1))]``.
-
-    :param attempt: how many attempts have failed so far.
-    :param base: the ceiling before the first retry; it doubles with every retry.
-    :param cap: the largest ceiling.
-    """
+    """Return the jittered wait before retry ``attempt`` (1-based): in ``[0, min(cap, base*2**(n-1))]``."""
     ceiling = min(cap, base * (2.0 ** min(64, max(0, attempt - 1))))
     return random.uniform(0.0, max(0.0, ceiling))
 
@@ -148,10 +102,6 @@ class RetryPolicy:
     :param base_seconds: the backoff ceiling before the first retry; it doubles with every retry.
     :param cap_seconds: the largest backoff ceiling.
     :param retry_after_cap_seconds: the longest server-requested ``Retry-After`` honoured.
-
-    Example::
-
-        wait = RetryPolicy(max_attempts=3, base_seconds=0.01).wait(1, RetryableStatus(response_429))
     """
 
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
@@ -160,39 +110,20 @@ class RetryPolicy:
     retry_after_cap_seconds: float = RETRY_AFTER_CAP_SECONDS
 
     def backoff(self, attempt: int) -> float:
-        """Return the jittered wait before retry number ``attempt`` (1-based).
-
-        :param attempt: how many attempts have failed so far.
-        """
+        """Return the jittered wait before retry number ``attempt`` (1-based)."""
         return backoff_seconds(attempt, base=self.base_seconds, cap=self.cap_seconds)
 
-    def retry_after(self, headers: Mapping[str, str] | None) -> float | None:
-        """Return the capped wait a response's ``Retry-After`` header asks for, or None without one.
-
-        :param headers: the response headers.
-        """
-        value = headers.get("Retry-After") if headers is not None else None
-        return parse_retry_after(value, cap=self.retry_after_cap_seconds)
-
     def wait(self, attempt: int, error: BaseException | None) -> float:
-        """Return the wait before retry ``attempt``: ``Retry-After`` of a retryable answer, else backoff.
-
-        :param attempt: how many attempts have failed so far.
-        :param error: what the last attempt raised.
-        """
+        """Return the wait before retry ``attempt``: ``Retry-After`` of a retryable answer, else backoff."""
         response = getattr(error, "response", None)
-        requested = self.retry_after(response.headers) if response is not None else None
+        requested = (
+            None if response is None else retry_after_seconds(response, cap=self.retry_after_cap_seconds)
+        )
         return self.backoff(attempt) if requested is None else requested
 
 
 def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: bool) -> dict[str, Any]:
-    """Return the ``tenacity.Retrying`` / ``AsyncRetrying`` arguments of one request under ``policy``.
-
-    :param policy: the connection's retry knobs.
-    :param method: the HTTP method (for the retry log line).
-    :param url: the URL (sanitized before it is logged).
-    :param billable: whether the request creates something billable.
-    """
+    """Return the ``tenacity.Retrying`` / ``AsyncRetrying`` arguments of one request under ``policy``."""
 
     def wait(state: tenacity.RetryCallState) -> float:
         return policy.wait(state.attempt_number, state.outcome.exception() if state.outcome else None)
@@ -201,7 +132,8 @@ def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: boo
         error = state.outcome.exception() if state.outcome else None
         what = str(error) if isinstance(error, RetryableStatus) else type(error).__name__
         wait_s = state.next_action.sleep if state.next_action else 0.0
-        log_retry(method, url, what, state.attempt_number, wait_s)
+        message = "Capella API %s %s failed (%s); retry %d in %.2fs"
+        log.warning(message, method, sanitize_url(url), what, state.attempt_number, wait_s)
 
     return {
         "retry": tenacity.retry_if_exception(lambda error: is_retryable(error, billable=billable)),
@@ -212,22 +144,8 @@ def retry_arguments(policy: RetryPolicy, method: str, url: str, *, billable: boo
     }
 
 
-def log_retry(method: str, url: str, what: str, attempt: int, wait: float) -> None:
-    """Log one retry the same way for every client: method, sanitized URL, cause, attempt, wait."""
-    log.warning(
-        "Capella API %s %s failed (%s); retry %d in %.2fs", method, sanitize_url(url), what, attempt, wait
-    )
-
-
 def last_answer(error: Exception, method: str, url: str, retrying: Any, *, billable: bool) -> Any:
-    """Return the answer a retry loop stopped on (a 429/5xx), or raise the typed transport error.
-
-    :param error: what the last attempt raised (tenacity re-raises it once it stops).
-    :param method: the HTTP method sent.
-    :param url: the URL requested (sanitized in the error).
-    :param retrying: the ``tenacity`` controller, for the number of attempts made.
-    :param billable: whether the request was a billable create.
-    """
+    """Return the answer a retry loop stopped on (a 429/5xx), or raise the typed transport error."""
     if isinstance(error, RetryableStatus):
         return error.response
     attempts = retrying.statistics.get("attempt_number", 1)
@@ -240,7 +158,7 @@ __all__ = [
     "RETRY_AFTER_CAP_SECONDS", "USER_AGENT_PREFIX", "Failure", "HeaderAuth", "RetryPolicy",
     "RetryableStatus", "authorization_header", "backoff_seconds", "check_status",
     "classify_failure", "decode_response", "describe_failure", "is_billable_create", "is_retryable",
-    "last_answer", "log_retry", "new_api_session", "origin",
+    "last_answer", "new_api_session", "origin",
     "parse_retry_after", "retry_after_seconds", "retry_arguments", "sanitize_url",
     "transport_error", "user_agent",
 ]  # fmt: skip

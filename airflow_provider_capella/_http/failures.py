@@ -19,10 +19,6 @@ class Failure(enum.Enum):
     ``NOT_SENT``: the connection could not be opened (safe to send again, even a billable create);
     ``LOST``: it was (or may have been) sent but the answer never arrived whole; ``FATAL``: another
     attempt cannot help (TLS verification, a malformed URL or header).
-
-    Example::
-
-        classify_failure(requests.exceptions.ConnectTimeout())  # Failure.NOT_SENT
     """
 
     NOT_SENT = "not sent"
@@ -30,49 +26,34 @@ class Failure(enum.Enum):
     FATAL = "fatal"
 
 
-_TRANSPORT_RULES: tuple[tuple[str, str, tuple[tuple[tuple[str, ...], Failure], ...]], ...] = (
-    # (module, base class of its transport errors, first matching classes decide; else FATAL).
-    # A library is consulted only when already imported: an error can't come from an unloaded module.
-    (
-        "requests.exceptions",
-        "RequestException",
-        (
-            (("ConnectTimeout",), Failure.NOT_SENT),
-            (("ConnectionError", "Timeout", "ChunkedEncodingError"), Failure.LOST),
-        ),
+_TRANSPORT_RULES = {
+    # base class of a library's transport errors: (its never-sent classes, its lost classes); others: FATAL.
+    "requests.exceptions.RequestException": (
+        "ConnectTimeout",
+        "ConnectionError Timeout ChunkedEncodingError",
     ),
-    (
-        "httpx",
-        "TransportError",
-        (
-            (("ConnectError", "ConnectTimeout", "PoolTimeout"), Failure.NOT_SENT),
-            (("TimeoutException", "NetworkError", "RemoteProtocolError"), Failure.LOST),
-        ),
+    "httpx.TransportError": (
+        "ConnectError ConnectTimeout PoolTimeout",
+        "TimeoutException NetworkError RemoteProtocolError",
     ),
-    (
-        "urllib3.exceptions",
-        "HTTPError",
-        (
-            (("NewConnectionError", "ConnectTimeoutError"), Failure.NOT_SENT),
-            (("ProtocolError", "ReadTimeoutError", "TimeoutError", "IncompleteRead"), Failure.LOST),
-        ),
+    "urllib3.exceptions.HTTPError": (
+        "NewConnectionError ConnectTimeoutError",
+        "ProtocolError ReadTimeoutError TimeoutError IncompleteRead",
     ),
-)
+}
 
 
 def classify_failure(error: BaseException) -> Failure:
-    """Return how ``error`` (raised by ``requests``, ``urllib3``, ``httpx`` or a socket) failed.
-
-    :param error: the exception raised while sending a request or reading its answer.
-    """
+    """Return how ``error`` (raised by ``requests``, ``urllib3``, ``httpx`` or a socket) failed."""
     if _is_tls(error):
         return Failure.FATAL
-    for module_name, base_name, rules in _TRANSPORT_RULES:
+    for base, (not_sent, lost) in _TRANSPORT_RULES.items():
+        module_name, base_name = base.rsplit(".", 1)
         module = sys.modules.get(module_name)
         if module is None or not isinstance(error, getattr(module, base_name)):
             continue
-        for class_names, failure in rules:
-            if isinstance(error, tuple(getattr(module, name) for name in class_names)):
+        for class_names, failure in ((not_sent, Failure.NOT_SENT), (lost, Failure.LOST)):
+            if isinstance(error, tuple(getattr(module, name) for name in class_names.split())):
                 cause: Any = error.args[0] if error.args else None
                 reason = getattr(cause, "reason", cause)  # requests wraps urllib3's connect failure
                 if failure is Failure.LOST and isinstance(reason, BaseException) and reason is not error:
@@ -87,10 +68,7 @@ def classify_failure(error: BaseException) -> Failure:
 
 
 def describe_failure(error: BaseException | None) -> str:
-    """Return a short, secret-free description of a transport failure (never a URL).
-
-    :param error: the exception a request raised, or None.
-    """
+    """Return a short, secret-free description of a transport failure (never a URL)."""
     if error is None:
         return "unknown error"
     name = type(error).__name__

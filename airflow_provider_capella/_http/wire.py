@@ -35,11 +35,7 @@ USER_AGENT_PREFIX = "airflow-provider-capella/"
 
 
 def parse_retry_after(value: str | None, *, cap: float = RETRY_AFTER_CAP_SECONDS) -> float | None:
-    """Return the wait a ``Retry-After`` value asks for (delta seconds or HTTP date), capped; else None.
-
-    :param value: the header value, or None when absent.
-    :param cap: the longest wait honoured.
-    """
+    """Return the wait a ``Retry-After`` value asks for (delta seconds or HTTP date), capped; else None."""
     value = (value or "").strip()
     if not value:
         return None
@@ -57,22 +53,12 @@ def parse_retry_after(value: str | None, *, cap: float = RETRY_AFTER_CAP_SECONDS
 
 
 def retry_after_seconds(response: Any, *, cap: float = RETRY_AFTER_CAP_SECONDS) -> float | None:
-    """Return the capped wait a response's ``Retry-After`` asks for (requests or httpx); else None.
-
-    :param response: a response with a ``headers`` mapping.
-    :param cap: the longest wait honoured.
-    """
+    """Return the capped wait a response's ``Retry-After`` asks for (requests or httpx); else None."""
     return parse_retry_after(response.headers.get("Retry-After"), cap=cap)
 
 
 def decode_response(response: Any, method: str, url: str, *, billable: bool = False) -> Any:
-    """Return the decoded JSON body of a successful response (None when empty), or raise its typed error.
-
-    :param response: a ``requests`` or ``httpx`` response.
-    :param method: the HTTP method sent (for the message).
-    :param url: the URL requested (sanitized here).
-    :param billable: whether the request was a billable create: a 5xx then means "may have been created".
-    """
+    """Return the decoded JSON body of a successful response (None when empty), or raise its typed error."""
     safe_url = sanitize_url(url)
     status = int(response.status_code)
     if status >= 400:
@@ -99,14 +85,7 @@ def decode_response(response: Any, method: str, url: str, *, billable: bool = Fa
 def transport_error(
     error: BaseException, method: str, url: str, attempts: int, billable: bool
 ) -> CapellaError:
-    """Return the typed error for a request that got no usable answer and will not be sent again.
-
-    :param error: the last exception the transport raised.
-    :param method: the HTTP method sent.
-    :param url: the URL requested (sanitized here).
-    :param attempts: how many attempts were made.
-    :param billable: whether it was a billable create (then, unless it never connected, "may exist").
-    """
+    """Return the typed error for a request that got no usable answer and will not be sent again."""
     safe_url, reason = sanitize_url(url), describe_failure(error)
     if billable and classify_failure(error) is Failure.LOST:
         return CapellaAmbiguousCreateError.for_request(method, safe_url, reason=reason)
@@ -116,20 +95,13 @@ def transport_error(
 
 
 def user_agent(role: str | None = None) -> str:
-    """Return the provider's one User-Agent, with an optional role such as ``triggerer`` appended.
-
-    :param role: a word appended in parentheses, or None for the plain agent.
-    """
+    """Return the provider's one User-Agent, with an optional role such as ``triggerer`` appended."""
     agent = f"{USER_AGENT_PREFIX}{__version__}"
     return f"{agent} ({role})" if role else agent
 
 
 def authorization_header(api_key: str | None = None, token: str | None = None) -> str:
-    """Return the ``Authorization`` value: ``ApiKey <key>`` (preferred) or ``Bearer <token>``.
-
-    :param api_key: the Capella API key, or None.
-    :param token: a bearer token, used when there is no API key.
-    """
+    """Return the ``Authorization`` value: ``ApiKey <key>`` (preferred) or ``Bearer <token>``."""
     for secret, prefix in ((api_key, "ApiKey"), (token, "Bearer")):
         if secret and secret.strip():
             value = secret.strip()
@@ -139,10 +111,7 @@ def authorization_header(api_key: str | None = None, token: str | None = None) -
 
 
 def sanitize_url(url: str) -> str:
-    """Return a URL fit for logs and messages: no query string (presigned signatures), no user info.
-
-    :param url: any URL, possibly presigned.
-    """
+    """Return a URL fit for logs and messages: no query string (presigned signatures), no user info."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -153,21 +122,14 @@ def sanitize_url(url: str) -> str:
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
-    """Return ``(scheme, host, port)`` of ``url``, the port made explicit, for same-origin checks.
-
-    :param url: an absolute URL.
-    """
+    """Return ``(scheme, host, port)`` of ``url``, the port made explicit, for same-origin checks."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
 
 
 def new_api_session(agent: str, pool_size: int = POOL_SIZE) -> requests.Session:
-    """Return a pooled ``requests`` session with the provider's User-Agent and no retries of its own.
-
-    :param agent: the User-Agent header.
-    :param pool_size: keep-alive connections per host.
-    """
+    """Return a pooled ``requests`` session with the provider's User-Agent and no retries of its own."""
     import requests  # lazy: keeps `import airflow_provider_capella.operators` cheap at DAG parse time
     from requests.adapters import HTTPAdapter
 

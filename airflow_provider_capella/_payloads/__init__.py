@@ -3,12 +3,6 @@
 Pure functions, no I/O. Every problem raises
 :class:`~airflow_provider_capella.exceptions.CapellaValidationError` naming the argument and what is
 accepted.
-
-Example::
-
-    from airflow_provider_capella._payloads import catalog_search_body
-
-    body = catalog_search_body({"product_type": "GEO", "look_angle__lte": 30, "limit": 50})
 """
 
 from __future__ import annotations

@@ -41,18 +41,8 @@ def catalog_search_body(filters: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def split_operator(key: str, operators: tuple[str, ...]) -> tuple[str, str, bool]:
-    """``"look_angle__gte"`` → ``("look_angle", "gte", True)``; no suffix means ``eq`` (explicit=False)."""
-    field, separator, operator = key.partition("__")
-    if not separator:
-        return key, "eq", False
-    if operator not in operators:
-        checks.fail(key, f"unknown operator {operator!r}; accepted operators: {', '.join(operators)}")
-    return field, operator, True
-
-
 def _add_filter(body: dict[str, Any], query: dict[str, dict[str, Any]], key: str, value: Any) -> None:
-    field, operator, explicit = split_operator(key, vocab.SEARCH_OPERATORS)
+    field, operator, explicit = checks.split_operator(key, vocab.SEARCH_OPERATORS)
     if field in vocab.SEARCH_ROOT_FIELDS:
         if explicit and operator != "eq":
             checks.fail(key, f"`{field}` takes no operator suffix (only property filters do)")
@@ -62,12 +52,15 @@ def _add_filter(body: dict[str, Any], query: dict[str, dict[str, Any]], key: str
         checks.fail(
             key, f"unknown search filter {field!r}; accepted: {', '.join(accepted_search_arguments())}"
         )
-    target = vocab.SEARCH_QUERY_FIELDS[field]
+    conditions = query.setdefault(vocab.SEARCH_QUERY_FIELDS[field], {})
     if field == "datetime" and operator == "eq" and isinstance(value, str) and "/" in value:
-        query.setdefault(target, {}).update(_datetime_interval(key, value))
+        ends = zip(("gte", "lte"), checks.interval(key, value), strict=True)
+        conditions.update({bound: checks.iso_utc(moment) for bound, moment in ends if moment is not None})
         return
-    operator, checked = _query_value(key, field, operator, value)
-    query.setdefault(target, {})[operator] = checked
+    operator, checked = checks.condition(
+        key, operator, value, lambda item: _scalar(key, field, operator, item)
+    )
+    conditions[operator] = checked
 
 
 def _root_value(field: str, value: Any) -> Any:
@@ -79,18 +72,6 @@ def _root_value(field: str, value: Any) -> Any:
         return checks.number("limit", value, minimum=1, maximum=vocab.CATALOG_MAX_LIMIT, integer=True)
     items = checks.as_list(field, value)
     return checks.unique(checks.text(field, item, allow_empty=False) for item in items)
-
-
-def _query_value(key: str, field: str, operator: str, value: Any) -> tuple[str, Any]:
-    is_list = isinstance(value, list | tuple | set | frozenset)
-    if is_list and operator == "eq":
-        operator = "in"  # the SDK's rule: a list means "in"
-    if operator == "in":
-        items = checks.as_list(key, value)
-        return operator, checks.unique(_scalar(key, field, operator, item) for item in items)
-    if is_list:
-        checks.fail(key, f"operator {operator!r} takes a single value, got a list")
-    return operator, _scalar(key, field, operator, value)
 
 
 def _scalar(key: str, field: str, operator: str, value: Any) -> Any:
@@ -106,34 +87,15 @@ def _scalar(key: str, field: str, operator: str, value: Any) -> Any:
         return checks.iso_utc(checks.utc_datetime(key, value))
     if field in vocab.SEARCH_NUMBER_FIELDS:
         low, high = vocab.SEARCH_RANGES.get(field, (None, None))
-        return checks.number(key, _numeric(key, value), minimum=low, maximum=high)
+        if isinstance(value, str):
+            try:
+                value = float(value) if any(c in value for c in ".eE") else int(value)
+            except ValueError:
+                checks.fail(key, f"must be a number, got {value!r}")
+        return checks.number(key, value, minimum=low, maximum=high)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         checks.fail(key, f"must be a string or number, got {type(value).__name__}")
     return value
-
-
-def _numeric(key: str, value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return float(value) if any(c in value for c in ".eE") else int(value)
-        except ValueError:
-            checks.fail(key, f"must be a number, got {value!r}")
-    return value
-
-
-def _datetime_interval(key: str, value: str) -> dict[str, str]:
-    """Return a STAC interval ``"start/end"`` (either end may be ``..``) → ``{"gte": start, "lte": end}``."""
-    start, _, end = value.partition("/")
-    bounds: dict[str, str] = {}
-    if start.strip() not in ("", ".."):
-        bounds["gte"] = checks.iso_utc(checks.utc_datetime(key, start))
-    if end.strip() not in ("", ".."):
-        bounds["lte"] = checks.iso_utc(checks.utc_datetime(key, end))
-    if not bounds:
-        checks.fail(key, f"the interval {value!r} is open at both ends")
-    if len(bounds) == 2 and bounds["gte"] > bounds["lte"]:
-        checks.fail(key, f"the interval {value!r} ends before it starts")
-    return bounds
 
 
 def sort_spec(value: Any) -> list[dict[str, str]]:

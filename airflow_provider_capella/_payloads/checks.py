@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, NoReturn
 
@@ -65,21 +65,15 @@ def choices(argument: str, value: Any, accepted: Iterable[Any]) -> list[Any]:
 
 def as_list(argument: str, value: Any, *, allow_empty: bool = False) -> list[Any]:
     """Return a list from a list/tuple/set or a single scalar value."""
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        items = [value]
-    else:
-        items = list(value)
+    scalar = isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable)
+    items = [value] if scalar else list(value)
     if not items and not allow_empty:
         fail(argument, "must not be empty")
     return items
 
 
 def unique(items: Iterable[Any]) -> list[Any]:
-    seen: list[Any] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
+    return list(dict.fromkeys(items))
 
 
 def text(argument: str, value: Any, *, allow_empty: bool = True) -> str:
@@ -113,26 +107,19 @@ def number(
 ) -> int | float:
     """Return a real number (bools rejected) within the given bounds."""
     kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    real = not isinstance(value, bool) and isinstance(value, int | float) and math.isfinite(value)
+    if not real or (integer and not float(value).is_integer()):
         fail(argument, f"must be {kind}, got {value!r}")
-    if integer and not isinstance(value, int):
-        if not float(value).is_integer():
-            fail(argument, f"must be {kind}, got {value!r}")
-        value = int(value)
+    value = int(value) if integer else value
     if positive and value <= 0:
         fail(argument, f"must be greater than 0, got {value!r}")
-    below = minimum is not None and value < minimum
-    above = maximum is not None and value > maximum
-    if below or above:
-        bounds = " and ".join(
-            text
-            for text in (
-                f"at least {minimum}" if minimum is not None else "",
-                f"at most {maximum}" if maximum is not None else "",
-            )
-            if text
-        )
-        fail(argument, f"must be {bounds}, got {value!r}")
+    bounds = [
+        f"{word} {limit}"
+        for word, limit in (("at least", minimum), ("at most", maximum))
+        if limit is not None
+    ]
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        fail(argument, f"must be {' and '.join(bounds)}, got {value!r}")
     return value
 
 
@@ -146,14 +133,6 @@ def uuid_text(argument: str, value: Any) -> str:
         return str(uuid.UUID(value.strip()))
     except ValueError:
         fail(argument, f"must be a UUID like '78616ccc-0436-4dc2-adc8-b0a1e316b095', got {value!r}")
-
-
-def uuid_list(argument: str, values: Iterable[Any]) -> list[str]:
-    """At least one UUID; duplicates and None dropped (the SDK's compact-unique)."""
-    checked = unique(uuid_text(argument, value) for value in values if value is not None)
-    if not checked:
-        fail(argument, "at least one UUID is required")
-    return checked
 
 
 def utc_datetime(argument: str, value: Any) -> datetime:
@@ -218,22 +197,16 @@ def geometry(argument: str, value: Any, *, allowed: Iterable[str] = GEOMETRY_TYP
 
 def _plain(value: Any) -> Any:
     """Tuples → lists, so the geometry is JSON-ready and comparable."""
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
+    return [_plain(item) for item in value] if isinstance(value, list | tuple) else value
 
 
-def _check_positions(argument: str, coordinates: Any, depth: int) -> None:
-    if depth == 0:
-        _check_position(argument, coordinates)
+def _check_positions(argument: str, position: Any, depth: int) -> None:
+    if depth > 0:
+        if not isinstance(position, list) or not position:
+            fail(argument, "coordinates must be non-empty nested lists of [longitude, latitude] positions")
+        for item in position:
+            _check_positions(argument, item, depth - 1)
         return
-    if not isinstance(coordinates, list) or not coordinates:
-        fail(argument, "coordinates must be non-empty nested lists of [longitude, latitude] positions")
-    for item in coordinates:
-        _check_positions(argument, item, depth - 1)
-
-
-def _check_position(argument: str, position: Any) -> None:
     if not isinstance(position, list) or len(position) not in (2, 3):
         fail(argument, f"a position must be [longitude, latitude], got {position!r}")
     if any(isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) for c in position):
@@ -267,3 +240,44 @@ def bbox(argument: str, value: Any) -> list[float]:
     if south > north:
         fail(argument, f"min_lat {south} is greater than max_lat {north}")
     return [west, south, east, north]
+
+
+def interval(argument: str, value: str) -> tuple[datetime | None, datetime | None]:
+    """Return the UTC ends of ``"start/end"`` (``..`` or empty: open); both open, or end < start, fail."""
+    start, end = (
+        None if part.strip() in ("", "..") else utc_datetime(argument, part.strip())
+        for part in value.partition("/")[::2]
+    )
+    if start is None and end is None:
+        fail(argument, f"the interval {value!r} is open at both ends")
+    if start is not None and end is not None and end < start:
+        fail(argument, f"the interval {value!r} ends before it starts")
+    return start, end
+
+
+def condition(argument: str, operator: str, value: Any, check: Callable[[Any], Any]) -> tuple[str, Any]:
+    """``(operator, checked value)`` of a search filter: a list means ``in``; ``in`` always takes a list."""
+    if is_listed(argument, operator, value) or operator == "in":
+        return "in", unique(check(item) for item in as_list(argument, value))
+    return operator, check(value)
+
+
+def is_listed(argument: str, operator: str, value: Any) -> bool:
+    """Tell whether a filter's value is a list, which only ``eq`` (meaning ``in``) and ``in`` take."""
+    listed = isinstance(value, list | tuple | set | frozenset)
+    if listed and operator not in ("eq", "in"):
+        fail(argument, f"operator {operator!r} takes a single value, got a list")
+    return listed
+
+
+def split_operator(key: str, operators: tuple[str, ...], *, any_case: bool = False) -> tuple[str, str, bool]:
+    """``"look_angle__gte"`` → ``("look_angle", "gte", True)``; no suffix means ``eq`` (explicit=False)."""
+    field, separator, suffix = key.partition("__")
+    if not separator:
+        return key, "eq", False
+    operator = {(op.lower() if any_case else op): op for op in operators}.get(
+        suffix.lower() if any_case else suffix
+    )
+    if operator is None:
+        fail(key, f"unknown operator {suffix!r}; accepted operators: {', '.join(operators)}")
+    return field, operator, True

@@ -1,13 +1,4 @@
-"""Access requests (feasibility): the ``POST /ma/accessrequests`` body, every argument checked first.
-
-Example::
-
-    body = access_request_body(
-        geometry={"type": "Point", "coordinates": [4.05, 51.95]},
-        window_open="2030-03-01T00:00:00Z", window_close="2030-03-08T00:00:00Z",
-        name="rotterdam", description="", constraints={"off_nadir_max": 40},
-    )
-"""
+"""Access requests (feasibility): the ``POST /ma/accessrequests`` body, every argument checked first."""
 
 from __future__ import annotations
 
@@ -24,8 +15,7 @@ ACCESS_CONSTRAINTS = (
 )  # fmt: skip
 """The constraint keyword arguments of ``CapellaHook.create_access_request``."""
 
-MAX_WINDOW = timedelta(days=366)
-"""The longest access window the API plans passes for."""
+MAX_WINDOW = timedelta(days=366)  # the longest access window the API plans passes for
 
 
 def access_request_body(
@@ -37,16 +27,7 @@ def access_request_body(
     description: Any,
     constraints: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """Build the access request Feature; raise ``CapellaValidationError`` naming the first bad argument.
-
-    :param geometry: a GeoJSON Point or Polygon.
-    :param window_open: when the window opens (datetime or ISO 8601).
-    :param window_close: when it closes: after ``window_open``, in the future, at most 366 days later.
-    :param name: the access request's name.
-    :param description: free text.
-    :param constraints: the constraints by their argument names (:data:`ACCESS_CONSTRAINTS`).
-    :return: the request body.
-    """
+    """Build the access request Feature; raise ``CapellaValidationError`` naming the first bad argument."""
     shape = checks.geometry("geometry", geometry, allowed=("Point", "Polygon"))
     opens, closes = access_window(window_open, window_close)
     properties: dict[str, Any] = {
@@ -55,18 +36,15 @@ def access_request_body(
         "windowOpen": checks.iso_utc(opens),
         "windowClose": checks.iso_utc(closes),
     }
-    checked = access_constraints(constraints)
-    if checked:
-        properties["accessConstraints"] = checked
-    return {"type": "Feature", "geometry": shape, "properties": properties}
+    properties["accessConstraints"] = access_constraints(constraints) or None
+    return {"type": "Feature", "geometry": shape, "properties": checks.without_none(properties)}
 
 
 def access_window(window_open: Any, window_close: Any) -> tuple[datetime, datetime]:
     """Return the window in UTC; it must close after it opens, in the future, within 366 days."""
-    if window_open is None:
-        checks.fail("window_open", "is required (a datetime or an ISO 8601 string)")
-    if window_close is None:
-        checks.fail("window_close", "is required (a datetime or an ISO 8601 string)")
+    for argument, value in (("window_open", window_open), ("window_close", window_close)):
+        if value is None:
+            checks.fail(argument, "is required (a datetime or an ISO 8601 string)")
     opens = checks.utc_datetime("window_open", window_open)
     closes = checks.utc_datetime("window_close", window_close)
     if closes <= opens:

@@ -50,11 +50,9 @@ def item_id(item: Mapping[str, Any]) -> str:
 
 def order_body(items: Iterable[Mapping[str, Any]], contract_id: str | None) -> dict[str, Any]:
     """``{"items": [{"collectionId", "granuleId"}], "contractId"?}``, grouped by collection like the SDK."""
-    by_collection: dict[str, list[str]] = {}
+    by_collection: dict[str, dict[str, None]] = {}
     for item in items:
-        by_collection.setdefault(str(item["collection"]), [])
-        if item["id"] not in by_collection[str(item["collection"])]:
-            by_collection[str(item["collection"])].append(str(item["id"]))
+        by_collection.setdefault(str(item["collection"]), {})[str(item["id"])] = None
     body: dict[str, Any] = {
         "items": [
             {"collectionId": collection, "granuleId": granule}
@@ -67,17 +65,17 @@ def order_body(items: Iterable[Mapping[str, Any]], contract_id: str | None) -> d
     return body
 
 
-def asset_filter(argument: str, value: Any) -> list[str] | None:
+def asset_filter(
+    argument: str, value: Any, accepted: tuple[str, ...] = vocab.ASSET_TYPES
+) -> list[str] | None:
     """include/exclude: None, one asset type, or a list of them (``raster`` kept, the engine expands it)."""
     if value is None or value == [] or value == "":
         return None
-    return [str(item) for item in checks.choices(argument, value, vocab.ASSET_TYPES)]
+    return [str(item) for item in checks.choices(argument, value, accepted)]
 
 
 def product_types(value: Any) -> list[str] | None:
-    if value is None or value == [] or value == "":
-        return None
-    return [str(item) for item in checks.choices("product_types", value, vocab.PRODUCT_TYPES)]
+    return asset_filter("product_types", value, vocab.PRODUCT_TYPES)
 
 
 def destination(argument: str, value: Any) -> str:
@@ -103,32 +101,18 @@ def presigned_url(argument: str, value: Any) -> str:
 
 def stac_id_from_assets(assets: Mapping[str, Any]) -> str:
     """Return the STAC id named in a product's assets (the raster href, else any href)."""
-    hrefs = [
-        asset.get("href", "")
-        for key, asset in sorted(assets.items(), key=lambda pair: pair[0] not in ("HH", "VV"))
-        if isinstance(asset, Mapping)
-    ]
-    for href in hrefs:
-        match = STAC_ID_PATTERN.search(str(href))
+    for _key, asset in sorted(assets.items(), key=lambda pair: pair[0] not in ("HH", "VV")):
+        match = isinstance(asset, Mapping) and STAC_ID_PATTERN.search(str(asset.get("href", "")))
         if match:
             return match.group(0)
     checks.fail("assets_presigned", "could not find a Capella STAC id in any asset href")
 
 
-DATA_ASSETS = ("HH", "VV", "VH", "HV")
-"""The data (raster) assets of a product: never presigned in search results, only in order downloads."""
+DATA_ASSETS = ("HH", "VV", "VH", "HV")  # never presigned in search results, only in order downloads
 
 
 def check_presigned(argument: str, item: Mapping[str, Any]) -> None:
-    """Refuse an item whose data asset has no presigned URL (a catalog search result, not an order's).
-
-    Search results carry no usable href for the data asset: download URLs come from
-    ``GET /orders/{id}/download`` only (``get_presigned_items``), so such an item could never download.
-
-    :param argument: the argument's name, for the message (``items_presigned``).
-    :param item: a STAC item dict with ``assets``.
-    :raises CapellaValidationError: when a data asset's href carries no signature.
-    """
+    """Refuse an item whose data asset has no presigned URL (a catalog search result, not an order's)."""
     raw_assets = item.get("assets")
     assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, Mapping) else {}
     for key in DATA_ASSETS:
@@ -147,15 +131,7 @@ def _is_signed(href: str) -> bool:
 
 
 def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
-    """Return the name of the one source given; fail naming every candidate when none or several are.
-
-    The same rule for ``CapellaHook.download_products`` and ``DownloadProductsOperator``: an empty
-    value (``None``, ``""``, ``[]``) counts as not given.
-
-    :param candidates: each source argument's name and value, in the order the message lists them.
-    :param note: a sentence added to the message (e.g. which arguments may accompany a source).
-    :return: the name of the source given.
-    """
+    """Return the name of the one source given (``None``, ``""``, ``[]`` are not); else fail naming all."""
     given = [name for name, value in candidates.items() if value is not None and value != "" and value != []]
     if len(given) != 1:
         names = list(candidates)
@@ -167,12 +143,8 @@ def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
     return given[0]
 
 
-EXPORT_TYPES = ("latest", "weekly", "full")
-"""``latest``: the newest week; ``weekly``: one file per recent week; ``full``: the whole archive."""
-
-EXPORT_FORMATS = ("gpkg", "shp.zip", "geoparquet")
-"""GeoPackage, zipped shapefile, GeoParquet (offered only where the API lists it)."""
-
+EXPORT_TYPES = ("latest", "weekly", "full")  # the newest week, one file per recent week, the whole archive
+EXPORT_FORMATS = ("gpkg", "shp.zip", "geoparquet")  # geoparquet only where the API lists it
 _SUFFIXES = (
     (".shp.zip", "shp.zip"),
     (".gpkg", "gpkg"),
@@ -182,14 +154,7 @@ _SUFFIXES = (
 
 
 def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[str, Any]:
-    """Build the presigned-URL request: ``{exportType, exportFormat}`` or ``{exportType, fileNames}``.
-
-    :param export_type: ``latest``, ``weekly`` or ``full``.
-    :param export_format: ``gpkg``, ``shp.zip`` or ``geoparquet``; ``None`` means ``gpkg`` unless
-        ``file_names`` is given.
-    :param file_names: exact file names from the listing instead of a format.
-    :return: the request body.
-    """
+    """Build the presigned-URL request: ``{exportType, exportFormat}`` or ``{exportType, fileNames}``."""
     kind = checks.choice("export_type", export_type, EXPORT_TYPES)
     if file_names is not None:
         if export_format is not None:
@@ -208,11 +173,7 @@ def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[s
 
 
 def format_of(file_name: str) -> str | None:
-    """Return the export format a file name ends with (``.gpkg`` → ``gpkg``), or ``None`` when unknown.
-
-    :param file_name: a name from the listing, e.g. ``full/capella_archive_full.gpkg``.
-    :return: the format, or ``None``.
-    """
+    """Return the export format a file name ends with (``.gpkg`` → ``gpkg``), or ``None`` when unknown."""
     lowered = file_name.lower()
     for suffix, fmt in _SUFFIXES:
         if lowered.endswith(suffix):
@@ -221,12 +182,7 @@ def format_of(file_name: str) -> str | None:
 
 
 def listed_files(listing: Any, export_type: str) -> list[str]:
-    """Return the file names the listing offers for ``export_type`` (its ``latest``/``weekly``/``full`` list).
-
-    :param listing: the ``GET /catalog/archive-export/available`` answer.
-    :param export_type: the export type.
-    :return: the file names, in the listing's order.
-    """
+    """Return the file names the listing offers for ``export_type`` (``latest``, ``weekly`` or ``full``)."""
     if not isinstance(listing, Mapping):
         return []
     names = listing.get(export_type) or []
@@ -234,11 +190,7 @@ def listed_files(listing: Any, export_type: str) -> list[str]:
 
 
 def presigned_files(answer: Any) -> list[dict[str, str]]:
-    """Read the presigned answer into ``[{"file_name", "url"}]``, whatever list or mapping shape it has.
-
-    :param answer: the ``POST /catalog/archive-export/presigned`` answer.
-    :return: one entry per file that carries a URL.
-    """
+    """Read the presigned answer into ``[{"file_name", "url"}]``, whatever list or mapping shape it has."""
     if isinstance(answer, Mapping):
         answer = answer.get("files") or answer.get("urls") or answer.get("results") or [answer]
     files = []

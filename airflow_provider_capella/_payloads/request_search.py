@@ -27,10 +27,6 @@ class RequestSearch:
 
     ``scope`` is ``"user"`` (the caller's own requests, the default), ``"org"`` (``for_org=True``) or
     ``"explicit"`` (``user_id``/``org_id`` given). ``sort`` and ``order`` go in the body when set.
-
-    Example::
-
-        search = tasking_request_search({"status": "completed", "window_open__gte": "2024-01-01"})
     """
 
     query: dict[str, Any] = field(default_factory=dict)
@@ -42,12 +38,7 @@ class RequestSearch:
 
     def body(self, query: dict[str, Any]) -> dict[str, Any]:
         """Return the search body for ``query`` (the scoped query), with ``sort``/``order`` when set."""
-        body: dict[str, Any] = {"query": query}
-        if self.sort is not None:
-            body["sort"] = self.sort
-        if self.order is not None:
-            body["order"] = self.order
-        return body
+        return {"query": query, **checks.without_none({"sort": self.sort, "order": self.order})}
 
 
 def tasking_request_search(filters: Mapping[str, Any]) -> RequestSearch:
@@ -106,19 +97,13 @@ def _apply_option(search: RequestSearch, key: str, value: Any, fields: Mapping[s
 
 
 def sort_field(value: Any, fields: Mapping[str, str]) -> str:
-    """Return the wire field to sort by: a filter name (``submission_time``) or a wire name.
-
-    :param value: the ``sort`` argument.
-    :param fields: the search's user-facing names and their wire names.
-    :return: the wire name, e.g. ``submissionTime``.
-    :raises CapellaValidationError: naming ``sort`` for a field the search does not know.
-    """
+    """Return the wire field to sort by: a filter name (``submission_time``) or a wire name."""
     name = checks.text("sort", value, allow_empty=False).strip()
     if name in fields:
         return fields[name]
-    wire = set(fields.values())
-    root = name.partition(".")[0]
-    if name in wire or ("." in name and root in vocab.REQUEST_SEARCH_NESTED_ROOTS):
+    if name in fields.values() or (
+        "." in name and name.partition(".")[0] in vocab.REQUEST_SEARCH_NESTED_ROOTS
+    ):
         return name
     checks.fail(
         "sort", f"cannot sort by {name!r}; accepted: {', '.join(sorted(fields))} or a wire field name"
@@ -146,31 +131,30 @@ def update_properties(
 
 
 def request_ids(argument: str, ids: tuple[Any, ...]) -> list[str]:
-    """Variadic ids → unique, validated UUIDs (at least one); a single list argument is unpacked."""
+    """Variadic ids → unique, validated UUIDs (at least one; None dropped); one list argument is unpacked."""
     if len(ids) == 1 and isinstance(ids[0], list | tuple | set):
         ids = tuple(ids[0])
-    return checks.uuid_list(argument, ids)
+    checked = checks.unique(checks.uuid_text(argument, value) for value in ids if value is not None)
+    if not checked:
+        checks.fail(argument, "at least one UUID is required")
+    return checked
 
 
-_OPERATORS = {operator.lower(): operator for operator in vocab.REQUEST_SEARCH_OPERATORS}
+_ENUMS = ("collection_type", "collection_tier", "instrument_mode", "status", "collect_mode")
 
 
 def request_filter(
     key: str, value: Any, fields: Mapping[str, str], tiers: tuple[str, ...], kind: str
 ) -> tuple[str, str, Any]:
-    """Return ``(wire field, operator, checked value)`` for one filter; ``operator`` ``""`` means bare.
-
-    :param key: the filter as given, e.g. ``window_open__gte`` or ``collectConstraints.collectMode``.
-    :param value: its value.
-    :param fields: the user-facing names this search accepts and their wire names.
-    :param tiers: the collection tiers of this kind of request.
-    :param kind: ``tasking`` or ``repeat``, for messages.
-    :return: the wire field, the operator (``""`` for a bare list) and the checked value.
-    :raises CapellaValidationError: naming ``key`` for an unknown field or operator or a bad value.
-    """
-    name, operator = split_request_operator(key)
-    if name not in fields and _is_nested(name):
-        return name, *_nested_condition(key, operator, value)
+    """Return ``(wire field, operator, checked value)`` of one filter; operator ``""``: a bare list."""
+    name, operator, _ = checks.split_operator(key, vocab.REQUEST_SEARCH_OPERATORS, any_case=True)
+    bare = operator == "eq" and isinstance(value, list | tuple | set | frozenset)
+    root, dot, rest = name.partition(".")
+    if name not in fields and dot and rest and root in vocab.REQUEST_SEARCH_NESTED_ROOTS:
+        if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS and not isinstance(value, str):
+            checks.fail(key, f"{operator} takes a string, got {value!r}")
+        operator, checked = checks.condition(key, operator, value, lambda item: _json_scalar(key, item))
+        return name, "" if bare else operator, checked
     if name not in fields:
         accepted = sorted({*fields, *vocab.REQUEST_SEARCH_OPTIONS})
         checks.fail(
@@ -178,87 +162,27 @@ def request_filter(
             f"unknown {kind} request search filter {name!r}; accepted: {', '.join(accepted)}, or a "
             f"nested wire name under {', '.join(vocab.REQUEST_SEARCH_NESTED_ROOTS)}",
         )
-    target = fields[name]
-    if _is_interval(name, operator, value):
-        return target, "eq", interval(key, value)
-    is_list = isinstance(value, list | tuple | set | frozenset)
-    if is_list and operator not in ("eq", "in"):
-        checks.fail(key, f"operator {operator!r} takes a single value, got a list")
-    _check_operator(key, name, operator)
-    if is_list:
-        items = checks.unique(_scalar(key, name, item, tiers) for item in checks.as_list(key, value))
-        return target, ("" if operator == "eq" else operator), items
-    if operator == "in":
-        return target, "in", [_scalar(key, name, value, tiers)]
-    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS:
-        return target, operator, checks.text(key, value, allow_empty=False)
-    return target, operator, _scalar(key, name, value, tiers)
-
-
-def split_request_operator(key: str) -> tuple[str, str]:
-    """Return ``("window_open", "gte")`` for ``"window_open__gte"``; no suffix means ``eq``.
-
-    :param key: the filter as given.
-    :return: the field name and the canonical operator.
-    :raises CapellaValidationError: naming ``key`` for an unknown operator.
-    """
-    name, separator, suffix = key.partition("__")
-    if not separator:
-        return key, "eq"
-    operator = _OPERATORS.get(suffix.lower())
-    if operator is None:
-        checks.fail(
-            key,
-            f"unknown operator {suffix!r}; accepted operators: {', '.join(vocab.REQUEST_SEARCH_OPERATORS)}",
-        )
-    return name, operator
-
-
-def interval(key: str, value: str) -> str:
-    """Check a datetime interval ``"start/end"`` (``..`` or empty for an open end); return it in UTC.
-
-    :param key: the filter, for messages.
-    :param value: the interval string.
-    :return: e.g. ``"2024-01-01T00:00:00.000Z/2024-12-31T23:59:59.000Z"``.
-    :raises CapellaValidationError: for unreadable ends, both ends open, or an end before the start.
-    """
-    start_text, _, end_text = value.partition("/")
-    bounds = [
-        None if part.strip() in ("", "..") else checks.utc_datetime(key, part.strip())
-        for part in (start_text, end_text)
-    ]
-    start, end = bounds
-    if start is None and end is None:
-        checks.fail(key, f"the interval {value!r} is open at both ends")
-    if start is not None and end is not None and end < start:
-        checks.fail(key, f"the interval {value!r} ends before it starts")
-    return "/".join(".." if bound is None else checks.iso_utc(bound) for bound in bounds)
-
-
-def _is_nested(name: str) -> bool:
-    root, dot, rest = name.partition(".")
-    return bool(dot and rest) and root in vocab.REQUEST_SEARCH_NESTED_ROOTS
-
-
-def _is_interval(name: str, operator: str, value: Any) -> bool:
-    return (
-        name in vocab.REQUEST_SEARCH_DATETIME_FIELDS
-        and operator == "eq"
-        and isinstance(value, str)
-        and "/" in value
-    )
-
-
-def _check_operator(key: str, name: str, operator: str) -> None:
-    ordered = name in vocab.REQUEST_SEARCH_DATETIME_FIELDS or name in vocab.REQUEST_SEARCH_NUMBER_FIELDS
+    datetimes = vocab.REQUEST_SEARCH_DATETIME_FIELDS
+    if name in datetimes and operator == "eq" and isinstance(value, str) and "/" in value:
+        return fields[name], "eq", interval(key, value)
+    checks.is_listed(key, operator, value)
+    ordered = name in datetimes or name in vocab.REQUEST_SEARCH_NUMBER_FIELDS
     if operator in vocab.REQUEST_SEARCH_ORDER_OPERATORS and not ordered:
         checks.fail(key, f"`{name}` is not ordered: use eq, neq or in (or a text operator)")
     textual = name in vocab.REQUEST_SEARCH_TEXT_FIELDS or name in _ENUMS
-    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS and not textual:
-        checks.fail(key, f"`{name}` is not text: {operator} applies to text and enum fields only")
+    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS:
+        if not textual:
+            checks.fail(key, f"`{name}` is not text: {operator} applies to text and enum fields only")
+        return fields[name], *checks.condition(
+            key, operator, value, lambda item: checks.text(key, item, allow_empty=False)
+        )
+    operator, checked = checks.condition(key, operator, value, lambda item: _scalar(key, name, item, tiers))
+    return fields[name], "" if bare else operator, checked
 
 
-_ENUMS = ("collection_type", "collection_tier", "instrument_mode", "status", "collect_mode")
+def interval(key: str, value: str) -> str:
+    """Check a datetime interval ``"start/end"`` (``..`` or empty for an open end); return it in UTC."""
+    return "/".join(".." if bound is None else checks.iso_utc(bound) for bound in checks.interval(key, value))
 
 
 def _scalar(key: str, name: str, value: Any, tiers: tuple[str, ...]) -> Any:
@@ -280,19 +204,7 @@ def _scalar(key: str, name: str, value: Any, tiers: tuple[str, ...]) -> Any:
     return checks.number(key, value, positive=True, integer=True)  # repetition_interval
 
 
-def _nested_condition(key: str, operator: str, value: Any) -> tuple[str, Any]:
-    """Check a nested wire field's condition: JSON scalars (or a list of them), for shape only."""
-    is_list = isinstance(value, list | tuple | set | frozenset)
-    items = list(value) if is_list else [value]
-    for item in items:
-        if isinstance(item, dict | list) or not isinstance(item, str | int | float | bool):
-            checks.fail(key, f"a nested field takes a string, number or boolean (or a list), got {item!r}")
-    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS and not isinstance(value, str):
-        checks.fail(key, f"{operator} takes a string, got {value!r}")
-    if is_list and operator not in ("eq", "in"):
-        checks.fail(key, f"operator {operator!r} takes a single value, got a list")
-    if is_list:
-        return ("" if operator == "eq" else operator), items
-    if operator == "in":
-        return "in", items
-    return operator, value
+def _json_scalar(key: str, item: Any) -> Any:
+    if isinstance(item, dict | list) or not isinstance(item, str | int | float | bool):
+        checks.fail(key, f"a nested field takes a string, number or boolean (or a list), got {item!r}")
+    return item

@@ -7,7 +7,7 @@ official SDK.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,34 +23,9 @@ from airflow_provider_capella._payloads.tasking_rules import (
 DEFAULT_WINDOW = timedelta(days=7)
 
 
-TASKING_ARGUMENTS = (
-    "geometry", "name", "description", "collection_type", "collection_tier", "window_open", "window_close",
-    "local_time", "product_types", "off_nadir_min", "off_nadir_max", "image_width", "orbital_planes",
-    "asc_dsc", "look_direction", "polarization", "archive_holdback", "custom_attribute_1",
-    "custom_attribute_2", "pre_approval", "azimuth_angle_min", "azimuth_angle_max", "squint",
-    "max_squint_angle", "contract_id",
-)  # fmt: skip
-"""The arguments of ``CapellaHook.create_tasking_request`` (the SDK's names)."""
-
-REPEAT_ARGUMENTS = (
-    "geometry", "name", "description", "collection_type", "collection_tier", "repeat_start", "repeat_end",
-    "repetition_interval", "repetition_count", "local_time", "product_types", "off_nadir_min",
-    "off_nadir_max", "image_width", "orbital_planes", "asc_dsc", "look_direction", "polarization",
-    "archive_holdback", "custom_attribute_1", "custom_attribute_2", "azimuth_angle_min",
-    "azimuth_angle_max", "squint", "max_squint_angle", "contract_id", "maintain_scene_framing",
-    "look_angle_tolerance", "azimuth_angle_tolerance", "window_duration", "insar_orbit",
-)  # fmt: skip
-"""The arguments of ``CapellaHook.create_repeat_request`` (the SDK's names)."""
-
-
 @dataclass(frozen=True)
 class CollectConstraints:
-    """The collect constraints a tasking or repeat request shares (``None``: not constrained).
-
-    Example::
-
-        CollectConstraints(off_nadir_max=30, polarization="HH").body("Point")
-    """
+    """The collect constraints a tasking or repeat request shares (``None``: not constrained)."""
 
     off_nadir_min: float | None = None
     off_nadir_max: float | None = None
@@ -72,12 +47,7 @@ class CollectConstraints:
 
 @dataclass(frozen=True)
 class RequestBasics:
-    """What describes a tasking or repeat request besides its constraints and timing.
-
-    Example::
-
-        RequestBasics(geometry=point, name="x", description="", collection_type="spotlight")
-    """
+    """What describes a tasking or repeat request besides its constraints and timing."""
 
     geometry: Any
     name: str = ""
@@ -105,13 +75,11 @@ def tasking_request_body(
     tier = checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS)
     check_window_for_tier(tier, opens, closes)
     properties: dict[str, Any] = {
-        "taskingrequestName": checks.text("name", basics.name),
-        "taskingrequestDescription": _optional_text("description", basics.description),
+        **_common_properties(basics, "taskingrequest"),
         "windowOpen": checks.iso_utc(opens),
         "windowClose": checks.iso_utc(closes),
         "collectionTier": tier,
         "preApproval": checks.boolean("pre_approval", pre_approval),
-        **_common_properties(basics),
         "collectConstraints": constraints.body(shape["type"]),
     }
     return _feature(shape, properties, basics.product_types, basics.contract_id)
@@ -119,12 +87,7 @@ def tasking_request_body(
 
 @dataclass(frozen=True)
 class Repetition:
-    """How a repeat request repeats (see ``CapellaHook.create_repeat_request``).
-
-    Example::
-
-        Repetition(repeat_start=None, repeat_end=None, repetition_interval=7, repetition_count=4)
-    """
+    """How a repeat request repeats (see ``CapellaHook.create_repeat_request``)."""
 
     repeat_start: datetime | str | None = None
     repeat_end: datetime | str | None = None
@@ -133,6 +96,14 @@ class Repetition:
     maintain_scene_framing: bool | None = None
     look_angle_tolerance: float | None = None
     azimuth_angle_tolerance: float | None = None
+
+
+_BASIC = tuple(f.name for cls in (RequestBasics, CollectConstraints) for f in fields(cls))
+_REPEATING = tuple(f.name for f in fields(Repetition))
+TASKING_ARGUMENTS = (*_BASIC, "collection_tier", "window_open", "window_close", "pre_approval")
+"""The arguments of ``CapellaHook.create_tasking_request`` (the SDK's names)."""
+REPEAT_ARGUMENTS = (*_BASIC, *_REPEATING, "collection_tier", "window_duration", "insar_orbit")
+"""The arguments of ``CapellaHook.create_repeat_request`` (the SDK's names)."""
 
 
 def repeat_request_body(
@@ -148,10 +119,8 @@ def repeat_request_body(
     shape = repeat_geometry("geometry", basics.geometry)
     tier = checks.choice("collection_tier", collection_tier, vocab.REPEAT_COLLECTION_TIERS)
     properties: dict[str, Any] = {
-        "repeatrequestName": checks.text("name", basics.name),
-        "repeatrequestDescription": _optional_text("description", basics.description),
+        **_common_properties(basics, "repeatrequest"),
         "collectionTier": tier,
-        **_common_properties(basics),
         "collectConstraints": constraints.body(shape["type"]),
         "repetitionProperties": repetition_properties(asdict(repetition)),
     }
@@ -168,8 +137,8 @@ def repeat_request_body(
 
 def window(opens: datetime | str | None, closes: datetime | str | None) -> tuple[datetime, datetime]:
     """UTC window: open defaults to now, close to open + 7 days; close must come after open."""
-    start = checks.utc_datetime("window_open", opens) if opens is not None else datetime.now(timezone.utc)
-    end = checks.utc_datetime("window_close", closes) if closes is not None else start + DEFAULT_WINDOW
+    start = _moment("window_open", opens, datetime.now(timezone.utc))
+    end = _moment("window_close", closes, start + DEFAULT_WINDOW)
     if end <= start:
         checks.fail(
             "window_close",
@@ -193,6 +162,10 @@ def _angle(maximum: float) -> Callable[[str, Any], Any]:
     return lambda key, value: checks.number(key, value, minimum=0, maximum=maximum)
 
 
+def _count(key: str, value: Any) -> Any:
+    return checks.number(key, value, positive=True, integer=True)
+
+
 def _one_of(accepted: tuple[Any, ...]) -> Callable[[str, Any], Any]:
     return lambda key, value: checks.choice(key, value, accepted)
 
@@ -206,8 +179,10 @@ CONSTRAINT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "asc_dsc": _one_of(vocab.ASC_DSC), "look_direction": _one_of(vocab.LOOK_DIRECTIONS),
     "polarization": _one_of(vocab.POLARIZATIONS),
     "local_time": lambda _key, value: local_time_ranges(value),
+    "repetition_count": _count, "repetition_interval": _count, "maintain_scene_framing": checks.boolean,
+    "look_angle_tolerance": _angle(360), "azimuth_angle_tolerance": _angle(360),
 }  # fmt: skip
-"""How each collect constraint argument is checked (tasking, repeat, access requests); sent camelCased."""
+"""How each collect constraint or repetition argument is checked (tasking, repeat, access); camelCased."""
 
 
 def checked_constraints(arguments: Mapping[str, Any]) -> dict[str, Any]:
@@ -250,45 +225,28 @@ def repetition_properties(arguments: Mapping[str, Any]) -> dict[str, Any]:
     end, count = arguments.get("repeat_end"), arguments.get("repetition_count")
     if end is not None and count is not None:
         checks.fail("repeat_end", "repeat_end and repetition_count are mutually exclusive; give only one")
-    given_start = arguments.get("repeat_start")
-    start = (
-        checks.utc_datetime("repeat_start", given_start)
-        if given_start is not None
-        else datetime.now(timezone.utc)
-    )
+    start = _moment("repeat_start", arguments.get("repeat_start"), datetime.now(timezone.utc))
     properties: dict[str, Any] = {"repeatStart": checks.iso_utc(start)}
     if end is not None:
         finish = checks.utc_datetime("repeat_end", end)
         if finish <= start:
             checks.fail("repeat_end", f"must be after repeat_start ({checks.iso_utc(start)} UTC)")
         properties["repeatEnd"] = checks.iso_utc(finish)
-    if count is not None:
-        properties["repetitionCount"] = checks.number("repetition_count", count, positive=True, integer=True)
-    interval = arguments.get("repetition_interval")
-    if interval is not None:
-        properties["repetitionInterval"] = checks.number(
-            "repetition_interval", interval, positive=True, integer=True
-        )
-    if arguments.get("maintain_scene_framing") is not None:
-        properties["maintainSceneFraming"] = checks.boolean(
-            "maintain_scene_framing", arguments["maintain_scene_framing"]
-        )
-    for key in ("look_angle_tolerance", "azimuth_angle_tolerance"):
-        if arguments.get(key) is not None:
-            properties[_camel(key)] = checks.number(key, arguments[key], minimum=0, maximum=360)
-    return properties
+    return properties | checked_constraints(arguments)
 
 
 def product_type_list(argument: str, value: Any) -> list[str]:
     return checks.choices(argument, value, vocab.PRODUCT_TYPES)
 
 
-def _common_properties(basics: RequestBasics) -> dict[str, Any]:
+def _common_properties(basics: RequestBasics, prefix: str) -> dict[str, Any]:
     holdback = basics.archive_holdback
     if isinstance(holdback, str):
         holdback = vocab.ARCHIVE_HOLDBACK_ALIASES.get(holdback.strip().lower(), holdback)
     return without_none(
         {
+            f"{prefix}Name": checks.text("name", basics.name),
+            f"{prefix}Description": _optional_text("description", basics.description),
             "collectionType": checks.choice(
                 "collection_type", basics.collection_type, vocab.COLLECTION_TYPES
             ),
@@ -325,3 +283,7 @@ def _optional_text(argument: str, value: Any) -> str | None:
 def _camel(snake: str) -> str:
     head, *rest = snake.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+def _moment(argument: str, value: Any, default: datetime) -> datetime:
+    return default if value is None else checks.utc_datetime(argument, value)

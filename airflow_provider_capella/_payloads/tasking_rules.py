@@ -12,55 +12,30 @@ An area task is a GeoJSON Polygon with one ring (no holes), fewer than 250 disti
 self-intersection; a MultiPolygon is refused (task each area on its own). A repeat request images a
 Point only: Capella has no repeat tasking of areas. These are checked before anything is sent, with a
 message naming the argument and the rule.
-
-Example::
-
-    from airflow_provider_capella._payloads.tasking_rules import check_window_for_tier
-
-    check_window_for_tier("standard", opens, closes)  # raises for a 2-day standard window
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_provider_capella._payloads import checks
 
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-MINIMUM_WINDOW: Mapping[str, timedelta] = {
+# The rules of the module docstring, as data:
+MINIMUM_WINDOW = {
     "urgent": timedelta(hours=24),
     "priority": timedelta(hours=72),
     "standard": timedelta(days=7),
 }
-"""The shortest ``window_close - window_open`` each tier accepts (tiers not listed have no minimum)."""
-
 CANCELLABLE = frozenset({"accepted", "active"})
-"""The statuses from which a tasking request can be canceled."""
-
-DECLINABLE = frozenset({"review"})
-"""The statuses from which a request can be declined (rejected by the user) instead of canceled."""
-
-CANCELLATION_REFUSED = "CANCELLATION_NOT_ALLOWED"
-"""The error code of a cancel refused by these rules (Capella publishes no code of its own for it)."""
-
+DECLINABLE = frozenset({"review"})  # declined (rejected by the user) instead of canceled
+CANCELLATION_REFUSED = "CANCELLATION_NOT_ALLOWED"  # our code for a refused cancel: Capella publishes none
 NOT_CANCELLABLE_BEFORE_COLLECT = timedelta(hours=12)
-"""Under this long before its first collect, a tasking request can no longer be canceled."""
-
 FREE_CANCELLATION_BEFORE_COLLECT = timedelta(hours=72)
-"""More than this long before its first collect, canceling is free (else 25 % of the order value)."""
 
 
 def check_window_for_tier(tier: str, opens: datetime, closes: datetime) -> None:
-    """Refuse a window shorter than the tier's minimum, naming ``window_close`` and the rule.
-
-    :param tier: the (canonical) collection tier.
-    :param opens: the window's start (aware).
-    :param closes: the window's end (aware).
-    :raises CapellaValidationError: when the window is too short for the tier.
-    """
+    """Refuse a window shorter than the tier's minimum, naming ``window_close`` and the rule."""
     minimum = MINIMUM_WINDOW.get(tier)
     if minimum is None or closes - opens >= minimum:
         return
@@ -74,13 +49,7 @@ def check_window_for_tier(tier: str, opens: datetime, closes: datetime) -> None:
 
 
 def cancellation_problem(label: str, request_id: str, status: str | None) -> str | None:
-    """Say why a request in ``status`` cannot be canceled, or ``None`` when it can.
-
-    :param label: ``tasking request`` or ``repeat request``, for the message.
-    :param request_id: the request, for the message.
-    :param status: its newest status code (lower case), ``None`` when unknown (then the API decides).
-    :return: the refusal message, or ``None``.
-    """
+    """Say why a request in ``status`` cannot be canceled, or ``None`` when it can."""
     if status is None or status in CANCELLABLE:
         return None
     if status in DECLINABLE:
@@ -94,13 +63,7 @@ def cancellation_problem(label: str, request_id: str, status: str | None) -> str
 
 
 def late_cancellation_problem(request_id: str, first_collect: datetime | None, now: datetime) -> str | None:
-    """Say why a request whose first collect is under 12 hours away cannot be canceled, else ``None``.
-
-    :param request_id: the tasking request, for the message.
-    :param first_collect: when its first collect is scheduled (aware), ``None`` when none is planned.
-    :param now: the current time (aware).
-    :return: the refusal message, or ``None``.
-    """
+    """Say why a request whose first collect is under 12 hours away cannot be canceled, else ``None``."""
     if first_collect is None or first_collect - now >= NOT_CANCELLABLE_BEFORE_COLLECT:
         return None
     hours = max(0.0, (first_collect - now).total_seconds() / 3600)
@@ -112,13 +75,7 @@ def late_cancellation_problem(request_id: str, first_collect: datetime | None, n
 
 
 def cancellation_fee_notice(request_id: str, first_collect: datetime | None, now: datetime) -> str | None:
-    """Say what canceling now costs when it is not free (12 to 72 hours before the first collect).
-
-    :param request_id: the tasking request, for the message.
-    :param first_collect: when its first collect is scheduled (aware), ``None`` when none is planned.
-    :param now: the current time (aware).
-    :return: the notice, or ``None`` when canceling is free.
-    """
+    """Say what canceling now costs when it is not free (12 to 72 hours before the first collect)."""
     if first_collect is None or first_collect - now > FREE_CANCELLATION_BEFORE_COLLECT:
         return None
     return (
@@ -134,20 +91,13 @@ def _duration(span: timedelta) -> str:
     return f"{hours:.4g} hours"
 
 
-MAX_POLYGON_VERTICES = 250
-"""An area task's ring must have fewer distinct vertices than this (the closing position not counted)."""
+MAX_POLYGON_VERTICES = 250  # an area task's ring has fewer distinct vertices (the closing one not counted)
 
 Vertex = tuple[float, float]
 
 
 def tasking_geometry(argument: str, value: Any) -> dict[str, Any]:
-    """Return a tasking request's geometry: a Point, or a Polygon meeting the area rules.
-
-    :param argument: the argument name for messages (``geometry``).
-    :param value: a GeoJSON geometry dict or an object with ``__geo_interface__``.
-    :return: the plain GeoJSON geometry.
-    :raises CapellaValidationError: naming ``argument`` and the rule that is broken.
-    """
+    """Return a tasking request's geometry: a Point, or a Polygon meeting the area rules."""
     _refuse_multipolygon(argument, value)
     shape = checks.geometry(argument, value, allowed=("Point", "Polygon"))
     if shape["type"] == "Polygon":
@@ -156,13 +106,7 @@ def tasking_geometry(argument: str, value: Any) -> dict[str, Any]:
 
 
 def repeat_geometry(argument: str, value: Any) -> dict[str, Any]:
-    """Return a repeat request's geometry, which must be a Point.
-
-    :param argument: the argument name for messages (``geometry``).
-    :param value: a GeoJSON geometry dict or an object with ``__geo_interface__``.
-    :return: the plain GeoJSON Point.
-    :raises CapellaValidationError: for any other geometry type.
-    """
+    """Return a repeat request's geometry, which must be a Point."""
     candidate = getattr(value, "__geo_interface__", value)
     kind = candidate.get("type") if isinstance(candidate, dict) else None
     if kind in ("Polygon", "MultiPolygon", "LineString", "MultiPoint", "MultiLineString"):
@@ -175,12 +119,7 @@ def repeat_geometry(argument: str, value: Any) -> dict[str, Any]:
 
 
 def check_area(argument: str, rings: list[Any]) -> None:
-    """Check the area rules of a Polygon's rings: one ring, under 250 vertices, not self-intersecting.
-
-    :param argument: the argument name for messages.
-    :param rings: the Polygon's coordinates (closed rings, already checked as positions).
-    :raises CapellaValidationError: naming the rule that is broken.
-    """
+    """Check the area rules of a Polygon's rings: one ring, under 250 vertices, not self-intersecting."""
     if len(rings) != 1:
         checks.fail(
             argument,
@@ -205,11 +144,7 @@ def check_area(argument: str, rings: list[Any]) -> None:
 
 
 def first_self_intersection(vertices: list[Vertex]) -> tuple[int, int] | None:
-    """Return the first pair of non-adjacent edges of a closed ring that touch or cross, if any.
-
-    :param vertices: the ring's distinct vertices, in order (the closing position left out).
-    :return: the indexes of the two edges (edge ``i`` runs from vertex ``i`` to ``i + 1``), or ``None``.
-    """
+    """Return the first pair of non-adjacent edges of a closed ring that touch or cross, if any."""
     count = len(vertices)
     edges = [(vertices[i], vertices[(i + 1) % count]) for i in range(count)]
     for i in range(count):
@@ -239,12 +174,8 @@ def _on_segment(p: Vertex, q: Vertex, r: Vertex) -> bool:
 
 
 def _segments_touch(a: Vertex, b: Vertex, c: Vertex, d: Vertex) -> bool:
-    o1, o2, o3, o4 = (
-        _orientation(a, b, c),
-        _orientation(a, b, d),
-        _orientation(c, d, a),
-        _orientation(c, d, b),
-    )
+    triples = ((a, b, c), (a, b, d), (c, d, a), (c, d, b))
+    o1, o2, o3, o4 = (_orientation(p, q, r) for p, q, r in triples)
     if ((o1 > 0 > o2) or (o1 < 0 < o2)) and ((o3 > 0 > o4) or (o3 < 0 < o4)):
         return True
     collinear = ((o1, a, b, c), (o2, a, b, d), (o3, c, d, a), (o4, c, d, b))

@@ -37,11 +37,7 @@ REQUEST_STATUSES = (
     "received", "review", "submitted", "active", "accepted", "rejected", "expired", "completed", "anomaly",
     "canceled", "error", "failed", "retrying",
 )  # fmt: skip
-LOCAL_TIME_OPTIONS = {
-    "day": [[21600, 64800]],
-    "night": [[0, 21600], [64800, 86400]],
-    "anytime": [[0, 86400]],
-}
+LOCAL_TIME_OPTIONS = {"day": [[21600, 64800]], "night": [[0, 21600], [64800, 86400]], "anytime": [[0, 86400]]}
 DAY_SECONDS = 86_400
 
 # --- catalog search -------------------------------------------------------------------------------
@@ -138,15 +134,6 @@ REQUEST_SEARCH_DEFAULT_PAGE_SIZE = 250
 REQUEST_SEARCH_ORDERS = ("asc", "desc")
 
 # --- updates ---------------------------------------------------------------------------------------
-TASKING_UPDATABLE = {
-    "name": "taskingrequestName",
-    "description": "taskingrequestDescription",
-    "custom_attribute_1": "customAttribute1",
-    "custom_attribute_2": "customAttribute2",
-}
-REPEAT_UPDATABLE = {
-    "name": "repeatrequestName",
-    "description": "repeatrequestDescription",
-    "custom_attribute_1": "customAttribute1",
-    "custom_attribute_2": "customAttribute2",
-}
+_CUSTOM = {"custom_attribute_1": "customAttribute1", "custom_attribute_2": "customAttribute2"}
+TASKING_UPDATABLE = {"name": "taskingrequestName", "description": "taskingrequestDescription", **_CUSTOM}
+REPEAT_UPDATABLE = {"name": "repeatrequestName", "description": "repeatrequestDescription", **_CUSTOM}

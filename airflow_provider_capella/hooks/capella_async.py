@@ -1,9 +1,7 @@
 """``CapellaAsyncHook``: the hook's async twin for triggers, never blocking the event loop.
 
-It sends the same endpoints (:mod:`.capella`'s constants and :class:`~.capella.RequestKind`), under the
-same retry predicate, wait and error decoding (:mod:`airflow_provider_capella._http`) as the sync
-:class:`~airflow_provider_capella.hooks.capella.CapellaHook`; only the transport differs: ``httpx`` and
-``asyncio.sleep``. The connection comes from ``await BaseHook.aget_connection(...)``.
+It sends the same endpoints under the same retry policy and error decoding (:mod:`.._http`) as the sync
+:class:`~airflow_provider_capella.hooks.capella.CapellaHook`; only the transport differs (``httpx``).
 
 A triggerer runs many triggers in one event loop: all that talk to the same host with the same credential
 share one ``httpx.AsyncClient`` per loop, with at most :data:`MAX_CONNECTIONS` connections and requests in
@@ -63,37 +61,51 @@ class CapellaAsyncHook:
     def __init__(self, capella_conn_id: str = DEFAULT_CONN_ID) -> None:
         self.capella_conn_id = capella_conn_id
         self.settings: ConnectionSettings | None = None
-        self._lease: _PoolLease | None = None
+        self._pools: dict[tuple[Any, ...], _Pool] | None = None
+        self._pool: _Pool | None = None
         self._client: httpx.AsyncClient | None = None
-        self._slots: asyncio.Semaphore | None = None
 
     def __repr__(self) -> str:
         return f"CapellaAsyncHook({self.capella_conn_id!r})"
 
     async def __aenter__(self) -> CapellaAsyncHook:
-        self.settings = await aget_settings(self.capella_conn_id)
-        lease = _PoolLease(_ClientSettings.of(self.settings))
-        self._client, self._slots = await lease.acquire()
-        self._lease = lease
+        """Take a share of the loop's client for this connection (built off the loop, once per pool)."""
+        self.settings = settings = await aget_settings(self.capella_conn_id)
+        pools = self._pools = _POOLS_BY_LOOP.setdefault(asyncio.get_running_loop(), {})
+        pool = pools.get(_pool_key(settings))
+        if pool is None:  # building a client loads CA certificates from disk
+            pool = pools[_pool_key(settings)] = _Pool(
+                asyncio.ensure_future(asyncio.to_thread(_new_client, settings))
+            )
+        pool.users += 1
+        self._pool = pool
+        try:
+            self._client = await asyncio.shield(pool.creation)
+        except BaseException:
+            await self.__aexit__()
+            raise
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        lease, self._lease, self._client, self._slots = self._lease, None, None, None
-        if lease is not None:
-            await lease.release()
+        """Give the share back; the last user out closes the client."""
+        pools, pool, self._pools, self._pool, self._client = self._pools, self._pool, None, None, None
+        if pools is None or pool is None or self.settings is None:
+            return
+        pool.users -= 1
+        if pool.users > 0:
+            return
+        if pools.get(_pool_key(self.settings)) is pool:
+            del pools[_pool_key(self.settings)]
+        if not pool.creation.done():
+            pool.creation.add_done_callback(_close_when_built)
+        elif not pool.creation.cancelled() and pool.creation.exception() is None:
+            await pool.creation.result().aclose()
 
     async def _a_call(
         self, endpoint: Endpoint, *ids: str, json: Any = None, params: dict[str, Any] | None = None
     ) -> Any:
-        """Send one API request under the retry policy: the async version of ``CapellaHook._call``.
-
-        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
-        :param ids: the ids the path names.
-        :param json: the JSON body, if any.
-        :param params: query parameters, if any.
-        :raises CapellaError: the typed error the sync hook would raise.
-        """
-        if self._client is None or self._slots is None or self.settings is None:
+        """Send one API request under the retry policy: the async version of ``CapellaHook._call``."""
+        if self._client is None or self._pool is None or self.settings is None:
             raise RuntimeError("use CapellaAsyncHook as `async with CapellaAsyncHook(...) as hook:`")
         method, url, billable = self.settings.request_target(endpoint, ids)
         arguments = _http.retry_arguments(self.settings.retry, method, url, billable=billable)
@@ -101,7 +113,7 @@ class CapellaAsyncHook:
         try:
             async for attempt in retrying:
                 with attempt:
-                    async with self._slots:
+                    async with self._pool.slots:
                         response = await self._client.request(method, url, json=json, params=params)
                     _http.check_status(response)
         except Exception as error:
@@ -113,38 +125,22 @@ class CapellaAsyncHook:
         return await self._a_call(GET_USER)
 
     async def get_request(self, request_id: str, *, kind: RequestKind = TASKING) -> dict[str, Any]:
-        """Fetch one tasking or repeat request Feature; the id is checked before anything is sent.
-
-        :param request_id: the request's UUID.
-        :param kind: :data:`~.capella.TASKING` (default) or :data:`~.capella.REPEAT`.
-        """
+        """Fetch one tasking or repeat request Feature; the id is checked before anything is sent."""
         return await self._a_call(kind.get, checks.uuid_text(kind.id_argument, request_id))
 
     async def get_task(self, tasking_request_id: str) -> dict[str, Any]:
-        """Fetch one tasking request Feature (``GET /task/{id}``).
-
-        :param tasking_request_id: the tasking request's UUID.
-        """
+        """Fetch one tasking request Feature (``GET /task/{id}``)."""
         return await self.get_request(tasking_request_id, kind=TASKING)
 
     async def get_access_request(self, access_request_id: str) -> dict[str, Any]:
-        """Fetch one access request Feature (``GET /ma/accessrequests/{id}``).
-
-        :param access_request_id: the access request's UUID.
-        """
+        """Fetch one access request Feature (``GET /ma/accessrequests/{id}``)."""
         return await self._a_call(
             GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id)
         )
 
 
 async def aget_settings(conn_id: str) -> ConnectionSettings:
-    """Return the connection's settings, fetched without blocking the loop.
-
-    Lookups of the same connection that overlap in time share one fetch: a triggerer that starts a
-    thousand triggers at once asks its secrets backends once. Nothing is cached beyond that.
-
-    :param conn_id: the Airflow connection id.
-    """
+    """Return the connection's settings without blocking the loop; overlapping lookups share one fetch."""
     loop = asyncio.get_running_loop()
     in_flight = _LOOKUPS_BY_LOOP.setdefault(loop, {})
     lookup = in_flight.get(conn_id)
@@ -161,12 +157,7 @@ _WARMED: list[bool] = []
 
 
 async def _fetch_settings(conn_id: str) -> ConnectionSettings:
-    """Look one connection up with ``aget_connection``, else the blocking lookup in a thread.
-
-    Airflow 3.1's ``aget_connection`` only works inside a supervised process (a worker or the
-    triggerer); elsewhere, such as a script driving triggers itself, it fails to import the supervisor.
-    Its first call imports Airflow's secrets machinery; that import is done once, in a thread.
-    """
+    """Look a connection up with ``aget_connection`` (3.1: in a supervised process only), else in a thread."""
     conn = None
     aget_connection = getattr(BaseHook, "aget_connection", None)
     if aget_connection is not None:
@@ -188,55 +179,37 @@ async def _fetch_settings(conn_id: str) -> ConnectionSettings:
 # --- one shared httpx client per (event loop, host, credential, TLS, timeouts) ----------------------
 
 
-@dataclass(frozen=True)
-class _ClientSettings:
-    base_url: str
-    authorization: str = field(repr=False)
-    timeout: tuple[float, float]
-    verify: bool | str
-    user_agent: str
+def _pool_key(settings: ConnectionSettings) -> tuple[Any, ...]:
+    credential = hashlib.sha256(settings.authorization.encode()).hexdigest()  # never the key itself
+    return (settings.base_url, credential, settings.verify, settings.timeout)
 
-    @classmethod
-    def of(cls, settings: ConnectionSettings) -> _ClientSettings:
-        return cls(
-            settings.base_url, settings.authorization, settings.timeout, settings.verify,
-            _http.user_agent("triggerer"),
-        )  # fmt: skip
 
-    def pool_key(self) -> tuple[Any, ...]:
-        credential = hashlib.sha256(self.authorization.encode()).hexdigest()  # never the key itself
-        return (self.base_url, credential, self.verify, self.timeout, self.user_agent)
-
-    def new_client(self) -> httpx.AsyncClient:
-        """Build the client (blocking: it loads CA certificates). It only ever requests the API host."""
-        connect, read = self.timeout
-        verify: Any = self.verify
-        if isinstance(verify, str):
-            capath = os.path.isdir(verify)
-            verify = ssl.create_default_context(
-                capath=verify if capath else None, cafile=None if capath else verify
-            )
-        return httpx.AsyncClient(
-            headers={
-                "Authorization": self.authorization,
-                "Accept": "application/json",
-                "User-Agent": self.user_agent,
-            },
-            timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=None),
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
-            verify=verify,
-            follow_redirects=False,
-            trust_env=True,
+def _new_client(settings: ConnectionSettings) -> httpx.AsyncClient:
+    """Build the client (blocking: it loads CA certificates). It only ever requests the API host."""
+    connect, read = settings.timeout
+    verify: Any = settings.verify
+    if isinstance(verify, str):
+        capath = os.path.isdir(verify)
+        verify = ssl.create_default_context(
+            capath=verify if capath else None, cafile=None if capath else verify
         )
+    return httpx.AsyncClient(
+        headers={
+            "Authorization": settings.authorization,
+            "Accept": "application/json",
+            "User-Agent": _http.user_agent("triggerer"),
+        },
+        timeout=httpx.Timeout(connect=connect, read=read, write=read, pool=None),
+        limits=httpx.Limits(max_connections=MAX_CONNECTIONS, max_keepalive_connections=MAX_CONNECTIONS),
+        verify=verify,
+        follow_redirects=False,
+        trust_env=True,
+    )
 
 
 @dataclass
 class _Pool:
-    """One shared client being built or in use, its users, and its request slots.
-
-    Requests wait for a slot *before* entering the client: httpcore rescans every queued request when a
-    connection frees up, which for a thousand waiting requests blocks the loop; a semaphore is O(1).
-    """
+    """One shared client (being built or in use), its users, and its request slots (an O(1) semaphore)."""
 
     creation: asyncio.Future[httpx.AsyncClient]
     users: int = 0
@@ -248,44 +221,6 @@ _POOLS_BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[
 )
 _CLOSING: set[asyncio.Future[None]] = set()
 """Closes of clients whose last user left while they were still being built (kept until done)."""
-
-
-class _PoolLease:
-    """A share of the loop's pooled client for some settings, given back with :meth:`release`."""
-
-    def __init__(self, settings: _ClientSettings) -> None:
-        self._settings, self._key = settings, settings.pool_key()
-        self._pools: dict[tuple[Any, ...], _Pool] | None = None
-        self._pool: _Pool | None = None
-
-    async def acquire(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        pools = _POOLS_BY_LOOP.setdefault(asyncio.get_running_loop(), {})
-        pool = pools.get(self._key)
-        if pool is None:  # building a client loads CA certificates from disk: off the loop, once per pool
-            pool = pools[self._key] = _Pool(
-                asyncio.ensure_future(asyncio.to_thread(self._settings.new_client))
-            )
-        pool.users += 1
-        self._pools, self._pool = pools, pool
-        try:
-            return await asyncio.shield(pool.creation), pool.slots
-        except BaseException:
-            await self.release()
-            raise
-
-    async def release(self) -> None:
-        pools, pool, self._pools, self._pool = self._pools, self._pool, None, None
-        if pools is None or pool is None:
-            return
-        pool.users -= 1
-        if pool.users > 0:
-            return
-        if pools.get(self._key) is pool:
-            del pools[self._key]
-        if not pool.creation.done():
-            pool.creation.add_done_callback(_close_when_built)
-        elif not pool.creation.cancelled() and pool.creation.exception() is None:
-            await pool.creation.result().aclose()
 
 
 def _close_when_built(creation: asyncio.Future[httpx.AsyncClient]) -> None:
