@@ -21,6 +21,16 @@ log = logging.getLogger("airflow_provider_capella.transfer")
 SINGLE_ASSET_REF = ("", "asset")
 
 
+class DownloadResult(dict[str, dict[str, str]]):
+    """``{stac_id: {asset_key: location}}``; ``verification``: ``{location: (verified, how or why not)}``.
+
+    A file checked against its product's digest is ``(True, "sha256 listed by the product's digest")``;
+    one whose product's digest could not be read is ``(False, <reason>)``; other files are not listed.
+    """
+
+    verification: dict[str, tuple[bool, str]]
+
+
 def download_products(
     items: list[dict[str, Any]],
     destination: str,
@@ -35,7 +45,7 @@ def download_products(
     refresh_items: Callable[[], list[dict[str, Any]]] | None = None,
     part_size: int | None = None,
     settings: TransferSettings | None = None,
-) -> dict[str, dict[str, str]]:
+) -> DownloadResult:
     """Download the selected assets of presigned STAC items to a directory or ``s3://bucket/prefix``.
 
     Every file shares one pool of connections; large files are fetched as parallel ranged GETs, into S3
@@ -45,19 +55,22 @@ def download_products(
     never downloaded). With ``separate_dirs`` each product gets its own ``<stac_id>/`` folder. A complete
     file already present (same size) is skipped unless ``override``; an interrupted file resumes when
     ``enable_resume`` (on disk from its ``.part`` file, in S3 from the multipart upload the earlier try
-    left open). When a product lists a data-integrity digest, its files are checked against it. After a
-    403, ``refresh_items`` is called once for fresh presigned URLs.
+    left open). When a product lists a data-integrity digest, its files are checked against it (one that
+    cannot be read is reported, not fatal). After a 403, ``refresh_items`` is called once for fresh
+    presigned URLs.
 
-    Returns ``{stac_id: {asset_key: local path or s3:// URI}}``.
+    Returns ``{stac_id: {asset_key: local path or s3:// URI}}`` (a :class:`DownloadResult`).
 
     Example::
 
         paths = download_products(items, "s3://my-bucket/capella", include=["raster", "metadata"])
     """
     settings = (settings or TransferSettings()).with_overrides(concurrency=concurrency, part_size=part_size)
-    jobs, results = plan_jobs(
+    jobs, planned = plan_jobs(
         items, destination, include=include, exclude=exclude, separate_dirs=separate_dirs
     )
+    results = DownloadResult(planned)
+    results.verification = {}
     if not jobs:
         log.warning("nothing to download: no asset of %d product(s) matches include/exclude", len(results))
         return results
@@ -75,7 +88,9 @@ def download_products(
             )
             for job in jobs
         ]
-        Batch(urls, settings, override=override, enable_resume=enable_resume).run(entries)
+        batch = Batch(urls, settings, override=override, enable_resume=enable_resume)
+        batch.run(entries)
+    results.verification = {t.sink.location: t.verification for t in batch.transfers if t.verification}
     return results
 
 

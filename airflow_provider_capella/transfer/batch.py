@@ -231,7 +231,7 @@ class FileEntry:
     ref: AssetRef
     sink: Sink
     label: str
-    digest: Callable[[], FileDigest | None] | None = None  # fetches the file's digest, if it has one
+    digest: Callable[[], FileDigest | str | None] | None = None  # the file's digest (or why none), fetched
 
 
 class Batch:

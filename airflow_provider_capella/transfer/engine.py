@@ -1,9 +1,12 @@
 """One file's transfer: its byte ranges fetched as tasks of the call's shared worker pool (see ``batch``).
 
-The *lead* request is a ranged GET for the first (or first missing) part. A 206 tells the size, so the
-other parts are queued at once while the lead streams on; a 200 means the server ignores ``Range`` and
-streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every range retries on its own
-(:mod:`.retry`), continuing from the last byte received; a 403 refreshes the presigned URLs once.
+The *lead* request is a ranged GET for the first (or first missing) part. A 206 tells the size and ETag,
+so the other parts are queued at once while the lead streams on; a 200 means the server ignores ``Range``
+and streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every other GET carries ``If-Match``
+with that ETag (a resumed file's lead, the ETag it was started with), so bytes of two versions never
+mix: a 412 fails the file (what was received is removed; the next try starts over), or restarts a
+resumed file. Every range retries on its own (:mod:`.retry`), continuing from the last byte received;
+a 403 refreshes the presigned URLs once.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class FileTransfer:
         self.progress = FileProgress(entry.label, batch.settings.progress_interval)
         self.size, self.ranges_supported = 0, True
         self.validator: str | None = None
+        self.verification: tuple[bool, str] | None = None  # checked against the product's digest, or why not
         self._lock, self._active = threading.Lock(), 0
         self._remaining: set[int] | None = None  # indexes of the ranges not written yet, once planned
         self._skipped = self._finished = False
@@ -83,22 +87,27 @@ class FileTransfer:
                 log.warning("%s has %d bytes but the asset %d; downloading it again", where, existing, size)
             if self.batch.enable_resume:
                 resume = self.sink.resume_state(self._source_version)
-        if self.digest is not None:  # fetched before the file's first byte (an error fails it at once)
-            self.sink.digest = self.digest()
+        found = self.digest() if self.digest is not None else None  # fetched before the file's first byte
+        if isinstance(found, str):
+            self.verification = (False, found)
+        else:
+            self.sink.digest = found
         self._lead(resume)
 
     def _lead(self, resume: ResumeState | None) -> None:
         first = resume.missing[0] if resume else ByteRange(0, 0, self.settings.part_size)
-        headers = {"Range": first.header()}
-        if resume and resume.validator:
-            headers["If-Range"] = resume.validator
         attempts = self._attempts()
-        response = self._get(headers, attempts)
         try:
-            pending, already = self._plan(response, first, resume)
-        except BaseException as error:
-            response.close()
-            if not isinstance(error, StaleResume):
+            response = self._get(
+                {"Range": first.header(), **source.pinned(resume.validator if resume else None)}, attempts
+            )
+            try:
+                pending, already = self._plan(response, first, resume)
+            except BaseException:
+                response.close()
+                raise
+        except (StaleResume, SourceChangedError):
+            if resume is None:
                 raise
             log.info("%s: the asset changed since the partial download; starting over", self.label)
             self.sink.discard_resume()
@@ -150,6 +159,8 @@ class FileTransfer:
         else:
             raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
         self.size, self.validator = ranges[-1].end, validator
+        if self.sink.digest is not None:
+            self.sink.digest.check_size(self.size, self.label)
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 
@@ -199,10 +210,7 @@ class FileTransfer:
                 self._remaining.discard(byte_range.index)
 
     def _range_headers(self, byte_range: ByteRange, offset: int) -> dict[str, str]:
-        headers = {"Range": byte_range.header(offset)}
-        if self.validator and self.ranges_supported:
-            headers["If-Range"] = self.validator
-        return headers
+        return {"Range": byte_range.header(offset), **source.pinned(self.validator)}
 
     def _check_range_response(self, response: requests.Response, byte_range: ByteRange, offset: int) -> int:
         """How many leading body bytes to skip; raises when the response is not the bytes asked for."""
@@ -268,6 +276,8 @@ class FileTransfer:
         elif error is None:
             try:
                 self.sink.commit()
+                if self.sink.digest is not None:
+                    self.verification = (True, f"{self.sink.digest.algorithm} listed by the product's digest")
                 seconds, where, size = self.progress.seconds, self.sink.location, human_bytes(self.size)
                 rate = self.progress.received / max(seconds, 1e-9) / 1e6
                 log.info("saved %s (%s in %.1f s, %.1f MB/s)", where, size, seconds, rate)

@@ -100,7 +100,7 @@ class S3MultipartSink:
         if unlisted:
             log.warning("%s: %d part(s) without a %s fetched again", self.location, unlisted, self.crc.name)
         done = {number - 1 for number in trusted}
-        if len(done) == len(ranges):  # fetch one part again: its If-Range proves the version is unchanged
+        if len(done) == len(ranges):  # fetch one part again: its If-Match proves the version is unchanged
             done.discard(ranges[-1].index)
         self.upload_id = chosen.upload_id
         self._etags = {number - 1: chosen.parts[number].etag for number in trusted if number - 1 in done}

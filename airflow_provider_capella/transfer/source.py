@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from airflow_provider_capella._http import is_retryable, user_agent
-from airflow_provider_capella.transfer.errors import TransferCancelled, expired_urls_error
+from airflow_provider_capella.transfer.errors import SourceChangedError, TransferCancelled, expired_urls_error
 from airflow_provider_capella.transfer.retry import Attempts, HTTPStatusError
 
 if TYPE_CHECKING:
@@ -122,7 +122,8 @@ def send_get(
 ) -> requests.Response:
     """Send a streamed GET until answered 200, 206 or 416; retry as ``attempts`` decide, renew URLs on 403.
 
-    ``throttled()`` is called on 429 and 503: the server pushes back.
+    ``throttled()`` is called on 429 and 503: the server pushes back. A 412 (``If-Match`` failed) raises
+    :class:`SourceChangedError`.
     """
     while True:
         if attempts.cancelled.is_set():
@@ -140,6 +141,11 @@ def send_get(
         if status == 403:
             urls.renew(ref, generation)
             continue
+        if status == 412:
+            raise SourceChangedError(
+                f"{attempts.label}: the object changed on the server during the download (HTTP 412 to "
+                f"{', '.join(headers)}); what was received is removed and the next try starts over"
+            )
         if status in (429, 503) and throttled is not None:
             throttled()
         attempts.failed(HTTPStatusError(status, response.headers.get("Retry-After")), f"HTTP {status}")
@@ -154,11 +160,18 @@ def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None
 
 
 def validator_of(response: requests.Response) -> str | None:
-    """Return what ``If-Range`` can carry to pin this object: a strong ETag, else ``Last-Modified``."""
+    """Return what pins this object's version: its strong ETag (quoted), else its ``Last-Modified``."""
     etag = (response.headers.get("ETag") or "").strip()
     if etag and not etag.startswith("W/"):
-        return etag
+        return etag if etag.startswith('"') else f'"{etag}"'
     return (response.headers.get("Last-Modified") or "").strip() or None
+
+
+def pinned(validator: str | None) -> dict[str, str]:
+    """Give the header that makes a GET fail with 412 unless the object is still ``validator``'s version."""
+    if not validator:
+        return {}
+    return {"If-Match" if validator.startswith('"') else "If-Unmodified-Since": validator}
 
 
 def total_size_of(response: requests.Response) -> int | None:

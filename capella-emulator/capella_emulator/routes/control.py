@@ -29,6 +29,10 @@ RUNTIME_SETTINGS = (
     "max_items_per_query",
     "reorders_are_free",
     "clock_offset_seconds",
+    "download_rate",
+    "digest_format",
+    "asset_revision",
+    "change_assets_after",
 )
 
 
