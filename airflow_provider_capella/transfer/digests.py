@@ -224,7 +224,9 @@ class LazyDigests:
             if stac_id not in self._fetched:
                 self._fetched[stac_id] = self._fetch(stac_id)
             found = self._fetched[stac_id]
-        return (inline or found) if isinstance(found, str) else found.get(filename, inline)
+        if isinstance(found, str):
+            return inline or found
+        return found.get(filename) or inline or "the product's digest does not list this file"
 
     def _fetch(self, stac_id: str) -> dict[str, FileDigest] | str:
         """Fetch and read one item's document (into memory: it is small); why not, when it cannot be."""
@@ -250,8 +252,9 @@ class LazyDigests:
         except CapellaOrderExpiredError:
             raise
         except (CapellaDownloadError, ValueError) as error:
-            reason = f"the product's digest {ref[1]!r} cannot be read: {source.redact(str(error))}"
-            log.warning("%s: %s; its files are downloaded unverified", stac_id, reason)
+            text = source.redact(str(error)).removeprefix(f"{attempts.label}: ")
+            reason = f"the product's digest {attempts.label} cannot be read: {text}"
+            log.warning("%s; its files are downloaded unverified", reason)
             return reason
         log.info("%s: files will be checked against the product's digest", stac_id)
         return digests

@@ -29,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterator
@@ -263,7 +264,7 @@ def checksums_document(
     elif digest_format == "opaque":
         document = {
             "format": "vendor/unpublished",
-            "signature": hashlib.sha256(item["id"].encode()).hexdigest(),
+            "signature": base64.b64encode(item["id"].encode()).decode(),
         }
     else:
         listed = {
