@@ -9,7 +9,6 @@ from typing import Any
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.digests import LazyDigests
-from airflow_provider_capella.transfer.errors import CapellaDownloadError
 from airflow_provider_capella.transfer.planner import plan_jobs
 from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.settings import TransferSettings
@@ -137,14 +136,9 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    urls = source.PresignedUrls({SINGLE_ASSET_REF: url})
-    attempts = Attempts(source.path_for_log(url), max_attempts)
-    headers = {"Range": "bytes=0-0"}
-    with (
-        source.new_session(1) as session,
-        source.send_get(session, urls, SINGLE_ASSET_REF, headers, attempts, timeout) as got,
-    ):
-        size = source.total_size_of(got)
-    if size is None:
-        raise CapellaDownloadError(f"{attempts.label}: the server reported no size")
-    return size
+    urls, attempts = (
+        source.PresignedUrls({SINGLE_ASSET_REF: url}),
+        Attempts(source.path_for_log(url), max_attempts),
+    )
+    with source.new_session(1) as session:
+        return source.probe(session, urls, SINGLE_ASSET_REF, attempts, timeout)[0]

@@ -62,13 +62,8 @@ class ConnectionController:
         window: float = WINDOW_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.pool, self.received, self.cap, self.window, self.clock = (
-            pool,
-            received,
-            max(1, cap),
-            window,
-            clock,
-        )
+        self.pool, self.received, self.window, self.clock = pool, received, window, clock
+        self.cap = max(1, cap)
         self.pool.set_limit(min(start, self.cap))
         self._stop, self._lock = threading.Event(), threading.Lock()
         self._thread = threading.Thread(target=self._run, name="capella-connections", daemon=True)

@@ -166,11 +166,10 @@ class FileTransfer:
 
     def _source_version(self) -> SourceVersion:
         """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
-        with self._get({"Range": "bytes=0-0"}, self._attempts()) as response:
-            size = source.total_size_of(response)
-            validator = source.validator_of(response) if response.status_code != 416 else None
-        if size is None:
-            raise CapellaDownloadError(f"{self.label}: the server reported no size")
+        batch = self.batch
+        size, validator = source.probe(
+            batch.session, batch.urls, self.ref, self._attempts(), self.settings.timeout, batch.throttled
+        )
         return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), size, validator)
 
     def version(self) -> SourceVersion:
@@ -240,7 +239,7 @@ class FileTransfer:
             target = in_place(wanted) if in_place is not None and reader.direct else None
             if target is not None:  # straight into the part buffer: no copy on the way to S3
                 count = reader.read_into(target)
-                writer.received(count)  # type: ignore[attr-defined]
+                writer.received(count)  # type: ignore[union-attr]
             else:
                 data = reader.read(wanted)
                 writer.write(data)

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from airflow_provider_capella._http import is_retryable, user_agent
-from airflow_provider_capella.transfer.errors import SourceChangedError, TransferCancelled, expired_urls_error
+from airflow_provider_capella.transfer.errors import (
+    CapellaDownloadError,
+    SourceChangedError,
+    TransferCancelled,
+    expired_urls_error,
+)
 from airflow_provider_capella.transfer.retry import Attempts, HTTPStatusError
 
 if TYPE_CHECKING:
@@ -149,6 +154,23 @@ def send_get(
         if status in (429, 503) and throttled is not None:
             throttled()
         attempts.failed(HTTPStatusError(status, response.headers.get("Retry-After")), f"HTTP {status}")
+
+
+def probe(
+    session: requests.Session,
+    urls: PresignedUrls,
+    ref: AssetRef,
+    attempts: Attempts,
+    timeout: float | tuple[float, float],
+    throttled: Callable[[], None] | None = None,
+) -> tuple[int, str | None]:
+    """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
+    with send_get(session, urls, ref, {"Range": "bytes=0-0"}, attempts, timeout, throttled) as response:
+        size = total_size_of(response)
+        validator = validator_of(response) if response.status_code != 416 else None
+    if size is None:
+        raise CapellaDownloadError(f"{attempts.label}: the server reported no size")
+    return size, validator
 
 
 def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
