@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 INTERRUPT_GRACE_SECONDS = 60.0
 Task = Callable[[], None]
+Clock = Callable[[], float]
 _STOP = (1 << 62,)
 
 
@@ -59,10 +60,9 @@ class ConnectionController:
         *,
         start: int,
         cap: int,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
     ) -> None:
-        self.pool, self.received, self.window, self.clock = pool, received, window, clock
+        self.pool, self.received, self.window, self.clock = pool, received, WINDOW_SECONDS, clock
         self.cap = max(1, cap)
         self.pool.set_limit(min(start, self.cap))
         self._stop, self._lock = threading.Event(), threading.Lock()
@@ -241,8 +241,7 @@ class Batch:
         self.transfers: list[FileTransfer] = []
         self.pool: WorkerPool | None = None
         self.controller: ConnectionController | None = None
-        self._lock, self._all_done = threading.Lock(), threading.Event()
-        self._pending = 0
+        self._lock, self._all_done, self._pending = threading.Lock(), threading.Event(), 0
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 
     def run(self, entries: list[FileEntry]) -> None:
@@ -305,9 +304,7 @@ class Batch:
 
     def _raise_failures(self, count: int) -> None:
         real = [
-            (transfer, error)
-            for transfer, error in self._failures
-            if not isinstance(error, TransferCancelled)
+            (transfer, error) for transfer, error in self._failures if type(error) is not TransferCancelled
         ]
         if not real:
             if self._failures:

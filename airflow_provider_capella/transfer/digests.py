@@ -1,15 +1,11 @@
 """A product's data-integrity digest: found, fetched, read in any plausible shape, checked against the bytes.
 
-Capella does not publish the digest's format, so any readable shape is accepted: a JSON object with a
-``files`` map or list, or a flat ``{file name: value}`` map, or ``sha256sum``-style ``<hex>  <name>``
-lines. A value is hex, bare (algorithm from ``algorithm``, else from its length) or in an object with
-``sha256``/``sha512``/``sha1``/``md5``/``crc32``/``crc32c`` (or ``algorithm`` and ``checksum``/``hash``/
-``value``) and an optional ``size``. STAC ``file:checksum`` multihashes (with ``file:size``) on an
-item's assets count as well. An item's digest asset (key, role or file name with ``digest`` or
-``checksum``) is fetched once, when a file of the item is about to be written; each file is then checked
-once written (a local file before its rename, an S3 object once complete) and removed on a mismatch.
-A digest that cannot be fetched or read never stops a download: one warning names it, and the item's
-files are reported as not verified (:attr:`FileTransfer.verification`).
+Capella does not publish the format, so any readable shape counts (see :func:`parse_digest`), and STAC
+``file:checksum`` multihashes (with ``file:size``) on an item's assets too. The digest asset (key, role
+or file name with ``digest`` or ``checksum``) is fetched once, when a file of its item is about to be
+written; each file is checked once written (on disk before its rename, in S3 once complete) and removed
+on a mismatch. A digest that cannot be fetched or read never stops a download: one warning names it,
+and the item's files are reported as not verified.
 """
 
 from __future__ import annotations
@@ -25,11 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.checksums import crc_named
-from airflow_provider_capella.transfer.errors import (
-    CapellaDownloadError,
-    CapellaOrderExpiredError,
-    IntegrityError,
-)
+from airflow_provider_capella.transfer.errors import CapellaDownloadError as DownloadError
+from airflow_provider_capella.transfer.errors import CapellaOrderExpiredError, IntegrityError
 from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.targets import filename_from_url, sanitize_name
 
@@ -61,7 +54,7 @@ class FileDigest:
 
     def check_size(self, size: int, where: str) -> None:
         """Raise :class:`IntegrityError` when the server's size is not the listed one (before any byte)."""
-        if self.size is not None and size != self.size:
+        if self.size not in (None, size):
             raise IntegrityError(
                 f"{where}: the server has {size} bytes; the product's digest lists {self.size}"
             )
@@ -70,7 +63,7 @@ class FileDigest:
         """Raise :class:`IntegrityError` unless ``actual`` (hex) is the listed value."""
         if actual.lower() != self.value.lower():
             raise IntegrityError(
-                f"{where}: {self.algorithm} is {actual}; the digest lists {self.value} (the file is removed)"
+                f"{where}: {self.algorithm} is {actual}; the digest lists {self.value} (removed)"
             )
         log.info("%s matches the product's digest (%s)", where, self.algorithm)
 
@@ -115,7 +108,13 @@ def digest_asset_key(item: dict[str, Any]) -> str | None:
 
 
 def parse_digest(document: bytes) -> dict[str, FileDigest]:
-    """Read ``{file name: FileDigest}`` from a digest document; ValueError when it lists nothing usable."""
+    """Read ``{file name: FileDigest}`` from a digest document; ValueError when it lists nothing usable.
+
+    A JSON object with a ``files`` map or list (or a top-level list), a flat ``{file name: value}`` map,
+    or ``sha256sum`` lines. A value is hex: bare (algorithm from ``algorithm``, else its length) or in an
+    object with ``sha256``/``sha512``/``sha1``/``md5``/``crc32``/``crc32c`` (or ``algorithm`` and
+    ``checksum``/``hash``/``value``) and an optional ``size``.
+    """
     try:
         record = json.loads(document)
     except ValueError:  # sha256sum's lines: "<hex>  <name>" (or "<hex> *<name>")
@@ -127,13 +126,10 @@ def parse_digest(document: bytes) -> dict[str, FileDigest]:
     default = _algorithm_name(record.get("algorithm"))
     files = record.get("files", record)
     if isinstance(files, list):
-        files = {
-            next((str(e[f]) for f in NAME_FIELDS if e.get(f)), ""): e for e in files if isinstance(e, dict)
-        }
+        files = {next((str(e[f]) for f in NAME_FIELDS if e.get(f)), ""): e for e in files if type(e) is dict}
     if not isinstance(files, dict):
         raise ValueError("its `files` is neither a map nor a list")
-    digests = [_entry(str(name), entry, default) for name, entry in files.items() if name]
-    found = {digest.name: digest for digest in digests if digest is not None}
+    found = {d.name: d for name, entry in files.items() if name and (d := _entry(str(name), entry, default))}
     if not found:
         raise ValueError(f"it lists no file with a usable checksum ({', '.join(HEX_LENGTHS)}, in hex)")
     return found
@@ -141,20 +137,18 @@ def parse_digest(document: bytes) -> dict[str, FileDigest]:
 
 def _entry(name: str, entry: Any, default: str) -> FileDigest | None:
     """One file's digest from a bare value or an object of fields; None when nothing in it is usable."""
-    size = entry.get("size") if isinstance(entry, dict) else None
+    candidates, size = [(default, entry)], None
     if isinstance(entry, dict):
+        size = entry.get("size")
         named = _algorithm_name(entry.get("algorithm")) or default
         candidates = [(algorithm, entry.get(algorithm)) for algorithm in HEX_LENGTHS]
         candidates += [(named, entry.get(field)) for field in VALUE_FIELDS]
-    else:
-        candidates = [(default, entry)]
     for algorithm, value in candidates:
-        if not isinstance(value, str) or not HEX.match(value):
-            continue
-        algorithm = algorithm or next((a for a, n in HEX_LENGTHS.items() if n == len(value)), "")
-        if HEX_LENGTHS.get(algorithm) == len(value):
-            listed = size if isinstance(size, int) and not isinstance(size, bool) else None
-            return FileDigest(sanitize_name(name, fallback="asset"), algorithm, value.lower(), listed)
+        if isinstance(value, str) and HEX.match(value):
+            algorithm = algorithm or next((a for a, n in HEX_LENGTHS.items() if n == len(value)), "")
+            if HEX_LENGTHS.get(algorithm) == len(value):
+                listed = size if type(size) is int else None
+                return FileDigest(sanitize_name(name, fallback="asset"), algorithm, value.lower(), listed)
     return None
 
 
@@ -171,11 +165,10 @@ def multihash_digest(name: str, asset: dict[str, Any]) -> FileDigest | None:
     except ValueError:
         return None
     size = asset.get("file:size")
-    varint = _varint(raw)
-    for code, rest in (varint, (raw[0], raw[1:]) if raw else (0, b"")):  # 0xd5 as one byte is accepted too
-        algorithm = MULTIHASH_CODES.get(code)
+    for code, rest in (_varint(raw), (raw[0] if raw else 0, raw[1:])):
+        algorithm = MULTIHASH_CODES.get(code)  # the code as multiformats' varint, or as one byte (0xd5)
         if algorithm and rest and rest[0] == len(rest) - 1 and 2 * rest[0] == HEX_LENGTHS[algorithm]:
-            return FileDigest(name, algorithm, rest[1:].hex(), size if isinstance(size, int) else None)
+            return FileDigest(name, algorithm, rest[1:].hex(), size if type(size) is int else None)
     return None
 
 
@@ -234,27 +227,30 @@ class LazyDigests:
         attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
         try:
             with source.new_session(1) as session:
-                while True:
-                    with source.send_get(
-                        session, self._urls, ref, {}, attempts, self._settings.timeout
-                    ) as got:
-                        size = source.total_size_of(got)
-                        if (size or 0) > MAX_DIGEST_BYTES:
-                            raise ValueError("too large for a digest document")
-                        try:
-                            document = got.raw.read(MAX_DIGEST_BYTES)
-                            if size is not None and len(document) != size:
-                                raise source.BodyDropped(f"{len(document)} of {size} bytes received")
-                            break
-                        except Exception as error:
-                            attempts.failed(error, f"connection dropped ({type(error).__name__})")
+                while (document := self._read(session, ref, attempts)) is None:
+                    pass
             digests = parse_digest(document)
         except CapellaOrderExpiredError:
             raise
-        except (CapellaDownloadError, ValueError) as error:
+        except (DownloadError, ValueError) as error:
             text = source.redact(str(error)).removeprefix(f"{attempts.label}: ")
             reason = f"the product's digest {attempts.label} cannot be read: {text}"
             log.warning("%s; its files are downloaded unverified", reason)
             return reason
         log.info("%s: files will be checked against the product's digest", stac_id)
         return digests
+
+    def _read(self, session: Any, ref: source.AssetRef, attempts: Attempts) -> bytes | None:
+        """GET the document once: its bytes, or None after a drop (``attempts`` waits, or raises)."""
+        with source.send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as got:
+            size = source.total_size_of(got)
+            if (size or 0) > MAX_DIGEST_BYTES:
+                raise ValueError("too large for a digest document")
+            try:
+                document = got.raw.read(MAX_DIGEST_BYTES)
+                if size is None or len(document) == size:
+                    return bytes(document)
+                raise source.BodyDropped(f"{len(document)} of {size} bytes received")
+            except Exception as error:
+                attempts.failed(error, f"connection dropped ({type(error).__name__})")
+                return None

@@ -34,10 +34,6 @@ if TYPE_CHECKING:
     from airflow_provider_capella.transfer.sinks import RangeWriter
 
 
-class StaleResume(Exception):
-    """The partial download of a previous run belongs to another version of the asset."""
-
-
 class FileTransfer:
     """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
 
@@ -106,7 +102,7 @@ class FileTransfer:
             except BaseException:
                 response.close()
                 raise
-        except (StaleResume, SourceChangedError):
+        except SourceChangedError:  # the partial download belongs to another version of the asset
             if resume is None:
                 raise
             log.info("%s: the asset changed since the partial download; starting over", self.label)
@@ -129,13 +125,10 @@ class FileTransfer:
     def _plan(
         self, response: requests.Response, first: ByteRange, resume: ResumeState | None
     ) -> tuple[list[ByteRange], int]:
-        """Learn size and validator from the lead response, begin the sink; the ranges to fetch, bytes done.
-
-        Raises :class:`StaleResume` when the partial download belongs to another version: start over.
-        """
+        """Learn size and validator from the lead answer, begin the sink; the ranges to fetch, bytes done."""
         status, total = response.status_code, source.total_size_of(response)
         if status != 206 and resume is not None:
-            raise StaleResume()  # If-Range did not match (or Range was ignored): start afresh
+            raise SourceChangedError(self.label)  # Range was ignored: start afresh
         validator = source.validator_of(response) if status != 416 else None
         if status == 206:
             content_range = source.parse_content_range(response.headers.get("Content-Range"))
@@ -143,7 +136,7 @@ class FileTransfer:
                 raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
             if resume is not None:
                 if total != resume.size or (resume.validator and validator not in (None, resume.validator)):
-                    raise StaleResume()
+                    raise SourceChangedError(self.label)
                 self.size, self.validator = total, resume.validator
                 self.sink.begin(self.version(), resume.ranges, resume)
                 return resume.missing, resume.bytes_done
@@ -165,16 +158,18 @@ class FileTransfer:
         return ranges, 0
 
     def _source_version(self) -> SourceVersion:
-        """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
-        batch = self.batch
-        size, validator = source.probe(
-            batch.session, batch.urls, self.ref, self._attempts(), self.settings.timeout, batch.throttled
+        """Ask the server for the size and validator (:func:`.source.probe`)."""
+        b = self.batch
+        return self.version(
+            *source.probe(b.session, b.urls, self.ref, self._attempts(), b.settings.timeout, b.throttled)
         )
-        return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), size, validator)
 
-    def version(self) -> SourceVersion:
-        """Describe the source as learnt so far (the URL's path, size, validator)."""
-        return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), self.size, self.validator)
+    def version(self, size: int | None = None, validator: str | None = None) -> SourceVersion:
+        """Describe the source: the URL's path, size and validator (those given, else as learnt so far)."""
+        path, known = source.path_for_log(self.batch.urls.get(self.ref)[0]), size is not None
+        return SourceVersion(
+            path, size if size is not None else self.size, validator if known else self.validator
+        )
 
     def _complete_range(
         self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
