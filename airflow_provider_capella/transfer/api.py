@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -140,5 +141,5 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
         source.PresignedUrls({SINGLE_ASSET_REF: url}),
         Attempts(source.path_for_log(url), max_attempts),
     )
-    with source.new_session(1) as session:
-        return source.probe(session, urls, SINGLE_ASSET_REF, attempts, timeout)[0]
+    with contextlib.closing(source.Fetcher(urls, timeout)) as fetcher:
+        return fetcher.probe(SINGLE_ASSET_REF, attempts)[0]

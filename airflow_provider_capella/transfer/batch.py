@@ -30,7 +30,7 @@ from airflow_provider_capella.transfer.errors import (
     TransferCancelled,
 )
 from airflow_provider_capella.transfer.progress import BatchTotals, log
-from airflow_provider_capella.transfer.source import AssetRef, PresignedUrls, new_session, redact
+from airflow_provider_capella.transfer.source import AssetRef, Fetcher, PresignedUrls, redact
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.digests import FileDigest
@@ -251,7 +251,7 @@ class Batch:
         self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
         self.pool, self.controller = self._connections(entries)
-        self.session = new_session(self.settings.connection_cap)
+        self.fetcher = Fetcher(self.urls, self.settings.timeout, self.settings.connection_cap, self.throttled)
         try:
             for transfer in transfers:
                 self.pool.submit((transfer.index, -1), partial(transfer.run, transfer.start))
@@ -265,7 +265,7 @@ class Batch:
             if self.controller is not None:
                 self.controller.stop()
             self.pool.shutdown(timeout=5)
-            self.session.close()
+            self.fetcher.close()
         if self.controller is not None:
             log.info("connections used: %s", self.controller.summary())
         log.info("%s", self.totals.summary())

@@ -10,6 +10,7 @@ and the item's files are reported as not verified.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -226,8 +227,8 @@ class LazyDigests:
         ref = (stac_id, self._keys[stac_id])
         attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
         try:
-            with source.new_session(1) as session:
-                while (document := self._read(session, ref, attempts)) is None:
+            with contextlib.closing(source.Fetcher(self._urls, self._settings.timeout)) as fetcher:
+                while (document := self._read(fetcher, ref, attempts)) is None:
                     pass
             digests = parse_digest(document)
         except CapellaOrderExpiredError:
@@ -240,9 +241,9 @@ class LazyDigests:
         log.info("%s: files will be checked against the product's digest", stac_id)
         return digests
 
-    def _read(self, session: Any, ref: source.AssetRef, attempts: Attempts) -> bytes | None:
+    def _read(self, fetcher: source.Fetcher, ref: source.AssetRef, attempts: Attempts) -> bytes | None:
         """GET the document once: its bytes, or None after a drop (``attempts`` waits, or raises)."""
-        with source.send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as got:
+        with fetcher.get(ref, {}, attempts) as got:
             size = source.total_size_of(got)
             if (size or 0) > MAX_DIGEST_BYTES:
                 raise ValueError("too large for a digest document")

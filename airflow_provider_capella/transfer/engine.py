@@ -159,10 +159,7 @@ class FileTransfer:
 
     def _source_version(self) -> SourceVersion:
         """Ask the server for the size and validator (:func:`.source.probe`)."""
-        b = self.batch
-        return self.version(
-            *source.probe(b.session, b.urls, self.ref, self._attempts(), b.settings.timeout, b.throttled)
-        )
+        return self.version(*self.batch.fetcher.probe(self.ref, self._attempts()))
 
     def version(self, size: int | None = None, validator: str | None = None) -> SourceVersion:
         """Describe the source: the URL's path, size and validator (those given, else as learnt so far)."""
@@ -242,8 +239,7 @@ class FileTransfer:
             self.progress.add(count)
 
     def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        batch, ref, timeout = self.batch, self.ref, self.settings.timeout
-        return source.send_get(batch.session, batch.urls, ref, headers, attempts, timeout, batch.throttled)
+        return self.batch.fetcher.get(self.ref, headers, attempts)
 
     def _attempts(self) -> Attempts:
         return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
