@@ -44,13 +44,11 @@ class LocalFileSink:
 
     def __init__(self, path: str) -> None:
         self.location = self.path = path
-        self.temp_path = path + ".part"
-        self.state_path = path + ".part.json"
+        self.temp_path, self.state_path = path + ".part", path + ".part.json"
         self.digest: FileDigest | None = None
         self._fd: int | None = None
-        self._lock = threading.Lock()
         self._state: ResumeState | None = None
-        self._size = 0
+        self._lock, self._size = threading.Lock(), 0
 
     def existing_size(self) -> int | None:
         return os.path.getsize(self.path) if os.path.isfile(self.path) else None
