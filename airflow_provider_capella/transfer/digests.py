@@ -191,8 +191,14 @@ class LazyDigests:
     """
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
-        keys = {str(item.get("id")): digest_asset_key(item) for item in items}
-        self._keys = {stac_id: key for stac_id, key in keys.items() if key is not None}
+        self._keys: dict[str, str] = {}
+        self._own: set[tuple[str, str]] = set()  # the digest files themselves: no claim about them
+        for item in items:
+            if (key := digest_asset_key(item)) is not None:
+                self._keys[str(item.get("id"))] = key
+                self._own.add(
+                    (str(item.get("id")), filename_from_url(item["assets"][key]["href"], fallback=key))
+                )
         self._inline = {
             (str(item.get("id")), filename_from_url(str(asset["href"]), fallback=key)): asset
             for item in items
@@ -209,7 +215,7 @@ class LazyDigests:
         inline = multihash_digest(filename, asset) if asset else None
         if asset and inline is None:
             log.warning("%s %s: its file:checksum is not a multihash of a known algorithm", stac_id, filename)
-        if stac_id not in self._keys:
+        if stac_id not in self._keys or (stac_id, filename) in self._own:
             return None if inline is None else lambda: inline
         return lambda: self._lookup(stac_id, filename, inline)
 
