@@ -70,7 +70,7 @@ def download_products(
         items, destination, include=include, exclude=exclude, separate_dirs=separate_dirs
     )
     results = DownloadResult(planned)
-    results.verification = {}
+    results.verification = {}  # filled once the files are downloaded
     if not jobs:
         log.warning("nothing to download: no asset of %d product(s) matches include/exclude", len(results))
         return results
@@ -137,9 +137,8 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    urls, attempts = (
-        source.PresignedUrls({SINGLE_ASSET_REF: url}),
-        Attempts(source.path_for_log(url), max_attempts),
-    )
-    with contextlib.closing(source.Fetcher(urls, timeout)) as fetcher:
+    attempts = Attempts(source.path_for_log(url), max_attempts)
+    with contextlib.closing(
+        source.Fetcher(source.PresignedUrls({SINGLE_ASSET_REF: url}), timeout)
+    ) as fetcher:
         return fetcher.probe(SINGLE_ASSET_REF, attempts)[0]
