@@ -195,10 +195,8 @@ class LazyDigests:
         self._own: set[tuple[str, str]] = set()  # the digest files themselves: no claim about them
         for item in items:
             if (key := digest_asset_key(item)) is not None:
-                self._keys[str(item.get("id"))] = key
-                self._own.add(
-                    (str(item.get("id")), filename_from_url(item["assets"][key]["href"], fallback=key))
-                )
+                self._keys[(stac_id := str(item.get("id")))] = key
+                self._own.add((stac_id, filename_from_url(item["assets"][key]["href"], fallback=key)))
         self._inline = {
             (str(item.get("id")), filename_from_url(str(asset["href"]), fallback=key)): asset
             for item in items

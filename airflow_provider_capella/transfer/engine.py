@@ -163,9 +163,11 @@ class FileTransfer:
 
     def version(self, size: int | None = None, validator: str | None = None) -> SourceVersion:
         """Describe the source: the URL's path, size and validator (those given, else as learnt so far)."""
-        path, known = source.path_for_log(self.batch.urls.get(self.ref)[0]), size is not None
-        return SourceVersion(
-            path, size if size is not None else self.size, validator if known else self.validator
+        path = source.path_for_log(self.batch.urls.get(self.ref)[0])
+        return (
+            SourceVersion(path, self.size, self.validator)
+            if size is None
+            else SourceVersion(path, size, validator)
         )
 
     def _complete_range(
