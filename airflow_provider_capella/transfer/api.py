@@ -77,7 +77,7 @@ def download_products(
     files = f"{len(jobs)} file(s) of {len(results)} product(s)"
     log.info("downloading %s to %s over up to %d connections", files, destination, settings.connection_cap)
     urls = source.PresignedUrls(source.urls_of(items), refresh_items)
-    with SinkFactory(settings, aws_conn_id, [job.target for job in jobs]) as make_sink:
+    with contextlib.closing(SinkFactory(settings, aws_conn_id, [job.target for job in jobs])) as make_sink:
         digests = LazyDigests(items, urls, settings)
         entries = [
             FileEntry(
@@ -116,7 +116,7 @@ def download_asset(
     settings = (settings or TransferSettings()).with_overrides(concurrency=concurrency, part_size=part_size)
     filename = filename_from_url(url, fallback="asset")
     target = target_for_file(destination, filename)
-    with SinkFactory(settings, aws_conn_id, [target]) as make_sink:
+    with contextlib.closing(SinkFactory(settings, aws_conn_id, [target])) as make_sink:
         entry = FileEntry(SINGLE_ASSET_REF, make_sink(target), filename)
         urls = source.PresignedUrls({SINGLE_ASSET_REF: url})
         Batch(urls, settings, override=override, enable_resume=enable_resume).run([entry])

@@ -19,7 +19,6 @@ import os
 import threading
 from collections.abc import Callable
 from functools import partial
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
@@ -158,7 +157,7 @@ class _FileRangeWriter:
 
 
 class SinkFactory:
-    """``factory(target, media_type)`` gives the sink for one of the call's targets."""
+    """``factory(target, media_type)`` gives the sink for one of the call's targets; then ``close()``."""
 
     def __init__(self, settings: TransferSettings, aws_conn_id: str | None, targets: list[Target]) -> None:
         """Make the S3 client now if a target needs one: a bad ``aws_conn_id`` fails before any download."""
@@ -205,12 +204,7 @@ class SinkFactory:
                 self._open_keys[bucket] = {entry["Key"] for entry in uploads}
             return self._open_keys[bucket]
 
-    def __enter__(self) -> SinkFactory:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
+    def close(self) -> None:
         """Stop the part upload threads."""
         if self._uploads is not None:
             self._uploads.shutdown()
