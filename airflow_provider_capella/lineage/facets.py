@@ -67,6 +67,8 @@ class CapellaFileDatasetFacet(DatasetFacet):
     size: int | None = attr.field(default=None)
     checksumAlgorithm: str | None = attr.field(default=None)
     checksum: str | None = attr.field(default=None)
+    verified: bool | None = attr.field(default=None)  # checked against the product's digest
+    verification: str | None = attr.field(default=None)  # how, or why not
 
     _get_schema = staticmethod(lambda: SCHEMA_URL + "capellafile")
 

@@ -46,6 +46,8 @@ class FileFacts:
     size: int | None = None
     checksum_algorithm: str | None = None
     checksum: str | None = None
+    verified: bool | None = None  # checked against the product's digest (False: it could not be read)
+    verification: str | None = None  # how, or why not
 
     @property
     def is_s3(self) -> bool:
@@ -186,9 +188,10 @@ def tasking_request_ids_of_order(order: dict[str, Any]) -> dict[str, str]:
 
 
 def written_files(paths: dict[str, dict[str, str]]) -> list[FileFacts]:
-    """One :class:`FileFacts` (location only) per file of ``{stac_id: {asset_key: location}}``."""
+    """One :class:`FileFacts` per file of ``{stac_id: {asset_key: location}}`` (with the engine's check)."""
+    checks: dict[str, tuple[bool, str]] = getattr(paths, "verification", {})
     return [
-        FileFacts(location=location, stac_id=stac_id, asset_key=asset_key)
+        FileFacts(location, stac_id, asset_key, None, None, None, *checks.get(location, (None, None)))
         for stac_id, assets in paths.items()
         for asset_key, location in assets.items()
     ]
@@ -206,6 +209,8 @@ def asset_extra(record: LineageRecord, file: FileFacts) -> dict[str, Any]:
         "order_id": record.order_id,
         "size": file.size,
         "checksum": file.checksum_text,
+        "verified": file.verified,
+        "verification": file.verification,
         "uri": file.uri,
     }
     return {key: value for key, value in extra.items() if value is not None}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.digests import LazyDigests
-from airflow_provider_capella.transfer.errors import CapellaDownloadError
 from airflow_provider_capella.transfer.planner import plan_jobs
 from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.settings import TransferSettings
@@ -19,6 +19,16 @@ from airflow_provider_capella.transfer.targets import filename_from_url, target_
 log = logging.getLogger("airflow_provider_capella.transfer")
 
 SINGLE_ASSET_REF = ("", "asset")
+
+
+class DownloadResult(dict[str, dict[str, str]]):
+    """``{stac_id: {asset_key: location}}``; ``verification``: ``{location: (verified, how or why not)}``.
+
+    A file checked against its product's digest is ``(True, "sha256 listed by the product's digest")``;
+    one whose product's digest could not be read is ``(False, <reason>)``; other files are not listed.
+    """
+
+    verification: dict[str, tuple[bool, str]]
 
 
 def download_products(
@@ -35,7 +45,7 @@ def download_products(
     refresh_items: Callable[[], list[dict[str, Any]]] | None = None,
     part_size: int | None = None,
     settings: TransferSettings | None = None,
-) -> dict[str, dict[str, str]]:
+) -> DownloadResult:
     """Download the selected assets of presigned STAC items to a directory or ``s3://bucket/prefix``.
 
     Every file shares one pool of connections; large files are fetched as parallel ranged GETs, into S3
@@ -45,26 +55,29 @@ def download_products(
     never downloaded). With ``separate_dirs`` each product gets its own ``<stac_id>/`` folder. A complete
     file already present (same size) is skipped unless ``override``; an interrupted file resumes when
     ``enable_resume`` (on disk from its ``.part`` file, in S3 from the multipart upload the earlier try
-    left open). When a product lists a data-integrity digest, its files are checked against it. After a
-    403, ``refresh_items`` is called once for fresh presigned URLs.
+    left open). When a product lists a data-integrity digest, its files are checked against it (one that
+    cannot be read is reported, not fatal). After a 403, ``refresh_items`` is called once for fresh
+    presigned URLs.
 
-    Returns ``{stac_id: {asset_key: local path or s3:// URI}}``.
+    Returns ``{stac_id: {asset_key: local path or s3:// URI}}`` (a :class:`DownloadResult`).
 
     Example::
 
         paths = download_products(items, "s3://my-bucket/capella", include=["raster", "metadata"])
     """
     settings = (settings or TransferSettings()).with_overrides(concurrency=concurrency, part_size=part_size)
-    jobs, results = plan_jobs(
+    jobs, planned = plan_jobs(
         items, destination, include=include, exclude=exclude, separate_dirs=separate_dirs
     )
+    results = DownloadResult(planned)
+    results.verification = {}  # filled once the files are downloaded
     if not jobs:
         log.warning("nothing to download: no asset of %d product(s) matches include/exclude", len(results))
         return results
     files = f"{len(jobs)} file(s) of {len(results)} product(s)"
     log.info("downloading %s to %s over up to %d connections", files, destination, settings.connection_cap)
     urls = source.PresignedUrls(source.urls_of(items), refresh_items)
-    with SinkFactory(settings, aws_conn_id, [job.target for job in jobs]) as make_sink:
+    with contextlib.closing(SinkFactory(settings, aws_conn_id, [job.target for job in jobs])) as make_sink:
         digests = LazyDigests(items, urls, settings)
         entries = [
             FileEntry(
@@ -75,7 +88,9 @@ def download_products(
             )
             for job in jobs
         ]
-        Batch(urls, settings, override=override, enable_resume=enable_resume).run(entries)
+        batch = Batch(urls, settings, override=override, enable_resume=enable_resume)
+        batch.run(entries)
+    results.verification = {t.sink.location: t.verification for t in batch.transfers if t.verification}
     return results
 
 
@@ -101,7 +116,7 @@ def download_asset(
     settings = (settings or TransferSettings()).with_overrides(concurrency=concurrency, part_size=part_size)
     filename = filename_from_url(url, fallback="asset")
     target = target_for_file(destination, filename)
-    with SinkFactory(settings, aws_conn_id, [target]) as make_sink:
+    with contextlib.closing(SinkFactory(settings, aws_conn_id, [target])) as make_sink:
         entry = FileEntry(SINGLE_ASSET_REF, make_sink(target), filename)
         urls = source.PresignedUrls({SINGLE_ASSET_REF: url})
         Batch(urls, settings, override=override, enable_resume=enable_resume).run([entry])
@@ -122,14 +137,8 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    urls = source.PresignedUrls({SINGLE_ASSET_REF: url})
     attempts = Attempts(source.path_for_log(url), max_attempts)
-    headers = {"Range": "bytes=0-0"}
-    with (
-        source.new_session(1) as session,
-        source.send_get(session, urls, SINGLE_ASSET_REF, headers, attempts, timeout) as got,
-    ):
-        size = source.total_size_of(got)
-    if size is None:
-        raise CapellaDownloadError(f"{attempts.label}: the server reported no size")
-    return size
+    with contextlib.closing(
+        source.Fetcher(source.PresignedUrls({SINGLE_ASSET_REF: url}), timeout)
+    ) as fetcher:
+        return fetcher.probe(SINGLE_ASSET_REF, attempts)[0]

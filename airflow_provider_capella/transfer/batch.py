@@ -30,7 +30,7 @@ from airflow_provider_capella.transfer.errors import (
     TransferCancelled,
 )
 from airflow_provider_capella.transfer.progress import BatchTotals, log
-from airflow_provider_capella.transfer.source import AssetRef, PresignedUrls, new_session, redact
+from airflow_provider_capella.transfer.source import AssetRef, Fetcher, PresignedUrls, redact
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.digests import FileDigest
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 INTERRUPT_GRACE_SECONDS = 60.0
 Task = Callable[[], None]
+Clock = Callable[[], float]
 _STOP = (1 << 62,)
 
 
@@ -59,16 +60,10 @@ class ConnectionController:
         *,
         start: int,
         cap: int,
-        window: float = WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
     ) -> None:
-        self.pool, self.received, self.cap, self.window, self.clock = (
-            pool,
-            received,
-            max(1, cap),
-            window,
-            clock,
-        )
+        self.pool, self.received, self.window, self.clock = pool, received, WINDOW_SECONDS, clock
+        self.cap = max(1, cap)
         self.pool.set_limit(min(start, self.cap))
         self._stop, self._lock = threading.Event(), threading.Lock()
         self._thread = threading.Thread(target=self._run, name="capella-connections", daemon=True)
@@ -231,7 +226,7 @@ class FileEntry:
     ref: AssetRef
     sink: Sink
     label: str
-    digest: Callable[[], FileDigest | None] | None = None  # fetches the file's digest, if it has one
+    digest: Callable[[], FileDigest | str | None] | None = None  # the file's digest (or why none), fetched
 
 
 class Batch:
@@ -246,8 +241,7 @@ class Batch:
         self.transfers: list[FileTransfer] = []
         self.pool: WorkerPool | None = None
         self.controller: ConnectionController | None = None
-        self._lock, self._all_done = threading.Lock(), threading.Event()
-        self._pending = 0
+        self._lock, self._all_done, self._pending = threading.Lock(), threading.Event(), 0
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 
     def run(self, entries: list[FileEntry]) -> None:
@@ -257,7 +251,7 @@ class Batch:
         self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
         self.pool, self.controller = self._connections(entries)
-        self.session = new_session(self.settings.connection_cap)
+        self.fetcher = Fetcher(self.urls, self.settings.timeout, self.settings.connection_cap, self.throttled)
         try:
             for transfer in transfers:
                 self.pool.submit((transfer.index, -1), partial(transfer.run, transfer.start))
@@ -271,7 +265,7 @@ class Batch:
             if self.controller is not None:
                 self.controller.stop()
             self.pool.shutdown(timeout=5)
-            self.session.close()
+            self.fetcher.close()
         if self.controller is not None:
             log.info("connections used: %s", self.controller.summary())
         log.info("%s", self.totals.summary())
@@ -310,9 +304,7 @@ class Batch:
 
     def _raise_failures(self, count: int) -> None:
         real = [
-            (transfer, error)
-            for transfer, error in self._failures
-            if not isinstance(error, TransferCancelled)
+            (transfer, error) for transfer, error in self._failures if type(error) is not TransferCancelled
         ]
         if not real:
             if self._failures:

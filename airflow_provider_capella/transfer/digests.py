@@ -1,18 +1,20 @@
-"""A product's data-integrity digest: finding and fetching it, and checking written files against it.
+"""A product's data-integrity digest: found, fetched, read in any plausible shape, checked against the bytes.
 
-An item's digest asset (key, role or file name containing ``digest`` or ``checksum``) is fetched once,
-when a file of the item is about to be written; each file is then checked once written (a local file
-before its rename, an S3 object once complete) and removed on a mismatch. A digest that cannot be read
-fails the item's files. Format: ``{"algorithm": "sha256", "files": {"X.tif": "9f86d0..."}}`` or, per
-file, ``{"<algorithm>": ..., "size": ...}`` (``files`` may be a list of such with a ``name``);
-algorithms ``sha256``, ``sha512``, ``sha1``, ``md5``, ``crc32`` and ``crc32c`` (hex).
+Capella does not publish the format, so any readable shape counts (see :func:`parse_digest`), and STAC
+``file:checksum`` multihashes (with ``file:size``) on an item's assets too. The digest asset (key, role
+or file name with ``digest`` or ``checksum``) is fetched once, when a file of its item is about to be
+written; each file is checked once written (on disk before its rename, in S3 once complete) and removed
+on a mismatch. A digest that cannot be fetched or read never stops a download: one warning names it,
+and the item's files are reported as not verified.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.checksums import crc_named
-from airflow_provider_capella.transfer.errors import IntegrityError
+from airflow_provider_capella.transfer.errors import CapellaDownloadError as DownloadError
+from airflow_provider_capella.transfer.errors import CapellaOrderExpiredError, IntegrityError
 from airflow_provider_capella.transfer.retry import Attempts
-from airflow_provider_capella.transfer.targets import filename_from_url
+from airflow_provider_capella.transfer.targets import filename_from_url, sanitize_name
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.s3 import S3MultipartSink
@@ -31,26 +34,38 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-HASHES = ("sha256", "sha512", "sha1", "md5")
-CRCS = ("crc32", "crc32c")
+HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128, "crc32": 8, "crc32c": 8}
+MULTIHASH_CODES = {0x12: "sha256", 0x13: "sha512", 0xD5: "md5", 0x11: "sha1"}
 NAME_FIELDS = ("name", "file", "filename", "path", "key")
+VALUE_FIELDS = ("checksum", "hash", "digest", "value")
 DIGEST_WORDS = ("digest", "checksum")
+HEX = re.compile(r"^[0-9a-fA-F]+$")
 BLOCK = 8 * 1024 * 1024
 MAX_DIGEST_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class FileDigest:
-    """The checksum a product's digest lists for one file."""
+    """The checksum (and size, if listed) a product's digest gives for one file."""
 
     name: str
     algorithm: str
     value: str
+    size: int | None = None
+
+    def check_size(self, size: int, where: str) -> None:
+        """Raise :class:`IntegrityError` when the server's size is not the listed one (before any byte)."""
+        if self.size not in (None, size):
+            raise IntegrityError(
+                f"{where}: the server has {size} bytes; the product's digest lists {self.size}"
+            )
 
     def check(self, actual: str, where: str) -> None:
         """Raise :class:`IntegrityError` unless ``actual`` (hex) is the listed value."""
         if actual.lower() != self.value.lower():
-            raise IntegrityError(f"{where}: {self.algorithm} is {actual}; the digest lists {self.value}")
+            raise IntegrityError(
+                f"{where}: {self.algorithm} is {actual}; the digest lists {self.value} (removed)"
+            )
         log.info("%s matches the product's digest (%s)", where, self.algorithm)
 
     def verify_file(self, path: str, where: str) -> None:
@@ -67,7 +82,7 @@ class FileDigest:
         self.check(self._digest_of(iter(lambda: body.read(BLOCK), b"")), sink.location)
 
     def _digest_of(self, blocks: Iterable[bytes]) -> str:
-        if self.algorithm in CRCS:
+        if self.algorithm.startswith("crc"):
             crc = crc_named(self.algorithm)
             if crc is None:
                 raise IntegrityError(f"{self.name}: {self.algorithm} needs awscrt (pip install 'boto3[crt]')")
@@ -94,97 +109,153 @@ def digest_asset_key(item: dict[str, Any]) -> str | None:
 
 
 def parse_digest(document: bytes) -> dict[str, FileDigest]:
-    """Read ``{file name: FileDigest}`` from a digest JSON; raises ValueError when it lists nothing usable."""
-    record = json.loads(document)
+    """Read ``{file name: FileDigest}`` from a digest document; ValueError when it lists nothing usable.
+
+    A JSON object with a ``files`` map or list (or a top-level list), a flat ``{file name: value}`` map,
+    or ``sha256sum`` lines. A value is hex: bare (algorithm from ``algorithm``, else its length) or in an
+    object with ``sha256``/``sha512``/``sha1``/``md5``/``crc32``/``crc32c`` (or ``algorithm`` and
+    ``checksum``/``hash``/``value``) and an optional ``size``.
+    """
+    try:
+        record = json.loads(document)
+    except ValueError:  # sha256sum's lines: "<hex>  <name>" (or "<hex> *<name>")
+        pairs = [line.split(None, 1) for line in document.decode(errors="replace").splitlines()]
+        record = {pair[1].lstrip("*"): pair[0] for pair in pairs if len(pair) == 2}
+    record = {"files": record} if isinstance(record, list) else record
     if not isinstance(record, dict):
-        raise ValueError("a digest document is a JSON object")
-    default = str(record.get("algorithm") or "sha256").lower()
-    files = record.get("files")
-    entries: list[tuple[str, Any]]
-    if isinstance(files, dict):
-        entries = list(files.items())
-    elif isinstance(files, list):
-        entries = [
-            (str(next((entry[name] for name in NAME_FIELDS if entry.get(name)), "")), entry)
-            for entry in files
-            if isinstance(entry, dict)
-        ]
-    else:
-        raise ValueError("a digest document lists its files under `files`")
-    digests: dict[str, FileDigest] = {}
-    for name, entry in entries:
-        found = _digest_of_entry(str(name).rsplit("/", 1)[-1], entry, default)
-        if found is not None:
-            digests[found.name] = found
-    if not digests:
-        raise ValueError("the digest document lists no file with a known algorithm")
-    return digests
+        raise ValueError("it is neither a JSON object or list nor `<hex>  <name>` lines")
+    default = _algorithm_name(record.get("algorithm"))
+    files = record.get("files", record)
+    if isinstance(files, list):
+        files = {next((str(e[f]) for f in NAME_FIELDS if e.get(f)), ""): e for e in files if type(e) is dict}
+    if not isinstance(files, dict):
+        raise ValueError("its `files` is neither a map nor a list")
+    found = {d.name: d for name, entry in files.items() if name and (d := _entry(str(name), entry, default))}
+    if not found:
+        raise ValueError(f"it lists no file with a usable checksum ({', '.join(HEX_LENGTHS)}, in hex)")
+    return found
 
 
-def _digest_of_entry(name: str, entry: Any, default: str) -> FileDigest | None:
-    if not name:
-        return None
-    if isinstance(entry, str):
-        return FileDigest(name, default, entry) if default in HASHES + CRCS else None
+def _entry(name: str, entry: Any, default: str) -> FileDigest | None:
+    """One file's digest from a bare value or an object of fields; None when nothing in it is usable."""
+    candidates, size = [(default, entry)], None
     if isinstance(entry, dict):
-        for algorithm in (*CRCS, *HASHES):
-            value = entry.get(algorithm)
-            if isinstance(value, str) and value:
-                return FileDigest(name, algorithm, value)
+        size = entry.get("size")
+        named = _algorithm_name(entry.get("algorithm")) or default
+        candidates = [(algorithm, entry.get(algorithm)) for algorithm in HEX_LENGTHS]
+        candidates += [(named, entry.get(field)) for field in VALUE_FIELDS]
+    for algorithm, value in candidates:
+        if isinstance(value, str) and HEX.match(value):
+            algorithm = algorithm or next((a for a, n in HEX_LENGTHS.items() if n == len(value)), "")
+            if HEX_LENGTHS.get(algorithm) == len(value):
+                listed = size if type(size) is int else None
+                return FileDigest(sanitize_name(name, fallback="asset"), algorithm, value.lower(), listed)
     return None
+
+
+def _algorithm_name(text: Any) -> str:
+    """``SHA-256``, ``sha2-256`` and ``SHA256`` are ``sha256``."""
+    name = str(text or "").lower().replace("-", "").replace("_", "")
+    return {"sha2256": "sha256", "sha2512": "sha512"}.get(name, name)
+
+
+def multihash_digest(name: str, asset: dict[str, Any]) -> FileDigest | None:
+    """Read a STAC ``file:checksum`` (hex multihash: code, length, digest) of an asset; None if unusable."""
+    try:
+        raw = bytes.fromhex(str(asset.get("file:checksum") or ""))
+    except ValueError:
+        return None
+    size = asset.get("file:size")
+    for code, rest in (_varint(raw), (raw[0] if raw else 0, raw[1:])):
+        algorithm = MULTIHASH_CODES.get(code)  # the code as multiformats' varint, or as one byte (0xd5)
+        if algorithm and rest and rest[0] == len(rest) - 1 and 2 * rest[0] == HEX_LENGTHS[algorithm]:
+            return FileDigest(name, algorithm, rest[1:].hex(), size if type(size) is int else None)
+    return None
+
+
+def _varint(raw: bytes) -> tuple[int, bytes]:
+    """Split an unsigned varint (multiformats) off ``raw``: ``(value, the rest)``."""
+    value = 0
+    for index, byte in enumerate(raw[:9]):
+        value |= (byte & 0x7F) << (7 * index)
+        if byte < 0x80:
+            return value, raw[index + 1 :]
+    return -1, b""
 
 
 class LazyDigests:
     """The digest of each file: its item's document is fetched once, when a file of the item is to be written.
 
-    An item whose files are all complete already (a re-run) has its document never fetched.
+    An item whose files are all complete already (a re-run) has its document never fetched. A fetcher
+    gives the file's :class:`FileDigest`, None when nothing lists it, or why it cannot be verified.
     """
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
-        keys = {str(item.get("id")): digest_asset_key(item) for item in items}
-        self._keys = {stac_id: key for stac_id, key in keys.items() if key is not None}
+        self._keys: dict[str, str] = {}
+        self._own: set[tuple[str, str]] = set()  # the digest files themselves: no claim about them
+        for item in items:
+            if (key := digest_asset_key(item)) is not None:
+                self._keys[(stac_id := str(item.get("id")))] = key
+                self._own.add((stac_id, filename_from_url(item["assets"][key]["href"], fallback=key)))
+        self._inline = {
+            (str(item.get("id")), filename_from_url(str(asset["href"]), fallback=key)): asset
+            for item in items
+            for key, asset in (item.get("assets") or {}).items()
+            if isinstance(asset, dict) and asset.get("href") and asset.get("file:checksum")
+        }
         self._urls, self._settings = urls, settings
         self._locks = {stac_id: threading.Lock() for stac_id in self._keys}
-        self._fetched: dict[str, dict[str, FileDigest] | BaseException] = {}
+        self._fetched: dict[str, dict[str, FileDigest] | str] = {}
 
-    def fetcher(self, stac_id: str, filename: str) -> Callable[[], FileDigest | None] | None:
+    def fetcher(self, stac_id: str, filename: str) -> Callable[[], FileDigest | str | None] | None:
         """Give a function returning ``filename``'s digest (the document fetched once); None without one."""
-        if stac_id not in self._keys:
-            return None
-        return lambda: self._of_item(stac_id).get(filename)
+        asset = self._inline.get((stac_id, filename))
+        inline = multihash_digest(filename, asset) if asset else None
+        if asset and inline is None:
+            log.warning("%s %s: its file:checksum is not a multihash of a known algorithm", stac_id, filename)
+        if stac_id not in self._keys or (stac_id, filename) in self._own:
+            return None if inline is None else lambda: inline
+        return lambda: self._lookup(stac_id, filename, inline)
 
-    def _of_item(self, stac_id: str) -> dict[str, FileDigest]:
+    def _lookup(self, stac_id: str, filename: str, inline: FileDigest | None) -> FileDigest | str | None:
         with self._locks[stac_id]:
             if stac_id not in self._fetched:
-                try:
-                    self._fetched[stac_id] = self._fetch(stac_id)
-                except Exception as error:
-                    self._fetched[stac_id] = error
+                self._fetched[stac_id] = self._fetch(stac_id)
             found = self._fetched[stac_id]
-        if isinstance(found, BaseException):
-            raise found
-        return found
+        if isinstance(found, str):
+            return inline or found
+        return found.get(filename) or inline or "the product's digest does not list this file"
 
-    def _fetch(self, stac_id: str) -> dict[str, FileDigest]:
-        """Fetch and read one item's document (into memory: it is small), retried as any asset is."""
+    def _fetch(self, stac_id: str) -> dict[str, FileDigest] | str:
+        """Fetch and read one item's document (into memory: it is small); why not, when it cannot be."""
         ref = (stac_id, self._keys[stac_id])
         attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
-        with source.new_session(1) as session:
-            while True:
-                with source.send_get(session, self._urls, ref, {}, attempts, self._settings.timeout) as got:
-                    size = source.total_size_of(got)
-                    if (size or 0) > MAX_DIGEST_BYTES:
-                        raise IntegrityError(f"{attempts.label}: too large for a digest document")
-                    try:
-                        document = got.raw.read(MAX_DIGEST_BYTES)
-                        if size is not None and len(document) != size:
-                            raise source.BodyDropped(f"{len(document)} of {size} bytes received")
-                        break
-                    except Exception as error:
-                        attempts.failed(error, f"connection dropped ({type(error).__name__})")
         try:
+            with contextlib.closing(source.Fetcher(self._urls, self._settings.timeout)) as fetcher:
+                while (document := self._read(fetcher, ref, attempts)) is None:
+                    pass
             digests = parse_digest(document)
-        except ValueError as error:
-            raise IntegrityError(f"{attempts.label}: the product's digest cannot be read: {error}") from None
+        except CapellaOrderExpiredError:
+            raise
+        except (DownloadError, ValueError) as error:
+            text = source.redact(str(error)).removeprefix(f"{attempts.label}: ")
+            reason = f"the product's digest {attempts.label} cannot be read: {text}"
+            log.warning("%s; its files are downloaded unverified", reason)
+            return reason
         log.info("%s: files will be checked against the product's digest", stac_id)
         return digests
+
+    def _read(self, fetcher: source.Fetcher, ref: source.AssetRef, attempts: Attempts) -> bytes | None:
+        """GET the document once: its bytes, or None after a drop (``attempts`` waits, or raises)."""
+        with fetcher.get(ref, {}, attempts) as got:
+            size = source.total_size_of(got)
+            if (size or 0) > MAX_DIGEST_BYTES:
+                raise ValueError("too large for a digest document")
+            try:
+                document = got.raw.read(MAX_DIGEST_BYTES)
+                if size is None or len(document) == size:
+                    return bytes(document)
+                raise source.BodyDropped(f"{len(document)} of {size} bytes received")
+            except Exception as error:
+                attempts.failed(error, f"connection dropped ({type(error).__name__})")
+                return None

@@ -1,9 +1,12 @@
 """One file's transfer: its byte ranges fetched as tasks of the call's shared worker pool (see ``batch``).
 
-The *lead* request is a ranged GET for the first (or first missing) part. A 206 tells the size, so the
-other parts are queued at once while the lead streams on; a 200 means the server ignores ``Range`` and
-streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every range retries on its own
-(:mod:`.retry`), continuing from the last byte received; a 403 refreshes the presigned URLs once.
+The *lead* request is a ranged GET for the first (or first missing) part. A 206 tells the size and ETag,
+so the other parts are queued at once while the lead streams on; a 200 means the server ignores ``Range``
+and streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every other GET carries ``If-Match``
+with that ETag (a resumed file's lead, the ETag it was started with), so bytes of two versions never
+mix: a 412 fails the file (what was received is removed; the next try starts over), or restarts a
+resumed file. Every range retries on its own (:mod:`.retry`), continuing from the last byte received;
+a 403 refreshes the presigned URLs once.
 """
 
 from __future__ import annotations
@@ -31,10 +34,6 @@ if TYPE_CHECKING:
     from airflow_provider_capella.transfer.sinks import RangeWriter
 
 
-class StaleResume(Exception):
-    """The partial download of a previous run belongs to another version of the asset."""
-
-
 class FileTransfer:
     """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
 
@@ -44,6 +43,7 @@ class FileTransfer:
         self.progress = FileProgress(entry.label, batch.settings.progress_interval)
         self.size, self.ranges_supported = 0, True
         self.validator: str | None = None
+        self.verification: tuple[bool, str] | None = None  # checked against the product's digest, or why not
         self._lock, self._active = threading.Lock(), 0
         self._remaining: set[int] | None = None  # indexes of the ranges not written yet, once planned
         self._skipped = self._finished = False
@@ -83,22 +83,27 @@ class FileTransfer:
                 log.warning("%s has %d bytes but the asset %d; downloading it again", where, existing, size)
             if self.batch.enable_resume:
                 resume = self.sink.resume_state(self._source_version)
-        if self.digest is not None:  # fetched before the file's first byte (an error fails it at once)
-            self.sink.digest = self.digest()
+        found = self.digest() if self.digest is not None else None  # fetched before the file's first byte
+        if isinstance(found, str):
+            self.verification = (False, found)
+        else:
+            self.sink.digest = found
         self._lead(resume)
 
     def _lead(self, resume: ResumeState | None) -> None:
         first = resume.missing[0] if resume else ByteRange(0, 0, self.settings.part_size)
-        headers = {"Range": first.header()}
-        if resume and resume.validator:
-            headers["If-Range"] = resume.validator
         attempts = self._attempts()
-        response = self._get(headers, attempts)
         try:
-            pending, already = self._plan(response, first, resume)
-        except BaseException as error:
-            response.close()
-            if not isinstance(error, StaleResume):
+            response = self._get(
+                {"Range": first.header(), **source.pinned(resume.validator if resume else None)}, attempts
+            )
+            try:
+                pending, already = self._plan(response, first, resume)
+            except BaseException:
+                response.close()
+                raise
+        except SourceChangedError:  # the partial download belongs to another version of the asset
+            if resume is None:
                 raise
             log.info("%s: the asset changed since the partial download; starting over", self.label)
             self.sink.discard_resume()
@@ -120,13 +125,10 @@ class FileTransfer:
     def _plan(
         self, response: requests.Response, first: ByteRange, resume: ResumeState | None
     ) -> tuple[list[ByteRange], int]:
-        """Learn size and validator from the lead response, begin the sink; the ranges to fetch, bytes done.
-
-        Raises :class:`StaleResume` when the partial download belongs to another version: start over.
-        """
+        """Learn size and validator from the lead answer, begin the sink; the ranges to fetch, bytes done."""
         status, total = response.status_code, source.total_size_of(response)
         if status != 206 and resume is not None:
-            raise StaleResume()  # If-Range did not match (or Range was ignored): start afresh
+            raise SourceChangedError(self.label)  # Range was ignored: start afresh
         validator = source.validator_of(response) if status != 416 else None
         if status == 206:
             content_range = source.parse_content_range(response.headers.get("Content-Range"))
@@ -134,7 +136,7 @@ class FileTransfer:
                 raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
             if resume is not None:
                 if total != resume.size or (resume.validator and validator not in (None, resume.validator)):
-                    raise StaleResume()
+                    raise SourceChangedError(self.label)
                 self.size, self.validator = total, resume.validator
                 self.sink.begin(self.version(), resume.ranges, resume)
                 return resume.missing, resume.bytes_done
@@ -150,21 +152,23 @@ class FileTransfer:
         else:
             raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
         self.size, self.validator = ranges[-1].end, validator
+        if self.sink.digest is not None:
+            self.sink.digest.check_size(self.size, self.label)
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 
     def _source_version(self) -> SourceVersion:
-        """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
-        with self._get({"Range": "bytes=0-0"}, self._attempts()) as response:
-            size = source.total_size_of(response)
-            validator = source.validator_of(response) if response.status_code != 416 else None
-        if size is None:
-            raise CapellaDownloadError(f"{self.label}: the server reported no size")
-        return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), size, validator)
+        """Ask the server for the size and validator (:func:`.source.probe`)."""
+        return self.version(*self.batch.fetcher.probe(self.ref, self._attempts()))
 
-    def version(self) -> SourceVersion:
-        """Describe the source as learnt so far (the URL's path, size, validator)."""
-        return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), self.size, self.validator)
+    def version(self, size: int | None = None, validator: str | None = None) -> SourceVersion:
+        """Describe the source: the URL's path, size and validator (those given, else as learnt so far)."""
+        path = source.path_for_log(self.batch.urls.get(self.ref)[0])
+        return (
+            SourceVersion(path, self.size, self.validator)
+            if size is None
+            else SourceVersion(path, size, validator)
+        )
 
     def _complete_range(
         self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
@@ -199,10 +203,7 @@ class FileTransfer:
                 self._remaining.discard(byte_range.index)
 
     def _range_headers(self, byte_range: ByteRange, offset: int) -> dict[str, str]:
-        headers = {"Range": byte_range.header(offset)}
-        if self.validator and self.ranges_supported:
-            headers["If-Range"] = self.validator
-        return headers
+        return {"Range": byte_range.header(offset), **source.pinned(self.validator)}
 
     def _check_range_response(self, response: requests.Response, byte_range: ByteRange, offset: int) -> int:
         """How many leading body bytes to skip; raises when the response is not the bytes asked for."""
@@ -232,7 +233,7 @@ class FileTransfer:
             target = in_place(wanted) if in_place is not None and reader.direct else None
             if target is not None:  # straight into the part buffer: no copy on the way to S3
                 count = reader.read_into(target)
-                writer.received(count)  # type: ignore[attr-defined]
+                writer.received(count)  # type: ignore[union-attr]
             else:
                 data = reader.read(wanted)
                 writer.write(data)
@@ -240,8 +241,7 @@ class FileTransfer:
             self.progress.add(count)
 
     def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        batch, ref, timeout = self.batch, self.ref, self.settings.timeout
-        return source.send_get(batch.session, batch.urls, ref, headers, attempts, timeout, batch.throttled)
+        return self.batch.fetcher.get(self.ref, headers, attempts)
 
     def _attempts(self) -> Attempts:
         return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
@@ -268,6 +268,8 @@ class FileTransfer:
         elif error is None:
             try:
                 self.sink.commit()
+                if self.sink.digest is not None:
+                    self.verification = (True, f"{self.sink.digest.algorithm} listed by the product's digest")
                 seconds, where, size = self.progress.seconds, self.sink.location, human_bytes(self.size)
                 rate = self.progress.received / max(seconds, 1e-9) / 1e6
                 log.info("saved %s (%s in %.1f s, %.1f MB/s)", where, size, seconds, rate)

@@ -77,11 +77,11 @@ class ResumeState:
 
 def _asset_keys(keys: Iterable[str] | str | None) -> frozenset[str] | None:
     """Expand the asset keys a user's include/exclude list stands for (``raster``: ``HH``, ``VV``)."""
-    if keys is None:
-        return None
     keys = [keys] if isinstance(keys, str) else keys
-    return frozenset(
-        itertools.chain.from_iterable(RASTER_KEYS if key == "raster" else (key,) for key in keys)
+    return (
+        None
+        if keys is None
+        else frozenset(k for key in keys for k in (RASTER_KEYS if key == "raster" else (key,)))
     )
 
 

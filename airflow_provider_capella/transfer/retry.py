@@ -42,19 +42,13 @@ class Attempts:
             raise CapellaDownloadError(f"{self.label}: {reason}", status=status)
         if self.count >= self.max_attempts:
             raise CapellaDownloadError(
-                f"{self.label}: giving up after {self.count} attempts ({reason})", status=status
+                f"{self.label}: giving up after {self.count} tries ({reason})", status=status
             )
         wait = parse_retry_after(getattr(error, "retry_after", None))
         if wait is None:
             wait = backoff_seconds(self.count)
-        log.warning(
-            "%s: %s; retrying in %.1f s (attempt %d of %d)",
-            self.label,
-            reason,
-            wait,
-            self.count + 1,
-            self.max_attempts,
-        )
+        attempt = f"attempt {self.count + 1} of {self.max_attempts}"
+        log.warning("%s: %s; retrying in %.1f s (%s)", self.label, reason, wait, attempt)
         if self.cancelled.wait(wait):
             raise TransferCancelled()
 

@@ -16,7 +16,7 @@ from concurrent.futures import Future, wait
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import s3_parts
-from airflow_provider_capella.transfer.checksums import Crc, default_crc, encode
+from airflow_provider_capella.transfer.checksums import default_crc, encode
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError
 from airflow_provider_capella.transfer.planner import (
     ByteRange,
@@ -48,7 +48,7 @@ class S3MultipartSink:
     ) -> None:
         self.location, self.bucket, self.key, self.client = str(target), target.bucket, target.key, client
         self.connection_cap: int | None = None
-        self.crc: Crc = default_crc()
+        self.crc = default_crc()
         self.upload_id: str | None = None
         self._part_size, self._uploads, self._open_keys = part_size, uploads, open_keys
         self._extra = {"ContentType": media_type} if media_type else {}
@@ -64,9 +64,9 @@ class S3MultipartSink:
 
     def existing_size(self) -> int | None:
         """Size of the object already at the key, None without one (asked once: the answer is kept)."""
-        if not self._existing_known:
-            from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
+        from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
+        if not self._existing_known:
             try:
                 self._existing = int(
                     self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"]
@@ -100,7 +100,7 @@ class S3MultipartSink:
         if unlisted:
             log.warning("%s: %d part(s) without a %s fetched again", self.location, unlisted, self.crc.name)
         done = {number - 1 for number in trusted}
-        if len(done) == len(ranges):  # fetch one part again: its If-Range proves the version is unchanged
+        if len(done) == len(ranges):  # fetch one part again: its If-Match proves the version is unchanged
             done.discard(ranges[-1].index)
         self.upload_id = chosen.upload_id
         self._etags = {number - 1: chosen.parts[number].etag for number in trusted if number - 1 in done}

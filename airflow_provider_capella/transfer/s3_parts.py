@@ -63,13 +63,9 @@ class PartWriter:
     """Fills one part buffer at a time, CRC included, uploading it when full; a range may span parts."""
 
     def __init__(self, sink: S3MultipartSink, parts: list[ByteRange]) -> None:
-        self._sink = sink
-        self._parts = parts
-        self._current = 0
+        self._sink, self._parts = sink, parts
         self._buffer: bytearray | None = None
-        self._filled = 0
-        self._crc = 0
-        self.written = 0
+        self._current = self._filled = self._crc = self.written = 0
 
     def write(self, data: bytes | memoryview) -> None:
         view = memoryview(data)

@@ -1,8 +1,13 @@
-"""Where downloaded bytes go: the :class:`Sink` interface, the local file sink, and the factory of a call.
+"""Where downloaded bytes go: a :data:`Sink` (a local file here, an S3 object in :mod:`.s3`), and the factory.
 
-A local file is written at its parts' offsets under ``<name>.part`` and renamed into place when complete;
-for a multi-part file ``<name>.part.json`` records its size, validator and the parts written, so a
-crash or a retry continues from there. S3 objects: :mod:`.s3`.
+A sink is one destination written range by range and committed atomically. ``existing_size``: the size
+of a complete file already there, else None. ``resume_state(source)``: what an earlier run left that can
+be continued (``source()`` asks the server for the current version). ``begin`` prepares for the ranges
+(continuing a resume), ``writer(range)`` receives one range (``written`` survives a retry; ``close``
+persists it), ``commit`` verifies (size, ``digest``) and makes it appear, ``abort`` leaves nothing but,
+if ``keep_resume``, what resuming needs. A local file is written at its parts' offsets under
+``<name>.part`` and renamed into place; for a multi-part file ``<name>.part.json`` records its size,
+validator and the parts written, so a crash or a retry continues from there.
 """
 
 from __future__ import annotations
@@ -14,13 +19,12 @@ import os
 import threading
 from collections.abc import Callable
 from functools import partial
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.errors import CapellaDownloadError
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion
 from airflow_provider_capella.transfer.s3 import S3MultipartSink
-from airflow_provider_capella.transfer.s3_parts import PartUploads, list_uploads
+from airflow_provider_capella.transfer.s3_parts import PartUploads, PartWriter, list_uploads
 from airflow_provider_capella.transfer.s3client import s3_client
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.targets import LocalTarget, Target
@@ -31,44 +35,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class RangeWriter(Protocol):
-    """Receives the bytes of one range in order; ``written`` survives a retry, so a retry continues.
-
-    ``close`` persists the completed range (uploads the part, records it as done); ``discard`` releases
-    the memory of a range that will not be completed.
-    """
-
-    written: int
-
-    def write(self, data: bytes | memoryview) -> None: ...
-    def close(self) -> None: ...
-    def discard(self) -> None: ...
-
-
-class Sink(Protocol):
-    """One destination file or object, written range by range, committed atomically at the end.
-
-    ``existing_size``: the size of a complete file already at the final location, else None.
-    ``resume_state(source)``: a previous run's partial download that can be continued, if any; ``source()``
-    asks the server for the current version (one small request) when the sink must compare it.
-    ``discard_resume``: forget (delete) any partial download. ``begin``: prepare to receive ``ranges``
-    of ``source`` (continuing ``resume`` when given). ``commit``: every range is written; verify and make
-    the file appear at its final name. ``abort``: nothing appears there; keep what resuming needs only if
-    ``keep_resume``.
-    """
-
-    location: str
-    digest: FileDigest | None  # what the file is checked against before it is committed, if anything
-
-    def existing_size(self) -> int | None: ...
-    def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None: ...
-    def discard_resume(self) -> None: ...
-    def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None: ...
-    def writer(self, byte_range: ByteRange) -> RangeWriter: ...
-    def commit(self) -> None: ...
-    def abort(self, *, keep_resume: bool) -> None: ...
-
-
 STATE_VERSION = 1
 
 
@@ -77,13 +43,11 @@ class LocalFileSink:
 
     def __init__(self, path: str) -> None:
         self.location = self.path = path
-        self.temp_path = path + ".part"
-        self.state_path = path + ".part.json"
+        self.temp_path, self.state_path = path + ".part", path + ".part.json"
         self.digest: FileDigest | None = None
         self._fd: int | None = None
-        self._lock = threading.Lock()
         self._state: ResumeState | None = None
-        self._size = 0
+        self._lock, self._size = threading.Lock(), 0
 
     def existing_size(self) -> int | None:
         return os.path.getsize(self.path) if os.path.isfile(self.path) else None
@@ -193,7 +157,7 @@ class _FileRangeWriter:
 
 
 class SinkFactory:
-    """``factory(target, media_type)`` gives the sink for one of the call's targets."""
+    """``factory(target, media_type)`` gives the sink for one of the call's targets; then ``close()``."""
 
     def __init__(self, settings: TransferSettings, aws_conn_id: str | None, targets: list[Target]) -> None:
         """Make the S3 client now if a target needs one: a bad ``aws_conn_id`` fails before any download."""
@@ -240,13 +204,12 @@ class SinkFactory:
                 self._open_keys[bucket] = {entry["Key"] for entry in uploads}
             return self._open_keys[bucket]
 
-    def __enter__(self) -> SinkFactory:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
+    def close(self) -> None:
         """Stop the part upload threads."""
         if self._uploads is not None:
             self._uploads.shutdown()
             self._uploads = None
+
+
+Sink = LocalFileSink | S3MultipartSink
+RangeWriter = _FileRangeWriter | PartWriter

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from airflow_provider_capella._http import is_retryable, user_agent
-from airflow_provider_capella.transfer.errors import TransferCancelled, expired_urls_error
+from airflow_provider_capella.transfer.errors import (
+    CapellaDownloadError,
+    SourceChangedError,
+    TransferCancelled,
+    expired_urls_error,
+)
 from airflow_provider_capella.transfer.retry import Attempts, HTTPStatusError
 
 if TYPE_CHECKING:
@@ -25,6 +30,7 @@ log = logging.getLogger("airflow_provider_capella.transfer")
 
 AssetRef = tuple[str, str]
 """``(stac_id, asset_key)``: which asset a URL belongs to."""
+Timeout = float | tuple[float, float]
 
 CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 UNSATISFIABLE_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
@@ -90,59 +96,77 @@ class PresignedUrls:
                 raise expired_urls_error(path, refreshed=True)
 
 
-def new_session(pool_size: int) -> requests.Session:
-    """Return a pooled session for presigned URLs: ``pool_size`` connections per host, no auth."""
-    import requests  # lazy: importing requests costs ~0.1 s, paid only when something is downloaded
-    from requests.adapters import HTTPAdapter  # lazy: as requests
+class Fetcher:
+    """Streamed GETs of presigned URLs over one pooled session (``pool_size`` connections, no auth).
 
-    session = requests.Session()
-    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(1, pool_size), max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    session.auth = _no_authorization
-    session.headers["Accept-Encoding"] = "identity"
-    session.headers["User-Agent"] = user_agent()
-    return session
+    ``throttled()`` is called on 429 and 503: the server pushes back.
+    """
+
+    def __init__(
+        self,
+        urls: PresignedUrls,
+        timeout: Timeout,
+        pool_size: int = 1,
+        throttled: Callable[[], None] | None = None,
+    ) -> None:
+        import requests  # lazy: importing requests costs ~0.1 s, paid only when something is downloaded
+        from requests.adapters import HTTPAdapter  # lazy: as requests
+
+        self.urls, self.timeout, self.throttled = urls, timeout, throttled
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=8, pool_maxsize=max(1, pool_size), max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.auth = _no_authorization
+        self.session.headers.update({"Accept-Encoding": "identity", "User-Agent": user_agent()})
+
+    def close(self) -> None:
+        self.session.close()
+
+    def get(self, ref: AssetRef, headers: dict[str, str], attempts: Attempts) -> requests.Response:
+        """Send a streamed GET until answered 200, 206 or 416; retry as ``attempts`` say, renew URLs on 403.
+
+        A 412 (``If-Match`` failed: the object changed) raises :class:`SourceChangedError`.
+        """
+        while True:
+            if attempts.cancelled.is_set():
+                raise TransferCancelled()
+            url, generation = self.urls.get(ref)
+            try:
+                response = self.session.get(url, headers=headers, stream=True, timeout=self.timeout)
+            except Exception as error:
+                attempts.failed(error, type(error).__name__ if is_retryable(error) else redact(str(error)))
+                continue
+            status = response.status_code
+            if status in (200, 206, 416):
+                return response
+            response.close()
+            if status == 403:
+                self.urls.renew(ref, generation)
+                continue
+            if status == 412:
+                raise SourceChangedError(
+                    f"{attempts.label}: the object changed on the server during the download (HTTP 412 to "
+                    "If-Match); what was received is removed and the next try starts over"
+                )
+            if status in (429, 503) and self.throttled is not None:
+                self.throttled()
+            attempts.failed(HTTPStatusError(status, response.headers.get("Retry-After")), f"HTTP {status}")
+
+    def probe(self, ref: AssetRef, attempts: Attempts) -> tuple[int, str | None]:
+        """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
+        with self.get(ref, {"Range": "bytes=0-0"}, attempts) as response:
+            size = total_size_of(response)
+            validator = validator_of(response) if response.status_code != 416 else None
+        if size is None:
+            raise CapellaDownloadError(f"{attempts.label}: the server reported no size")
+        return size, validator
 
 
 def _no_authorization(request: requests.PreparedRequest) -> requests.PreparedRequest:
     """Remove any Authorization header (as session auth, it also stops requests reading ``~/.netrc``)."""
     request.headers.pop("Authorization", None)
     return request
-
-
-def send_get(
-    session: requests.Session,
-    urls: PresignedUrls,
-    ref: AssetRef,
-    headers: dict[str, str],
-    attempts: Attempts,
-    timeout: float | tuple[float, float],
-    throttled: Callable[[], None] | None = None,
-) -> requests.Response:
-    """Send a streamed GET until answered 200, 206 or 416; retry as ``attempts`` decide, renew URLs on 403.
-
-    ``throttled()`` is called on 429 and 503: the server pushes back.
-    """
-    while True:
-        if attempts.cancelled.is_set():
-            raise TransferCancelled()
-        url, generation = urls.get(ref)
-        try:
-            response = session.get(url, headers=headers, stream=True, timeout=timeout)
-        except Exception as error:
-            attempts.failed(error, type(error).__name__ if is_retryable(error) else redact(str(error)))
-            continue
-        status = response.status_code
-        if status in (200, 206, 416):
-            return response
-        response.close()
-        if status == 403:
-            urls.renew(ref, generation)
-            continue
-        if status in (429, 503) and throttled is not None:
-            throttled()
-        attempts.failed(HTTPStatusError(status, response.headers.get("Retry-After")), f"HTTP {status}")
 
 
 def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None:
@@ -154,11 +178,18 @@ def parse_content_range(value: str | None) -> tuple[int, int, int | None] | None
 
 
 def validator_of(response: requests.Response) -> str | None:
-    """Return what ``If-Range`` can carry to pin this object: a strong ETag, else ``Last-Modified``."""
+    """Return what pins this object's version: its strong ETag (quoted), else its ``Last-Modified``."""
     etag = (response.headers.get("ETag") or "").strip()
     if etag and not etag.startswith("W/"):
-        return etag
+        return etag if etag.startswith('"') else f'"{etag}"'
     return (response.headers.get("Last-Modified") or "").strip() or None
+
+
+def pinned(validator: str | None) -> dict[str, str]:
+    """Give the header that makes a GET fail with 412 unless the object is still ``validator``'s version."""
+    if not validator:
+        return {}
+    return {"If-Match" if validator.startswith('"') else "If-Unmodified-Since": validator}
 
 
 def total_size_of(response: requests.Response) -> int | None:

@@ -12,7 +12,13 @@
        "files": {"<file name>": {"asset": "<asset key>", "size": <bytes>, "sha256": "<hex>"}, ...}}
 
   listing every other emulator-served file of the item (raster, metadata, thumbnail, preview) with the
-  size and sha256 of exactly the bytes served for the emulator's ``asset_size``.
+  size and sha256 of exactly the bytes served for the emulator's ``asset_size``. Capella does not
+  publish its digest's format: this one is an assumption. The ``digest_format`` setting serves another
+  shape (:data:`DIGEST_FORMATS`): ``flat`` (``{name: sha256}``), ``sha512-list`` (``{"files": [{"path",
+  "algorithm": "SHA-512", "checksum", "size"}]}``), ``opaque`` (a JSON object no reader understands),
+  ``multihash`` (no digest asset; STAC ``file:checksum``/``file:size`` on each asset) or ``none``.
+- ``revision`` (the ``asset_revision`` setting) changes every generated asset's bytes and ETag: the
+  object was replaced on the server.
 
 Example::
 
@@ -23,6 +29,7 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Iterator
@@ -48,6 +55,8 @@ DEFAULT_MEDIA_TYPES = {
 }
 CHECKSUMS_KEY = "checksums"  # the same key as stac_assets.CHECKSUMS_KEY
 CHECKSUMS_TYPE = "capella-emulator/checksums"
+DIGEST_FORMATS = ("emulator", "flat", "sha512-list", "opaque", "multihash", "none")
+MULTIHASH_SHA256 = "1220"  # multihash code 0x12 (sha2-256), length 0x20
 
 
 @lru_cache(maxsize=8)
@@ -79,9 +88,9 @@ def iter_asset_bytes(
 
 
 @lru_cache(maxsize=256)
-def asset_sha256(item_id: str, key: str, size: int) -> str:
-    """Hex sha256 of a whole generated asset, as a full download of it must hash."""
-    digest = hashlib.sha256()
+def asset_sha256(item_id: str, key: str, size: int, algorithm: str = "sha256") -> str:
+    """Hex sha256 (or ``algorithm``) of a whole generated asset, as a full download of it must hash."""
+    digest = hashlib.new(algorithm)
     for chunk in iter_asset_bytes(item_id, key, size, chunk_size=BLOCK_SIZE):
         digest.update(chunk)
     return digest.hexdigest()
@@ -178,27 +187,35 @@ class AssetPayload:
         for position in range(start, min(end, self.size), CHUNK_SIZE):
             yield bytes(view[position : min(position + CHUNK_SIZE, end)])
 
-    def sha256(self) -> str:
-        digest = hashlib.sha256()
-        for chunk in self.chunks(0, self.size):
-            digest.update(chunk)
-        return digest.hexdigest()
+    def sha256(self, algorithm: str = "sha256") -> str:
+        """Hex sha256 (or ``algorithm``) of the whole payload."""
+        if self.static is None:
+            return asset_sha256(self.item_id, self.key, self.size, algorithm)
+        return hashlib.new(algorithm, self.static).hexdigest()
 
 
-def asset_payload(item: dict[str, Any], key: str, asset_size: int) -> AssetPayload:
-    """Return the payload of ``item``'s asset ``key`` when raster-like assets are ``asset_size`` bytes."""
+def asset_payload(
+    item: dict[str, Any], key: str, asset_size: int, revision: int = 0, digest_format: str = "emulator"
+) -> AssetPayload:
+    """Return the payload of ``item``'s asset ``key`` when raster-like assets are ``asset_size`` bytes.
+
+    ``revision`` > 0 gives generated assets other bytes and ETag; ``digest_format`` shapes ``checksums``.
+    """
     declared = item.get("assets", {}).get(key, {}).get("type")
     media_type = str(declared or DEFAULT_MEDIA_TYPES.get(key, "application/octet-stream"))
     modified = last_modified(item)
-    static = _static_content(item, key, asset_size)
+    static = _static_content(item, key, asset_size, revision, digest_format)
     if static is None:
-        etag = generated_etag(item["id"], key, asset_size)
-        return AssetPayload(item["id"], key, asset_size, etag, media_type, modified)
+        version = f"{key}@{revision}" if revision else key  # the generator's seed: new bytes, new ETag
+        etag = generated_etag(item["id"], version, asset_size)
+        return AssetPayload(item["id"], version, asset_size, etag, media_type, modified)
     etag = '"' + hashlib.md5(static, usedforsecurity=False).hexdigest() + '"'
     return AssetPayload(item["id"], key, len(static), etag, media_type, modified, static)
 
 
-def _static_content(item: dict[str, Any], key: str, asset_size: int) -> bytes | None:
+def _static_content(
+    item: dict[str, Any], key: str, asset_size: int, revision: int = 0, digest_format: str = "emulator"
+) -> bytes | None:
     if key == "metadata":
         return metadata_document(item)
     if key == "thumbnail":
@@ -207,23 +224,77 @@ def _static_content(item: dict[str, Any], key: str, asset_size: int) -> bytes | 
         bbox = tuple(item.get("bbox") or (-180.0, -90.0, 180.0, 90.0))
         return geotiff_image(item["id"], PREVIEW_PIXELS, bbox[:2] + bbox[-2:])  # type: ignore[arg-type]
     if key == CHECKSUMS_KEY:
-        return checksums_document(item, asset_size)
+        return checksums_document(item, asset_size, revision, digest_format)
     return None
 
 
-def checksums_document(item: dict[str, Any], asset_size: int) -> bytes:
-    """Build the bundle's data-integrity digest: size and sha256 of every other served file of ``item``."""
-    files: dict[str, dict[str, Any]] = {}
-    for key, asset in item.get("assets", {}).items():
-        href = str(asset.get("href", ""))
-        if key == CHECKSUMS_KEY or not href.startswith("/"):
-            continue
-        name = href.rsplit("/", 1)[-1]
-        if _static_content(item, key, asset_size) is None:
-            size, digest = asset_size, asset_sha256(item["id"], key, asset_size)
-        else:
-            payload = asset_payload(item, key, asset_size)
-            size, digest = payload.size, payload.sha256()
-        files[name] = {"asset": key, "size": size, "sha256": digest}
-    document = {"type": CHECKSUMS_TYPE, "version": 1, "algorithm": "sha256", "id": item["id"], "files": files}
+def served_files(item: dict[str, Any], asset_size: int, revision: int = 0) -> dict[str, AssetPayload]:
+    """Every emulator-served file of ``item`` but its digest, by asset key."""
+    return {
+        key: asset_payload(item, key, asset_size, revision)
+        for key, asset in item.get("assets", {}).items()
+        if key != CHECKSUMS_KEY and str(asset.get("href", "")).startswith("/")
+    }
+
+
+def checksums_document(
+    item: dict[str, Any], asset_size: int, revision: int = 0, digest_format: str = "emulator"
+) -> bytes:
+    """Build the bundle's data-integrity digest, in ``digest_format``: each other served file's checksum."""
+    if digest_format not in DIGEST_FORMATS:
+        raise ValueError(f"digest_format must be one of {', '.join(DIGEST_FORMATS)}; got {digest_format!r}")
+    files = {
+        _file_name(item, key): payload for key, payload in served_files(item, asset_size, revision).items()
+    }
+    document: Any
+    if digest_format == "flat":
+        document = {name: payload.sha256() for name, payload in files.items()}
+    elif digest_format == "sha512-list":
+        document = {
+            "files": [
+                {
+                    "path": name,
+                    "algorithm": "SHA-512",
+                    "checksum": payload.sha256("sha512"),
+                    "size": payload.size,
+                }
+                for name, payload in files.items()
+            ]
+        }
+    elif digest_format == "opaque":
+        document = {
+            "format": "vendor/unpublished",
+            "signature": base64.b64encode(item["id"].encode()).decode(),
+        }
+    else:
+        listed = {
+            name: {"asset": p.key.split("@")[0], "size": p.size, "sha256": p.sha256()}
+            for name, p in files.items()
+        }
+        document = {
+            "type": CHECKSUMS_TYPE,
+            "version": 1,
+            "algorithm": "sha256",
+            "id": item["id"],
+            "files": listed,
+        }
     return json.dumps(document, indent=2, sort_keys=True).encode()
+
+
+def with_digest_format(
+    item: dict[str, Any], asset_size: int, revision: int, digest_format: str
+) -> dict[str, Any]:
+    """Return ``item`` as an order lists it under ``digest_format`` (no digest asset, or STAC multihashes)."""
+    if digest_format not in ("multihash", "none"):
+        return item
+    assets = {key: dict(asset) for key, asset in item.get("assets", {}).items() if key != CHECKSUMS_KEY}
+    if digest_format == "multihash":
+        for key, payload in served_files(item, asset_size, revision).items():
+            assets[key].update(
+                {"file:checksum": MULTIHASH_SHA256 + payload.sha256(), "file:size": payload.size}
+            )
+    return {**item, "assets": assets}
+
+
+def _file_name(item: dict[str, Any], key: str) -> str:
+    return str(item["assets"][key]["href"]).rsplit("/", 1)[-1]

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--budget", type=float, default=1_000_000.0, help="order budget in USD")
     parser.add_argument("--bandwidth", type=_non_negative_int, default=None, help="bytes/s per connection")
+    parser.add_argument(
+        "--download-rate", type=_non_negative_int, default=None, help="slow presigned bytes/s"
+    )
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--fault-5xx-rate", type=_probability, default=0.0)
     parser.add_argument("--fault-429-rate", type=_probability, default=0.0)
@@ -78,6 +81,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         asset_size=args.asset_size,
         tasking_step_seconds=args.tasking_step_seconds,
         budget=args.budget,
+        download_rate=args.download_rate or None,
         faults=faults,
     )
 

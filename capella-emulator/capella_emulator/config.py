@@ -67,6 +67,10 @@ class EmulatorConfig:
     reorders_are_free: bool = True  # False: products the organization ordered before are charged again
     free_products_priced: bool = False  # True: owned, shared and public products cost their list price too
     next_link_host: str | None = None
+    download_rate: int | None = None  # strict mode: bytes/s each presigned download is served at
+    digest_format: str = "emulator"  # the product digest's shape (asset_content.DIGEST_FORMATS)
+    asset_revision: int = 0  # raise it to replace every generated asset (new bytes, new ETag)
+    change_assets_after: int = 0  # > 0: asset_revision rises once that many ranged asset GETs are served
     faults: FaultSettings = field(default_factory=FaultSettings)
     user_id: str = "6c4e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a"
     organization_id: str = "a1b2c3d4-e5f6-4a5b-8c7d-9e0f1a2b3c4d"

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from capella_emulator.asset_content import with_digest_format
 from capella_emulator.errors import ApiError, not_found, validation_error
 from capella_emulator.order_requests import (
     REJECTING_CONTRACT_ID,
@@ -286,12 +287,15 @@ class OrderBook:
             raise ApiError(400, "ORDER_VALIDATION_ERROR", f"order {order.order_id} is {order.status}")
         # Expires == expirationDate, unless a test shortens presign_ttl_seconds below the order's life.
         expires = int(min(now + float(self.state.config.presign_ttl_seconds), order.expires_at))
-        secret = self.state.signing_secret
+        secret, config = self.state.signing_secret, self.state.config
         items = []
         for granule_id in order.granule_ids:
             item = self.state.catalog.get(granule_id)
             if item is not None:
-                items.append(presign_item(item, base_url, expires, secret))
+                shaped = with_digest_format(
+                    item, config.asset_size, config.asset_revision, config.digest_format
+                )
+                items.append(presign_item(shaped, base_url, expires, secret))
         return items
 
     def expire(self, order_id: str) -> Order:

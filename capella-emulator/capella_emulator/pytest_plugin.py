@@ -100,12 +100,20 @@ class EmulatorHandle:
         state.reset()
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--emulator-download-rate BYTES_PER_SEC``: the strict mode of slow presigned downloads."""
+    parser.addoption("--emulator-download-rate", type=int, default=None, help="presigned bytes/s")
+
+
 @pytest.fixture(scope="session")
-def capella_emulator_config() -> EmulatorConfig:
+def capella_emulator_config(pytestconfig: pytest.Config) -> EmulatorConfig:
     """Give the settings the session's emulator starts with; override this fixture to change them."""
     from capella_emulator import EmulatorConfig
 
-    return EmulatorConfig(api_key="test-api-key", tasking_step_seconds=0.2, asset_size=256 * 1024)
+    rate = pytestconfig.getoption("--emulator-download-rate")
+    return EmulatorConfig(
+        api_key="test-api-key", tasking_step_seconds=0.2, asset_size=256 * 1024, download_rate=rate
+    )
 
 
 @pytest.fixture(scope="session")

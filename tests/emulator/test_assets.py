@@ -165,6 +165,70 @@ def test_if_range_honours_the_range_only_for_the_current_etag_or_date(capella_em
     assert ranged("Mon, 01 Jan 2001 00:00:00 GMT").status_code == 200
 
 
+def test_if_match_serves_only_the_current_etag_else_412(capella_emulator, item):
+    url = item["assets"][raster_key(item)]["href"]
+    etag = requests.head(url, timeout=30).headers["ETag"]
+
+    def ranged(if_match: str) -> requests.Response:
+        return requests.get(url, headers={"Range": "bytes=100-199", "If-Match": if_match}, timeout=30)
+
+    assert ranged(etag).status_code == 206
+    assert ranged("*").status_code == 206
+    stale = ranged('"0123456789abcdef"')
+    assert stale.status_code == 412
+    assert s3_error(stale)[0] == "PreconditionFailed"
+
+
+def test_assets_changed_after_some_ranged_gets_have_new_bytes_and_etag(capella_emulator, item):
+    url = item["assets"][raster_key(item)]["href"]
+    capella_emulator.settings(change_assets_after=2)
+    answers = [requests.get(url, headers={"Range": "bytes=0-99"}, timeout=30) for _ in range(3)]
+
+    assert answers[0].headers["ETag"] == answers[1].headers["ETag"] != answers[2].headers["ETag"]
+    assert answers[0].content == answers[1].content != answers[2].content
+    assert capella_emulator.settings()["asset_revision"] == 1
+
+
+def test_a_download_rate_slows_every_presigned_download(capella_emulator, item):
+    url = item["assets"][raster_key(item)]["href"]
+    size = int(requests.head(url, timeout=30).headers["Content-Length"])
+    capella_emulator.settings(download_rate=size)  # one second per whole asset
+
+    started = time.monotonic()
+    body = requests.get(url, timeout=30).content
+    seconds = time.monotonic() - started
+
+    assert len(body) == size and 0.9 <= seconds < 5
+    started = time.monotonic()
+    assert len(requests.get(url, headers={"Range": "bytes=0-99"}, timeout=30).content) == 100
+    assert time.monotonic() - started < 0.5, "a small range is quick"
+
+
+@pytest.mark.parametrize("digest_format", ["emulator", "flat", "sha512-list", "opaque", "multihash", "none"])
+def test_the_product_digest_in_each_format(capella_emulator, digest_format):
+    capella_emulator.settings(digest_format=digest_format)
+    item = presigned_item(capella_emulator)
+    key, size = raster_key(item), capella_emulator.state.config.asset_size
+    name = item["assets"][key]["href"].split("?")[0].rsplit("/", 1)[1]
+    sha256, sha512 = asset_sha256(item["id"], key, size), asset_sha256(item["id"], key, size, "sha512")
+
+    if digest_format in ("multihash", "none"):
+        assert "checksums" not in item["assets"]
+        checksum = item["assets"][key].get("file:checksum")
+        assert checksum == ("1220" + sha256 if digest_format == "multihash" else None)
+        return
+    document = requests.get(item["assets"]["checksums"]["href"], timeout=30).json()
+    expected = {
+        "emulator": lambda: document["files"][name]["sha256"] == sha256,
+        "flat": lambda: document[name] == sha256,
+        "sha512-list": lambda: (
+            {"path": name, "algorithm": "SHA-512", "checksum": sha512, "size": size} in document["files"]
+        ),
+        "opaque": lambda: "files" not in document and name not in document,
+    }
+    assert expected[digest_format]()
+
+
 def test_etag_is_stable_per_asset_and_differs_between_assets(capella_emulator, item):
     key = raster_key(item)
     first = requests.head(item["assets"][key]["href"], timeout=30).headers["ETag"]

@@ -7,12 +7,16 @@ expired signature, ``404 NoSuchKey`` for an unknown item or file, ``416 InvalidR
 
 Single ranges (``bytes=a-b``, ``bytes=a-``, ``bytes=-n``) get ``206``; a multi-range or malformed
 ``Range`` is ignored (``200`` with the whole body), as S3 does. ``If-Range`` with a non-matching ETag or
-date also gets the whole body. Bodies stream in chunks of at most 256 KiB, never held whole in memory.
+date also gets the whole body; ``If-Match`` without the current ETag gets ``412 PreconditionFailed``.
+Bodies stream in chunks of at most 256 KiB, never held whole in memory; at ``download_rate`` bytes/s
+per response when that strict mode is on. ``change_assets_after`` replaces every generated asset (new
+bytes and ETag) once that many ranged GETs were served: an object changing mid-download.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -113,10 +117,17 @@ def _asset_key(item: dict[str, Any] | None, collection: str, path: str) -> str |
     return None
 
 
-async def _stream(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+async def _stream(chunks: Iterator[bytes], rate: int | None) -> AsyncIterator[bytes]:
+    """Yield ``chunks``; with a ``rate``, in pieces of a tenth of a second, each when it is due."""
+    started, sent = time.monotonic(), 0
+    step = max(1024, (rate or 0) // 10) if rate else None
     for chunk in chunks:
-        yield chunk
-        await asyncio.sleep(0)  # let concurrent downloads and API calls take turns
+        for start in range(0, len(chunk), step or len(chunk) or 1):
+            piece = chunk[start : start + step] if step else chunk
+            yield piece
+            sent += len(piece)
+            # let concurrent downloads and API calls take turns; wait for the piece's time at a rate
+            await asyncio.sleep(max(0.0, sent / rate - (time.monotonic() - started)) if rate else 0)
 
 
 @router.api_route("/assets/{collection}/{item_id}/{filename}", methods=["GET", "HEAD"])
@@ -130,11 +141,23 @@ async def get_asset(request: Request, collection: str, item_id: str, filename: s
     key = _asset_key(item, collection, path)
     if item is None or key is None:
         return s3_error(404, "NoSuchKey", "The specified key does not exist.", path, Key=path.lstrip("/"))
-    payload = asset_payload(item, key, int(state.config.asset_size))
-    return _asset_response(request, payload, path)
+    config = state.config
+    payload = asset_payload(item, key, int(config.asset_size), config.asset_revision, config.digest_format)
+    if config.change_assets_after and request.method == "GET" and "range" in request.headers:
+        config.change_assets_after -= 1
+        config.asset_revision += 0 if config.change_assets_after else 1
+    if request.headers.get("if-match", "*").strip() not in ("*", payload.etag):
+        return s3_error(
+            412,
+            "PreconditionFailed",
+            "At least one of the pre-conditions you specified did not hold",
+            path,
+            Condition="If-Match",
+        )
+    return _asset_response(request, payload, path, config.download_rate)
 
 
-def _asset_response(request: Request, payload: AssetPayload, path: str) -> Response:
+def _asset_response(request: Request, payload: AssetPayload, path: str, rate: int | None) -> Response:
     headers = {
         "ETag": payload.etag,
         "Last-Modified": payload.last_modified_header,
@@ -157,7 +180,7 @@ def _asset_response(request: Request, payload: AssetPayload, path: str) -> Respo
     headers["Content-Length"] = str(end - start)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers, media_type=payload.media_type)
-    body = _stream(payload.chunks(start, end))
+    body = _stream(payload.chunks(start, end), rate)
     return StreamingResponse(body, status_code=status, headers=headers, media_type=payload.media_type)
 
 

@@ -30,6 +30,10 @@ RUNTIME_SETTINGS = (
     "reorders_are_free",
     "free_products_priced",
     "clock_offset_seconds",
+    "download_rate",
+    "digest_format",
+    "asset_revision",
+    "change_assets_after",
 )
 
 
