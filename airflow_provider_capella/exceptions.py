@@ -32,7 +32,12 @@ class CapellaError(Exception):
     Example::
 
         raise CapellaError("something failed", status=500, code="GENERAL_API_ERROR")
+
+    ``retryable`` says whether trying again may help: False for a key, permission, argument, id, cost
+    limit, funds or request the API refused (operators then fail at once, without their retries).
     """
+
+    retryable: bool = True
 
     def __init__(
         self,
@@ -77,6 +82,8 @@ class CapellaValidationError(CapellaError, ValueError):
         raise CapellaValidationError.argument_error("limit", "must be an integer from 1 to 10000, got 0")
     """
 
+    retryable = False
+
     argument: str | None = None
 
     @classmethod
@@ -89,17 +96,25 @@ class CapellaValidationError(CapellaError, ValueError):
 class CapellaAuthenticationError(CapellaError):
     """The API key or token was missing or refused (401, ``INVALID_API_KEY`` / ``INVALID_TOKEN``)."""
 
+    retryable = False
+
 
 class CapellaAuthorizationError(CapellaError):
     """Authenticated, but not allowed (403, ``NOT_AUTHORIZED`` / ``COLLECTION_ACCESS_DENIED``)."""
+
+    retryable = False
 
 
 class CapellaNotFoundError(CapellaError, LookupError):
     """The id (task, repeat request, order, contract) does not exist (404, ``CONTRACT_NOT_FOUND``)."""
 
+    retryable = False
+
 
 class CapellaOrderExpiredError(CapellaError):
     """The order's download window has passed (``ORDER_EXPIRED``): submit a new order."""
+
+    retryable = False
 
 
 class CapellaReorderNotAllowedError(CapellaOrderExpiredError):
@@ -120,9 +135,13 @@ class CapellaReorderNotAllowedError(CapellaOrderExpiredError):
 class CapellaInsufficientFundsError(CapellaError):
     """The order review was denied for lack of funds (``AUTHORIZATION_INSUFFICIENT_FUNDS``)."""
 
+    retryable = False
+
 
 class CapellaOrderRejectedError(CapellaError):
     """The API rejected the order (``orderStatus: rejected``)."""
+
+    retryable = False
 
 
 class CapellaFinalizedError(CapellaError):
@@ -130,6 +149,8 @@ class CapellaFinalizedError(CapellaError):
 
     The API's code is ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``.
     """
+
+    retryable = False
 
 
 class CapellaRateLimitError(CapellaError):
@@ -363,6 +384,8 @@ class CapellaCostLimitError(CapellaError):
         except CapellaCostLimitError as error:
             print(f"quoted {error.quote}, limit {error.limit}")
     """
+
+    retryable = False
 
     quoted: float | None = None
     quote: str | None = None

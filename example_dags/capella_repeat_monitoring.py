@@ -193,6 +193,6 @@ with DAG(
         task_id="catalog_new_imagery",
         capella_conn_id="{{ params.capella_conn_id }}",
         ids=new_products(),
-        output_path="s3://{{ params.bucket }}/catalog/{{ dag_run.run_after | ts_nodash }}.geojson",
+        destination="s3://{{ params.bucket }}/catalog/{{ dag_run.run_after | ts_nodash }}.geojson",
         aws_conn_id="{{ params.aws_conn_id }}",
     )

@@ -23,7 +23,7 @@ from airflow_provider_capella.operators.approval import (
     ApproveTaskingRequestOperator, RejectTaskingRequestOperator, TaskingQuoteOperator,
 )
 
-FAST = {"poll_interval": 0.05, "review_timeout": 60}
+FAST = {"poll_interval": 0.05, "timeout": 60}
 
 with DAG("approval_operators", schedule=None) as dag:
     quote = TaskingQuoteOperator(task_id="quote_approved", tasking_request_id="{{ var.value.to_approve }}",

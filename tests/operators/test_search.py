@@ -43,7 +43,7 @@ from airflow_provider_capella.operators.search import CapellaSearchOperator
 with DAG("search_items", schedule=None, params={"aoi": [3.5, 51.5, 4.5, 52.5]}) as dag:
     CapellaSearchOperator(task_id="small", bbox="{{ params.aoi }}", limit=3, return_items=True)
     CapellaSearchOperator(task_id="too_many", limit=5, return_items=True, max_returned_items=4)
-    CapellaSearchOperator(task_id="to_file", limit=7, output_path="{{ var.value.get('out', '') }}",
+    CapellaSearchOperator(task_id="to_file", limit=7, destination="{{ var.value.get('out', '') }}",
                           filters={"product_type": "SLC"})
 """
 
@@ -73,7 +73,7 @@ from airflow_provider_capella.operators.search import CapellaSearchOperator
 
 with DAG("search_to_s3", schedule=None) as dag:
     CapellaSearchOperator(task_id="search", limit=4,
-                          output_path="s3://{{ var.value.bucket }}/searches/{{ ds }}.geojson")
+                          destination="s3://{{ var.value.bucket }}/searches/{{ ds }}.geojson")
 """
 
 
