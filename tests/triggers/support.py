@@ -167,15 +167,24 @@ def derived_ids(emulator: Any, repeat_id: str) -> set[str]:
     }
 
 
-def reject_repeat(emulator: Any, repeat_id: str, timeout: float = 10.0) -> None:
-    """Reject an ``emulator:manual-approval`` repeat request once it waits in ``review``."""
+def repeat_in_review(emulator: Any, repeat_id: str, timeout: float = 10.0) -> None:
+    """Wait until an ``emulator:manual-approval`` repeat request waits in ``review``."""
     url, headers = f"{emulator.url}/repeat-requests/{repeat_id}", emulator.auth_headers
     deadline = time.monotonic() + timeout
-    while (
-        requests.get(url, headers=headers, timeout=30).json()["properties"]["statusHistory"][0]["code"]
-        != "review"
+    while requests.get(url, headers=headers, timeout=30).json()["properties"]["statusHistory"][0]["code"] != (
+        "review"
     ):
         assert time.monotonic() < deadline, f"repeat request {repeat_id} never reached review"
         time.sleep(0.02)
-    answer = requests.patch(f"{url}/status", json={"code": "rejected"}, headers=headers, timeout=30)
+
+
+def reject_repeat(emulator: Any, repeat_id: str) -> None:
+    """Reject an ``emulator:manual-approval`` repeat request once it waits in ``review``."""
+    repeat_in_review(emulator, repeat_id)
+    answer = requests.patch(
+        f"{emulator.url}/repeat-requests/{repeat_id}/status",
+        json={"code": "rejected"},
+        headers=emulator.auth_headers,
+        timeout=30,
+    )
     assert answer.status_code < 300, answer.text
