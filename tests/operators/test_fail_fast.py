@@ -27,7 +27,8 @@ with DAG("refused", schedule=None) as dag:
     CapellaSearchOperator(task_id="wrong_key", collections=["capella-geo"], limit=1,
                           capella_conn_id="capella_wrong_key", {RETRIES})
     CreateTaskingRequestOperator(task_id="invalid", name="x",
-                                 geometry={{"type": "Point", "coordinates": [500, 0]}}, request_options={{"pre_approval": True}}, {RETRIES})
+                                 geometry={{"type": "Point", "coordinates": [500, 0]}},
+                                 request_options={{"pre_approval": True}}, {RETRIES})
     ApproveRepeatRequestOperator(task_id="unknown", repeat_request_id="00000000-0000-4000-8000-000000000000",
                                  {RETRIES})
 """
