@@ -10,36 +10,16 @@ from typing import Any
 
 import pytest
 
+from tests.sensors.test_tasking_sensor import DAG_SOURCE as TASKING_DAG_SOURCE
 from tests.sensors.test_tasking_sensor import SensorRun
 from tests.triggers.support import Tasking, create_repeat, derived_ids, reject_repeat
 
-DAG_SOURCE = """
-import json
-from datetime import timedelta
-from pathlib import Path
-
-from airflow.sdk import DAG, task
-
-from airflow_provider_capella.sensors.repeat import DerivedRequestsSensor
-
-with DAG("{dag_id}", schedule=None) as dag:
-    wait = DerivedRequestsSensor(
-        task_id="wait",
-        repeat_request_id="{{{{ dag_run.conf['tasking_request_id'] }}}}",
-        count=2,
-        poke_interval=0.1,
-        timeout=60,
-        retries=2,
-        retry_delay=timedelta(seconds=0),
-        {sensor_args}
-    )
-
-    @task
-    def record(derived, dag_run=None):
-        Path(dag_run.conf["out"]).write_text(json.dumps(derived))
-
-    record(wait.output)
-"""
+DAG_SOURCE = (
+    TASKING_DAG_SOURCE.replace("tasking import TaskCompletedSensor", "repeat import DerivedRequestsSensor")
+    .replace("TaskCompletedSensor(", "DerivedRequestsSensor(count=2,")
+    .replace("tasking_request_id=", "repeat_request_id=")
+)
+"""The tasking sensor's test DAG, waiting for two derived requests instead; it records the result."""
 
 
 @pytest.fixture
@@ -48,7 +28,7 @@ def derived_run(
 ) -> Any:
     def make(sensor_args: str = "") -> SensorRun:
         dag_id = "derived_" + request.node.name.replace("[", "_").replace("]", "")
-        source = DAG_SOURCE.format(dag_id=dag_id, sensor_args=sensor_args)
+        source = DAG_SOURCE.format(dag_id=dag_id, sensor_args=sensor_args, timeout=60)
         return SensorRun(dag_runner, capfd, tmp_path, dag_id, source)
 
     return make
