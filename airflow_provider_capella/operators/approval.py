@@ -102,6 +102,84 @@ class ReviewDecisionOperator(CapellaBaseOperator):
     Example::
 
         class ApproveRepeatRequestOperator(ReviewDecisionOperator):
+            kind, action = REPEAT, "approve"
+    """
+
+    kind: ClassVar[RequestKind] = TASKING
+    action: ClassVar[str] = "approve"
+    template_fields = ("capella_conn_id", "tasking_request_id")
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.template_fields = ("capella_conn_id", f"{cls.kind.name}_request_id")
+
+    def __init__(self, **kwargs: Any) -> None:
+        argument = f"{self.kind.name}_request_id"
+        if argument not in kwargs:
+            raise TypeError(f"{type(self).__name__} needs the keyword argument `{argument}`")
+        request_id = kwargs.pop(argument)
+        super().__init__(**kwargs)
+        setattr(self, argument, request_id)
+
+    @lineage.records
+    def execute(self, context: Context) -> str:
+        """Approve or reject the request unless an earlier try already did; return its id."""
+        kind, argument = self.kind, f"{self.kind.name}_request_id"
+        request_id = checks.uuid_text(argument, getattr(self, argument))
+        self.push(context, kind.id_xcom_key, request_id)
+        status = latest_status(kind.call_on(self.hook, "get", request_id))
+        done = APPROVED_ALREADY if self.action == "approve" else frozenset({"rejected"})
+        subject = f"{kind.label.capitalize()} {request_id}"
+        if status in done:
+            self.log.info("%s is already %s; nothing to %s", subject, status, self.action)
+            return request_id
+        if status != "review":
+            fail(f"{subject} is {status}, not in review: cannot {self.action} it")
+        kind.call_on(self.hook, self.action, request_id)
+        self.log.info("%s: %s", subject, "approved" if self.action == "approve" else "rejected")
+        return request_id
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_complete(self, describe_request_cost)
+
+
+class ApproveTaskingRequestOperator(ReviewDecisionOperator):
+    """Approve a tasking request in review at its quote (billable from here on); return its id.
+
+    One no longer in review fails the task, unless already approved (done: a retry never approves twice).
+
+    :param tasking_request_id: the tasking request in review (templated).
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :return: the tasking request id.
+
+    Example::
+
+        ApproveTaskingRequestOperator(task_id="approve", tasking_request_id=create.output)
+    """
+
+    kind, action = TASKING, "approve"
+
+
+class RejectTaskingRequestOperator(ReviewDecisionOperator):
+    """Reject a tasking request in review (it ends ``rejected``; nothing is charged); return its id.
+
+    A request already rejected counts as done; one past review (approved) fails the task.
+
+    :param tasking_request_id: the tasking request in review (templated).
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :return: the tasking request id.
+
+    Example::
+
+        RejectTaskingRequestOperator(
+            task_id="reject", tasking_request_id=create.output, trigger_rule="all_skipped"
+        )
+    """
+
+    kind, action = TASKING, "reject"
+
+
+class ApproveRepeatRequestOperator(ReviewDecisionOperator):
     """Approve a repeat request in review at its per-image quote: each derived collect is billable.
 
     As ``ApproveTaskingRequestOperator``, for ``repeat_request_id`` (templated); returns it.
@@ -120,14 +198,15 @@ class ReviewDecisionOperator(CapellaBaseOperator):
 class RejectRepeatRequestOperator(ReviewDecisionOperator):
     """Reject a repeat request in review: it ends ``rejected``, nothing is derived or charged.
 
-    As ``RejectTaskingRequestOperator``, for ``repeat_request_id`` (templated); returns it.
-
     :param repeat_request_id: the repeat request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :return: the repeat request id (as ``RejectTaskingRequestOperator``: one already rejected is done).
 
     Example::
 
-        RejectRepeatRequestOperator(task_id="reject", repeat_request_id=create.output)
+        RejectRepeatRequestOperator(
+            task_id="reject", repeat_request_id=create.output, trigger_rule="all_skipped"
+        )
     """
 
     kind, action = REPEAT, "reject"
