@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella._compat import AirflowFailException
 from airflow_provider_capella._payloads import checks
+from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._kinds import REPEAT
 from airflow_provider_capella.sensors._request import DEFAULT_DEFERRABLE, RequestSensor
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
@@ -55,9 +56,14 @@ class DerivedRequestsSensor(RequestSensor):
         self.count = count
         self._derived: dict[str, str] = {}
 
+    @property
+    def wanted(self) -> int:
+        """The rendered ``count``, checked (an int, or a template rendered to e.g. ``"2"``)."""
+        return int(checks.number("count", _arguments.integer("count", self.count), minimum=1, integer=True))
+
     def check(self) -> bool:
         """Return whether ``count`` requests were derived (raising if the series ended short of it)."""
-        count = int(checks.number("count", self.count, minimum=1, integer=True))
+        count = self.wanted
         found = self.read(f"repeat request {self.request_id}", lambda: derived(self.hook, self.request_id))
         if found is None:
             return False
@@ -86,8 +92,7 @@ class DerivedRequestsSensor(RequestSensor):
     def trigger(self, **waiting: Any) -> BaseTrigger:
         from airflow_provider_capella.triggers.repeat import DerivedRequestsTrigger  # lazy: only to defer
 
-        count = int(checks.number("count", self.count, minimum=1, integer=True))
-        return DerivedRequestsTrigger(self.request_id, count, self.capella_conn_id, **waiting)
+        return DerivedRequestsTrigger(self.request_id, self.wanted, self.capella_conn_id, **waiting)
 
 
 def derived(hook: CapellaHook, repeat_request_id: str) -> tuple[str | None, dict[str, str]]:

@@ -16,7 +16,7 @@ from tests.triggers.support import Tasking, create_repeat, derived_ids, reject_r
 
 DAG_SOURCE = (
     TASKING_DAG_SOURCE.replace("tasking import TaskCompletedSensor", "repeat import DerivedRequestsSensor")
-    .replace("TaskCompletedSensor(", "DerivedRequestsSensor(count=2,")
+    .replace("TaskCompletedSensor(", 'DerivedRequestsSensor(count="{{{{ 1 + 1 }}}}",')  # templated
     .replace("tasking_request_id=", "repeat_request_id=")
 )
 """The tasking sensor's test DAG, waiting for two derived requests instead; it records the result."""
