@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
-DEFINES_A_DAG = re.compile(r"^\s*(with DAG\(|@dag\b)", re.MULTILINE)
+DEFINES_A_DAG = re.compile(r"^\s*(with DAG\(|@dag\b|\w+ = DAG\()", re.MULTILINE)
 
 
 def dag_snippets() -> list[tuple[str, str]]:
