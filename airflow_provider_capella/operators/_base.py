@@ -48,7 +48,9 @@ def fail_fast(method: Method) -> Method:
 
 
 class FailsFast:
-    """Mixin: every subclass's ``execute`` and ``execute_complete`` go through :func:`fail_fast`.
+    """Mixin: every subclass's ``execute``, ``execute_complete`` and ``poke`` go through :func:`fail_fast`.
+
+    A sensor's ``poke`` raising ``AirflowFailException`` lets Airflow honour ``soft_fail`` (a skip).
 
     Example::
 
@@ -57,7 +59,7 @@ class FailsFast:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        for name in ("execute", "execute_complete"):
+        for name in ("execute", "execute_complete", "poke"):
             if name in cls.__dict__:
                 setattr(cls, name, fail_fast(cls.__dict__[name]))
 

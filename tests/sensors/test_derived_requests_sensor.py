@@ -81,3 +81,11 @@ def test_an_unknown_repeat_request_fails_without_retries(
 
     assert "404" in run.log and "AirflowFailException" in run.log
     assert run.sensor_instance().try_number == 1
+
+
+def test_soft_fail_skips_instead_of_failing_on_an_unknown_repeat_request(
+    derived_run: Any, tasking: Tasking
+) -> None:
+    run = derived_run('mode="poke", deferrable=False, soft_fail=True,')
+
+    assert run.run("00000000-0000-4000-8000-000000000000") == {"wait": "skipped", "record": "skipped"}
