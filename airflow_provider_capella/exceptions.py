@@ -32,12 +32,7 @@ class CapellaError(Exception):
     Example::
 
         raise CapellaError("something failed", status=500, code="GENERAL_API_ERROR")
-
-    ``retryable`` says whether trying again may help: False for a key, permission, argument, id, cost
-    limit, funds or request the API refused (operators then fail at once, without their retries).
     """
-
-    retryable: bool = True
 
     def __init__(
         self,
@@ -71,6 +66,11 @@ class CapellaError(Exception):
     def __reduce__(self) -> Any:
         return (_rebuild, (type(self), self.message, self.__dict__))
 
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again may help; not for :data:`NOT_RETRYABLE` (operators then fail at once)."""
+        return not isinstance(self, NOT_RETRYABLE)
+
 
 class CapellaValidationError(CapellaError, ValueError):
     """A request the API (status 400/422) or the provider (status None, before any request) rejected.
@@ -81,8 +81,6 @@ class CapellaValidationError(CapellaError, ValueError):
 
         raise CapellaValidationError.argument_error("limit", "must be an integer from 1 to 10000, got 0")
     """
-
-    retryable = False
 
     argument: str | None = None
 
@@ -96,25 +94,17 @@ class CapellaValidationError(CapellaError, ValueError):
 class CapellaAuthenticationError(CapellaError):
     """The API key or token was missing or refused (401, ``INVALID_API_KEY`` / ``INVALID_TOKEN``)."""
 
-    retryable = False
-
 
 class CapellaAuthorizationError(CapellaError):
     """Authenticated, but not allowed (403, ``NOT_AUTHORIZED`` / ``COLLECTION_ACCESS_DENIED``)."""
-
-    retryable = False
 
 
 class CapellaNotFoundError(CapellaError, LookupError):
     """The id (task, repeat request, order, contract) does not exist (404, ``CONTRACT_NOT_FOUND``)."""
 
-    retryable = False
-
 
 class CapellaOrderExpiredError(CapellaError):
     """The order's download window has passed (``ORDER_EXPIRED``): submit a new order."""
-
-    retryable = False
 
 
 class CapellaReorderNotAllowedError(CapellaOrderExpiredError):
@@ -135,13 +125,9 @@ class CapellaReorderNotAllowedError(CapellaOrderExpiredError):
 class CapellaInsufficientFundsError(CapellaError):
     """The order review was denied for lack of funds (``AUTHORIZATION_INSUFFICIENT_FUNDS``)."""
 
-    retryable = False
-
 
 class CapellaOrderRejectedError(CapellaError):
     """The API rejected the order (``orderStatus: rejected``)."""
-
-    retryable = False
 
 
 class CapellaFinalizedError(CapellaError):
@@ -149,8 +135,6 @@ class CapellaFinalizedError(CapellaError):
 
     The API's code is ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``.
     """
-
-    retryable = False
 
 
 class CapellaRateLimitError(CapellaError):
@@ -385,8 +369,6 @@ class CapellaCostLimitError(CapellaError):
             print(f"quoted {error.quote}, limit {error.limit}")
     """
 
-    retryable = False
-
     quoted: float | None = None
     quote: str | None = None
     limit: float | None = None
@@ -416,3 +398,17 @@ class CapellaAccessRequestPendingError(CapellaError):
         except CapellaAccessRequestPendingError:
             passes = hook.get_accesses(access_request_id, wait=True, timeout=300)
     """
+
+
+NOT_RETRYABLE: tuple[type[CapellaError], ...] = (
+    CapellaValidationError,
+    CapellaAuthenticationError,
+    CapellaAuthorizationError,
+    CapellaNotFoundError,
+    CapellaOrderExpiredError,
+    CapellaInsufficientFundsError,
+    CapellaOrderRejectedError,
+    CapellaFinalizedError,
+    CapellaCostLimitError,
+)
+"""The errors no retry can fix (``retryable`` is False): an operator fails at once on them."""
