@@ -71,11 +71,13 @@ class DerivedRequestsSensor(RequestSensor):
         verdict = derived_verdict(self.request_id, count, status, self._derived)
         if verdict is not None and verdict[0] == "failed":
             raise AirflowFailException(verdict[1])
+        in_review = status == "review"
         self.log.log(
-            logging.WARNING if status == "review" else logging.INFO,
-            "Repeat request %s is %s, with %d of %d derived tasking request(s): %s",
+            logging.WARNING if in_review else logging.INFO,
+            "Repeat request %s is %s%s, with %d of %d derived tasking request(s): %s",
             self.request_id,
             status,
+            " (waiting for approval: ApproveRepeatRequestOperator, or the console)" if in_review else "",
             len(self._derived),
             count,
             self._derived,
