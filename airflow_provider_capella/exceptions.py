@@ -66,6 +66,11 @@ class CapellaError(Exception):
     def __reduce__(self) -> Any:
         return (_rebuild, (type(self), self.message, self.__dict__))
 
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again may help; not for :data:`NOT_RETRYABLE` (operators then fail at once)."""
+        return not isinstance(self, NOT_RETRYABLE)
+
 
 class CapellaValidationError(CapellaError, ValueError):
     """A request the API (status 400/422) or the provider (status None, before any request) rejected.
@@ -387,3 +392,17 @@ class CapellaAccessRequestPendingError(CapellaError):
         except CapellaAccessRequestPendingError:
             passes = hook.get_accesses(access_request_id, wait=True, timeout=300)
     """
+
+
+NOT_RETRYABLE: tuple[type[CapellaError], ...] = (
+    CapellaValidationError,
+    CapellaAuthenticationError,
+    CapellaAuthorizationError,
+    CapellaNotFoundError,
+    CapellaOrderExpiredError,
+    CapellaInsufficientFundsError,
+    CapellaOrderRejectedError,
+    CapellaFinalizedError,
+    CapellaCostLimitError,
+)
+"""The errors no retry can fix (``retryable`` is False): an operator fails at once on them."""

@@ -135,8 +135,8 @@ def get_provider_info() -> dict[str, Any]:
         ],
         "hooks": _modules("hooks", "capella"),
         "operators": _modules("operators", *OPERATORS),
-        "sensors": _modules("sensors", "tasking"),
-        "triggers": _modules("triggers", "tasking", "feasibility", "review"),
+        "sensors": _modules("sensors", "tasking", "repeat"),
+        "triggers": _modules("triggers", "tasking", "repeat", "feasibility", "review"),
         "extra-links": [f"{PACKAGE}.links.{name}" for name in LINKS],
         "config": CONFIG,
         "connection-types": [

@@ -3,9 +3,9 @@
 ``capella_repeat_monitoring`` walks a repeat request's lifecycle:
 
 1. ``create_repeat_request``: retry-safe, a retry finds the request an earlier try created;
-2. ``watch_derived_requests``: a small sensor built on ``CapellaHook``, in reschedule mode (no worker
-   slot is held between checks), done once the series has derived ``derived_requests_to_watch``
-   tasking requests; it returns their statuses;
+2. ``watch_derived_requests``: ``DerivedRequestsSensor`` in reschedule mode (no worker slot is held
+   between checks), done once the series has derived ``derived_requests_to_watch`` tasking requests;
+   it returns their statuses (and fails at once if the series ends short of them);
 3. ``update_repeat_request``: records what was seen in the request's ``customAttribute1``;
 4. ``cancel_repeat_request``: a teardown, so it runs even when watching fails and a failed run never
    leaves a billable series behind.
@@ -31,7 +31,7 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from airflow.sdk import DAG, AssetAlias, BaseSensorOperator, Param, PokeReturnValue, task
+from airflow.sdk import DAG, AssetAlias, Param, task
 
 try:
     from airflow.sdk.exceptions import AirflowSkipException
@@ -45,62 +45,10 @@ from airflow_provider_capella.operators.repeat import (
     UpdateRepeatRequestsOperator,
 )
 from airflow_provider_capella.operators.search import CapellaSearchOperator
+from airflow_provider_capella.sensors.repeat import DerivedRequestsSensor
 
 POLL_SECONDS = float(os.environ.get("CAPELLA_EXAMPLE_POLL_SECONDS", "300"))
 PORT_OF_ROTTERDAM = {"type": "Point", "coordinates": [4.05, 51.95]}
-
-
-class DerivedRequestsSensor(BaseSensorOperator):
-    """Wait until a repeat request has derived ``count`` tasking requests; return ``{id: latest status}``.
-
-    Example::
-
-        DerivedRequestsSensor(task_id="watch", repeat_request_id="...", count=2, mode="reschedule")
-    """
-
-    template_fields = ("repeat_request_id", "count", "capella_conn_id")
-
-    def __init__(
-        self,
-        *,
-        repeat_request_id: Any,  # the id, or an XComArg that renders to it
-        count: int | str,
-        capella_conn_id: str = "capella_default",
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self.repeat_request_id = repeat_request_id
-        self.count = count
-        self.capella_conn_id = capella_conn_id
-
-    def poke(self, context: Any) -> PokeReturnValue:
-        from airflow_provider_capella.hooks.capella import CapellaHook  # lazy: no HTTP stack at DAG parse
-
-        hook = CapellaHook(capella_conn_id=self.capella_conn_id)
-        submitted = hook.get_repeat_request(self.repeat_request_id)["properties"]["submissionTime"]
-        derived = {
-            request["properties"]["taskingrequestId"]: latest_status(request)
-            for request in tasking_requests_since(hook, submitted)
-            if request["properties"].get("repeatrequestId") == self.repeat_request_id
-        }
-        self.log.info(
-            "Repeat request %s has derived %d tasking request(s): %s",
-            self.repeat_request_id,
-            len(derived),
-            derived,
-        )
-        return PokeReturnValue(is_done=len(derived) >= int(self.count), xcom_value=derived)
-
-
-def tasking_requests_since(hook: Any, submitted: str) -> list[dict[str, Any]]:
-    """The user's tasking requests submitted since ``submitted``, repeat-derived ones included."""
-    return hook.search_tasking_requests(include_repeating_tasks=True, submission_time__gte=submitted)
-
-
-def latest_status(request: dict[str, Any]) -> str:
-    """The newest status code of a tasking request (the API lists its history newest first)."""
-    history = request.get("properties", {}).get("statusHistory") or [{}]
-    return str(history[0].get("code", "unknown"))
 
 
 with DAG(
@@ -193,6 +141,6 @@ with DAG(
         task_id="catalog_new_imagery",
         capella_conn_id="{{ params.capella_conn_id }}",
         ids=new_products(),
-        output_path="s3://{{ params.bucket }}/catalog/{{ dag_run.run_after | ts_nodash }}.geojson",
+        destination="s3://{{ params.bucket }}/catalog/{{ dag_run.run_after | ts_nodash }}.geojson",
         aws_conn_id="{{ params.aws_conn_id }}",
     )

@@ -283,6 +283,7 @@ class CapellaHook(BaseHook):
         self._settings: ConnectionSettings | None = None
         self._session: Any = None
         self._user: dict[str, Any] | None = None
+        self.last_search_matched: int | None = None  # how many items the last catalog search matched
         self._lock = threading.Lock()
         self.last_order_placement: OrderPlacement | None = None
         """What the latest ``submit_order`` did: order id, reused or placed, the reviewed cost."""
@@ -478,7 +479,9 @@ class CapellaHook(BaseHook):
         :param ids_only: return the STAC ids instead of the items.
         :param threaded: accepted for compatibility with the SDK; pages are followed in order.
         :param limit: the most items wanted (default 500, at most 10,000; with ``split_by_time``, any
-            number, and ``None`` means every match). A search cut by the 10,000 cap logs a warning.
+            number, and ``None`` means every match). A search that matched more than it returned (cut by
+            ``limit``, given or default, or by the 10,000 cap) logs a warning with both numbers; the
+            number matched is in ``last_search_matched``.
         :param split_by_time: get every match past the cap: the ``datetime`` range (required, closed)
             is halved until each sub-query is under the cap; items are de-duplicated.
         :param filters: the filters above, by name (the only open-ended keyword arguments of the hook).
@@ -492,26 +495,30 @@ class CapellaHook(BaseHook):
         checks.booleans(ids_only=ids_only, threaded=threaded, split_by_time=split_by_time)
         search = self._search_split_by_time if split_by_time else self._search_catalog
         items = search({**filters, "limit": limit})
+        if split_by_time:
+            self.last_search_matched = len(items)
         return [str(item["id"]) for item in items] if ids_only else items
 
     def _search_catalog(self, filters: Mapping[str, Any]) -> Items:
-        """Return the items matching ``filters``, every page followed; warn when the API's cap cut them."""
+        """Return the items matching ``filters``, every page followed; warn when the results were cut."""
         body = catalog_search_body(filters)
         items, matched = self._catalog_pages(body)
+        self.last_search_matched = len(items) if matched is None else max(matched, len(items))
         self.log.info("Catalog search matched %d STAC item(s)", len(items))
-        limit = int(body["limit"])
-        if (
-            matched is not None
-            and matched > len(items)
-            and (len(items) < limit or limit >= vocab.CATALOG_MAX_LIMIT)
-        ):
+        if matched is not None and matched > len(items):
+            limit = int(body["limit"])
+            advice = (
+                f"raise `limit` (it was {limit}; at most {vocab.CATALOG_MAX_LIMIT})"
+                if limit < vocab.CATALOG_MAX_LIMIT and len(items) >= limit
+                else f"the API returns at most {vocab.CATALOG_MAX_LIMIT} items per query: pass "
+                "split_by_time=True with a datetime range"
+            )
             self.log.warning(
-                "Catalog search results were cut: %d item(s) matched but %d were returned (the API returns "
-                "at most %d items per query); narrow the query or pass split_by_time=True with a datetime "
-                "range to get every match",
+                "Catalog search results were cut: %d item(s) matched but %d were returned; %s, or narrow "
+                "the query, to get every match",
                 matched,
                 len(items),
-                vocab.CATALOG_MAX_LIMIT,
+                advice,
             )
         return items
 

@@ -84,6 +84,7 @@ class CapellaRunFacet(RunFacet):
 
     taskingRequestId: str | None = attr.field(default=None)
     repeatRequestId: str | None = attr.field(default=None)
+    accessRequestId: str | None = attr.field(default=None)
     orderId: str | None = attr.field(default=None)
     orderReused: bool | None = attr.field(default=None)
     collectIds: list[str] | None = attr.field(default=None)
@@ -162,6 +163,7 @@ def run_facets(record: LineageRecord, console_url: str | None) -> dict[str, Any]
     fields: dict[str, Any] = {
         "taskingRequestId": record.tasking_request_id,
         "repeatRequestId": record.repeat_request_id,
+        "accessRequestId": record.access_request_id,
         "orderId": record.order_id,
         "orderReused": record.order_reused,
         "collectIds": record.collect_ids or None,

@@ -111,6 +111,7 @@ class LineageRecord:
     order_id: str | None = None
     tasking_request_id: str | None = None
     repeat_request_id: str | None = None
+    access_request_id: str | None = None
     collect_ids: list[str] = field(default_factory=list)
     request_ids: list[str] = field(default_factory=list)
     order_reused: bool | None = None

@@ -1,15 +1,21 @@
-"""What every Capella operator shares: the connection id (templated), the hook built once, the lineage."""
+"""What every Capella operator shares: the connection id, the hook, the lineage, and failing fast.
+
+Failing fast: an API error no retry can fix fails the task at once, without using its retries.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from airflow.sdk import BaseOperator
 
 from airflow_provider_capella import lineage
+from airflow_provider_capella._compat import AirflowFailException
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
+from airflow_provider_capella.exceptions import CapellaError
 from airflow_provider_capella.lineage.record import LineageRecord
 
 if TYPE_CHECKING:
@@ -18,13 +24,53 @@ if TYPE_CHECKING:
 
     from airflow_provider_capella.hooks.capella import CapellaHook
 
+Method = TypeVar("Method", bound=Callable[..., Any])
 
-class CapellaBaseOperator(BaseOperator):
+
+def fail_fast(method: Method) -> Method:
+    """Turn a :class:`CapellaError` that is not ``retryable`` into ``AirflowFailException`` (no retries).
+
+    Transient errors (5xx, 429, connection) are raised unchanged, so the task's ``retries`` apply.
+    """
+
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except CapellaError as error:
+            if error.retryable:
+                raise
+            raise AirflowFailException(
+                f"{error} (not retried: a {type(error).__name__} is not transient)"
+            ) from error
+
+    return cast("Method", run)
+
+
+class FailsFast:
+    """Mixin: every subclass's ``execute``, ``execute_complete`` and ``poke`` go through :func:`fail_fast`.
+
+    A sensor's ``poke`` raising ``AirflowFailException`` lets Airflow honour ``soft_fail`` (a skip).
+
+    Example::
+
+        class MySensor(FailsFast, BaseSensorOperator): ...
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("execute", "execute_complete", "poke"):
+            if name in cls.__dict__:
+                setattr(cls, name, fail_fast(cls.__dict__[name]))
+
+
+class CapellaBaseOperator(FailsFast, BaseOperator):
     """Base of the Capella operators: ``capella_conn_id``, a lazily built :class:`CapellaHook`, ``lineage``.
 
     The hook (and with it ``requests``) is imported in ``execute`` only, so DAG files parse fast.
     ``lineage`` is what the task read, wrote and caused; the ``get_openlineage_facets_on_*`` methods
-    report it through :mod:`airflow_provider_capella.lineage` (operators override what differs).
+    report it through :mod:`airflow_provider_capella.lineage` (operators override what differs). An API
+    error no retry can fix (refused key, validation, unknown id, cost limit, ...) fails the task at once.
 
     Example::
 
@@ -51,9 +97,13 @@ class CapellaBaseOperator(BaseOperator):
         return self.new_hook()
 
     def push(self, context: Context, key: str, value: Any) -> None:
-        """Push ``value`` under ``key`` (for the console links and lineage) whatever ``do_xcom_push`` says."""
+        """Push ``value`` under ``key`` (for the console links and lineage) whatever ``do_xcom_push`` says.
+
+        Without a task instance (``execute`` called directly) only the lineage notes it.
+        """
         self.lineage.note_pushed(key, value)
-        context["ti"].xcom_push(key=key, value=value)
+        if context.get("ti") is not None:
+            context["ti"].xcom_push(key=key, value=value)
 
     def get_openlineage_facets_on_start(self) -> OperatorLineage:
         return lineage.facets_on_start(self)

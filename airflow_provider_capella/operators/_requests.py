@@ -90,7 +90,7 @@ class CreateRequestOperator(CapellaBaseOperator):
         max_cost: float | str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float = 30.0,
-        review_timeout: float | timedelta = 3600.0,
+        timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -108,9 +108,7 @@ class CreateRequestOperator(CapellaBaseOperator):
         self.idempotency_key = idempotency_key
         self.idempotency_lookback = idempotency_lookback
         self.max_cost = max_cost
-        self.deferrable, self.poll_interval, self.review_timeout = review_options(
-            deferrable, poll_interval, review_timeout
-        )
+        self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
 
     def specific_arguments(self) -> dict[str, Any]:
         """Return the kind's own explicit arguments (window, repetition, ...), ``None`` for unset."""

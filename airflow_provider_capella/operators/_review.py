@@ -43,7 +43,7 @@ class Reviewing(Protocol):
     capella_conn_id: str
     deferrable: bool
     poll_interval: float
-    review_timeout: float
+    timeout: float
 
     @property
     def hook(self) -> CapellaHook: ...
@@ -54,16 +54,14 @@ class Reviewing(Protocol):
     def defer(self, *, trigger: Any, method_name: str, timeout: timedelta | None = None) -> Any: ...
 
 
-def review_options(
-    deferrable: Any, poll_interval: Any, timeout: Any, timeout_name: str = "review_timeout"
-) -> tuple[bool, float, float]:
+def review_options(deferrable: Any, poll_interval: Any, timeout: Any) -> tuple[bool, float, float]:
     """Return the waiting options checked: ``(deferrable, poll_interval, timeout in seconds)``."""
     if isinstance(timeout, timedelta):
         timeout = timeout.total_seconds()
     return (
         checks.boolean("deferrable", deferrable),
         float(checks.number("poll_interval", poll_interval, positive=True)),
-        float(checks.number(timeout_name, timeout, positive=True)),
+        float(checks.number("timeout", timeout, positive=True)),
     )
 
 
@@ -98,7 +96,7 @@ def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limit
 
 def wait_for_quote(op: Reviewing, kind: RequestKind, request_id: str) -> None:
     """Wait until the request has left ``received`` (in the triggerer when ``op.deferrable``)."""
-    deadline = time.monotonic() + op.review_timeout
+    deadline = time.monotonic() + op.timeout
     while latest_status(kind.call_on(op.hook, "get", request_id)) in WAITING:
         if op.deferrable:
             from airflow_provider_capella.triggers.review import RequestReviewTrigger  # lazy: only to defer
@@ -109,13 +107,13 @@ def wait_for_quote(op: Reviewing, kind: RequestKind, request_id: str) -> None:
                     kind.name,
                     op.capella_conn_id,
                     poll_interval=op.poll_interval,
-                    end_time=time.time() + op.review_timeout,
+                    end_time=time.time() + op.timeout,
                 ),
                 method_name="execute_complete",
-                timeout=timedelta(seconds=op.review_timeout + 60),
+                timeout=timedelta(seconds=op.timeout + 60),
             )
         if time.monotonic() >= deadline:
-            fail(f"{kind.label} {request_id} had no quote after {op.review_timeout:g} s")
+            fail(f"{kind.label} {request_id} had no quote after {op.timeout:g} s")
         time.sleep(min(op.poll_interval, max(0.0, deadline - time.monotonic())))
 
 

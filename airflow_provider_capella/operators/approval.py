@@ -1,4 +1,4 @@
-"""Read a tasking request's quote, approve or reject it: the pieces of a human approval.
+"""Read a tasking request's quote, approve or reject a tasking or repeat request: a human approval's pieces.
 
 See ``capella_tasking_with_approval.py``: a person approves the quote before Capella is told.
 """
@@ -9,12 +9,13 @@ import inspect
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from airflow_provider_capella import lineage
 from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
-from airflow_provider_capella.exceptions import CapellaCostLimitError
+from airflow_provider_capella.lineage.describe import describe_request_cost
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._kinds import TASKING
+from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
 from airflow_provider_capella.operators._review import (
     fail,
     limits_of,
@@ -26,6 +27,7 @@ from airflow_provider_capella.operators._review import (
 from airflow_provider_capella.tasking_status import latest_status
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context, XComArg
 
 APPROVED_ALREADY = frozenset({"submitted", "accepted", "active", "completed", "retrying", "anomaly"})
@@ -41,7 +43,7 @@ class TaskingQuoteOperator(CapellaBaseOperator):
     :param max_cost: the ceiling, in the quote's currency (``None``: none).
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks (default 30).
-    :param review_timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
+    :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
     :return: ``{"tasking_request_id", "status", "quote", "amount"}`` (``quote``: e.g. ``"$3,000.00"``).
 
     Example::
@@ -58,16 +60,15 @@ class TaskingQuoteOperator(CapellaBaseOperator):
         max_cost: float | str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float = 30.0,
-        review_timeout: float | timedelta = 3600.0,
+        timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
         self.max_cost = max_cost
-        self.deferrable, self.poll_interval, self.review_timeout = review_options(
-            deferrable, poll_interval, review_timeout
-        )
+        self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
 
+    @lineage.records
     def execute(self, context: Context) -> dict[str, Any]:
         """Wait for the quote (deferring when asked); return it."""
         optional_cost_limit("max_cost", self.max_cost)
@@ -75,12 +76,14 @@ class TaskingQuoteOperator(CapellaBaseOperator):
         wait_for_quote(self, TASKING, request_id)
         return self.quote(request_id)
 
+    @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
         """Resume after the review trigger fired: return the quote, or fail with the trigger's message."""
         return self.quote(resumed(self, event))
 
     def quote(self, request_id: str) -> dict[str, Any]:
         """Return the quote and where the request stands; approve nothing (reject above ``max_cost``)."""
+        self.lineage.tasking_request_id = request_id
         request = self.hook.get_task(tasking_request_id=request_id)
         status = latest_status(request)
         quote, error = verdict(TASKING, request, limits_of(TASKING, self.max_cost, None, self.log))
@@ -88,6 +91,7 @@ class TaskingQuoteOperator(CapellaBaseOperator):
             if status == "review":
                 self.hook.reject_tasking_request(tasking_request_id=request_id)
             fail(f"{error}; tasking request {request_id} is {status}", error)
+        self.lineage.set_cost(quote.text, "quoted")
         self.log.info("Tasking request %s is %s, quoted at %s", request_id, status, quote.text)
         return {
             "tasking_request_id": request_id,
@@ -98,38 +102,52 @@ class TaskingQuoteOperator(CapellaBaseOperator):
 
 
 class ReviewDecisionOperator(CapellaBaseOperator):
-    """Approve or reject (``action``) a tasking request in review, unless an earlier try already did.
+    """Approve or reject (``action``) a ``kind`` request in review, unless an earlier try already did.
 
-    :param tasking_request_id: the tasking request in review (templated).
+    The request's id is the ``<kind>_request_id`` keyword (templated).
 
     Example::
 
-        class ApproveTaskingRequestOperator(ReviewDecisionOperator):
-            action = "approve"
+        class ApproveRepeatRequestOperator(ReviewDecisionOperator):
+            kind, action = REPEAT, "approve"
     """
 
+    kind: ClassVar[RequestKind] = TASKING
     action: ClassVar[str] = "approve"
     template_fields = ("capella_conn_id", "tasking_request_id")
 
-    def __init__(self, *, tasking_request_id: str | XComArg, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.template_fields = ("capella_conn_id", f"{cls.kind.name}_request_id")
 
+    def __init__(self, **kwargs: Any) -> None:
+        argument = f"{self.kind.name}_request_id"
+        if argument not in kwargs:
+            raise TypeError(f"{type(self).__name__} needs the keyword argument `{argument}`")
+        request_id = kwargs.pop(argument)
+        super().__init__(**kwargs)
+        setattr(self, argument, request_id)
+
+    @lineage.records
     def execute(self, context: Context) -> str:
         """Approve or reject the request unless an earlier try already did; return its id."""
-        request_id = checks.uuid_text("tasking_request_id", self.tasking_request_id)
-        status = latest_status(self.hook.get_task(tasking_request_id=request_id))
+        kind, argument = self.kind, f"{self.kind.name}_request_id"
+        request_id = checks.uuid_text(argument, getattr(self, argument))
+        self.push(context, kind.id_xcom_key, request_id)
+        status = latest_status(kind.call_on(self.hook, "get", request_id))
         done = APPROVED_ALREADY if self.action == "approve" else frozenset({"rejected"})
+        subject = f"{kind.label.capitalize()} {request_id}"
         if status in done:
-            self.log.info("Tasking request %s is already %s; nothing to %s", request_id, status, self.action)
+            self.log.info("%s is already %s; nothing to %s", subject, status, self.action)
             return request_id
         if status != "review":
-            fail(f"Tasking request {request_id} is {status}, not in review: cannot {self.action} it")
-        try:
-            TASKING.call_on(self.hook, self.action, request_id)
-        except CapellaCostLimitError as error:  # above [capella] max_tasking_cost: a retry would not help
-            fail(f"{error}; tasking request {request_id} is left in review, not approved", error)
+            fail(f"{subject} is {status}, not in review: cannot {self.action} it")
+        kind.call_on(self.hook, self.action, request_id)
+        self.log.info("%s: %s", subject, "approved" if self.action == "approve" else "rejected")
         return request_id
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        return lineage.facets_on_complete(self, describe_request_cost)
 
 
 class ApproveTaskingRequestOperator(ReviewDecisionOperator):
@@ -147,7 +165,7 @@ class ApproveTaskingRequestOperator(ReviewDecisionOperator):
         ApproveTaskingRequestOperator(task_id="approve", tasking_request_id=create.output)
     """
 
-    action = "approve"
+    kind, action = TASKING, "approve"
 
 
 class RejectTaskingRequestOperator(ReviewDecisionOperator):
@@ -166,7 +184,40 @@ class RejectTaskingRequestOperator(ReviewDecisionOperator):
         )
     """
 
-    action = "reject"
+    kind, action = TASKING, "reject"
+
+
+class ApproveRepeatRequestOperator(ReviewDecisionOperator):
+    """Approve a repeat request in review at its per-image quote: each derived collect is billable.
+
+    As ``ApproveTaskingRequestOperator``, for ``repeat_request_id`` (templated); returns it.
+
+    :param repeat_request_id: the repeat request in review (templated).
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+
+    Example::
+
+        ApproveRepeatRequestOperator(task_id="approve", repeat_request_id=create.output)
+    """
+
+    kind, action = REPEAT, "approve"
+
+
+class RejectRepeatRequestOperator(ReviewDecisionOperator):
+    """Reject a repeat request in review: it ends ``rejected``, nothing is derived or charged.
+
+    :param repeat_request_id: the repeat request in review (templated).
+    :param capella_conn_id: the Capella connection (default ``capella_default``).
+    :return: the repeat request id (as ``RejectTaskingRequestOperator``: one already rejected is done).
+
+    Example::
+
+        RejectRepeatRequestOperator(
+            task_id="reject", repeat_request_id=create.output, trigger_rule="all_skipped"
+        )
+    """
+
+    kind, action = REPEAT, "reject"
 
 
 def hitl_response_timeout(timeout: timedelta) -> dict[str, timedelta]:

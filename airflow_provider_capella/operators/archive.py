@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella import lineage
+from airflow_provider_capella.lineage.describe import describe_files
+from airflow_provider_capella.lineage.record import FileFacts
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
+
+    from airflow_provider_capella.hooks.capella import CapellaHook
+    from airflow_provider_capella.lineage.record import LineageRecord
 
 
 class ArchiveExportOperator(CapellaBaseOperator):
@@ -52,6 +59,7 @@ class ArchiveExportOperator(CapellaBaseOperator):
         self.override = override
         self.aws_conn_id = aws_conn_id
 
+    @lineage.records
     def execute(self, context: Context) -> str | list[str]:
         names = _arguments.string_list("file_names", self.file_names) if self.file_names else None
         written = self.hook.download_archive_export(
@@ -62,5 +70,12 @@ class ArchiveExportOperator(CapellaBaseOperator):
             override=self.override,
             aws_conn_id=self.aws_conn_id,
         )
+        self.lineage.files = [FileFacts(location=location) for location in written]
         self.log.info("Archive export written: %s", ", ".join(written))
         return written[0] if len(written) == 1 else written
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        def sizes(record: LineageRecord, hook: CapellaHook) -> None:
+            describe_files(record.files, self.aws_conn_id or None)
+
+        return lineage.facets_on_complete(self, sizes)

@@ -6,6 +6,7 @@ import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella import lineage
 from airflow_provider_capella._compat import (
     AirflowException,
     AirflowFailException,
@@ -47,7 +48,7 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
     :param skip_if_infeasible: ``True`` is the same as ``on_infeasible="skip"``.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks of the access request.
-    :param processing_timeout: the most seconds to wait for the passes to be planned.
+    :param timeout: the most seconds (or a timedelta) to wait for the passes to be planned (default 1 hour).
     :return: the summary above (also: XCom ``capella_access_request_id``).
 
     Example::
@@ -81,7 +82,7 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         skip_if_infeasible: bool | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poll_interval: float = 10.0,
-        processing_timeout: float | timedelta = 3600.0,
+        timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,10 +93,9 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         self.description = description
         self.constraints = constraints
         self.on_infeasible = infeasible_choice(on_infeasible, skip_if_infeasible)
-        self.deferrable, self.poll_interval, self.processing_timeout = review_options(
-            deferrable, poll_interval, processing_timeout, "processing_timeout"
-        )
+        self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
 
+    @lineage.records
     def execute(self, context: Context) -> dict[str, Any] | None:
         """Create the access request, then wait for its passes (deferring when asked)."""
         constraints = _arguments.mapping("constraints", self.constraints)
@@ -109,12 +109,13 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
             **constraints,
         )
         access_request_id = str(access["properties"]["accessrequestId"])
+        self.lineage.access_request_id = access_request_id
         self.push(context, ACCESS_REQUEST_ID_KEY, access_request_id)
         if not self.deferrable:
             passes = self.hook.get_accesses(
                 access_request_id=access_request_id,
                 wait=True,
-                timeout=self.processing_timeout,
+                timeout=self.timeout,
                 poll_interval=self.poll_interval,
             )
             return self.conclude(access_request_id, passes)
@@ -125,16 +126,20 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
                 access_request_id,
                 self.capella_conn_id,
                 poll_interval=self.poll_interval,
-                end_time=time.time() + self.processing_timeout,
+                end_time=time.time() + self.timeout,
             ),
             method_name="execute_complete",
-            timeout=timedelta(seconds=self.processing_timeout + 60),
+            timeout=timedelta(seconds=self.timeout + 60),
         )
         return None  # pragma: no cover - defer() raises
 
+    @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any] | None:
         """Resume after the trigger fired: read the passes and conclude, or fail with its message."""
         access_request_id = str(event.get("access_request_id") or "")
+        self.lineage.access_request_id = access_request_id or None
+        if event.get("status") == "failed":
+            raise AirflowFailException(f"Feasibility check failed: {event.get('message') or event}")
         if event.get("status") != "success" or not access_request_id:
             raise AirflowException(f"Feasibility check failed: {event.get('message') or event}")
         self.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))

@@ -50,7 +50,7 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
     :param max_cost: the most the whole series may cost (``None``: no limit).
     :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks for the quote (default 30).
-    :param review_timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
+    :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
     :return: the repeat request id (also pushed as XCom ``capella_repeat_request_id``).
 
     Example::

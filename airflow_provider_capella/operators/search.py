@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 DEFAULT_MAX_RETURNED_ITEMS = 100
+MATCHED_KEY = "capella_search_matched"
+"""The XCom key of how many items the search matched (more than it returned when ``limit`` cut it)."""
 STRUCTURED = ("bbox", "intersects", "collections", "ids", "sortby")  # may arrive as JSON strings
 
 
@@ -40,14 +42,18 @@ class CapellaSearchOperator(CapellaBaseOperator):
     :param limit: most items wanted (default 500, at most 10,000).
     :param return_items: return the STAC items, not their ids (the task fails above ``max_returned_items``).
     :param max_returned_items: the most items ``return_items`` may return (default 100).
-    :param output_path: write every match as GeoJSON to this file or ``s3://bucket/key``; return where.
-    :param aws_conn_id: AWS connection for an ``s3://`` ``output_path``.
-    :return: a list of STAC ids; or of items (``return_items``); or the ``output_path`` written.
+    :param destination: write every match as GeoJSON to this file or ``s3://bucket/key``; return where.
+    :param aws_conn_id: AWS connection for an ``s3://`` ``destination``.
+    :return: a list of STAC ids; or of items (``return_items``); or the ``destination`` written (a
+        FeatureCollection with ``numberMatched`` and ``numberReturned``). How many items matched is
+        pushed as XCom ``capella_search_matched``; a ``limit`` (given or the default 500) that cut the
+        results logs a warning with both numbers.
 
     Example::
 
         CapellaSearchOperator(task_id="search", intersects="{{ params.aoi | tojson }}",
                               datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
+                              limit=10_000,
                               filters={"product_type__in": ["GEO", "GEC"]})
     """
 
@@ -62,7 +68,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
         "ownership",
         "sortby",
         "limit",
-        "output_path",
+        "destination",
         "aws_conn_id",
     )
     template_fields_renderers = {"filters": "json", "intersects": "json"}
@@ -81,7 +87,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
         limit: int | str | None = None,
         return_items: bool = False,
         max_returned_items: int = DEFAULT_MAX_RETURNED_ITEMS,
-        output_path: str | None = None,
+        destination: str | None = None,
         aws_conn_id: str | None = None,
         **kwargs: Any,
     ) -> None:
@@ -97,7 +103,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
         self.limit = limit
         self.return_items = return_items
         self.max_returned_items = max_returned_items
-        self.output_path = output_path
+        self.destination = destination
         self.aws_conn_id = aws_conn_id
 
     def search_filters(self) -> dict[str, Any]:
@@ -123,13 +129,14 @@ class CapellaSearchOperator(CapellaBaseOperator):
     @lineage.records
     def execute(self, context: Context) -> list[str] | list[dict[str, Any]] | str:
         items = self.hook.search(**self.search_filters())
+        matched = self.hook.last_search_matched or len(items)
+        self.push(context, MATCHED_KEY, matched)
         self.lineage.matched = len(items)
         self.lineage.add_products([product_from_item(item) for item in items])
-        self.log.info("Search matched %d STAC item(s)", len(items))
-        if self.output_path:
-            where = write_json(
-                {"type": "FeatureCollection", "features": items}, self.output_path, self.aws_conn_id
-            )
+        self.log.info("Search matched %d STAC item(s), returned %d", matched, len(items))
+        if self.destination:
+            collection = {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(items)}
+            where = write_json({**collection, "features": items}, self.destination, self.aws_conn_id)
             self.log.info("Wrote %d item(s) to %s", len(items), where)
             self.lineage.files = [FileFacts(location=where)]
             describe_files(self.lineage.files, self.aws_conn_id or None)
@@ -139,7 +146,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
                 checks.fail(
                     "return_items",
                     f"{len(items)} items matched, more than max_returned_items={self.max_returned_items}; "
-                    "lower `limit`, raise `max_returned_items`, or write them with `output_path`",
+                    "lower `limit`, raise `max_returned_items`, or write them with `destination`",
                 )
             return items
         return [str(item["id"]) for item in items]
@@ -151,13 +158,13 @@ def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> 
     A local file appears whole or not at all (written beside it, then renamed); its folders are created.
     """
     if not isinstance(location, str) or not location.strip():
-        checks.fail("output_path", "must be a file path or an s3://bucket/key URI")
+        checks.fail("destination", "must be a file path or an s3://bucket/key URI")
     body = json.dumps(document, separators=(",", ":")).encode()
     if location.lower().startswith("s3://"):
         return _put_s3(body, location.strip(), aws_conn_id)
     path = os.path.abspath(os.path.expanduser(location.strip()))
     if path.endswith(os.sep) or os.path.isdir(path):
-        checks.fail("output_path", f"must name a file, not a folder: {path!r}")
+        checks.fail("destination", f"must name a file, not a folder: {path!r}")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     handle, partial = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".", suffix=".partial")
     try:
@@ -177,7 +184,7 @@ def _put_s3(body: bytes, uri: str, aws_conn_id: str | None) -> str:
 
     bucket, key = split_s3_uri(uri)
     if not key or key.endswith("/"):
-        checks.fail("output_path", f"must name an object, not a prefix: {uri!r}")
+        checks.fail("destination", f"must name an object, not a prefix: {uri!r}")
     client = s3_client(aws_conn_id, max_pool_connections=2)
     client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/geo+json")
     return f"s3://{bucket}/{key}"

@@ -46,7 +46,7 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
     :param max_cost: the most it may cost, in the quote's currency (``None``: no limit, no wait).
     :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks for the quote (default 30).
-    :param review_timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
+    :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
     :return: the tasking request id (also pushed as XCom ``capella_tasking_request_id``).
 
     Example::

@@ -2,7 +2,9 @@
 
 Each poll is one read through the async hook (never blocking the triggerer's event loop). 5xx, 429 and
 connection errors are retried by the connection's retry policy; if they outlast it the poll logs a warning
-and tries again at its next interval, until a deadline. Any other API error ends the wait with ``error``.
+and tries again at its next interval, until a deadline. An API error no retry can fix (refused key, unknown
+id, ...: not ``retryable``) ends the wait with ``failed`` (the task fails without retries), any other with
+``error``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,20 @@ def serialized(trigger: Any, **overrides: Any) -> tuple[str, dict[str, Any]]:
     names = list(inspect.signature(type(trigger).__init__).parameters)[1:]
     arguments = {name: overrides[name] if name in overrides else getattr(trigger, name) for name in names}
     return f"{type(trigger).__module__}.{type(trigger).__qualname__}", arguments
+
+
+def sensor_deadlines(
+    subject: str, execution_deadline: float | None, end_time: float | None
+) -> list[tuple[float | None, str, str]]:
+    """Return a sensor's :class:`Poller` deadlines: the task's ``execution_timeout``, then its ``timeout``."""
+    return [
+        (
+            execution_deadline,
+            "execution_timeout",
+            f"{subject} did not finish before the task's execution_timeout",
+        ),
+        (end_time, "timeout", f"{subject} did not finish before the sensor's timeout"),
+    ]
 
 
 Read = Callable[[CapellaAsyncHook], Awaitable[Any]]
@@ -61,7 +77,7 @@ class Poller:
             async with CapellaAsyncHook(self.capella_conn_id) as hook:
                 return await self._loop(hook, read, verdict)
         except CapellaError as error:
-            return {"status": "error", "message": str(error)}
+            return {"status": "error" if error.retryable else "failed", "message": str(error)}
         except Exception as error:  # reported to the task instead of crashing the triggerer's loop
             return {"status": "error", "message": f"{type(error).__name__}: {error}"}
 

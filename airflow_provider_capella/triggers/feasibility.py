@@ -20,8 +20,8 @@ class AccessRequestTrigger(BaseTrigger):
 
     The payload is ``{"status", "access_request_id", "processing_status", "accessibility_status",
     "message", "polls"}`` with ``status`` one of ``success`` (processed: the passes can be read),
-    ``failed`` (processing failed), ``timeout`` or ``error`` (a problem waiting will not fix, such as
-    an unknown id or a refused API key).
+    ``failed`` (processing failed, or an error no retry can fix, such as an unknown id or a refused API
+    key: the operator fails without retries), ``timeout`` or ``error`` (anything else).
 
     :param access_request_id: the access request.
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).

@@ -24,7 +24,8 @@ class RequestReviewTrigger(BaseTrigger):
     """Poll a tasking or repeat request until it is past ``received`` (usually: in ``review``).
 
     The payload is ``{"status", "request_id", "kind", "request_status", "message", "polls"}`` with
-    ``status`` one of ``success`` (``request_status`` says where it stands), ``timeout`` or ``error``.
+    ``status`` one of ``success`` (``request_status`` says where it stands), ``timeout``, ``failed`` (an
+    API error no retry can fix) or ``error``.
 
     :param request_id: the tasking or repeat request.
     :param kind: ``tasking`` or ``repeat``.

@@ -13,7 +13,7 @@ from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_capella import tasking_status
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
-from airflow_provider_capella.triggers._polling import Poller, serialized
+from airflow_provider_capella.triggers._polling import Poller, sensor_deadlines, serialized
 
 DEFAULT_POLL_INTERVAL = 60.0
 
@@ -23,9 +23,10 @@ class TaskCompletedTrigger(BaseTrigger):
 
     The event payload is ``{"status", "tasking_request_id", "message", "task_status", "polls"}`` with
     ``status`` one of ``success`` (completed), ``failed`` (rejected, expired, canceled, failed, error, or
-    an anomaly that outlasted ``anomaly_grace_period`` without a retry; ``message`` is the API's),
+    an anomaly that outlasted ``anomaly_grace_period`` without a retry, or an API error no retry can fix such
+    as an unknown id or a refused API key; ``message`` is the API's),
     ``timeout`` (``end_time`` passed), ``execution_timeout`` (``execution_deadline`` passed) or ``error``
-    (a problem that waiting will not fix, such as an unknown id or a refused API key). 5xx, 429 and
+    (an unexpected problem). 5xx, 429 and
     connection errors are retried with backoff by the connection's retry policy; if they outlast it the
     trigger logs a warning and polls again at its next interval, until a deadline. Every poll of a
     request in ``review`` logs a warning that it waits for cost approval and how to approve it; a change
@@ -79,21 +80,9 @@ class TaskCompletedTrigger(BaseTrigger):
     async def wait(self) -> dict[str, Any]:
         """Poll until there is an outcome; return the event payload."""
         task_id = self.tasking_request_id
-        deadlines = [
-            (
-                self.execution_deadline,
-                "execution_timeout",
-                f"Tasking request {task_id} did not finish before the task's execution_timeout",
-            ),
-            (
-                self.end_time,
-                "timeout",
-                f"Tasking request {task_id} did not finish before the sensor's timeout",
-            ),
-        ]
-        poller = Poller(
-            self.capella_conn_id, self.poll_interval, f"Tasking request {task_id}", deadlines, self.log
-        )
+        subject = f"Tasking request {task_id}"
+        deadlines = sensor_deadlines(subject, self.execution_deadline, self.end_time)
+        poller = Poller(self.capella_conn_id, self.poll_interval, subject, deadlines, self.log)
         payload = await poller.run(lambda hook: hook.get_task(task_id), self._verdict)
         return {
             "status": payload["status"],

@@ -65,8 +65,20 @@ def test_without_split_a_cut_search_warns(
 
 
 def test_an_uncut_search_does_not_warn(hook: CapellaHook, capsys: pytest.CaptureFixture[str]) -> None:
-    hook.search(datetime=WHOLE_ARCHIVE, limit=20)
+    items = hook.search(datetime=WHOLE_ARCHIVE, limit=10_000)  # every match returned
+    assert len(items) == hook.last_search_matched
     assert "results were cut" not in capsys.readouterr().out
+
+
+def test_a_search_cut_by_a_given_limit_warns_with_both_numbers(
+    hook: CapellaHook, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hook.search(datetime=WHOLE_ARCHIVE, limit=20)
+    matched = hook.last_search_matched
+    assert matched is not None and matched > 20
+    assert f"results were cut: {matched} item(s) matched but 20 were returned; raise `limit`" in (
+        capsys.readouterr().out
+    )
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def test_a_search_written_to_a_file_reports_every_match_and_the_file(
 ) -> None:
     output = tmp_path / "found.geojson"
     search = CapellaSearchOperator(
-        task_id="search", collections=["capella-geo"], limit=3, output_path=str(output)
+        task_id="search", collections=["capella-geo"], limit=3, destination=str(output)
     )
 
     search.execute({})  # type: ignore[arg-type]

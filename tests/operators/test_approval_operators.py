@@ -23,7 +23,7 @@ from airflow_provider_capella.operators.approval import (
     ApproveTaskingRequestOperator, RejectTaskingRequestOperator, TaskingQuoteOperator,
 )
 
-FAST = {"poll_interval": 0.05, "review_timeout": 60}
+FAST = {"poll_interval": 0.05, "timeout": 60}
 
 with DAG("approval_operators", schedule=None) as dag:
     quote = TaskingQuoteOperator(task_id="quote_approved", tasking_request_id="{{ var.value.to_approve }}",
@@ -117,3 +117,49 @@ def test_quote_then_approve_or_reject_and_refusals(
     # an already approved (here completed) request counts as done: nothing sent again
     assert status_patches(capella_emulator, ids["completed"]) == []
     assert run.xcom("approve_completed") == ids["completed"]
+
+
+REPEAT_APPROVAL = """
+from datetime import timedelta
+from airflow.sdk import DAG
+from airflow_provider_capella.operators.approval import (
+    ApproveRepeatRequestOperator, RejectRepeatRequestOperator,
+)
+
+RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=0)}
+
+with DAG("repeat_approval", schedule=None) as dag:
+    ApproveRepeatRequestOperator(task_id="approve", repeat_request_id="{{ var.value.to_approve }}", **RETRIES)
+    RejectRepeatRequestOperator(task_id="reject", repeat_request_id="{{ var.value.to_reject }}", **RETRIES)
+    ApproveRepeatRequestOperator(task_id="approve_rejected", repeat_request_id="{{ var.value.rejected }}",
+                                 **RETRIES)
+"""
+
+
+def test_repeat_requests_are_approved_or_rejected_and_a_rejected_one_is_not_approved(
+    airflow_run: Any, capella_emulator: Any, monkeypatch: Any, capfd: Any
+) -> None:
+    from tests.triggers.support import create_repeat, reject_repeat, repeat_in_review
+
+    hook = CapellaHook()
+    ids = {key: create_repeat(capella_emulator, MANUAL) for key in ("to_approve", "to_reject", "rejected")}
+    for key, request_id in ids.items():
+        monkeypatch.setenv(f"AIRFLOW_VAR_{key.upper()}", request_id)
+        repeat_in_review(capella_emulator, request_id)
+    reject_repeat(capella_emulator, ids["rejected"])
+    capfd.readouterr()
+
+    run = airflow_run("repeat_approval", REPEAT_APPROVAL)
+    out, err = capfd.readouterr()
+
+    assert run.states == {"approve": "success", "reject": "success", "approve_rejected": "failed"}
+    assert run.xcom("approve") == ids["to_approve"]
+    assert latest_status(hook.get_repeat_request(ids["to_approve"])) not in ("review", "rejected")
+    assert latest_status(hook.get_repeat_request(ids["to_reject"])) == "rejected"
+    rejected = ids["rejected"]
+    assert (
+        f"AirflowFailException: Repeat request {rejected} is rejected, not in review: cannot approve it"
+        in (out + err)
+    )
+    patches = [entry for entry in capella_emulator.requests(method="PATCH") if rejected in entry["path"]]
+    assert len(patches) == 1  # the test's own rejection: the operator sent nothing, and was not retried

@@ -27,7 +27,7 @@ from airflow_provider_capella.operators.tasking import CreateTaskingRequestOpera
 
 MANUAL = "emulator:manual-approval"
 AOI = {"type": "Point", "coordinates": [4.05, 51.95]}
-FAST = {"poll_interval": 0.05, "review_timeout": 60, "custom_attribute_2": MANUAL, "geometry": AOI}
+FAST = {"poll_interval": 0.05, "timeout": 60, "custom_attribute_2": MANUAL, "geometry": AOI}
 
 
 class CrashingHook(CapellaHook):

@@ -1,4 +1,4 @@
-"""Every public operator, the sensor and the trigger document each of their arguments with ``:param``."""
+"""Every public operator, the sensors and the triggers document each of their arguments with ``:param``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import inspect
 
 import pytest
 
+from airflow_provider_capella.operators.approval import (
+    ApproveRepeatRequestOperator,
+    RejectRepeatRequestOperator,
+)
 from airflow_provider_capella.operators.download import DownloadProductsOperator
 from airflow_provider_capella.operators.orders import SubmitOrderOperator
 from airflow_provider_capella.operators.repeat import (
@@ -19,7 +23,9 @@ from airflow_provider_capella.operators.tasking import (
     CreateTaskingRequestOperator,
     UpdateTaskingRequestsOperator,
 )
+from airflow_provider_capella.sensors.repeat import DerivedRequestsSensor
 from airflow_provider_capella.sensors.tasking import TaskCompletedSensor
+from airflow_provider_capella.triggers.repeat import DerivedRequestsTrigger
 from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
 
 PUBLIC = [
@@ -34,6 +40,10 @@ PUBLIC = [
     UpdateRepeatRequestsOperator,
     TaskCompletedSensor,
     TaskCompletedTrigger,
+    ApproveRepeatRequestOperator,
+    RejectRepeatRequestOperator,
+    DerivedRequestsSensor,
+    DerivedRequestsTrigger,
 ]
 
 

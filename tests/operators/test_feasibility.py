@@ -15,7 +15,7 @@ WINDOW = {
     "window_open": "{{ macros.datetime.utcnow().isoformat() }}Z",
     "window_close": "{{ (macros.datetime.utcnow() + macros.timedelta(days=3)).isoformat() }}Z",
 }
-FAST = {"poll_interval": 0.05, "processing_timeout": 60, "geometry": "{{ params.aoi | tojson }}", **WINDOW}
+FAST = {"poll_interval": 0.05, "timeout": 60, "geometry": "{{ params.aoi | tojson }}", **WINDOW}
 # the 45 degree plane never reaches 52 degrees North
 OUT_OF_REACH = {"orbital_planes": [45]}
 

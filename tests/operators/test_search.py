@@ -43,7 +43,7 @@ from airflow_provider_capella.operators.search import CapellaSearchOperator
 with DAG("search_items", schedule=None, params={"aoi": [3.5, 51.5, 4.5, 52.5]}) as dag:
     CapellaSearchOperator(task_id="small", bbox="{{ params.aoi }}", limit=3, return_items=True)
     CapellaSearchOperator(task_id="too_many", limit=5, return_items=True, max_returned_items=4)
-    CapellaSearchOperator(task_id="to_file", limit=7, output_path="{{ var.value.get('out', '') }}",
+    CapellaSearchOperator(task_id="to_file", limit=7, destination="{{ var.value.get('out', '') }}",
                           filters={"product_type": "SLC"})
 """
 
@@ -73,7 +73,7 @@ from airflow_provider_capella.operators.search import CapellaSearchOperator
 
 with DAG("search_to_s3", schedule=None) as dag:
     CapellaSearchOperator(task_id="search", limit=4,
-                          output_path="s3://{{ var.value.bucket }}/searches/{{ ds }}.geojson")
+                          destination="s3://{{ var.value.bucket }}/searches/{{ ds }}.geojson")
 """
 
 
@@ -91,3 +91,45 @@ def test_a_search_can_be_written_to_s3(airflow_run: Any, s3: Any, monkeypatch: A
 def _inside(outer: list[float], inner: list[float]) -> bool:
     """Whether two bboxes intersect (a bbox search matches items touching it)."""
     return not (inner[2] < outer[0] or inner[0] > outer[2] or inner[3] < outer[1] or inner[1] > outer[3])
+
+
+CUT_SEARCH = """
+from airflow.sdk import DAG
+from airflow_provider_capella.operators.search import CapellaSearchOperator
+
+with DAG("search_cut", schedule=None) as dag:
+    CapellaSearchOperator(task_id="default_limit")
+    CapellaSearchOperator(task_id="given_limit", collections=["capella-geo"], limit=7,
+                          destination="{{ var.value.out }}")
+    CapellaSearchOperator(task_id="whole", collections=["capella-geo"], limit=10000)
+"""
+
+
+def test_a_search_cut_by_its_limit_warns_with_both_numbers_and_says_how_many_matched(
+    airflow_run: Any, tmp_path: Any, monkeypatch: Any, capfd: Any
+) -> None:
+    target = tmp_path / "cut.geojson"
+    monkeypatch.setenv("AIRFLOW_VAR_OUT", str(target))
+    hook = CapellaHook()
+    hook.search(limit=1)
+    everything = hook.last_search_matched
+    hook.search(limit=1, collections=["capella-geo"])
+    geo = hook.last_search_matched
+    assert everything is not None and everything > 500 and geo is not None and 7 < geo < 10_000
+
+    capfd.readouterr()
+    run = airflow_run("search_cut", CUT_SEARCH)
+    out, err = capfd.readouterr()
+
+    assert run.states == {"default_limit": "success", "given_limit": "success", "whole": "success"}
+    assert len(run.xcom("default_limit")) == 500
+    assert run.xcom("default_limit", key="capella_search_matched") == everything
+    assert run.xcom("given_limit", key="capella_search_matched") == geo
+    assert run.xcom("whole", key="capella_search_matched") == geo == len(run.xcom("whole"))
+    written = json.loads(target.read_text())
+    assert (written["numberMatched"], written["numberReturned"], len(written["features"])) == (geo, 7, 7)
+    warnings = [line for line in (out + err).splitlines() if "results were cut" in line]
+    assert any(f"{everything} item(s) matched but 500 were returned" in text for text in warnings), warnings
+    assert any(f"{geo} item(s) matched but 7 were returned" in text for text in warnings), warnings
+    assert all("raise `limit`" in text for text in warnings), warnings
+    assert len(warnings) == 2  # the search that got every match is silent

@@ -131,3 +131,60 @@ class Tasking:
             for entry in entries
             if (TRIGGER_AGENT in entry["headers"].get("user-agent", "")) == by_trigger
         ]
+
+
+def create_repeat(emulator: Any, marker: str | None = None, *, count: int = 3) -> str:
+    """A repeat request of ``count`` daily collects, pre-approved unless a marker says otherwise."""
+    properties: dict[str, Any] = {
+        "repeatrequestName": "derived sensor test",
+        "repetitionProperties": {"repetitionInterval": 1, "repetitionCount": count},
+    }
+    if marker:
+        properties["customAttribute2"] = marker
+    else:
+        properties["preApproval"] = True
+    body = {"type": "Feature", "geometry": POINT, "properties": properties}
+    answer = requests.post(
+        f"{emulator.url}/repeat-requests", json=body, headers=emulator.auth_headers, timeout=30
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["properties"]["repeatrequestId"])
+
+
+def derived_ids(emulator: Any, repeat_id: str) -> set[str]:
+    """The tasking requests the emulator derived from ``repeat_id`` (asked over plain HTTP)."""
+    answer = requests.post(
+        f"{emulator.url}/tasks/search",
+        json={"query": {"includeRepeatingTasks": True}},
+        headers=emulator.auth_headers,
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return {
+        feature["properties"]["taskingrequestId"]
+        for feature in answer.json()["results"]
+        if feature["properties"].get("repeatrequestId") == repeat_id
+    }
+
+
+def repeat_in_review(emulator: Any, repeat_id: str, timeout: float = 10.0) -> None:
+    """Wait until an ``emulator:manual-approval`` repeat request waits in ``review``."""
+    url, headers = f"{emulator.url}/repeat-requests/{repeat_id}", emulator.auth_headers
+    deadline = time.monotonic() + timeout
+    while requests.get(url, headers=headers, timeout=30).json()["properties"]["statusHistory"][0]["code"] != (
+        "review"
+    ):
+        assert time.monotonic() < deadline, f"repeat request {repeat_id} never reached review"
+        time.sleep(0.02)
+
+
+def reject_repeat(emulator: Any, repeat_id: str) -> None:
+    """Reject an ``emulator:manual-approval`` repeat request once it waits in ``review``."""
+    repeat_in_review(emulator, repeat_id)
+    answer = requests.patch(
+        f"{emulator.url}/repeat-requests/{repeat_id}/status",
+        json={"code": "rejected"},
+        headers=emulator.auth_headers,
+        timeout=30,
+    )
+    assert answer.status_code < 300, answer.text

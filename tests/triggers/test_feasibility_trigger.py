@@ -104,10 +104,10 @@ async def test_times_out_when_processing_outlasts_the_deadline(
     assert access_request_id in payload["message"]
 
 
-async def test_an_unknown_access_request_ends_with_an_error(tasking: Tasking) -> None:
+async def test_an_unknown_access_request_fails_for_good(tasking: Tasking) -> None:
     payload = await first_event(AccessRequestTrigger(UNKNOWN_ID, poll_interval=0.05))
 
-    assert payload["status"] == "error"
+    assert payload["status"] == "failed"  # not retryable: the operator fails without its retries
     assert payload["polls"] == 1
 
 

@@ -185,17 +185,17 @@ async def test_a_deadline_already_past_fires_timeout_without_polling(tasking: Ta
     assert tasking.polls(task_id) == []
 
 
-async def test_unknown_request_fires_error_at_once(tasking: Tasking) -> None:
+async def test_unknown_request_fires_failed_at_once(tasking: Tasking) -> None:
     missing = "00000000-0000-4000-8000-000000000000"
 
     payload = await first_event(trigger_for(missing))
 
-    assert payload["status"] == "error"
+    assert payload["status"] == "failed"  # not retryable: the sensor fails without its retries
     assert payload["polls"] == 1
     assert "404" in payload["message"]
 
 
-async def test_refused_api_key_fires_error_without_leaking_it(
+async def test_refused_api_key_fires_failed_without_leaking_it(
     tasking: Tasking, capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     task_id = tasking.create()
@@ -204,7 +204,7 @@ async def test_refused_api_key_fires_error_without_leaking_it(
 
     payload = await first_event(trigger_for(task_id, capella_conn_id="capella_wrong"))
 
-    assert payload["status"] == "error"
+    assert payload["status"] == "failed"
     assert "401" in payload["message"]
     assert "wrong-secret-key" not in str(payload)
 

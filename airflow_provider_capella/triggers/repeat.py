@@ -1,0 +1,92 @@
+"""``DerivedRequestsTrigger``: wait in the triggerer until a repeat request has derived tasking requests.
+
+Each poll reads the repeat request and searches the tasking requests it derived with the (blocking)
+``CapellaHook`` in a thread, so the triggerer's event loop never waits on it. The verdict is
+:func:`airflow_provider_capella.sensors.repeat.derived_verdict`, the sensor's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_provider_capella.constants import DEFAULT_CONN_ID
+from airflow_provider_capella.operators._base import capella_hook
+from airflow_provider_capella.sensors.repeat import derived, derived_verdict
+from airflow_provider_capella.triggers._polling import Poller, sensor_deadlines, serialized
+
+if TYPE_CHECKING:
+    from airflow_provider_capella.hooks.capella import CapellaHook
+
+
+class DerivedRequestsTrigger(BaseTrigger):
+    """Polls a repeat request until it derived ``count`` tasking requests, ended short, or a deadline passed.
+
+    The event payload is ``{"status", "repeat_request_id", "message", "derived", "polls"}`` with
+    ``status`` one of ``success`` (``derived``: ``{tasking request id: latest status}``), ``failed`` (the
+    series ended short, or an API error no retry can fix), ``timeout``, ``execution_timeout`` or ``error``.
+
+    :param repeat_request_id: the repeat request.
+    :param count: how many derived tasking requests to wait for.
+    :param capella_conn_id: the Airflow connection id (default ``capella_default``).
+    :param poll_interval: seconds between polls.
+    :param end_time: epoch seconds after which the wait ends with ``timeout`` (the sensor's timeout).
+    :param execution_deadline: epoch seconds after which it ends with ``execution_timeout``.
+
+    Example::
+
+        DerivedRequestsTrigger(repeat_id, 2, poll_interval=300, end_time=time.time() + 86400)
+    """
+
+    def __init__(
+        self,
+        repeat_request_id: str,
+        count: int = 1,
+        capella_conn_id: str = DEFAULT_CONN_ID,
+        poll_interval: float = 60.0,
+        end_time: float | None = None,
+        execution_deadline: float | None = None,
+    ) -> None:
+        super().__init__()
+        self.repeat_request_id, self.count, self.capella_conn_id = (
+            repeat_request_id,
+            int(count),
+            capella_conn_id,
+        )
+        self.poll_interval, self.end_time, self.execution_deadline = (
+            float(poll_interval),
+            end_time,
+            execution_deadline,
+        )
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
+        return serialized(self)
+
+    @cached_property
+    def hook(self) -> CapellaHook:
+        """The blocking hook the polls use (built in a poll's thread)."""
+        return capella_hook(self.capella_conn_id)
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        """Poll until there is an outcome; fire one event."""
+        subject = f"Repeat request {self.repeat_request_id}"
+        deadlines = sensor_deadlines(subject, self.execution_deadline, self.end_time)
+        poller = Poller(self.capella_conn_id, self.poll_interval, subject, deadlines, self.log)
+
+        def verdict(answer: tuple[str | None, dict[str, str]]) -> dict[str, Any] | None:
+            status, found = answer
+            outcome = derived_verdict(self.repeat_request_id, self.count, status, found)
+            if outcome is None:
+                self.log.info("%s is %s with %d derived tasking request(s)", subject, status, len(found))
+                return None
+            return {"status": outcome[0], "message": outcome[1], "derived": found}
+
+        payload = await poller.run(
+            lambda _: asyncio.to_thread(lambda: derived(self.hook, self.repeat_request_id)), verdict
+        )
+        yield TriggerEvent({**payload, "repeat_request_id": self.repeat_request_id, "polls": poller.polls})
