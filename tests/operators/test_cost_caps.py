@@ -27,7 +27,7 @@ from airflow_provider_capella.operators.orders import SubmitOrderOperator
 from airflow_provider_capella.operators.repeat import CreateRepeatRequestOperator
 from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
 
-FAST = {"poll_interval": 0.05, "review_timeout": 60, "custom_attribute_2": "emulator:manual-approval",
+FAST = {"poll_interval": 0.05, "timeout": 60, "custom_attribute_2": "emulator:manual-approval",
         "geometry": {"type": "Point", "coordinates": [4.05, 51.95]}}
 DOWNLOAD = {"destination": "{{ var.value.destination }}", "include": ["metadata"]}
 
