@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=5.0,
         help="seconds per tasking status step (and per day of a repeat series)",
     )
+    parser.add_argument(
+        "--auto-approve-review",
+        action="store_true",
+        help="approve every tasking/repeat request one step after review (the API waits for approval)",
+    )
     parser.add_argument("--budget", type=float, default=1_000_000.0, help="order budget in USD")
     parser.add_argument("--bandwidth", type=_non_negative_int, default=None, help="bytes/s per connection")
     parser.add_argument("--latency-ms", type=float, default=0.0)
@@ -78,6 +83,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         asset_size=args.asset_size,
         tasking_step_seconds=args.tasking_step_seconds,
         budget=args.budget,
+        auto_approve_review=args.auto_approve_review,
         faults=faults,
     )
 
