@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="approve every tasking/repeat request one step after review (the API waits for approval)",
     )
+    parser.add_argument(
+        "--order-processing-seconds",
+        type=float,
+        default=0.0,
+        help="seconds an order stays processing before its download URLs exist (default 0: at once)",
+    )
     parser.add_argument("--budget", type=float, default=1_000_000.0, help="order budget in USD")
     parser.add_argument("--bandwidth", type=_non_negative_int, default=None, help="bytes/s per connection")
     parser.add_argument("--latency-ms", type=float, default=0.0)
@@ -84,6 +90,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         tasking_step_seconds=args.tasking_step_seconds,
         budget=args.budget,
         auto_approve_review=args.auto_approve_review,
+        order_processing_seconds=args.order_processing_seconds,
         faults=faults,
     )
 
