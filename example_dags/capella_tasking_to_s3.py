@@ -11,8 +11,8 @@ every file written becomes an Asset event through the alias ``capella-imagery``,
 Configuration: the Airflow connections ``capella_default`` (API key) and ``aws_default`` (S3), and
 the DAG params below (defaults work against the emulator that ``make demo`` starts). A retried
 ``create_tasking_request`` never creates a second request, and a re-run reuses the order and skips
-files already in S3. The quote wait and the sensor poll every ``CAPELLA_EXAMPLE_POLL_SECONDS`` seconds (environment of
-the Airflow processes; default 300: a collection takes hours to days).
+files already in S3. The quote wait and the sensor poll every ``CAPELLA_EXAMPLE_POLL_SECONDS``
+seconds (environment of the Airflow processes; default 300: a collection takes hours to days).
 
 Example::
 
