@@ -4,7 +4,8 @@
    in its own process group, and creates the demo bucket.
 2. Points ``capella_default`` and ``aws_default`` at them through ``AIRFLOW_CONN_*`` variables.
 3. ``airflow db migrate`` then ``airflow dags test capella_tasking_to_s3`` on the embedded SQLite
-   database (``AIRFLOW_HOME=.demo/airflow-home``, DAGs folder ``example_dags/``).
+   database (``AIRFLOW_HOME=.demo/airflow-home``, DAGs folder ``example_dags/``). The tasking request
+   waits in review, as on the real API, until the task approves its quote within the DAG's ``max_cost``.
 4. Prints what landed in S3 (keys, sizes, sha256) and stops everything it started, also on Ctrl-C and
    SIGTERM. Logs of every process are kept in ``.demo/logs``.
 
@@ -47,11 +48,18 @@ POLL_SECONDS = 1.0
 PROGRESS = (
     (re.compile(r"\[DAG TEST\] starting task_id=(\S+) map_index=(-?\d+)"), "task {0}{1} started"),
     (re.compile(r"\[DAG TEST\] end task task_id=(\S+) map_index=(-?\d+)"), "task {0}{1} finished"),
-    (re.compile(r"new_state=(deferred)"), "  deferred: a trigger waits for the collection"),
-    (re.compile(r"\[DAG TEST\] (Trigger completed)"), "  the trigger fired: the collection is complete"),
+    (re.compile(r"new_state=(deferred)"), "  deferred: a trigger waits for {wait}"),
+    (re.compile(r"\[DAG TEST\] (Trigger completed)"), "  the trigger fired: {done}"),
     (re.compile(r"DagRun Finished: .*?\bstate=(\w+)"), "run finished: {0}"),
 )
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
+STARTED = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
+# what each deferring task waits for: the tasking request's quote in review (approved within max_cost),
+# then the collection
+WAITS = {
+    "create_tasking_request": ("the quote in review", "the quote is ready"),
+    "wait_for_collection": ("the collection", "the collection is complete"),
+}
 
 
 @dataclass(frozen=True)
@@ -77,16 +85,20 @@ def example_dags_folder() -> Path:
     raise StackError("example_dags/ not found: run the demo from a source checkout (make demo)")
 
 
-def progress(line: str) -> str | None:
-    """Summarise an ``airflow dags test`` log line worth showing in one line; return ``None`` for the rest."""
+def progress(line: str, task: str | None = None) -> str | None:
+    """Summarise an ``airflow dags test`` log line worth showing in one line; return ``None`` for the rest.
+
+    ``task`` is the task running when the line was logged: it says what a deferral waits for.
+    """
     text = ANSI.sub("", line)
+    wait, done = WAITS.get(task or "", ("its trigger", "the wait is over"))
     for pattern, summary in PROGRESS:
         found = pattern.search(text)
         if found:
             groups = list(found.groups())
             if len(groups) == 2:  # task_id, map_index
                 groups[1] = "" if groups[1] == "-1" else f"[{groups[1]}]"
-            return summary.format(*groups)
+            return summary.format(*groups, wait=wait, done=done)
     return None
 
 
@@ -94,6 +106,7 @@ def follow(child: ManagedProcess, timeout: float) -> int:
     """Wait for ``child``, printing a summary of its progress (tasks, deferral, result) as it happens."""
     deadline = time.monotonic() + timeout
     position = 0
+    task: str | None = None
     while True:
         finished = child.process.poll() is not None
         if child.log_path is not None and child.log_path.exists():
@@ -103,7 +116,9 @@ def follow(child: ManagedProcess, timeout: float) -> int:
             complete = chunk if finished else chunk[: chunk.rfind(b"\n") + 1]
             position += len(complete)
             for line in complete.decode(errors="replace").splitlines():
-                summary = progress(line)
+                started = STARTED.search(ANSI.sub("", line))
+                task = started.group(1) if started else task
+                summary = progress(line, task)
                 if summary:
                     print(f"  | {summary}", flush=True)
         if finished:

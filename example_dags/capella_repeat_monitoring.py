@@ -2,7 +2,9 @@
 
 ``capella_repeat_monitoring`` walks a repeat request's lifecycle:
 
-1. ``create_repeat_request``: retry-safe, a retry finds the request an earlier try created;
+1. ``create_repeat_request``: retry-safe, a retry finds the request an earlier try created; it waits
+   for the quote in review and approves the series when one collection costs at most
+   ``max_cost_per_image`` (otherwise it rejects it and fails with the quote);
 2. ``watch_derived_requests``: ``DerivedRequestsSensor`` in reschedule mode (no worker slot is held
    between checks), done once the series has derived ``derived_requests_to_watch`` tasking requests;
    it returns their statuses (and fails at once if the series ends short of them);
@@ -67,6 +69,9 @@ with DAG(
         "repetition_interval": Param(7, type="integer", minimum=1, description="days between collects"),
         "repetition_count": Param(4, type="integer", minimum=1, description="collects in the series"),
         "derived_requests_to_watch": Param(2, type="integer", minimum=1),
+        "max_cost_per_image": Param(
+            5000, type="number", minimum=0, description="most one collection may cost (USD)"
+        ),
     },
 ) as repeat_monitoring:
     create_repeat_request = CreateRepeatRequestOperator(
@@ -76,6 +81,8 @@ with DAG(
         name="{{ params.name }}",
         repetition_interval="{{ params.repetition_interval }}",
         repetition_count="{{ params.repetition_count }}",
+        max_cost_per_image="{{ params.max_cost_per_image }}",
+        poll_interval=POLL_SECONDS,
         retries=2,
     )
 

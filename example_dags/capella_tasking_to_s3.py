@@ -1,6 +1,8 @@
 """Task a new Capella collection, wait for it in the triggerer, order its products and land them in S3.
 
-``create_tasking_request`` → ``wait_for_collection`` (deferrable: no worker slot is held while the
+``create_tasking_request`` (created without pre-approval: the task waits for the quote, in the
+triggerer, and approves it when it is at most ``max_cost``, otherwise rejects it and fails with the
+quote) → ``wait_for_collection`` (deferrable: no worker slot is held while the
 satellite does its job) → ``find_products`` (the products of the request's collects) →
 ``order_products`` → ``download_to_s3`` (``s3://<bucket>/<prefix>/<tasking request id>/<STAC id>/...``;
 every file written becomes an Asset event through the alias ``capella-imagery``, which
@@ -9,8 +11,8 @@ every file written becomes an Asset event through the alias ``capella-imagery``,
 Configuration: the Airflow connections ``capella_default`` (API key) and ``aws_default`` (S3), and
 the DAG params below (defaults work against the emulator that ``make demo`` starts). A retried
 ``create_tasking_request`` never creates a second request, and a re-run reuses the order and skips
-files already in S3. The sensor polls every ``CAPELLA_EXAMPLE_POLL_SECONDS`` seconds (environment of
-the Airflow processes; default 300: a collection takes hours to days).
+files already in S3. The quote wait and the sensor poll every ``CAPELLA_EXAMPLE_POLL_SECONDS``
+seconds (environment of the Airflow processes; default 300: a collection takes hours to days).
 
 Example::
 
@@ -46,6 +48,7 @@ with DAG(
         "geometry": Param(PORT_OF_ROTTERDAM, type="object", description="GeoJSON Point or Polygon to task"),
         "name": Param("Port of Rotterdam (airflow example)", type="string"),
         "collection_tier": Param("standard", enum=["urgent", "priority", "standard", "flexible"]),
+        "max_cost": Param(5000, type="number", minimum=0, description="most the collection may cost (USD)"),
         "product_types": Param(["GEO", "SLC"], type="array", description="products to order"),
         "max_order_cost": Param(2000, type="number", minimum=0, description="most the order may cost"),
         "include": Param(["raster", "metadata", "thumbnail"], type="array", description="asset keys"),
@@ -59,6 +62,9 @@ with DAG(
         geometry="{{ params.geometry | tojson }}",
         name="{{ params.name }}",
         collection_tier="{{ params.collection_tier }}",
+        max_cost="{{ params.max_cost }}",
+        deferrable=True,
+        poll_interval=POLL_SECONDS,
         retries=2,
     )
 

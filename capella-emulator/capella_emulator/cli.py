@@ -51,6 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
         default=5.0,
         help="seconds per tasking status step (and per day of a repeat series)",
     )
+    parser.add_argument(
+        "--auto-approve-review",
+        action="store_true",
+        help="approve every tasking/repeat request one step after review (the API waits for approval)",
+    )
+    parser.add_argument(
+        "--order-processing-seconds",
+        type=float,
+        default=0.0,
+        help="seconds an order stays processing before its download URLs exist (default 0: at once)",
+    )
     parser.add_argument("--budget", type=float, default=1_000_000.0, help="order budget in USD")
     parser.add_argument("--bandwidth", type=_non_negative_int, default=None, help="bytes/s per connection")
     parser.add_argument(
@@ -82,6 +93,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         tasking_step_seconds=args.tasking_step_seconds,
         budget=args.budget,
         download_rate=args.download_rate or None,
+        auto_approve_review=args.auto_approve_review,
+        order_processing_seconds=args.order_processing_seconds,
         faults=faults,
     )
 

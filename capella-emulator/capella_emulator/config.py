@@ -64,6 +64,8 @@ class EmulatorConfig:
     )
     max_items_per_query: int = 10_000  # the catalog search cap; lower it to test searches past the cap
     clock_offset_seconds: float = 0.0  # added to the wall clock: jump ahead to expire orders and URLs
+    order_processing_seconds: float = 0.0  # > 0: orders stay "processing" this long before completing
+    auto_approve_review: bool = False  # True: approve every request in review one step later (not the API)
     reorders_are_free: bool = True  # False: products the organization ordered before are charged again
     free_products_priced: bool = False  # True: owned, shared and public products cost their list price too
     next_link_host: str | None = None

@@ -23,6 +23,7 @@ class ApiError(Exception):
         message: str,
         detail: list[dict[str, Any]] | None = None,
         data: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -30,6 +31,7 @@ class ApiError(Exception):
         self.message = message
         self.detail = detail
         self.data = data
+        self.headers = headers
 
     def body(self) -> dict[str, Any]:
         error: dict[str, Any] = {"message": self.message, "code": self.code}
@@ -40,7 +42,7 @@ class ApiError(Exception):
         return {"error": error}
 
     def response(self) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status)
+        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
 
 
 VALIDATION_MESSAGE = "Validation Error"

@@ -1,5 +1,8 @@
 """One ASGI layer in front of every route: request log, clock advance, faults, and API-key auth.
 
+The request log keeps each API request's JSON body (``body``; ``None`` when it had none or it was not
+JSON), so a test can pin what a client put on the wire.
+
 It is pure ASGI (not ``BaseHTTPMiddleware``) so asset bodies stream through unbuffered, which the
 bandwidth cap and the mid-body connection drop both need.
 """
@@ -91,6 +94,7 @@ class EmulatorMiddleware:
         entry = self._log(scope)
         send = self._recording_status(send, entry)
         if kind == "api":
+            receive = _recording_body(receive, entry)
             self.state.advance()
         faults = self.state.config.faults
         if faults.scope in ("all", kind):
@@ -116,6 +120,7 @@ class EmulatorMiddleware:
             "query": scope.get("query_string", b"").decode("latin-1"),
             "headers": redacted_headers(scope["headers"]),
             "status": None,
+            "body": None,
         }
         self.state.request_log.append(entry)
         return entry
@@ -252,6 +257,24 @@ async def _send_json(send: Send, status: int, payload: Any, extra_headers: list 
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers + (extra_headers or [])})
     await send({"type": "http.response.body", "body": body})
+
+
+def _recording_body(receive: Receive, entry: dict[str, Any]) -> Receive:
+    """Wrap ``receive`` to keep the request's JSON body in its log ``entry`` once it has been read."""
+    chunks: list[bytes] = []
+
+    async def recording_receive() -> Message:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                try:
+                    entry["body"] = json.loads(b"".join(chunks)) if any(chunks) else None
+                except ValueError:
+                    entry["body"] = None
+        return message
+
+    return recording_receive
 
 
 async def _send_rate_limited(send: Send, retry_after: float) -> None:

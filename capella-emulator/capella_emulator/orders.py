@@ -10,6 +10,12 @@ and the presigned URLs of ``GET /orders/{id}/download`` expire with it (``Expire
 Order items carry ``type`` = the imaging mode (``spotlight``, ``stripmap``, ``sliding_spotlight``), not the
 product type, plus ``collectionDate``, ``collectId`` and ``taskingRequestId`` (``null`` for archive items).
 
+Slow processing (``order_processing_seconds`` > 0, a strict mode for tests): a placed order stays
+``processing`` (its items too, ``itemStatus``) for that many seconds before it is ``completed``; until
+then ``GET /orders/{id}/download`` answers ``503`` with ``Retry-After`` (the seconds left), so no presigned
+URL exists yet. The API publishes only ``completed`` and ``rejected`` and serves download URLs for a
+completed order; the ``processing`` word and the 503 are the emulator's assumptions.
+
 Contracts (``contractId``): omitted or any UUID is accepted; ``"reject-orders"`` is accepted but the order
 comes back ``"rejected"``; anything else is ``404 CONTRACT_NOT_FOUND``. Submitting beyond the budget is
 ``400 AUTHORIZATION_INSUFFICIENT_FUNDS`` (with ``data: {total, remaining, currency}``). Body validation is
@@ -91,19 +97,28 @@ class Order:
     total: float
     contract_id: str | None = None
     granule_ids: list[str] = field(default_factory=list)
+    ready_at: float = 0.0
 
     def is_expired(self, now: float) -> bool:
         return now > self.expires_at
 
-    def to_json(self) -> dict[str, Any]:
+    def status_at(self, now: float) -> str:
+        """Return ``processing`` until ``ready_at`` for an order that will complete, else its status."""
+        return "processing" if self.status == "completed" and now < self.ready_at else self.status
+
+    def to_json(self, now: float) -> dict[str, Any]:
+        status = self.status_at(now)
         body: dict[str, Any] = {
             "orderId": self.order_id,
-            "orderStatus": self.status,
+            "orderStatus": status,
             "userId": self.user_id,
             "organizationId": self.organization_id,
             "orderDate": api_time(self.ordered_at),
             "expirationDate": api_time(self.expires_at),
-            "items": [dict(item) for item in self.items],
+            "items": [
+                {**item, "itemStatus": status} if status == "processing" else dict(item)
+                for item in self.items
+            ],
         }
         if self.contract_id is not None:
             body["contractId"] = self.contract_id
@@ -223,6 +238,7 @@ class OrderBook:
             total=total if status == "completed" else 0.0,
             contract_id=request.contract_id,
             granule_ids=[line["granuleId"] for line in lines],
+            ready_at=self.state.now() + float(config.order_processing_seconds),
         )
 
     def _order_item(self, item: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
@@ -265,7 +281,8 @@ class OrderBook:
             return []
         if reseller_id is not None:
             return []
-        orders = [order.to_json() for order in self.orders.values()]
+        now = self.state.now()
+        orders = [order.to_json(now) for order in self.orders.values()]
         return orders[-limit:] if limit is not None else orders
 
     def get(self, order_id: str) -> Order:
@@ -285,6 +302,14 @@ class OrderBook:
             raise ApiError(400, "ORDER_EXPIRED", "order expired")
         if order.status != "completed":
             raise ApiError(400, "ORDER_VALIDATION_ERROR", f"order {order.order_id} is {order.status}")
+        if now < order.ready_at:
+            wait = math.ceil(order.ready_at - now)
+            raise ApiError(
+                503,
+                "ORDER_PROCESSING",
+                f"order {order.order_id} is still processing; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         # Expires == expirationDate, unless a test shortens presign_ttl_seconds below the order's life.
         expires = int(min(now + float(self.state.config.presign_ttl_seconds), order.expires_at))
         secret, config = self.state.signing_secret, self.state.config

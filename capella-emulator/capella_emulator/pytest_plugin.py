@@ -7,7 +7,14 @@ Example::
                                 headers={"Authorization": f"ApiKey {capella_emulator.api_key}"})
         assert response.json()["email"]
 
-Override ``capella_emulator_config`` in a ``conftest.py`` to start it with other settings.
+Override ``capella_emulator_config`` in a ``conftest.py`` to start it with other settings, or mark a test
+(or module, or class) to run it under other runtime settings and faults, reset after the test::
+
+    @pytest.mark.capella_emulator(auto_approve_review=True)        # approve requests in review
+    @pytest.mark.capella_emulator(order_processing_seconds=2)      # orders complete 2 s after placement
+    @pytest.mark.capella_emulator(fault_429_rate=0.2, retry_after=0)  # a fifth of requests answered 429
+
+Keys are the ``/_emulator/settings`` names and the :class:`~capella_emulator.config.FaultSettings` fields.
 """
 
 from __future__ import annotations
@@ -105,6 +112,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--emulator-download-rate", type=int, default=None, help="presigned bytes/s")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "capella_emulator(**settings): run the test's emulator with these runtime settings and faults "
+        "(e.g. auto_approve_review=True, order_processing_seconds=2, fault_429_rate=0.2)",
+    )
+
+
 @pytest.fixture(scope="session")
 def capella_emulator_config(pytestconfig: pytest.Config) -> EmulatorConfig:
     """Give the settings the session's emulator starts with; override this fixture to change them."""
@@ -129,8 +144,22 @@ def capella_emulator_server(capella_emulator_config: EmulatorConfig) -> Iterator
 
 
 @pytest.fixture
-def capella_emulator(capella_emulator_server: EmulatorHandle) -> Iterator[EmulatorHandle]:
-    """Give the session's emulator, reset to a fresh world for this test."""
+def capella_emulator(
+    capella_emulator_server: EmulatorHandle, request: pytest.FixtureRequest
+) -> Iterator[EmulatorHandle]:
+    """Give the session's emulator, reset to a fresh world for this test (with its marker's settings)."""
+    from capella_emulator.config import FaultSettings
+
     capella_emulator_server.reset()
+    wanted: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("capella_emulator"))):
+        wanted.update(marker.kwargs)
+    fault_names = set(FaultSettings().as_dict())
+    faults = {name: value for name, value in wanted.items() if name in fault_names}
+    settings = {name: value for name, value in wanted.items() if name not in fault_names}
+    if settings:
+        capella_emulator_server.settings(**settings)
+    if faults:
+        capella_emulator_server.set_faults(**faults)
     yield capella_emulator_server
     capella_emulator_server.reset()

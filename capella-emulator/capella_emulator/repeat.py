@@ -15,12 +15,13 @@ Each derived request carries ``repeatrequestId`` and the repeat's name, descript
 and processing config; its window opens when it appears and lasts ``windowDuration`` seconds (default: one
 repetition interval in real days). From there it runs the normal tasking lifecycle (see :mod:`.tasking`).
 
-The repeat request itself goes ``received`` (t0) -> ``review`` (+1 step) -> ``submitted`` (+2 steps) ->
-``active`` (at ``max(submitted + 1 step, repeatStart)``) -> ``completed`` once a bounded series has derived
-its last request and every derived request has finished. Derived requests appear from ``active`` on. With
-the ``emulator:manual-approval`` marker it waits in ``review`` until ``PATCH .../status`` with
-``{"code": "submitted"}`` (the docs' form; ``{"status": "submitted"}`` or ``"approved"`` too) or declines
-with ``{"code": "rejected"}``. Cancelling (``{"code": "canceled"}`` as docs and Postman send it, or
+The repeat request itself goes ``received`` (t0) -> ``review`` (+1 step), where it waits like a tasking
+request (see :mod:`.request_book`) until ``PATCH .../status`` with ``{"code": "submitted"}`` (the docs'
+form; ``{"status": "submitted"}`` or ``"approved"`` too) or declines with ``{"code": "rejected"}``
+(``preApproval: true`` skips review; the ``auto_approve_review`` option approves at +2 steps) ->
+``submitted`` -> ``active`` (at ``max(submitted + 1 step, repeatStart)``) -> ``completed`` once a bounded
+series has derived its last request and every derived request has finished. Derived requests appear
+from ``active`` on (each pre-approved). Cancelling (``{"code": "canceled"}`` as docs and Postman send it, or
 ``{"status": "canceled"}`` as the SDK does) is accepted from ``active`` or ``accepted`` only, and cancels
 the unfinished derived requests. Only a Point can be repeat-tasked.
 """
@@ -30,29 +31,17 @@ from __future__ import annotations
 import copy
 import math
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from capella_emulator.config import DAY_SECONDS
-from capella_emulator.errors import ApiError, not_found, validation_error
+from capella_emulator.errors import ApiError
+from capella_emulator.request_book import REPEAT, LoggedRecord, RequestBook
 from capella_emulator.tasking_cancel import CANCEL_REFUSED, CANCELLABLE
-from capella_emulator.tasking_clock import REQUEST, Event, EventLog, read_markers
+from capella_emulator.tasking_clock import REQUEST, Event, Review, review_events
 from capella_emulator.tasking_pricing import format_usd, image_price
-from capella_emulator.tasking_search import REPEAT_FIELDS, SearchPaging, search_page
 from capella_emulator.tasking_time import iso
-from capella_emulator.tasking_validation import (
-    CANCEL_WORDS,
-    REPEAT_UPDATABLE,
-    RepeatSubmission,
-    TaskSubmission,
-    parse_repeat_body,
-    parse_update,
-)
-from capella_emulator.tasking_values import (
-    finalized_error,
-    require_uuid,
-    status_word,
-)
+from capella_emulator.tasking_validation import RepeatSubmission, TaskSubmission, parse_repeat_body
 
 if TYPE_CHECKING:
     from capella_emulator.tasking import TaskingBook
@@ -62,7 +51,7 @@ REPEAT_MESSAGES = {
     "review": "Repeat request ready for review.",
     "submitted": "Repeat request submitted through automatic approval",
     "approved": "Repeat request approved and submitted",
-    "rejected": "Repeat request rejected by the user during review.",
+    "declined": "Repeat request rejected by the user during review.",
     "accepted": "Repeat request accepted; tasking requests will be derived from it",
     "active": "Repeat series is deriving tasking requests",
     "completed": "Every tasking request of the repeat series has finished",
@@ -81,31 +70,20 @@ DERIVED_COPIED = (
 )
 
 
-APPROVE_WORDS = ("submitted", "approved")
+def _event(time: float, code: str) -> Event:
+    return Event(time, REQUEST, code, REPEAT_MESSAGES[code])
 
 
-def _event(time: float, code: str, message_key: str | None = None) -> Event:
-    return Event(time, REQUEST, code, REPEAT_MESSAGES[message_key or code])
-
-
-def repeat_schedule(
-    created: float, step: float, repeat_start: float, manual: bool, approved_at: float | None = None
-) -> list[Event]:
-    """Plan a repeat request's own events: received, review, then (unless held for approval) on to active."""
-    events = [_event(created, "received"), _event(created + step, "review")]
-    if manual and approved_at is None:
+def repeat_schedule(review: Review, repeat_start: float) -> list[Event]:
+    """Plan a repeat request's own events: received, review, then (once approved) submitted and active."""
+    events, submitted = review_events(review, REPEAT_MESSAGES)
+    if submitted is None:
         return events
-    submitted = approved_at if approved_at is not None else created + 2 * step
-    message = "approved" if approved_at is not None else None
-    return [
-        *events,
-        _event(submitted, "submitted", message),
-        _event(max(submitted + step, repeat_start), "active"),
-    ]
+    return [*events, _event(max(submitted + review.step, repeat_start), "active")]
 
 
 @dataclass
-class RepeatRecord:
+class RepeatRecord(LoggedRecord):
     """One repeat request: its stored properties, series parameters, events and derived requests.
 
     Example::
@@ -114,27 +92,22 @@ class RepeatRecord:
         record.appearance(2), record.series_length(), record.derived
     """
 
-    repeat_id: str
-    geometry: dict[str, Any]
-    properties: dict[str, Any]
-    created: float
-    step: float
+    review: Review
     series: RepeatSubmission
-    log: EventLog = field(default_factory=EventLog)
     derived: list[str] = field(default_factory=list)
     active_at: float | None = None
 
     @property
-    def status(self) -> str:
-        return self.log.status
+    def repeat_id(self) -> str:
+        return self.request_id
 
     @property
-    def finalized(self) -> bool:
-        return self.log.finalized
+    def step(self) -> float:
+        return self.review.step
 
     def appearance(self, index: int) -> float:
         """Real time at which derived request ``index`` (0-based) appears."""
-        origin = max(self.series.repeat_start, self.active_at or self.created)
+        origin = max(self.series.repeat_start, self.active_at or self.review.created)
         return origin + index * self.series.interval_days * self.step
 
     def series_length(self) -> int | None:
@@ -151,7 +124,7 @@ class RepeatRecord:
         return {"type": "Feature", "geometry": self.geometry, "properties": properties}
 
 
-class RepeatBook:
+class RepeatBook(RequestBook[RepeatRecord]):
     """Every repeat request of one emulator; derives tasking requests into the :class:`TaskingBook`.
 
     Example::
@@ -160,12 +133,15 @@ class RepeatBook:
             "repetitionProperties": {"repetitionInterval": 1, "repetitionCount": 3}}})
     """
 
+    kind = REPEAT
+
     def __init__(self, tasking: TaskingBook) -> None:
+        super().__init__(tasking.state)
         self.tasking = tasking
-        self.repeats: dict[str, RepeatRecord] = {}
+        self.repeats = self.records
 
     def create(self, body: Any) -> RepeatRecord:
-        state = self.tasking.state
+        state = self.state
         now = state.now()
         series = parse_repeat_body(body, now)
         repeat_id = str(uuid.uuid4())
@@ -177,62 +153,24 @@ class RepeatBook:
         }
         tier = properties["collectionTier"]
         properties["costPerImageEstimate"] = format_usd(image_price(properties["collectionType"], tier))
-        step = state.config.tasking_step_seconds
-        record = RepeatRecord(repeat_id, series.geometry, properties, now, step, series)
-        markers = read_markers(
-            properties["repeatrequestName"], properties["customAttribute1"], properties["customAttribute2"]
-        )
-        self._plan(record, repeat_schedule(now, step, series.repeat_start, markers.manual_approval))
+        review = self.review(properties, now, state.config.tasking_step_seconds)
+        record = RepeatRecord(repeat_id, series.geometry, properties, review, series)
+        self._plan(record, review)
         self.repeats[repeat_id] = record
         self.tasking.advance(now)
         return record
 
-    def _plan(self, record: RepeatRecord, events: list[Event]) -> None:
-        fired = len(record.log.fired)
-        record.log.pending = events[fired:]
+    def _plan(self, record: RepeatRecord, review: Review) -> None:
+        events = repeat_schedule(review, record.series.repeat_start)
+        record.review = review
+        record.log.pending = events[len(record.log.fired) :]
         record.active_at = next((event.time for event in events if event.code == "active"), None)
 
-    # Intended mirror of tasking.py's get/update: the API treats both request kinds the same way.
-    def get(self, repeat_id: str) -> RepeatRecord:
-        require_uuid(repeat_id, "repeatrequestId")
-        record = self.repeats.get(repeat_id)
-        if record is None:
-            raise not_found("repeat request", repeat_id)
-        return record
-
-    def update(self, repeat_id: str, body: Any) -> RepeatRecord:
-        record = self.get(repeat_id)
-        changes = parse_update(body, REPEAT_UPDATABLE)
-        if "processingConfig" in changes and record.finalized:
-            raise finalized_error("repeat request", repeat_id, record.status)
-        record.properties.update(changes)
-        return record
-
-    def change_status(self, repeat_id: str, body: Any) -> RepeatRecord:
-        """Approve (``submitted``) or reject a repeat request in review, or cancel an active one."""
-        record = self.get(repeat_id)
-        wanted = status_word(body, keys=("code", "status"))
-        if wanted not in (*CANCEL_WORDS, *APPROVE_WORDS, "rejected"):
-            raise validation_error(
-                f"a repeat request can be submitted, rejected or canceled, not {wanted!r}", "code"
-            )
-        if record.finalized:
-            raise finalized_error("repeat request", repeat_id, record.status)
-        now = self.tasking.state.now()
-        if wanted in CANCEL_WORDS:
-            self._cancel(record, now)
-        elif record.status != "review":
-            raise validation_error(
-                f"only a repeat request in review can be {wanted} (it is {record.status})", "code"
-            )
-        elif wanted == "rejected":
-            record.log.pending = [_event(now, "rejected")]
-            record.log.fire_due(now)
-        else:
-            series = record.series
-            self._plan(record, repeat_schedule(record.created, record.step, series.repeat_start, True, now))
-            self.tasking.advance(now)
-        return record
+    def _review(
+        self, record: RepeatRecord, *, approved_at: float | None = None, declined_at: float | None = None
+    ) -> None:
+        self._plan(record, replace(record.review, approved_at=approved_at, declined_at=declined_at))
+        self.tasking.advance(self.state.now())
 
     def _cancel(self, record: RepeatRecord, now: float) -> None:
         if record.status not in CANCELLABLE:
@@ -247,10 +185,6 @@ class RepeatBook:
             task = self.tasking.tasks[task_id]
             if not task.finalized:
                 self.tasking.cancel(task, now)
-
-    def search(self, body: Any, paging: SearchPaging) -> dict[str, Any]:
-        features = [record.feature() for record in self.repeats.values()]
-        return search_page(features, body, ("query", "filter"), REPEAT_FIELDS, paging)
 
     # --- the clock -----------------------------------------------------------------------------
 

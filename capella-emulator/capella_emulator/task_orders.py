@@ -8,7 +8,7 @@ answer). A request that has produced nothing yet (not completed, or ended withou
 Example::
 
     order = order_tasking_request(state, task_id)
-    order.to_json()["items"]
+    order.to_json(state.now())["items"]
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
 """Tasking requests on an accelerated clock, their collects, and (through :mod:`.repeat`) repeat requests.
 
 Lifecycle (see :mod:`.tasking_clock`). With ``step`` = ``tasking_step_seconds`` captured at creation
-``t0``: ``received`` (t0) -> ``review`` (+1) -> ``submitted`` (+2) -> ``accepted`` (+3), or ``active``
-(+3) when ``windowClose`` lies beyond the one-week scheduling horizon (or tasks conflict), then
-``accepted`` at ``C = max(t0 + 4 steps, windowOpen)`` -> ``completed`` (``C`` + 1 step). It is never
-collected before ``windowOpen``. If ``windowClose`` passes first, it ends ``expired`` at ``windowClose``.
+``t0``: ``received`` (t0) -> ``review`` (+1), where it waits for ``PATCH /task/{id}/status``
+(``approved`` or ``rejected``; see :mod:`.request_book`). ``preApproval: true`` skips review
+(``submitted`` at +1); the ``auto_approve_review`` option approves at +2. From ``submitted`` (S):
+``accepted`` (S + 1), or ``active`` (S + 1) when ``windowClose`` lies beyond the one-week scheduling
+horizon (or tasks conflict), then ``accepted`` at ``C = max(S + 2 steps, windowOpen)`` -> ``completed``
+(``C`` + 1 step). It is never collected before ``windowOpen``. If ``windowClose`` passes first, it
+ends ``expired`` at ``windowClose``.
 Everything is computed from stored timestamps: ``EmulatorState.advance()``, called before every API
 request, fires what is due, so nothing runs in the background.
 
@@ -25,7 +28,6 @@ Forcing outcomes. Put a marker in ``taskingrequestName``, ``customAttribute1`` o
 - ``emulator:expired``      accepted -> ``expired`` (whatever the window)
 - ``emulator:recompleted``  ... completed -> accepted -> completed (reprocessed)
 - ``emulator:completed``    the normal path (useful to override a marker through ``PATCH``)
-- ``emulator:manual-approval``  waits in ``review`` for ``PATCH /task/{id}/status`` ``approved``/``rejected``
 - ``emulator:collects=N``   N collects (1..4) instead of the default
 
 Changing the marker with ``PATCH /task/{id}`` re-plans a request that has not finished. The control
@@ -51,15 +53,16 @@ from capella_emulator.collects import (
     plan_collect,
     render_collect,
 )
-from capella_emulator.errors import ApiError, not_found, validation_error
+from capella_emulator.errors import ApiError, validation_error
 from capella_emulator.repeat import RepeatBook
+from capella_emulator.request_book import TASKING, LoggedRecord, RequestBook
 from capella_emulator.tasking_cancel import cancellation_fee, cancellation_refusal
 from capella_emulator.tasking_clock import (
     COLLECT,
     OUTCOMES,
     REQUEST,
     Event,
-    EventLog,
+    Review,
     Timeline,
     build_schedule,
     collect_event,
@@ -69,27 +72,16 @@ from capella_emulator.tasking_clock import (
 )
 from capella_emulator.tasking_constraints import delivered_product_types
 from capella_emulator.tasking_pricing import scene_area_sqkm, task_order
-from capella_emulator.tasking_search import TASK_FIELDS, SearchPaging, search_page
 from capella_emulator.tasking_time import iso
-from capella_emulator.tasking_validation import (
-    CANCEL_WORDS,
-    TASK_UPDATABLE,
-    TaskSubmission,
-    parse_task_body,
-    parse_update,
-)
-from capella_emulator.tasking_values import (
-    finalized_error,
-    require_uuid,
-    status_word,
-)
+from capella_emulator.tasking_validation import TaskSubmission, parse_task_body
+from capella_emulator.tasking_values import finalized_error
 
 if TYPE_CHECKING:
     from capella_emulator.state import EmulatorState
 
 
 @dataclass
-class TaskRecord:
+class TaskRecord(LoggedRecord):
     """One tasking request: its stored properties, timeline, events and collects.
 
     Example::
@@ -98,22 +90,14 @@ class TaskRecord:
         record.status, record.feature()["properties"]["statusHistory"], record.rendered_collects()
     """
 
-    task_id: str
-    geometry: dict[str, Any]
-    properties: dict[str, Any]
     timeline: Timeline
     collect_count: int
-    log: EventLog = field(default_factory=EventLog)
     collects: list[CollectRecord] = field(default_factory=list)
     delivered: bool = False
 
     @property
-    def status(self) -> str:
-        return self.log.status
-
-    @property
-    def finalized(self) -> bool:
-        return self.log.finalized
+    def task_id(self) -> str:
+        return self.request_id
 
     def feature(self) -> dict[str, Any]:
         """Return the tasking request as the API returns it."""
@@ -144,7 +128,7 @@ class TaskRecord:
         return props["taskingrequestName"], props["customAttribute1"], props["customAttribute2"]
 
 
-class TaskingBook:
+class TaskingBook(RequestBook[TaskRecord]):
     """Every tasking request (and, in ``repeats``, every repeat request) of one emulator.
 
     Example::
@@ -156,9 +140,11 @@ class TaskingBook:
         record.status  # "failed"
     """
 
+    kind = TASKING
+
     def __init__(self, state: EmulatorState) -> None:
-        self.state = state
-        self.tasks: dict[str, TaskRecord] = {}
+        super().__init__(state)
+        self.tasks = self.records
         self.slots = AcquisitionSlots()
         self.collect_tasks: dict[str, str] = {}
         self.repeats = RepeatBook(self)
@@ -187,12 +173,10 @@ class TaskingBook:
             properties["taskingrequestName"], properties["customAttribute1"], properties["customAttribute2"]
         )
         timeline = Timeline(
-            created=created,
-            step=step,
+            self.review(properties, created, step),
             window_open=submission.window_open,
             window_close=submission.window_close,
             outcome=markers.outcome,
-            manual_approval=markers.manual_approval,
             conflicts=self._conflicts() if markers.conflicting else None,
         )
         collects = markers.collects or _default_collect_count(
@@ -212,54 +196,28 @@ class TaskingBook:
         """Return the tasking request whose collect ``collect_id`` is (``None`` for an archive collect)."""
         return self.collect_tasks.get(collect_id) if collect_id else None
 
-    def get(self, task_id: str) -> TaskRecord:
-        require_uuid(task_id, "taskingrequestId")
-        record = self.tasks.get(task_id)
-        if record is None:
-            raise not_found("tasking request", task_id)
-        return record
-
     # --- changes -------------------------------------------------------------------------------
 
-    def update(self, task_id: str, body: Any) -> TaskRecord:
-        record = self.get(task_id)
-        changes = parse_update(body, TASK_UPDATABLE)
-        if "processingConfig" in changes and record.finalized:
-            raise finalized_error("tasking request", task_id, record.status)
-        record.properties.update(changes)
+    def _updated(self, record: TaskRecord) -> None:
+        """Re-plan an unfinished request whose outcome marker changed."""
         markers = read_markers(*record.marker_texts())
         if not record.finalized and markers.outcome != record.timeline.outcome:
             self._replan(record, outcome=markers.outcome)
-        return record
 
-    def change_status(self, task_id: str, body: Any) -> TaskRecord:
-        """``PATCH /task/{id}/status``: approve or reject a request in review, or cancel one."""
-        record = self.get(task_id)
-        wanted = status_word(body, keys=("status",))
-        if wanted not in (*CANCEL_WORDS, "approved", "rejected"):
-            raise validation_error(
-                f"status must be approved, rejected or canceled, got {wanted!r}",
-                "status",
-                "invalid_enum_value",
-            )
-        if record.finalized:
-            raise finalized_error("tasking request", task_id, record.status)
-        now = self.state.now()
-        if wanted in ("approved", "rejected"):
-            if record.status != "review":
-                message = f"only a request in review can be {wanted} (it is {record.status})"
-                raise validation_error(message, "status")
-            if wanted == "approved":
-                self._replan(record, approved_at=now)
-            else:
-                self._replan(record, declined_at=now)
-            return record
+    def _review(
+        self, record: TaskRecord, *, approved_at: float | None = None, declined_at: float | None = None
+    ) -> None:
+        review = record.timeline.review
+        approved_at = review.approved_at if approved_at is None else approved_at
+        declined_at = review.declined_at if declined_at is None else declined_at
+        self._replan(record, review=replace(review, approved_at=approved_at, declined_at=declined_at))
+
+    def _cancel(self, record: TaskRecord, now: float) -> None:
         first_collect = min((collect.acquired_at for collect in record.collects), default=None)
         refusal = cancellation_refusal(record.status, first_collect, now)
         if refusal is not None:
             raise refusal
         self.cancel(record, now, cancellation_fee(first_collect, now))
-        return record
 
     def cancel(self, record: TaskRecord, now: float, message: str | None = None) -> None:
         """End a request ``canceled`` now; its undelivered collects end ``canceled`` too."""
@@ -293,16 +251,14 @@ class TaskingBook:
         record: TaskRecord,
         *,
         outcome: str | None = None,
-        approved_at: float | None = None,
-        declined_at: float | None = None,
+        review: Review | None = None,
     ) -> None:
         """Re-plan the future of ``record``; its recorded history stays as it is."""
         now = self.state.now()
         timeline = replace(
             record.timeline,
             outcome=outcome or record.timeline.outcome,
-            approved_at=approved_at if approved_at is not None else record.timeline.approved_at,
-            declined_at=declined_at if declined_at is not None else record.timeline.declined_at,
+            review=review or record.timeline.review,
         )
         pending, consistent = replan(record.log.fired, build_schedule(timeline), now)
         if record.finalized and not consistent:
@@ -312,10 +268,6 @@ class TaskingBook:
         self._fire(record, now)
 
     # --- reading -------------------------------------------------------------------------------
-
-    def search(self, body: Any, paging: SearchPaging) -> dict[str, Any]:
-        features = [record.feature() for record in self.tasks.values()]
-        return search_page(features, body, ("query",), TASK_FIELDS, paging)
 
     def collects_of(self, task_id: str) -> list[dict[str, Any]]:
         return self.get(task_id).rendered_collects()
@@ -341,7 +293,7 @@ class TaskingBook:
         timeline = [*record.log.fired, *record.log.pending]
         active = next(
             (e.time for e in timeline if e.target == REQUEST and e.code == "active"),
-            predicted.time + record.timeline.step,
+            predicted.time + record.timeline.review.step,
         )
         polarization = record.properties["collectConstraints"].get("polarization") or "HH"
         record.collects = [

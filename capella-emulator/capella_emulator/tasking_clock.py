@@ -4,7 +4,8 @@ A request's whole future is planned as a list of :class:`Event` when it is creat
 when it is approved, rejected, cancelled or given another outcome); ``TaskingBook.advance(now)`` fires
 the events whose time has come. With ``step`` = ``tasking_step_seconds`` captured at creation ``t0``::
 
-    received  t0              review  t0 + step        submitted  S = t0 + 2 step (or approval time)
+    received  t0              review  t0 + step        (waits there until approved or rejected)
+    submitted S = approval time, t0 + step with preApproval (no review), t0 + 2 step with auto-approval
     accepted  S + step        (short window; collect predicted)
       or active S + step      (windowClose beyond the one-week horizon, or conflicting tasks)
     C = max(S + 2 step, windowOpen): the collect is tasked (and an active request becomes accepted)
@@ -29,7 +30,6 @@ OUTCOMES = ("completed", "rejected", "failed", "anomaly", "error", "expired", "r
 FAILURE_OUTCOMES = ("failed", "anomaly", "error")
 # Codes mirror the provider's _payloads/vocabulary.REQUEST_STATUSES (kept apart: an independent oracle).
 FINALIZED = frozenset({"completed", "canceled", "rejected", "expired", "failed", "error", "anomaly"})
-MANUAL_APPROVAL = "manual-approval"
 CONFLICTING = "conflicting"
 MAX_COLLECTS = 4
 SCHEDULING_HORIZON_SECONDS = 7 * 86_400  # beyond it a request is "active" (not guaranteed), not "accepted"
@@ -94,9 +94,29 @@ class Markers:
     """
 
     outcome: str = "completed"
-    manual_approval: bool = False
     collects: int | None = None
     conflicting: bool = False
+
+
+@dataclass(frozen=True)
+class Review:
+    """How a request gets past ``review``, shared by tasking and repeat requests (epoch seconds).
+
+    A request waits in ``review`` until ``approved_at`` or ``declined_at`` (``PATCH .../status``), unless
+    it was created with ``preApproval`` (no review at all) or the emulator auto-approves
+    (``auto_approve_review``: approved one step after ``review``).
+
+    Example::
+
+        review_events(Review(created=t0, step=0.2, pre_approved=True), REQUEST_MESSAGES)
+    """
+
+    created: float
+    step: float
+    pre_approved: bool = False
+    auto_approve: bool = False
+    approved_at: float | None = None
+    declined_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -108,36 +128,30 @@ class Timeline:
 
     Example::
 
-        build_schedule(Timeline(created=t0, step=0.2, window_open=t0, window_close=t0 + 86400))
+        build_schedule(Timeline(Review(created=t0, step=0.2), window_open=t0, window_close=t0 + 86400))
     """
 
-    created: float
-    step: float
+    review: Review
     window_open: float
     window_close: float
     outcome: str = "completed"
-    manual_approval: bool = False
-    approved_at: float | None = None
-    declined_at: float | None = None
     conflicts: tuple[str, ...] | None = None
 
 
 def read_markers(*texts: str | None) -> Markers:
     """Read the markers in ``texts`` (the first outcome marker wins; unknown words are ignored)."""
-    outcome, manual, collects, conflicting = "completed", False, None, False
+    outcome, collects, conflicting = "completed", None, False
     found_outcome = False
     for text in texts:
         for word in _MARKER.findall(text or ""):
             word = word.lower()
             if word in OUTCOMES and not found_outcome:
                 outcome, found_outcome = word, True
-            elif word == MANUAL_APPROVAL:
-                manual = True
             elif word == CONFLICTING:
                 conflicting = True
             elif word.startswith("collects=") and word[9:].isdigit():
                 collects = min(MAX_COLLECTS, max(1, int(word[9:])))
-    return Markers(outcome=outcome, manual_approval=manual, collects=collects, conflicting=conflicting)
+    return Markers(outcome=outcome, collects=collects, conflicting=conflicting)
 
 
 def request_event(time: float, code: str, message: str | None = None) -> Event:
@@ -154,36 +168,55 @@ def conflict_message(base: str, conflicts: tuple[str, ...]) -> str:
     return f"{base}. Potentially conflicting tasks: {listed}"
 
 
+def review_events(review: Review, messages: dict[str, str]) -> tuple[list[Event], float | None]:
+    """Plan a request from ``received`` through review: its events, and when it is submitted (or ``None``).
+
+    ``messages`` are the kind's status messages (``received``, ``review``, ``submitted``, ``approved``,
+    ``declined``). The events end with ``submitted``, with a user's ``rejected``, or in ``review``.
+    """
+    t0, step = review.created, review.step
+    events = [Event(t0, REQUEST, "received", messages["received"])]
+    if review.pre_approved:
+        submitted, message = t0 + step, messages["submitted"]
+    else:
+        events.append(Event(t0 + step, REQUEST, "review", messages["review"]))
+        if review.declined_at is not None:
+            return [*events, Event(review.declined_at, REQUEST, "rejected", messages["declined"])], None
+        if review.approved_at is not None:
+            submitted, message = review.approved_at, messages["approved"]
+        elif review.auto_approve:
+            submitted, message = t0 + 2 * step, messages["submitted"]
+        else:
+            return events, None
+    return [*events, Event(submitted, REQUEST, "submitted", message)], submitted
+
+
 def build_schedule(timeline: Timeline) -> list[Event]:
-    """Plan every event of a request from ``received`` to its end, in firing order."""
-    t0, step = timeline.created, timeline.step
-    events = [request_event(t0, "received"), request_event(t0 + step, "review")]
-    if timeline.outcome == "rejected" and timeline.conflicts is None:
-        events.append(request_event(t0 + 2 * step, "rejected"))
-    elif timeline.declined_at is not None:
-        events.append(request_event(timeline.declined_at, "rejected", REQUEST_MESSAGES["declined"]))
-    elif timeline.approved_at is not None or not timeline.manual_approval:
-        events += _after_review(timeline)
+    """Plan every event of a request from ``received`` to its end (or to ``review``), in firing order."""
+    review = timeline.review
+    if timeline.outcome == "rejected" and timeline.conflicts is None and review.declined_at is None:
+        # Capella rejects it in review: whatever approves it, it goes no further.
+        waiting = replace(review, approved_at=None, auto_approve=False)
+        events = review_events(waiting, REQUEST_MESSAGES)[0]
+        events.append(request_event(review.created + 2 * review.step, "rejected"))
+    else:
+        events, submitted = review_events(review, REQUEST_MESSAGES)
+        if submitted is not None:
+            events += _after_review(timeline, submitted)
     return _expire_at_window_close(events, timeline.window_close)
 
 
-def _after_review(timeline: Timeline) -> list[Event]:
-    step = timeline.step
-    if timeline.approved_at is not None:
-        submitted = request_event(timeline.approved_at, "submitted", REQUEST_MESSAGES["approved"])
-    else:
-        submitted = request_event(timeline.created + 2 * step, "submitted")
-    start = submitted.time
+def _after_review(timeline: Timeline, start: float) -> list[Event]:
+    step = timeline.review.step
     if timeline.conflicts is not None and timeline.outcome == "rejected":
         message = conflict_message(CONFLICT_REJECTED_MESSAGE, timeline.conflicts)
-        return [submitted, request_event(start + step, "rejected", message)]
+        return [request_event(start + step, "rejected", message)]
     beyond_horizon = timeline.window_close - start > SCHEDULING_HORIZON_SECONDS
     first = "active" if beyond_horizon or timeline.conflicts is not None else "accepted"
     first_message = None
     if timeline.conflicts is not None:
         first_message = conflict_message(CONFLICT_ACTIVE_MESSAGE, timeline.conflicts)
     events = [
-        submitted,
         request_event(start + step, first, first_message),
         collect_event(start + step, "predicted"),
     ]

@@ -123,7 +123,6 @@ def parse_task_body(body: Any, now: float) -> TaskSubmission:
         enum_value(props.get("collectionTier"), COLLECTION_TIERS, "properties.collectionTier") or "standard"
     )
     _check_window_for_tier(tier, window_close - window_open)
-    pre_approval = props.get("preApproval", props.get("pre_approval"))
     properties = {
         "taskingrequestName": text_property(props, "taskingrequestName", default=""),
         "taskingrequestDescription": text_property(props, "taskingrequestDescription", default=""),
@@ -131,7 +130,6 @@ def parse_task_body(body: Any, now: float) -> TaskSubmission:
         "windowClose": iso(window_close),
         "windowDuration": round(window_close - window_open),
         "collectionTier": tier,
-        "preApproval": boolean(pre_approval, "properties.preApproval", default=False),
         **_shared_properties(body, props, geometry["type"]),
     }
     return TaskSubmission(geometry, properties, window_open, window_close)
@@ -225,7 +223,9 @@ def _shared_properties(body: dict[str, Any], props: dict[str, Any], geometry_typ
     contract_id = body.get("contractId", props.get("contractId"))
     if contract_id is not None and not isinstance(contract_id, str):
         raise validation_error("contractId must be a string", "contractId")
+    pre_approval = props.get("preApproval", props.get("pre_approval"))
     return {
+        "preApproval": boolean(pre_approval, "properties.preApproval", default=False),
         "collectionType": collection_type,
         "type": instrument_mode(collection_type),
         "archiveHoldback": ARCHIVE_HOLDBACKS[holdback or "none"],

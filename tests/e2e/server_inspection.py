@@ -40,6 +40,10 @@ class ServerInspection:
         """Change the emulator's settings, e.g. ``emulator_settings(tasking_step_seconds=2.0)``."""
         self._control("POST", "/settings", settings)
 
+    def emulator_faults(self, **faults: Any) -> None:
+        """Change the emulator's faults, e.g. ``emulator_faults(fault_429_rate=0.2, scope="api")``."""
+        self._control("POST", "/faults", faults)
+
     def emulator_requests(self, path: str | None = None, method: str | None = None) -> list[dict[str, Any]]:
         """Requests that reached the emulator; ``path`` matches exactly, or as a prefix when it ends in /."""
         return [

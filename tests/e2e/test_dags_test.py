@@ -100,8 +100,8 @@ def test_feasibility_to_tasking_checks_approves_within_the_limit_and_lands_the_p
     local_world: LocalWorld,
 ) -> None:
     local_world.clear_emulator_requests()
-    # the marker makes the emulator hold the request in review, as the real API does without pre-approval
-    conf = {"name": "Rotterdam emulator:manual-approval", "max_cost": 3000, "max_order_cost": 500}
+    # the emulator holds the request in review, as the real API does without pre-approval
+    conf = {"name": "Rotterdam feasibility", "max_cost": 3000, "max_order_cost": 500}
 
     log = local_world.dags_test("capella_feasibility_to_tasking", conf=conf)
 

@@ -39,16 +39,21 @@ def test_rest_triggered_run_defers_to_the_triggerer_then_succeeds(
     airflow.wait_for_dags(TASKING_DAG, NEW_IMAGERY_DAG)
     airflow.set_paused(TASKING_DAG, False)
     airflow.set_paused(NEW_IMAGERY_DAG, False)
-    # the emulator holds this request in review until approved: the sensor must defer meanwhile
-    conf = {"name": "e2e emulator:manual-approval", "prefix": "rest"}
-
-    since = datetime.now(timezone.utc)
-    run_id = airflow.trigger(TASKING_DAG, conf)
-    request_id = wait_for_deferred_sensor(airflow, run_id)
-    world.emulator_api("PATCH", f"/task/{request_id}/status", {"status": "approved"})
-    state, seen = airflow.wait_for_run(TASKING_DAG, run_id)
+    # the request waits in review until the task approves its quote (within the DAG's max_cost); the
+    # collection then takes seconds more: the sensor must defer meanwhile
+    conf = {"name": "e2e rest run", "prefix": "rest"}
+    world.emulator_settings(tasking_step_seconds=2.0)
+    try:
+        since = datetime.now(timezone.utc)
+        run_id = airflow.trigger(TASKING_DAG, conf)
+        request_id = wait_for_deferred_sensor(airflow, run_id)
+        state, seen = airflow.wait_for_run(TASKING_DAG, run_id)
+    finally:
+        world.emulator_settings(tasking_step_seconds=0.5)
 
     assert state == "success", seen
+    approvals = world.emulator_requests(f"/task/{request_id}/status", "PATCH")
+    assert [e["status"] for e in approvals] == [200], "approved once, by the task, within max_cost"
     assert "deferred" in seen["wait_for_collection"]
     landed = {key.split("/")[2] for key in world.s3_objects(f"rest/{request_id}/") if key.endswith(".tif")}
     assert len(landed) == 2  # the GEO and SLC products of the collect

@@ -151,7 +151,9 @@ def test_weekly_files_chosen_by_name_hold_that_weeks_acquisitions(
 
 
 def test_the_latest_export_follows_new_products_of_completed_tasking(api: Client, tmp_path: Path) -> None:
-    task_id = api.create_task(processingConfig={"productTypes": ["GEO"]})["properties"]["taskingrequestId"]
+    task_id = api.create_task(processingConfig={"productTypes": ["GEO"]}, preApproval=True)["properties"][
+        "taskingrequestId"
+    ]
     api.wait_task(task_id, "completed")
     [collect] = api.get(f"/collects/list/{task_id}").json()
 

@@ -9,6 +9,9 @@ import pytest
 
 from tests.emulator.tasking_helpers import FAST_STEP, POINT, Api, codes, error_of, instant, iso_in, zod
 
+# Review is not the subject here: requests are approved one step after review, as before.
+pytestmark = pytest.mark.capella_emulator(auto_approve_review=True)
+
 
 @pytest.fixture
 def api(capella_emulator: Any) -> Api:
@@ -205,16 +208,17 @@ def test_markers_of_the_repeat_request_apply_to_every_derived_request(api: Api) 
         assert codes(api.wait_for_task(request["properties"]["taskingrequestId"], "failed"))[0] == "failed"
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 @pytest.mark.parametrize("body", [{"status": "canceled"}, {"code": "canceled"}, {"status": "cancelled"}])
 def test_cancel_stops_the_series_and_cancels_unfinished_derived_requests(
-    api: Api, body: dict[str, str]
+    api: Api, body: dict[str, str], capella_emulator: Any
 ) -> None:
-    repeat_id = _create(
-        api, customAttribute1="emulator:manual-approval", repetitionProperties={"repetitionInterval": 1}
-    )["properties"]["repeatrequestId"]
+    # Derived requests are pre-approved: a slower step keeps the first one unfinished at the cancel.
+    capella_emulator.settings(tasking_step_seconds=0.5)
+    repeat_id = _create(api, repetitionProperties={"repetitionInterval": 1})["properties"]["repeatrequestId"]
     _wait_for_repeat(api, repeat_id, "review")
     assert api.patch(f"/repeat-requests/{repeat_id}/status", {"code": "submitted"}).status_code == 200
-    _wait_for_derived(api, repeat_id, 2)  # each derived request waits in review (the marker is inherited)
+    _wait_for_derived(api, repeat_id, 2)
 
     response = api.patch(f"/repeat-requests/{repeat_id}/status", body)
     derived_at_cancel = len(_derived(api, repeat_id))

@@ -74,7 +74,7 @@ def test_list_orders_takes_limit_organization_and_reseller(api: Api, capella_emu
 
 
 def test_order_items_of_a_tasked_collect_name_its_tasking_request(api: Api) -> None:
-    task_id = api.create_task()["properties"]["taskingrequestId"]
+    task_id = api.create_task(preApproval=True)["properties"]["taskingrequestId"]
     api.wait_for_task(task_id, "completed")
     [collect] = api.collects(task_id)
     found = api.post(

@@ -228,7 +228,9 @@ def test_a_bad_jwt_is_invalid_token_and_a_bad_key_is_the_gateways_401(capella_em
 
 
 def test_cancellation_fee_window_is_reported_with_the_request(api: Api) -> None:
-    task_id = api.create_task(windowOpen=iso_in(2 * 86400))["properties"]["taskingrequestId"]
+    task_id = api.create_task(windowOpen=iso_in(2 * 86400), preApproval=True)["properties"][
+        "taskingrequestId"
+    ]
     api.wait_for_task(task_id, "active")
 
     canceled = api.patch(f"/task/{task_id}/status", {"status": "cancelled"}).json()

@@ -19,6 +19,9 @@ from tests.emulator.tasking_helpers import (
     zod,
 )
 
+# Review is not the subject here: requests are approved one step after review, as before.
+pytestmark = pytest.mark.capella_emulator(auto_approve_review=True)
+
 HOUR = 3600
 DAY = 24 * HOUR
 
@@ -57,8 +60,9 @@ def test_a_short_window_goes_from_submitted_straight_to_accepted(api: Api) -> No
     assert codes(task) == ["completed", "accepted", "submitted", "review", "received"]
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 def test_a_request_in_review_can_be_rejected_by_the_user(api: Api) -> None:
-    task_id = _task_id(api.create_task(customAttribute1="emulator:manual-approval"))
+    task_id = _task_id(api.create_task())
     api.wait_for_task(task_id, "review")
 
     response = api.patch(f"/task/{task_id}/status", {"status": "rejected"})
@@ -245,8 +249,9 @@ def test_repeat_requests_take_a_point_only(api: Api) -> None:
 # --- cancellation -------------------------------------------------------------------------------
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 def test_a_request_in_review_cannot_be_canceled(api: Api) -> None:
-    task_id = _task_id(api.create_task(customAttribute1="emulator:manual-approval"))
+    task_id = _task_id(api.create_task())
     api.wait_for_task(task_id, "review")
 
     response = api.patch(f"/task/{task_id}/status", {"status": "canceled"})
@@ -291,8 +296,9 @@ def _repeat_codes(api: Api, repeat_id: str) -> list[str]:
     return codes(api.get(f"/repeat-requests/{repeat_id}").json())
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 def test_a_repeat_request_in_review_is_approved_with_code_submitted(api: Api) -> None:
-    repeat_id = _repeat(api, repeatrequestName="emulator:manual-approval")
+    repeat_id = _repeat(api, repeatrequestName="held")
     time.sleep(4 * FAST_STEP)
     assert _repeat_codes(api, repeat_id) == ["review", "received"]
 
@@ -303,8 +309,9 @@ def test_a_repeat_request_in_review_is_approved_with_code_submitted(api: Api) ->
     assert _repeat_codes(api, repeat_id) == ["active", "submitted", "review", "received"]
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 def test_a_repeat_request_in_review_can_be_rejected_but_not_canceled(api: Api) -> None:
-    repeat_id = _repeat(api, repeatrequestName="emulator:manual-approval")
+    repeat_id = _repeat(api, repeatrequestName="held")
     time.sleep(3 * FAST_STEP)
 
     canceled = api.patch(f"/repeat-requests/{repeat_id}/status", {"code": "canceled"})

@@ -23,7 +23,9 @@ def items_of_collects(api: Client, task_id: str) -> set[str]:
 
 def test_ordering_a_completed_request_orders_all_its_products(api: Client) -> None:
     task_id = api.create_task(
-        taskingrequestName="two passes emulator:collects=2", processingConfig={"productTypes": ["GEO", "SLC"]}
+        taskingrequestName="two passes emulator:collects=2",
+        processingConfig={"productTypes": ["GEO", "SLC"]},
+        preApproval=True,
     )["properties"]["taskingrequestId"]
     api.wait_task(task_id, "completed")
 
@@ -41,7 +43,7 @@ def test_ordering_a_completed_request_orders_all_its_products(api: Client) -> No
 
 
 def test_ordering_the_same_request_again_flags_previously_ordered_items(api: Client) -> None:
-    task_id = api.create_task()["properties"]["taskingrequestId"]
+    task_id = api.create_task(preApproval=True)["properties"]["taskingrequestId"]
     api.wait_task(task_id, "completed")
 
     first = api.post(f"/orders/task/{task_id}").json()
@@ -53,9 +55,7 @@ def test_ordering_the_same_request_again_flags_previously_ordered_items(api: Cli
 
 
 def test_a_request_that_produced_nothing_yet_cannot_be_ordered(api: Client, capella_emulator: Any) -> None:
-    task_id = api.create_task(taskingrequestName="wait emulator:manual-approval")["properties"][
-        "taskingrequestId"
-    ]
+    task_id = api.create_task(taskingrequestName="wait for approval")["properties"]["taskingrequestId"]
     api.wait_task(task_id, "review")
 
     response = api.post(f"/orders/task/{task_id}")
@@ -67,7 +67,9 @@ def test_a_request_that_produced_nothing_yet_cannot_be_ordered(api: Client, cape
 
 
 def test_a_failed_request_has_nothing_to_order(api: Client) -> None:
-    task_id = api.create_task(taskingrequestName="emulator:failed")["properties"]["taskingrequestId"]
+    task_id = api.create_task(taskingrequestName="emulator:failed", preApproval=True)["properties"][
+        "taskingrequestId"
+    ]
     api.wait_task(task_id, "failed")
 
     response = api.post(f"/orders/task/{task_id}")

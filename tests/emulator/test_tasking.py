@@ -21,6 +21,9 @@ from tests.emulator.tasking_helpers import (
     zod,
 )
 
+# Review is not the subject here: requests are approved one step after review, as before.
+pytestmark = pytest.mark.capella_emulator(auto_approve_review=True)
+
 LIFECYCLE = ["completed", "accepted", "submitted", "review", "received"]  # a one-week window: no "active"
 TWO_DAYS = 2 * 86400
 COLLECT_LIFECYCLE = ["delivered", "qa", "processing", "collected", "tasked", "predicted"]
@@ -210,8 +213,9 @@ def test_marker_forces_the_outcome(
     assert (found.json()["numberMatched"] > 0) == (outcome == "recompleted")
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 def test_control_endpoint_forces_an_outcome(api: Api) -> None:
-    task_id = api.create_task(customAttribute1="emulator:manual-approval")["properties"]["taskingrequestId"]
+    task_id = api.create_task()["properties"]["taskingrequestId"]
     api.wait_for_task(task_id, "review")
 
     response = api.session.post(f"{api.url}/_emulator/tasks/{task_id}/outcome", json={"outcome": "rejected"})
@@ -248,8 +252,9 @@ def test_control_endpoint_rejects_bad_outcomes(api: Api, body: dict[str, Any], s
     assert error_of(response)["code"] == "VALIDATION_ERROR"
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 def test_control_endpoint_sets_the_number_of_collects(api: Api) -> None:
-    task_id = api.create_task(customAttribute1="emulator:manual-approval")["properties"]["taskingrequestId"]
+    task_id = api.create_task()["properties"]["taskingrequestId"]
 
     api.session.post(
         f"{api.url}/_emulator/tasks/{task_id}/outcome", json={"outcome": "completed", "collects": 3}
@@ -306,8 +311,9 @@ def test_cancel_of_a_completed_request_is_refused(api: Api) -> None:
     assert error["code"] == "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION" and error["message"]
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 def test_approval_moves_a_held_request_on(api: Api) -> None:
-    task_id = api.create_task(customAttribute1="emulator:manual-approval")["properties"]["taskingrequestId"]
+    task_id = api.create_task()["properties"]["taskingrequestId"]
     api.wait_for_task(task_id, "review")
     time.sleep(4 * FAST_STEP)
     assert codes(api.task(task_id)) == ["review", "received"]
@@ -333,8 +339,9 @@ def test_approval_outside_review_is_refused(api: Api) -> None:
     assert unknown.status_code == 400 and error_of(unknown)["detail"][0]["path"] == ["status"]
 
 
+@pytest.mark.capella_emulator(auto_approve_review=False)  # held in review until approved
 def test_update_changes_names_attributes_and_delivered_product_types(api: Api) -> None:
-    task_id = api.create_task(customAttribute1="emulator:manual-approval")["properties"]["taskingrequestId"]
+    task_id = api.create_task()["properties"]["taskingrequestId"]
 
     response = api.patch(
         f"/task/{task_id}",
@@ -362,7 +369,7 @@ def test_update_changes_names_attributes_and_delivered_product_types(api: Api) -
 
 
 def test_update_with_a_marker_replans_the_request(api: Api) -> None:
-    task_id = api.create_task(customAttribute1="emulator:manual-approval")["properties"]["taskingrequestId"]
+    task_id = api.create_task()["properties"]["taskingrequestId"]
 
     api.patch(f"/task/{task_id}", {"properties": {"customAttribute2": "emulator:rejected"}})
 

@@ -26,7 +26,7 @@ def api(capella_emulator: Any) -> Client:
 
 
 def completed_task(api: Client, geometry: dict[str, Any] | None = None, **properties: Any) -> str:
-    task_id = api.create_task(geometry, **properties)["properties"]["taskingrequestId"]
+    task_id = api.create_task(geometry, preApproval=True, **properties)["properties"]["taskingrequestId"]
     api.wait_task(task_id, "completed")
     return task_id
 
@@ -83,9 +83,7 @@ def test_unknown_and_malformed_collect_ids(api: Client) -> None:
 
 
 def test_a_request_has_no_tiles_until_it_is_accepted(api: Client) -> None:
-    task_id = api.create_task(taskingrequestName="hold emulator:manual-approval")["properties"][
-        "taskingrequestId"
-    ]
+    task_id = api.create_task(taskingrequestName="held in review")["properties"]["taskingrequestId"]
     api.wait_task(task_id, "review")
 
     assert api.get(f"/tiles/list/{task_id}").json() == []

@@ -1,7 +1,7 @@
 """Approval of requests in review and the order cost limit, against the emulator.
 
-A request carrying the emulator's ``emulator:manual-approval`` marker waits in ``review`` as the
-real API does for every request created without pre-approval.
+A request created without pre-approval waits in ``review``, as the real API holds it (and the emulator
+by default).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from airflow_provider_capella.hooks.capella import CapellaHook
 from airflow_provider_capella.tasking_status import latest_status
 
 POINT = {"type": "Point", "coordinates": [-105.27, 40.01]}
-MANUAL = "emulator:manual-approval"
 UNKNOWN_ID = "0b8f3f8e-7d1c-4c7e-9d7a-3b7f1b2a9c10"
 
 
@@ -31,7 +30,7 @@ def wait_for_status(read: Any, wanted: str, timeout: float = 20) -> dict[str, An
 
 
 def task_in_review(hook: CapellaHook) -> str:
-    task = hook.create_tasking_request(geometry=POINT, name="quote me", custom_attribute_2=MANUAL)
+    task = hook.create_tasking_request(geometry=POINT, name="quote me")
     task_id = str(task["properties"]["taskingrequestId"])
     wait_for_status(lambda: hook.get_task(task_id), "review")
     return task_id
@@ -72,17 +71,30 @@ def test_approving_twice_is_refused_before_a_second_patch(hook: CapellaHook, cap
 def test_a_pre_approved_task_cannot_be_rejected(hook: CapellaHook, capella_emulator: Any) -> None:
     task = hook.create_tasking_request(geometry=POINT, pre_approval=True)
     task_id = str(task["properties"]["taskingrequestId"])
+    # without pre-approval on the wire the request would wait in review and never be submitted
     wait_for_status(lambda: hook.get_task(task_id), "submitted")
 
-    with pytest.raises(CapellaValidationError, match="is submitted, not in review"):
+    with pytest.raises(CapellaValidationError, match="not in review"):
         hook.reject_tasking_request(task_id)
     assert status_patches(capella_emulator) == []
 
 
+def test_pre_approval_goes_on_the_wire_as_properties_pre_approval_and_skips_review(
+    hook: CapellaHook, capella_emulator: Any
+) -> None:
+    task = hook.create_tasking_request(geometry=POINT, name="pre-approved", pre_approval=True)
+    task_id = str(task["properties"]["taskingrequestId"])
+
+    [post] = capella_emulator.requests(path="/task", method="POST")
+    assert post["body"]["properties"]["preApproval"] is True
+    assert "pre_approval" not in post["body"]["properties"]
+    done = wait_for_status(lambda: hook.get_task(task_id), "completed")
+    codes = [entry["code"] for entry in done["properties"]["statusHistory"]]
+    assert "review" not in codes and codes[-2:] == ["submitted", "received"]
+
+
 def test_approving_a_repeat_request_in_review_submits_it(hook: CapellaHook) -> None:
-    repeat = hook.create_repeat_request(
-        geometry=POINT, name="weekly", repetition_count=3, custom_attribute_2=MANUAL
-    )
+    repeat = hook.create_repeat_request(geometry=POINT, name="weekly", repetition_count=3)
     repeat_id = str(repeat["properties"]["repeatrequestId"])
     wait_for_status(lambda: hook.get_repeat_request(repeat_id), "review")
 
@@ -92,7 +104,7 @@ def test_approving_a_repeat_request_in_review_submits_it(hook: CapellaHook) -> N
 
 
 def test_rejecting_a_repeat_request_in_review(hook: CapellaHook) -> None:
-    repeat = hook.create_repeat_request(geometry=POINT, repetition_count=2, custom_attribute_2=MANUAL)
+    repeat = hook.create_repeat_request(geometry=POINT, repetition_count=2)
     repeat_id = str(repeat["properties"]["repeatrequestId"])
     wait_for_status(lambda: hook.get_repeat_request(repeat_id), "review")
 

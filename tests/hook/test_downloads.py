@@ -26,9 +26,9 @@ def ordered(hook: CapellaHook, count: int = 2) -> tuple[str, list[dict[str, Any]
 
 
 def completed_task(hook: CapellaHook) -> str:
-    task_id = hook.create_tasking_request(geometry=POINT, name="to-download")["properties"][
-        "taskingrequestId"
-    ]
+    task_id = hook.create_tasking_request(geometry=POINT, name="to-download", pre_approval=True)[
+        "properties"
+    ]["taskingrequestId"]
     deadline = time.monotonic() + 15
     while not hook.is_task_completed(hook.get_task(task_id)):
         assert time.monotonic() < deadline, "tasking request did not complete"

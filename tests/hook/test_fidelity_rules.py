@@ -134,15 +134,17 @@ def later_task(hook: CapellaHook, hours_ahead: float, name: str = "later") -> st
     """A standard request whose window (and so its first collect) opens ``hours_ahead`` from now."""
     opens = datetime.now(timezone.utc) + timedelta(hours=hours_ahead)
     task = hook.create_tasking_request(
-        geometry=POINT, name=name, window_open=opens, window_close=opens + timedelta(days=8)
+        geometry=POINT,
+        name=name,
+        window_open=opens,
+        window_close=opens + timedelta(days=8),
+        pre_approval=True,
     )
     return task["properties"]["taskingrequestId"]
 
 
 def test_a_request_in_review_is_not_canceled_but_rejected(hook: CapellaHook, capella_emulator: Any) -> None:
-    task_id = hook.create_tasking_request(geometry=POINT, name="x emulator:manual-approval")["properties"][
-        "taskingrequestId"
-    ]
+    task_id = hook.create_tasking_request(geometry=POINT, name="x")["properties"]["taskingrequestId"]
     wait_for(hook, task_id, "review")
     capella_emulator.clear_requests()
 

@@ -27,7 +27,12 @@ def requests_made(hook: CapellaHook) -> dict[str, str]:
 
     def create(name: str, opens: datetime, **arguments: Any) -> str:
         task = hook.create_tasking_request(
-            geometry=POINT, name=name, window_open=opens, window_close=opens + timedelta(days=8), **arguments
+            geometry=POINT,
+            name=name,
+            window_open=opens,
+            window_close=opens + timedelta(days=8),
+            pre_approval=True,
+            **arguments,
         )
         return task["properties"]["taskingrequestId"]
 

@@ -56,6 +56,8 @@ def test_update_and_cancel(hook: CapellaHook, capella_emulator: Any) -> None:
     repeat_id = repeat_id_of(hook.create_repeat_request(geometry=POINT, name="old", repetition_count=50))
     updated = hook.update_repeat_requests(repeat_id, name="new", description="described")
     assert updated[repeat_id]["properties"]["repeatrequestName"] == "new"
+    wait_for_status(hook, repeat_id, "review")
+    hook.approve_repeat_request(repeat_id)
     wait_for_status(hook, repeat_id, "active")
     capella_emulator.clear_requests()
 
@@ -84,6 +86,8 @@ def test_a_repeat_request_not_yet_active_is_not_sent_a_cancel(
 
 def test_derived_tasking_requests_are_found_only_when_asked_for(hook: CapellaHook) -> None:
     repeat_id = repeat_id_of(hook.create_repeat_request(geometry=POINT, name="daily", repetition_interval=1))
+    wait_for_status(hook, repeat_id, "review")
+    hook.approve_repeat_request(repeat_id)
     deadline = time.monotonic() + 15
     derived: list[dict[str, Any]] = []
     while not derived and time.monotonic() < deadline:

@@ -60,7 +60,9 @@ def test_defaults_follow_the_sdk(hook: CapellaHook) -> None:
 
 
 def test_lifecycle_until_collects(hook: CapellaHook) -> None:
-    task = hook.create_tasking_request(geometry=POINT, name="life", custom_attribute_1="run-42")
+    task = hook.create_tasking_request(
+        geometry=POINT, name="life", custom_attribute_1="run-42", pre_approval=True
+    )
     assert not hook.is_task_completed(task)
     with pytest.raises(CapellaTaskNotCompleteError):
         hook.get_collects_for_task(task_id_of(task))
@@ -73,7 +75,7 @@ def test_lifecycle_until_collects(hook: CapellaHook) -> None:
 
 def test_completed_then_accepted_then_completed_counts_as_completed(hook: CapellaHook) -> None:
     task = hook.create_tasking_request(
-        geometry=POINT, name="again", custom_attribute_2="emulator:recompleted"
+        geometry=POINT, name="again", custom_attribute_2="emulator:recompleted", pre_approval=True
     )
     deadline = time.monotonic() + 15
     codes: list[str] = []
@@ -97,7 +99,7 @@ def test_is_task_completed_reads_the_whole_history() -> None:
 
 
 def test_failed_request_is_not_completed(hook: CapellaHook) -> None:
-    task = hook.create_tasking_request(geometry=POINT, name="doomed emulator:failed")
+    task = hook.create_tasking_request(geometry=POINT, name="doomed emulator:failed", pre_approval=True)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         current = hook.get_task(task_id_of(task))
@@ -152,8 +154,10 @@ def test_update_many_reports_each_id(hook: CapellaHook) -> None:
 
 def test_cancel_many_reports_each_id(hook: CapellaHook) -> None:
     tomorrow = datetime.now(timezone.utc) + timedelta(days=1)
-    live = task_id_of(hook.create_tasking_request(geometry=POINT, name="live", window_open=tomorrow))
-    done = task_id_of(hook.create_tasking_request(geometry=POINT, name="done"))
+    live = task_id_of(
+        hook.create_tasking_request(geometry=POINT, name="live", window_open=tomorrow, pre_approval=True)
+    )
+    done = task_id_of(hook.create_tasking_request(geometry=POINT, name="done", pre_approval=True))
     wait_until_completed(hook, done)
     results = hook.cancel_tasking_requests(live, done, live)
     assert results[live] == {"success": True}

@@ -19,7 +19,7 @@ from airflow_provider_capella.tasking_status import latest_status
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "example_dags" / "capella_tasking_with_approval.py"
 DAG_ID = "capella_tasking_with_approval"
-NAME = "approval test emulator:manual-approval"  # held in review, as the real API holds it
+NAME = "approval test"  # held in review until approved, as the real API holds it
 
 
 def _airflow_newer_than_3_1_0_hitl() -> bool:

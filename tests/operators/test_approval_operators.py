@@ -2,8 +2,8 @@
 ``RejectTaskingRequestOperator``) run directly in real Airflow runs, no human-in-the-loop operator
 between them, so they run on every supported Airflow version.
 
-Requests carry the emulator's ``emulator:manual-approval`` marker so they wait in ``review`` as the
-real API's do; the emulator quotes $3,000.00 for one spotlight image.
+Requests are created without pre-approval, so they wait in ``review`` as the real API's do; the
+emulator quotes $3,000.00 for one spotlight image.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from airflow_provider_capella.hooks.capella import CapellaHook
 from airflow_provider_capella.tasking_status import latest_status
 
 AOI = {"type": "Point", "coordinates": [4.05, 51.95]}
-MANUAL = "emulator:manual-approval"
 
 APPROVAL = """
 from airflow.sdk import DAG
@@ -44,8 +43,8 @@ def status_patches(emulator: Any, request_id: str) -> list[dict[str, Any]]:
     return [entry for entry in emulator.requests(method="PATCH") if entry["path"] == path]
 
 
-def create(hook: CapellaHook, name: str) -> str:
-    task = hook.create_tasking_request(geometry=AOI, name=name)
+def create(hook: CapellaHook, name: str, **arguments: Any) -> str:
+    task = hook.create_tasking_request(geometry=AOI, name=name, **arguments)
     return task["properties"]["taskingrequestId"]
 
 
@@ -61,11 +60,11 @@ def test_quote_then_approve_or_reject_and_refusals(
 ) -> None:
     hook = CapellaHook()
     ids = {
-        "to_approve": create(hook, f"approve {MANUAL}"),
-        "to_reject": create(hook, f"reject {MANUAL}"),
-        "too_dear": create(hook, f"too dear {MANUAL}"),
+        "to_approve": create(hook, "approve"),
+        "to_reject": create(hook, "reject"),
+        "too_dear": create(hook, "too dear"),
         "finished": create(hook, "finished emulator:rejected"),
-        "completed": create(hook, "completed"),
+        "completed": create(hook, "completed", pre_approval=True),
     }
     for key, request_id in ids.items():
         monkeypatch.setenv(f"AIRFLOW_VAR_{key.upper()}", request_id)

@@ -2,9 +2,8 @@
 within the limit (rejected otherwise), orders placed only within the limit, bad limits refused before
 anything is sent, and a retry that never approves twice.
 
-Requests carry the emulator's ``emulator:manual-approval`` marker so they wait in ``review`` as the
-real API's do. The emulator quotes $3,000.00 per spotlight image (standard or routine tier) and
-$500 per GEO product.
+Requests are created without pre-approval, so they wait in ``review`` as the real API's do. The
+emulator quotes $3,000.00 per spotlight image (standard or routine tier) and $500 per GEO product.
 """
 
 from __future__ import annotations
@@ -12,6 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from airflow_provider_capella.hooks.capella import CapellaHook
 from airflow_provider_capella.tasking_status import latest_status
@@ -25,9 +26,8 @@ from airflow_provider_capella.operators.orders import SubmitOrderOperator
 from airflow_provider_capella.operators.repeat import CreateRepeatRequestOperator
 from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
 
-MANUAL = "emulator:manual-approval"
 AOI = {"type": "Point", "coordinates": [4.05, 51.95]}
-FAST = {"poll_interval": 0.05, "timeout": 60, "custom_attribute_2": MANUAL, "geometry": AOI}
+FAST = {"poll_interval": 0.05, "timeout": 60, "geometry": AOI}
 
 
 class CrashingHook(CapellaHook):
@@ -132,6 +132,9 @@ def test_requests_and_orders_are_approved_or_placed_only_within_their_limits(
     assert run.xcom("order_within")
 
 
+# The emulator option approves the request one step after review by itself, like a person approving
+# it in the console before the task looked.
+@pytest.mark.capella_emulator(auto_approve_review=True)
 def test_a_quote_approved_elsewhere_above_the_limit_fails_without_approving_again(
     airflow_run: Any, capella_emulator: Any
 ) -> None:
@@ -140,8 +143,6 @@ from airflow.sdk import DAG
 from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
 
 with DAG("cost_guard_auto", schedule=None) as dag:
-    # no manual-approval marker: the emulator moves the request on from review by itself, like a
-    # person approving it in the console before the task looked
     CreateTaskingRequestOperator(task_id="late", name="late", max_cost=100, poll_interval=1.0,
                                  geometry={"type": "Point", "coordinates": [4.05, 51.95]})
 """

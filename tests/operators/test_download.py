@@ -144,7 +144,9 @@ def test_products_of_a_tasking_request_or_a_collect_are_downloaded(
 
 
 def _completed_tasking_request(hook: CapellaHook) -> str:
-    task = hook.create_tasking_request(geometry={"type": "Point", "coordinates": [4.05, 51.95]}, name="t")
+    task = hook.create_tasking_request(
+        geometry={"type": "Point", "coordinates": [4.05, 51.95]}, name="t", pre_approval=True
+    )
     task_id = task["properties"]["taskingrequestId"]
     deadline = time.monotonic() + 20
     while not hook.is_task_completed(hook.get_task(task_id)):

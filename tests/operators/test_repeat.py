@@ -87,6 +87,10 @@ def test_repeat_requests_are_updated_and_canceled_per_id(airflow_run: Any, monke
     repeat = hook.create_repeat_request(geometry=POINT, name="r", repetition_count=500)
     repeat_id = repeat["properties"]["repeatrequestId"]
     deadline = time.monotonic() + 15
+    while hook.get_repeat_request(repeat_id)["properties"]["statusHistory"][0]["code"] != "review":
+        assert time.monotonic() < deadline, "the repeat request never reached review"
+        time.sleep(0.02)
+    hook.approve_repeat_request(repeat_id)
     while hook.get_repeat_request(repeat_id)["properties"]["statusHistory"][0]["code"] != "active":
         assert time.monotonic() < deadline, "the repeat request never became active (cancellable)"
         time.sleep(0.02)

@@ -135,7 +135,9 @@ def test_cancelling_an_already_canceled_request_succeeds(airflow_run: Any, monke
 
 
 def _create(hook: CapellaHook, name: str) -> str:
-    task = hook.create_tasking_request(geometry=POINT, name=name, window_open="2030-01-01T00:00:00Z")
+    task = hook.create_tasking_request(
+        geometry=POINT, name=name, window_open="2030-01-01T00:00:00Z", pre_approval=True
+    )
     return task["properties"]["taskingrequestId"]
 
 

@@ -62,7 +62,7 @@ def test_an_anomaly_within_its_grace_period_is_still_waited_on(sensor_run: Any, 
 def test_every_poke_of_a_request_in_review_says_it_waits_for_approval_and_how(
     sensor_run: Any, tasking: Tasking
 ) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create(held=True)
     tasking.wait_for(task_id, "review")
     already = len(tasking.polls(task_id, by_trigger=False))
     tasking.after_polls(task_id, already + 3, tasking.approve, by_trigger=False)

@@ -123,7 +123,7 @@ def test_poke_mode_returns_the_collect_ids(sensor_run: Any, tasking: Tasking) ->
 
 
 def test_reschedule_mode_frees_the_worker_between_pokes(sensor_run: Any, tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create(held=True)
     tasking.after_polls(task_id, 3, tasking.approve)
     run = sensor_run('mode="reschedule", deferrable=False,')
 
@@ -135,7 +135,7 @@ def test_reschedule_mode_frees_the_worker_between_pokes(sensor_run: Any, tasking
 
 
 def test_deferrable_checks_then_waits_in_the_trigger(sensor_run: Any, tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create(held=True)
     tasking.after_polls(task_id, 2, tasking.approve, by_trigger=True)
     run = sensor_run("deferrable=True,")
 
@@ -180,7 +180,7 @@ def test_fails_at_once_with_the_api_message_when_rejected(
 
 
 def test_deferred_wait_fails_at_once_when_the_collection_fails(sensor_run: Any, tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create(held=True)
     tasking.after_polls(task_id, 2, tasking.fail_collection, by_trigger=True)
     run = sensor_run("deferrable=True,")
 
@@ -192,7 +192,7 @@ def test_deferred_wait_fails_at_once_when_the_collection_fails(sensor_run: Any, 
 
 
 def test_deferred_wait_ends_at_the_sensor_timeout(sensor_run: Any, tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")  # never leaves review on its own
+    task_id = tasking.create(held=True)  # never leaves review on its own
     run = sensor_run("deferrable=True,", timeout=1)
 
     assert run.run(task_id) == {"wait": "failed", "record": "upstream_failed"}

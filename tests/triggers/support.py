@@ -1,5 +1,6 @@
 """Shared by the trigger and sensor tests: a ``capella_default`` connection to the emulator and tasking
-requests created over plain HTTP, with outcomes forced by the emulator's markers."""
+requests created over plain HTTP, with outcomes forced by the emulator's markers. Requests are
+pre-approved unless ``held=True`` (then they wait in review until :meth:`Tasking.approve`)."""
 
 from __future__ import annotations
 
@@ -41,9 +42,13 @@ class Tasking:
         self.session = requests.Session()
         self.session.headers.update(emulator.auth_headers)
 
-    def create(self, marker: str | None = None, **properties: Any) -> str:
-        """A new tasking request (the marker goes into ``customAttribute2``); returns its id."""
+    def create(self, marker: str | None = None, *, held: bool = False, **properties: Any) -> str:
+        """A new tasking request (the marker goes into ``customAttribute2``); returns its id.
+
+        :param held: create it without pre-approval: it waits in ``review`` until approved.
+        """
         properties.setdefault("taskingrequestName", "sensor test")
+        properties.setdefault("preApproval", not held)
         if marker:
             properties["customAttribute2"] = marker
         body = {"type": "Feature", "geometry": POINT, "properties": properties}
@@ -78,7 +83,7 @@ class Tasking:
         self._set_status(task_id, "canceled")
 
     def approve(self, task_id: str) -> None:
-        """Let an ``emulator:manual-approval`` request out of review (it then completes)."""
+        """Let a held request out of review (it then completes)."""
         self._set_status(task_id, "approved")
 
     def after_polls(
@@ -98,7 +103,7 @@ class Tasking:
         return thread
 
     def fail_collection(self, task_id: str) -> None:
-        """Approve a ``manual-approval`` request, re-planned to end ``failed`` instead of completed."""
+        """Approve a held request, re-planned to end ``failed`` instead of completed."""
         self.force(task_id, "failed")
         self.approve(task_id)
 

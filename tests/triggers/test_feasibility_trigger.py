@@ -124,7 +124,7 @@ async def test_retries_through_server_errors(tasking: Tasking, capella_emulator:
 
 async def test_review_trigger_fires_when_the_quote_is_ready(tasking: Tasking, capella_emulator: Any) -> None:
     capella_emulator.settings(tasking_step_seconds=2)  # in review 2 s after creation
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create(held=True)
 
     payload = await first_event(
         RequestReviewTrigger(task_id, "tasking", poll_interval=0.05, end_time=time.time() + 60)

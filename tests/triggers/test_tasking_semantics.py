@@ -71,7 +71,7 @@ async def test_within_the_grace_period_an_anomaly_is_still_waited_on(tasking: Ta
 async def test_every_poll_of_a_request_in_review_says_it_waits_for_approval_and_how(
     tasking: Tasking, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create(held=True)
     tasking.wait_for(task_id, "review")
     waiting = asyncio.ensure_future(first_event(trigger_for(task_id)))
     while len(tasking.polls(task_id, by_trigger=True)) < 3:

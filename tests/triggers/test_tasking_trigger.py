@@ -26,7 +26,7 @@ def trigger_for(task_id: str, *, within: float = 30.0, **kwargs: Any) -> TaskCom
 
 
 async def test_fires_success_when_the_request_completes_one_get_per_poll(tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")  # waits in review until approved
+    task_id = tasking.create(held=True)  # waits in review until approved
     waiting = asyncio.ensure_future(first_event(trigger_for(task_id)))
     while len(tasking.polls(task_id)) < 3:
         assert not waiting.done(), waiting.result()
@@ -144,7 +144,7 @@ async def test_honours_retry_after_on_429(tasking: Tasking, capella_emulator: An
 
 
 async def test_ends_with_timeout_at_the_sensor_deadline(tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")  # waits in review forever
+    task_id = tasking.create(held=True)  # waits in review forever
 
     started = time.monotonic()
     payload = await first_event(trigger_for(task_id, within=0.5))
@@ -156,7 +156,7 @@ async def test_ends_with_timeout_at_the_sensor_deadline(tasking: Tasking) -> Non
 
 
 async def test_ends_with_execution_timeout_at_the_execution_deadline(tasking: Tasking) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create(held=True)
     trigger = trigger_for(task_id, within=60, execution_deadline=time.time() + 0.3)
 
     payload = await first_event(trigger)
@@ -166,7 +166,7 @@ async def test_ends_with_execution_timeout_at_the_execution_deadline(tasking: Ta
 
 
 async def test_deadline_ends_a_wait_stuck_on_a_slow_api(tasking: Tasking, capella_emulator: Any) -> None:
-    task_id = tasking.create("emulator:manual-approval")
+    task_id = tasking.create(held=True)
     capella_emulator.set_faults(latency_ms=3000)
 
     started = time.monotonic()

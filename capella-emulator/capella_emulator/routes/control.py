@@ -4,7 +4,7 @@
 - ``GET|POST /_emulator/faults``                 read or change fault settings (see ``FaultSettings``)
 - ``GET|DELETE /_emulator/requests``             the request log (Authorization redacted) / clear it
 - ``GET|POST /_emulator/settings``               budget, order/presign TTLs, tasking step, next-link host,
-  search cap, reorder pricing, clock offset
+  search cap, reorder pricing, clock offset, review auto-approval, order processing time
 - ``POST /_emulator/reset``                      fresh world from the same config
 """
 
@@ -34,6 +34,8 @@ RUNTIME_SETTINGS = (
     "digest_format",
     "asset_revision",
     "change_assets_after",
+    "auto_approve_review",
+    "order_processing_seconds",
 )
 
 

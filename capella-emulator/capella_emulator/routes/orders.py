@@ -21,6 +21,10 @@ def _book(request: Request) -> OrderBook:
     return request.app.state.emulator.orders
 
 
+def _now(request: Request) -> float:
+    return float(request.app.state.emulator.now())
+
+
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
@@ -34,7 +38,7 @@ async def review_order(request: Request) -> dict[str, Any]:
 @router.post("/orders")
 async def submit_order(request: Request) -> dict[str, Any]:
     body = await json_body(request)
-    return _book(request).submit(body).to_json()
+    return _book(request).submit(body).to_json(_now(request))
 
 
 @router.get("/orders")
@@ -50,7 +54,7 @@ async def list_orders(
 
 @router.get("/orders/{order_id}")
 async def get_order(request: Request, order_id: str) -> dict[str, Any]:
-    return _book(request).get(order_id).to_json()
+    return _book(request).get(order_id).to_json(_now(request))
 
 
 @router.get("/orders/{order_id}/download")
@@ -60,4 +64,4 @@ async def download_order(request: Request, order_id: str) -> list[dict[str, Any]
 
 @router.post("/_emulator/orders/{order_id}/expire")
 async def expire_order(request: Request, order_id: str) -> dict[str, Any]:
-    return _book(request).expire(order_id).to_json()
+    return _book(request).expire(order_id).to_json(_now(request))

@@ -13,4 +13,4 @@ router = APIRouter()
 
 @router.post("/orders/task/{task_id}")
 async def order_task(request: Request, task_id: str) -> dict[str, Any]:
-    return order_tasking_request(request.app.state.emulator, task_id).to_json()
+    return order_tasking_request(state := request.app.state.emulator, task_id).to_json(state.now())

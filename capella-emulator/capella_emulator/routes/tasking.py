@@ -1,5 +1,7 @@
 """Tasking routes: ``/task``, ``/task/{id}``, ``/task/{id}/status``, ``/tasks/search``, ``/collects/list``.
 
+The first four are shared with repeat requests (:mod:`.requests`).
+
 ``control_router`` adds ``POST /_emulator/tasks/{id}/outcome`` ``{"outcome": ..., "collects"?: N}`` to the
 control surface (no API key): it re-plans the request towards that outcome (see :mod:`..tasking`). It is
 included in ``router`` as well, so registering ``router`` alone serves it.
@@ -12,8 +14,8 @@ from fastapi.responses import JSONResponse
 
 from capella_emulator.errors import validation_error
 from capella_emulator.request_body import json_body
+from capella_emulator.routes.requests import add_request_routes
 from capella_emulator.tasking import TaskingBook
-from capella_emulator.tasking_search import SearchPaging
 
 router = APIRouter()
 control_router = APIRouter(prefix="/_emulator")
@@ -23,33 +25,7 @@ def _book(request: Request) -> TaskingBook:
     return request.app.state.emulator.tasking
 
 
-@router.post("/task", status_code=201)
-async def create_task(request: Request) -> JSONResponse:
-    body = await json_body(request)
-    return JSONResponse(_book(request).create(body).feature(), status_code=201)
-
-
-@router.get("/task/{task_id}")
-async def get_task(request: Request, task_id: str) -> JSONResponse:
-    return JSONResponse(_book(request).get(task_id).feature())
-
-
-@router.patch("/task/{task_id}")
-async def update_task(request: Request, task_id: str) -> JSONResponse:
-    body = await json_body(request)
-    return JSONResponse(_book(request).update(task_id, body).feature())
-
-
-@router.patch("/task/{task_id}/status")
-async def change_task_status(request: Request, task_id: str) -> JSONResponse:
-    body = await json_body(request)
-    return JSONResponse(_book(request).change_status(task_id, body).feature())
-
-
-@router.post("/tasks/search")
-async def search_tasks(request: Request) -> JSONResponse:
-    body = await json_body(request, empty={})
-    return JSONResponse(_book(request).search(body, SearchPaging.read(request.query_params, body)))
+add_request_routes(router, "/task", "/tasks/search", _book)
 
 
 @router.get("/collects/list/{task_id}")
