@@ -4,9 +4,8 @@ The emulator's quotes are deterministic: $500 per purchasable GEO product, $3,00
 tasking request (standard tier) and per image of a routine repeat series; a tasking request's own
 products are free unless the emulator's ``free_products_priced`` is set. Each path is run with the
 setting below the quote (refused before the billable request: the emulator's request log shows none)
-and above it (placed or approved). Requests meant to wait in ``review`` carry the emulator's
-``emulator:manual-approval`` marker and are approved explicitly, so the tests hold whether or not the
-emulator approves unmarked requests by itself.
+and above it (placed or approved). Requests wait in ``review`` (the emulator's strict default, as the
+API's) and are approved explicitly.
 """
 
 from __future__ import annotations
@@ -22,7 +21,6 @@ from airflow_provider_capella.hooks.capella import CapellaHook
 from airflow_provider_capella.tasking_status import latest_status
 
 POINT = {"type": "Point", "coordinates": [-105.27, 40.01]}
-MANUAL = "emulator:manual-approval"
 ORDER_SETTING = "AIRFLOW__CAPELLA__MAX_ORDER_COST"
 TASKING_SETTING = "AIRFLOW__CAPELLA__MAX_TASKING_COST"
 
@@ -54,12 +52,10 @@ def wait_for(read: Any, done: Any, timeout: float = 20) -> dict[str, Any]:
 def in_review(hook: CapellaHook, kind: str) -> str:
     """Create a tasking (or repeat) request that waits in review; return its id."""
     if kind == "tasking":
-        created = hook.create_tasking_request(geometry=POINT, name="capped", custom_attribute_2=MANUAL)
+        created = hook.create_tasking_request(geometry=POINT, name="capped")
         request_id, read = created["properties"]["taskingrequestId"], hook.get_task
     else:
-        created = hook.create_repeat_request(
-            geometry=POINT, name="capped", repetition_count=2, custom_attribute_2=MANUAL
-        )
+        created = hook.create_repeat_request(geometry=POINT, name="capped", repetition_count=2)
         request_id, read = created["properties"]["repeatrequestId"], hook.get_repeat_request
     wait_for(lambda: read(request_id), lambda request: latest_status(request) == "review")
     return str(request_id)

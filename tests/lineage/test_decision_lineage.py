@@ -22,7 +22,6 @@ from airflow_provider_capella.operators.feasibility import CheckFeasibilityOpera
 from tests.triggers.support import create_repeat, repeat_in_review
 
 ROTTERDAM = {"type": "Point", "coordinates": [4.05, 51.95]}
-MANUAL = "emulator:manual-approval"
 
 
 def test_an_archive_export_reports_the_file_it_wrote(
@@ -63,7 +62,7 @@ def test_quote_and_approval_report_the_request_and_its_quoted_cost(
     capella_connection: Any, capella_emulator: Any
 ) -> None:
     hook = CapellaHook()
-    request_id = hook.create_tasking_request(geometry=ROTTERDAM, name=f"lineage {MANUAL}")["properties"][
+    request_id = hook.create_tasking_request(geometry=ROTTERDAM, name="lineage")["properties"][
         "taskingrequestId"
     ]
     quote = TaskingQuoteOperator(
@@ -85,7 +84,7 @@ def test_quote_and_approval_report_the_request_and_its_quoted_cost(
 def test_a_repeat_rejection_reports_the_repeat_request(
     capella_connection: Any, capella_emulator: Any
 ) -> None:
-    repeat_id = create_repeat(capella_emulator, MANUAL)
+    repeat_id = create_repeat(capella_emulator, held=True)
     reject = RejectRepeatRequestOperator(task_id="reject", repeat_request_id=repeat_id)
     repeat_in_review(capella_emulator, repeat_id)
 

@@ -141,7 +141,7 @@ def test_repeat_requests_are_approved_or_rejected_and_a_rejected_one_is_not_appr
     from tests.triggers.support import create_repeat, reject_repeat, repeat_in_review
 
     hook = CapellaHook()
-    ids = {key: create_repeat(capella_emulator, MANUAL) for key in ("to_approve", "to_reject", "rejected")}
+    ids = {key: create_repeat(capella_emulator, held=True) for key in ("to_approve", "to_reject", "rejected")}
     for key, request_id in ids.items():
         monkeypatch.setenv(f"AIRFLOW_VAR_{key.upper()}", request_id)
         repeat_in_review(capella_emulator, request_id)

@@ -3,8 +3,8 @@
 does not raise it, and one below it wins.
 
 The emulator quotes $500 per purchasable GEO product and $3,000.00 per spotlight tasking request and per
-image of a routine repeat series. Tasking and repeat requests carry the ``emulator:manual-approval``
-marker so they wait in ``review`` until the operator decides, as the real API's do.
+image of a routine repeat series. Tasking and repeat requests wait in ``review`` until the operator
+decides, as the real API's do.
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from airflow_provider_capella.operators.orders import SubmitOrderOperator
 from airflow_provider_capella.operators.repeat import CreateRepeatRequestOperator
 from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
 
-FAST = {"poll_interval": 0.05, "timeout": 60, "custom_attribute_2": "emulator:manual-approval",
-        "geometry": {"type": "Point", "coordinates": [4.05, 51.95]}}
+FAST = {"poll_interval": 0.05, "timeout": 60, "geometry": {"type": "Point", "coordinates": [4.05, 51.95]}}
 DOWNLOAD = {"destination": "{{ var.value.destination }}", "include": ["metadata"]}
 
 with DAG("DAG_ID", schedule=None) as dag:
@@ -138,7 +137,6 @@ def test_an_approval_operator_above_the_tasking_setting_fails_and_leaves_the_req
     created = hook.create_tasking_request(
         geometry={"type": "Point", "coordinates": [4.05, 51.95]},
         name="approve me",
-        custom_attribute_2="emulator:manual-approval",
     )
     task_id = created["properties"]["taskingrequestId"]
     deadline = time.monotonic() + 20

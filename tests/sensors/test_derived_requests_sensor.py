@@ -1,8 +1,8 @@
 """DerivedRequestsSensor in real Airflow (``dag.test()``) against the emulator: poke, reschedule and
 deferrable modes, a series that ends short of the count, and an unknown id failing without retries.
 
-Repeat requests are created pre-approved (``preApproval``) unless review is the subject; then they carry
-the ``emulator:manual-approval`` marker and are decided explicitly."""
+Repeat requests are created pre-approved (``preApproval``) unless review is the subject; then they
+wait in review and are decided explicitly."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_returns_the_derived_requests_once_there_are_enough(
 def test_a_series_rejected_in_review_fails_at_once(
     derived_run: Any, tasking: Tasking, capella_emulator: Any
 ) -> None:
-    repeat_id = create_repeat(capella_emulator, "emulator:manual-approval")
+    repeat_id = create_repeat(capella_emulator, held=True)
     reject_repeat(capella_emulator, repeat_id)
     run = derived_run('mode="poke", deferrable=False,')
 

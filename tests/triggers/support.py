@@ -138,15 +138,13 @@ class Tasking:
         ]
 
 
-def create_repeat(emulator: Any, marker: str | None = None, *, count: int = 3) -> str:
-    """A repeat request of ``count`` daily collects, pre-approved unless a marker says otherwise."""
+def create_repeat(emulator: Any, *, held: bool = False, count: int = 3) -> str:
+    """A repeat request of ``count`` daily collects: pre-approved, or ``held`` in review until decided."""
     properties: dict[str, Any] = {
         "repeatrequestName": "derived sensor test",
         "repetitionProperties": {"repetitionInterval": 1, "repetitionCount": count},
     }
-    if marker:
-        properties["customAttribute2"] = marker
-    else:
+    if not held:
         properties["preApproval"] = True
     body = {"type": "Feature", "geometry": POINT, "properties": properties}
     answer = requests.post(
@@ -173,7 +171,7 @@ def derived_ids(emulator: Any, repeat_id: str) -> set[str]:
 
 
 def repeat_in_review(emulator: Any, repeat_id: str, timeout: float = 10.0) -> None:
-    """Wait until an ``emulator:manual-approval`` repeat request waits in ``review``."""
+    """Wait until a held repeat request waits in ``review``."""
     url, headers = f"{emulator.url}/repeat-requests/{repeat_id}", emulator.auth_headers
     deadline = time.monotonic() + timeout
     while requests.get(url, headers=headers, timeout=30).json()["properties"]["statusHistory"][0]["code"] != (
@@ -184,7 +182,7 @@ def repeat_in_review(emulator: Any, repeat_id: str, timeout: float = 10.0) -> No
 
 
 def reject_repeat(emulator: Any, repeat_id: str) -> None:
-    """Reject an ``emulator:manual-approval`` repeat request once it waits in ``review``."""
+    """Reject a held repeat request once it waits in ``review``."""
     repeat_in_review(emulator, repeat_id)
     answer = requests.patch(
         f"{emulator.url}/repeat-requests/{repeat_id}/status",

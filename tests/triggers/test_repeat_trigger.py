@@ -33,7 +33,7 @@ async def test_fires_success_with_the_derived_requests(tasking: Tasking, capella
 
 
 async def test_fires_failed_when_the_series_is_rejected(tasking: Tasking, capella_emulator: Any) -> None:
-    repeat_id = create_repeat(capella_emulator, "emulator:manual-approval")
+    repeat_id = create_repeat(capella_emulator, held=True)
     reject_repeat(capella_emulator, repeat_id)
 
     payload = await first_event(DerivedRequestsTrigger(repeat_id, 1, poll_interval=0.05))
@@ -46,7 +46,7 @@ async def test_fires_failed_when_the_series_is_rejected(tasking: Tasking, capell
 
 
 async def test_ends_at_the_sensor_timeout(tasking: Tasking, capella_emulator: Any) -> None:
-    repeat_id = create_repeat(capella_emulator, "emulator:manual-approval")  # waits in review
+    repeat_id = create_repeat(capella_emulator, held=True)  # waits in review
 
     payload = await first_event(
         DerivedRequestsTrigger(repeat_id, 1, poll_interval=0.05, end_time=time.time() + 0.5)
