@@ -360,7 +360,7 @@ def test_one_user_agent_and_no_key_on_presigned_urls(
     )
 
 
-async def test_a_trigger_with_a_bad_id_fires_error_without_polling(
+async def test_a_trigger_with_a_bad_id_fails_without_polling(
     capella_emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger
@@ -371,6 +371,6 @@ async def test_a_trigger_with_a_bad_id_fires_error_without_polling(
     events = trigger.run()
     event = await anext(events)
     await events.aclose()
-    assert event.payload["status"] == "error"
+    assert event.payload["status"] == "failed"  # no retry can fix a bad id
     assert "tasking_request_id" in event.payload["message"]
     assert capella_emulator.requests() == []
