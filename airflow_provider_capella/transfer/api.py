@@ -10,8 +10,8 @@ from typing import Any
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.digests import LazyDigests
+from airflow_provider_capella.transfer.errors import Attempts
 from airflow_provider_capella.transfer.planner import plan_jobs
-from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.sinks import SinkFactory
 from airflow_provider_capella.transfer.targets import filename_from_url, target_for_file

@@ -1,16 +1,4 @@
-"""One download call: every file's transfer on one shared, adaptive pool of connections, one error at the end.
-
-Tasks run in priority order ``(file index, part index)``: earlier files' parts first, so files complete
-one after the other while every connection stays busy, and part buffers never outnumber the workers. A
-worker over the limit finishes its task first: a connection is never cut mid-range. The first file that
-fails for good cancels the others; their partial state is removed, or kept for a resume.
-
-How many connections: the :class:`ConnectionController` measures the call's throughput over short
-windows. It doubles the connections while doubling adds at least half of the proportional gain, up to
-the cap; when a step adds too little it steps back, then tries fewer connections and keeps them if
-throughput holds (a fast source or a busy CPU gains nothing from more). A 429 or 503 halves them at
-once and holds growth back for a while.
-"""
+"""One download call: every file on one shared, adaptive pool of connections, one error at the end."""
 
 from __future__ import annotations
 
@@ -23,13 +11,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from airflow_provider_capella.transfer.engine import FileTransfer
+from airflow_provider_capella.transfer.engine import FileTransfer, human_bytes, log
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
     CapellaOrderExpiredError,
     TransferCancelled,
 )
-from airflow_provider_capella.transfer.progress import BatchTotals, log
 from airflow_provider_capella.transfer.source import AssetRef, Fetcher, PresignedUrls, redact
 
 if TYPE_CHECKING:
@@ -217,6 +204,28 @@ class WorkerPool:
                 with self._gate:
                     self._running -= 1
                     self._gate.notify()
+
+
+class BatchTotals:
+    """Counters for the summary line of one download call."""
+
+    def __init__(self) -> None:
+        self.files = self.skipped = self.failed = self.bytes = 0
+        self.started, self._lock = time.monotonic(), threading.Lock()
+
+    def count(self, outcome: str, received: int = 0) -> None:
+        """Count one file that ended as ``outcome`` (``files``, ``skipped`` or ``failed``)."""
+        with self._lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            self.bytes += received
+
+    def summary(self) -> str:
+        seconds = max(time.monotonic() - self.started, 1e-9)
+        files = f"{self.files} file{'s' if self.files != 1 else ''}, {human_bytes(self.bytes)}"
+        text = f"downloaded {files} in {seconds:.1f} s ({self.bytes / seconds / 1e6:.1f} MB/s)"
+        if self.skipped:
+            text += f"; {self.skipped} already complete, skipped"
+        return text + (f"; {self.failed} failed" if self.failed else "")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,4 @@
-"""The CRC every S3 part is uploaded with, and the arithmetic that joins part CRCs into the object's CRC.
-
-The CRC of a concatenation follows from the CRCs and lengths of its pieces, so parallel parts (and parts
-an earlier process uploaded) add up to the full-object checksum S3 checks at completion. CRC32C when
-``awscrt`` (``boto3[crt]``) provides a hardware-accelerated one, else zlib's CRC32.
-"""
+"""The CRC (CRC32C with ``awscrt``, else CRC32) of every S3 part, and joining part CRCs into the object's."""
 
 from __future__ import annotations
 

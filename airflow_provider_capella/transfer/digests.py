@@ -1,12 +1,4 @@
-"""A product's data-integrity digest: found, fetched, read in any plausible shape, checked against the bytes.
-
-Capella does not publish the format, so any readable shape counts (see :func:`parse_digest`), and STAC
-``file:checksum`` multihashes (with ``file:size``) on an item's assets too. The digest asset (key, role
-or file name with ``digest`` or ``checksum``) is fetched once, when a file of its item is about to be
-written; each file is checked once written (on disk before its rename, in S3 once complete) and removed
-on a mismatch. A digest that cannot be fetched or read never stops a download: one warning names it,
-and the item's files are reported as not verified.
-"""
+"""A product's data-integrity digest: found, fetched, read in any plausible shape, checked."""
 
 from __future__ import annotations
 
@@ -22,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.checksums import crc_named
+from airflow_provider_capella.transfer.errors import Attempts, CapellaOrderExpiredError, IntegrityError
 from airflow_provider_capella.transfer.errors import CapellaDownloadError as DownloadError
-from airflow_provider_capella.transfer.errors import CapellaOrderExpiredError, IntegrityError
-from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.targets import filename_from_url, sanitize_name
 
 if TYPE_CHECKING:

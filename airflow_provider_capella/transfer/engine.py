@@ -1,37 +1,72 @@
-"""One file's transfer: its byte ranges fetched as tasks of the call's shared worker pool (see ``batch``).
-
-The *lead* request is a ranged GET for the first (or first missing) part. A 206 tells the size and ETag,
-so the other parts are queued at once while the lead streams on; a 200 means the server ignores ``Range``
-and streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every other GET carries ``If-Match``
-with that ETag (a resumed file's lead, the ETag it was started with), so bytes of two versions never
-mix: a 412 fails the file (what was received is removed; the next try starts over), or restarts a
-resumed file. Every range retries on its own (:mod:`.retry`), continuing from the last byte received;
-a 403 refreshes the presigned URLs once.
-"""
+"""One file's transfer: its byte ranges run as tasks of the call's shared pool (see docs/transfer.md)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.errors import (
+    Attempts,
     CapellaDownloadError,
     SourceChangedError,
     TransferCancelled,
+    log,
     worth_resuming,
 )
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion, plan_ranges
-from airflow_provider_capella.transfer.progress import FileProgress, human_bytes, log
-from airflow_provider_capella.transfer.retry import Attempts
 
 if TYPE_CHECKING:
     import requests
 
     from airflow_provider_capella.transfer.batch import Batch, FileEntry
     from airflow_provider_capella.transfer.sinks import RangeWriter
+
+
+def human_bytes(count: float) -> str:
+    """Write a byte count in decimal units, as rates are quoted in MB/s: ``1.25 GB``."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(count) < 1000:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.2f} {unit}"
+        count /= 1000
+    return f"{count:.2f} TB"
+
+
+class FileProgress:
+    """Bytes received for one file; logs itself at most every ``interval`` seconds."""
+
+    def __init__(self, label: str, interval: float) -> None:
+        self.label, self.interval, self._lock = label, interval, threading.Lock()
+        self.total = self.already = self.received = 0
+        self.started = self._last_log = time.monotonic()
+
+    def start(self, total: int, already: int) -> None:
+        self.total, self.already = total, already
+        self.started = self._last_log = time.monotonic()
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            self.received += count
+            now = time.monotonic()
+            if now - self._last_log < self.interval:
+                return
+            self._last_log = now
+        done = self.already + self.received
+        rate = self.received / max(now - self.started, 1e-9)
+        percent = 100.0 * done / self.total if self.total else 100.0
+        eta = "unknown"
+        if rate > 0:
+            minutes, seconds = divmod(max(0, round((self.total - done) / rate)), 60)
+            eta = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+        of = f"{human_bytes(done)} of {human_bytes(self.total)} ({percent:.1f}%)"
+        log.info("%s: %s at %.1f MB/s, ETA %s", self.label, of, rate / 1e6, eta)
+
+    @property
+    def seconds(self) -> float:
+        return max(time.monotonic() - self.started, 0.0)
 
 
 class FileTransfer:

@@ -1,9 +1,4 @@
-"""Planning: which files to fetch from which items (and where they go), and how a file splits into parts.
-
-Asset selection follows the official SDK: ``raster`` stands for the polarization keys ``HH`` and
-``VV``; with a non-empty ``include`` only the listed keys are downloaded; ``exclude`` removes keys and
-beats an explicit include; ``license`` (a link to the license text) is never downloaded.
-"""
+"""Planning: which files to fetch from which items (and where they go), and how a file splits into parts."""
 
 from __future__ import annotations
 

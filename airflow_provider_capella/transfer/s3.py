@@ -1,11 +1,4 @@
-"""An S3 object written with a multipart upload, parts streamed from memory, checksummed and resumable.
-
-Each part goes up with its CRC (S3 refuses a part whose bytes do not match); the upload has a
-``FULL_OBJECT`` checksum type and is completed with the whole object's CRC, joined from the part CRCs,
-so S3 checks the assembled object too. A one-part file is one ``PutObject``. An interrupted upload
-stays open for the next try, which finds it (:mod:`.s3_parts`), keeps the parts S3 verified and
-fetches the rest; a completed object, or a failure a retry cannot fix, leaves no upload open.
-"""
+"""An S3 object written as a checksummed, resumable multipart upload (see docs/transfer.md)."""
 
 from __future__ import annotations
 

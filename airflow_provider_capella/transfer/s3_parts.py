@@ -1,10 +1,4 @@
-"""S3 multipart parts: filled in memory and sent beside the downloads, and found again by a later try.
-
-A filled part (CRC computed on the way in) goes to :class:`PartUploads` and its connection moves on; the
-parts in flight are bounded and their buffers recycled. Every upload of ours carries a *marker part*
-(number 10,000, never completed) holding a JSON manifest of the source version, since S3 never lists an
-upload's metadata: a later try recognises its upload by the marker's checksum (or MD5 ETag).
-"""
+"""S3 multipart parts: filled in memory, uploaded beside the downloads, found again by a later try."""
 
 from __future__ import annotations
 

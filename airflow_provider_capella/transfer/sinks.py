@@ -1,14 +1,4 @@
-"""Where downloaded bytes go: a :data:`Sink` (a local file here, an S3 object in :mod:`.s3`), and the factory.
-
-A sink is one destination written range by range and committed atomically. ``existing_size``: the size
-of a complete file already there, else None. ``resume_state(source)``: what an earlier run left that can
-be continued (``source()`` asks the server for the current version). ``begin`` prepares for the ranges
-(continuing a resume), ``writer(range)`` receives one range (``written`` survives a retry; ``close``
-persists it), ``commit`` verifies (size, ``digest``) and makes it appear, ``abort`` leaves nothing but,
-if ``keep_resume``, what resuming needs. A local file is written at its parts' offsets under
-``<name>.part`` and renamed into place; for a multi-part file ``<name>.part.json`` records its size,
-validator and the parts written, so a crash or a retry continues from there.
-"""
+"""Where downloaded bytes go: a local file (here) or an S3 object (:mod:`.s3`), and the sink factory."""
 
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
-"""The source side: presigned asset URLs, fetched over HTTP(S) with ``requests``.
-
-Presigned URLs carry their own signature, so these requests never send an ``Authorization`` header
-(not even one from ``~/.netrc``), and log lines and errors show the URL's path only.
-"""
+"""The source side: presigned asset URLs fetched with ``requests``, never with an ``Authorization`` header."""
 
 from __future__ import annotations
 
 import http.client
-import logging
 import re
 import threading
 from collections.abc import Callable
@@ -16,17 +11,17 @@ from urllib.parse import urlsplit
 
 from airflow_provider_capella._http import is_retryable, user_agent
 from airflow_provider_capella.transfer.errors import (
+    Attempts,
     CapellaDownloadError,
+    HTTPStatusError,
     SourceChangedError,
     TransferCancelled,
     expired_urls_error,
+    log,
 )
-from airflow_provider_capella.transfer.retry import Attempts, HTTPStatusError
 
 if TYPE_CHECKING:
     import requests
-
-log = logging.getLogger("airflow_provider_capella.transfer")
 
 AssetRef = tuple[str, str]
 """``(stac_id, asset_key)``: which asset a URL belongs to."""
