@@ -267,7 +267,7 @@ class Batch:
             while not self._all_done.wait(0.5):
                 pass
         except BaseException:
-            self.cancel()
+            self.cancelled.set()
             self._all_done.wait(INTERRUPT_GRACE_SECONDS)
             raise
         finally:
@@ -299,9 +299,6 @@ class Batch:
         """Tell the connection controller the server pushed back (429 or 503)."""
         if self.controller is not None:
             self.controller.throttled()
-
-    def cancel(self) -> None:
-        self.cancelled.set()
 
     def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
         with self._lock:

@@ -100,13 +100,7 @@ def digest_asset_key(item: dict[str, Any]) -> str | None:
 
 
 def parse_digest(document: bytes) -> dict[str, FileDigest]:
-    """Read ``{file name: FileDigest}`` from a digest document; ValueError when it lists nothing usable.
-
-    A JSON object with a ``files`` map or list (or a top-level list), a flat ``{file name: value}`` map,
-    or ``sha256sum`` lines. A value is hex: bare (algorithm from ``algorithm``, else its length) or in an
-    object with ``sha256``/``sha512``/``sha1``/``md5``/``crc32``/``crc32c`` (or ``algorithm`` and
-    ``checksum``/``hash``/``value``) and an optional ``size``.
-    """
+    """Read ``{file name: FileDigest}`` from a digest document (see docs/transfer.md); ValueError if none."""
     try:
         record = json.loads(document)
     except ValueError:  # sha256sum's lines: "<hex>  <name>" (or "<hex> *<name>")
@@ -175,11 +169,7 @@ def _varint(raw: bytes) -> tuple[int, bytes]:
 
 
 class LazyDigests:
-    """The digest of each file: its item's document is fetched once, when a file of the item is to be written.
-
-    An item whose files are all complete already (a re-run) has its document never fetched. A fetcher
-    gives the file's :class:`FileDigest`, None when nothing lists it, or why it cannot be verified.
-    """
+    """The digest of each file; its item's document is fetched once, when a file of it is to be written."""
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
         self._keys: dict[str, str] = {}
@@ -223,9 +213,7 @@ class LazyDigests:
         attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
         try:
             with contextlib.closing(source.Fetcher(self._urls, self._settings.timeout)) as fetcher:
-                while (document := self._read(fetcher, ref, attempts)) is None:
-                    pass
-            digests = parse_digest(document)
+                digests = parse_digest(self._read(fetcher, ref, attempts))
         except CapellaOrderExpiredError:
             raise
         except (DownloadError, ValueError) as error:
@@ -236,17 +224,17 @@ class LazyDigests:
         log.info("%s: files will be checked against the product's digest", stac_id)
         return digests
 
-    def _read(self, fetcher: source.Fetcher, ref: source.AssetRef, attempts: Attempts) -> bytes | None:
-        """GET the document once: its bytes, or None after a drop (``attempts`` waits, or raises)."""
-        with fetcher.get(ref, {}, attempts) as got:
-            size = source.total_size_of(got)
-            if (size or 0) > MAX_DIGEST_BYTES:
-                raise ValueError("too large for a digest document")
-            try:
-                document = got.raw.read(MAX_DIGEST_BYTES)
-                if size is None or len(document) == size:
-                    return bytes(document)
-                raise source.BodyDropped(f"{len(document)} of {size} bytes received")
-            except Exception as error:
-                attempts.failed(error, f"connection dropped ({type(error).__name__})")
-                return None
+    def _read(self, fetcher: source.Fetcher, ref: source.AssetRef, attempts: Attempts) -> bytes:
+        """GET the document, again after a drop as ``attempts`` allow."""
+        while True:
+            with fetcher.get(ref, {}, attempts) as got:
+                size = source.total_size_of(got)
+                if (size or 0) > MAX_DIGEST_BYTES:
+                    raise ValueError("too large for a digest document")
+                try:
+                    document = got.raw.read(MAX_DIGEST_BYTES)
+                    if size is None or len(document) == size:
+                        return bytes(document)
+                    raise source.BodyDropped(f"{len(document)} of {size} bytes received")
+                except Exception as error:
+                    attempts.failed(error, f"connection dropped ({type(error).__name__})")

@@ -98,7 +98,7 @@ class FileTransfer:
                 if first:
                     self._error = error
             if first and not isinstance(error, TransferCancelled):
-                self.batch.cancel()
+                self.batch.cancelled.set()
         finally:
             self._leave()
 
@@ -129,9 +129,8 @@ class FileTransfer:
         first = resume.missing[0] if resume else ByteRange(0, 0, self.settings.part_size)
         attempts = self._attempts()
         try:
-            response = self._get(
-                {"Range": first.header(), **source.pinned(resume.validator if resume else None)}, attempts
-            )
+            headers = {"Range": first.header(), **source.pinned(resume.validator if resume else None)}
+            response = self.batch.fetcher.get(self.ref, headers, attempts)
             try:
                 pending, already = self._plan(response, first, resume)
             except BaseException:
@@ -199,11 +198,9 @@ class FileTransfer:
     def version(self, size: int | None = None, validator: str | None = None) -> SourceVersion:
         """Describe the source: the URL's path, size and validator (those given, else as learnt so far)."""
         path = source.path_for_log(self.batch.urls.get(self.ref)[0])
-        return (
-            SourceVersion(path, self.size, self.validator)
-            if size is None
-            else SourceVersion(path, size, validator)
-        )
+        if size is None:
+            return SourceVersion(path, self.size, self.validator)
+        return SourceVersion(path, size, validator)
 
     def _complete_range(
         self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
@@ -215,7 +212,8 @@ class FileTransfer:
             while writer.written < byte_range.length:
                 skip = 0
                 if response is None:
-                    response = self._get(self._range_headers(byte_range, writer.written), attempts)
+                    headers = {"Range": byte_range.header(writer.written), **source.pinned(self.validator)}
+                    response = self.batch.fetcher.get(self.ref, headers, attempts)
                     skip = self._check_range_response(response, byte_range, writer.written)
                 before = writer.written
                 try:
@@ -223,7 +221,7 @@ class FileTransfer:
                         self._receive(response, writer, byte_range.length, skip)
                 except source.BodyDropped as drop:
                     if writer.written > before:
-                        attempts.reset()
+                        attempts.count = 0  # that attempt made progress: count again
                     attempts.failed(
                         drop,
                         f"connection dropped after {writer.written} of {byte_range.length} bytes ({drop})",
@@ -236,9 +234,6 @@ class FileTransfer:
         with self._lock:
             if self._remaining is not None:
                 self._remaining.discard(byte_range.index)
-
-    def _range_headers(self, byte_range: ByteRange, offset: int) -> dict[str, str]:
-        return {"Range": byte_range.header(offset), **source.pinned(self.validator)}
 
     def _check_range_response(self, response: requests.Response, byte_range: ByteRange, offset: int) -> int:
         """How many leading body bytes to skip; raises when the response is not the bytes asked for."""
@@ -274,9 +269,6 @@ class FileTransfer:
                 writer.write(data)
                 count = len(data)
             self.progress.add(count)
-
-    def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        return self.batch.fetcher.get(self.ref, headers, attempts)
 
     def _attempts(self) -> Attempts:
         return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)

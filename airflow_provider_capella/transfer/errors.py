@@ -76,7 +76,3 @@ class Attempts:
         log.warning("%s: %s; retrying in %.1f s (%s)", self.label, reason, wait, attempt)
         if self.cancelled.wait(wait):
             raise TransferCancelled()
-
-    def reset(self) -> None:
-        """Start counting again (the last attempt made progress)."""
-        self.count = 0

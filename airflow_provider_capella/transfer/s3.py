@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class S3MultipartSink:
-    """Streams one object into S3 (see the module docstring)."""
+    """Streams one object into S3: a checksummed multipart upload, or one ``PutObject`` for one part."""
 
     def __init__(
         self,
@@ -220,12 +220,7 @@ class S3MultipartSink:
         return whole
 
     def _verify(self, whole: int, *, multipart: bool) -> None:
-        """Check the stored object has the size, full-object CRC (and digest, if any) received.
-
-        A multipart object's checksum is compared only when the server says it is a full-object one:
-        S3-compatible servers without full-object checksums (older MinIO or moto releases, for example)
-        store a checksum of the part checksums, which no byte count can be compared with.
-        """
+        """Check the stored object's size, full-object CRC (when the server keeps one) and digest."""
         head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
         if int(head["ContentLength"]) != self._size:
             raise IntegrityError(

@@ -29,11 +29,7 @@ SEND_ATTEMPTS = 3
 
 
 def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytearray, crc: int) -> str:
-    """Send one part with its CRC; a part S3 refuses as corrupted in transit is sent again. Returns its ETag.
-
-    The buffer still holds the bytes the CRC was computed over, so a refusal means the copy on the wire
-    was damaged; after :data:`SEND_ATTEMPTS` refusals the file fails (and its upload is aborted).
-    """
+    """Send one part with its CRC (again, if S3 finds it damaged in transit); return its ETag."""
     from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
     checksum = {sink.crc.parameter: encode(crc)}

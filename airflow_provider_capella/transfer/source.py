@@ -56,12 +56,7 @@ def urls_of(items: list[dict[str, Any]]) -> dict[AssetRef, str]:
 
 
 class PresignedUrls:
-    """Current URL per asset, with a generation number so a 403 triggers one refresh, not one per part.
-
-    A transfer that gets 403 calls :meth:`renew` with the generation it used. If another transfer
-    already refreshed, it gets the newer URL; otherwise the URLs are fetched again through
-    ``refresh_items`` (once per download call). A 403 on refreshed URLs means the order expired.
-    """
+    """Current URL per asset, with a generation number so a 403 triggers one refresh, not one per part."""
 
     def __init__(
         self, urls: dict[AssetRef, str], refresh_items: Callable[[], list[dict[str, Any]]] | None = None
@@ -92,10 +87,7 @@ class PresignedUrls:
 
 
 class Fetcher:
-    """Streamed GETs of presigned URLs over one pooled session (``pool_size`` connections, no auth).
-
-    ``throttled()`` is called on 429 and 503: the server pushes back.
-    """
+    """Streamed GETs of presigned URLs over one pooled session; ``throttled()`` is called on 429 and 503."""
 
     def __init__(
         self,
@@ -119,10 +111,7 @@ class Fetcher:
         self.session.close()
 
     def get(self, ref: AssetRef, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        """Send a streamed GET until answered 200, 206 or 416; retry as ``attempts`` say, renew URLs on 403.
-
-        A 412 (``If-Match`` failed: the object changed) raises :class:`SourceChangedError`.
-        """
+        """Send a streamed GET until answered 200, 206 or 416 (412: :class:`SourceChangedError`)."""
         while True:
             if attempts.cancelled.is_set():
                 raise TransferCancelled()
@@ -207,12 +196,7 @@ _scratch = threading.local()
 
 
 class BodyReader:
-    """Reads a streamed response body in chunks, turning network failures into :class:`BodyDropped`.
-
-    A body that is not content-encoded is read with ``readinto`` straight from ``http.client`` into a
-    per-thread buffer that is reused (or the caller's buffer, with :meth:`read_into`): ``urllib3``'s
-    ``read(amt)`` would copy every chunk twice more. A chunk is only valid until the next :meth:`read`.
-    """
+    """Reads a body in chunks (``readinto`` a reused buffer if not encoded), raising :class:`BodyDropped`."""
 
     def __init__(self, response: requests.Response) -> None:
         from urllib3.exceptions import HTTPError  # lazy: urllib3 is loaded by requests, which is lazy
