@@ -28,8 +28,6 @@ INTERRUPT_GRACE_SECONDS = 60.0
 Task = Callable[[], None]
 Clock = Callable[[], float]
 _STOP = (1 << 62,)
-
-
 WINDOW_SECONDS = 0.3
 GAIN_SHARE = 0.5
 HOLD_SHARE = 0.95
@@ -309,9 +307,7 @@ class Batch:
                 self._all_done.set()
 
     def _raise_failures(self, count: int) -> None:
-        real = [
-            (transfer, error) for transfer, error in self._failures if type(error) is not TransferCancelled
-        ]
+        real = [failure for failure in self._failures if type(failure[1]) is not TransferCancelled]
         if not real:
             if self._failures:
                 raise CapellaDownloadError("the download was cancelled")

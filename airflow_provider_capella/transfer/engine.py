@@ -110,14 +110,14 @@ class FileTransfer:
         if not self.batch.override:
             existing = self.sink.existing_size()
             if existing is not None:
-                size = self._source_version().size
+                size = self.version(probe=True).size
                 if size == existing:
                     log.info("%s is already complete (%s), skipped", where, human_bytes(size))
                     self._skipped = True
                     return
                 log.warning("%s has %d bytes but the asset %d; downloading it again", where, existing, size)
             if self.batch.enable_resume:
-                resume = self.sink.resume_state(self._source_version)
+                resume = self.sink.resume_state(partial(self.version, probe=True))
         found = self.digest() if self.digest is not None else None  # fetched before the file's first byte
         if isinstance(found, str):
             self.verification = (False, found)
@@ -191,16 +191,12 @@ class FileTransfer:
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 
-    def _source_version(self) -> SourceVersion:
-        """Ask the server for the size and validator (:func:`.source.probe`)."""
-        return self.version(*self.batch.fetcher.probe(self.ref, self._attempts()))
-
-    def version(self, size: int | None = None, validator: str | None = None) -> SourceVersion:
-        """Describe the source: the URL's path, size and validator (those given, else as learnt so far)."""
+    def version(self, *, probe: bool = False) -> SourceVersion:
+        """Describe the source: its URL's path, size and validator (as learnt, or asked now if ``probe``)."""
         path = source.path_for_log(self.batch.urls.get(self.ref)[0])
-        if size is None:
-            return SourceVersion(path, self.size, self.validator)
-        return SourceVersion(path, size, validator)
+        if probe:
+            return SourceVersion(path, *self.batch.fetcher.probe(self.ref, self._attempts()))
+        return SourceVersion(path, self.size, self.validator)
 
     def _complete_range(
         self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
