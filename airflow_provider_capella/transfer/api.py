@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.digests import LazyDigests
-from airflow_provider_capella.transfer.errors import Attempts
+from airflow_provider_capella.transfer.errors import Attempts, log
 from airflow_provider_capella.transfer.planner import plan_jobs
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.sinks import SinkFactory
 from airflow_provider_capella.transfer.targets import filename_from_url, target_for_file
-
-log = logging.getLogger("airflow_provider_capella.transfer")
 
 SINGLE_ASSET_REF = ("", "asset")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.checksums import crc_named
-from airflow_provider_capella.transfer.errors import Attempts, CapellaOrderExpiredError, IntegrityError
+from airflow_provider_capella.transfer.errors import Attempts, CapellaOrderExpiredError, IntegrityError, log
 from airflow_provider_capella.transfer.errors import CapellaDownloadError as DownloadError
 from airflow_provider_capella.transfer.targets import filename_from_url, sanitize_name
 
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from airflow_provider_capella.transfer.settings import TransferSettings
     from airflow_provider_capella.transfer.source import PresignedUrls
 
-log = logging.getLogger(__name__)
 
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128, "crc32": 8, "crc32c": 8}
 MULTIHASH_CODES = {0x12: "sha256", 0x13: "sha512", 0xD5: "md5", 0x11: "sha1"}

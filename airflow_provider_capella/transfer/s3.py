@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, wait
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import s3_parts
 from airflow_provider_capella.transfer.checksums import default_crc, encode
-from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError
+from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError, log
 from airflow_provider_capella.transfer.planner import (
     ByteRange,
     ResumeState,
@@ -22,8 +21,6 @@ from airflow_provider_capella.transfer.planner import (
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.digests import FileDigest
     from airflow_provider_capella.transfer.targets import S3Target
-
-log = logging.getLogger(__name__)
 
 
 class S3MultipartSink:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.checksums import Crc, decode, encode
-from airflow_provider_capella.transfer.errors import IntegrityError
+from airflow_provider_capella.transfer.errors import IntegrityError, log
 from airflow_provider_capella.transfer.planner import SourceVersion
 from airflow_provider_capella.transfer.s3client import s3_client
 from airflow_provider_capella.transfer.settings import S3_MAX_PARTS
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from airflow_provider_capella.transfer.planner import ByteRange
     from airflow_provider_capella.transfer.s3 import S3MultipartSink
 
-log = logging.getLogger(__name__)
 
 CHECKSUM_REFUSALS = ("BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidChecksum")
 SEND_ATTEMPTS = 3

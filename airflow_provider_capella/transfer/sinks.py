@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella.transfer.errors import CapellaDownloadError
+from airflow_provider_capella.transfer.errors import CapellaDownloadError, log
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion
 from airflow_provider_capella.transfer.s3 import S3MultipartSink
 from airflow_provider_capella.transfer.s3_parts import PartUploads, PartWriter, list_uploads
@@ -21,8 +20,6 @@ from airflow_provider_capella.transfer.targets import LocalTarget, Target
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.digests import FileDigest
-
-log = logging.getLogger(__name__)
 
 
 STATE_VERSION = 1
