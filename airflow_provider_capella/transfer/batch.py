@@ -204,28 +204,6 @@ class WorkerPool:
                     self._gate.notify()
 
 
-class BatchTotals:
-    """Counters for the summary line of one download call."""
-
-    def __init__(self) -> None:
-        self.files = self.skipped = self.failed = self.bytes = 0
-        self.started, self._lock = time.monotonic(), threading.Lock()
-
-    def count(self, outcome: str, received: int = 0) -> None:
-        """Count one file that ended as ``outcome`` (``files``, ``skipped`` or ``failed``)."""
-        with self._lock:
-            setattr(self, outcome, getattr(self, outcome) + 1)
-            self.bytes += received
-
-    def summary(self) -> str:
-        seconds = max(time.monotonic() - self.started, 1e-9)
-        files = f"{self.files} file{'s' if self.files != 1 else ''}, {human_bytes(self.bytes)}"
-        text = f"downloaded {files} in {seconds:.1f} s ({self.bytes / seconds / 1e6:.1f} MB/s)"
-        if self.skipped:
-            text += f"; {self.skipped} already complete, skipped"
-        return text + (f"; {self.failed} failed" if self.failed else "")
-
-
 @dataclass(frozen=True)
 class FileEntry:
     """One file of a batch: which presigned URL, into which sink, named how in logs."""
@@ -244,7 +222,7 @@ class Batch:
     ) -> None:
         self.urls, self.settings = urls, settings
         self.override, self.enable_resume = override, enable_resume
-        self.cancelled, self.totals = threading.Event(), BatchTotals()
+        self.cancelled, self._started = threading.Event(), time.monotonic()
         self.transfers: list[FileTransfer] = []
         self.pool: WorkerPool | None = None
         self.controller: ConnectionController | None = None
@@ -275,7 +253,7 @@ class Batch:
             self.fetcher.close()
         if self.controller is not None:
             log.info("connections used: %s", self.controller.summary())
-        log.info("%s", self.totals.summary())
+        log.info("%s", self._summary())
         self._raise_failures(len(transfers))
 
     def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:
@@ -292,6 +270,17 @@ class Batch:
 
     def _received(self) -> int:
         return sum(transfer.progress.received for transfer in self.transfers)
+
+    def _summary(self) -> str:
+        """Sum the call up: files and bytes downloaded, seconds, MB/s, files skipped or failed."""
+        seconds = max(time.monotonic() - self._started, 1e-9)
+        skipped, failed = sum(transfer.skipped for transfer in self.transfers), len(self._failures)
+        count, size = len(self.transfers) - skipped - failed, self._received()
+        files = f"{count} file{'s' if count != 1 else ''}, {human_bytes(size)}"
+        text = f"downloaded {files} in {seconds:.1f} s ({size / seconds / 1e6:.1f} MB/s)"
+        if skipped:
+            text += f"; {skipped} already complete, skipped"
+        return text + (f"; {failed} failed" if failed else "")
 
     def throttled(self) -> None:
         """Tell the connection controller the server pushed back (429 or 503)."""

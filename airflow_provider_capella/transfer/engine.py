@@ -81,7 +81,7 @@ class FileTransfer:
         self.verification: tuple[bool, str] | None = None  # checked against the product's digest, or why not
         self._lock, self._active = threading.Lock(), 0
         self._remaining: set[int] | None = None  # indexes of the ranges not written yet, once planned
-        self._skipped = self._finished = False
+        self.skipped = self._finished = False  # skipped: complete already
         self._error: BaseException | None = None
 
     def run(self, work: Callable[[], None]) -> None:
@@ -113,7 +113,7 @@ class FileTransfer:
                 size = self.version(probe=True).size
                 if size == existing:
                     log.info("%s is already complete (%s), skipped", where, human_bytes(size))
-                    self._skipped = True
+                    self.skipped = True
                     return
                 log.warning("%s has %d bytes but the asset %d; downloading it again", where, existing, size)
             if self.batch.enable_resume:
@@ -278,7 +278,7 @@ class FileTransfer:
             self._active -= 1
             if self._active or self._finished:
                 return
-            done = self._skipped or self._remaining == set()
+            done = self.skipped or self._remaining == set()
             if self._error is None and not done:
                 return
             self._finished = True
@@ -286,9 +286,7 @@ class FileTransfer:
 
     def _finish(self) -> None:
         error = self._error
-        if error is None and self._skipped:
-            self.batch.totals.count("skipped")
-        elif error is None:
+        if error is None and not self.skipped:
             try:
                 self.sink.commit()
                 if self.sink.digest is not None:
@@ -296,11 +294,9 @@ class FileTransfer:
                 seconds, where, size = self.progress.seconds, self.sink.location, human_bytes(self.size)
                 rate = self.progress.received / max(seconds, 1e-9) / 1e6
                 log.info("saved %s (%s in %.1f s, %.1f MB/s)", where, size, seconds, rate)
-                self.batch.totals.count("files", self.progress.received)
             except BaseException as commit_error:
                 error = commit_error
         if error is not None:
-            self.batch.totals.count("failed", self.progress.received)
             keep = self.batch.enable_resume and worth_resuming(error)
             try:
                 self.sink.abort(keep_resume=keep)
