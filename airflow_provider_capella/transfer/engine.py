@@ -64,10 +64,6 @@ class FileProgress:
         of = f"{human_bytes(done)} of {human_bytes(self.total)} ({percent:.1f}%)"
         log.info("%s: %s at %.1f MB/s, ETA %s", self.label, of, rate / 1e6, eta)
 
-    @property
-    def seconds(self) -> float:
-        return max(time.monotonic() - self.started, 0.0)
-
 
 class FileTransfer:
     """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
@@ -291,9 +287,9 @@ class FileTransfer:
                 self.sink.commit()
                 if self.sink.digest is not None:
                     self.verification = (True, f"{self.sink.digest.algorithm} listed by the product's digest")
-                seconds, where, size = self.progress.seconds, self.sink.location, human_bytes(self.size)
+                seconds, size = time.monotonic() - self.progress.started, human_bytes(self.size)
                 rate = self.progress.received / max(seconds, 1e-9) / 1e6
-                log.info("saved %s (%s in %.1f s, %.1f MB/s)", where, size, seconds, rate)
+                log.info("saved %s (%s in %.1f s, %.1f MB/s)", self.sink.location, size, seconds, rate)
             except BaseException as commit_error:
                 error = commit_error
         if error is not None:

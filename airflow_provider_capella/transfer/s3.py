@@ -43,8 +43,7 @@ class S3MultipartSink:
         self._part_size, self._uploads, self._open_keys = part_size, uploads, open_keys
         self._extra = {"ContentType": media_type} if media_type else {}
         self.digest: FileDigest | None = None
-        self._size, self._existing_known = 0, False
-        self._existing: int | None = None
+        self._size = 0
         self._parts: list[ByteRange] = []
         self._etags: dict[int, str] = {}  # part index -> ETag and CRC of the parts uploaded
         self._crcs: dict[int, int] = {}
@@ -53,19 +52,15 @@ class S3MultipartSink:
         self._pending: list[Future[None]] = []
 
     def existing_size(self) -> int | None:
-        """Size of the object already at the key, None without one (asked once: the answer is kept)."""
+        """Size of the object already at the key, None without one."""
         from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
-        if not self._existing_known:
-            try:
-                self._existing = int(
-                    self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"]
-                )
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
-                    raise
-            self._existing_known = True
-        return self._existing
+        try:
+            return int(self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                raise
+        return None
 
     def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
         """Adopt the upload an earlier try left for this source version; abort other versions' uploads."""

@@ -26,7 +26,11 @@ STATE_VERSION = 1
 
 
 class LocalFileSink:
-    """Writes one local file atomically, resumable across runs."""
+    """Writes one local file atomically (``<name>.part``, renamed), resumable across runs (``.part.json``).
+
+    Every sink: ``existing_size``, ``resume_state``, ``begin``, a ``writer`` per range, then ``commit``
+    (verify, make it appear) or ``abort`` (leaving only what a resume needs, if ``keep_resume``).
+    """
 
     def __init__(self, path: str) -> None:
         self.location = self.path = path

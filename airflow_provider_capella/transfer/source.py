@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 AssetRef = tuple[str, str]
 """``(stac_id, asset_key)``: which asset a URL belongs to."""
-Timeout = float | tuple[float, float]
 
 CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 UNSATISFIABLE_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
@@ -92,7 +91,7 @@ class Fetcher:
     def __init__(
         self,
         urls: PresignedUrls,
-        timeout: Timeout,
+        timeout: float | tuple[float, float],
         pool_size: int = 1,
         throttled: Callable[[], None] | None = None,
     ) -> None:
