@@ -60,11 +60,7 @@ def default_crc() -> Crc:
         from awscrt import checksums  # lazy: optional (boto3[crt]), and heavy
     except ImportError:
         return CRC32
-
-    def crc32c(data: bytes | bytearray | memoryview, value: int) -> int:
-        return int(checksums.crc32c(data, value))
-
-    return Crc("CRC32C", crc32c, _CRC32C_POLY)
+    return Crc("CRC32C", lambda data, value: int(checksums.crc32c(data, value)), _CRC32C_POLY)
 
 
 def crc_named(name: str) -> Crc | None:

@@ -45,8 +45,7 @@ class S3MultipartSink:
         self.digest: FileDigest | None = None
         self._size = 0
         self._parts: list[ByteRange] = []
-        self._etags: dict[int, str] = {}  # part index -> ETag and CRC of the parts uploaded
-        self._crcs: dict[int, int] = {}
+        self._sent: dict[int, tuple[str, int]] = {}  # part index -> ETag and CRC of the parts uploaded
         self._single: tuple[bytearray, int] | None = None  # the body and CRC of a one-part object
         self._lock = threading.Lock()
         self._pending: list[Future[None]] = []
@@ -88,14 +87,13 @@ class S3MultipartSink:
         if len(done) == len(ranges):  # fetch one part again: its If-Match proves the version is unchanged
             done.discard(ranges[-1].index)
         self.upload_id = chosen.upload_id
-        self._etags = {number - 1: chosen.parts[number].etag for number in trusted if number - 1 in done}
-        self._crcs = {number - 1: value for number, value in trusted.items() if number - 1 in done}
+        self._sent = {n - 1: (chosen.parts[n].etag, crc) for n, crc in trusted.items() if n - 1 in done}
         log.info("%s: resuming an earlier upload, %d of %d parts kept", self.location, len(done), len(ranges))
         return ResumeState(version.size, version.validator, ranges, done)
 
     def discard_resume(self) -> None:
         upload_id, self.upload_id = self.upload_id, None
-        self._etags, self._crcs = {}, {}
+        self._sent = {}
         if upload_id is not None:
             s3_parts.abort_upload(self.client, self.bucket, self.key, upload_id)
 
@@ -137,7 +135,7 @@ class S3MultipartSink:
             try:
                 etag = s3_parts.upload_part(self, upload_id, part.index + 1, body, crc)
                 with self._lock:
-                    self._etags[part.index], self._crcs[part.index] = etag, crc
+                    self._sent[part.index] = (etag, crc)
             finally:
                 uploads.give_back(body)
 
@@ -177,7 +175,7 @@ class S3MultipartSink:
         self._settle_uploads(cancel=True)
         self._single = None
         if self.upload_id is not None and keep_resume:
-            log.info("%s: the upload stays open with %d part(s) to resume", self.location, len(self._etags))
+            log.info("%s: the upload stays open with %d part(s) to resume", self.location, len(self._sent))
             self.upload_id = None
         self.discard_resume()
 
@@ -192,18 +190,18 @@ class S3MultipartSink:
         return crc
 
     def _complete(self) -> int:
-        missing = [part.index + 1 for part in self._parts if part.index not in self._etags]
+        missing = [part.index + 1 for part in self._parts if part.index not in self._sent]
         if missing:
             raise CapellaDownloadError(f"{self.location}: parts {missing[:5]} were never uploaded")
-        whole = self._crcs[self._parts[0].index]
+        whole = self._sent[self._parts[0].index][1]
         for part in self._parts[1:]:
-            whole = self.crc.combine(whole, self._crcs[part.index], part.length)
+            whole = self.crc.combine(whole, self._sent[part.index][1], part.length)
         self.client.complete_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
             UploadId=self.upload_id,
             MultipartUpload={
-                "Parts": [{"PartNumber": p.index + 1, "ETag": self._etags[p.index]} for p in self._parts]
+                "Parts": [{"PartNumber": p.index + 1, "ETag": self._sent[p.index][0]} for p in self._parts]
             },
             ChecksumType="FULL_OBJECT",
             **{self.crc.parameter: encode(whole)},

@@ -89,7 +89,6 @@ class PartWriter:
 
     def close(self) -> None:
         if self._current < len(self._parts) and self._parts[self._current].length == 0:
-            self._buffer = bytearray()
             self._flush(self._parts[self._current])
 
     def discard(self) -> None:
