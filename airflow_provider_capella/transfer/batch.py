@@ -236,7 +236,8 @@ class Batch:
         self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
         self.pool, self.controller = self._connections(entries)
-        self.fetcher = Fetcher(self.urls, self.settings.timeout, self.settings.connection_cap, self.throttled)
+        throttled = self.controller.throttled if self.controller is not None else None
+        self.fetcher = Fetcher(self.urls, self.settings.timeout, self.settings.connection_cap, throttled)
         try:
             for transfer in transfers:
                 self.pool.submit((transfer.index, -1), partial(transfer.run, transfer.start))
@@ -281,11 +282,6 @@ class Batch:
         if skipped:
             text += f"; {skipped} already complete, skipped"
         return text + (f"; {failed} failed" if failed else "")
-
-    def throttled(self) -> None:
-        """Tell the connection controller the server pushed back (429 or 503)."""
-        if self.controller is not None:
-            self.controller.throttled()
 
     def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
         with self._lock:

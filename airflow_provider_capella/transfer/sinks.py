@@ -76,8 +76,7 @@ class LocalFileSink:
             self._save_state()
 
     def writer(self, byte_range: ByteRange) -> _FileRangeWriter:
-        if self._fd is None:
-            raise RuntimeError("begin() first")
+        assert self._fd is not None, "begin() first"
         return _FileRangeWriter(self, self._fd, byte_range)
 
     def mark_done(self, byte_range: ByteRange) -> None:

@@ -205,11 +205,7 @@ class BodyReader:
         encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
         fp = getattr(self._raw, "_fp", None)
         self._direct = fp if encoding == "identity" and hasattr(fp, "readinto") else None
-
-    @property
-    def direct(self) -> bool:
-        """Whether :meth:`read_into` can receive straight into a caller's buffer."""
-        return self._direct is not None
+        self.direct = self._direct is not None  # read_into can receive straight into a caller's buffer
 
     def read_into(self, view: memoryview) -> int:
         """Receive up to ``len(view)`` bytes into ``view`` (only when :attr:`direct`); the count read."""
