@@ -128,8 +128,6 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    attempts = Attempts(source.path_for_log(url), max_attempts)
-    with contextlib.closing(
-        source.Fetcher(source.PresignedUrls({SINGLE_ASSET_REF: url}), timeout)
-    ) as fetcher:
-        return fetcher.probe(SINGLE_ASSET_REF, attempts)[0]
+    fetcher = source.Fetcher(source.PresignedUrls({SINGLE_ASSET_REF: url}), timeout)
+    with contextlib.closing(fetcher):
+        return fetcher.probe(SINGLE_ASSET_REF, Attempts(source.path_for_log(url), max_attempts))[0]

@@ -140,7 +140,9 @@ class S3MultipartSink:
                 uploads.give_back(body)
 
         with self._lock:
-            _raise_failure([future for future in self._pending if future.done() and not future.cancelled()])
+            for future in self._pending:
+                if future.done() and not future.cancelled():
+                    future.result()  # raises the error of an upload that failed
         future = uploads.submit(upload)
         with self._lock:
             self._pending.append(future)
@@ -154,7 +156,8 @@ class S3MultipartSink:
                 future.cancel()
         wait(pending)
         if not cancel:
-            _raise_failure(pending)
+            for future in pending:
+                future.result()  # raises the error of an upload that failed
 
     def commit(self) -> None:
         self._settle_uploads(cancel=False)
@@ -227,11 +230,3 @@ class S3MultipartSink:
             )
         if self.digest is not None:
             self.digest.verify_s3(self, whole)
-
-
-def _raise_failure(uploads: list[Future[None]]) -> None:
-    """Raise the error of the first finished upload that failed."""
-    for future in uploads:
-        error = future.exception()
-        if error is not None:
-            raise error
