@@ -65,10 +65,7 @@ def default_crc() -> Crc:
 
 def crc_named(name: str) -> Crc | None:
     """Return the algorithm S3 calls ``name``, when this process can compute it."""
-    for candidate in (default_crc(), CRC32):
-        if candidate.name == name.upper():
-            return candidate
-    return None
+    return next((crc for crc in (default_crc(), CRC32) if crc.name == name.upper()), None)
 
 
 def _multiply(a: int, b: int, poly: int) -> int:
