@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Callable
 from typing import Any
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.batch import Batch, FileEntry
 from airflow_provider_capella.transfer.digests import LazyDigests
+from airflow_provider_capella.transfer.errors import Attempts, log
 from airflow_provider_capella.transfer.planner import plan_jobs
-from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.sinks import SinkFactory
 from airflow_provider_capella.transfer.targets import filename_from_url, target_for_file
-
-log = logging.getLogger("airflow_provider_capella.transfer")
 
 SINGLE_ASSET_REF = ("", "asset")
 
@@ -24,8 +21,9 @@ SINGLE_ASSET_REF = ("", "asset")
 class DownloadResult(dict[str, dict[str, str]]):
     """``{stac_id: {asset_key: location}}``; ``verification``: ``{location: (verified, how or why not)}``.
 
-    A file checked against its product's digest is ``(True, "sha256 listed by the product's digest")``;
-    one whose product's digest could not be read is ``(False, <reason>)``; other files are not listed.
+    Example::
+
+        result.verification  # {"/data/x.tif": (True, "sha256 listed by the product's digest")}
     """
 
     verification: dict[str, tuple[bool, str]]
@@ -48,16 +46,12 @@ def download_products(
 ) -> DownloadResult:
     """Download the selected assets of presigned STAC items to a directory or ``s3://bucket/prefix``.
 
-    Every file shares one pool of connections; large files are fetched as parallel ranged GETs, into S3
-    as a streamed, checksummed multipart upload. The number of connections adapts (it grows while more
-    connections add throughput, up to 32, and backs off on 429/503) unless ``concurrency`` fixes it.
-    ``include``/``exclude`` select asset keys (``raster`` = ``HH``/``VV``; exclude wins; ``license`` is
-    never downloaded). With ``separate_dirs`` each product gets its own ``<stac_id>/`` folder. A complete
-    file already present (same size) is skipped unless ``override``; an interrupted file resumes when
-    ``enable_resume`` (on disk from its ``.part`` file, in S3 from the multipart upload the earlier try
-    left open). When a product lists a data-integrity digest, its files are checked against it (one that
-    cannot be read is reported, not fatal). After a 403, ``refresh_items`` is called once for fresh
-    presigned URLs.
+    Files share one adaptive pool of connections (``concurrency`` fixes its size); large ones are fetched
+    as parallel ranged GETs (into S3 as a checksummed multipart upload). ``include``/``exclude`` select
+    asset keys (``raster`` = ``HH``/``VV``; exclude wins; never ``license``). With ``separate_dirs`` each
+    product gets a ``<stac_id>/`` folder. A complete file is skipped unless ``override``; an interrupted
+    one resumes when ``enable_resume``. Files are checked against their product's digest, if listed.
+    After a 403, ``refresh_items`` is called once for fresh presigned URLs (see docs/downloads.md).
 
     Returns ``{stac_id: {asset_key: local path or s3:// URI}}`` (a :class:`DownloadResult`).
 
@@ -124,10 +118,7 @@ def download_asset(
 
 
 def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) -> int:
-    """Return the size in bytes of a presigned asset, from a ``Range: bytes=0-0`` GET.
-
-    A presigned S3 URL is signed for GET only (it refuses HEAD), so one byte is asked for; the GET is
-    retried as the engine's downloads are (429, 5xx, drops and timeouts).
+    """Return the size in bytes of a presigned asset, from a retried ``Range: bytes=0-0`` GET (not HEAD).
 
     :param url: the presigned asset URL.
     :param timeout: seconds to wait for the connection and for each read.
@@ -137,8 +128,6 @@ def asset_bytesize(url: str, *, timeout: float = 30.0, max_attempts: int = 5) ->
 
         size = asset_bytesize(item["assets"]["HH"]["href"])
     """
-    attempts = Attempts(source.path_for_log(url), max_attempts)
-    with contextlib.closing(
-        source.Fetcher(source.PresignedUrls({SINGLE_ASSET_REF: url}), timeout)
-    ) as fetcher:
-        return fetcher.probe(SINGLE_ASSET_REF, attempts)[0]
+    fetcher = source.Fetcher(source.PresignedUrls({SINGLE_ASSET_REF: url}), timeout)
+    with contextlib.closing(fetcher):
+        return fetcher.probe(SINGLE_ASSET_REF, Attempts(source.path_for_log(url), max_attempts))[0]

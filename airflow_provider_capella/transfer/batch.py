@@ -1,16 +1,4 @@
-"""One download call: every file's transfer on one shared, adaptive pool of connections, one error at the end.
-
-Tasks run in priority order ``(file index, part index)``: earlier files' parts first, so files complete
-one after the other while every connection stays busy, and part buffers never outnumber the workers. A
-worker over the limit finishes its task first: a connection is never cut mid-range. The first file that
-fails for good cancels the others; their partial state is removed, or kept for a resume.
-
-How many connections: the :class:`ConnectionController` measures the call's throughput over short
-windows. It doubles the connections while doubling adds at least half of the proportional gain, up to
-the cap; when a step adds too little it steps back, then tries fewer connections and keeps them if
-throughput holds (a fast source or a busy CPU gains nothing from more). A 429 or 503 halves them at
-once and holds growth back for a while.
-"""
+"""One download call: every file on one shared, adaptive pool of connections, one error at the end."""
 
 from __future__ import annotations
 
@@ -23,13 +11,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from airflow_provider_capella.transfer.engine import FileTransfer
+from airflow_provider_capella.transfer.engine import FileTransfer, human_bytes, log
 from airflow_provider_capella.transfer.errors import (
     CapellaDownloadError,
     CapellaOrderExpiredError,
     TransferCancelled,
 )
-from airflow_provider_capella.transfer.progress import BatchTotals, log
 from airflow_provider_capella.transfer.source import AssetRef, Fetcher, PresignedUrls, redact
 
 if TYPE_CHECKING:
@@ -41,8 +28,6 @@ INTERRUPT_GRACE_SECONDS = 60.0
 Task = Callable[[], None]
 Clock = Callable[[], float]
 _STOP = (1 << 62,)
-
-
 WINDOW_SECONDS = 0.3
 GAIN_SHARE = 0.5
 HOLD_SHARE = 0.95
@@ -237,7 +222,7 @@ class Batch:
     ) -> None:
         self.urls, self.settings = urls, settings
         self.override, self.enable_resume = override, enable_resume
-        self.cancelled, self.totals = threading.Event(), BatchTotals()
+        self.cancelled, self._started = threading.Event(), time.monotonic()
         self.transfers: list[FileTransfer] = []
         self.pool: WorkerPool | None = None
         self.controller: ConnectionController | None = None
@@ -251,14 +236,15 @@ class Batch:
         self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
         self.pool, self.controller = self._connections(entries)
-        self.fetcher = Fetcher(self.urls, self.settings.timeout, self.settings.connection_cap, self.throttled)
+        throttled = self.controller.throttled if self.controller is not None else None
+        self.fetcher = Fetcher(self.urls, self.settings.timeout, self.settings.connection_cap, throttled)
         try:
             for transfer in transfers:
                 self.pool.submit((transfer.index, -1), partial(transfer.run, transfer.start))
             while not self._all_done.wait(0.5):
                 pass
         except BaseException:
-            self.cancel()
+            self.cancelled.set()
             self._all_done.wait(INTERRUPT_GRACE_SECONDS)
             raise
         finally:
@@ -268,7 +254,7 @@ class Batch:
             self.fetcher.close()
         if self.controller is not None:
             log.info("connections used: %s", self.controller.summary())
-        log.info("%s", self.totals.summary())
+        log.info("%s", self._summary())
         self._raise_failures(len(transfers))
 
     def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:
@@ -286,13 +272,16 @@ class Batch:
     def _received(self) -> int:
         return sum(transfer.progress.received for transfer in self.transfers)
 
-    def throttled(self) -> None:
-        """Tell the connection controller the server pushed back (429 or 503)."""
-        if self.controller is not None:
-            self.controller.throttled()
-
-    def cancel(self) -> None:
-        self.cancelled.set()
+    def _summary(self) -> str:
+        """Sum the call up: files and bytes downloaded, seconds, MB/s, files skipped or failed."""
+        seconds = max(time.monotonic() - self._started, 1e-9)
+        skipped, failed = sum(transfer.skipped for transfer in self.transfers), len(self._failures)
+        count, size = len(self.transfers) - skipped - failed, self._received()
+        files = f"{count} file{'s' if count != 1 else ''}, {human_bytes(size)}"
+        text = f"downloaded {files} in {seconds:.1f} s ({size / seconds / 1e6:.1f} MB/s)"
+        if skipped:
+            text += f"; {skipped} already complete, skipped"
+        return text + (f"; {failed} failed" if failed else "")
 
     def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
         with self._lock:
@@ -303,9 +292,7 @@ class Batch:
                 self._all_done.set()
 
     def _raise_failures(self, count: int) -> None:
-        real = [
-            (transfer, error) for transfer, error in self._failures if type(error) is not TransferCancelled
-        ]
+        real = [failure for failure in self._failures if type(failure[1]) is not TransferCancelled]
         if not real:
             if self._failures:
                 raise CapellaDownloadError("the download was cancelled")

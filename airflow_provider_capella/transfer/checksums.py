@@ -1,9 +1,4 @@
-"""The CRC every S3 part is uploaded with, and the arithmetic that joins part CRCs into the object's CRC.
-
-The CRC of a concatenation follows from the CRCs and lengths of its pieces, so parallel parts (and parts
-an earlier process uploaded) add up to the full-object checksum S3 checks at completion. CRC32C when
-``awscrt`` (``boto3[crt]``) provides a hardware-accelerated one, else zlib's CRC32.
-"""
+"""The CRC (CRC32C with ``awscrt``, else CRC32) of every S3 part, and joining part CRCs into the object's."""
 
 from __future__ import annotations
 
@@ -65,19 +60,12 @@ def default_crc() -> Crc:
         from awscrt import checksums  # lazy: optional (boto3[crt]), and heavy
     except ImportError:
         return CRC32
-
-    def crc32c(data: bytes | bytearray | memoryview, value: int) -> int:
-        return int(checksums.crc32c(data, value))
-
-    return Crc("CRC32C", crc32c, _CRC32C_POLY)
+    return Crc("CRC32C", lambda data, value: int(checksums.crc32c(data, value)), _CRC32C_POLY)
 
 
 def crc_named(name: str) -> Crc | None:
     """Return the algorithm S3 calls ``name``, when this process can compute it."""
-    for candidate in (default_crc(), CRC32):
-        if candidate.name == name.upper():
-            return candidate
-    return None
+    return next((crc for crc in (default_crc(), CRC32) if crc.name == name.upper()), None)
 
 
 def _multiply(a: int, b: int, poly: int) -> int:

@@ -1,19 +1,10 @@
-"""A product's data-integrity digest: found, fetched, read in any plausible shape, checked against the bytes.
-
-Capella does not publish the format, so any readable shape counts (see :func:`parse_digest`), and STAC
-``file:checksum`` multihashes (with ``file:size``) on an item's assets too. The digest asset (key, role
-or file name with ``digest`` or ``checksum``) is fetched once, when a file of its item is about to be
-written; each file is checked once written (on disk before its rename, in S3 once complete) and removed
-on a mismatch. A digest that cannot be fetched or read never stops a download: one warning names it,
-and the item's files are reported as not verified.
-"""
+"""A product's data-integrity digest: found, fetched, read in any plausible shape, checked."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
-import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -22,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.checksums import crc_named
+from airflow_provider_capella.transfer.errors import Attempts, CapellaOrderExpiredError, IntegrityError, log
 from airflow_provider_capella.transfer.errors import CapellaDownloadError as DownloadError
-from airflow_provider_capella.transfer.errors import CapellaOrderExpiredError, IntegrityError
-from airflow_provider_capella.transfer.retry import Attempts
 from airflow_provider_capella.transfer.targets import filename_from_url, sanitize_name
 
 if TYPE_CHECKING:
@@ -32,7 +22,6 @@ if TYPE_CHECKING:
     from airflow_provider_capella.transfer.settings import TransferSettings
     from airflow_provider_capella.transfer.source import PresignedUrls
 
-log = logging.getLogger(__name__)
 
 HEX_LENGTHS = {"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128, "crc32": 8, "crc32c": 8}
 MULTIHASH_CODES = {0x12: "sha256", 0x13: "sha512", 0xD5: "md5", 0x11: "sha1"}
@@ -109,13 +98,7 @@ def digest_asset_key(item: dict[str, Any]) -> str | None:
 
 
 def parse_digest(document: bytes) -> dict[str, FileDigest]:
-    """Read ``{file name: FileDigest}`` from a digest document; ValueError when it lists nothing usable.
-
-    A JSON object with a ``files`` map or list (or a top-level list), a flat ``{file name: value}`` map,
-    or ``sha256sum`` lines. A value is hex: bare (algorithm from ``algorithm``, else its length) or in an
-    object with ``sha256``/``sha512``/``sha1``/``md5``/``crc32``/``crc32c`` (or ``algorithm`` and
-    ``checksum``/``hash``/``value``) and an optional ``size``.
-    """
+    """Read ``{file name: FileDigest}`` from a digest document (see docs/transfer.md); ValueError if none."""
     try:
         record = json.loads(document)
     except ValueError:  # sha256sum's lines: "<hex>  <name>" (or "<hex> *<name>")
@@ -184,11 +167,7 @@ def _varint(raw: bytes) -> tuple[int, bytes]:
 
 
 class LazyDigests:
-    """The digest of each file: its item's document is fetched once, when a file of the item is to be written.
-
-    An item whose files are all complete already (a re-run) has its document never fetched. A fetcher
-    gives the file's :class:`FileDigest`, None when nothing lists it, or why it cannot be verified.
-    """
+    """The digest of each file; its item's document is fetched once, when a file of it is to be written."""
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
         self._keys: dict[str, str] = {}
@@ -232,9 +211,7 @@ class LazyDigests:
         attempts = Attempts(f"{stac_id} {ref[1]}", self._settings.max_attempts)
         try:
             with contextlib.closing(source.Fetcher(self._urls, self._settings.timeout)) as fetcher:
-                while (document := self._read(fetcher, ref, attempts)) is None:
-                    pass
-            digests = parse_digest(document)
+                digests = parse_digest(self._read(fetcher, ref, attempts))
         except CapellaOrderExpiredError:
             raise
         except (DownloadError, ValueError) as error:
@@ -245,17 +222,17 @@ class LazyDigests:
         log.info("%s: files will be checked against the product's digest", stac_id)
         return digests
 
-    def _read(self, fetcher: source.Fetcher, ref: source.AssetRef, attempts: Attempts) -> bytes | None:
-        """GET the document once: its bytes, or None after a drop (``attempts`` waits, or raises)."""
-        with fetcher.get(ref, {}, attempts) as got:
-            size = source.total_size_of(got)
-            if (size or 0) > MAX_DIGEST_BYTES:
-                raise ValueError("too large for a digest document")
-            try:
-                document = got.raw.read(MAX_DIGEST_BYTES)
-                if size is None or len(document) == size:
-                    return bytes(document)
-                raise source.BodyDropped(f"{len(document)} of {size} bytes received")
-            except Exception as error:
-                attempts.failed(error, f"connection dropped ({type(error).__name__})")
-                return None
+    def _read(self, fetcher: source.Fetcher, ref: source.AssetRef, attempts: Attempts) -> bytes:
+        """GET the document, again after a drop as ``attempts`` allow."""
+        while True:
+            with fetcher.get(ref, {}, attempts) as got:
+                size = source.total_size_of(got)
+                if (size or 0) > MAX_DIGEST_BYTES:
+                    raise ValueError("too large for a digest document")
+                try:
+                    document = got.raw.read(MAX_DIGEST_BYTES)
+                    if size is None or len(document) == size:
+                        return bytes(document)
+                    raise source.BodyDropped(f"{len(document)} of {size} bytes received")
+                except Exception as error:
+                    attempts.failed(error, f"connection dropped ({type(error).__name__})")

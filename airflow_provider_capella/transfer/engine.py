@@ -1,37 +1,68 @@
-"""One file's transfer: its byte ranges fetched as tasks of the call's shared worker pool (see ``batch``).
-
-The *lead* request is a ranged GET for the first (or first missing) part. A 206 tells the size and ETag,
-so the other parts are queued at once while the lead streams on; a 200 means the server ignores ``Range``
-and streams the whole file; a 416 to ``bytes=0-`` is an empty file. Every other GET carries ``If-Match``
-with that ETag (a resumed file's lead, the ETag it was started with), so bytes of two versions never
-mix: a 412 fails the file (what was received is removed; the next try starts over), or restarts a
-resumed file. Every range retries on its own (:mod:`.retry`), continuing from the last byte received;
-a 403 refreshes the presigned URLs once.
-"""
+"""One file's transfer: its byte ranges run as tasks of the call's shared pool (see docs/transfer.md)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
 from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.errors import (
+    Attempts,
     CapellaDownloadError,
     SourceChangedError,
     TransferCancelled,
+    log,
     worth_resuming,
 )
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion, plan_ranges
-from airflow_provider_capella.transfer.progress import FileProgress, human_bytes, log
-from airflow_provider_capella.transfer.retry import Attempts
 
 if TYPE_CHECKING:
     import requests
 
     from airflow_provider_capella.transfer.batch import Batch, FileEntry
     from airflow_provider_capella.transfer.sinks import RangeWriter
+
+
+def human_bytes(count: float) -> str:
+    """Write a byte count in decimal units, as rates are quoted in MB/s: ``1.25 GB``."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(count) < 1000:
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.2f} {unit}"
+        count /= 1000
+    return f"{count:.2f} TB"
+
+
+class FileProgress:
+    """Bytes received for one file; logs itself at most every ``interval`` seconds."""
+
+    def __init__(self, label: str, interval: float) -> None:
+        self.label, self.interval, self._lock = label, interval, threading.Lock()
+        self.total = self.already = self.received = 0
+        self.started = self._last_log = time.monotonic()
+
+    def start(self, total: int, already: int) -> None:
+        self.total, self.already = total, already
+        self.started = self._last_log = time.monotonic()
+
+    def add(self, count: int) -> None:
+        with self._lock:
+            self.received += count
+            now = time.monotonic()
+            if now - self._last_log < self.interval:
+                return
+            self._last_log = now
+        done = self.already + self.received
+        rate = self.received / max(now - self.started, 1e-9)
+        percent = 100.0 * done / self.total if self.total else 100.0
+        eta = "unknown"
+        if rate > 0:
+            minutes, seconds = divmod(max(0, round((self.total - done) / rate)), 60)
+            eta = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+        of = f"{human_bytes(done)} of {human_bytes(self.total)} ({percent:.1f}%)"
+        log.info("%s: %s at %.1f MB/s, ETA %s", self.label, of, rate / 1e6, eta)
 
 
 class FileTransfer:
@@ -46,7 +77,7 @@ class FileTransfer:
         self.verification: tuple[bool, str] | None = None  # checked against the product's digest, or why not
         self._lock, self._active = threading.Lock(), 0
         self._remaining: set[int] | None = None  # indexes of the ranges not written yet, once planned
-        self._skipped = self._finished = False
+        self.skipped = self._finished = False  # skipped: complete already
         self._error: BaseException | None = None
 
     def run(self, work: Callable[[], None]) -> None:
@@ -63,7 +94,7 @@ class FileTransfer:
                 if first:
                     self._error = error
             if first and not isinstance(error, TransferCancelled):
-                self.batch.cancel()
+                self.batch.cancelled.set()
         finally:
             self._leave()
 
@@ -75,14 +106,14 @@ class FileTransfer:
         if not self.batch.override:
             existing = self.sink.existing_size()
             if existing is not None:
-                size = self._source_version().size
+                size = self.version(probe=True).size
                 if size == existing:
                     log.info("%s is already complete (%s), skipped", where, human_bytes(size))
-                    self._skipped = True
+                    self.skipped = True
                     return
                 log.warning("%s has %d bytes but the asset %d; downloading it again", where, existing, size)
             if self.batch.enable_resume:
-                resume = self.sink.resume_state(self._source_version)
+                resume = self.sink.resume_state(partial(self.version, probe=True))
         found = self.digest() if self.digest is not None else None  # fetched before the file's first byte
         if isinstance(found, str):
             self.verification = (False, found)
@@ -94,9 +125,8 @@ class FileTransfer:
         first = resume.missing[0] if resume else ByteRange(0, 0, self.settings.part_size)
         attempts = self._attempts()
         try:
-            response = self._get(
-                {"Range": first.header(), **source.pinned(resume.validator if resume else None)}, attempts
-            )
+            headers = {"Range": first.header(), **source.pinned(resume.validator if resume else None)}
+            response = self.batch.fetcher.get(self.ref, headers, attempts)
             try:
                 pending, already = self._plan(response, first, resume)
             except BaseException:
@@ -157,18 +187,12 @@ class FileTransfer:
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 
-    def _source_version(self) -> SourceVersion:
-        """Ask the server for the size and validator (:func:`.source.probe`)."""
-        return self.version(*self.batch.fetcher.probe(self.ref, self._attempts()))
-
-    def version(self, size: int | None = None, validator: str | None = None) -> SourceVersion:
-        """Describe the source: the URL's path, size and validator (those given, else as learnt so far)."""
+    def version(self, *, probe: bool = False) -> SourceVersion:
+        """Describe the source: its URL's path, size and validator (as learnt, or asked now if ``probe``)."""
         path = source.path_for_log(self.batch.urls.get(self.ref)[0])
-        return (
-            SourceVersion(path, self.size, self.validator)
-            if size is None
-            else SourceVersion(path, size, validator)
-        )
+        if probe:
+            return SourceVersion(path, *self.batch.fetcher.probe(self.ref, self._attempts()))
+        return SourceVersion(path, self.size, self.validator)
 
     def _complete_range(
         self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
@@ -180,7 +204,8 @@ class FileTransfer:
             while writer.written < byte_range.length:
                 skip = 0
                 if response is None:
-                    response = self._get(self._range_headers(byte_range, writer.written), attempts)
+                    headers = {"Range": byte_range.header(writer.written), **source.pinned(self.validator)}
+                    response = self.batch.fetcher.get(self.ref, headers, attempts)
                     skip = self._check_range_response(response, byte_range, writer.written)
                 before = writer.written
                 try:
@@ -188,7 +213,7 @@ class FileTransfer:
                         self._receive(response, writer, byte_range.length, skip)
                 except source.BodyDropped as drop:
                     if writer.written > before:
-                        attempts.reset()
+                        attempts.count = 0  # that attempt made progress: count again
                     attempts.failed(
                         drop,
                         f"connection dropped after {writer.written} of {byte_range.length} bytes ({drop})",
@@ -201,9 +226,6 @@ class FileTransfer:
         with self._lock:
             if self._remaining is not None:
                 self._remaining.discard(byte_range.index)
-
-    def _range_headers(self, byte_range: ByteRange, offset: int) -> dict[str, str]:
-        return {"Range": byte_range.header(offset), **source.pinned(self.validator)}
 
     def _check_range_response(self, response: requests.Response, byte_range: ByteRange, offset: int) -> int:
         """How many leading body bytes to skip; raises when the response is not the bytes asked for."""
@@ -240,9 +262,6 @@ class FileTransfer:
                 count = len(data)
             self.progress.add(count)
 
-    def _get(self, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        return self.batch.fetcher.get(self.ref, headers, attempts)
-
     def _attempts(self) -> Attempts:
         return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
 
@@ -255,7 +274,7 @@ class FileTransfer:
             self._active -= 1
             if self._active or self._finished:
                 return
-            done = self._skipped or self._remaining == set()
+            done = self.skipped or self._remaining == set()
             if self._error is None and not done:
                 return
             self._finished = True
@@ -263,21 +282,17 @@ class FileTransfer:
 
     def _finish(self) -> None:
         error = self._error
-        if error is None and self._skipped:
-            self.batch.totals.count("skipped")
-        elif error is None:
+        if error is None and not self.skipped:
             try:
                 self.sink.commit()
                 if self.sink.digest is not None:
                     self.verification = (True, f"{self.sink.digest.algorithm} listed by the product's digest")
-                seconds, where, size = self.progress.seconds, self.sink.location, human_bytes(self.size)
+                seconds, size = time.monotonic() - self.progress.started, human_bytes(self.size)
                 rate = self.progress.received / max(seconds, 1e-9) / 1e6
-                log.info("saved %s (%s in %.1f s, %.1f MB/s)", where, size, seconds, rate)
-                self.batch.totals.count("files", self.progress.received)
+                log.info("saved %s (%s in %.1f s, %.1f MB/s)", self.sink.location, size, seconds, rate)
             except BaseException as commit_error:
                 error = commit_error
         if error is not None:
-            self.batch.totals.count("failed", self.progress.received)
             keep = self.batch.enable_resume and worth_resuming(error)
             try:
                 self.sink.abort(keep_resume=keep)

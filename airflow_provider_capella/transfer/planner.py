@@ -1,9 +1,4 @@
-"""Planning: which files to fetch from which items (and where they go), and how a file splits into parts.
-
-Asset selection follows the official SDK: ``raster`` stands for the polarization keys ``HH`` and
-``VV``; with a non-empty ``include`` only the listed keys are downloaded; ``exclude`` removes keys and
-beats an explicit include; ``license`` (a link to the license text) is never downloaded.
-"""
+"""Planning: which files to fetch from which items (and where they go), and how a file splits into parts."""
 
 from __future__ import annotations
 
@@ -77,12 +72,10 @@ class ResumeState:
 
 def _asset_keys(keys: Iterable[str] | str | None) -> frozenset[str] | None:
     """Expand the asset keys a user's include/exclude list stands for (``raster``: ``HH``, ``VV``)."""
+    if keys is None:
+        return None
     keys = [keys] if isinstance(keys, str) else keys
-    return (
-        None
-        if keys is None
-        else frozenset(k for key in keys for k in (RASTER_KEYS if key == "raster" else (key,)))
-    )
+    return frozenset(k for key in keys for k in (RASTER_KEYS if key == "raster" else (key,)))
 
 
 def selected_assets(
@@ -109,10 +102,7 @@ def plan_jobs(
     exclude: list[str] | None,
     separate_dirs: bool,
 ) -> tuple[list[AssetJob], dict[str, dict[str, str]]]:
-    """Plan the jobs for every selected asset of every item, and the result mapping stac id -> key -> target.
-
-    Raises ValueError when two assets would land on the same file, or an item has no id.
-    """
+    """Plan a job per selected asset, and ``{stac_id: {key: target}}``; ValueError on a clash or no id."""
     jobs: list[AssetJob] = []
     results: dict[str, dict[str, str]] = {}
     seen_targets: dict[str, str] = {}

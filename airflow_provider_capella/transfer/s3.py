@@ -1,15 +1,7 @@
-"""An S3 object written with a multipart upload, parts streamed from memory, checksummed and resumable.
-
-Each part goes up with its CRC (S3 refuses a part whose bytes do not match); the upload has a
-``FULL_OBJECT`` checksum type and is completed with the whole object's CRC, joined from the part CRCs,
-so S3 checks the assembled object too. A one-part file is one ``PutObject``. An interrupted upload
-stays open for the next try, which finds it (:mod:`.s3_parts`), keeps the parts S3 verified and
-fetches the rest; a completed object, or a failure a retry cannot fix, leaves no upload open.
-"""
+"""An S3 object written as a checksummed, resumable multipart upload (see docs/transfer.md)."""
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, wait
@@ -17,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import s3_parts
 from airflow_provider_capella.transfer.checksums import default_crc, encode
-from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError
+from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError, log
 from airflow_provider_capella.transfer.planner import (
     ByteRange,
     ResumeState,
@@ -30,11 +22,9 @@ if TYPE_CHECKING:
     from airflow_provider_capella.transfer.digests import FileDigest
     from airflow_provider_capella.transfer.targets import S3Target
 
-log = logging.getLogger(__name__)
-
 
 class S3MultipartSink:
-    """Streams one object into S3 (see the module docstring)."""
+    """Streams one object into S3: a checksummed multipart upload, or one ``PutObject`` for one part."""
 
     def __init__(
         self,
@@ -53,29 +43,23 @@ class S3MultipartSink:
         self._part_size, self._uploads, self._open_keys = part_size, uploads, open_keys
         self._extra = {"ContentType": media_type} if media_type else {}
         self.digest: FileDigest | None = None
-        self._size, self._existing_known = 0, False
-        self._existing: int | None = None
+        self._size = 0
         self._parts: list[ByteRange] = []
-        self._etags: dict[int, str] = {}  # part index -> ETag and CRC of the parts uploaded
-        self._crcs: dict[int, int] = {}
+        self._sent: dict[int, tuple[str, int]] = {}  # part index -> ETag and CRC of the parts uploaded
         self._single: tuple[bytearray, int] | None = None  # the body and CRC of a one-part object
         self._lock = threading.Lock()
         self._pending: list[Future[None]] = []
 
     def existing_size(self) -> int | None:
-        """Size of the object already at the key, None without one (asked once: the answer is kept)."""
+        """Size of the object already at the key, None without one."""
         from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
-        if not self._existing_known:
-            try:
-                self._existing = int(
-                    self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"]
-                )
-            except ClientError as error:
-                if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
-                    raise
-            self._existing_known = True
-        return self._existing
+        try:
+            return int(self.client.head_object(Bucket=self.bucket, Key=self.key)["ContentLength"])
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchKey", "NotFound"):
+                raise
+        return None
 
     def resume_state(self, source: Callable[[], SourceVersion]) -> ResumeState | None:
         """Adopt the upload an earlier try left for this source version; abort other versions' uploads."""
@@ -103,14 +87,13 @@ class S3MultipartSink:
         if len(done) == len(ranges):  # fetch one part again: its If-Match proves the version is unchanged
             done.discard(ranges[-1].index)
         self.upload_id = chosen.upload_id
-        self._etags = {number - 1: chosen.parts[number].etag for number in trusted if number - 1 in done}
-        self._crcs = {number - 1: value for number, value in trusted.items() if number - 1 in done}
+        self._sent = {n - 1: (chosen.parts[n].etag, crc) for n, crc in trusted.items() if n - 1 in done}
         log.info("%s: resuming an earlier upload, %d of %d parts kept", self.location, len(done), len(ranges))
         return ResumeState(version.size, version.validator, ranges, done)
 
     def discard_resume(self) -> None:
         upload_id, self.upload_id = self.upload_id, None
-        self._etags, self._crcs = {}, {}
+        self._sent = {}
         if upload_id is not None:
             s3_parts.abort_upload(self.client, self.bucket, self.key, upload_id)
 
@@ -152,12 +135,14 @@ class S3MultipartSink:
             try:
                 etag = s3_parts.upload_part(self, upload_id, part.index + 1, body, crc)
                 with self._lock:
-                    self._etags[part.index], self._crcs[part.index] = etag, crc
+                    self._sent[part.index] = (etag, crc)
             finally:
                 uploads.give_back(body)
 
         with self._lock:
-            _raise_failure([future for future in self._pending if future.done() and not future.cancelled()])
+            for future in self._pending:
+                if future.done() and not future.cancelled():
+                    future.result()  # raises the error of an upload that failed
         future = uploads.submit(upload)
         with self._lock:
             self._pending.append(future)
@@ -171,7 +156,8 @@ class S3MultipartSink:
                 future.cancel()
         wait(pending)
         if not cancel:
-            _raise_failure(pending)
+            for future in pending:
+                future.result()  # raises the error of an upload that failed
 
     def commit(self) -> None:
         self._settle_uploads(cancel=False)
@@ -192,7 +178,7 @@ class S3MultipartSink:
         self._settle_uploads(cancel=True)
         self._single = None
         if self.upload_id is not None and keep_resume:
-            log.info("%s: the upload stays open with %d part(s) to resume", self.location, len(self._etags))
+            log.info("%s: the upload stays open with %d part(s) to resume", self.location, len(self._sent))
             self.upload_id = None
         self.discard_resume()
 
@@ -207,18 +193,18 @@ class S3MultipartSink:
         return crc
 
     def _complete(self) -> int:
-        missing = [part.index + 1 for part in self._parts if part.index not in self._etags]
+        missing = [part.index + 1 for part in self._parts if part.index not in self._sent]
         if missing:
             raise CapellaDownloadError(f"{self.location}: parts {missing[:5]} were never uploaded")
-        whole = self._crcs[self._parts[0].index]
+        whole = self._sent[self._parts[0].index][1]
         for part in self._parts[1:]:
-            whole = self.crc.combine(whole, self._crcs[part.index], part.length)
+            whole = self.crc.combine(whole, self._sent[part.index][1], part.length)
         self.client.complete_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
             UploadId=self.upload_id,
             MultipartUpload={
-                "Parts": [{"PartNumber": p.index + 1, "ETag": self._etags[p.index]} for p in self._parts]
+                "Parts": [{"PartNumber": p.index + 1, "ETag": self._sent[p.index][0]} for p in self._parts]
             },
             ChecksumType="FULL_OBJECT",
             **{self.crc.parameter: encode(whole)},
@@ -227,12 +213,7 @@ class S3MultipartSink:
         return whole
 
     def _verify(self, whole: int, *, multipart: bool) -> None:
-        """Check the stored object has the size, full-object CRC (and digest, if any) received.
-
-        A multipart object's checksum is compared only when the server says it is a full-object one:
-        S3-compatible servers without full-object checksums (older MinIO or moto releases, for example)
-        store a checksum of the part checksums, which no byte count can be compared with.
-        """
+        """Check the stored object's size, full-object CRC (when the server keeps one) and digest."""
         head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
         if int(head["ContentLength"]) != self._size:
             raise IntegrityError(
@@ -249,11 +230,3 @@ class S3MultipartSink:
             )
         if self.digest is not None:
             self.digest.verify_s3(self, whole)
-
-
-def _raise_failure(uploads: list[Future[None]]) -> None:
-    """Raise the error of the first finished upload that failed."""
-    for future in uploads:
-        error = future.exception()
-        if error is not None:
-            raise error

@@ -1,17 +1,10 @@
-"""S3 multipart parts: filled in memory and sent beside the downloads, and found again by a later try.
-
-A filled part (CRC computed on the way in) goes to :class:`PartUploads` and its connection moves on; the
-parts in flight are bounded and their buffers recycled. Every upload of ours carries a *marker part*
-(number 10,000, never completed) holding a JSON manifest of the source version, since S3 never lists an
-upload's metadata: a later try recognises its upload by the marker's checksum (or MD5 ETag).
-"""
+"""S3 multipart parts: filled in memory, uploaded beside the downloads, found again by a later try."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
-import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.checksums import Crc, decode, encode
-from airflow_provider_capella.transfer.errors import IntegrityError
+from airflow_provider_capella.transfer.errors import IntegrityError, log
 from airflow_provider_capella.transfer.planner import SourceVersion
 from airflow_provider_capella.transfer.s3client import s3_client
 from airflow_provider_capella.transfer.settings import S3_MAX_PARTS
@@ -28,18 +21,13 @@ if TYPE_CHECKING:
     from airflow_provider_capella.transfer.planner import ByteRange
     from airflow_provider_capella.transfer.s3 import S3MultipartSink
 
-log = logging.getLogger(__name__)
 
 CHECKSUM_REFUSALS = ("BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidChecksum")
 SEND_ATTEMPTS = 3
 
 
 def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytearray, crc: int) -> str:
-    """Send one part with its CRC; a part S3 refuses as corrupted in transit is sent again. Returns its ETag.
-
-    The buffer still holds the bytes the CRC was computed over, so a refusal means the copy on the wire
-    was damaged; after :data:`SEND_ATTEMPTS` refusals the file fails (and its upload is aborted).
-    """
+    """Send one part with its CRC (again, if S3 finds it damaged in transit); return its ETag."""
     from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
     checksum = {sink.crc.parameter: encode(crc)}
@@ -101,7 +89,6 @@ class PartWriter:
 
     def close(self) -> None:
         if self._current < len(self._parts) and self._parts[self._current].length == 0:
-            self._buffer = bytearray()
             self._flush(self._parts[self._current])
 
     def discard(self) -> None:

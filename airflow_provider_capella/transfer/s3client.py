@@ -6,13 +6,10 @@ from typing import Any
 
 
 def s3_client(aws_conn_id: str | None, *, max_pool_connections: int) -> Any:
-    """Make a thread-safe S3 client with a connection pool large enough for ``max_pool_connections`` threads.
+    """Make a thread-safe S3 client with a pool of ``max_pool_connections`` connections.
 
-    With ``aws_conn_id``, credentials, region and endpoint come from that Airflow connection, which needs
-    ``apache-airflow-providers-amazon`` (without it a :class:`ValueError` says what to install: using
-    other credentials than the ones named would silently switch identity). Without ``aws_conn_id``,
-    boto3's default chain applies, ``AWS_ENDPOINT_URL`` included, and Airflow is not imported. Part
-    checksums protect every upload, so request bodies are not hashed again for the signature.
+    With ``aws_conn_id`` (which needs the Amazon provider: else a ValueError, never another identity)
+    from that Airflow connection, else from boto3's default chain (``AWS_ENDPOINT_URL`` included).
     """
     from botocore.config import Config  # lazy: botocore is loaded only for S3 destinations
 

@@ -14,13 +14,9 @@ MAX_CONCURRENCY = 64
 class TransferSettings:
     """How a download is split and paced.
 
-    ``part_size`` is the byte range one connection fetches with one ranged GET (and, into S3, the size of
-    one multipart part); files no larger than it are fetched with a single GET. The connections (threads)
-    are shared by every asset of a call. With ``adaptive`` (the default) the call starts with
-    ``concurrency`` connections and grows while more connections add throughput, up to
-    ``max_connections``, backing off when the server throttles; otherwise it uses exactly
-    ``concurrency``. Into S3 each connection fills one part buffer while full parts upload beside it;
-    the part buffers of one call stay within ``s3_buffer_budget`` (which bounds the connections too).
+    ``part_size``: the bytes of one ranged GET (and of one S3 part). The connections are shared by every
+    file of a call: ``concurrency`` at first, then, if ``adaptive``, as many as pay off up to
+    ``max_connections``. Into S3 the part buffers of one call stay within ``s3_buffer_budget``.
 
     Example::
 

@@ -1,27 +1,16 @@
-"""Where downloaded bytes go: a :data:`Sink` (a local file here, an S3 object in :mod:`.s3`), and the factory.
-
-A sink is one destination written range by range and committed atomically. ``existing_size``: the size
-of a complete file already there, else None. ``resume_state(source)``: what an earlier run left that can
-be continued (``source()`` asks the server for the current version). ``begin`` prepares for the ranges
-(continuing a resume), ``writer(range)`` receives one range (``written`` survives a retry; ``close``
-persists it), ``commit`` verifies (size, ``digest``) and makes it appear, ``abort`` leaves nothing but,
-if ``keep_resume``, what resuming needs. A local file is written at its parts' offsets under
-``<name>.part`` and renamed into place; for a multi-part file ``<name>.part.json`` records its size,
-validator and the parts written, so a crash or a retry continues from there.
-"""
+"""Where downloaded bytes go: a local file (here) or an S3 object (:mod:`.s3`), and the sink factory."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import threading
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella.transfer.errors import CapellaDownloadError
+from airflow_provider_capella.transfer.errors import CapellaDownloadError, log
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion
 from airflow_provider_capella.transfer.s3 import S3MultipartSink
 from airflow_provider_capella.transfer.s3_parts import PartUploads, PartWriter, list_uploads
@@ -32,14 +21,16 @@ from airflow_provider_capella.transfer.targets import LocalTarget, Target
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.digests import FileDigest
 
-log = logging.getLogger(__name__)
-
 
 STATE_VERSION = 1
 
 
 class LocalFileSink:
-    """Writes one local file atomically, resumable across runs."""
+    """Writes one local file atomically (``<name>.part``, renamed), resumable across runs (``.part.json``).
+
+    Every sink: ``existing_size``, ``resume_state``, ``begin``, a ``writer`` per range, then ``commit``
+    (verify, make it appear) or ``abort`` (leaving only what a resume needs, if ``keep_resume``).
+    """
 
     def __init__(self, path: str) -> None:
         self.location = self.path = path
@@ -85,8 +76,7 @@ class LocalFileSink:
             self._save_state()
 
     def writer(self, byte_range: ByteRange) -> _FileRangeWriter:
-        if self._fd is None:
-            raise RuntimeError("begin() first")
+        assert self._fd is not None, "begin() first"
         return _FileRangeWriter(self, self._fd, byte_range)
 
     def mark_done(self, byte_range: ByteRange) -> None:

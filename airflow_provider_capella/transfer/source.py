@@ -1,13 +1,8 @@
-"""The source side: presigned asset URLs, fetched over HTTP(S) with ``requests``.
-
-Presigned URLs carry their own signature, so these requests never send an ``Authorization`` header
-(not even one from ``~/.netrc``), and log lines and errors show the URL's path only.
-"""
+"""The source side: presigned asset URLs fetched with ``requests``, never with an ``Authorization`` header."""
 
 from __future__ import annotations
 
 import http.client
-import logging
 import re
 import threading
 from collections.abc import Callable
@@ -16,21 +11,20 @@ from urllib.parse import urlsplit
 
 from airflow_provider_capella._http import is_retryable, user_agent
 from airflow_provider_capella.transfer.errors import (
+    Attempts,
     CapellaDownloadError,
+    HTTPStatusError,
     SourceChangedError,
     TransferCancelled,
     expired_urls_error,
+    log,
 )
-from airflow_provider_capella.transfer.retry import Attempts, HTTPStatusError
 
 if TYPE_CHECKING:
     import requests
 
-log = logging.getLogger("airflow_provider_capella.transfer")
-
 AssetRef = tuple[str, str]
 """``(stac_id, asset_key)``: which asset a URL belongs to."""
-Timeout = float | tuple[float, float]
 
 CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
 UNSATISFIABLE_RANGE = re.compile(r"^\s*bytes\s+\*/(\d+)\s*$", re.IGNORECASE)
@@ -61,12 +55,7 @@ def urls_of(items: list[dict[str, Any]]) -> dict[AssetRef, str]:
 
 
 class PresignedUrls:
-    """Current URL per asset, with a generation number so a 403 triggers one refresh, not one per part.
-
-    A transfer that gets 403 calls :meth:`renew` with the generation it used. If another transfer
-    already refreshed, it gets the newer URL; otherwise the URLs are fetched again through
-    ``refresh_items`` (once per download call). A 403 on refreshed URLs means the order expired.
-    """
+    """Current URL per asset, with a generation number so a 403 triggers one refresh, not one per part."""
 
     def __init__(
         self, urls: dict[AssetRef, str], refresh_items: Callable[[], list[dict[str, Any]]] | None = None
@@ -97,15 +86,12 @@ class PresignedUrls:
 
 
 class Fetcher:
-    """Streamed GETs of presigned URLs over one pooled session (``pool_size`` connections, no auth).
-
-    ``throttled()`` is called on 429 and 503: the server pushes back.
-    """
+    """Streamed GETs of presigned URLs over one pooled session; ``throttled()`` is called on 429 and 503."""
 
     def __init__(
         self,
         urls: PresignedUrls,
-        timeout: Timeout,
+        timeout: float | tuple[float, float],
         pool_size: int = 1,
         throttled: Callable[[], None] | None = None,
     ) -> None:
@@ -124,10 +110,7 @@ class Fetcher:
         self.session.close()
 
     def get(self, ref: AssetRef, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        """Send a streamed GET until answered 200, 206 or 416; retry as ``attempts`` say, renew URLs on 403.
-
-        A 412 (``If-Match`` failed: the object changed) raises :class:`SourceChangedError`.
-        """
+        """Send a streamed GET until answered 200, 206 or 416 (412: :class:`SourceChangedError`)."""
         while True:
             if attempts.cancelled.is_set():
                 raise TransferCancelled()
@@ -212,12 +195,7 @@ _scratch = threading.local()
 
 
 class BodyReader:
-    """Reads a streamed response body in chunks, turning network failures into :class:`BodyDropped`.
-
-    A body that is not content-encoded is read with ``readinto`` straight from ``http.client`` into a
-    per-thread buffer that is reused (or the caller's buffer, with :meth:`read_into`): ``urllib3``'s
-    ``read(amt)`` would copy every chunk twice more. A chunk is only valid until the next :meth:`read`.
-    """
+    """Reads a body in chunks (``readinto`` a reused buffer if not encoded), raising :class:`BodyDropped`."""
 
     def __init__(self, response: requests.Response) -> None:
         from urllib3.exceptions import HTTPError  # lazy: urllib3 is loaded by requests, which is lazy
@@ -227,11 +205,7 @@ class BodyReader:
         encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
         fp = getattr(self._raw, "_fp", None)
         self._direct = fp if encoding == "identity" and hasattr(fp, "readinto") else None
-
-    @property
-    def direct(self) -> bool:
-        """Whether :meth:`read_into` can receive straight into a caller's buffer."""
-        return self._direct is not None
+        self.direct = self._direct is not None  # read_into can receive straight into a caller's buffer
 
     def read_into(self, view: memoryview) -> int:
         """Receive up to ``len(view)`` bytes into ``view`` (only when :attr:`direct`); the count read."""

@@ -52,12 +52,7 @@ def filename_from_url(url: str, *, fallback: str) -> str:
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
-    """Split ``("bucket", "key/prefix")`` from ``s3://bucket/key/prefix``; a bucket is required.
-
-    Example::
-
-        split_s3_uri("s3://bucket/some/prefix/")  # ('bucket', 'some/prefix/')
-    """
+    """Split ``s3://bucket/key/prefix`` into ``("bucket", "key/prefix")``; a bucket is required."""
     bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
     if not bucket:
         raise ValueError(f"invalid S3 destination {uri!r}: expected s3://bucket/prefix")
@@ -65,10 +60,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 
 def target_in(destination: str, *segments: str) -> Target:
-    """Return the target for ``segments`` (already sanitized names) under a directory or ``s3://`` prefix.
-
-    A local result is checked not to escape ``destination`` (symlinks included).
-    """
+    """Return the target for sanitized ``segments`` under ``destination``, never outside it (symlinks too)."""
     if destination.lower().startswith(S3_SCHEME):
         bucket, prefix = split_s3_uri(destination)
         return S3Target(bucket, "/".join(part for part in (prefix.strip("/"), *segments) if part))
@@ -81,11 +73,7 @@ def target_in(destination: str, *segments: str) -> Target:
 
 
 def target_for_file(destination: str, filename: str) -> Target:
-    """Return the target of :func:`download_asset`: a path or key as given, or ``filename`` in a directory.
-
-    A local destination is a directory when it exists as one or ends with a separator; an S3 one when it
-    ends with ``/`` or names only a bucket.
-    """
+    """Return ``destination`` (a file or key), or ``filename`` in it if a directory, ``.../`` or a bucket."""
     if destination.lower().startswith(S3_SCHEME):
         bucket, key = split_s3_uri(destination)
         return S3Target(bucket, f"{key}{filename}" if not key or key.endswith("/") else key)
