@@ -199,7 +199,7 @@ def written_files(paths: dict[str, dict[str, str]]) -> list[FileFacts]:
 
 
 def asset_extra(record: LineageRecord, file: FileFacts) -> dict[str, Any]:
-    """Return the ``extra`` of ``file``'s Asset event: ids, product type, size, checksum, uri."""
+    """Return the ``extra`` of ``file``'s Asset event: ids, product type, size, checksum, verified, uri."""
     product = record.product(file.stac_id) if file.stac_id else None
     extra: dict[str, Any] = {
         "stac_id": file.stac_id,
@@ -211,7 +211,7 @@ def asset_extra(record: LineageRecord, file: FileFacts) -> dict[str, Any]:
         "size": file.size,
         "checksum": file.checksum_text,
         "verified": file.verified,
-        "verification": file.verification,
+        "verification": None if file.verified else file.verification,  # why not; how is in the facet
         "uri": file.uri,
     }
     return {key: value for key, value in extra.items() if value is not None}

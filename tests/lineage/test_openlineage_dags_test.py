@@ -129,7 +129,6 @@ def test_tasking_to_s3_names_the_items_ordered_and_the_objects_written(lineage_w
             "size": objects[key]["size"],
             "checksum": f"{files[key]['checksumAlgorithm']}:{files[key]['checksum']}",
             "verified": True,  # raster, metadata, thumbnail: each listed by the product's digest
-            "verification": files[key]["verification"],
             "uri": uri,
         }
         assert len(json.dumps(extra)) < 600

@@ -46,7 +46,6 @@ def test_asset_events_of_a_local_download_carry_product_order_size_and_sha256(
             "size": len(body),
             "checksum": "sha256:" + hashlib.sha256(body).hexdigest(),
             "verified": True,  # against the product's digest, as the download checked it
-            "verification": "sha256 listed by the product's digest",
             "uri": f"file://{path}",
         }
 
