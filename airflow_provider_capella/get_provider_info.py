@@ -1,10 +1,6 @@
 """Provider registration read by Airflow through the ``apache_airflow_provider`` entry point.
 
-Airflow 3.2+ builds the connection form from ``conn-fields`` / ``ui-field-behaviour`` here without
-importing the hook; Airflow 3.1 asks the hook's ``get_connection_form_widgets`` /
-``get_ui_field_behaviour`` classmethods instead. Both describe the same form. ``config`` declares the
-deployment-wide cost caps (``[capella] max_order_cost``, ``max_tasking_cost``) that
-``airflow config list`` shows.
+Airflow 3.2+ builds the connection form from ``conn-fields`` here (3.1 asks the hook's classmethods).
 """
 
 from __future__ import annotations
