@@ -18,15 +18,9 @@ def _field(
     label: str, kind: str, default: Any = None, description: str = "", **schema: Any
 ) -> dict[str, Any]:
     """Return one ``conn-fields`` entry: a nullable ``kind`` with ``default`` when given."""
-    spec: dict[str, Any] = {"label": label}
-    if description:
-        spec["description"] = description
-    spec["schema"] = {
-        "type": [kind, "null"],
-        **({"default": default} if default is not None else {}),
-        **schema,
-    }
-    return spec
+    defaults = {"default": default} if default is not None else {}
+    described = {"description": description} if description else {}
+    return {"label": label, **described, "schema": {"type": [kind, "null"], **defaults, **schema}}
 
 
 CONN_FIELDS: dict[str, dict[str, Any]] = {

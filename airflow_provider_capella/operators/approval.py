@@ -150,7 +150,6 @@ class ApproveTaskingRequestOperator(ReviewDecisionOperator):
 
     :param tasking_request_id: the tasking request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
-    :return: the tasking request id.
 
     Example::
 
@@ -167,7 +166,6 @@ class RejectTaskingRequestOperator(ReviewDecisionOperator):
 
     :param tasking_request_id: the tasking request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
-    :return: the tasking request id.
 
     Example::
 

@@ -176,6 +176,10 @@ def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[
     """Return the JSON-ready summary of an access request's passes (see ``CheckFeasibilityOperator``)."""
     properties = access.get("properties") or {} if isinstance(access, dict) else {}
     ordered = sorted(passes, key=lambda one: str(one.get("windowOpen") or ""))
+
+    def distinct(key: str) -> list[Any]:
+        return sorted({one[key] for one in ordered if one.get(key) is not None})
+
     angles = [
         float(value)
         for one in ordered
@@ -192,12 +196,8 @@ def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[
         "first_window": _window(ordered[0]) if ordered else None,
         "last_window": _window(ordered[-1]) if ordered else None,
         "off_nadir_range": [min(angles), max(angles)] if angles else None,
-        "spacecraft_ids": sorted(
-            {one["spacecraftId"] for one in ordered if one.get("spacecraftId") is not None}
-        ),
-        "orbital_planes": sorted(
-            {one["orbitalPlane"] for one in ordered if one.get("orbitalPlane") is not None}
-        ),
+        "spacecraft_ids": distinct("spacecraftId"),
+        "orbital_planes": distinct("orbitalPlane"),
     }
 
 

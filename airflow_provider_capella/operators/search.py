@@ -145,10 +145,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
 
 def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> str:
-    """Write ``document`` as JSON to ``location`` (a file path or ``s3://bucket/key``); return the location.
-
-    A local file appears whole or not at all (written beside it, then renamed); its folders are created.
-    """
+    """Write JSON ``document`` to ``location`` (a file written whole, or ``s3://bucket/key``); return it."""
     if not isinstance(location, str) or not location.strip():
         checks.fail("destination", "must be a file path or an s3://bucket/key URI")
     body = json.dumps(document, separators=(",", ":")).encode()

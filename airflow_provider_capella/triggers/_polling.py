@@ -28,13 +28,10 @@ def sensor_deadlines(
     subject: str, execution_deadline: float | None, end_time: float | None
 ) -> list[tuple[float | None, str, str]]:
     """Return a sensor's :class:`Poller` deadlines: the task's ``execution_timeout``, then its ``timeout``."""
+    late = f"{subject} did not finish before the"
     return [
-        (
-            execution_deadline,
-            "execution_timeout",
-            f"{subject} did not finish before the task's execution_timeout",
-        ),
-        (end_time, "timeout", f"{subject} did not finish before the sensor's timeout"),
+        (execution_deadline, "execution_timeout", f"{late} task's execution_timeout"),
+        (end_time, "timeout", f"{late} sensor's timeout"),
     ]
 
 
