@@ -1,19 +1,7 @@
 """The provider's exceptions: one tree under :class:`CapellaError`, each carrying status, code and message.
 
-API errors are mapped from every body shape the API sends (``{"error": {"message", "code", ...}}``,
-``{"error": "order expired"}``, ``{"message": "Unauthorized"}``, and non-JSON gateway pages); a user
-mistake caught before any request is a :class:`CapellaValidationError` with ``status=None``.
-
-Example::
-
-    from airflow_provider_capella.exceptions import CapellaError, CapellaNotFoundError
-
-    try:
-        hook.get_task(task_id)
-    except CapellaNotFoundError:
-        ...
-    except CapellaError as error:
-        print(error.status, error.code, error.message)
+API errors are mapped from every body shape the API sends (JSON or not); a user mistake caught before any
+request is a :class:`CapellaValidationError` with ``status=None``.
 """
 
 from __future__ import annotations
@@ -31,7 +19,12 @@ class CapellaError(Exception):
 
     Example::
 
-        raise CapellaError("something failed", status=500, code="GENERAL_API_ERROR")
+        try:
+            hook.get_task(task_id)
+        except CapellaNotFoundError:
+            ...
+        except CapellaError as error:
+            print(error.status, error.code, error.message)
     """
 
     def __init__(
@@ -73,14 +66,7 @@ class CapellaError(Exception):
 
 
 class CapellaValidationError(CapellaError, ValueError):
-    """A request the API (status 400/422) or the provider (status None, before any request) rejected.
-
-    ``argument`` names the offending argument when the provider caught it.
-
-    Example::
-
-        raise CapellaValidationError.argument_error("limit", "must be an integer from 1 to 10000, got 0")
-    """
+    """A request the API (400/422) or the provider (before any request; ``argument`` set) rejected."""
 
     argument: str | None = None
 
@@ -155,10 +141,7 @@ class CapellaConnectionError(CapellaError):
 
 
 class CapellaAmbiguousCreateError(CapellaError):
-    """A billable create (tasking request, repeat request, order) failed in a way that may have created it.
-
-    It is not re-sent automatically (that could pay twice). Check before creating again: search your
-    tasking/repeat requests (e.g. by ``custom_attribute_1`` / name) or list your orders.
+    """A billable create failed in a way that may have created it; not re-sent (check before creating again).
 
     Example::
 
@@ -334,10 +317,7 @@ def _rebuild(cls: type[CapellaError], message: str, state: dict[str, Any]) -> Ca
 
 
 class CapellaDownloadError(CapellaError):
-    """An asset could not be downloaded (after retries), or its bytes did not add up.
-
-    Completed files stay in place and are skipped on the next run; partial local files stay under
-    their temporary ``.part`` name and resume on the next run.
+    """An asset could not be downloaded (after retries), or its bytes did not add up; a re-run resumes.
 
     Example::
 

@@ -1,10 +1,6 @@
 """Provider registration read by Airflow through the ``apache_airflow_provider`` entry point.
 
-Airflow 3.2+ builds the connection form from ``conn-fields`` / ``ui-field-behaviour`` here without
-importing the hook; Airflow 3.1 asks the hook's ``get_connection_form_widgets`` /
-``get_ui_field_behaviour`` classmethods instead. Both describe the same form. ``config`` declares the
-deployment-wide cost caps (``[capella] max_order_cost``, ``max_tasking_cost``) that
-``airflow config list`` shows.
+Airflow 3.2+ builds the connection form from ``conn-fields`` here (3.1 asks the hook's classmethods).
 """
 
 from __future__ import annotations
@@ -22,15 +18,9 @@ def _field(
     label: str, kind: str, default: Any = None, description: str = "", **schema: Any
 ) -> dict[str, Any]:
     """Return one ``conn-fields`` entry: a nullable ``kind`` with ``default`` when given."""
-    spec: dict[str, Any] = {"label": label}
-    if description:
-        spec["description"] = description
-    spec["schema"] = {
-        "type": [kind, "null"],
-        **({"default": default} if default is not None else {}),
-        **schema,
-    }
-    return spec
+    defaults = {"default": default} if default is not None else {}
+    described = {"description": description} if description else {}
+    return {"label": label, **described, "schema": {"type": [kind, "null"], **defaults, **schema}}
 
 
 CONN_FIELDS: dict[str, dict[str, Any]] = {

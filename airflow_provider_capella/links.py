@@ -1,8 +1,4 @@
-"""Operator extra links: task-view buttons opening a tasking request, repeat request or order in the console.
-
-Each link reads the id the operator pushed to XCom; the console is ``https://console.capellaspace.com``
-unless the Capella connection has a ``console_url`` extra.
-"""
+"""Operator extra links: task-view buttons opening a tasking request, repeat request or order in Capella."""
 
 from __future__ import annotations
 
@@ -23,9 +19,7 @@ ORDER_ID_KEY = "capella_order_id"
 
 
 class CapellaConsoleLink(BaseOperatorLink):
-    """A link to ``<console>/<path>/<id>``, the id read from the task's XCom under ``id_key``.
-
-    Returns ``""`` (no button target) when the task pushed no id, e.g. because it failed first.
+    """A link to ``<console>/<path>/<id>``, the id read from the task's XCom under ``id_key`` (else ``""``).
 
     Example::
 

@@ -1,16 +1,7 @@
 """Lineage of what the operators search, order, task and download: OpenLineage facets and Asset event extras.
 
-An operator writes down what it did in ``self.lineage`` (a :class:`~.record.LineageRecord`, plain Python)
-and its ``get_openlineage_facets_on_*`` methods are one call each into this module. :mod:`.facets` (the
-OpenLineage side) is imported only when the OpenLineage provider asks for facets; lookups (:mod:`.describe`)
-use a hook of their own, never the task's connection pool. Lineage never fails a task.
-
-Example::
-
-    class MyOperator(CapellaBaseOperator):
-        @lineage.records
-        def execute(self, context):
-            self.lineage.add_product_ids(stac_ids)
+An operator writes what it did in ``self.lineage`` (a :class:`~.record.LineageRecord`); its
+``get_openlineage_facets_on_*`` methods call this module. Lineage never fails a task.
 """
 
 from __future__ import annotations
@@ -53,11 +44,7 @@ class Reporting(Protocol):
 
 
 def records(execute: Execute) -> Execute:
-    """Give ``execute`` (or ``execute_complete``) a fresh record, and keep the API's answer on failure.
-
-    A :class:`~airflow_provider_capella.exceptions.CapellaError` ending the task is recorded (status,
-    code, message) and raised on unchanged.
-    """
+    """Give ``execute`` (or ``execute_complete``) a fresh record; record a :class:`CapellaError` ending it."""
 
     @functools.wraps(execute)
     def run(self: Reporting, *args: Any, **kwargs: Any) -> Any:

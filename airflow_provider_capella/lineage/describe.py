@@ -1,9 +1,7 @@
 """Facts looked up after the fact: catalog facts of products, size and checksum of written files, costs.
 
-Products known by id only: one catalog search per 10,000 ids. A local file: ``stat`` and its SHA-256,
-read back once. An S3 object: one ``HEAD`` (``ChecksumMode=ENABLED``): its size and S3's full-object
-checksum (SHA-256, CRC64NVME, CRC32C, CRC32, SHA-1, in that preference), else its ETag. A file that cannot
-be described keeps only its location: lineage never fails a download.
+A local file: its SHA-256, read back once. An S3 object: one ``HEAD``: S3's full-object checksum
+(:data:`S3_CHECKSUMS`, in that preference), else its ETag. A file that cannot be described keeps its location.
 """
 
 from __future__ import annotations

@@ -1,8 +1,6 @@
 """A :class:`~.record.LineageRecord` as OpenLineage datasets and facets (imported only when OpenLineage asks).
 
-Inputs are catalog items (namespace ``capella://<API host>``, name the STAC id); outputs the files written
-(``s3://<bucket>`` + key, or ``file://<host name>`` + path), as OpenLineage's naming spec says. The custom
-facets ``capellaProduct``, ``capellaFile``, ``capella`` and ``capellaError`` are the classes below.
+Inputs are catalog items, outputs the files written, named as OpenLineage's spec says (docs/lineage.md).
 """
 
 from __future__ import annotations
@@ -116,12 +114,7 @@ class CapellaErrorRunFacet(RunFacet):
 
 
 def operator_lineage(record: LineageRecord, namespace: str, console_url: str | None) -> OperatorLineage:
-    """Return the inputs, outputs and run facets of ``record``; ``namespace`` names the Capella API host.
-
-    Example::
-
-        operator_lineage(record, "capella://api.capellaspace.com", None)
-    """
+    """Return the inputs, outputs and run facets of ``record``; ``namespace`` names the Capella API host."""
     inputs = [input_dataset(record.product(stac_id), namespace) for stac_id in record.product_ids]
     outputs = [output_dataset(file) for file in record.files]
     return OperatorLineage(

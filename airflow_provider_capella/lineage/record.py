@@ -61,11 +61,9 @@ class FileFacts:
     @property
     def checksum_text(self) -> str | None:
         """``"<algorithm>:<value>"``, the compact form an Asset event carries."""
-        return (
-            f"{self.checksum_algorithm}:{self.checksum}"
-            if self.checksum and self.checksum_algorithm
-            else None
-        )
+        if self.checksum and self.checksum_algorithm:
+            return f"{self.checksum_algorithm}:{self.checksum}"
+        return None
 
 
 @dataclass

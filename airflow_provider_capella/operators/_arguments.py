@@ -1,10 +1,4 @@
-"""Rendered operator arguments → plain Python values: JSON strings parsed, ids listed, ``None`` dropped.
-
-Templated fields render to strings, so a geometry or a filter mapping may arrive as JSON
-(``{{ params.aoi | tojson }}``) or as a Python literal (``{{ params.aoi }}`` renders a dict's repr);
-XCom from an upstream task may hand over a list, a single id, or a JSON list. Every problem raises
-:class:`~airflow_provider_capella.exceptions.CapellaValidationError` naming the argument.
-"""
+"""Rendered operator arguments (JSON or Python literal strings, XCom lists) → plain Python values, checked."""
 
 from __future__ import annotations
 
@@ -30,7 +24,8 @@ def structured(argument: str, value: Any) -> Any:
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        checks.fail(argument, f"is neither valid JSON nor a Python literal: {_shorten(text)!r}")
+        short = text if len(text) <= 80 else text[:77] + "..."
+        checks.fail(argument, f"is neither valid JSON nor a Python literal: {short!r}")
 
 
 def mapping(argument: str, value: Any) -> dict[str, Any]:
@@ -55,10 +50,6 @@ def string_list(argument: str, value: Any) -> list[str]:
             checks.fail(argument, f"must be strings (ids), got {item!r}")
         result.append(item.strip())
     return checks.unique(result)
-
-
-def _shorten(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def integer(argument: str, value: Any) -> int | None:

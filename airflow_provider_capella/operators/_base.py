@@ -1,7 +1,4 @@
-"""What every Capella operator shares: the connection id, the hook, the lineage, and failing fast.
-
-Failing fast: an API error no retry can fix fails the task at once, without using its retries.
-"""
+"""What every Capella operator shares: the connection id, the hook, the lineage, and failing fast."""
 
 from __future__ import annotations
 
@@ -28,10 +25,7 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 
 
 def fail_fast(method: Method) -> Method:
-    """Turn a :class:`CapellaError` that is not ``retryable`` into ``AirflowFailException`` (no retries).
-
-    Transient errors (5xx, 429, connection) are raised unchanged, so the task's ``retries`` apply.
-    """
+    """Turn a :class:`CapellaError` that is not ``retryable`` into ``AirflowFailException`` (no retries)."""
 
     @functools.wraps(method)
     def run(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -48,14 +42,7 @@ def fail_fast(method: Method) -> Method:
 
 
 class FailsFast:
-    """Mixin: every subclass's ``execute``, ``execute_complete`` and ``poke`` go through :func:`fail_fast`.
-
-    A sensor's ``poke`` raising ``AirflowFailException`` lets Airflow honour ``soft_fail`` (a skip).
-
-    Example::
-
-        class MySensor(FailsFast, BaseSensorOperator): ...
-    """
+    """Mixin: every subclass's ``execute``, ``execute_complete`` and ``poke`` go through :func:`fail_fast`."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -67,10 +54,7 @@ class FailsFast:
 class CapellaBaseOperator(FailsFast, BaseOperator):
     """Base of the Capella operators: ``capella_conn_id``, a lazily built :class:`CapellaHook`, ``lineage``.
 
-    The hook (and with it ``requests``) is imported in ``execute`` only, so DAG files parse fast.
-    ``lineage`` is what the task read, wrote and caused; the ``get_openlineage_facets_on_*`` methods
-    report it through :mod:`airflow_provider_capella.lineage` (operators override what differs). An API
-    error no retry can fix (refused key, validation, unknown id, cost limit, ...) fails the task at once.
+    An API error no retry can fix fails the task at once (see docs/errors.md).
 
     Example::
 
@@ -97,10 +81,7 @@ class CapellaBaseOperator(FailsFast, BaseOperator):
         return self.new_hook()
 
     def push(self, context: Context, key: str, value: Any) -> None:
-        """Push ``value`` under ``key`` (for the console links and lineage) whatever ``do_xcom_push`` says.
-
-        Without a task instance (``execute`` called directly) only the lineage notes it.
-        """
+        """Push ``value`` under ``key`` (console links, lineage) whatever ``do_xcom_push`` says."""
         self.lineage.note_pushed(key, value)
         if context.get("ti") is not None:
             context["ti"].xcom_push(key=key, value=value)

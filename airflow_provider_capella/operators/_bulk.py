@@ -1,7 +1,4 @@
-"""Cancel and update many requests at once, for tasking and repeat requests alike (see ``RequestKind``).
-
-One result per id, and the task fails only after every id was attempted.
-"""
+"""Cancel and update many tasking or repeat requests at once: one result per id, every id attempted."""
 
 from __future__ import annotations
 
@@ -25,18 +22,7 @@ Results = dict[str, dict[str, Any]]
 
 
 class BulkRequestOperator(CapellaBaseOperator):
-    """Cancel (or, with update fields, update) every id of ``kind``; report per id; fail if any failed.
-
-    Every id is attempted first. Returns ``{id: {"success": True}}`` or ``{id: {"success": False, "error":
-    {"status", "code", "message"}}}``; an already canceled request counts as success (a retry).
-
-    :param fail_on_error: fail the task when any id failed (default ``True``).
-
-    Example::
-
-        class CancelTaskingRequestsOperator(BulkRequestOperator):
-            kind = TASKING
-    """
+    """Cancel (or, with update fields, update) every id of ``kind``; report per id; fail if any failed."""
 
     kind: ClassVar[RequestKind]
 
@@ -91,19 +77,7 @@ class BulkRequestOperator(CapellaBaseOperator):
 
 
 class UpdateRequestsOperator(BulkRequestOperator):
-    """Bulk update: the same new ``name``, ``description``, custom attributes or product types per id.
-
-    :param name: the new name.
-    :param description: the new description.
-    :param custom_attribute_1: the new first tracking value.
-    :param custom_attribute_2: the new second tracking value.
-    :param product_types: the new product types (a list or a JSON list).
-
-    Example::
-
-        class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
-            kind = TASKING
-    """
+    """Bulk update: the same new ``name``, ``description``, custom attributes or product types per id."""
 
     def __init__(
         self,

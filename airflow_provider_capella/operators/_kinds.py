@@ -14,12 +14,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RequestKind:
-    """A kind of billable request: its API fields, XCom key and the hook methods behind it, by name.
-
-    Example::
-
-        TASKING.call_on(hook, "get", request_id)  # hook.get_task(tasking_request_id=request_id)
-    """
+    """A kind of billable request: its API fields, XCom key and the hook methods behind it, by name."""
 
     name: str
     accepted_arguments: tuple[str, ...]
@@ -42,10 +37,7 @@ class RequestKind:
         return f"{self.name}_request_ids"
 
     def call(self, hook: CapellaHook, action: str, *args: Any, **kwargs: Any) -> Any:
-        """Call the hook method behind ``action``: ``get``, or e.g. ``create_tasking_request`` for ``create``.
-
-        ``search``, ``cancel`` and ``update`` act on many requests (``..._requests``), the others on one.
-        """
+        """Call the hook method behind ``action`` (``get``; e.g. ``cancel``: ``cancel_tasking_requests``)."""
         plural = "s" if action in ("search", "cancel", "update") else ""
         method = self.get_method if action == "get" else f"{action}_{self.name}_request{plural}"
         return getattr(hook, method)(*args, **kwargs)

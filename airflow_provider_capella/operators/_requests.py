@@ -1,10 +1,4 @@
-"""Create tasking and repeat requests, one implementation parameterised by :class:`~._kinds.RequestKind`.
-
-Each task instance creates one request however often it is retried: the description carries a tag
-``[airflow:<16 hex>]`` hashed from ``(dag_id, task_id, run_id, map_index)``, and a retry first searches
-the user's recent requests for it and reuses what it finds. With cost limits, :mod:`._review` settles
-the request's review.
-"""
+"""Create tasking and repeat requests, once per task instance (docs/operators.md: Safe under retries)."""
 
 from __future__ import annotations
 
@@ -42,16 +36,7 @@ STRUCTURED = ("geometry", "product_types", "local_time")  # may arrive as JSON s
 
 
 class CreateRequestOperator(CapellaBaseOperator):
-    """Create one billable request of ``kind`` per task instance, then settle its review within the limits.
-
-    Arguments given both explicitly and in ``request_options`` are an error. The public subclasses
-    document every argument.
-
-    Example::
-
-        class CreateTaskingRequestOperator(CreateRequestOperator):
-            kind = TASKING  # from _kinds
-    """
+    """Create one billable request of ``kind`` per task instance, then settle its review within the limits."""
 
     kind: ClassVar[RequestKind]
     template_fields_renderers = {"geometry": "json", "request_options": "json"}

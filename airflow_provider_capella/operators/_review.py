@@ -1,11 +1,6 @@
 """The cost guard of a request created without pre-approval: wait for its quote, then approve or reject.
 
-The request waits in ``review`` with its quote. The guard waits until it has left ``received`` (polling,
-or in the triggerer), reads it afresh and decides from its status, so a retry never approves twice: in
-``review`` within the limits it is approved, above them (or with an unreadable quote) rejected and the
-task fails; already past review it is left as it is (failing when above the limits); rejected, expired,
-canceled, ...: the task fails. The limits are the operator's, lowered to the deployment's
-``[capella] max_tasking_cost`` (a tasking request's total, a repeat's per-image estimate): :func:`limits_of`.
+It decides from the request's status read afresh, so a retry never approves twice (docs/cost-safety.md).
 """
 
 from __future__ import annotations

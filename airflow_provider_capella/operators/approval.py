@@ -102,15 +102,7 @@ class TaskingQuoteOperator(CapellaBaseOperator):
 
 
 class ReviewDecisionOperator(CapellaBaseOperator):
-    """Approve or reject (``action``) a ``kind`` request in review, unless an earlier try already did.
-
-    The request's id is the ``<kind>_request_id`` keyword (templated).
-
-    Example::
-
-        class ApproveRepeatRequestOperator(ReviewDecisionOperator):
-            kind, action = REPEAT, "approve"
-    """
+    """Approve or reject (``action``) the ``<kind>_request_id`` request unless an earlier try already did."""
 
     kind: ClassVar[RequestKind] = TASKING
     action: ClassVar[str] = "approve"
@@ -158,7 +150,6 @@ class ApproveTaskingRequestOperator(ReviewDecisionOperator):
 
     :param tasking_request_id: the tasking request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
-    :return: the tasking request id.
 
     Example::
 
@@ -171,11 +162,10 @@ class ApproveTaskingRequestOperator(ReviewDecisionOperator):
 class RejectTaskingRequestOperator(ReviewDecisionOperator):
     """Reject a tasking request in review (it ends ``rejected``; nothing is charged); return its id.
 
-    A request already rejected counts as done; one past review (approved) fails the task.
+    Already rejected counts as done; one past review (approved) fails the task.
 
     :param tasking_request_id: the tasking request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
-    :return: the tasking request id.
 
     Example::
 
@@ -189,8 +179,6 @@ class RejectTaskingRequestOperator(ReviewDecisionOperator):
 
 class ApproveRepeatRequestOperator(ReviewDecisionOperator):
     """Approve a repeat request in review at its per-image quote: each derived collect is billable.
-
-    As ``ApproveTaskingRequestOperator``, for ``repeat_request_id`` (templated); returns it.
 
     :param repeat_request_id: the repeat request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).

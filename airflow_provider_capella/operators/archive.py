@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 class ArchiveExportOperator(CapellaBaseOperator):
     """Download an archive export (the footprints of every product) to a folder or ``s3://`` prefix.
 
-    The cheap start of a backfill, to query locally before ordering anything; nothing is billable. A file
-    already complete at the destination is kept unless ``override``.
+    Nothing is billable: the cheap start of a backfill (docs/orders-and-archive.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param export_type: ``latest`` (newest week, default), ``weekly`` (a file per week) or ``full``.

@@ -29,16 +29,8 @@ DEFAULT_ASSET_ALIAS = "capella-imagery"
 class DownloadProductsOperator(CapellaBaseOperator):
     """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
 
-    Exactly one source (``CapellaHook.download_products``' rule): ``order_id`` (with ``items``: only those
-    products of it); ``items`` (STAC ids or items, e.g. a search's output); or ``tasking_request_id`` /
-    ``collect_id`` (a completed collection). Anything not in an active order is **ordered first
-    (billable)**, reviewed first and refused above ``max_cost`` or the deployment's ``[capella]
-    max_order_cost`` (whichever is lower); an expired order's reorder too. Complete files are skipped and
-    interrupted ones resume, so a retry only fetches what is missing. Each file written is an Asset event
-    (``file:///...`` or ``s3://...``, extra as
-    :func:`~airflow_provider_capella.lineage.record.asset_extra`) through the alias ``asset_alias``, added
-    to the outlets: ``schedule=[AssetAlias("capella-imagery")]`` runs on new imagery. Mappable:
-    ``.partial(...).expand(items=search.output)``.
+    Exactly one source; anything not in an active order is **ordered first (billable)**, within the cost
+    limits; each file written is an Asset event through ``asset_alias`` (docs/operators.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param destination: a local folder or ``s3://bucket/prefix`` (templated).
@@ -52,8 +44,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
     :param concurrency: parallel connections (default: the engine's).
     :param reorder_expired: an expired order: ``"if_free"`` (default: if free), ``"always"``, ``"never"``.
-    :param max_cost: the most each order placed here may cost (quote's currency); above it the task fails
-        and nothing is ordered. It can only lower ``[capella] max_order_cost``.
+    :param max_cost: the most each order placed here may cost; it only lowers ``[capella] max_order_cost``.
     :param override: download again even when complete files are there.
     :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
@@ -202,7 +193,8 @@ class DownloadProductsOperator(CapellaBaseOperator):
             self.log.warning("Describing the download failed (%s); the events carry what is known", error)
         events = context["outlet_events"][AssetAlias(self.asset_alias)]
         for file in self.lineage.files:
-            events.add(Asset(asset_uri(file.location)), extra=asset_extra(self.lineage, file))
+            uri = file.location if file.is_s3 else "file://" + os.path.abspath(file.location)
+            events.add(Asset(uri), extra=asset_extra(self.lineage, file))
         self.log.info("Emitted asset events through the alias %r", self.asset_alias)
 
     def record_source(self, record: LineageRecord) -> None:
@@ -233,10 +225,3 @@ class DownloadProductsOperator(CapellaBaseOperator):
         return lineage.facets_on_complete(
             self, functools.partial(describe_download, aws_conn_id=self.aws_conn_id or None)
         )
-
-
-def asset_uri(location: str) -> str:
-    """Return the Asset URI of a written file: ``s3://...`` as is, a local path as ``file:///...``."""
-    if location.lower().startswith("s3://"):
-        return location
-    return "file://" + os.path.abspath(location)

@@ -29,13 +29,8 @@ ON_INFEASIBLE = ("fail", "skip", "succeed")
 class CheckFeasibilityOperator(CapellaBaseOperator):
     """Check that a target can be imaged in a window; return a summary of the passes.
 
-    Creates an access request (not billable), waits until Capella has planned the passes (in the
-    triggerer when ``deferrable``), and returns ``{"access_request_id", "feasible", "count",
-    "first_window": {"open", "close"}, "last_window", "off_nadir_range": [min, max],
-    "spacecraft_ids", "orbital_planes", "accessibility_status", "window_open", "window_close"}``.
-
-    When no pass fits, ``on_infeasible`` decides: ``"fail"`` (default; no retry), ``"skip"`` (the task and
-    its downstream) or ``"succeed"`` (the summary with ``count`` 0; branch on it).
+    Creates an access request (not billable) and waits until Capella has planned the passes; the summary
+    and ``on_infeasible`` are described in docs/feasibility.md.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: the target, a GeoJSON Point or Polygon (dict or JSON string).
@@ -44,12 +39,12 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
     :param name: a name for the access request.
     :param description: free text.
     :param constraints: ``CapellaHook.create_access_request`` constraints (dict or JSON object).
-    :param on_infeasible: ``fail``, ``skip`` or ``succeed`` (see above).
+    :param on_infeasible: when no pass fits: ``fail`` (default; no retry), ``skip`` or ``succeed``.
     :param skip_if_infeasible: ``True`` is the same as ``on_infeasible="skip"``.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks of the access request.
     :param timeout: the most seconds (or a timedelta) to wait for the passes to be planned (default 1 hour).
-    :return: the summary above (also: XCom ``capella_access_request_id``).
+    :return: the passes summary (also: XCom ``capella_access_request_id``).
 
     Example::
 
@@ -181,6 +176,10 @@ def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[
     """Return the JSON-ready summary of an access request's passes (see ``CheckFeasibilityOperator``)."""
     properties = access.get("properties") or {} if isinstance(access, dict) else {}
     ordered = sorted(passes, key=lambda one: str(one.get("windowOpen") or ""))
+
+    def distinct(key: str) -> list[Any]:
+        return sorted({one[key] for one in ordered if one.get(key) is not None})
+
     angles = [
         float(value)
         for one in ordered
@@ -197,12 +196,8 @@ def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[
         "first_window": _window(ordered[0]) if ordered else None,
         "last_window": _window(ordered[-1]) if ordered else None,
         "off_nadir_range": [min(angles), max(angles)] if angles else None,
-        "spacecraft_ids": sorted(
-            {one["spacecraftId"] for one in ordered if one.get("spacecraftId") is not None}
-        ),
-        "orbital_planes": sorted(
-            {one["orbitalPlane"] for one in ordered if one.get("orbitalPlane") is not None}
-        ),
+        "spacecraft_ids": distinct("spacecraftId"),
+        "orbital_planes": distinct("orbitalPlane"),
     }
 
 

@@ -84,9 +84,8 @@ class SubmitOrderOperator(CapellaBaseOperator):
         except CapellaCostLimitError as error:
             raise AirflowFailException(f"{error}; nothing was ordered") from error
         placement = self.hook.last_order_placement
-        if (
-            placement is not None
-        ):  # what ordering cost: a placed order's reviewed total; a reused one, nothing
+        # what ordering cost: a placed order's reviewed total; a reused one, nothing
+        if placement is not None:
             self.lineage.order_reused = bool(placement.reused)
             if not placement.reused:
                 self.lineage.set_cost(placement.cost, "paid")

@@ -23,10 +23,8 @@ if TYPE_CHECKING:
 class CreateRepeatRequestOperator(CreateRequestOperator):
     """Create a Capella repeat request (a series of collections, billable); return its id.
 
-    With ``max_cost_per_image`` and/or ``max_cost`` the task waits for the quote and approves the series
-    when the per-image estimate and that estimate times the number of collections are within them, else
-    rejects it and fails; an open-ended series has no total, so it refuses ``max_cost``. Retry-safe like
-    :class:`~airflow_provider_capella.operators.tasking.CreateTaskingRequestOperator`.
+    With cost limits it waits for the quote and approves within them, else rejects and fails; an
+    open-ended series refuses ``max_cost`` (docs/cost-safety.md). Retry-safe (docs/operators.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict or a JSON string.
@@ -103,8 +101,6 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
 class CancelRepeatRequestsOperator(BulkRequestOperator):
     """Cancel repeat requests (and their unfinished collections); return a result per id.
 
-    Results and failures as in :class:`~airflow_provider_capella.operators._bulk.BulkRequestOperator`.
-
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
@@ -125,8 +121,6 @@ class CancelRepeatRequestsOperator(BulkRequestOperator):
 
 class UpdateRepeatRequestsOperator(UpdateRequestsOperator):
     """Set the same fields on several repeat requests; return a result per id.
-
-    Results and failures as in :class:`~airflow_provider_capella.operators._bulk.BulkRequestOperator`.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated).

@@ -44,10 +44,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
     :param max_returned_items: the most items ``return_items`` may return (default 100).
     :param destination: write every match as GeoJSON to this file or ``s3://bucket/key``; return where.
     :param aws_conn_id: AWS connection for an ``s3://`` ``destination``.
-    :return: a list of STAC ids; or of items (``return_items``); or the ``destination`` written (a
-        FeatureCollection with ``numberMatched`` and ``numberReturned``). How many items matched is
-        pushed as XCom ``capella_search_matched``; a ``limit`` (given or the default 500) that cut the
-        results logs a warning with both numbers.
+    :return: STAC ids; or items (``return_items``); or the ``destination`` written (docs/operators.md).
 
     Example::
 
@@ -109,15 +106,10 @@ class CapellaSearchOperator(CapellaBaseOperator):
     def search_filters(self) -> dict[str, Any]:
         """Return the keyword arguments for ``CapellaHook.search``, after rendering and JSON parsing."""
         explicit = {name: _arguments.structured(name, getattr(self, name)) for name in STRUCTURED}
-        limit = _arguments.integer("limit", self.limit)
-        explicit = without_none(
-            {
-                **explicit,
-                "datetime": self.datetime or None,
-                "ownership": self.ownership or None,
-                "limit": limit,
-            }
-        )
+        explicit["datetime"] = self.datetime or None
+        explicit["ownership"] = self.ownership or None
+        explicit["limit"] = _arguments.integer("limit", self.limit)
+        explicit = without_none(explicit)
         extra = _arguments.mapping("filters", self.filters)
         if "limit" in extra:
             extra["limit"] = _arguments.integer("filters.limit", extra["limit"])
@@ -153,10 +145,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
 
 def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> str:
-    """Write ``document`` as JSON to ``location`` (a file path or ``s3://bucket/key``); return the location.
-
-    A local file appears whole or not at all (written beside it, then renamed); its folders are created.
-    """
+    """Write JSON ``document`` to ``location`` (a file written whole, or ``s3://bucket/key``); return it."""
     if not isinstance(location, str) or not location.strip():
         checks.fail("destination", "must be a file path or an s3://bucket/key URI")
     body = json.dumps(document, separators=(",", ":")).encode()

@@ -21,10 +21,8 @@ if TYPE_CHECKING:
 class CreateTaskingRequestOperator(CreateRequestOperator):
     """Create a Capella tasking request (a new collection, billable); return its id.
 
-    With ``max_cost`` the task waits for the quote (``review``; in the triggerer when ``deferrable``) and
-    approves the request when its total (``order.summary.total``) is at most ``max_cost``, else rejects
-    it and fails. Retry-safe: see :mod:`~airflow_provider_capella.operators._requests` (a retry reuses the
-    request an earlier try created, and never approves twice).
+    With ``max_cost`` it waits for the quote, approves within it, else rejects (docs/cost-safety.md).
+    A retry reuses the request an earlier try created (docs/operators.md: Safe under retries).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict, or a JSON string (e.g. ``{{ params.aoi | tojson }}``).
@@ -88,8 +86,6 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
 class CancelTaskingRequestsOperator(BulkRequestOperator):
     """Cancel tasking requests (cancellation fees may apply); return a result per id.
 
-    Results and failures as in :class:`~airflow_provider_capella.operators._bulk.BulkRequestOperator`.
-
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
@@ -111,8 +107,7 @@ class CancelTaskingRequestsOperator(BulkRequestOperator):
 class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
     """Set the same fields on several tasking requests; return a result per id.
 
-    Results and failures as in :class:`~airflow_provider_capella.operators._bulk.BulkRequestOperator`;
-    replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
+    Replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated).

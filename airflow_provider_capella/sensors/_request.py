@@ -41,28 +41,13 @@ DEFAULT_DEFERRABLE = conf.getboolean("operators", "default_deferrable", fallback
 
 
 class RequestSensor(FailsFast, BaseSensorOperator):
-    """Wait on one ``kind`` request (``<kind>_request_id``) in poke, reschedule or deferrable mode.
-
-    A subclass says when it is done (``check``), what it returns (``result``) and which trigger waits
-    for it (``trigger``). Deferred, it checks once first; the wait still ends at ``timeout`` (no retry)
-    and at ``execution_timeout`` (retried per ``retries``). Waits use ``poke_interval`` and ``timeout``
-    (``BaseSensorOperator``'s names).
-
-    Example::
-
-        class MySensor(RequestSensor):
-            kind = TASKING
-    """
+    """Wait on one ``<kind>_request_id``; a subclass gives ``check``, ``result`` and ``trigger``."""
 
     kind: ClassVar[RequestKind]
     ui_color = "#d9ecf7"
 
     def __init__(
-        self,
-        *,
-        capella_conn_id: str = DEFAULT_CONN_ID,
-        deferrable: bool = DEFAULT_DEFERRABLE,
-        **kwargs: Any,
+        self, *, capella_conn_id: str = DEFAULT_CONN_ID, deferrable: bool = DEFAULT_DEFERRABLE, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.capella_conn_id = capella_conn_id

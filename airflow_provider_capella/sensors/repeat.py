@@ -22,13 +22,8 @@ if TYPE_CHECKING:
 class DerivedRequestsSensor(RequestSensor):
     """Wait until a repeat request has derived ``count`` tasking requests; return ``{id: latest status}``.
 
-    The derived requests are the caller's tasking requests that carry the repeat request's id, submitted
-    since it was. A repeat request that ends (rejected, expired, canceled, ...) before deriving ``count``
-    fails the task at once, without retries; one in ``review`` logs a warning each poke (it waits for
-    approval: ``ApproveRepeatRequestOperator``). Transient API errors are tried again at the next poke.
-
-    Works in ``poke``, ``reschedule`` and deferrable mode (``DerivedRequestsTrigger``), with
-    ``poke_interval`` and ``timeout`` as in every sensor.
+    A series that ends short of ``count`` fails the task at once; poke, reschedule or deferrable mode
+    (docs/sensor.md).
 
     :param repeat_request_id: the repeat request (templated, e.g. from an upstream XCom).
     :param count: how many derived tasking requests to wait for (templated; default 1).

@@ -18,17 +18,8 @@ if TYPE_CHECKING:
 class TaskCompletedSensor(RequestSensor):
     """Wait until a tasking request is completed; return its collect ids.
 
-    Completed means ``completed`` anywhere in the status history (the SDK's rule). Rejected, expired,
-    canceled, failed or error fail the task at once, without retries; ``retrying`` is in progress; an
-    ``anomaly`` fails once it lasted ``anomaly_grace_period`` without Capella retrying; ``review`` logs a
-    warning each poke (it waits for cost approval). The rule lives in
-    :mod:`airflow_provider_capella.tasking_status`. Transient API errors that outlast the retry policy
-    are logged and tried again at the next poke, until ``timeout``; a refused key or an unknown id fails
-    the task at once.
-
-    Works in ``poke``, ``reschedule`` and deferrable mode (``TaskCompletedTrigger``; it checks once
-    before deferring). Deferred, the wait still ends at ``timeout`` (no retry) and at
-    ``execution_timeout`` (retried per ``retries``).
+    A terminal failure (rejected, expired, canceled, ...) fails the task at once; poke, reschedule or
+    deferrable mode (docs/sensor.md).
 
     :param tasking_request_id: the tasking request to wait for (templated, e.g. from an upstream XCom).
     :param capella_conn_id: the Airflow connection id (default ``capella_default``; templated).
@@ -53,7 +44,6 @@ class TaskCompletedSensor(RequestSensor):
     ) -> None:
         super().__init__(deferrable=deferrable, **kwargs)
         self.anomaly_grace_period = tasking_status.grace_period("anomaly_grace_period", anomaly_grace_period)
-        # an XComArg or template is rendered to the id string before poke/execute
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
 
     def check(self) -> bool:

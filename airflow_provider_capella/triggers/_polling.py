@@ -1,10 +1,6 @@
-"""The poll loop every Capella trigger uses, by composition: one read per poll until a verdict or a deadline.
+"""The poll loop every Capella trigger uses: one read per poll until a verdict or a deadline.
 
-Each poll is one read through the async hook (never blocking the triggerer's event loop). 5xx, 429 and
-connection errors are retried by the connection's retry policy; if they outlast it the poll logs a warning
-and tries again at its next interval, until a deadline. An API error no retry can fix (refused key, unknown
-id, ...: not ``retryable``) ends the wait with ``failed`` (the task fails without retries), any other with
-``error``.
+A transient error is retried at the next poll; one no retry can fix ends with ``failed``, any other ``error``.
 """
 
 from __future__ import annotations
@@ -32,13 +28,10 @@ def sensor_deadlines(
     subject: str, execution_deadline: float | None, end_time: float | None
 ) -> list[tuple[float | None, str, str]]:
     """Return a sensor's :class:`Poller` deadlines: the task's ``execution_timeout``, then its ``timeout``."""
+    late = f"{subject} did not finish before the"
     return [
-        (
-            execution_deadline,
-            "execution_timeout",
-            f"{subject} did not finish before the task's execution_timeout",
-        ),
-        (end_time, "timeout", f"{subject} did not finish before the sensor's timeout"),
+        (execution_deadline, "execution_timeout", f"{late} task's execution_timeout"),
+        (end_time, "timeout", f"{late} sensor's timeout"),
     ]
 
 
@@ -48,20 +41,7 @@ Verdict = Callable[[Any], "dict[str, Any] | None"]
 
 @dataclass
 class Poller:
-    """Poll ``read`` until ``verdict`` returns an event payload or a deadline passes.
-
-    :param capella_conn_id: the Airflow connection id.
-    :param poll_interval: seconds between polls.
-    :param subject: what is waited for, for log lines (e.g. ``"Access request 1234"``).
-    :param deadlines: ``(epoch seconds or None, status, message)``, checked in order before every poll;
-        the message is completed with the last API error, if any.
-    :param log: the trigger's logger.
-
-    Example::
-
-        poller = Poller("capella_default", 10.0, "Access request 1", [(end, "timeout", "late")], log)
-        payload = await poller.run(lambda hook: hook.get_access_request(ar_id), verdict)
-    """
+    """Poll ``read`` until ``verdict`` returns an event payload or one of the ``deadlines`` passes."""
 
     capella_conn_id: str
     poll_interval: float

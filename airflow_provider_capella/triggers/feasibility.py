@@ -1,7 +1,4 @@
-"""``AccessRequestTrigger``: waits in the triggerer until Capella has processed an access request.
-
-One ``GET /ma/accessrequests/{id}`` per poll; the event says whether the target is accessible.
-"""
+"""``AccessRequestTrigger``: waits in the triggerer until Capella has processed an access request."""
 
 from __future__ import annotations
 
@@ -19,9 +16,7 @@ class AccessRequestTrigger(BaseTrigger):
     """Poll an access request until it is processed, fails, or ``end_time`` passes; fire one event.
 
     The payload is ``{"status", "access_request_id", "processing_status", "accessibility_status",
-    "message", "polls"}`` with ``status`` one of ``success`` (processed: the passes can be read),
-    ``failed`` (processing failed, or an error no retry can fix, such as an unknown id or a refused API
-    key: the operator fails without retries), ``timeout`` or ``error`` (anything else).
+    "message", "polls"}``, ``status`` one of ``success``, ``failed``, ``timeout`` or ``error``.
 
     :param access_request_id: the access request.
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
@@ -48,9 +43,7 @@ class AccessRequestTrigger(BaseTrigger):
         self.access_request_id, self.capella_conn_id = access_request_id, capella_conn_id
         self.poll_interval, self.end_time = float(poll_interval), end_time
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
-        return serialized(self)
+    serialize = serialized  # the classpath and the arguments that rebuild this trigger in the triggerer
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until the access request is processed (the HTTP pool is released first); fire one event."""

@@ -1,8 +1,6 @@
 """``DerivedRequestsTrigger``: wait in the triggerer until a repeat request has derived tasking requests.
 
-Each poll reads the repeat request and searches the tasking requests it derived with the (blocking)
-``CapellaHook`` in a thread, so the triggerer's event loop never waits on it. The verdict is
-:func:`airflow_provider_capella.sensors.repeat.derived_verdict`, the sensor's own.
+Each poll runs the blocking ``CapellaHook`` in a thread; the verdict is the sensor's own ``derived_verdict``.
 """
 
 from __future__ import annotations
@@ -26,9 +24,7 @@ if TYPE_CHECKING:
 class DerivedRequestsTrigger(BaseTrigger):
     """Polls a repeat request until it derived ``count`` tasking requests, ended short, or a deadline passed.
 
-    The event payload is ``{"status", "repeat_request_id", "message", "derived", "polls"}`` with
-    ``status`` one of ``success`` (``derived``: ``{tasking request id: latest status}``), ``failed`` (the
-    series ended short, or an API error no retry can fix), ``timeout``, ``execution_timeout`` or ``error``.
+    The event payload is ``{"status", "repeat_request_id", "message", "derived", "polls"}`` (docs/sensor.md).
 
     :param repeat_request_id: the repeat request.
     :param count: how many derived tasking requests to wait for.
@@ -52,20 +48,14 @@ class DerivedRequestsTrigger(BaseTrigger):
         execution_deadline: float | None = None,
     ) -> None:
         super().__init__()
-        self.repeat_request_id, self.count, self.capella_conn_id = (
-            repeat_request_id,
-            int(count),
-            capella_conn_id,
-        )
-        self.poll_interval, self.end_time, self.execution_deadline = (
-            float(poll_interval),
-            end_time,
-            execution_deadline,
-        )
+        self.repeat_request_id = repeat_request_id
+        self.count = int(count)
+        self.capella_conn_id = capella_conn_id
+        self.poll_interval = float(poll_interval)
+        self.end_time = end_time
+        self.execution_deadline = execution_deadline
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
-        return serialized(self)
+    serialize = serialized  # the classpath and the arguments that rebuild this trigger in the triggerer
 
     @cached_property
     def hook(self) -> CapellaHook:

@@ -1,9 +1,4 @@
-"""``RequestReviewTrigger``: waits in the triggerer until a tasking or repeat request has its quote.
-
-A request created without pre-approval goes ``received`` → ``review`` (the quote is ready); the
-trigger fires once the request has left ``received``, whatever comes next, and the operator decides
-there (approve, reject, or nothing to do).
-"""
+"""``RequestReviewTrigger``: waits in the triggerer until a tasking or repeat request has its quote."""
 
 from __future__ import annotations
 
@@ -23,9 +18,7 @@ WAITING = frozenset({"received", ""})
 class RequestReviewTrigger(BaseTrigger):
     """Poll a tasking or repeat request until it is past ``received`` (usually: in ``review``).
 
-    The payload is ``{"status", "request_id", "kind", "request_status", "message", "polls"}`` with
-    ``status`` one of ``success`` (``request_status`` says where it stands), ``timeout``, ``failed`` (an
-    API error no retry can fix) or ``error``.
+    The payload is ``{"status", "request_id", "kind", "request_status", "message", "polls"}``.
 
     :param request_id: the tasking or repeat request.
     :param kind: ``tasking`` or ``repeat``.
@@ -53,9 +46,7 @@ class RequestReviewTrigger(BaseTrigger):
         self.request_id, self.kind, self.capella_conn_id = request_id, kind, capella_conn_id
         self.poll_interval, self.end_time = float(poll_interval), end_time
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
-        return serialized(self)
+    serialize = serialized  # the classpath and the arguments that rebuild this trigger in the triggerer
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until the request has left ``received`` (the HTTP pool is released first); fire one event."""

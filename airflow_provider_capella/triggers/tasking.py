@@ -1,8 +1,4 @@
-"""``TaskCompletedTrigger``: wait in the triggerer until a tasking request completes, fails or times out.
-
-It polls the API asynchronously (one ``GET /task/{id}`` per poll, no blocking calls). What counts as
-completed or failed is decided by :mod:`airflow_provider_capella.tasking_status`, the one home of that rule.
-"""
+"""``TaskCompletedTrigger``: wait in the triggerer until a tasking request completes, fails or times out."""
 
 from __future__ import annotations
 
@@ -15,32 +11,19 @@ from airflow_provider_capella import tasking_status
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.triggers._polling import Poller, sensor_deadlines, serialized
 
-DEFAULT_POLL_INTERVAL = 60.0
-
 
 class TaskCompletedTrigger(BaseTrigger):
     """Polls a tasking request until it completes, fails, or a deadline passes; then fires one event.
 
-    The event payload is ``{"status", "tasking_request_id", "message", "task_status", "polls"}`` with
-    ``status`` one of ``success`` (completed), ``failed`` (rejected, expired, canceled, failed, error, or
-    an anomaly that outlasted ``anomaly_grace_period`` without a retry, or an API error no retry can fix such
-    as an unknown id or a refused API key; ``message`` is the API's),
-    ``timeout`` (``end_time`` passed), ``execution_timeout`` (``execution_deadline`` passed) or ``error``
-    (an unexpected problem). 5xx, 429 and
-    connection errors are retried with backoff by the connection's retry policy; if they outlast it the
-    trigger logs a warning and polls again at its next interval, until a deadline. Every poll of a
-    request in ``review`` logs a warning that it waits for cost approval and how to approve it; a change
-    of status is logged with what it means (``active``: being scheduled, not guaranteed; ``accepted``:
-    guaranteed).
+    The event payload is ``{"status", "tasking_request_id", "message", "task_status", "polls"}``, ``status``
+    one of ``success``, ``failed``, ``timeout``, ``execution_timeout`` or ``error`` (docs/sensor.md).
 
     :param tasking_request_id: the tasking request to wait for.
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
     :param poll_interval: seconds between polls.
     :param end_time: epoch seconds after which the wait ends with ``timeout`` (the sensor's timeout).
-    :param execution_deadline: epoch seconds after which it ends with ``execution_timeout`` (the
-        task's ``execution_timeout`` counted from its start).
-    :param anomaly_grace_period: seconds an ``anomaly`` may wait for a retry before the wait fails
-        (default six hours).
+    :param execution_deadline: epoch seconds after which it ends with ``execution_timeout``.
+    :param anomaly_grace_period: seconds an ``anomaly`` may wait for a retry before the wait fails (6 hours).
 
     Example::
 
@@ -55,7 +38,7 @@ class TaskCompletedTrigger(BaseTrigger):
         self,
         tasking_request_id: str,
         capella_conn_id: str = DEFAULT_CONN_ID,
-        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        poll_interval: float = 60.0,
         end_time: float | None = None,
         execution_deadline: float | None = None,
         anomaly_grace_period: float | None = None,
@@ -74,23 +57,21 @@ class TaskCompletedTrigger(BaseTrigger):
         return serialized(self, anomaly_grace_period=self.anomaly_grace_period.total_seconds())
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Wait (the HTTP pool is released before the event is yielded), then fire one event."""
-        yield TriggerEvent(await self.wait())
-
-    async def wait(self) -> dict[str, Any]:
-        """Poll until there is an outcome; return the event payload."""
+        """Poll until there is an outcome (the HTTP pool is released first); fire one event."""
         task_id = self.tasking_request_id
         subject = f"Tasking request {task_id}"
         deadlines = sensor_deadlines(subject, self.execution_deadline, self.end_time)
         poller = Poller(self.capella_conn_id, self.poll_interval, subject, deadlines, self.log)
         payload = await poller.run(lambda hook: hook.get_task(task_id), self._verdict)
-        return {
-            "status": payload["status"],
-            "tasking_request_id": task_id,
-            "message": payload["message"],
-            "task_status": payload.get("task_status"),
-            "polls": poller.polls,
-        }
+        yield TriggerEvent(
+            {
+                "status": payload["status"],
+                "tasking_request_id": task_id,
+                "message": payload["message"],
+                "task_status": payload.get("task_status"),
+                "polls": poller.polls,
+            }
+        )
 
     def _verdict(self, task: Any) -> dict[str, Any] | None:
         """Return the payload of a finished request; log a pending one (approval waits on every poll)."""
