@@ -336,10 +336,6 @@ class CapellaHook(BaseHook):
         """Return the pooled ``requests`` session of this connection (no credential on it: see ``_call``).
 
         :return: the hook's ``requests.Session``.
-
-        Example::
-
-            session = hook.get_conn()
         """
         with self._lock:
             if self._session is None:
@@ -347,15 +343,7 @@ class CapellaHook(BaseHook):
             return self._session
 
     def close(self) -> None:
-        """Release pooled connections; the hook stays usable and opens a new pool on the next call.
-
-        Example::
-
-            try:
-                hook.search(limit=1)
-            finally:
-                hook.close()
-        """
+        """Release pooled connections; the hook stays usable and opens a new pool on the next call."""
         with self._lock:
             session, self._session = self._session, None
         if session is not None:
@@ -413,10 +401,6 @@ class CapellaHook(BaseHook):
 
         :return: ``(True, "Connected to <url> as <email> (organization <name>, environment <role>)")``
             or ``(False, reason)``; never raises.
-
-        Example::
-
-            ok, message = hook.test_connection()
         """
         try:
             user = self.whoami()
@@ -430,10 +414,6 @@ class CapellaHook(BaseHook):
         """Return the user the credential belongs to (``GET /user``).
 
         :return: the user record: ``id``, ``organizationId``, ``email``, ...
-
-        Example::
-
-            user_id = hook.whoami()["id"]
         """
         self._user = self._call(GET_USER)
         return self._user
@@ -486,11 +466,6 @@ class CapellaHook(BaseHook):
             is halved until each sub-query is under the cap; items are de-duplicated.
         :param filters: the filters above, by name (the only open-ended keyword arguments of the hook).
         :return: the matching STAC items, or their ids with ``ids_only=True``.
-
-        Example::
-
-            items = hook.search(product_type__in=["GEO", "GEC"], look_angle__lte=30,
-                                bbox=[12.35, 41.78, 12.61, 42.0], sortby="-datetime", limit=100)
         """
         checks.booleans(ids_only=ids_only, threaded=threaded, split_by_time=split_by_time)
         search = self._search_split_by_time if split_by_time else self._search_catalog
@@ -619,10 +594,6 @@ class CapellaHook(BaseHook):
         :param order_ids: order ids to list (all the caller's orders when none are given).
         :param is_active: keep only orders that have not expired yet, latest expiry first.
         :return: the order records.
-
-        Example::
-
-            active = hook.list_orders(is_active=True)
         """
         ids = checks.unique(checks.uuid_text("order_ids", oid) for oid in order_ids if oid is not None)
         checks.boolean("is_active", is_active)
@@ -649,10 +620,6 @@ class CapellaHook(BaseHook):
         :param order_id: the order.
         :param ids_only: return only the STAC ids (no catalog search).
         :return: the order's STAC items, or their ids.
-
-        Example::
-
-            stac_ids = hook.get_stac_items_of_order(order_id, ids_only=True)
         """
         checked = checks.uuid_text("order_id", order_id)
         checks.boolean("ids_only", ids_only)
@@ -675,10 +642,6 @@ class CapellaHook(BaseHook):
         :param contract_id: the contract to price against (default: the organization's).
         :return: the review: ``authorized``, ``orderDetails`` (``summary.total``, line items).
         :raises CapellaInsufficientFundsError: when the review is not authorized.
-
-        Example::
-
-            review = hook.review_order(stac_ids=["CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010"])
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         stac_items = order_args.stac_items("items", items) if items else self._existing_items(wanted)
@@ -713,10 +676,6 @@ class CapellaHook(BaseHook):
             it can only lower ``[capella] max_order_cost``.
         :return: the order id.
         :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
-
-        Example::
-
-            order_id = hook.submit_order(stac_ids=ids, check_active_orders=True, max_cost=1000)
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         checks.booleans(
@@ -840,10 +799,6 @@ class CapellaHook(BaseHook):
         :param stac_ids: keep only these products of the order.
         :param sort_by: STAC ids in the order the items should come in.
         :return: the presigned STAC items.
-
-        Example::
-
-            url = hook.get_presigned_items(order_id)[0]["assets"]["HH"]["href"]
         """
         checked = checks.uuid_text("order_id", order_id)
         wanted = set(checks.as_list("stac_ids", stac_ids)) if stac_ids else None
@@ -869,10 +824,6 @@ class CapellaHook(BaseHook):
         :param sort_by: STAC ids in the order the products should come in.
         :param assets_only: accepted for compatibility with the SDK (``False`` has no effect).
         :return: one ``{asset_key: {"href", ...}}`` mapping per product.
-
-        Example::
-
-            assets = hook.get_presigned_assets(order_id)
         """
         if not assets_only:
             self.log.warning("assets_only=False has no effect; use get_presigned_items for whole items")
@@ -894,10 +845,6 @@ class CapellaHook(BaseHook):
         :raises CapellaValidationError: when the request has produced nothing yet (the API's
             ``ORDER_VALIDATION_ERROR``) or the id is not a UUID (before anything is sent).
         :raises CapellaOrderRejectedError: when the API rejects the order.
-
-        Example::
-
-            order_id = hook.order_tasking_request(task_id)
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
         cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
@@ -984,12 +931,6 @@ class CapellaHook(BaseHook):
         :param max_squint_angle: the largest absolute squint angle allowed (degrees).
         :param contract_id: the contract to charge (default: the organization's).
         :return: the created tasking request Feature (``properties.taskingrequestId``).
-
-        Example::
-
-            task = hook.create_tasking_request(
-                geometry={"type": "Point", "coordinates": [-105.2, 40.0]}, name="boulder",
-                window_open="2025-01-01T00:00:00Z", window_close="2025-01-08T00:00:00Z")
         """
         basics = RequestBasics(
             geometry, name, description, collection_type, product_types, archive_holdback,
@@ -1082,12 +1023,6 @@ class CapellaHook(BaseHook):
         :param max_squint_angle: the largest absolute squint angle allowed (degrees).
         :param contract_id: the contract to charge (default: the organization's).
         :return: the created repeat request Feature (``properties.repeatrequestId``).
-
-        Example::
-
-            repeat = hook.create_repeat_request(
-                geometry={"type": "Point", "coordinates": [-105.2, 40.0]}, name="weekly",
-                repetition_interval=7, repetition_count=4)
         """
         basics = RequestBasics(
             geometry, name, description, collection_type, product_types, archive_holdback,
@@ -1133,10 +1068,6 @@ class CapellaHook(BaseHook):
 
         :param tasking_request_id: the tasking request.
         :return: the tasking request Feature, its ``statusHistory`` newest first.
-
-        Example::
-
-            task = hook.get_task("6a8e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a")
         """
         return self._get_request(TASKING, tasking_request_id)
 
@@ -1145,10 +1076,6 @@ class CapellaHook(BaseHook):
 
         :param repeat_request_id: the repeat request.
         :return: the repeat request Feature, its ``statusHistory`` newest first.
-
-        Example::
-
-            repeat = hook.get_repeat_request(repeat_id)
         """
         return self._get_request(REPEAT, repeat_request_id)
 
@@ -1163,10 +1090,6 @@ class CapellaHook(BaseHook):
 
         :param task: a tasking request Feature, from :meth:`get_task`.
         :return: ``True`` when it has completed.
-
-        Example::
-
-            hook.is_task_completed(hook.get_task(task_id))
         """
         return tasking_status.is_completed(task)
 
@@ -1176,10 +1099,6 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: the tasking request.
         :return: the collect records (``collectId``, ...).
         :raises CapellaTaskNotCompleteError: when the request has not completed yet.
-
-        Example::
-
-            collect_ids = [c["collectId"] for c in hook.get_collects_for_task(task_id)]
         """
         task = self.get_task(tasking_request_id)
         task_id = feature_property(task, TASKING.id_field) or checks.uuid_text(
@@ -1226,10 +1145,6 @@ class CapellaHook(BaseHook):
             ``repeatrequestId``).
         :param filters: the filters above, by name.
         :return: the matching tasking request Features.
-
-        Example::
-
-            completed = hook.search_tasking_requests(status="completed", submission_time__gte="2024-01-01")
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
@@ -1261,10 +1176,6 @@ class CapellaHook(BaseHook):
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
         :param filters: the filters above, by name.
         :return: the matching repeat request Features.
-
-        Example::
-
-            active = hook.search_repeat_requests(status="active")
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
@@ -1308,10 +1219,6 @@ class CapellaHook(BaseHook):
         :param custom_attribute_2: the new second tracking value.
         :param product_types: the new analytics product types.
         :return: per id the updated Feature, or ``{"success": False, "error": {...}}``.
-
-        Example::
-
-            hook.update_tasking_requests(task_id, name="renamed")
         """
         fields = {"name": name, "description": description, "product_types": product_types}
         fields.update(custom_attribute_1=custom_attribute_1, custom_attribute_2=custom_attribute_2)
@@ -1335,10 +1242,6 @@ class CapellaHook(BaseHook):
         :param custom_attribute_2: the new second tracking value.
         :param product_types: the new analytics product types.
         :return: per id the updated Feature, or ``{"success": False, "error": {...}}``.
-
-        Example::
-
-            hook.update_repeat_requests(repeat_id, description="monthly monitoring")
         """
         fields = {"name": name, "description": description, "product_types": product_types}
         fields.update(custom_attribute_1=custom_attribute_1, custom_attribute_2=custom_attribute_2)
@@ -1364,10 +1267,6 @@ class CapellaHook(BaseHook):
 
         :param tasking_request_ids: the requests to cancel (one list argument is unpacked).
         :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
-
-        Example::
-
-            results = hook.cancel_tasking_requests(task_id_1, task_id_2)
         """
         return self._cancel_requests(TASKING, tasking_request_ids)
 
@@ -1380,10 +1279,6 @@ class CapellaHook(BaseHook):
 
         :param repeat_request_ids: the requests to cancel (one list argument is unpacked).
         :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
-
-        Example::
-
-            hook.cancel_repeat_requests(repeat_id)
         """
         return self._cancel_requests(REPEAT, repeat_request_ids)
 
@@ -1425,10 +1320,6 @@ class CapellaHook(BaseHook):
         :return: the tasking request Feature as the API answered it (``submitted`` next).
         :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
         :raises CapellaCostLimitError: when the quote is above the cap (or unreadable); nothing approved.
-
-        Example::
-
-            hook.approve_tasking_request(task_id, max_cost=5000)
         """
         return self._decide_review(TASKING, tasking_request_id, approve=True, max_cost=max_cost)
 
@@ -1438,10 +1329,6 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: the tasking request in review.
         :return: the tasking request Feature as the API answered it.
         :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
-
-        Example::
-
-            hook.reject_tasking_request(task_id)
         """
         return self._decide_review(TASKING, tasking_request_id, approve=False)
 
@@ -1458,10 +1345,6 @@ class CapellaHook(BaseHook):
         :return: the repeat request Feature as the API answered it.
         :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
         :raises CapellaCostLimitError: when the estimate is above the cap (or unreadable); nothing approved.
-
-        Example::
-
-            hook.approve_repeat_request(repeat_id, max_cost_per_image=3000)
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=True, max_cost=max_cost_per_image)
 
@@ -1471,10 +1354,6 @@ class CapellaHook(BaseHook):
         :param repeat_request_id: the repeat request in review.
         :return: the repeat request Feature as the API answered it.
         :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
-
-        Example::
-
-            hook.reject_repeat_request(repeat_id)
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=False)
 
@@ -1539,10 +1418,6 @@ class CapellaHook(BaseHook):
         :return: the collect record (``collectId``, ``taskingrequestId``, ``spacecraftId``,
             ``collectStatusHistory``, ``accessProperties``, ``collectProperties``, ...).
         :raises CapellaNotFoundError: when no such collect exists.
-
-        Example::
-
-            collect = hook.get_collect("3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f")
         """
         return dict(self._call(GET_COLLECT, checks.uuid_text("collect_id", collect_id)) or {})
 
@@ -1556,10 +1431,6 @@ class CapellaHook(BaseHook):
         :return: the status record: ``collectId``, ``collectStatus`` (the newest code) and
             ``collectStatusHistory`` (newest first), with the request and spacecraft ids.
         :raises CapellaNotFoundError: when no such collect exists.
-
-        Example::
-
-            if hook.get_collect_status(collect_id)["collectStatus"] == "delivered": ...
         """
         return dict(self._call(GET_COLLECT_STATUS, checks.uuid_text("collect_id", collect_id)) or {})
 
@@ -1572,10 +1443,6 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: the tasking request (a UUID).
         :return: the tile Features (``properties.tileId``, ``imageWidth``, ``imageLength``, ``center``).
         :raises CapellaNotFoundError: when no such tasking request exists.
-
-        Example::
-
-            tiles = hook.list_tiles(task_id)
         """
         answer = self._call(LIST_TILES, checks.uuid_text("tasking_request_id", tasking_request_id))
         if isinstance(answer, dict):
@@ -1617,12 +1484,6 @@ class CapellaHook(BaseHook):
         :param orbital_planes: the orbital planes allowed (45, 53, 97).
         :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
         :return: the access request Feature (``properties.accessrequestId``, ``processingStatus``).
-
-        Example::
-
-            access = hook.create_access_request(
-                geometry={"type": "Point", "coordinates": [4.05, 51.95]},
-                window_open="2030-03-01T00:00:00Z", window_close="2030-03-08T00:00:00Z", off_nadir_max=40)
         """
         constraints: dict[str, Any] = {"off_nadir_min": off_nadir_min, "off_nadir_max": off_nadir_max}
         constraints.update(image_length=image_length, image_width=image_width, asc_dsc=asc_dsc)
@@ -1646,10 +1507,6 @@ class CapellaHook(BaseHook):
 
         :param access_request_id: the access request.
         :return: the access request Feature (``processingStatus``, ``accessibilityStatus``, ...).
-
-        Example::
-
-            status = hook.get_access_request(access_request_id)["properties"]["processingStatus"]
         """
         return self._call(GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id))
 
@@ -1672,10 +1529,6 @@ class CapellaHook(BaseHook):
         :param poll_interval: seconds between status checks with ``wait=True``.
         :return: the passes in time order (``windowOpen``, ``windowClose``, ``spacecraftId``, ...).
         :raises CapellaAccessRequestPendingError: when the request is not processed (in time).
-
-        Example::
-
-            passes = hook.get_accesses(access_request_id, wait=True, timeout=300)
         """
         checked = checks.uuid_text("access_request_id", access_request_id)
         checks.boolean("wait", wait)
@@ -1721,10 +1574,6 @@ class CapellaHook(BaseHook):
 
         :param pre_signed_url: the asset's presigned ``href``.
         :return: its size in bytes.
-
-        Example::
-
-            size = hook.get_asset_bytesize(items[0]["assets"]["HH"]["href"])
         """
         from airflow_provider_capella.transfer import asset_bytesize  # lazy: loaded only to download
 
@@ -1750,10 +1599,6 @@ class CapellaHook(BaseHook):
         :param enable_resume: continue a partial download where it stopped.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         :return: the path or ``s3://`` URI written.
-
-        Example::
-
-            path = hook.download_asset(items[0]["assets"]["thumbnail"]["href"], local_path="/data/thumbs/")
         """
         url = order_args.presigned_url("pre_signed_url", pre_signed_url)
         destination = order_args.destination("local_path", local_path)
@@ -1829,11 +1674,6 @@ class CapellaHook(BaseHook):
         :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
         :raises CapellaNoProductsError: when a tasking request or collect has no products yet.
         :raises CapellaCostLimitError: when an order would cost more than the cap (nothing ordered).
-
-        Example::
-
-            paths = hook.download_products(order_id=order_id, local_dir="s3://bucket/capella/",
-                                           include=["raster", "metadata"])
         """
         policy = str(checks.choice("reorder_expired", reorder_expired, REORDER_POLICIES))
         checks.booleans(
@@ -2005,10 +1845,6 @@ class CapellaHook(BaseHook):
         :param threaded: ``False`` downloads one part at a time.
         :param show_progress: accepted for compatibility with the SDK.
         :return: ``{asset_key: path}`` of the product.
-
-        Example::
-
-            paths = hook.download_product(order_id=order_id, local_dir="/data", include=["metadata"])
         """
         order_args.destination("local_dir", local_dir)
         order_args.asset_filter("include", include)
@@ -2047,10 +1883,6 @@ class CapellaHook(BaseHook):
 
         :return: ``{"latest": [names], "weekly": [names], "full": [names], ...}``; a name's suffix is its
             format (``.gpkg``, ``.shp.zip``, ...).
-
-        Example::
-
-            weekly = hook.list_archive_exports()["weekly"]
         """
         return dict(self._call(LIST_ARCHIVE_EXPORTS) or {})
 
@@ -2078,10 +1910,6 @@ class CapellaHook(BaseHook):
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         :return: the local paths or ``s3://`` URIs written, one per file.
         :raises CapellaNotFoundError: when the listing offers no such file.
-
-        Example::
-
-            [path] = hook.download_archive_export(export_type="full", local_dir="s3://bucket/footprints/")
         """
         body = order_args.export_body(export_type, export_format, file_names)
         destination = order_args.destination("local_dir", local_dir)
