@@ -1,14 +1,7 @@
 """Read what the API quotes into a :class:`Quote`, and the :class:`Cap` every billable step obeys.
 
-A tasking request's order total, a repeat request's per-image estimate, an order review's total. The cap
-of a step is the lower of the deployment's setting (``[capella] max_order_cost`` or
-``max_tasking_cost``) and the caller's argument: :func:`cost_cap` is the one place that decides it.
-
-Example::
-
-    quote = tasking_quote(hook.get_task(task_id))
-    print(quote.text, quote.amount)  # "$3,000.00" 3000.0
-    cap = cost_cap(ORDER_COST_SETTING, "max_cost", 800)  # with max_order_cost=500: 500 from the setting
+The cap of a step is the lower of the deployment's setting and the caller's argument: :func:`cost_cap`
+is the one place that decides it (see docs/cost-safety.md).
 """
 
 from __future__ import annotations
@@ -57,6 +50,7 @@ class Quote:
 
 
 def _properties(feature: Any) -> dict[str, Any]:
+    """Return a Feature's ``properties`` dict (empty when absent)."""
     properties = feature.get("properties") if isinstance(feature, dict) else None
     return properties if isinstance(properties, dict) else {}
 
@@ -73,11 +67,7 @@ def repeat_quote_per_image(repeat: Any) -> Quote:
 
 
 def repeat_image_count(repeat: Any) -> int | None:
-    """Return how many collections a repeat request's series can produce; ``None`` when open-ended.
-
-    ``repetitionCount`` when set; with ``repeatEnd``, the collections whose start
-    (``repeatStart + k * repetitionInterval`` days) comes before the end.
-    """
+    """Return how many collections a repeat request's series can produce; ``None`` when open-ended."""
     properties = _properties(repeat).get("repetitionProperties") or {}
     count = properties.get("repetitionCount")
     if isinstance(count, int) and not isinstance(count, bool):
@@ -128,15 +118,9 @@ def configured_cap(setting: str) -> float | None:
 
 
 def cost_cap(setting: str | None, argument: str, value: Any, log: Any = None) -> Cap | None:
-    """Return the effective cap: the lower of ``[capella] <setting>`` and the ``argument``'s ``value``.
+    """Return the lower of ``[capella] <setting>`` (if any) and ``argument``'s ``value``, or ``None``.
 
     An argument can only lower the deployment's cap: above it, the setting wins and ``log`` says so.
-
-    :param setting: :data:`ORDER_COST_SETTING` or :data:`TASKING_COST_SETTING` (``None``: the argument only).
-    :param argument: the caller's argument name (``max_cost``, ``max_cost_per_image``), for messages.
-    :param value: the argument's value (``None``: not given).
-    :param log: where to say that the setting overrides the argument.
-    :return: the cap and its source, or ``None`` when neither sets one.
     """
     given = optional_cost_limit(argument, value)
     configured = None if setting is None else configured_cap(setting)

@@ -1,11 +1,8 @@
-"""``CapellaHook``: the whole Capella Space API from an Airflow connection.
+"""``CapellaHook``: the whole Capella Space API from an Airflow connection (see docs/hook-design.md).
 
-One method per operation of the official SDK (``capella-console-client``), with the same names,
-arguments and semantics, returning plain JSON-serializable values. Every argument is checked by the
-pure functions of :mod:`airflow_provider_capella._payloads` before any request; every request goes
-through :meth:`CapellaHook._call`, which sends it under the one retry policy of
-:mod:`airflow_provider_capella._http`. The endpoints are the constants below; the async twin
-(:mod:`.capella_async`) uses the same ones.
+One method per operation of the official SDK, same names and semantics; arguments are checked by
+:mod:`airflow_provider_capella._payloads` before any request, and every request goes through
+:meth:`CapellaHook._call`. The async twin (:mod:`.capella_async`) uses the same endpoints.
 """
 
 from __future__ import annotations
@@ -187,22 +184,14 @@ class ConnectionSettings:
     def request_target(
         self, endpoint: Endpoint, ids: Iterable[str], *, url: str | None = None
     ) -> tuple[str, str, bool]:
-        """Return ``(method, url, billable)`` of an endpoint with its ids filled in (both hooks use it).
-
-        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
-        :param ids: the ids the path names.
-        :param url: an absolute URL instead of the endpoint's path (never billable).
-        """
+        """Return ``(method, url, billable)``: ``ids`` quoted into the path, or ``url`` (never billable)."""
         method, path = endpoint
         path = path.format(*(quote(str(part), safe="") for part in ids))
         return method, url or f"{self.base_url}{path}", url is None and _http.is_billable_create(method, path)
 
     @classmethod
     def from_connection(cls, conn: Any) -> ConnectionSettings:
-        """Resolve an Airflow connection; raise ``CapellaAuthenticationError`` when it has no credential.
-
-        :param conn: the Airflow ``Connection`` (host, port, password, extras).
-        """
+        """Resolve an Airflow connection; raise ``CapellaAuthenticationError`` when it has no credential."""
         extra = dict(conn.extra_dejson or {})
         base_url = normalize_base_url(conn.host, conn.port)
         api_key, token = conn.password or extra.get("api_key"), extra.get("token")
@@ -255,11 +244,8 @@ class OrderPlacement:
 class CapellaHook(BaseHook):
     """Interact with the Capella Space API: catalog search, orders, downloads, tasking, repeat requests.
 
-    The connection (type ``capella``): host = API base URL (default ``https://api.capellaspace.com``;
-    ``https://`` is added when no scheme is given, ``http://`` is kept), password = API key; extras
-    ``token`` (JWT, used when there is no API key), ``search_url``, ``timeout`` (read seconds or
-    ``[connect, read]``), ``verify`` (bool or CA bundle path), and the retry knobs ``max_retries``
-    (default 4), ``retry_base_seconds`` (default 0.5), ``retry_cap_seconds``, ``retry_after_cap_seconds``.
+    The connection (type ``capella``): host = API base URL, password = API key; its extras are listed
+    in docs/connection.md.
 
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
     :param logger_name: the logger to report to (Airflow's hook logger by default).
@@ -359,15 +345,8 @@ class CapellaHook(BaseHook):
     ) -> Any:
         """Send one API request under the retry policy; return the decoded JSON answer (None if empty).
 
-        The credential goes only to the API host and the configured search URL. A billable create is
-        never re-sent after a failure where the server may have acted.
-
-        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
-        :param ids: the ids the path names.
-        :param json: the JSON body, if any.
-        :param params: query parameters, if any.
-        :param url: an absolute URL instead of the endpoint's path (catalog search pages).
-        :raises CapellaError: the typed error of a final failure.
+        The credential goes only to the API host and the search URL; a billable create is never re-sent
+        after a failure where the server may have acted. A final failure raises its typed ``CapellaError``.
         """
         settings = self.settings
         method, target, billable = settings.request_target(endpoint, ids, url=url)
@@ -399,8 +378,7 @@ class CapellaHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """Check the credential with ``GET /user``.
 
-        :return: ``(True, "Connected to <url> as <email> (organization <name>, environment <role>)")``
-            or ``(False, reason)``; never raises.
+        :return: ``(True, "Connected to <url> as <email> (...)")`` or ``(False, reason)``; never raises.
         """
         try:
             user = self.whoami()
@@ -443,28 +421,15 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]] | list[str]:
         """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
 
-        Filters (the SDK's grammar): ``bbox``, ``intersects``, ``collections``, ``ids``, ``datetime``
-        (value, ``"start/end"`` interval, or with operators), ``sortby`` (``"+datetime"``, ``"-id"`` or
-        a list), ``ownership``, and the property filters ``azimuth_angle billable_area
-        center_frequency collect_id collection_type constellation epsg frequency_band
-        image_formation_algorithm incidence_angle instruments instrument_mode layover_angle
-        local_datetime local_time local_timezone look_angle looks_azimuth looks_equivalent_number
-        looks_range observation_direction orbit_state orbital_plane pixel_spacing_azimuth
-        pixel_spacing_range platform polarizations product_type resolution_azimuth
-        resolution_ground_range resolution_range squint_angle hash rgt_id relative_orbit absolute_orbit
-        created updated archive_holdback use_case``, each optionally suffixed ``__eq __in __gt __gte
-        __lt __lte`` (a list value means ``in``). An unknown filter or operator raises
-        ``CapellaValidationError`` before any request.
+        The filters (the SDK's grammar) are listed in docs/hook.md; an unknown filter or operator raises
+        ``CapellaValidationError`` before any request. A search cut short logs a warning with the number
+        matched (kept in ``last_search_matched``).
 
         :param ids_only: return the STAC ids instead of the items.
         :param threaded: accepted for compatibility with the SDK; pages are followed in order.
-        :param limit: the most items wanted (default 500, at most 10,000; with ``split_by_time``, any
-            number, and ``None`` means every match). A search that matched more than it returned (cut by
-            ``limit``, given or default, or by the 10,000 cap) logs a warning with both numbers; the
-            number matched is in ``last_search_matched``.
-        :param split_by_time: get every match past the cap: the ``datetime`` range (required, closed)
-            is halved until each sub-query is under the cap; items are de-duplicated.
-        :param filters: the filters above, by name (the only open-ended keyword arguments of the hook).
+        :param limit: the most items (default 500, at most 10,000; any, or ``None``, with ``split_by_time``).
+        :param split_by_time: halve the (closed) ``datetime`` range until each query is under the cap.
+        :param filters: the filters, by name (the only open-ended keyword arguments of the hook).
         :return: the matching STAC items, or their ids with ``ids_only=True``.
         """
         checks.booleans(ids_only=ids_only, threaded=threaded, split_by_time=split_by_time)
@@ -512,7 +477,8 @@ class CapellaHook(BaseHook):
             matched = data.get("numberMatched")
             if isinstance(matched, int) and not isinstance(matched, bool):
                 number_matched = matched if number_matched is None else max(number_matched, matched)
-            link = next_link(data)
+            links = [link for link in data.get("links") or [] if isinstance(link, dict)]
+            link = next((link for link in links if link.get("rel") == "next" and link.get("href")), None)
             if (
                 len(found) >= limit
                 or added == 0
@@ -526,9 +492,8 @@ class CapellaHook(BaseHook):
     def _search_split_by_time(self, filters: Mapping[str, Any]) -> Items:
         """Return every match past the per-query cap by halving the ``datetime`` range (see ``search``).
 
-        Each range is first asked for one item, which tells how many it matches. A range over the cap is
-        halved; one under it is read. A range that returns fewer than it matched reveals a lower cap: it
-        is halved too. A range shorter than :data:`SMALLEST_RANGE` still over the cap is cut (warned).
+        A range is asked for one item first; one over the cap, or returning fewer than it matched (a lower
+        cap), is halved down to :data:`SMALLEST_RANGE`; the others are read.
         """
         limit = filters.get("limit")
         if limit is not None:
@@ -600,8 +565,10 @@ class CapellaHook(BaseHook):
         if ids and not is_active:
             return list(self._each(lambda order_id: self._call(GET_ORDER, order_id), ids).values())
         orders = list(self._call(LIST_ORDERS, params={"customerId": self._me()["id"]}) or [])
-        if is_active:
-            orders = active_orders(orders)
+        if is_active:  # latest expiry first, as the SDK lists them
+            now = datetime.now(timezone.utc)
+            live = [(when, o) for o in orders if (when := api_time(o.get("expirationDate"))) and when > now]
+            orders = [order for _, order in sorted(live, key=lambda pair: pair[0], reverse=True)]
         return [order for order in orders if order.get("orderId") in set(ids)] if ids else orders
 
     @overload
@@ -660,20 +627,16 @@ class CapellaHook(BaseHook):
     ) -> str:
         """Order products (billable); return the order id. Never re-sent after an ambiguous failure.
 
-        The order id and the reviewed cost are logged. With a cap (``max_cost``, or the deployment's
-        ``[capella] max_order_cost``, whichever is lower) the order is reviewed first and placed only when
-        the quote is at most the cap (an active order holding every product is reused first when
-        ``check_active_orders`` asks for it).
+        Under a cap (the lower of ``max_cost`` and ``[capella] max_order_cost``) the order is reviewed
+        first and placed only within it; see docs/cost-safety.md.
 
         :param stac_ids: the STAC ids to order (or give ``items``).
         :param items: STAC items, e.g. from :meth:`search`.
-        :param check_active_orders: return an active order already holding all the ids instead of
-            paying again.
+        :param check_active_orders: return an active order already holding all the ids, not paying again.
         :param omit_search: skip re-checking ``items`` in the catalog.
         :param omit_review: skip the cost review (ignored under ``[capella] max_order_cost``).
         :param contract_id: the contract to charge (default: the organization's).
-        :param max_cost: the most the order may cost (quote's currency): reviewed first, not placed above;
-            it can only lower ``[capella] max_order_cost``.
+        :param max_cost: the most the order may cost (quote's currency); it can only lower the setting.
         :return: the order id.
         :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
         """
@@ -833,17 +796,14 @@ class CapellaHook(BaseHook):
     def order_tasking_request(self, tasking_request_id: str, *, max_cost: float | None = None) -> str:
         """Order everything a tasking request produced (``POST /orders/task/{id}``; **billable**).
 
-        Sent once: after an ambiguous failure (a timeout, a 5xx) it is **not** re-sent, because it may
-        have been placed; ``CapellaAmbiguousCreateError`` says to look with :meth:`list_orders` first.
-        The order expires one hour after it is placed, like any order. Under a cap (``max_cost`` or
-        ``[capella] max_order_cost``) its products are reviewed first and nothing is ordered above it.
+        Never re-sent after an ambiguous failure. Under a cap (``max_cost`` or ``[capella] max_order_cost``)
+        its products are reviewed first and nothing is ordered above it.
 
         :param tasking_request_id: a tasking request that has produced imagery (a UUID).
         :param max_cost: the most the order may cost; it can only lower ``[capella] max_order_cost``.
         :return: the new order id.
         :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
-        :raises CapellaValidationError: when the request has produced nothing yet (the API's
-            ``ORDER_VALIDATION_ERROR``) or the id is not a UUID (before anything is sent).
+        :raises CapellaValidationError: when the request has produced nothing yet, or the id is not a UUID.
         :raises CapellaOrderRejectedError: when the API rejects the order.
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
@@ -897,21 +857,15 @@ class CapellaHook(BaseHook):
         max_squint_angle: float | None = None,
         contract_id: str | None = None,
     ) -> dict[str, Any]:
-        """Create a tasking request (a new collection: billable); return the created request Feature.
+        """Create a tasking request (a new collection: billable, never re-sent); return its Feature.
 
-        Sent once: after an ambiguous failure it is not re-sent (``CapellaAmbiguousCreateError`` says to
-        look for it first).
-
-        :param geometry: the point or area of interest: a GeoJSON Point, or a Polygon with one ring (no
-            holes), fewer than 250 vertices and no self-intersection (no MultiPolygon).
+        :param geometry: a GeoJSON Point, or a simple Polygon (one ring, under 250 vertices).
         :param name: a name for the request.
         :param description: free text describing the request.
         :param collection_type: the collect mode, e.g. ``spotlight`` (default), ``stripmap``.
-        :param collection_tier: ``urgent``, ``priority``, ``standard`` (default) or ``flexible``. Each tier
-            needs a minimum window: urgent 24 hours, priority 72 hours, standard 7 days (flexible: none).
+        :param collection_tier: ``urgent``, ``priority``, ``standard`` (default) or ``flexible``.
         :param window_open: earliest collection time (default: now; aware datetimes converted to UTC).
-        :param window_close: latest collection time (default: seven days after ``window_open``); a
-            window shorter than the tier's minimum is refused before anything is sent.
+        :param window_close: latest collection time (default: seven days after ``window_open``).
         :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
         :param product_types: analytics to add to the order along with the imagery.
         :param off_nadir_min: the smallest off-nadir angle allowed (degrees).
@@ -986,10 +940,9 @@ class CapellaHook(BaseHook):
         max_squint_angle: float | None = None,
         contract_id: str | None = None,
     ) -> dict[str, Any]:
-        """Create a repeat request (a series of collections: billable); return the created Feature.
+        """Create a repeat request (a series of collections: billable, never re-sent); return its Feature.
 
-        Sent once: after an ambiguous failure it is not re-sent. The constraint arguments mean what they
-        mean for :meth:`create_tasking_request`.
+        The constraint arguments mean what they mean for :meth:`create_tasking_request`.
 
         :param geometry: the point of interest, a GeoJSON Point (Capella has no repeat tasking of areas).
         :param name: a name for the request.
@@ -1047,11 +1000,7 @@ class CapellaHook(BaseHook):
         return self._create_request(REPEAT, body)
 
     def _create_request(self, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any]:
-        """Send the (billable) create once; never re-sent after an ambiguous failure.
-
-        A pre-approved request is refused while ``[capella] max_tasking_cost`` is set: its quote could not
-        be checked before it is billable.
-        """
+        """Send the (billable) create once; refuse ``pre_approval`` under ``[capella] max_tasking_cost``."""
         pre_approved = (body.get("properties") or {}).get("preApproval")
         if pre_approved and configured_cap(TASKING_COST_SETTING) is not None:
             checks.fail(
@@ -1085,8 +1034,6 @@ class CapellaHook(BaseHook):
 
     def is_task_completed(self, task: dict[str, Any]) -> bool:
         """Tell whether a tasking request has completed (``completed`` anywhere in its status history).
-
-        A reprocessed request goes completed → accepted → completed and counts as completed throughout.
 
         :param task: a tasking request Feature, from :meth:`get_task`.
         :return: ``True`` when it has completed.
@@ -1125,24 +1072,15 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]:
         """Search tasking requests (the caller's own by default); return the matching Features.
 
-        Filters: ``collection_type``, ``collection_tier``, ``instrument_mode``, ``status``,
-        ``last_status_message``, ``tasking_request_id``, ``user_id``, ``org_id``, ``reseller_id``,
-        ``collect_mode`` and the datetimes ``last_status_time``, ``submission_time``, ``window_open``,
-        ``window_close``. Suffix an operator: ``__neq``, ``__in``, ``__gt __gte __lt __lte`` (datetimes),
-        ``__startsWith __endsWith __contains`` (text and enum fields); a list value matches any of its
-        values; a datetime also takes an interval ``"2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"`` (``..``
-        for an open end). Nested wire fields under ``collectConstraints``, ``processingConfig`` or
-        ``insar`` are passed as given: ``**{"collectConstraints.offNadirMax__lte": 30}``.
+        The filters are listed in docs/hook.md ("Tasking and repeat request search filters").
 
         :param for_org: search the whole organization's requests (elevated permissions).
         :param page_size: results per page, 1 to 500 (default 250).
         :param threaded: fetch pages 2..N concurrently (at most 8 at once).
         :param show_progress: accepted for compatibility with the SDK; the log shows progress.
-        :param sort: the field to sort by, a filter name (``submission_time``) or a wire name (default:
-            the API's, ``submissionTime``).
+        :param sort: the field to sort by, a filter name (``submission_time``) or a wire name.
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
-        :param include_repeating_tasks: also match the requests repeat requests derived (they carry
-            ``repeatrequestId``).
+        :param include_repeating_tasks: also match the requests derived from repeat requests.
         :param filters: the filters above, by name.
         :return: the matching tasking request Features.
         """
@@ -1164,9 +1102,7 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]:
         """Search repeat requests (the caller's own by default); return the matching Features.
 
-        The filters of :meth:`search_tasking_requests`, with ``repeat_request_id``, the datetimes
-        ``repeat_start`` and ``repeat_end`` (instead of the window) and ``repetition_interval`` (a
-        number); nested wire fields may also sit under ``repetitionProperties``.
+        The filters are listed in docs/hook.md ("Tasking and repeat request search filters").
 
         :param for_org: search the whole organization's requests (elevated permissions).
         :param page_size: results per page, 1 to 500 (default 250).
@@ -1197,7 +1133,13 @@ class CapellaHook(BaseHook):
         total_pages = int(first.get("totalPages") or 1)
         rest = list(range(2, total_pages + 1))
         pages = [first, *(self._each(fetch, rest).values() if search.threaded else map(fetch, rest))]
-        results = unique_results(pages, kind.id_field)
+        seen: set[str | None] = set()
+        results = []  # de-duplicated by id, in order; results without an id are all kept
+        for result in (result for page in pages for result in page.get("results") or []):
+            key = feature_property(result, kind.id_field)
+            if key is None or key not in seen:
+                seen.add(key)
+                results.append(result)
         self.log.info("Found %d %s(s) on %d page(s)", len(results), kind.label, max(1, total_pages))
         return results
 
@@ -1256,14 +1198,10 @@ class CapellaHook(BaseHook):
         return self._per_id(checked, lambda request_id: self._call(kind.update, request_id, json=body))
 
     def cancel_tasking_requests(self, *tasking_request_ids: str) -> dict[str, Any]:
-        """Cancel tasking requests, at most 8 at once (cancellation fees may apply).
+        """Cancel tasking requests, at most 8 at once (cancellation fees may apply: a warning is logged).
 
-        Capella cancels only ``accepted`` or ``active`` requests, and not within 12 hours of the first
-        collect (12 to 72 hours before it, canceling costs 25 % of the order value: a warning is logged).
-        Each request is read first; one that cannot be canceled is refused without sending anything, its
-        error saying why (code ``CANCELLATION_NOT_ALLOWED``; a request in ``review`` is rejected with
-        ``reject_tasking_request`` instead, and a finalized one answers
-        ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``).
+        Each request is read first; one Capella would not cancel (see docs/api-fidelity.md) is refused
+        without sending anything, its error saying why.
 
         :param tasking_request_ids: the requests to cancel (one list argument is unpacked).
         :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
@@ -1273,9 +1211,7 @@ class CapellaHook(BaseHook):
     def cancel_repeat_requests(self, *repeat_request_ids: str) -> dict[str, Any]:
         """Cancel repeat requests and their unfinished collections, at most 8 at once.
 
-        Sends ``{"code": "canceled"}`` (the documented form). Only an ``accepted`` or ``active`` repeat
-        request can be canceled: each is read first, and any other is refused without sending anything
-        (code ``CANCELLATION_NOT_ALLOWED``; one in ``review`` is rejected with ``reject_repeat_request``).
+        Only an ``accepted`` or ``active`` one is canceled; any other is refused without sending anything.
 
         :param repeat_request_ids: the requests to cancel (one list argument is unpacked).
         :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
@@ -1283,15 +1219,13 @@ class CapellaHook(BaseHook):
         return self._cancel_requests(REPEAT, repeat_request_ids)
 
     def _cancel_requests(self, kind: RequestKind, ids: tuple[Any, ...]) -> dict[str, Any]:
-        """Read each request, then cancel it unless Capella would refuse (see ``cancel_tasking_requests``)."""
+        """Read each request, then cancel it unless Capella would refuse."""
 
         def cancel(request_id: str) -> dict[str, Any]:
             status = tasking_status.latest_status(self._call(kind.get, request_id))
             if status in tasking_status.FINAL_FAILURES | {"completed"}:
-                return refused(
-                    FINALIZED_CODE,
-                    f"{kind.label} {request_id} is {status}: a finalized request cannot be canceled",
-                )
+                message = f"{kind.label} {request_id} is {status}: a finalized request cannot be canceled"
+                raise CapellaError(message, code=FINALIZED_CODE)
             problem = rules.cancellation_problem(kind.label, request_id, status)
             if problem is None and kind is TASKING:
                 now = datetime.now(timezone.utc)
@@ -1301,7 +1235,7 @@ class CapellaHook(BaseHook):
                 if problem is None and notice is not None:
                     self.log.warning("%s", notice)
             if problem is not None:
-                return refused(rules.CANCELLATION_REFUSED, problem)
+                raise CapellaError(problem, code=rules.CANCELLATION_REFUSED)
             self._call(kind.set_status, request_id, json=kind.cancel_body)
             return {"success": True}
 
@@ -1312,8 +1246,8 @@ class CapellaHook(BaseHook):
     ) -> dict[str, Any]:
         """Approve a tasking request in review at its quoted price (billable from here on).
 
-        Under a cap (``max_cost`` or ``[capella] max_tasking_cost``, whichever is lower) the quote is read
-        first and a request quoted above it is left in review, unapproved.
+        Under a cap (the lower of ``max_cost`` and ``[capella] max_tasking_cost``) one quoted above it is
+        left in review.
 
         :param tasking_request_id: the tasking request, created without ``pre_approval``.
         :param max_cost: the most it may cost (quote's currency); it can only lower the setting.
@@ -1335,10 +1269,10 @@ class CapellaHook(BaseHook):
     def approve_repeat_request(
         self, repeat_request_id: str, *, max_cost_per_image: float | None = None
     ) -> dict[str, Any]:
-        """Approve a repeat request in review (``{"code": "submitted"}``): billable from here on.
+        """Approve a repeat request in review: billable from here on.
 
-        Under a cap on each collection (``max_cost_per_image`` or ``[capella] max_tasking_cost``, whichever
-        is lower) the per-image estimate is read first and a series quoted above it is left in review.
+        Under a cap per collection (the lower of ``max_cost_per_image`` and ``[capella] max_tasking_cost``)
+        one estimated above it is left in review.
 
         :param repeat_request_id: the repeat request in review.
         :param max_cost_per_image: the most one collection may cost; it can only lower the setting.
@@ -1390,7 +1324,9 @@ class CapellaHook(BaseHook):
             try:
                 return action(request_id)
             except CapellaError as error:
-                return {"success": False, "error": error_summary(error)}
+                detail = {"detail": error.detail} if error.detail else {}
+                summary = {"status": error.status, "code": error.code, "message": error.message, **detail}
+                return {"success": False, "error": summary}
 
         results = self._each(guarded, ids)
         failed = [
@@ -1415,30 +1351,22 @@ class CapellaHook(BaseHook):
         """Fetch one collect (``GET /collects/{id}``): its window, spacecraft, status history and figures.
 
         :param collect_id: the collect (a UUID, e.g. from :meth:`get_collects_for_task`).
-        :return: the collect record (``collectId``, ``taskingrequestId``, ``spacecraftId``,
-            ``collectStatusHistory``, ``accessProperties``, ``collectProperties``, ...).
+        :return: the collect record (``collectId``, ``collectStatusHistory``, ``collectProperties``, ...).
         :raises CapellaNotFoundError: when no such collect exists.
         """
         return dict(self._call(GET_COLLECT, checks.uuid_text("collect_id", collect_id)) or {})
 
     def get_collect_status(self, collect_id: str) -> dict[str, Any]:
-        """Fetch the status of one collect (``GET /collects/status/{id}``).
-
-        The statuses run ``predicted`` → ``tasked`` → ``collected`` → ``processing`` → ``qa`` →
-        ``delivered`` (or the request's failure code).
+        """Fetch the status of one collect (``GET /collects/status/{id}``), ``predicted`` to ``delivered``.
 
         :param collect_id: the collect (a UUID).
-        :return: the status record: ``collectId``, ``collectStatus`` (the newest code) and
-            ``collectStatusHistory`` (newest first), with the request and spacecraft ids.
+        :return: the status record: ``collectStatus`` (the newest) and ``collectStatusHistory``.
         :raises CapellaNotFoundError: when no such collect exists.
         """
         return dict(self._call(GET_COLLECT_STATUS, checks.uuid_text("collect_id", collect_id)) or {})
 
     def list_tiles(self, tasking_request_id: str) -> list[dict[str, Any]]:
-        """List the tiles of a tasking request (``GET /tiles/list/{id}``) as GeoJSON Features.
-
-        Tiles exist once the request is ``accepted`` or ``active``; before that the list is empty. An
-        answer wrapped in a FeatureCollection is unwrapped, so the result is always a list.
+        """List the tiles of a tasking request (``GET /tiles/list/{id}``; empty before it is accepted).
 
         :param tasking_request_id: the tasking request (a UUID).
         :return: the tile Features (``properties.tileId``, ``imageWidth``, ``imageLength``, ``center``).
@@ -1467,8 +1395,6 @@ class CapellaHook(BaseHook):
         local_time: str | list[Any] | None = None,
     ) -> dict[str, Any]:
         """Ask which passes can image a target in a window (not billable); return the access request.
-
-        The constraints are optional; the API's defaults apply to those left out.
 
         :param geometry: the target, a GeoJSON Point or Polygon.
         :param window_open: when the window opens (datetime or ISO 8601; naive means UTC).
@@ -1520,14 +1446,11 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]:
         """Return the passes that can image the access request's target (``GET /ma/accesses/{id}``).
 
-        An empty list means the target cannot be imaged in the window under the constraints.
-
         :param access_request_id: the access request.
-        :param wait: first wait until the access request has been processed (``processingStatus``
-            ``completed``); without it, a request still processing raises.
+        :param wait: first wait until the access request is processed (else one still processing raises).
         :param timeout: the most seconds to wait with ``wait=True``.
         :param poll_interval: seconds between status checks with ``wait=True``.
-        :return: the passes in time order (``windowOpen``, ``windowClose``, ``spacecraftId``, ...).
+        :return: the passes in time order (empty: the target cannot be imaged under the constraints).
         :raises CapellaAccessRequestPendingError: when the request is not processed (in time).
         """
         checked = checks.uuid_text("access_request_id", access_request_id)
@@ -1636,26 +1559,16 @@ class CapellaHook(BaseHook):
     ) -> dict[str, dict[str, str]]:
         """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
 
-        Give exactly one source: ``items_presigned``, ``order_id``, ``tasking_request_id`` or
-        ``collect_id`` (several, or none, is a ``CapellaValidationError`` naming them). With
-        ``tasking_request_id`` or ``collect_id`` this **places an order (billable)** for the products,
-        unless an active order already holds them all; the order id and its reviewed cost are logged.
-
-        Orders expire one hour after they are placed. When the order has expired (at the start, or
-        mid-way when its presigned URLs are refused), a new order for the same products is placed only as
-        ``reorder_expired`` allows: ``"if_free"`` (default) when the review quotes nothing to pay (products
-        the organization already holds), ``"always"`` whatever it costs (billable), ``"never"`` not at
-        all. A refused reorder raises ``CapellaReorderNotAllowedError`` carrying the quote. Every order
-        placed here (the first and a reorder) is reviewed and refused above the cap: ``max_cost`` or the
-        deployment's ``[capella] max_order_cost``, whichever is lower.
+        Give exactly one source. ``tasking_request_id`` and ``collect_id`` **place an order (billable)**
+        unless an active order holds the products; an expired order is replaced as ``reorder_expired``
+        allows. See docs/downloads.md and docs/orders-and-archive.md.
 
         :param items_presigned: presigned STAC items, from :meth:`get_presigned_items`.
         :param order_id: an order; every product of it (or the ``stac_ids`` of it).
         :param tasking_request_id: a completed tasking request; its products are ordered (billable).
         :param collect_id: a collect; its products are ordered (billable).
         :param local_dir: a directory or ``s3://bucket/prefix`` (default: the temp directory).
-        :param include: asset keys to fetch (``HH``, ``VV``, ``raster`` = HH or VV, ``metadata``,
-            ``thumbnail``, ``preview``, ...).
+        :param include: asset keys to fetch (``HH``, ``VV``, ``raster`` = HH or VV, ``metadata``, ...).
         :param exclude: asset keys to leave out (wins over ``include``).
         :param override: download again even when complete files are already there.
         :param threaded: ``False`` downloads one part at a time.
@@ -1667,10 +1580,8 @@ class CapellaHook(BaseHook):
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         :param concurrency: parallel connections (default: the engine's).
         :param stac_ids: with ``order_id``: only these products of the order (each must be in it).
-        :param reorder_expired: ``"if_free"`` (default), ``"always"`` or ``"never"``: whether an expired
-            order is replaced by a new order for the same products (see above).
-        :param max_cost: the most each order placed here may cost; it can only lower
-            ``[capella] max_order_cost``.
+        :param reorder_expired: replace an expired order ``"if_free"`` (default), ``"always"`` or ``"never"``.
+        :param max_cost: the most each order placed here may cost; it can only lower the setting.
         :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
         :raises CapellaNoProductsError: when a tasking request or collect has no products yet.
         :raises CapellaCostLimitError: when an order would cost more than the cap (nothing ordered).
@@ -1881,8 +1792,7 @@ class CapellaHook(BaseHook):
     def list_archive_exports(self) -> dict[str, Any]:
         """List the archive export files on offer (``GET /catalog/archive-export/available``).
 
-        :return: ``{"latest": [names], "weekly": [names], "full": [names], ...}``; a name's suffix is its
-            format (``.gpkg``, ``.shp.zip``, ...).
+        :return: ``{"latest": [names], "weekly": [names], "full": [names], ...}``.
         """
         return dict(self._call(LIST_ARCHIVE_EXPORTS) or {})
 
@@ -1898,10 +1808,6 @@ class CapellaHook(BaseHook):
     ) -> list[str]:
         """Download archive export files (the footprints of every product); return the paths or URIs written.
 
-        The format must be one the API lists for ``export_type`` (see :meth:`list_archive_exports`);
-        otherwise the error names the formats on offer. ``latest`` and ``full`` are one file each,
-        ``weekly`` one per recent week (pick some with ``file_names``). No API key goes to the file host.
-
         :param export_type: ``latest`` (the newest week), ``weekly`` or ``full`` (the whole archive).
         :param export_format: ``gpkg`` (default), ``shp.zip`` or ``geoparquet``.
         :param local_dir: a directory or ``s3://bucket/prefix`` (default: the temp directory).
@@ -1909,7 +1815,7 @@ class CapellaHook(BaseHook):
         :param override: download again even when a complete file is already there.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         :return: the local paths or ``s3://`` URIs written, one per file.
-        :raises CapellaNotFoundError: when the listing offers no such file.
+        :raises CapellaNotFoundError: when the listing offers no such file or format.
         """
         body = order_args.export_body(export_type, export_format, file_names)
         destination = order_args.destination("local_dir", local_dir)
@@ -2038,31 +1944,6 @@ def feature_property(feature: Any, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def unique_results(pages: list[dict[str, Any]], id_field: str) -> Items:
-    """Return the ``results`` of every page, de-duplicated by ``id_field``, in order."""
-    seen: set[str] = set()
-    results = []
-    for result in (result for page in pages for result in page.get("results") or []):
-        key = feature_property(result, id_field)
-        if key is None or key not in seen:
-            seen.update([key] if key is not None else [])
-            results.append(result)
-    return results
-
-
-def error_summary(error: CapellaError) -> dict[str, Any]:
-    """Describe an API error for a per-id result, JSON-ready."""
-    summary: dict[str, Any] = {"status": error.status, "code": error.code, "message": error.message}
-    if error.detail:
-        summary["detail"] = error.detail
-    return summary
-
-
-def refused(code: str, message: str) -> dict[str, Any]:
-    """Return a per-id failure for a request refused before anything was sent."""
-    return {"success": False, "error": {"status": None, "code": code, "message": message}}
-
-
 def first_collect_time(collects: Any) -> datetime | None:
     """Return the earliest scheduled ``windowOpen`` of a request's collects (``None`` without any)."""
     times = [api_time(collect.get("windowOpen")) for collect in collects or [] if isinstance(collect, dict)]
@@ -2083,19 +1964,12 @@ def add_new(found: dict[str, dict[str, Any]], features: list[dict[str, Any]]) ->
     return len(found) - before
 
 
-def next_link(page: dict[str, Any]) -> dict[str, Any] | None:
-    """Return the ``rel: next`` link of a search page, if any."""
-    links = [link for link in page.get("links") or [] if isinstance(link, dict)]
-    return next((link for link in links if link.get("rel") == "next" and link.get("href")), None)
-
-
 def next_request(
     search_url: str, link: dict[str, Any], payload: dict[str, Any], page: int
 ) -> tuple[str, str, dict[str, Any]]:
-    """Work out where and what the next page is: the link's body/merge if given, else ``page: n``.
+    """Return the next page's method, URL and body: the link's body/merge if given, else ``page: n``.
 
-    A ``next`` href naming another host (e.g. an internal gateway) is sent to the configured search
-    URL instead, keeping its query string.
+    A ``next`` href naming another host (an internal gateway) goes to the search URL, query kept.
     """
     href = str(link.get("href") or search_url)
     target, configured = urlsplit(href), urlsplit(search_url)
@@ -2110,10 +1984,7 @@ def next_request(
 
 
 def closed_range(body: Mapping[str, Any]) -> tuple[str, str, tuple[datetime, datetime]]:
-    """Return the lower and upper operators of the body's ``datetime`` filter and its range.
-
-    :raises CapellaValidationError: naming ``datetime`` when the range is not closed.
-    """
+    """Return the lower and upper operators of the body's ``datetime`` filter and its (closed) range."""
     bounds = (body.get("query") or {}).get("datetime") or {}
     lower_op = next((op for op in ("gte", "gt") if op in bounds), None)
     upper_op = next((op for op in ("lte", "lt") if op in bounds), None)
@@ -2143,15 +2014,6 @@ def with_range(
 def splittable(span: tuple[datetime, datetime]) -> bool:
     """Tell whether a datetime range is long enough to halve."""
     return span[1] - span[0] >= 2 * SMALLEST_RANGE
-
-
-def active_orders(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep the orders whose ``expirationDate`` is still ahead, latest expiry first (the SDK's order)."""
-    now = datetime.now(timezone.utc)
-    live = [
-        (when, order) for order in orders if (when := api_time(order.get("expirationDate"))) and when > now
-    ]
-    return [order for _, order in sorted(live, key=lambda pair: pair[0], reverse=True)]
 
 
 def accepted_order_id(order: dict[str, Any], what: str) -> str:
