@@ -353,24 +353,15 @@ class CapellaHook(BaseHook):
         trusted = {_http.origin(settings.base_url), _http.origin(settings.search_url)}
         auth = _http.HeaderAuth(settings.authorization if _http.origin(target) in trusted else None)
         session = self.get_conn()
+        request = {"json": json, "params": params, "headers": {"Accept": "application/json"}, "auth": auth}
+        request.update(timeout=settings.timeout, verify=settings.verify)
         retrying = tenacity.Retrying(
             **_http.retry_arguments(settings.retry, method, target, billable=billable)
         )
         try:
             for attempt in retrying:
                 with attempt:
-                    response = _http.check_status(
-                        session.request(
-                            method,
-                            target,
-                            json=json,
-                            params=params,
-                            headers={"Accept": "application/json"},
-                            auth=auth,
-                            timeout=settings.timeout,
-                            verify=settings.verify,
-                        )
-                    )
+                    response = _http.check_status(session.request(method, target, **request))
         except Exception as error:
             response = _http.last_answer(error, method, target, retrying, billable=billable)
         return _http.decode_response(response, method, target, billable=billable)
@@ -479,12 +470,8 @@ class CapellaHook(BaseHook):
                 number_matched = matched if number_matched is None else max(number_matched, matched)
             links = [link for link in data.get("links") or [] if isinstance(link, dict)]
             link = next((link for link in links if link.get("rel") == "next" and link.get("href")), None)
-            if (
-                len(found) >= limit
-                or added == 0
-                or link is None
-                or (isinstance(matched, int) and len(found) >= matched)
-            ):
+            done = added == 0 or (isinstance(matched, int) and len(found) >= matched)
+            if len(found) >= limit or done or link is None:
                 return list(found.values())[:limit], number_matched
             page += 1
             method, url, payload = next_request(self.search_url, link, payload, page)
@@ -507,9 +494,7 @@ class CapellaHook(BaseHook):
             body = with_range(base, span, whole, lower_op, upper_op)
             first, matched = self._catalog_pages({**body, "limit": 1})
             queries += 1
-            if matched is None and not first:
-                continue
-            if matched == 0:
+            if matched == 0 or (matched is None and not first):
                 continue
             if matched is not None and matched > cap and splittable(span):
                 pending[:0] = self._halves(span, matched, cap)
@@ -810,11 +795,8 @@ class CapellaHook(BaseHook):
         cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None:
             products = self._products_of("tasking_request_id", checked, None)
-            self._within_cap(
-                f"order of the {len(products)} product(s) of tasking request {checked}",
-                review_quote(self._review(products, None)),
-                cap,
-            )
+            what = f"order of the {len(products)} product(s) of tasking request {checked}"
+            self._within_cap(what, review_quote(self._review(products, None)), cap)
         order = dict(self._call(ORDER_TASKING_REQUEST, checked) or {})
         order_id = accepted_order_id(order, f"tasking request {checked}")
         self.log.info(
@@ -1307,11 +1289,8 @@ class CapellaHook(BaseHook):
                 f"review can be {verb}",
             )
         if cap is not None:
-            quote_, what = (
-                (tasking_quote(current), f"{kind.label} {checked}")
-                if kind is TASKING
-                else (repeat_quote_per_image(current), f"{kind.label} {checked} (per image)")
-            )
+            quote_ = tasking_quote(current) if kind is TASKING else repeat_quote_per_image(current)
+            what = f"{kind.label} {checked}" + ("" if kind is TASKING else " (per image)")
             self._within_cap(what, quote_, cap)
         answer = self._call(kind.set_status, checked, json=kind.approve_body if approve else kind.reject_body)
         self.log.info("%s %s %s", kind.label.capitalize(), checked, verb)
@@ -1587,13 +1566,8 @@ class CapellaHook(BaseHook):
         :raises CapellaCostLimitError: when an order would cost more than the cap (nothing ordered).
         """
         policy = str(checks.choice("reorder_expired", reorder_expired, REORDER_POLICIES))
-        checks.booleans(
-            override=override,
-            threaded=threaded,
-            show_progress=show_progress,
-            separate_dirs=separate_dirs,
-            enable_resume=enable_resume,
-        )
+        checks.booleans(override=override, threaded=threaded, show_progress=show_progress)
+        checks.booleans(separate_dirs=separate_dirs, enable_resume=enable_resume)
         if concurrency is not None:
             checks.number("concurrency", concurrency, minimum=1, maximum=64, integer=True)
         if contract_id is not None:
@@ -1601,20 +1575,14 @@ class CapellaHook(BaseHook):
         subset = None if stac_ids is None else order_args.stac_ids_of(stac_ids, None)
         if subset is not None and (items_presigned or not order_id):
             checks.fail("stac_ids", "selects products of an order: give it together with order_id")
-        sources = {
-            "items_presigned": items_presigned,
-            "order_id": order_id,
-            "tasking_request_id": tasking_request_id,
-            "collect_id": collect_id,
-        }
+        sources = {"items_presigned": items_presigned, "order_id": order_id}
+        sources.update(tasking_request_id=tasking_request_id, collect_id=collect_id)
         source = order_args.one_source(sources)
         if source != "items_presigned":
             checks.uuid_text(source, sources[source])
         destination = order_args.destination("local_dir", local_dir)
-        include_keys, exclude_keys = (
-            order_args.asset_filter("include", include),
-            order_args.asset_filter("exclude", exclude),
-        )
+        include_keys = order_args.asset_filter("include", include)
+        exclude_keys = order_args.asset_filter("exclude", exclude)
         wanted_types = order_args.product_types(product_types)
         cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
 
@@ -1910,12 +1878,10 @@ def parse_timeout(value: Any) -> tuple[float, float]:
 
 def parse_verify(value: Any) -> bool | str:
     """Parse the ``verify`` extra: a bool, "true"/"false", or a CA bundle path."""
-    if value is None or value == "" or isinstance(value, bool):
-        return True if value in (None, "") else value
     lowered = str(value).strip().lower()
-    return (
-        True if lowered in ("true", "1", "yes") else False if lowered in ("false", "0", "no") else str(value)
-    )
+    if value is None or value == "" or lowered in ("true", "1", "yes"):
+        return True
+    return value if isinstance(value, bool) else False if lowered in ("false", "0", "no") else str(value)
 
 
 def _extra_number(extra: dict[str, Any], key: str, default: float) -> float:
@@ -2026,9 +1992,8 @@ def accepted_order_id(order: dict[str, Any], what: str) -> str:
 
 def line_items(review: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the line items of an order review."""
-    return [
-        line for line in (review.get("orderDetails") or {}).get("lineItems") or [] if isinstance(line, dict)
-    ]
+    details = review.get("orderDetails") or {}
+    return [line for line in details.get("lineItems") or [] if isinstance(line, dict)]
 
 
 def quoted_total(review: dict[str, Any]) -> tuple[float | None, str | None]:
@@ -2079,11 +2044,8 @@ def checked_presigned_items(items: Any) -> Items:
     """Check ``items_presigned``: presigned STAC item dicts, each with an ``id`` and ``assets``."""
     checked = []
     for item in checks.as_list("items_presigned", items):
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("id"), str)
-            or not isinstance(item.get("assets"), dict)
-        ):
+        valid = isinstance(item, dict) and isinstance(item.get("id"), str)
+        if not valid or not isinstance(item.get("assets"), dict):
             checks.fail(
                 "items_presigned", "each item must be a presigned STAC item dict with 'id' and 'assets'"
             )
@@ -2096,9 +2058,8 @@ def filter_product_types(items: Items, product_types: list[str] | None) -> Items
     """Keep the items whose ``sar:product_type`` is one of ``product_types`` (all when none given)."""
     if not product_types:
         return items
-    return [
-        item for item in items if (item.get("properties") or {}).get("sar:product_type") in set(product_types)
-    ]
+    wanted = set(product_types)
+    return [item for item in items if (item.get("properties") or {}).get("sar:product_type") in wanted]
 
 
 def check_offered(body: dict[str, Any], offered: list[str]) -> None:
