@@ -44,10 +44,6 @@ class Quote:
         text = None if total is None else f"{count} x {self.text} = {total:,.2f}"
         return Quote(text, total)
 
-    def within(self, limit: float | None) -> bool:
-        """Tell whether the amount is known and at most ``limit`` (no limit: always ``True``)."""
-        return limit is None or (self.amount is not None and self.amount <= limit)
-
 
 def _properties(feature: Any) -> dict[str, Any]:
     """Return a Feature's ``properties`` dict (empty when absent)."""
@@ -105,7 +101,7 @@ class Cap:
 
     def refusal(self, what: str, quote: Quote) -> CapellaCostLimitError | None:
         """Return the error refusing ``what`` quoted above the cap (or unreadably), else ``None``."""
-        if quote.within(self.limit):
+        if quote.amount is not None and quote.amount <= self.limit:
             return None
         return CapellaCostLimitError.over_limit(
             what, quote=quote.text, quoted=quote.amount, limit=self.limit, argument=self.source

@@ -612,16 +612,13 @@ class CapellaHook(BaseHook):
     ) -> str:
         """Order products (billable); return the order id. Never re-sent after an ambiguous failure.
 
-        Under a cap (the lower of ``max_cost`` and ``[capella] max_order_cost``) the order is reviewed
-        first and placed only within it; see docs/cost-safety.md.
-
         :param stac_ids: the STAC ids to order (or give ``items``).
         :param items: STAC items, e.g. from :meth:`search`.
         :param check_active_orders: return an active order already holding all the ids, not paying again.
         :param omit_search: skip re-checking ``items`` in the catalog.
         :param omit_review: skip the cost review (ignored under ``[capella] max_order_cost``).
         :param contract_id: the contract to charge (default: the organization's).
-        :param max_cost: the most the order may cost (quote's currency); it can only lower the setting.
+        :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
         :return: the order id.
         :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
         """
@@ -779,13 +776,10 @@ class CapellaHook(BaseHook):
         return [item.get("assets") or {} for item in items]
 
     def order_tasking_request(self, tasking_request_id: str, *, max_cost: float | None = None) -> str:
-        """Order everything a tasking request produced (``POST /orders/task/{id}``; **billable**).
-
-        Never re-sent after an ambiguous failure. Under a cap (``max_cost`` or ``[capella] max_order_cost``)
-        its products are reviewed first and nothing is ordered above it.
+        """Order everything a tasking request produced (``POST /orders/task/{id}``; billable, never re-sent).
 
         :param tasking_request_id: a tasking request that has produced imagery (a UUID).
-        :param max_cost: the most the order may cost; it can only lower ``[capella] max_order_cost``.
+        :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
         :return: the new order id.
         :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
         :raises CapellaValidationError: when the request has produced nothing yet, or the id is not a UUID.
@@ -924,8 +918,6 @@ class CapellaHook(BaseHook):
     ) -> dict[str, Any]:
         """Create a repeat request (a series of collections: billable, never re-sent); return its Feature.
 
-        The constraint arguments mean what they mean for :meth:`create_tasking_request`.
-
         :param geometry: the point of interest, a GeoJSON Point (Capella has no repeat tasking of areas).
         :param name: a name for the request.
         :param description: free text describing the request.
@@ -1054,8 +1046,6 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]:
         """Search tasking requests (the caller's own by default); return the matching Features.
 
-        The filters are listed in docs/hook.md ("Tasking and repeat request search filters").
-
         :param for_org: search the whole organization's requests (elevated permissions).
         :param page_size: results per page, 1 to 500 (default 250).
         :param threaded: fetch pages 2..N concurrently (at most 8 at once).
@@ -1063,7 +1053,7 @@ class CapellaHook(BaseHook):
         :param sort: the field to sort by, a filter name (``submission_time``) or a wire name.
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
         :param include_repeating_tasks: also match the requests derived from repeat requests.
-        :param filters: the filters above, by name.
+        :param filters: the filters listed in docs/hook.md, by name.
         :return: the matching tasking request Features.
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
@@ -1084,15 +1074,13 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]:
         """Search repeat requests (the caller's own by default); return the matching Features.
 
-        The filters are listed in docs/hook.md ("Tasking and repeat request search filters").
-
         :param for_org: search the whole organization's requests (elevated permissions).
         :param page_size: results per page, 1 to 500 (default 250).
         :param threaded: fetch pages 2..N concurrently (at most 8 at once).
         :param show_progress: accepted for compatibility with the SDK; the log shows progress.
         :param sort: the field to sort by, a filter name (``submission_time``) or a wire name.
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
-        :param filters: the filters above, by name.
+        :param filters: the filters listed in docs/hook.md, by name.
         :return: the matching repeat request Features.
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
@@ -1180,10 +1168,7 @@ class CapellaHook(BaseHook):
         return self._per_id(checked, lambda request_id: self._call(kind.update, request_id, json=body))
 
     def cancel_tasking_requests(self, *tasking_request_ids: str) -> dict[str, Any]:
-        """Cancel tasking requests, at most 8 at once (cancellation fees may apply: a warning is logged).
-
-        Each request is read first; one Capella would not cancel (see docs/api-fidelity.md) is refused
-        without sending anything, its error saying why.
+        """Cancel tasking requests, at most 8 at once (fees may apply); one Capella would refuse is not sent.
 
         :param tasking_request_ids: the requests to cancel (one list argument is unpacked).
         :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
@@ -1191,9 +1176,7 @@ class CapellaHook(BaseHook):
         return self._cancel_requests(TASKING, tasking_request_ids)
 
     def cancel_repeat_requests(self, *repeat_request_ids: str) -> dict[str, Any]:
-        """Cancel repeat requests and their unfinished collections, at most 8 at once.
-
-        Only an ``accepted`` or ``active`` one is canceled; any other is refused without sending anything.
+        """Cancel accepted or active repeat requests and their unfinished collections, at most 8 at once.
 
         :param repeat_request_ids: the requests to cancel (one list argument is unpacked).
         :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
@@ -1228,11 +1211,8 @@ class CapellaHook(BaseHook):
     ) -> dict[str, Any]:
         """Approve a tasking request in review at its quoted price (billable from here on).
 
-        Under a cap (the lower of ``max_cost`` and ``[capella] max_tasking_cost``) one quoted above it is
-        left in review.
-
         :param tasking_request_id: the tasking request, created without ``pre_approval``.
-        :param max_cost: the most it may cost (quote's currency); it can only lower the setting.
+        :param max_cost: the most it may cost; it can only lower ``[capella] max_tasking_cost``.
         :return: the tasking request Feature as the API answered it (``submitted`` next).
         :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
         :raises CapellaCostLimitError: when the quote is above the cap (or unreadable); nothing approved.
@@ -1253,11 +1233,8 @@ class CapellaHook(BaseHook):
     ) -> dict[str, Any]:
         """Approve a repeat request in review: billable from here on.
 
-        Under a cap per collection (the lower of ``max_cost_per_image`` and ``[capella] max_tasking_cost``)
-        one estimated above it is left in review.
-
         :param repeat_request_id: the repeat request in review.
-        :param max_cost_per_image: the most one collection may cost; it can only lower the setting.
+        :param max_cost_per_image: the most one collection may cost; it can only lower the setting too.
         :return: the repeat request Feature as the API answered it.
         :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
         :raises CapellaCostLimitError: when the estimate is above the cap (or unreadable); nothing approved.
@@ -1392,9 +1369,8 @@ class CapellaHook(BaseHook):
         """
         constraints: dict[str, Any] = {"off_nadir_min": off_nadir_min, "off_nadir_max": off_nadir_max}
         constraints.update(image_length=image_length, image_width=image_width, asc_dsc=asc_dsc)
-        constraints.update(
-            look_direction=look_direction, orbital_planes=orbital_planes, local_time=local_time
-        )
+        constraints.update(look_direction=look_direction, orbital_planes=orbital_planes)
+        constraints["local_time"] = local_time
         body = access_request_body(
             geometry=geometry,
             window_open=window_open,
@@ -1494,8 +1470,7 @@ class CapellaHook(BaseHook):
         """Download one presigned asset; return the local path or S3 URI written.
 
         :param pre_signed_url: the asset's presigned ``href``.
-        :param local_path: a file, a directory (the asset's own file name is kept), or ``s3://bucket/key``
-            (default: the temp directory).
+        :param local_path: a file, a directory, or ``s3://bucket/key`` (default: the temp directory).
         :param override: download again even when a complete file is already there.
         :param show_progress: accepted for compatibility with the SDK; the log shows progress.
         :param enable_resume: continue a partial download where it stopped.
@@ -1538,9 +1513,7 @@ class CapellaHook(BaseHook):
     ) -> dict[str, dict[str, str]]:
         """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
 
-        Give exactly one source. ``tasking_request_id`` and ``collect_id`` **place an order (billable)**
-        unless an active order holds the products; an expired order is replaced as ``reorder_expired``
-        allows. See docs/downloads.md and docs/orders-and-archive.md.
+        Give exactly one source; see docs/downloads.md and docs/orders-and-archive.md.
 
         :param items_presigned: presigned STAC items, from :meth:`get_presigned_items`.
         :param order_id: an order; every product of it (or the ``stac_ids`` of it).
@@ -1728,11 +1701,9 @@ class CapellaHook(BaseHook):
         order_args.destination("local_dir", local_dir)
         order_args.asset_filter("include", include)
         order_args.asset_filter("exclude", exclude)
+        if assets_presigned and not isinstance(assets_presigned, dict):
+            checks.fail("assets_presigned", "must be one product's assets mapping (see get_presigned_assets)")
         if assets_presigned:
-            if not isinstance(assets_presigned, dict):
-                checks.fail(
-                    "assets_presigned", "must be one product's assets mapping (see get_presigned_assets)"
-                )
             stac_id = order_args.stac_id_from_assets(assets_presigned)
             items = [{"id": stac_id, "assets": assets_presigned, "properties": {}}]
         elif order_id:
@@ -1810,10 +1781,7 @@ class CapellaHook(BaseHook):
 
 
 class _ExpiringOrder:
-    """The order a download reads presigned URLs from; replaced (once, under the policy) when expired.
-
-    :meth:`presigned` is both the first fetch and the transfer engine's refresh after a 403.
-    """
+    """The order a download reads presigned URLs from; replaced once (under the policy) when expired."""
 
     def __init__(
         self, hook: CapellaHook, order_id: str, stac_ids: list[str] | None, product_types: list[str] | None,
