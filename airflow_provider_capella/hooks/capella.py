@@ -1194,7 +1194,8 @@ class CapellaHook(BaseHook):
             problem = rules.cancellation_problem(kind.label, request_id, status)
             if problem is None and kind is TASKING:
                 now = datetime.now(timezone.utc)
-                first = first_collect_time(self._call(LIST_COLLECTS, request_id))
+                collects = [c for c in self._call(LIST_COLLECTS, request_id) or [] if isinstance(c, dict)]
+                first = min(filter(None, (api_time(c.get("windowOpen")) for c in collects)), default=None)
                 problem = rules.late_cancellation_problem(request_id, first, now)
                 notice = rules.cancellation_fee_notice(request_id, first, now)
                 if problem is None and notice is not None:
@@ -1558,7 +1559,6 @@ class CapellaHook(BaseHook):
         exclude_keys = order_args.asset_filter("exclude", exclude)
         wanted_types = order_args.product_types(product_types)
         cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
-
         refresh: Callable[[], Items] | None = None
         if source == "items_presigned":
             items = checked_presigned_items(items_presigned)
@@ -1876,12 +1876,6 @@ def feature_property(feature: Any, key: str) -> str | None:
         return None
     value = feature.get("properties", {}).get(key, feature.get(key))
     return None if value is None else str(value)
-
-
-def first_collect_time(collects: Any) -> datetime | None:
-    """Return the earliest scheduled ``windowOpen`` of a request's collects (``None`` without any)."""
-    times = [api_time(collect.get("windowOpen")) for collect in collects or [] if isinstance(collect, dict)]
-    return min((moment for moment in times if moment is not None), default=None)
 
 
 def processing_status(access: Any) -> str | None:
