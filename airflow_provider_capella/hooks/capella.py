@@ -57,17 +57,7 @@ from airflow_provider_capella.exceptions import (
     CapellaValidationError,
 )
 from airflow_provider_capella.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
-from airflow_provider_capella.hooks._quotes import (
-    ORDER_COST_SETTING,
-    TASKING_COST_SETTING,
-    Cap,
-    Quote,
-    configured_cap,
-    cost_cap,
-    repeat_quote_per_image,
-    review_quote,
-    tasking_quote,
-)
+from airflow_provider_capella.hooks import _quotes as quotes
 
 Endpoint = tuple[str, str]
 """``(method, path)``; ``{}`` in the path is filled with the (quoted) ids."""
@@ -630,7 +620,7 @@ class CapellaHook(BaseHook):
             checks.fail(
                 "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
             )
-        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
+        cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None and omit_review:
             self.log.warning("omit_review=True is ignored: %s is checked against the review", cap.source)
         if contract_id is not None:
@@ -648,7 +638,7 @@ class CapellaHook(BaseHook):
         omit_search: bool,
         omit_review: bool,
         contract_id: str | None,
-        cap: Cap | None,
+        cap: quotes.Cap | None,
     ) -> OrderPlacement:
         """Reuse an active order holding ``wanted``, or review (within ``cap``) and place a new one."""
         if check_active_orders:
@@ -662,7 +652,8 @@ class CapellaHook(BaseHook):
         cost = None
         if not omit_review:
             what = f"order of {len(stac_items)} STAC item(s)"
-            cost = self._within_cap(what, review_quote(self._review(stac_items, contract_id)), cap).text
+            review = self._review(stac_items, contract_id)
+            cost = self._within_cap(what, quotes.review_quote(review), cap).text
         order = self._call(SUBMIT_ORDER, json=order_args.order_body(stac_items, contract_id))
         order_id = accepted_order_id(order, f"{len(stac_items)} STAC item(s)")
         self.log.info(
@@ -673,14 +664,14 @@ class CapellaHook(BaseHook):
         )
         return OrderPlacement(order_id, reused=False, cost=cost)
 
-    def _cap(self, setting: str, argument: str, value: Any) -> Cap | None:
-        """Return :func:`cost_cap`, saying once per hook (a task's calls) that the setting overrides."""
+    def _cap(self, setting: str, argument: str, value: Any) -> quotes.Cap | None:
+        """Return :func:`~._quotes.cost_cap`, saying once per hook (a task's calls) that the setting wins."""
         key = (setting, argument, repr(value))
-        cap = cost_cap(setting, argument, value, None if key in self._caps_said else self.log)
+        cap = quotes.cost_cap(setting, argument, value, None if key in self._caps_said else self.log)
         self._caps_said.add(key)
         return cap
 
-    def _within_cap(self, what: str, quote_: Quote, cap: Cap | None) -> Quote:
+    def _within_cap(self, what: str, quote_: quotes.Quote, cap: quotes.Cap | None) -> quotes.Quote:
         """Return ``quote_`` when within ``cap`` (logged), else raise ``CapellaCostLimitError``."""
         if cap is not None:
             error = cap.refusal(what, quote_)
@@ -786,11 +777,11 @@ class CapellaHook(BaseHook):
         :raises CapellaOrderRejectedError: when the API rejects the order.
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
-        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
+        cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None:
             products = self._products_of("tasking_request_id", checked, None)
             what = f"order of the {len(products)} product(s) of tasking request {checked}"
-            self._within_cap(what, review_quote(self._review(products, None)), cap)
+            self._within_cap(what, quotes.review_quote(self._review(products, None)), cap)
         order = dict(self._call(ORDER_TASKING_REQUEST, checked) or {})
         order_id = accepted_order_id(order, f"tasking request {checked}")
         self.log.info(
@@ -976,10 +967,11 @@ class CapellaHook(BaseHook):
     def _create_request(self, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any]:
         """Send the (billable) create once; refuse ``pre_approval`` under ``[capella] max_tasking_cost``."""
         pre_approved = (body.get("properties") or {}).get("preApproval")
-        if pre_approved and configured_cap(TASKING_COST_SETTING) is not None:
+        setting = quotes.TASKING_COST_SETTING
+        if pre_approved and quotes.configured_cap(setting) is not None:
             checks.fail(
                 "pre_approval",
-                f"cannot be True while [capella] {TASKING_COST_SETTING} is set: the quote must be reviewed "
+                f"cannot be True while [capella] {setting} is set: the quote must be reviewed "
                 "(create without pre_approval, then approve within the cap)",
             )
         created = self._call(kind.create, json=body)
@@ -1257,7 +1249,7 @@ class CapellaHook(BaseHook):
         """Approve (within the cap) or reject a request in review; refuse one that is not in review."""
         checked = checks.uuid_text(kind.id_argument, request_id)
         argument = "max_cost" if kind is TASKING else "max_cost_per_image"
-        cap = self._cap(TASKING_COST_SETTING, argument, max_cost) if approve else None
+        cap = self._cap(quotes.TASKING_COST_SETTING, argument, max_cost) if approve else None
         current = self._call(kind.get, checked)
         status, verb = tasking_status.latest_status(current), "approved" if approve else "rejected"
         if status != tasking_status.REVIEW:
@@ -1267,7 +1259,8 @@ class CapellaHook(BaseHook):
                 f"review can be {verb}",
             )
         if cap is not None:
-            quote_ = tasking_quote(current) if kind is TASKING else repeat_quote_per_image(current)
+            read_quote = quotes.tasking_quote if kind is TASKING else quotes.repeat_quote_per_image
+            quote_ = read_quote(current)
             what = f"{kind.label} {checked}" + ("" if kind is TASKING else " (per image)")
             self._within_cap(what, quote_, cap)
         answer = self._call(kind.set_status, checked, json=kind.approve_body if approve else kind.reject_body)
@@ -1558,7 +1551,7 @@ class CapellaHook(BaseHook):
         include_keys = order_args.asset_filter("include", include)
         exclude_keys = order_args.asset_filter("exclude", exclude)
         wanted_types = order_args.product_types(product_types)
-        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
+        cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         refresh: Callable[[], Items] | None = None
         if source == "items_presigned":
             items = checked_presigned_items(items_presigned)
@@ -1600,7 +1593,7 @@ class CapellaHook(BaseHook):
         product_types: list[str] | None,
         contract_id: str | None,
         policy: str,
-        cap: Cap | None,
+        cap: quotes.Cap | None,
     ) -> _ExpiringOrder:
         """Return the order a download reads: the given one, or one placed for a tasking request/collect."""
         if source == "order_id":
@@ -1633,7 +1626,7 @@ class CapellaHook(BaseHook):
 
     def _reorder(
         self, expired_order_id: str, stac_ids: list[str] | None, product_types: list[str] | None, policy: str,
-        contract_id: str | None, cap: Cap | None,
+        contract_id: str | None, cap: quotes.Cap | None,
     ) -> str:  # fmt: skip
         """Place a new order for the products of an expired order when ``policy`` and ``cap`` allow it."""
         if policy == "never":
@@ -1657,7 +1650,7 @@ class CapellaHook(BaseHook):
                 expired_order_id, [str(item["id"]) for item in items], total, currency, policy
             )
         what = f"reorder of the {len(items)} product(s) of expired order {expired_order_id}"
-        self._within_cap(what, Quote(review_quote(review).text, total), cap)
+        self._within_cap(what, quotes.Quote(quotes.review_quote(review).text, total), cap)
         new_order_id = accepted_order_id(
             self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}, "the reorder"
         )
@@ -1785,7 +1778,7 @@ class _ExpiringOrder:
 
     def __init__(
         self, hook: CapellaHook, order_id: str, stac_ids: list[str] | None, product_types: list[str] | None,
-        policy: str, contract_id: str | None, cap: Cap | None,
+        policy: str, contract_id: str | None, cap: quotes.Cap | None,
     ) -> None:  # fmt: skip
         self.hook, self.order_id, self.stac_ids, self.product_types = hook, order_id, stac_ids, product_types
         self.policy, self.contract_id, self.cap, self.reordered = policy, contract_id, cap, False
