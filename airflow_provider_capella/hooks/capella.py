@@ -23,21 +23,9 @@ import tenacity
 from airflow.sdk import BaseHook
 
 from airflow_provider_capella import _http, tasking_status
+from airflow_provider_capella import _payloads as payloads
 from airflow_provider_capella._answers import api_time, describe_user, organization_id
-from airflow_provider_capella._payloads import (
-    CollectConstraints,
-    Repetition,
-    RequestBasics,
-    RequestSearch,
-    catalog_search_body,
-    checks,
-    repeat_request_body,
-    repeat_request_search,
-    request_ids,
-    tasking_request_body,
-    tasking_request_search,
-    update_properties,
-)
+from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella._payloads import tasking_rules as rules
 from airflow_provider_capella._payloads import vocabulary as vocab
@@ -422,7 +410,7 @@ class CapellaHook(BaseHook):
 
     def _search_catalog(self, filters: Mapping[str, Any]) -> Items:
         """Return the items matching ``filters``, every page followed; warn when the results were cut."""
-        body = catalog_search_body(filters)
+        body = payloads.catalog_search_body(filters)
         items, matched = self._catalog_pages(body)
         self.last_search_matched = len(items) if matched is None else max(matched, len(items))
         self.log.info("Catalog search matched %d STAC item(s)", len(items))
@@ -475,7 +463,7 @@ class CapellaHook(BaseHook):
         limit = filters.get("limit")
         if limit is not None:
             limit = int(checks.number("limit", limit, minimum=1, integer=True))
-        base = catalog_search_body({**filters, "limit": vocab.CATALOG_MAX_LIMIT})
+        base = payloads.catalog_search_body({**filters, "limit": vocab.CATALOG_MAX_LIMIT})
         lower_op, upper_op, whole = closed_range(base)
         found: dict[str, dict[str, Any]] = {}
         cap, pending, queries = vocab.CATALOG_MAX_LIMIT, [whole], 0
@@ -853,15 +841,15 @@ class CapellaHook(BaseHook):
         :param contract_id: the contract to charge (default: the organization's).
         :return: the created tasking request Feature (``properties.taskingrequestId``).
         """
-        basics = RequestBasics(
+        basics = payloads.RequestBasics(
             geometry, name, description, collection_type, product_types, archive_holdback,
             custom_attribute_1, custom_attribute_2, contract_id,
         )  # fmt: skip
-        constraints = CollectConstraints(
+        constraints = payloads.CollectConstraints(
             off_nadir_min, off_nadir_max, image_width, orbital_planes, asc_dsc, look_direction,
             local_time, polarization, azimuth_angle_min, azimuth_angle_max, squint, max_squint_angle,
         )  # fmt: skip
-        body = tasking_request_body(
+        body = payloads.tasking_request_body(
             basics,
             constraints,
             collection_tier=collection_tier,
@@ -942,19 +930,19 @@ class CapellaHook(BaseHook):
         :param contract_id: the contract to charge (default: the organization's).
         :return: the created repeat request Feature (``properties.repeatrequestId``).
         """
-        basics = RequestBasics(
+        basics = payloads.RequestBasics(
             geometry, name, description, collection_type, product_types, archive_holdback,
             custom_attribute_1, custom_attribute_2, contract_id,
         )  # fmt: skip
-        constraints = CollectConstraints(
+        constraints = payloads.CollectConstraints(
             off_nadir_min, off_nadir_max, image_width, orbital_planes, asc_dsc, look_direction,
             local_time, polarization, azimuth_angle_min, azimuth_angle_max, squint, max_squint_angle,
         )  # fmt: skip
-        repetition = Repetition(
+        repetition = payloads.Repetition(
             repeat_start, repeat_end, repetition_interval, repetition_count, maintain_scene_framing,
             look_angle_tolerance, azimuth_angle_tolerance,
         )  # fmt: skip
-        body = repeat_request_body(
+        body = payloads.repeat_request_body(
             basics,
             constraints,
             repetition,
@@ -1051,7 +1039,7 @@ class CapellaHook(BaseHook):
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
         options["include_repeating_tasks"] = include_repeating_tasks
-        return self._search_requests(TASKING, tasking_request_search({**filters, **options}))
+        return self._search_requests(TASKING, payloads.tasking_request_search({**filters, **options}))
 
     def search_repeat_requests(
         self,
@@ -1077,9 +1065,9 @@ class CapellaHook(BaseHook):
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
-        return self._search_requests(REPEAT, repeat_request_search({**filters, **options}))
+        return self._search_requests(REPEAT, payloads.repeat_request_search({**filters, **options}))
 
-    def _search_requests(self, kind: RequestKind, search: RequestSearch) -> Items:
+    def _search_requests(self, kind: RequestKind, search: payloads.RequestSearch) -> Items:
         """Return every page of a request search (2..N concurrently when ``threaded``), de-duplicated."""
         query = dict(search.query)
         if search.scope == "user":
@@ -1155,8 +1143,8 @@ class CapellaHook(BaseHook):
         self, kind: RequestKind, ids: tuple[Any, ...], fields: Mapping[str, Any]
     ) -> dict[str, Any]:
         """PATCH the same fields onto every id; per id the updated Feature or ``{"success": False, ...}``."""
-        checked = request_ids(f"{kind.id_argument}s", ids)
-        body = update_properties(fields, kind.updatable, f"update_{kind.label.replace(' ', '_')}s")
+        checked = payloads.request_ids(f"{kind.id_argument}s", ids)
+        body = payloads.update_properties(fields, kind.updatable, f"update_{kind.label.replace(' ', '_')}s")
         return self._per_id(checked, lambda request_id: self._call(kind.update, request_id, json=body))
 
     def cancel_tasking_requests(self, *tasking_request_ids: str) -> dict[str, Any]:
@@ -1197,7 +1185,7 @@ class CapellaHook(BaseHook):
             self._call(kind.set_status, request_id, json=kind.cancel_body)
             return {"success": True}
 
-        return self._per_id(request_ids(f"{kind.id_argument}s", ids), cancel)
+        return self._per_id(payloads.request_ids(f"{kind.id_argument}s", ids), cancel)
 
     def approve_tasking_request(
         self, tasking_request_id: str, *, max_cost: float | None = None
