@@ -1001,10 +1001,9 @@ class CapellaHook(BaseHook):
         :return: the collect records (``collectId``, ...).
         :raises CapellaTaskNotCompleteError: when the request has not completed yet.
         """
-        task = self.get_task(tasking_request_id)
-        task_id = feature_property(task, TASKING.id_field) or checks.uuid_text(
-            "tasking_request_id", tasking_request_id
-        )
+        checked = checks.uuid_text("tasking_request_id", tasking_request_id)
+        task = self.get_task(checked)
+        task_id = feature_property(task, TASKING.id_field) or checked
         if not tasking_status.is_completed(task):
             status = tasking_status.latest_status(task) or "unknown"
             raise CapellaTaskNotCompleteError(
@@ -1083,13 +1082,11 @@ class CapellaHook(BaseHook):
         total_pages = int(first.get("totalPages") or 1)
         rest = list(range(2, total_pages + 1))
         pages = [first, *(self._each(fetch, rest).values() if search.threaded else map(fetch, rest))]
-        seen: set[str | None] = set()
-        results = []  # de-duplicated by id, in order; results without an id are all kept
+        unique: dict[object, dict[str, Any]] = {}  # by id, in order; results without an id are all kept
         for result in (result for page in pages for result in page.get("results") or []):
             key = feature_property(result, kind.id_field)
-            if key is None or key not in seen:
-                seen.add(key)
-                results.append(result)
+            unique.setdefault(object() if key is None else key, result)
+        results = list(unique.values())
         self.log.info("Found %d %s(s) on %d page(s)", len(results), kind.label, max(1, total_pages))
         return results
 
@@ -1755,9 +1752,8 @@ class CapellaHook(BaseHook):
                 os.makedirs(destination, exist_ok=True)
                 target = os.path.join(destination, entry["file_name"])
             self.log.info("Downloading archive export %s to %s", entry["file_name"], target)
-            written.append(
-                str(download_asset(entry["url"], target, override=override, aws_conn_id=aws_conn_id))
-            )
+            path = download_asset(entry["url"], target, override=override, aws_conn_id=aws_conn_id)
+            written.append(str(path))
         return written
 
 
@@ -1969,17 +1965,12 @@ def reorder_refused(
         quote_ = "an unknown amount" if total is None else f"{total:g} {currency or ''}".strip()
         what = f"a new order for its {len(stac_ids)} product(s) would cost {quote_} (nothing was ordered)"
         allow = "pass reorder_expired='always' to pay for a new order, or order them with submit_order"
+    data = {"order_id": order_id, "stac_ids": stac_ids, "total": total, "currency": currency}
     return CapellaReorderNotAllowedError(
         f"order {order_id} has expired (orders expire one hour after they are placed); {what}. "
         f"To allow it, {allow}.",
         code="ORDER_EXPIRED",
-        data={
-            "order_id": order_id,
-            "stac_ids": stac_ids,
-            "total": total,
-            "currency": currency,
-            "reorder_expired": policy,
-        },
+        data={**data, "reorder_expired": policy},
     )
 
 
