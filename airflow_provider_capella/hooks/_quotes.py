@@ -15,10 +15,8 @@ from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads.costs import amount, optional_cost_limit
 from airflow_provider_capella.exceptions import CapellaCostLimitError
 
-ORDER_COST_SETTING = "max_order_cost"
-"""``[capella] max_order_cost``: the most one order may cost (every order the provider places)."""
-TASKING_COST_SETTING = "max_tasking_cost"
-"""``[capella] max_tasking_cost``: the most one tasking request, or one collection of a repeat, may cost."""
+ORDER_COST_SETTING = "max_order_cost"  # [capella] max_order_cost: the most one order may cost
+TASKING_COST_SETTING = "max_tasking_cost"  # the most one tasking request, or repeat collection, may cost
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,7 @@ from airflow_provider_capella.exceptions import (
 from airflow_provider_capella.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_capella.hooks import _quotes as quotes
 
-Endpoint = tuple[str, str]
-"""``(method, path)``; ``{}`` in the path is filled with the (quoted) ids."""
+Endpoint = tuple[str, str]  # (method, path); {} in the path is filled with the (quoted) ids
 
 GET_USER = ("GET", "/user")
 LIST_ORDERS = ("GET", "/orders")
@@ -67,16 +66,13 @@ GET_ACCESSES = ("GET", "/ma/accesses/{}")
 LIST_ARCHIVE_EXPORTS = ("GET", "/catalog/archive-export/available")
 PRESIGN_ARCHIVE_EXPORT = ("POST", "/catalog/archive-export/presigned")
 
-MAX_CONCURRENCY = 8
-"""At most this many API calls in flight from one hook method (paging, bulk cancel/update)."""
-REUSE_MARGIN = timedelta(minutes=10)
-"""An active order is reused only with more than this left before it expires (orders live one hour)."""
+MAX_CONCURRENCY = 8  # API calls in flight at most from one hook method (paging, bulk cancel/update)
+REUSE_MARGIN = timedelta(minutes=10)  # an active order is reused only with more than this left to live
 REORDER_POLICIES = ("if_free", "always", "never")
 FINALIZED_CODE = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
 ACCESS_NOT_COMPLETED_CODE = "ACCESS_REQUEST_NOT_COMPLETED"
 ACCESS_FAILED = frozenset({"failed", "error", "rejected", "canceled", "cancelled"})
-SMALLEST_RANGE = timedelta(seconds=1)
-"""A split catalog search does not halve a datetime range this short."""
+SMALLEST_RANGE = timedelta(seconds=1)  # a split catalog search does not halve a datetime range this short
 
 Items = list[dict[str, Any]]
 
@@ -249,8 +245,7 @@ class CapellaHook(BaseHook):
         self._user: dict[str, Any] | None = None
         self.last_search_matched: int | None = None  # how many items the last catalog search matched
         self._lock = threading.Lock()
-        self.last_order_placement: OrderPlacement | None = None
-        """What the latest ``submit_order`` did: order id, reused or placed, the reviewed cost."""
+        self.last_order_placement: OrderPlacement | None = None  # what the latest submit_order did
         self._caps_said: set[tuple[str, str, str]] = set()
 
     # --- connection -------------------------------------------------------------------------------
@@ -1976,15 +1971,14 @@ def reorder_refused(
 
 def checked_presigned_items(items: Any) -> Items:
     """Check ``items_presigned``: presigned STAC item dicts, each with an ``id`` and ``assets``."""
-    checked = []
-    for item in checks.as_list("items_presigned", items):
+    checked = checks.as_list("items_presigned", items)
+    for item in checked:
         valid = isinstance(item, dict) and isinstance(item.get("id"), str)
         if not valid or not isinstance(item.get("assets"), dict):
             checks.fail(
                 "items_presigned", "each item must be a presigned STAC item dict with 'id' and 'assets'"
             )
         order_args.check_presigned("items_presigned", item)
-        checked.append(item)
     return checked
 
 
