@@ -464,7 +464,11 @@ class CapellaHook(BaseHook):
         cap, pending, queries = vocab.CATALOG_MAX_LIMIT, [whole], 0
         while pending and (limit is None or len(found) < limit):
             span = pending.pop(0)
-            body = with_range(base, span, whole, lower_op, upper_op)
+            bounds = {  # the outer edges keep the caller's own operators
+                lower_op if span[0] == whole[0] else "gte": checks.iso_utc(span[0]),
+                upper_op if span[1] == whole[1] else "lte": checks.iso_utc(span[1]),
+            }
+            body = {**base, "query": {**base.get("query", {}), "datetime": bounds}}
             first, matched = self._catalog_pages({**body, "limit": 1})
             queries += 1
             if matched == 0 or (matched is None and not first):
@@ -1240,9 +1244,8 @@ class CapellaHook(BaseHook):
             )
         if cap is not None:
             read_quote = quotes.tasking_quote if kind is TASKING else quotes.repeat_quote_per_image
-            quote_ = read_quote(current)
             what = f"{kind.label} {checked}" + ("" if kind is TASKING else " (per image)")
-            self._within_cap(what, quote_, cap)
+            self._within_cap(what, read_quote(current), cap)
         answer = self._call(kind.set_status, checked, json=kind.approve_body if approve else kind.reject_body)
         self.log.info("%s %s %s", kind.label.capitalize(), checked, verb)
         return answer if isinstance(answer, dict) else current
@@ -1897,18 +1900,6 @@ def closed_range(body: Mapping[str, Any]) -> tuple[str, str, tuple[datetime, dat
         )
     start, end = (checks.utc_datetime("datetime", bounds[op]) for op in (lower_op, upper_op))
     return lower_op, upper_op, (start, end)
-
-
-def with_range(
-    base: dict[str, Any], span: tuple[datetime, datetime], whole: Any, lower_op: str, upper_op: str
-) -> dict[str, Any]:
-    """Restrict the base body to ``span``; the outer edges keep the caller's own operators."""
-    start, end = span
-    bounds = {
-        lower_op if start == whole[0] else "gte": checks.iso_utc(start),
-        upper_op if end == whole[1] else "lte": checks.iso_utc(end),
-    }
-    return {**base, "query": {**base.get("query", {}), "datetime": bounds}}
 
 
 def splittable(span: tuple[datetime, datetime]) -> bool:
