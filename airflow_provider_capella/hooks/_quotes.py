@@ -1,14 +1,7 @@
 """Read what the API quotes into a :class:`Quote`, and the :class:`Cap` every billable step obeys.
 
-A tasking request's order total, a repeat request's per-image estimate, an order review's total. The cap
-of a step is the lower of the deployment's setting (``[capella] max_order_cost`` or
-``max_tasking_cost``) and the caller's argument: :func:`cost_cap` is the one place that decides it.
-
-Example::
-
-    quote = tasking_quote(hook.get_task(task_id))
-    print(quote.text, quote.amount)  # "$3,000.00" 3000.0
-    cap = cost_cap(ORDER_COST_SETTING, "max_cost", 800)  # with max_order_cost=500: 500 from the setting
+The cap of a step is the lower of the deployment's setting and the caller's argument: :func:`cost_cap`
+is the one place that decides it (see docs/cost-safety.md).
 """
 
 from __future__ import annotations
@@ -22,10 +15,8 @@ from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads.costs import amount, optional_cost_limit
 from airflow_provider_capella.exceptions import CapellaCostLimitError
 
-ORDER_COST_SETTING = "max_order_cost"
-"""``[capella] max_order_cost``: the most one order may cost (every order the provider places)."""
-TASKING_COST_SETTING = "max_tasking_cost"
-"""``[capella] max_tasking_cost``: the most one tasking request, or one collection of a repeat, may cost."""
+ORDER_COST_SETTING = "max_order_cost"  # [capella] max_order_cost: the most one order may cost
+TASKING_COST_SETTING = "max_tasking_cost"  # the most one tasking request, or repeat collection, may cost
 
 
 @dataclass(frozen=True)
@@ -51,12 +42,9 @@ class Quote:
         text = None if total is None else f"{count} x {self.text} = {total:,.2f}"
         return Quote(text, total)
 
-    def within(self, limit: float | None) -> bool:
-        """Tell whether the amount is known and at most ``limit`` (no limit: always ``True``)."""
-        return limit is None or (self.amount is not None and self.amount <= limit)
-
 
 def _properties(feature: Any) -> dict[str, Any]:
+    """Return a Feature's ``properties`` dict (empty when absent)."""
     properties = feature.get("properties") if isinstance(feature, dict) else None
     return properties if isinstance(properties, dict) else {}
 
@@ -73,11 +61,7 @@ def repeat_quote_per_image(repeat: Any) -> Quote:
 
 
 def repeat_image_count(repeat: Any) -> int | None:
-    """Return how many collections a repeat request's series can produce; ``None`` when open-ended.
-
-    ``repetitionCount`` when set; with ``repeatEnd``, the collections whose start
-    (``repeatStart + k * repetitionInterval`` days) comes before the end.
-    """
+    """Return how many collections a repeat request's series can produce; ``None`` when open-ended."""
     properties = _properties(repeat).get("repetitionProperties") or {}
     count = properties.get("repetitionCount")
     if isinstance(count, int) and not isinstance(count, bool):
@@ -115,7 +99,7 @@ class Cap:
 
     def refusal(self, what: str, quote: Quote) -> CapellaCostLimitError | None:
         """Return the error refusing ``what`` quoted above the cap (or unreadably), else ``None``."""
-        if quote.within(self.limit):
+        if quote.amount is not None and quote.amount <= self.limit:
             return None
         return CapellaCostLimitError.over_limit(
             what, quote=quote.text, quoted=quote.amount, limit=self.limit, argument=self.source
@@ -128,15 +112,9 @@ def configured_cap(setting: str) -> float | None:
 
 
 def cost_cap(setting: str | None, argument: str, value: Any, log: Any = None) -> Cap | None:
-    """Return the effective cap: the lower of ``[capella] <setting>`` and the ``argument``'s ``value``.
+    """Return the lower of ``[capella] <setting>`` (if any) and ``argument``'s ``value``, or ``None``.
 
     An argument can only lower the deployment's cap: above it, the setting wins and ``log`` says so.
-
-    :param setting: :data:`ORDER_COST_SETTING` or :data:`TASKING_COST_SETTING` (``None``: the argument only).
-    :param argument: the caller's argument name (``max_cost``, ``max_cost_per_image``), for messages.
-    :param value: the argument's value (``None``: not given).
-    :param log: where to say that the setting overrides the argument.
-    :return: the cap and its source, or ``None`` when neither sets one.
     """
     given = optional_cost_limit(argument, value)
     configured = None if setting is None else configured_cap(setting)

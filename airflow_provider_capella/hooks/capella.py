@@ -1,11 +1,8 @@
-"""``CapellaHook``: the whole Capella Space API from an Airflow connection.
+"""``CapellaHook``: the whole Capella Space API from an Airflow connection (see docs/hook-design.md).
 
-One method per operation of the official SDK (``capella-console-client``), with the same names,
-arguments and semantics, returning plain JSON-serializable values. Every argument is checked by the
-pure functions of :mod:`airflow_provider_capella._payloads` before any request; every request goes
-through :meth:`CapellaHook._call`, which sends it under the one retry policy of
-:mod:`airflow_provider_capella._http`. The endpoints are the constants below; the async twin
-(:mod:`.capella_async`) uses the same ones.
+One method per operation of the official SDK, same names and semantics; arguments are checked by
+:mod:`airflow_provider_capella._payloads` before any request, and every request goes through
+:meth:`CapellaHook._call`. The async twin (:mod:`.capella_async`) uses the same endpoints.
 """
 
 from __future__ import annotations
@@ -26,21 +23,9 @@ import tenacity
 from airflow.sdk import BaseHook
 
 from airflow_provider_capella import _http, tasking_status
+from airflow_provider_capella import _payloads as payloads
 from airflow_provider_capella._answers import api_time, describe_user, organization_id
-from airflow_provider_capella._payloads import (
-    CollectConstraints,
-    Repetition,
-    RequestBasics,
-    RequestSearch,
-    catalog_search_body,
-    checks,
-    repeat_request_body,
-    repeat_request_search,
-    request_ids,
-    tasking_request_body,
-    tasking_request_search,
-    update_properties,
-)
+from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import orders as order_args
 from airflow_provider_capella._payloads import tasking_rules as rules
 from airflow_provider_capella._payloads import vocabulary as vocab
@@ -60,20 +45,9 @@ from airflow_provider_capella.exceptions import (
     CapellaValidationError,
 )
 from airflow_provider_capella.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
-from airflow_provider_capella.hooks._quotes import (
-    ORDER_COST_SETTING,
-    TASKING_COST_SETTING,
-    Cap,
-    Quote,
-    configured_cap,
-    cost_cap,
-    repeat_quote_per_image,
-    review_quote,
-    tasking_quote,
-)
+from airflow_provider_capella.hooks import _quotes as quotes
 
-Endpoint = tuple[str, str]
-"""``(method, path)``; ``{}`` in the path is filled with the (quoted) ids."""
+Endpoint = tuple[str, str]  # (method, path); {} in the path is filled with the (quoted) ids
 
 GET_USER = ("GET", "/user")
 LIST_ORDERS = ("GET", "/orders")
@@ -92,16 +66,13 @@ GET_ACCESSES = ("GET", "/ma/accesses/{}")
 LIST_ARCHIVE_EXPORTS = ("GET", "/catalog/archive-export/available")
 PRESIGN_ARCHIVE_EXPORT = ("POST", "/catalog/archive-export/presigned")
 
-MAX_CONCURRENCY = 8
-"""At most this many API calls in flight from one hook method (paging, bulk cancel/update)."""
-REUSE_MARGIN = timedelta(minutes=10)
-"""An active order is reused only with more than this left before it expires (orders live one hour)."""
+MAX_CONCURRENCY = 8  # API calls in flight at most from one hook method (paging, bulk cancel/update)
+REUSE_MARGIN = timedelta(minutes=10)  # an active order is reused only with more than this left to live
 REORDER_POLICIES = ("if_free", "always", "never")
 FINALIZED_CODE = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
 ACCESS_NOT_COMPLETED_CODE = "ACCESS_REQUEST_NOT_COMPLETED"
 ACCESS_FAILED = frozenset({"failed", "error", "rejected", "canceled", "cancelled"})
-SMALLEST_RANGE = timedelta(seconds=1)
-"""A split catalog search does not halve a datetime range this short."""
+SMALLEST_RANGE = timedelta(seconds=1)  # a split catalog search does not halve a datetime range this short
 
 Items = list[dict[str, Any]]
 
@@ -187,22 +158,14 @@ class ConnectionSettings:
     def request_target(
         self, endpoint: Endpoint, ids: Iterable[str], *, url: str | None = None
     ) -> tuple[str, str, bool]:
-        """Return ``(method, url, billable)`` of an endpoint with its ids filled in (both hooks use it).
-
-        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
-        :param ids: the ids the path names.
-        :param url: an absolute URL instead of the endpoint's path (never billable).
-        """
+        """Return ``(method, url, billable)``: ``ids`` quoted into the path, or ``url`` (never billable)."""
         method, path = endpoint
         path = path.format(*(quote(str(part), safe="") for part in ids))
         return method, url or f"{self.base_url}{path}", url is None and _http.is_billable_create(method, path)
 
     @classmethod
     def from_connection(cls, conn: Any) -> ConnectionSettings:
-        """Resolve an Airflow connection; raise ``CapellaAuthenticationError`` when it has no credential.
-
-        :param conn: the Airflow ``Connection`` (host, port, password, extras).
-        """
+        """Resolve an Airflow connection; raise ``CapellaAuthenticationError`` when it has no credential."""
         extra = dict(conn.extra_dejson or {})
         base_url = normalize_base_url(conn.host, conn.port)
         api_key, token = conn.password or extra.get("api_key"), extra.get("token")
@@ -255,11 +218,8 @@ class OrderPlacement:
 class CapellaHook(BaseHook):
     """Interact with the Capella Space API: catalog search, orders, downloads, tasking, repeat requests.
 
-    The connection (type ``capella``): host = API base URL (default ``https://api.capellaspace.com``;
-    ``https://`` is added when no scheme is given, ``http://`` is kept), password = API key; extras
-    ``token`` (JWT, used when there is no API key), ``search_url``, ``timeout`` (read seconds or
-    ``[connect, read]``), ``verify`` (bool or CA bundle path), and the retry knobs ``max_retries``
-    (default 4), ``retry_base_seconds`` (default 0.5), ``retry_cap_seconds``, ``retry_after_cap_seconds``.
+    The connection (type ``capella``): host = API base URL, password = API key; its extras are listed
+    in docs/connection.md.
 
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
     :param logger_name: the logger to report to (Airflow's hook logger by default).
@@ -285,8 +245,7 @@ class CapellaHook(BaseHook):
         self._user: dict[str, Any] | None = None
         self.last_search_matched: int | None = None  # how many items the last catalog search matched
         self._lock = threading.Lock()
-        self.last_order_placement: OrderPlacement | None = None
-        """What the latest ``submit_order`` did: order id, reused or placed, the reviewed cost."""
+        self.last_order_placement: OrderPlacement | None = None  # what the latest submit_order did
         self._caps_said: set[tuple[str, str, str]] = set()
 
     # --- connection -------------------------------------------------------------------------------
@@ -336,10 +295,6 @@ class CapellaHook(BaseHook):
         """Return the pooled ``requests`` session of this connection (no credential on it: see ``_call``).
 
         :return: the hook's ``requests.Session``.
-
-        Example::
-
-            session = hook.get_conn()
         """
         with self._lock:
             if self._session is None:
@@ -347,15 +302,7 @@ class CapellaHook(BaseHook):
             return self._session
 
     def close(self) -> None:
-        """Release pooled connections; the hook stays usable and opens a new pool on the next call.
-
-        Example::
-
-            try:
-                hook.search(limit=1)
-            finally:
-                hook.close()
-        """
+        """Release pooled connections; the hook stays usable and opens a new pool on the next call."""
         with self._lock:
             session, self._session = self._session, None
         if session is not None:
@@ -371,39 +318,23 @@ class CapellaHook(BaseHook):
     ) -> Any:
         """Send one API request under the retry policy; return the decoded JSON answer (None if empty).
 
-        The credential goes only to the API host and the configured search URL. A billable create is
-        never re-sent after a failure where the server may have acted.
-
-        :param endpoint: ``(method, path)``; ``{}`` in the path is filled with ``ids``, quoted.
-        :param ids: the ids the path names.
-        :param json: the JSON body, if any.
-        :param params: query parameters, if any.
-        :param url: an absolute URL instead of the endpoint's path (catalog search pages).
-        :raises CapellaError: the typed error of a final failure.
+        The credential goes only to the API host and the search URL; a billable create is never re-sent
+        after a failure where the server may have acted. A final failure raises its typed ``CapellaError``.
         """
         settings = self.settings
         method, target, billable = settings.request_target(endpoint, ids, url=url)
         trusted = {_http.origin(settings.base_url), _http.origin(settings.search_url)}
         auth = _http.HeaderAuth(settings.authorization if _http.origin(target) in trusted else None)
         session = self.get_conn()
+        request = {"json": json, "params": params, "headers": {"Accept": "application/json"}, "auth": auth}
+        request.update(timeout=settings.timeout, verify=settings.verify)
         retrying = tenacity.Retrying(
             **_http.retry_arguments(settings.retry, method, target, billable=billable)
         )
         try:
             for attempt in retrying:
                 with attempt:
-                    response = _http.check_status(
-                        session.request(
-                            method,
-                            target,
-                            json=json,
-                            params=params,
-                            headers={"Accept": "application/json"},
-                            auth=auth,
-                            timeout=settings.timeout,
-                            verify=settings.verify,
-                        )
-                    )
+                    response = _http.check_status(session.request(method, target, **request))
         except Exception as error:
             response = _http.last_answer(error, method, target, retrying, billable=billable)
         return _http.decode_response(response, method, target, billable=billable)
@@ -411,12 +342,7 @@ class CapellaHook(BaseHook):
     def test_connection(self) -> tuple[bool, str]:
         """Check the credential with ``GET /user``.
 
-        :return: ``(True, "Connected to <url> as <email> (organization <name>, environment <role>)")``
-            or ``(False, reason)``; never raises.
-
-        Example::
-
-            ok, message = hook.test_connection()
+        :return: ``(True, "Connected to <url> as <email> (...)")`` or ``(False, reason)``; never raises.
         """
         try:
             user = self.whoami()
@@ -430,10 +356,6 @@ class CapellaHook(BaseHook):
         """Return the user the credential belongs to (``GET /user``).
 
         :return: the user record: ``id``, ``organizationId``, ``email``, ...
-
-        Example::
-
-            user_id = hook.whoami()["id"]
         """
         self._user = self._call(GET_USER)
         return self._user
@@ -463,34 +385,16 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]] | list[str]:
         """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
 
-        Filters (the SDK's grammar): ``bbox``, ``intersects``, ``collections``, ``ids``, ``datetime``
-        (value, ``"start/end"`` interval, or with operators), ``sortby`` (``"+datetime"``, ``"-id"`` or
-        a list), ``ownership``, and the property filters ``azimuth_angle billable_area
-        center_frequency collect_id collection_type constellation epsg frequency_band
-        image_formation_algorithm incidence_angle instruments instrument_mode layover_angle
-        local_datetime local_time local_timezone look_angle looks_azimuth looks_equivalent_number
-        looks_range observation_direction orbit_state orbital_plane pixel_spacing_azimuth
-        pixel_spacing_range platform polarizations product_type resolution_azimuth
-        resolution_ground_range resolution_range squint_angle hash rgt_id relative_orbit absolute_orbit
-        created updated archive_holdback use_case``, each optionally suffixed ``__eq __in __gt __gte
-        __lt __lte`` (a list value means ``in``). An unknown filter or operator raises
-        ``CapellaValidationError`` before any request.
+        The filters (the SDK's grammar) are listed in docs/hook.md; an unknown filter or operator raises
+        ``CapellaValidationError`` before any request. A search cut short logs a warning with the number
+        matched (kept in ``last_search_matched``).
 
         :param ids_only: return the STAC ids instead of the items.
         :param threaded: accepted for compatibility with the SDK; pages are followed in order.
-        :param limit: the most items wanted (default 500, at most 10,000; with ``split_by_time``, any
-            number, and ``None`` means every match). A search that matched more than it returned (cut by
-            ``limit``, given or default, or by the 10,000 cap) logs a warning with both numbers; the
-            number matched is in ``last_search_matched``.
-        :param split_by_time: get every match past the cap: the ``datetime`` range (required, closed)
-            is halved until each sub-query is under the cap; items are de-duplicated.
-        :param filters: the filters above, by name (the only open-ended keyword arguments of the hook).
+        :param limit: the most items (default 500, at most 10,000; any, or ``None``, with ``split_by_time``).
+        :param split_by_time: halve the (closed) ``datetime`` range until each query is under the cap.
+        :param filters: the filters, by name (the only open-ended keyword arguments of the hook).
         :return: the matching STAC items, or their ids with ``ids_only=True``.
-
-        Example::
-
-            items = hook.search(product_type__in=["GEO", "GEC"], look_angle__lte=30,
-                                bbox=[12.35, 41.78, 12.61, 42.0], sortby="-datetime", limit=100)
         """
         checks.booleans(ids_only=ids_only, threaded=threaded, split_by_time=split_by_time)
         search = self._search_split_by_time if split_by_time else self._search_catalog
@@ -501,7 +405,7 @@ class CapellaHook(BaseHook):
 
     def _search_catalog(self, filters: Mapping[str, Any]) -> Items:
         """Return the items matching ``filters``, every page followed; warn when the results were cut."""
-        body = catalog_search_body(filters)
+        body = payloads.catalog_search_body(filters)
         items, matched = self._catalog_pages(body)
         self.last_search_matched = len(items) if matched is None else max(matched, len(items))
         self.log.info("Catalog search matched %d STAC item(s)", len(items))
@@ -537,13 +441,10 @@ class CapellaHook(BaseHook):
             matched = data.get("numberMatched")
             if isinstance(matched, int) and not isinstance(matched, bool):
                 number_matched = matched if number_matched is None else max(number_matched, matched)
-            link = next_link(data)
-            if (
-                len(found) >= limit
-                or added == 0
-                or link is None
-                or (isinstance(matched, int) and len(found) >= matched)
-            ):
+            links = [link for link in data.get("links") or [] if isinstance(link, dict)]
+            link = next((link for link in links if link.get("rel") == "next" and link.get("href")), None)
+            done = added == 0 or (isinstance(matched, int) and len(found) >= matched)
+            if len(found) >= limit or done or link is None:
                 return list(found.values())[:limit], number_matched
             page += 1
             method, url, payload = next_request(self.search_url, link, payload, page)
@@ -551,25 +452,26 @@ class CapellaHook(BaseHook):
     def _search_split_by_time(self, filters: Mapping[str, Any]) -> Items:
         """Return every match past the per-query cap by halving the ``datetime`` range (see ``search``).
 
-        Each range is first asked for one item, which tells how many it matches. A range over the cap is
-        halved; one under it is read. A range that returns fewer than it matched reveals a lower cap: it
-        is halved too. A range shorter than :data:`SMALLEST_RANGE` still over the cap is cut (warned).
+        A range is asked for one item first; one over the cap, or returning fewer than it matched (a lower
+        cap), is halved down to :data:`SMALLEST_RANGE`; the others are read.
         """
         limit = filters.get("limit")
         if limit is not None:
             limit = int(checks.number("limit", limit, minimum=1, integer=True))
-        base = catalog_search_body({**filters, "limit": vocab.CATALOG_MAX_LIMIT})
+        base = payloads.catalog_search_body({**filters, "limit": vocab.CATALOG_MAX_LIMIT})
         lower_op, upper_op, whole = closed_range(base)
         found: dict[str, dict[str, Any]] = {}
         cap, pending, queries = vocab.CATALOG_MAX_LIMIT, [whole], 0
         while pending and (limit is None or len(found) < limit):
             span = pending.pop(0)
-            body = with_range(base, span, whole, lower_op, upper_op)
+            bounds = {  # the outer edges keep the caller's own operators
+                lower_op if span[0] == whole[0] else "gte": checks.iso_utc(span[0]),
+                upper_op if span[1] == whole[1] else "lte": checks.iso_utc(span[1]),
+            }
+            body = {**base, "query": {**base.get("query", {}), "datetime": bounds}}
             first, matched = self._catalog_pages({**body, "limit": 1})
             queries += 1
-            if matched is None and not first:
-                continue
-            if matched == 0:
+            if matched == 0 or (matched is None and not first):
                 continue
             if matched is not None and matched > cap and splittable(span):
                 pending[:0] = self._halves(span, matched, cap)
@@ -619,18 +521,16 @@ class CapellaHook(BaseHook):
         :param order_ids: order ids to list (all the caller's orders when none are given).
         :param is_active: keep only orders that have not expired yet, latest expiry first.
         :return: the order records.
-
-        Example::
-
-            active = hook.list_orders(is_active=True)
         """
         ids = checks.unique(checks.uuid_text("order_ids", oid) for oid in order_ids if oid is not None)
         checks.boolean("is_active", is_active)
         if ids and not is_active:
             return list(self._each(lambda order_id: self._call(GET_ORDER, order_id), ids).values())
         orders = list(self._call(LIST_ORDERS, params={"customerId": self._me()["id"]}) or [])
-        if is_active:
-            orders = active_orders(orders)
+        if is_active:  # latest expiry first, as the SDK lists them
+            now = datetime.now(timezone.utc)
+            live = [(when, o) for o in orders if (when := api_time(o.get("expirationDate"))) and when > now]
+            orders = [order for _, order in sorted(live, key=lambda pair: pair[0], reverse=True)]
         return [order for order in orders if order.get("orderId") in set(ids)] if ids else orders
 
     @overload
@@ -649,10 +549,6 @@ class CapellaHook(BaseHook):
         :param order_id: the order.
         :param ids_only: return only the STAC ids (no catalog search).
         :return: the order's STAC items, or their ids.
-
-        Example::
-
-            stac_ids = hook.get_stac_items_of_order(order_id, ids_only=True)
         """
         checked = checks.uuid_text("order_id", order_id)
         checks.boolean("ids_only", ids_only)
@@ -675,10 +571,6 @@ class CapellaHook(BaseHook):
         :param contract_id: the contract to price against (default: the organization's).
         :return: the review: ``authorized``, ``orderDetails`` (``summary.total``, line items).
         :raises CapellaInsufficientFundsError: when the review is not authorized.
-
-        Example::
-
-            review = hook.review_order(stac_ids=["CAPELLA_C13_SP_GEO_HH_20240101120000_20240101120010"])
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         stac_items = order_args.stac_items("items", items) if items else self._existing_items(wanted)
@@ -697,26 +589,15 @@ class CapellaHook(BaseHook):
     ) -> str:
         """Order products (billable); return the order id. Never re-sent after an ambiguous failure.
 
-        The order id and the reviewed cost are logged. With a cap (``max_cost``, or the deployment's
-        ``[capella] max_order_cost``, whichever is lower) the order is reviewed first and placed only when
-        the quote is at most the cap (an active order holding every product is reused first when
-        ``check_active_orders`` asks for it).
-
         :param stac_ids: the STAC ids to order (or give ``items``).
         :param items: STAC items, e.g. from :meth:`search`.
-        :param check_active_orders: return an active order already holding all the ids instead of
-            paying again.
+        :param check_active_orders: return an active order already holding all the ids, not paying again.
         :param omit_search: skip re-checking ``items`` in the catalog.
         :param omit_review: skip the cost review (ignored under ``[capella] max_order_cost``).
         :param contract_id: the contract to charge (default: the organization's).
-        :param max_cost: the most the order may cost (quote's currency): reviewed first, not placed above;
-            it can only lower ``[capella] max_order_cost``.
+        :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
         :return: the order id.
         :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
-
-        Example::
-
-            order_id = hook.submit_order(stac_ids=ids, check_active_orders=True, max_cost=1000)
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         checks.booleans(
@@ -726,7 +607,7 @@ class CapellaHook(BaseHook):
             checks.fail(
                 "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
             )
-        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
+        cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None and omit_review:
             self.log.warning("omit_review=True is ignored: %s is checked against the review", cap.source)
         if contract_id is not None:
@@ -744,7 +625,7 @@ class CapellaHook(BaseHook):
         omit_search: bool,
         omit_review: bool,
         contract_id: str | None,
-        cap: Cap | None,
+        cap: quotes.Cap | None,
     ) -> OrderPlacement:
         """Reuse an active order holding ``wanted``, or review (within ``cap``) and place a new one."""
         if check_active_orders:
@@ -758,7 +639,8 @@ class CapellaHook(BaseHook):
         cost = None
         if not omit_review:
             what = f"order of {len(stac_items)} STAC item(s)"
-            cost = self._within_cap(what, review_quote(self._review(stac_items, contract_id)), cap).text
+            review = self._review(stac_items, contract_id)
+            cost = self._within_cap(what, quotes.review_quote(review), cap).text
         order = self._call(SUBMIT_ORDER, json=order_args.order_body(stac_items, contract_id))
         order_id = accepted_order_id(order, f"{len(stac_items)} STAC item(s)")
         self.log.info(
@@ -769,14 +651,14 @@ class CapellaHook(BaseHook):
         )
         return OrderPlacement(order_id, reused=False, cost=cost)
 
-    def _cap(self, setting: str, argument: str, value: Any) -> Cap | None:
-        """Return :func:`cost_cap`, saying once per hook (a task's calls) that the setting overrides."""
+    def _cap(self, setting: str, argument: str, value: Any) -> quotes.Cap | None:
+        """Return :func:`~._quotes.cost_cap`, saying once per hook (a task's calls) that the setting wins."""
         key = (setting, argument, repr(value))
-        cap = cost_cap(setting, argument, value, None if key in self._caps_said else self.log)
+        cap = quotes.cost_cap(setting, argument, value, None if key in self._caps_said else self.log)
         self._caps_said.add(key)
         return cap
 
-    def _within_cap(self, what: str, quote_: Quote, cap: Cap | None) -> Quote:
+    def _within_cap(self, what: str, quote_: quotes.Quote, cap: quotes.Cap | None) -> quotes.Quote:
         """Return ``quote_`` when within ``cap`` (logged), else raise ``CapellaCostLimitError``."""
         if cap is not None:
             error = cap.refusal(what, quote_)
@@ -840,10 +722,6 @@ class CapellaHook(BaseHook):
         :param stac_ids: keep only these products of the order.
         :param sort_by: STAC ids in the order the items should come in.
         :return: the presigned STAC items.
-
-        Example::
-
-            url = hook.get_presigned_items(order_id)[0]["assets"]["HH"]["href"]
         """
         checked = checks.uuid_text("order_id", order_id)
         wanted = set(checks.as_list("stac_ids", stac_ids)) if stac_ids else None
@@ -869,10 +747,6 @@ class CapellaHook(BaseHook):
         :param sort_by: STAC ids in the order the products should come in.
         :param assets_only: accepted for compatibility with the SDK (``False`` has no effect).
         :return: one ``{asset_key: {"href", ...}}`` mapping per product.
-
-        Example::
-
-            assets = hook.get_presigned_assets(order_id)
         """
         if not assets_only:
             self.log.warning("assets_only=False has no effect; use get_presigned_items for whole items")
@@ -880,34 +754,21 @@ class CapellaHook(BaseHook):
         return [item.get("assets") or {} for item in items]
 
     def order_tasking_request(self, tasking_request_id: str, *, max_cost: float | None = None) -> str:
-        """Order everything a tasking request produced (``POST /orders/task/{id}``; **billable**).
-
-        Sent once: after an ambiguous failure (a timeout, a 5xx) it is **not** re-sent, because it may
-        have been placed; ``CapellaAmbiguousCreateError`` says to look with :meth:`list_orders` first.
-        The order expires one hour after it is placed, like any order. Under a cap (``max_cost`` or
-        ``[capella] max_order_cost``) its products are reviewed first and nothing is ordered above it.
+        """Order everything a tasking request produced (``POST /orders/task/{id}``; billable, never re-sent).
 
         :param tasking_request_id: a tasking request that has produced imagery (a UUID).
-        :param max_cost: the most the order may cost; it can only lower ``[capella] max_order_cost``.
+        :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
         :return: the new order id.
         :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
-        :raises CapellaValidationError: when the request has produced nothing yet (the API's
-            ``ORDER_VALIDATION_ERROR``) or the id is not a UUID (before anything is sent).
+        :raises CapellaValidationError: when the request has produced nothing yet, or the id is not a UUID.
         :raises CapellaOrderRejectedError: when the API rejects the order.
-
-        Example::
-
-            order_id = hook.order_tasking_request(task_id)
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
-        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
+        cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None:
             products = self._products_of("tasking_request_id", checked, None)
-            self._within_cap(
-                f"order of the {len(products)} product(s) of tasking request {checked}",
-                review_quote(self._review(products, None)),
-                cap,
-            )
+            what = f"order of the {len(products)} product(s) of tasking request {checked}"
+            self._within_cap(what, quotes.review_quote(self._review(products, None)), cap)
         order = dict(self._call(ORDER_TASKING_REQUEST, checked) or {})
         order_id = accepted_order_id(order, f"tasking request {checked}")
         self.log.info(
@@ -950,21 +811,15 @@ class CapellaHook(BaseHook):
         max_squint_angle: float | None = None,
         contract_id: str | None = None,
     ) -> dict[str, Any]:
-        """Create a tasking request (a new collection: billable); return the created request Feature.
+        """Create a tasking request (a new collection: billable, never re-sent); return its Feature.
 
-        Sent once: after an ambiguous failure it is not re-sent (``CapellaAmbiguousCreateError`` says to
-        look for it first).
-
-        :param geometry: the point or area of interest: a GeoJSON Point, or a Polygon with one ring (no
-            holes), fewer than 250 vertices and no self-intersection (no MultiPolygon).
+        :param geometry: a GeoJSON Point, or a simple Polygon (one ring, under 250 vertices).
         :param name: a name for the request.
         :param description: free text describing the request.
         :param collection_type: the collect mode, e.g. ``spotlight`` (default), ``stripmap``.
-        :param collection_tier: ``urgent``, ``priority``, ``standard`` (default) or ``flexible``. Each tier
-            needs a minimum window: urgent 24 hours, priority 72 hours, standard 7 days (flexible: none).
+        :param collection_tier: ``urgent``, ``priority``, ``standard`` (default) or ``flexible``.
         :param window_open: earliest collection time (default: now; aware datetimes converted to UTC).
-        :param window_close: latest collection time (default: seven days after ``window_open``); a
-            window shorter than the tier's minimum is refused before anything is sent.
+        :param window_close: latest collection time (default: seven days after ``window_open``).
         :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
         :param product_types: analytics to add to the order along with the imagery.
         :param off_nadir_min: the smallest off-nadir angle allowed (degrees).
@@ -984,22 +839,16 @@ class CapellaHook(BaseHook):
         :param max_squint_angle: the largest absolute squint angle allowed (degrees).
         :param contract_id: the contract to charge (default: the organization's).
         :return: the created tasking request Feature (``properties.taskingrequestId``).
-
-        Example::
-
-            task = hook.create_tasking_request(
-                geometry={"type": "Point", "coordinates": [-105.2, 40.0]}, name="boulder",
-                window_open="2025-01-01T00:00:00Z", window_close="2025-01-08T00:00:00Z")
         """
-        basics = RequestBasics(
+        basics = payloads.RequestBasics(
             geometry, name, description, collection_type, product_types, archive_holdback,
             custom_attribute_1, custom_attribute_2, contract_id,
         )  # fmt: skip
-        constraints = CollectConstraints(
+        constraints = payloads.CollectConstraints(
             off_nadir_min, off_nadir_max, image_width, orbital_planes, asc_dsc, look_direction,
             local_time, polarization, azimuth_angle_min, azimuth_angle_max, squint, max_squint_angle,
         )  # fmt: skip
-        body = tasking_request_body(
+        body = payloads.tasking_request_body(
             basics,
             constraints,
             collection_tier=collection_tier,
@@ -1045,10 +894,7 @@ class CapellaHook(BaseHook):
         max_squint_angle: float | None = None,
         contract_id: str | None = None,
     ) -> dict[str, Any]:
-        """Create a repeat request (a series of collections: billable); return the created Feature.
-
-        Sent once: after an ambiguous failure it is not re-sent. The constraint arguments mean what they
-        mean for :meth:`create_tasking_request`.
+        """Create a repeat request (a series of collections: billable, never re-sent); return its Feature.
 
         :param geometry: the point of interest, a GeoJSON Point (Capella has no repeat tasking of areas).
         :param name: a name for the request.
@@ -1082,26 +928,20 @@ class CapellaHook(BaseHook):
         :param max_squint_angle: the largest absolute squint angle allowed (degrees).
         :param contract_id: the contract to charge (default: the organization's).
         :return: the created repeat request Feature (``properties.repeatrequestId``).
-
-        Example::
-
-            repeat = hook.create_repeat_request(
-                geometry={"type": "Point", "coordinates": [-105.2, 40.0]}, name="weekly",
-                repetition_interval=7, repetition_count=4)
         """
-        basics = RequestBasics(
+        basics = payloads.RequestBasics(
             geometry, name, description, collection_type, product_types, archive_holdback,
             custom_attribute_1, custom_attribute_2, contract_id,
         )  # fmt: skip
-        constraints = CollectConstraints(
+        constraints = payloads.CollectConstraints(
             off_nadir_min, off_nadir_max, image_width, orbital_planes, asc_dsc, look_direction,
             local_time, polarization, azimuth_angle_min, azimuth_angle_max, squint, max_squint_angle,
         )  # fmt: skip
-        repetition = Repetition(
+        repetition = payloads.Repetition(
             repeat_start, repeat_end, repetition_interval, repetition_count, maintain_scene_framing,
             look_angle_tolerance, azimuth_angle_tolerance,
         )  # fmt: skip
-        body = repeat_request_body(
+        body = payloads.repeat_request_body(
             basics,
             constraints,
             repetition,
@@ -1112,16 +952,13 @@ class CapellaHook(BaseHook):
         return self._create_request(REPEAT, body)
 
     def _create_request(self, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any]:
-        """Send the (billable) create once; never re-sent after an ambiguous failure.
-
-        A pre-approved request is refused while ``[capella] max_tasking_cost`` is set: its quote could not
-        be checked before it is billable.
-        """
+        """Send the (billable) create once; refuse ``pre_approval`` under ``[capella] max_tasking_cost``."""
         pre_approved = (body.get("properties") or {}).get("preApproval")
-        if pre_approved and configured_cap(TASKING_COST_SETTING) is not None:
+        setting = quotes.TASKING_COST_SETTING
+        if pre_approved and quotes.configured_cap(setting) is not None:
             checks.fail(
                 "pre_approval",
-                f"cannot be True while [capella] {TASKING_COST_SETTING} is set: the quote must be reviewed "
+                f"cannot be True while [capella] {setting} is set: the quote must be reviewed "
                 "(create without pre_approval, then approve within the cap)",
             )
         created = self._call(kind.create, json=body)
@@ -1133,10 +970,6 @@ class CapellaHook(BaseHook):
 
         :param tasking_request_id: the tasking request.
         :return: the tasking request Feature, its ``statusHistory`` newest first.
-
-        Example::
-
-            task = hook.get_task("6a8e5c2f-2a0e-4d3b-9d5f-0f1e2d3c4b5a")
         """
         return self._get_request(TASKING, tasking_request_id)
 
@@ -1145,10 +978,6 @@ class CapellaHook(BaseHook):
 
         :param repeat_request_id: the repeat request.
         :return: the repeat request Feature, its ``statusHistory`` newest first.
-
-        Example::
-
-            repeat = hook.get_repeat_request(repeat_id)
         """
         return self._get_request(REPEAT, repeat_request_id)
 
@@ -1159,14 +988,8 @@ class CapellaHook(BaseHook):
     def is_task_completed(self, task: dict[str, Any]) -> bool:
         """Tell whether a tasking request has completed (``completed`` anywhere in its status history).
 
-        A reprocessed request goes completed → accepted → completed and counts as completed throughout.
-
         :param task: a tasking request Feature, from :meth:`get_task`.
         :return: ``True`` when it has completed.
-
-        Example::
-
-            hook.is_task_completed(hook.get_task(task_id))
         """
         return tasking_status.is_completed(task)
 
@@ -1176,15 +999,10 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: the tasking request.
         :return: the collect records (``collectId``, ...).
         :raises CapellaTaskNotCompleteError: when the request has not completed yet.
-
-        Example::
-
-            collect_ids = [c["collectId"] for c in hook.get_collects_for_task(task_id)]
         """
-        task = self.get_task(tasking_request_id)
-        task_id = feature_property(task, TASKING.id_field) or checks.uuid_text(
-            "tasking_request_id", tasking_request_id
-        )
+        checked = checks.uuid_text("tasking_request_id", tasking_request_id)
+        task = self.get_task(checked)
+        task_id = feature_property(task, TASKING.id_field) or checked
         if not tasking_status.is_completed(task):
             status = tasking_status.latest_status(task) or "unknown"
             raise CapellaTaskNotCompleteError(
@@ -1206,35 +1024,20 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]:
         """Search tasking requests (the caller's own by default); return the matching Features.
 
-        Filters: ``collection_type``, ``collection_tier``, ``instrument_mode``, ``status``,
-        ``last_status_message``, ``tasking_request_id``, ``user_id``, ``org_id``, ``reseller_id``,
-        ``collect_mode`` and the datetimes ``last_status_time``, ``submission_time``, ``window_open``,
-        ``window_close``. Suffix an operator: ``__neq``, ``__in``, ``__gt __gte __lt __lte`` (datetimes),
-        ``__startsWith __endsWith __contains`` (text and enum fields); a list value matches any of its
-        values; a datetime also takes an interval ``"2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"`` (``..``
-        for an open end). Nested wire fields under ``collectConstraints``, ``processingConfig`` or
-        ``insar`` are passed as given: ``**{"collectConstraints.offNadirMax__lte": 30}``.
-
         :param for_org: search the whole organization's requests (elevated permissions).
         :param page_size: results per page, 1 to 500 (default 250).
         :param threaded: fetch pages 2..N concurrently (at most 8 at once).
         :param show_progress: accepted for compatibility with the SDK; the log shows progress.
-        :param sort: the field to sort by, a filter name (``submission_time``) or a wire name (default:
-            the API's, ``submissionTime``).
+        :param sort: the field to sort by, a filter name (``submission_time``) or a wire name.
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
-        :param include_repeating_tasks: also match the requests repeat requests derived (they carry
-            ``repeatrequestId``).
-        :param filters: the filters above, by name.
+        :param include_repeating_tasks: also match the requests derived from repeat requests.
+        :param filters: the filters listed in docs/hook.md, by name.
         :return: the matching tasking request Features.
-
-        Example::
-
-            completed = hook.search_tasking_requests(status="completed", submission_time__gte="2024-01-01")
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
         options["include_repeating_tasks"] = include_repeating_tasks
-        return self._search_requests(TASKING, tasking_request_search({**filters, **options}))
+        return self._search_requests(TASKING, payloads.tasking_request_search({**filters, **options}))
 
     def search_repeat_requests(
         self,
@@ -1249,28 +1052,20 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]:
         """Search repeat requests (the caller's own by default); return the matching Features.
 
-        The filters of :meth:`search_tasking_requests`, with ``repeat_request_id``, the datetimes
-        ``repeat_start`` and ``repeat_end`` (instead of the window) and ``repetition_interval`` (a
-        number); nested wire fields may also sit under ``repetitionProperties``.
-
         :param for_org: search the whole organization's requests (elevated permissions).
         :param page_size: results per page, 1 to 500 (default 250).
         :param threaded: fetch pages 2..N concurrently (at most 8 at once).
         :param show_progress: accepted for compatibility with the SDK; the log shows progress.
         :param sort: the field to sort by, a filter name (``submission_time``) or a wire name.
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
-        :param filters: the filters above, by name.
+        :param filters: the filters listed in docs/hook.md, by name.
         :return: the matching repeat request Features.
-
-        Example::
-
-            active = hook.search_repeat_requests(status="active")
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
-        return self._search_requests(REPEAT, repeat_request_search({**filters, **options}))
+        return self._search_requests(REPEAT, payloads.repeat_request_search({**filters, **options}))
 
-    def _search_requests(self, kind: RequestKind, search: RequestSearch) -> Items:
+    def _search_requests(self, kind: RequestKind, search: payloads.RequestSearch) -> Items:
         """Return every page of a request search (2..N concurrently when ``threaded``), de-duplicated."""
         query = dict(search.query)
         if search.scope == "user":
@@ -1286,7 +1081,11 @@ class CapellaHook(BaseHook):
         total_pages = int(first.get("totalPages") or 1)
         rest = list(range(2, total_pages + 1))
         pages = [first, *(self._each(fetch, rest).values() if search.threaded else map(fetch, rest))]
-        results = unique_results(pages, kind.id_field)
+        unique: dict[object, dict[str, Any]] = {}  # by id, in order; results without an id are all kept
+        for result in (result for page in pages for result in page.get("results") or []):
+            key = feature_property(result, kind.id_field)
+            unique.setdefault(object() if key is None else key, result)
+        results = list(unique.values())
         self.log.info("Found %d %s(s) on %d page(s)", len(results), kind.label, max(1, total_pages))
         return results
 
@@ -1308,10 +1107,6 @@ class CapellaHook(BaseHook):
         :param custom_attribute_2: the new second tracking value.
         :param product_types: the new analytics product types.
         :return: per id the updated Feature, or ``{"success": False, "error": {...}}``.
-
-        Example::
-
-            hook.update_tasking_requests(task_id, name="renamed")
         """
         fields = {"name": name, "description": description, "product_types": product_types}
         fields.update(custom_attribute_1=custom_attribute_1, custom_attribute_2=custom_attribute_2)
@@ -1335,10 +1130,6 @@ class CapellaHook(BaseHook):
         :param custom_attribute_2: the new second tracking value.
         :param product_types: the new analytics product types.
         :return: per id the updated Feature, or ``{"success": False, "error": {...}}``.
-
-        Example::
-
-            hook.update_repeat_requests(repeat_id, description="monthly monitoring")
         """
         fields = {"name": name, "description": description, "product_types": product_types}
         fields.update(custom_attribute_1=custom_attribute_1, custom_attribute_2=custom_attribute_2)
@@ -1348,87 +1139,60 @@ class CapellaHook(BaseHook):
         self, kind: RequestKind, ids: tuple[Any, ...], fields: Mapping[str, Any]
     ) -> dict[str, Any]:
         """PATCH the same fields onto every id; per id the updated Feature or ``{"success": False, ...}``."""
-        checked = request_ids(f"{kind.id_argument}s", ids)
-        body = update_properties(fields, kind.updatable, f"update_{kind.label.replace(' ', '_')}s")
+        checked = payloads.request_ids(f"{kind.id_argument}s", ids)
+        body = payloads.update_properties(fields, kind.updatable, f"update_{kind.label.replace(' ', '_')}s")
         return self._per_id(checked, lambda request_id: self._call(kind.update, request_id, json=body))
 
     def cancel_tasking_requests(self, *tasking_request_ids: str) -> dict[str, Any]:
-        """Cancel tasking requests, at most 8 at once (cancellation fees may apply).
-
-        Capella cancels only ``accepted`` or ``active`` requests, and not within 12 hours of the first
-        collect (12 to 72 hours before it, canceling costs 25 % of the order value: a warning is logged).
-        Each request is read first; one that cannot be canceled is refused without sending anything, its
-        error saying why (code ``CANCELLATION_NOT_ALLOWED``; a request in ``review`` is rejected with
-        ``reject_tasking_request`` instead, and a finalized one answers
-        ``UNABLE_TO_UPDATE_FINALIZED_TRANSACTION``).
+        """Cancel tasking requests, at most 8 at once (fees may apply); one Capella would refuse is not sent.
 
         :param tasking_request_ids: the requests to cancel (one list argument is unpacked).
         :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
-
-        Example::
-
-            results = hook.cancel_tasking_requests(task_id_1, task_id_2)
         """
         return self._cancel_requests(TASKING, tasking_request_ids)
 
     def cancel_repeat_requests(self, *repeat_request_ids: str) -> dict[str, Any]:
-        """Cancel repeat requests and their unfinished collections, at most 8 at once.
-
-        Sends ``{"code": "canceled"}`` (the documented form). Only an ``accepted`` or ``active`` repeat
-        request can be canceled: each is read first, and any other is refused without sending anything
-        (code ``CANCELLATION_NOT_ALLOWED``; one in ``review`` is rejected with ``reject_repeat_request``).
+        """Cancel accepted or active repeat requests and their unfinished collections, at most 8 at once.
 
         :param repeat_request_ids: the requests to cancel (one list argument is unpacked).
         :return: per id ``{"success": True}`` or ``{"success": False, "error": {...}}``.
-
-        Example::
-
-            hook.cancel_repeat_requests(repeat_id)
         """
         return self._cancel_requests(REPEAT, repeat_request_ids)
 
     def _cancel_requests(self, kind: RequestKind, ids: tuple[Any, ...]) -> dict[str, Any]:
-        """Read each request, then cancel it unless Capella would refuse (see ``cancel_tasking_requests``)."""
+        """Read each request, then cancel it unless Capella would refuse."""
 
         def cancel(request_id: str) -> dict[str, Any]:
             status = tasking_status.latest_status(self._call(kind.get, request_id))
             if status in tasking_status.FINAL_FAILURES | {"completed"}:
-                return refused(
-                    FINALIZED_CODE,
-                    f"{kind.label} {request_id} is {status}: a finalized request cannot be canceled",
-                )
+                message = f"{kind.label} {request_id} is {status}: a finalized request cannot be canceled"
+                raise CapellaError(message, code=FINALIZED_CODE)
             problem = rules.cancellation_problem(kind.label, request_id, status)
             if problem is None and kind is TASKING:
                 now = datetime.now(timezone.utc)
-                first = first_collect_time(self._call(LIST_COLLECTS, request_id))
+                collects = [c for c in self._call(LIST_COLLECTS, request_id) or [] if isinstance(c, dict)]
+                first = min(filter(None, (api_time(c.get("windowOpen")) for c in collects)), default=None)
                 problem = rules.late_cancellation_problem(request_id, first, now)
                 notice = rules.cancellation_fee_notice(request_id, first, now)
                 if problem is None and notice is not None:
                     self.log.warning("%s", notice)
             if problem is not None:
-                return refused(rules.CANCELLATION_REFUSED, problem)
+                raise CapellaError(problem, code=rules.CANCELLATION_REFUSED)
             self._call(kind.set_status, request_id, json=kind.cancel_body)
             return {"success": True}
 
-        return self._per_id(request_ids(f"{kind.id_argument}s", ids), cancel)
+        return self._per_id(payloads.request_ids(f"{kind.id_argument}s", ids), cancel)
 
     def approve_tasking_request(
         self, tasking_request_id: str, *, max_cost: float | None = None
     ) -> dict[str, Any]:
         """Approve a tasking request in review at its quoted price (billable from here on).
 
-        Under a cap (``max_cost`` or ``[capella] max_tasking_cost``, whichever is lower) the quote is read
-        first and a request quoted above it is left in review, unapproved.
-
         :param tasking_request_id: the tasking request, created without ``pre_approval``.
-        :param max_cost: the most it may cost (quote's currency); it can only lower the setting.
+        :param max_cost: the most it may cost; it can only lower ``[capella] max_tasking_cost``.
         :return: the tasking request Feature as the API answered it (``submitted`` next).
         :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
         :raises CapellaCostLimitError: when the quote is above the cap (or unreadable); nothing approved.
-
-        Example::
-
-            hook.approve_tasking_request(task_id, max_cost=5000)
         """
         return self._decide_review(TASKING, tasking_request_id, approve=True, max_cost=max_cost)
 
@@ -1438,30 +1202,19 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: the tasking request in review.
         :return: the tasking request Feature as the API answered it.
         :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
-
-        Example::
-
-            hook.reject_tasking_request(task_id)
         """
         return self._decide_review(TASKING, tasking_request_id, approve=False)
 
     def approve_repeat_request(
         self, repeat_request_id: str, *, max_cost_per_image: float | None = None
     ) -> dict[str, Any]:
-        """Approve a repeat request in review (``{"code": "submitted"}``): billable from here on.
-
-        Under a cap on each collection (``max_cost_per_image`` or ``[capella] max_tasking_cost``, whichever
-        is lower) the per-image estimate is read first and a series quoted above it is left in review.
+        """Approve a repeat request in review: billable from here on.
 
         :param repeat_request_id: the repeat request in review.
-        :param max_cost_per_image: the most one collection may cost; it can only lower the setting.
+        :param max_cost_per_image: the most one collection may cost; it can only lower the setting too.
         :return: the repeat request Feature as the API answered it.
         :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
         :raises CapellaCostLimitError: when the estimate is above the cap (or unreadable); nothing approved.
-
-        Example::
-
-            hook.approve_repeat_request(repeat_id, max_cost_per_image=3000)
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=True, max_cost=max_cost_per_image)
 
@@ -1471,10 +1224,6 @@ class CapellaHook(BaseHook):
         :param repeat_request_id: the repeat request in review.
         :return: the repeat request Feature as the API answered it.
         :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
-
-        Example::
-
-            hook.reject_repeat_request(repeat_id)
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=False)
 
@@ -1484,7 +1233,7 @@ class CapellaHook(BaseHook):
         """Approve (within the cap) or reject a request in review; refuse one that is not in review."""
         checked = checks.uuid_text(kind.id_argument, request_id)
         argument = "max_cost" if kind is TASKING else "max_cost_per_image"
-        cap = self._cap(TASKING_COST_SETTING, argument, max_cost) if approve else None
+        cap = self._cap(quotes.TASKING_COST_SETTING, argument, max_cost) if approve else None
         current = self._call(kind.get, checked)
         status, verb = tasking_status.latest_status(current), "approved" if approve else "rejected"
         if status != tasking_status.REVIEW:
@@ -1494,12 +1243,9 @@ class CapellaHook(BaseHook):
                 f"review can be {verb}",
             )
         if cap is not None:
-            quote_, what = (
-                (tasking_quote(current), f"{kind.label} {checked}")
-                if kind is TASKING
-                else (repeat_quote_per_image(current), f"{kind.label} {checked} (per image)")
-            )
-            self._within_cap(what, quote_, cap)
+            read_quote = quotes.tasking_quote if kind is TASKING else quotes.repeat_quote_per_image
+            what = f"{kind.label} {checked}" + ("" if kind is TASKING else " (per image)")
+            self._within_cap(what, read_quote(current), cap)
         answer = self._call(kind.set_status, checked, json=kind.approve_body if approve else kind.reject_body)
         self.log.info("%s %s %s", kind.label.capitalize(), checked, verb)
         return answer if isinstance(answer, dict) else current
@@ -1511,7 +1257,9 @@ class CapellaHook(BaseHook):
             try:
                 return action(request_id)
             except CapellaError as error:
-                return {"success": False, "error": error_summary(error)}
+                detail = {"detail": error.detail} if error.detail else {}
+                summary = {"status": error.status, "code": error.code, "message": error.message, **detail}
+                return {"success": False, "error": summary}
 
         results = self._each(guarded, ids)
         failed = [
@@ -1536,46 +1284,26 @@ class CapellaHook(BaseHook):
         """Fetch one collect (``GET /collects/{id}``): its window, spacecraft, status history and figures.
 
         :param collect_id: the collect (a UUID, e.g. from :meth:`get_collects_for_task`).
-        :return: the collect record (``collectId``, ``taskingrequestId``, ``spacecraftId``,
-            ``collectStatusHistory``, ``accessProperties``, ``collectProperties``, ...).
+        :return: the collect record (``collectId``, ``collectStatusHistory``, ``collectProperties``, ...).
         :raises CapellaNotFoundError: when no such collect exists.
-
-        Example::
-
-            collect = hook.get_collect("3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f")
         """
         return dict(self._call(GET_COLLECT, checks.uuid_text("collect_id", collect_id)) or {})
 
     def get_collect_status(self, collect_id: str) -> dict[str, Any]:
-        """Fetch the status of one collect (``GET /collects/status/{id}``).
-
-        The statuses run ``predicted`` → ``tasked`` → ``collected`` → ``processing`` → ``qa`` →
-        ``delivered`` (or the request's failure code).
+        """Fetch the status of one collect (``GET /collects/status/{id}``), ``predicted`` to ``delivered``.
 
         :param collect_id: the collect (a UUID).
-        :return: the status record: ``collectId``, ``collectStatus`` (the newest code) and
-            ``collectStatusHistory`` (newest first), with the request and spacecraft ids.
+        :return: the status record: ``collectStatus`` (the newest) and ``collectStatusHistory``.
         :raises CapellaNotFoundError: when no such collect exists.
-
-        Example::
-
-            if hook.get_collect_status(collect_id)["collectStatus"] == "delivered": ...
         """
         return dict(self._call(GET_COLLECT_STATUS, checks.uuid_text("collect_id", collect_id)) or {})
 
     def list_tiles(self, tasking_request_id: str) -> list[dict[str, Any]]:
-        """List the tiles of a tasking request (``GET /tiles/list/{id}``) as GeoJSON Features.
-
-        Tiles exist once the request is ``accepted`` or ``active``; before that the list is empty. An
-        answer wrapped in a FeatureCollection is unwrapped, so the result is always a list.
+        """List the tiles of a tasking request (``GET /tiles/list/{id}``; empty before it is accepted).
 
         :param tasking_request_id: the tasking request (a UUID).
         :return: the tile Features (``properties.tileId``, ``imageWidth``, ``imageLength``, ``center``).
         :raises CapellaNotFoundError: when no such tasking request exists.
-
-        Example::
-
-            tiles = hook.list_tiles(task_id)
         """
         answer = self._call(LIST_TILES, checks.uuid_text("tasking_request_id", tasking_request_id))
         if isinstance(answer, dict):
@@ -1601,8 +1329,6 @@ class CapellaHook(BaseHook):
     ) -> dict[str, Any]:
         """Ask which passes can image a target in a window (not billable); return the access request.
 
-        The constraints are optional; the API's defaults apply to those left out.
-
         :param geometry: the target, a GeoJSON Point or Polygon.
         :param window_open: when the window opens (datetime or ISO 8601; naive means UTC).
         :param window_close: when it closes: after ``window_open``, in the future, within 366 days.
@@ -1617,18 +1343,11 @@ class CapellaHook(BaseHook):
         :param orbital_planes: the orbital planes allowed (45, 53, 97).
         :param local_time: ``day``, ``night``, ``anytime`` or ``[[start, end], ...]`` seconds of the day.
         :return: the access request Feature (``properties.accessrequestId``, ``processingStatus``).
-
-        Example::
-
-            access = hook.create_access_request(
-                geometry={"type": "Point", "coordinates": [4.05, 51.95]},
-                window_open="2030-03-01T00:00:00Z", window_close="2030-03-08T00:00:00Z", off_nadir_max=40)
         """
         constraints: dict[str, Any] = {"off_nadir_min": off_nadir_min, "off_nadir_max": off_nadir_max}
         constraints.update(image_length=image_length, image_width=image_width, asc_dsc=asc_dsc)
-        constraints.update(
-            look_direction=look_direction, orbital_planes=orbital_planes, local_time=local_time
-        )
+        constraints.update(look_direction=look_direction, orbital_planes=orbital_planes)
+        constraints["local_time"] = local_time
         body = access_request_body(
             geometry=geometry,
             window_open=window_open,
@@ -1646,10 +1365,6 @@ class CapellaHook(BaseHook):
 
         :param access_request_id: the access request.
         :return: the access request Feature (``processingStatus``, ``accessibilityStatus``, ...).
-
-        Example::
-
-            status = hook.get_access_request(access_request_id)["properties"]["processingStatus"]
         """
         return self._call(GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id))
 
@@ -1663,19 +1378,12 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]]:
         """Return the passes that can image the access request's target (``GET /ma/accesses/{id}``).
 
-        An empty list means the target cannot be imaged in the window under the constraints.
-
         :param access_request_id: the access request.
-        :param wait: first wait until the access request has been processed (``processingStatus``
-            ``completed``); without it, a request still processing raises.
+        :param wait: first wait until the access request is processed (else one still processing raises).
         :param timeout: the most seconds to wait with ``wait=True``.
         :param poll_interval: seconds between status checks with ``wait=True``.
-        :return: the passes in time order (``windowOpen``, ``windowClose``, ``spacecraftId``, ...).
+        :return: the passes in time order (empty: the target cannot be imaged under the constraints).
         :raises CapellaAccessRequestPendingError: when the request is not processed (in time).
-
-        Example::
-
-            passes = hook.get_accesses(access_request_id, wait=True, timeout=300)
         """
         checked = checks.uuid_text("access_request_id", access_request_id)
         checks.boolean("wait", wait)
@@ -1721,10 +1429,6 @@ class CapellaHook(BaseHook):
 
         :param pre_signed_url: the asset's presigned ``href``.
         :return: its size in bytes.
-
-        Example::
-
-            size = hook.get_asset_bytesize(items[0]["assets"]["HH"]["href"])
         """
         from airflow_provider_capella.transfer import asset_bytesize  # lazy: loaded only to download
 
@@ -1743,17 +1447,12 @@ class CapellaHook(BaseHook):
         """Download one presigned asset; return the local path or S3 URI written.
 
         :param pre_signed_url: the asset's presigned ``href``.
-        :param local_path: a file, a directory (the asset's own file name is kept), or ``s3://bucket/key``
-            (default: the temp directory).
+        :param local_path: a file, a directory, or ``s3://bucket/key`` (default: the temp directory).
         :param override: download again even when a complete file is already there.
         :param show_progress: accepted for compatibility with the SDK; the log shows progress.
         :param enable_resume: continue a partial download where it stopped.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         :return: the path or ``s3://`` URI written.
-
-        Example::
-
-            path = hook.download_asset(items[0]["assets"]["thumbnail"]["href"], local_path="/data/thumbs/")
         """
         url = order_args.presigned_url("pre_signed_url", pre_signed_url)
         destination = order_args.destination("local_path", local_path)
@@ -1791,26 +1490,14 @@ class CapellaHook(BaseHook):
     ) -> dict[str, dict[str, str]]:
         """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
 
-        Give exactly one source: ``items_presigned``, ``order_id``, ``tasking_request_id`` or
-        ``collect_id`` (several, or none, is a ``CapellaValidationError`` naming them). With
-        ``tasking_request_id`` or ``collect_id`` this **places an order (billable)** for the products,
-        unless an active order already holds them all; the order id and its reviewed cost are logged.
-
-        Orders expire one hour after they are placed. When the order has expired (at the start, or
-        mid-way when its presigned URLs are refused), a new order for the same products is placed only as
-        ``reorder_expired`` allows: ``"if_free"`` (default) when the review quotes nothing to pay (products
-        the organization already holds), ``"always"`` whatever it costs (billable), ``"never"`` not at
-        all. A refused reorder raises ``CapellaReorderNotAllowedError`` carrying the quote. Every order
-        placed here (the first and a reorder) is reviewed and refused above the cap: ``max_cost`` or the
-        deployment's ``[capella] max_order_cost``, whichever is lower.
+        Give exactly one source; see docs/downloads.md and docs/orders-and-archive.md.
 
         :param items_presigned: presigned STAC items, from :meth:`get_presigned_items`.
         :param order_id: an order; every product of it (or the ``stac_ids`` of it).
         :param tasking_request_id: a completed tasking request; its products are ordered (billable).
         :param collect_id: a collect; its products are ordered (billable).
         :param local_dir: a directory or ``s3://bucket/prefix`` (default: the temp directory).
-        :param include: asset keys to fetch (``HH``, ``VV``, ``raster`` = HH or VV, ``metadata``,
-            ``thumbnail``, ``preview``, ...).
+        :param include: asset keys to fetch (``HH``, ``VV``, ``raster`` = HH or VV, ``metadata``, ...).
         :param exclude: asset keys to leave out (wins over ``include``).
         :param override: download again even when complete files are already there.
         :param threaded: ``False`` downloads one part at a time.
@@ -1822,27 +1509,15 @@ class CapellaHook(BaseHook):
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         :param concurrency: parallel connections (default: the engine's).
         :param stac_ids: with ``order_id``: only these products of the order (each must be in it).
-        :param reorder_expired: ``"if_free"`` (default), ``"always"`` or ``"never"``: whether an expired
-            order is replaced by a new order for the same products (see above).
-        :param max_cost: the most each order placed here may cost; it can only lower
-            ``[capella] max_order_cost``.
+        :param reorder_expired: replace an expired order ``"if_free"`` (default), ``"always"`` or ``"never"``.
+        :param max_cost: the most each order placed here may cost; it can only lower the setting.
         :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
         :raises CapellaNoProductsError: when a tasking request or collect has no products yet.
         :raises CapellaCostLimitError: when an order would cost more than the cap (nothing ordered).
-
-        Example::
-
-            paths = hook.download_products(order_id=order_id, local_dir="s3://bucket/capella/",
-                                           include=["raster", "metadata"])
         """
         policy = str(checks.choice("reorder_expired", reorder_expired, REORDER_POLICIES))
-        checks.booleans(
-            override=override,
-            threaded=threaded,
-            show_progress=show_progress,
-            separate_dirs=separate_dirs,
-            enable_resume=enable_resume,
-        )
+        checks.booleans(override=override, threaded=threaded, show_progress=show_progress)
+        checks.booleans(separate_dirs=separate_dirs, enable_resume=enable_resume)
         if concurrency is not None:
             checks.number("concurrency", concurrency, minimum=1, maximum=64, integer=True)
         if contract_id is not None:
@@ -1850,23 +1525,16 @@ class CapellaHook(BaseHook):
         subset = None if stac_ids is None else order_args.stac_ids_of(stac_ids, None)
         if subset is not None and (items_presigned or not order_id):
             checks.fail("stac_ids", "selects products of an order: give it together with order_id")
-        sources = {
-            "items_presigned": items_presigned,
-            "order_id": order_id,
-            "tasking_request_id": tasking_request_id,
-            "collect_id": collect_id,
-        }
+        sources = {"items_presigned": items_presigned, "order_id": order_id}
+        sources.update(tasking_request_id=tasking_request_id, collect_id=collect_id)
         source = order_args.one_source(sources)
         if source != "items_presigned":
             checks.uuid_text(source, sources[source])
         destination = order_args.destination("local_dir", local_dir)
-        include_keys, exclude_keys = (
-            order_args.asset_filter("include", include),
-            order_args.asset_filter("exclude", exclude),
-        )
+        include_keys = order_args.asset_filter("include", include)
+        exclude_keys = order_args.asset_filter("exclude", exclude)
         wanted_types = order_args.product_types(product_types)
-        cap = self._cap(ORDER_COST_SETTING, "max_cost", max_cost)
-
+        cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         refresh: Callable[[], Items] | None = None
         if source == "items_presigned":
             items = checked_presigned_items(items_presigned)
@@ -1908,7 +1576,7 @@ class CapellaHook(BaseHook):
         product_types: list[str] | None,
         contract_id: str | None,
         policy: str,
-        cap: Cap | None,
+        cap: quotes.Cap | None,
     ) -> _ExpiringOrder:
         """Return the order a download reads: the given one, or one placed for a tasking request/collect."""
         if source == "order_id":
@@ -1941,7 +1609,7 @@ class CapellaHook(BaseHook):
 
     def _reorder(
         self, expired_order_id: str, stac_ids: list[str] | None, product_types: list[str] | None, policy: str,
-        contract_id: str | None, cap: Cap | None,
+        contract_id: str | None, cap: quotes.Cap | None,
     ) -> str:  # fmt: skip
         """Place a new order for the products of an expired order when ``policy`` and ``cap`` allow it."""
         if policy == "never":
@@ -1965,7 +1633,7 @@ class CapellaHook(BaseHook):
                 expired_order_id, [str(item["id"]) for item in items], total, currency, policy
             )
         what = f"reorder of the {len(items)} product(s) of expired order {expired_order_id}"
-        self._within_cap(what, Quote(review_quote(review).text, total), cap)
+        self._within_cap(what, quotes.Quote(quotes.review_quote(review).text, total), cap)
         new_order_id = accepted_order_id(
             self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}, "the reorder"
         )
@@ -2005,19 +1673,13 @@ class CapellaHook(BaseHook):
         :param threaded: ``False`` downloads one part at a time.
         :param show_progress: accepted for compatibility with the SDK.
         :return: ``{asset_key: path}`` of the product.
-
-        Example::
-
-            paths = hook.download_product(order_id=order_id, local_dir="/data", include=["metadata"])
         """
         order_args.destination("local_dir", local_dir)
         order_args.asset_filter("include", include)
         order_args.asset_filter("exclude", exclude)
+        if assets_presigned and not isinstance(assets_presigned, dict):
+            checks.fail("assets_presigned", "must be one product's assets mapping (see get_presigned_assets)")
         if assets_presigned:
-            if not isinstance(assets_presigned, dict):
-                checks.fail(
-                    "assets_presigned", "must be one product's assets mapping (see get_presigned_assets)"
-                )
             stac_id = order_args.stac_id_from_assets(assets_presigned)
             items = [{"id": stac_id, "assets": assets_presigned, "properties": {}}]
         elif order_id:
@@ -2045,12 +1707,7 @@ class CapellaHook(BaseHook):
     def list_archive_exports(self) -> dict[str, Any]:
         """List the archive export files on offer (``GET /catalog/archive-export/available``).
 
-        :return: ``{"latest": [names], "weekly": [names], "full": [names], ...}``; a name's suffix is its
-            format (``.gpkg``, ``.shp.zip``, ...).
-
-        Example::
-
-            weekly = hook.list_archive_exports()["weekly"]
+        :return: ``{"latest": [names], "weekly": [names], "full": [names], ...}``.
         """
         return dict(self._call(LIST_ARCHIVE_EXPORTS) or {})
 
@@ -2066,10 +1723,6 @@ class CapellaHook(BaseHook):
     ) -> list[str]:
         """Download archive export files (the footprints of every product); return the paths or URIs written.
 
-        The format must be one the API lists for ``export_type`` (see :meth:`list_archive_exports`);
-        otherwise the error names the formats on offer. ``latest`` and ``full`` are one file each,
-        ``weekly`` one per recent week (pick some with ``file_names``). No API key goes to the file host.
-
         :param export_type: ``latest`` (the newest week), ``weekly`` or ``full`` (the whole archive).
         :param export_format: ``gpkg`` (default), ``shp.zip`` or ``geoparquet``.
         :param local_dir: a directory or ``s3://bucket/prefix`` (default: the temp directory).
@@ -2077,11 +1730,7 @@ class CapellaHook(BaseHook):
         :param override: download again even when a complete file is already there.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         :return: the local paths or ``s3://`` URIs written, one per file.
-        :raises CapellaNotFoundError: when the listing offers no such file.
-
-        Example::
-
-            [path] = hook.download_archive_export(export_type="full", local_dir="s3://bucket/footprints/")
+        :raises CapellaNotFoundError: when the listing offers no such file or format.
         """
         body = order_args.export_body(export_type, export_format, file_names)
         destination = order_args.destination("local_dir", local_dir)
@@ -2101,21 +1750,17 @@ class CapellaHook(BaseHook):
                 os.makedirs(destination, exist_ok=True)
                 target = os.path.join(destination, entry["file_name"])
             self.log.info("Downloading archive export %s to %s", entry["file_name"], target)
-            written.append(
-                str(download_asset(entry["url"], target, override=override, aws_conn_id=aws_conn_id))
-            )
+            path = download_asset(entry["url"], target, override=override, aws_conn_id=aws_conn_id)
+            written.append(str(path))
         return written
 
 
 class _ExpiringOrder:
-    """The order a download reads presigned URLs from; replaced (once, under the policy) when expired.
-
-    :meth:`presigned` is both the first fetch and the transfer engine's refresh after a 403.
-    """
+    """The order a download reads presigned URLs from; replaced once (under the policy) when expired."""
 
     def __init__(
         self, hook: CapellaHook, order_id: str, stac_ids: list[str] | None, product_types: list[str] | None,
-        policy: str, contract_id: str | None, cap: Cap | None,
+        policy: str, contract_id: str | None, cap: quotes.Cap | None,
     ) -> None:  # fmt: skip
         self.hook, self.order_id, self.stac_ids, self.product_types = hook, order_id, stac_ids, product_types
         self.policy, self.contract_id, self.cap, self.reordered = policy, contract_id, cap, False
@@ -2176,12 +1821,10 @@ def parse_timeout(value: Any) -> tuple[float, float]:
 
 def parse_verify(value: Any) -> bool | str:
     """Parse the ``verify`` extra: a bool, "true"/"false", or a CA bundle path."""
-    if value is None or value == "" or isinstance(value, bool):
-        return True if value in (None, "") else value
     lowered = str(value).strip().lower()
-    return (
-        True if lowered in ("true", "1", "yes") else False if lowered in ("false", "0", "no") else str(value)
-    )
+    if value is None or value == "" or lowered in ("true", "1", "yes"):
+        return True
+    return value if isinstance(value, bool) else False if lowered in ("false", "0", "no") else str(value)
 
 
 def _extra_number(extra: dict[str, Any], key: str, default: float) -> float:
@@ -2210,37 +1853,6 @@ def feature_property(feature: Any, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def unique_results(pages: list[dict[str, Any]], id_field: str) -> Items:
-    """Return the ``results`` of every page, de-duplicated by ``id_field``, in order."""
-    seen: set[str] = set()
-    results = []
-    for result in (result for page in pages for result in page.get("results") or []):
-        key = feature_property(result, id_field)
-        if key is None or key not in seen:
-            seen.update([key] if key is not None else [])
-            results.append(result)
-    return results
-
-
-def error_summary(error: CapellaError) -> dict[str, Any]:
-    """Describe an API error for a per-id result, JSON-ready."""
-    summary: dict[str, Any] = {"status": error.status, "code": error.code, "message": error.message}
-    if error.detail:
-        summary["detail"] = error.detail
-    return summary
-
-
-def refused(code: str, message: str) -> dict[str, Any]:
-    """Return a per-id failure for a request refused before anything was sent."""
-    return {"success": False, "error": {"status": None, "code": code, "message": message}}
-
-
-def first_collect_time(collects: Any) -> datetime | None:
-    """Return the earliest scheduled ``windowOpen`` of a request's collects (``None`` without any)."""
-    times = [api_time(collect.get("windowOpen")) for collect in collects or [] if isinstance(collect, dict)]
-    return min((moment for moment in times if moment is not None), default=None)
-
-
 def processing_status(access: Any) -> str | None:
     """Return an access request's ``processingStatus`` (lower case), or ``None`` when absent."""
     status = feature_property(access, "processingStatus")
@@ -2255,19 +1867,12 @@ def add_new(found: dict[str, dict[str, Any]], features: list[dict[str, Any]]) ->
     return len(found) - before
 
 
-def next_link(page: dict[str, Any]) -> dict[str, Any] | None:
-    """Return the ``rel: next`` link of a search page, if any."""
-    links = [link for link in page.get("links") or [] if isinstance(link, dict)]
-    return next((link for link in links if link.get("rel") == "next" and link.get("href")), None)
-
-
 def next_request(
     search_url: str, link: dict[str, Any], payload: dict[str, Any], page: int
 ) -> tuple[str, str, dict[str, Any]]:
-    """Work out where and what the next page is: the link's body/merge if given, else ``page: n``.
+    """Return the next page's method, URL and body: the link's body/merge if given, else ``page: n``.
 
-    A ``next`` href naming another host (e.g. an internal gateway) is sent to the configured search
-    URL instead, keeping its query string.
+    A ``next`` href naming another host (an internal gateway) goes to the search URL, query kept.
     """
     href = str(link.get("href") or search_url)
     target, configured = urlsplit(href), urlsplit(search_url)
@@ -2282,10 +1887,7 @@ def next_request(
 
 
 def closed_range(body: Mapping[str, Any]) -> tuple[str, str, tuple[datetime, datetime]]:
-    """Return the lower and upper operators of the body's ``datetime`` filter and its range.
-
-    :raises CapellaValidationError: naming ``datetime`` when the range is not closed.
-    """
+    """Return the lower and upper operators of the body's ``datetime`` filter and its (closed) range."""
     bounds = (body.get("query") or {}).get("datetime") or {}
     lower_op = next((op for op in ("gte", "gt") if op in bounds), None)
     upper_op = next((op for op in ("lte", "lt") if op in bounds), None)
@@ -2300,30 +1902,9 @@ def closed_range(body: Mapping[str, Any]) -> tuple[str, str, tuple[datetime, dat
     return lower_op, upper_op, (start, end)
 
 
-def with_range(
-    base: dict[str, Any], span: tuple[datetime, datetime], whole: Any, lower_op: str, upper_op: str
-) -> dict[str, Any]:
-    """Restrict the base body to ``span``; the outer edges keep the caller's own operators."""
-    start, end = span
-    bounds = {
-        lower_op if start == whole[0] else "gte": checks.iso_utc(start),
-        upper_op if end == whole[1] else "lte": checks.iso_utc(end),
-    }
-    return {**base, "query": {**base.get("query", {}), "datetime": bounds}}
-
-
 def splittable(span: tuple[datetime, datetime]) -> bool:
     """Tell whether a datetime range is long enough to halve."""
     return span[1] - span[0] >= 2 * SMALLEST_RANGE
-
-
-def active_orders(orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Keep the orders whose ``expirationDate`` is still ahead, latest expiry first (the SDK's order)."""
-    now = datetime.now(timezone.utc)
-    live = [
-        (when, order) for order in orders if (when := api_time(order.get("expirationDate"))) and when > now
-    ]
-    return [order for _, order in sorted(live, key=lambda pair: pair[0], reverse=True)]
 
 
 def accepted_order_id(order: dict[str, Any], what: str) -> str:
@@ -2336,9 +1917,8 @@ def accepted_order_id(order: dict[str, Any], what: str) -> str:
 
 def line_items(review: dict[str, Any]) -> list[dict[str, Any]]:
     """Return the line items of an order review."""
-    return [
-        line for line in (review.get("orderDetails") or {}).get("lineItems") or [] if isinstance(line, dict)
-    ]
+    details = review.get("orderDetails") or {}
+    return [line for line in details.get("lineItems") or [] if isinstance(line, dict)]
 
 
 def quoted_total(review: dict[str, Any]) -> tuple[float | None, str | None]:
@@ -2371,34 +1951,25 @@ def reorder_refused(
         quote_ = "an unknown amount" if total is None else f"{total:g} {currency or ''}".strip()
         what = f"a new order for its {len(stac_ids)} product(s) would cost {quote_} (nothing was ordered)"
         allow = "pass reorder_expired='always' to pay for a new order, or order them with submit_order"
+    data = {"order_id": order_id, "stac_ids": stac_ids, "total": total, "currency": currency}
     return CapellaReorderNotAllowedError(
         f"order {order_id} has expired (orders expire one hour after they are placed); {what}. "
         f"To allow it, {allow}.",
         code="ORDER_EXPIRED",
-        data={
-            "order_id": order_id,
-            "stac_ids": stac_ids,
-            "total": total,
-            "currency": currency,
-            "reorder_expired": policy,
-        },
+        data={**data, "reorder_expired": policy},
     )
 
 
 def checked_presigned_items(items: Any) -> Items:
     """Check ``items_presigned``: presigned STAC item dicts, each with an ``id`` and ``assets``."""
-    checked = []
-    for item in checks.as_list("items_presigned", items):
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("id"), str)
-            or not isinstance(item.get("assets"), dict)
-        ):
+    checked = checks.as_list("items_presigned", items)
+    for item in checked:
+        valid = isinstance(item, dict) and isinstance(item.get("id"), str)
+        if not valid or not isinstance(item.get("assets"), dict):
             checks.fail(
                 "items_presigned", "each item must be a presigned STAC item dict with 'id' and 'assets'"
             )
         order_args.check_presigned("items_presigned", item)
-        checked.append(item)
     return checked
 
 
@@ -2406,9 +1977,8 @@ def filter_product_types(items: Items, product_types: list[str] | None) -> Items
     """Keep the items whose ``sar:product_type`` is one of ``product_types`` (all when none given)."""
     if not product_types:
         return items
-    return [
-        item for item in items if (item.get("properties") or {}).get("sar:product_type") in set(product_types)
-    ]
+    wanted = set(product_types)
+    return [item for item in items if (item.get("properties") or {}).get("sar:product_type") in wanted]
 
 
 def check_offered(body: dict[str, Any], offered: list[str]) -> None:
