@@ -113,6 +113,13 @@ class CreateRequestOperator(CapellaBaseOperator):
         request_id = create_once(self, self.kind, arguments, context)
         self.push(context, self.kind.id_xcom_key, request_id)
         if limits == (None, None):
+            if not arguments.get("pre_approval"):
+                self.log.warning(
+                    "%s %s waits in review until someone approves its cost: nothing is collected until "
+                    "then (give max_cost to approve a quote within it, or pre_approval=True)",
+                    self.kind.label.capitalize(),
+                    request_id,
+                )
             return request_id
         wait_for_quote(self, self.kind, request_id)
         return settle(self, self.kind, request_id, limits)

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from airflow_provider_capella.hooks.capella import CapellaHook
+from airflow_provider_capella.tasking_status import latest_status
 from tests.operators.conftest import posts_to
 
 POINT = {"type": "Point", "coordinates": [4.05, 51.95]}
@@ -151,3 +152,30 @@ def _wait_until_cancellable(hook: CapellaHook, task_id: str) -> None:
 
 def _latest_status(hook: CapellaHook, task_id: str) -> str:
     return hook.get_task(task_id)["properties"]["statusHistory"][0]["code"]
+
+
+UNBOUNDED = """
+from airflow.sdk import DAG
+from airflow_provider_capella.operators.tasking import CreateTaskingRequestOperator
+
+with DAG("tasking_unbounded", schedule=None) as dag:
+    CreateTaskingRequestOperator(task_id="create", name="left in review",
+                                 geometry={"type": "Point", "coordinates": [4.05, 51.95]})
+"""
+
+
+def test_a_request_created_without_a_limit_waits_in_review_and_the_log_says_how_to_move_it_on(
+    airflow_run: Any, capfd: Any
+) -> None:
+    capfd.readouterr()
+
+    run = airflow_run("tasking_unbounded", UNBOUNDED)
+
+    assert run.states == {"create": "success"}
+    task_id = run.xcom("create")
+    hook = CapellaHook()
+    time.sleep(1)  # several emulator steps: strict review never moves it on by itself
+    assert latest_status(hook.get_task(task_id)) == "review"
+    out, err = capfd.readouterr()
+    assert f"Tasking request {task_id} waits in review until someone approves its cost" in out + err
+    assert "give max_cost to approve a quote within it, or pre_approval=True" in out + err
