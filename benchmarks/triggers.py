@@ -141,7 +141,7 @@ def start_emulator(step: float) -> tuple[str, subprocess.Popen[bytes]]:
     port = free_port()
     command = [str(Path(sys.executable).with_name("capella-emulator")), "--port", str(port)]
     command += ["--api-key", API_KEY, "--catalog-size", "50", "--tasking-step-seconds", str(step)]
-    command += ["--log-level", "warning"]
+    command += ["--log-level", "warning", "--auto-approve-review"]  # the loop is measured, not review
     process = subprocess.Popen(command, env=child_environment(), stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     wait_for(f"{url}/_emulator/health", process)
