@@ -1,7 +1,6 @@
 """The provider's exceptions: one tree under :class:`CapellaError`, each carrying status, code and message.
 
-API errors are mapped from every body shape the API sends (JSON or not); a user mistake caught before any
-request is a :class:`CapellaValidationError` with ``status=None``.
+API errors are mapped from every body shape the API sends; a mistake caught before any request has no status.
 """
 
 from __future__ import annotations
@@ -9,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 GENERAL_API_ERROR = "GENERAL_API_ERROR"
 INVALID_ARGUMENT = "INVALID_ARGUMENT"
@@ -39,25 +39,17 @@ class CapellaError(Exception):
         url: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
-        self.status = status
-        self.code = code
-        self.detail = detail
-        self.data = data
-        self.method = method
-        self.url = url
+        self.message, self.status, self.code, self.detail = message, status, code, detail
+        self.data, self.method, self.url = data, method, url
 
     def __str__(self) -> str:
-        parts = [self.message]
-        if self.status is not None or self.code:
-            label = ", ".join(str(part) for part in (self.status, self.code) if part is not None)
-            parts.append(f"[{label}]")
-        if self.detail:
-            parts.append(f"detail: {_compact(self.detail)}")
-        return " ".join(parts)
+        label = ", ".join(str(part) for part in (self.status, self.code) if part)
+        detail = _clip(json.dumps(self.detail, default=str)) if self.detail else ""
+        parts = (self.message, f"[{label}]" if label else "", f"detail: {detail}" if detail else "")
+        return " ".join(part for part in parts if part)
 
     def __reduce__(self) -> Any:
-        return (_rebuild, (type(self), self.message, self.__dict__))
+        return (CapellaError.__new__, (type(self), self.message), self.__dict__)  # any subclass's __init__
 
     @property
     def retryable(self) -> bool:
@@ -94,18 +86,7 @@ class CapellaOrderExpiredError(CapellaError):
 
 
 class CapellaReorderNotAllowedError(CapellaOrderExpiredError):
-    """An order expired and a new one for the same products was not placed (it would cost, or was refused).
-
-    ``data`` carries ``order_id`` (the expired order), ``stac_ids``, ``total`` and ``currency`` (the
-    review's quote; ``None`` when not reviewed) and ``reorder_expired`` (the policy that refused).
-
-    Example::
-
-        try:
-            hook.download_products(order_id=order_id, local_dir="/data")
-        except CapellaReorderNotAllowedError as error:
-            print(error.data["total"], error.data["currency"])  # then reorder_expired="always"
-    """
+    """An expired order was not placed again (it would cost, or was refused); ``data`` holds its quote."""
 
 
 class CapellaInsufficientFundsError(CapellaError):
@@ -121,13 +102,7 @@ class CapellaFinalizedError(CapellaError):
 
 
 class CapellaRateLimitError(CapellaError):
-    """429 still returned after every retry; ``retry_after`` is the server's last requested wait.
-
-    Example::
-
-        except CapellaRateLimitError as error:
-            raise AirflowException(f"rate limited, retry in {error.retry_after}s") from error
-    """
+    """429 still returned after every retry; ``retry_after`` is the server's last requested wait."""
 
     retry_after: float | None = None
 
@@ -155,42 +130,23 @@ class CapellaAmbiguousCreateError(CapellaError):
     def for_request(
         cls, method: str, safe_url: str, *, reason: str, status: int | None = None
     ) -> CapellaAmbiguousCreateError:
-        path = safe_url.split("://", 1)[-1]
-        path = "/" + path.split("/", 1)[1] if "/" in path else path
-        # POST /orders/task/{id} is an order too: say to look with list_orders
+        path = urlsplit(safe_url).path  # POST /orders/task/{id} is an order too: look with list_orders
         resource = "orders" if "/orders/" in path else path.rstrip("/").rsplit("/", 1)[-1]
         how_to_check = _HOW_TO_CHECK.get(resource, "check the Capella console")
-        return cls(
+        text = (
             f"{method} {safe_url} failed ambiguously ({reason}): the request may have reached Capella and "
             f"been created. It was NOT retried automatically to avoid paying twice; {how_to_check} "
-            "before creating it again.",
-            status=status,
-            code="AMBIGUOUS_CREATE",
-            method=method,
-            url=safe_url,
+            "before creating it again."
         )
+        return cls(text, status=status, code="AMBIGUOUS_CREATE", method=method, url=safe_url)
 
 
 class CapellaTaskNotCompleteError(CapellaError):
-    """The tasking request has not completed, so it has no collects to list or download yet.
-
-    Example::
-
-        with contextlib.suppress(CapellaTaskNotCompleteError):
-            collects = hook.get_collects_for_task(task_id)
-    """
+    """The tasking request has not completed, so it has no collects to list or download yet."""
 
 
 class CapellaNoProductsError(CapellaError, LookupError):
-    """A collect, tasking request or order has no products (yet) to download (the SDK exited instead).
-
-    Example::
-
-        try:
-            hook.download_products(collect_id=collect_id, local_dir="/data")
-        except CapellaNoProductsError:
-            ...  # still processing: try again later
-    """
+    """A collect, tasking request or order has no products (yet) to download (the SDK exited instead)."""
 
 
 _HOW_TO_CHECK = {
@@ -265,25 +221,13 @@ def error_from_response(
     message, code, detail, data = parse_error_body(body)
     lowered = (message or "").lower()
     code = code or next((value for snippet, value in _BY_MESSAGE_SNIPPET.items() if snippet in lowered), None)
-    code = code or ("INVALID_API_KEY" if status == 401 else None)
-    cls = (
-        _BY_CODE.get(code or "")
-        or _BY_STATUS.get(status)
-        or (CapellaServerError if status >= 500 else CapellaError)
-    )
+    code = code or ("INVALID_API_KEY" if status == 401 else GENERAL_API_ERROR)
+    cls = _BY_CODE.get(code) or _BY_STATUS.get(status, CapellaServerError if status >= 500 else CapellaError)
     where = f"{method} {url}: " if method and url else ""
-    hint = (
-        " (check the API key / token of the Capella connection)" if cls is CapellaAuthenticationError else ""
-    )
-    error = cls(
-        f"{where}{message or f'HTTP {status}'}{hint}",
-        status=status,
-        code=code or GENERAL_API_ERROR,
-        detail=detail,
-        data=data,
-        method=method,
-        url=url,
-    )
+    hint = " (check the API key / token of the Capella connection)"
+    hint = hint if cls is CapellaAuthenticationError else ""
+    text = f"{where}{message or f'HTTP {status}'}{hint}"
+    error = cls(text, status=status, code=code, detail=detail, data=data, method=method, url=url)
     if isinstance(error, CapellaRateLimitError):
         error.retry_after = retry_after
     return error
@@ -294,13 +238,6 @@ def _plain_text(text: str) -> str:
     return _clip(" ".join(re.sub(r"<[^>]+>", " ", text).split()))
 
 
-def _compact(value: Any) -> str:
-    try:
-        return _clip(json.dumps(value, default=str))
-    except (TypeError, ValueError):
-        return _clip(str(value))
-
-
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -309,31 +246,12 @@ def _clip(text: str) -> str:
     return text[:_MAX_MESSAGE] + ("..." if len(text) > _MAX_MESSAGE else "")
 
 
-def _rebuild(cls: type[CapellaError], message: str, state: dict[str, Any]) -> CapellaError:
-    error = cls.__new__(cls)
-    Exception.__init__(error, message)
-    error.__dict__.update(state)
-    return error
-
-
 class CapellaDownloadError(CapellaError):
-    """An asset could not be downloaded (after retries), or its bytes did not add up; a re-run resumes.
-
-    Example::
-
-        try:
-            download_products(items, "/data/capella", ...)
-        except CapellaDownloadError as error:
-            print(error.message)
-    """
+    """An asset could not be downloaded (after retries), or its bytes did not add up; a re-run resumes."""
 
 
 class CapellaCostLimitError(CapellaError):
-    """The quoted price is above the limit the caller allowed; nothing was ordered or approved.
-
-    ``quoted`` is the quoted amount as a number (``None`` when the quote could not be read),
-    ``quote`` the API's own text (e.g. ``"$3,000.00"``), ``limit`` the caller's limit and
-    ``argument`` the argument that set it (``max_cost`` or ``max_cost_per_image``).
+    """A quote above the caller's ``limit`` (or unreadable: ``quoted`` None); nothing was ordered or approved.
 
     Example::
 
@@ -363,15 +281,7 @@ class CapellaCostLimitError(CapellaError):
 
 
 class CapellaAccessRequestPendingError(CapellaError):
-    """The access request (feasibility) has not finished processing, so its passes are not known yet.
-
-    Example::
-
-        try:
-            passes = hook.get_accesses(access_request_id)
-        except CapellaAccessRequestPendingError:
-            passes = hook.get_accesses(access_request_id, wait=True, timeout=300)
-    """
+    """The access request (feasibility) has not finished processing, so its passes are not known yet."""
 
 
 NOT_RETRYABLE: tuple[type[CapellaError], ...] = (
