@@ -1,9 +1,4 @@
-"""Reading the API's answers as Capella sends them, whatever variant of a shape arrives.
-
-Times come with or without a zone (``"2020-10-19T10:04:25.898923"`` is UTC); ``GET /user`` names the
-organization as ``organizationId`` or ``organization.id``. Every reader is lenient: an absent or
-unreadable value gives ``None``, never an exception.
-"""
+"""Reading the API's answers whatever variant of a shape arrives; an absent or unreadable value is None."""
 
 from __future__ import annotations
 
@@ -44,11 +39,8 @@ def describe_user(user: Any) -> str:
     if not isinstance(user, dict):
         return "an unknown user"
     who = str(user.get("email") or user.get("id") or "an unknown user")
-    organization = user.get("organization")
+    organization, role = user.get("organization"), user.get("apiEnvironmentRole")
     name = organization.get("name") if isinstance(organization, dict) else None
-    details = [
-        f"organization {name}" if name else "",
-        f"environment {user['apiEnvironmentRole']}" if user.get("apiEnvironmentRole") else "",
-    ]
+    details = [f"organization {name}" if name else "", f"environment {role}" if role else ""]
     shown = ", ".join(detail for detail in details if detail)
     return f"{who} ({shown})" if shown else who

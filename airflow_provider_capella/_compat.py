@@ -6,6 +6,7 @@ Airflow 3.2+ has these in ``airflow.sdk``; 3.1 only in ``airflow.exceptions`` an
 from __future__ import annotations
 
 try:
+    from airflow.sdk.configuration import conf
     from airflow.sdk.exceptions import (
         AirflowException,
         AirflowFailException,
@@ -14,6 +15,7 @@ try:
         AirflowTaskTimeout,
     )
 except ImportError:  # Airflow 3.1
+    from airflow.configuration import conf  # type: ignore[no-redef]
     from airflow.exceptions import (  # type: ignore[no-redef]
         AirflowException,
         AirflowFailException,
@@ -21,11 +23,6 @@ except ImportError:  # Airflow 3.1
         AirflowSkipException,
         AirflowTaskTimeout,
     )
-
-try:
-    from airflow.sdk.configuration import conf
-except ImportError:  # Airflow 3.1
-    from airflow.configuration import conf  # type: ignore[no-redef]
 
 __all__ = [
     "AirflowException",

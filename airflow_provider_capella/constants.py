@@ -13,5 +13,3 @@ HOOK_NAME = "Capella Space"
 
 DEFAULT_BASE_URL = "https://api.capellaspace.com"
 """The API host when the connection names none."""
-
-__all__ = ["CONN_TYPE", "DEFAULT_BASE_URL", "DEFAULT_CONN_ID", "HOOK_NAME"]

@@ -1,7 +1,4 @@
-"""Provider registration read by Airflow through the ``apache_airflow_provider`` entry point.
-
-Airflow 3.2+ builds the connection form from ``conn-fields`` here (3.1 asks the hook's classmethods).
-"""
+"""Provider registration read by Airflow; 3.2+ builds the connection form from ``conn-fields`` here."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""The ``capella_api`` pool: one bound on the Capella API calls of all workers together.
-
-Capella rate-limits each API key; a pool caps how many Capella tasks (and so API calls) run at once
-across the deployment. Create it once (``airflow pools set capella_api 4 "Capella API calls"``; ``make
-cluster`` does), then set ``pool="capella_api"`` per task, or for every DAG with the cluster policy below.
-"""
+"""The ``capella_api`` pool: one bound on the Capella API calls of all workers together (docs/cluster.md)."""
 
 from __future__ import annotations
 
@@ -14,9 +9,6 @@ CAPELLA_API_POOL = "capella_api"
 
 def capella_api_pool_policy(task: Any) -> None:
     """Airflow task policy: a Capella task (a subclass too) left in the default pool goes to ``capella_api``.
-
-    Airflow calls it for every task when it parses DAG files (``task_policy`` in
-    ``airflow_local_settings.py``); the pool must exist, or those tasks wait for it.
 
     Example::
 
