@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
 
 def api_time(value: Any) -> datetime | None:
     """Return an API timestamp as an aware UTC datetime; a zone-less time is UTC; ``None`` if unreadable."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str) and value.strip():
-        raw = value.strip()
-        if raw[-1] in "Zz":
-            raw = raw[:-1] + "+00:00"
+    if isinstance(value, str):
         try:
-            moment = datetime.fromisoformat(raw)
+            value = datetime.fromisoformat(re.sub(r"[Zz]$", "+00:00", value.strip()))
         except ValueError:
             return None
-    else:
+    if not isinstance(value, datetime):
         return None
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    return value.replace(tzinfo=timezone.utc) if value.utcoffset() is None else value.astimezone(timezone.utc)
 
 
 def organization_id(user: Any) -> str | None:

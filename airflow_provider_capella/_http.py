@@ -100,10 +100,8 @@ def classify_failure(error: BaseException) -> Failure:
     return Failure.FATAL
 
 
-def describe_failure(error: BaseException | None) -> str:
+def describe_failure(error: BaseException) -> str:
     """Return a short, secret-free description of a transport failure (never a URL)."""
-    if error is None:
-        return "unknown error"
     name = type(error).__name__
     failure = classify_failure(error)
     if failure is Failure.FATAL:

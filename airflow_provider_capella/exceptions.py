@@ -204,9 +204,7 @@ def parse_error_body(body: bytes | str | None) -> tuple[str | None, str | None, 
         if isinstance(inner, dict):
             message, code = inner.get("message", inner.get("Message")), inner.get("code")
             return _text(message), _text(code), inner.get("detail"), inner.get("data")
-    if payload is None:
-        return None, None, None, None
-    return _plain_text(json.dumps(payload)), None, None, None
+    return (None if payload is None else _plain_text(json.dumps(payload))), None, None, None
 
 
 def error_from_response(

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_provider_capella import __version__
-from airflow_provider_capella.constants import CONN_TYPE as CONNECTION_TYPE
-from airflow_provider_capella.constants import DEFAULT_BASE_URL, HOOK_NAME
+from airflow_provider_capella.constants import CONN_TYPE, DEFAULT_BASE_URL, HOOK_NAME
 
 PACKAGE = "airflow_provider_capella"
 
@@ -128,7 +127,7 @@ def get_provider_info() -> dict[str, Any]:
         "config": CONFIG,
         "connection-types": [
             {
-                "connection-type": CONNECTION_TYPE,
+                "connection-type": CONN_TYPE,
                 "hook-class-name": f"{PACKAGE}.hooks.capella.CapellaHook",
                 "hook-name": HOOK_NAME,
                 "conn-fields": CONN_FIELDS,
