@@ -1,8 +1,4 @@
-"""Primitive argument checks shared by every payload builder; each raises ``CapellaValidationError``.
-
-Every message names the argument and what is accepted, so a user mistake is fixed without a
-round trip to the API.
-"""
+"""Primitive argument checks shared by every payload builder; each raises ``CapellaValidationError``."""
 
 from __future__ import annotations
 
@@ -113,12 +109,9 @@ def number(
     value = int(value) if integer else value
     if positive and value <= 0:
         fail(argument, f"must be greater than 0, got {value!r}")
-    bounds = [
-        f"{word} {limit}"
-        for word, limit in (("at least", minimum), ("at most", maximum))
-        if limit is not None
-    ]
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        ends = (("at least", minimum), ("at most", maximum))
+        bounds = (f"{word} {limit}" for word, limit in ends if limit is not None)
         fail(argument, f"must be {' and '.join(bounds)}, got {value!r}")
     return value
 
@@ -136,16 +129,17 @@ def uuid_text(argument: str, value: Any) -> str:
 
 
 def utc_datetime(argument: str, value: Any) -> datetime:
-    """Return a timezone-aware UTC datetime from a datetime, date or ISO 8601 string.
-
-    Naive values are taken as UTC (the API's convention); aware values are converted to UTC.
-    """
+    """Return an aware UTC datetime from a datetime, date or ISO 8601 string (naive: taken as UTC)."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        moment = _parse_iso(argument, value)
+        raw = value.strip()
+        try:
+            moment = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw)
+        except ValueError:
+            fail(argument, f"must be an ISO 8601 datetime such as '2024-05-01T12:00:00Z', got {value!r}")
     else:
         fail(argument, f"must be a datetime or an ISO 8601 string, got {type(value).__name__}")
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -158,25 +152,8 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
-def _parse_iso(argument: str, value: str) -> datetime:
-    raw = value.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(raw)
-    except ValueError:
-        pass
-    try:
-        return datetime.combine(date.fromisoformat(raw), datetime.min.time())
-    except ValueError:
-        fail(argument, f"must be an ISO 8601 datetime such as '2024-05-01T12:00:00Z', got {value!r}")
-
-
 def geometry(argument: str, value: Any, *, allowed: Iterable[str] = GEOMETRY_TYPES) -> dict[str, Any]:
-    """Return a GeoJSON geometry dict of an allowed type with positions in range (lon -180..180, lat -90..90).
-
-    Objects with ``__geo_interface__`` (shapely, geojson) are accepted and converted.
-    """
+    """Return a GeoJSON geometry (``__geo_interface__`` objects converted) of an allowed type, in range."""
     allowed_types = tuple(allowed)
     candidate = getattr(value, "__geo_interface__", value)
     if not isinstance(candidate, Mapping):
@@ -188,10 +165,12 @@ def geometry(argument: str, value: Any, *, allowed: Iterable[str] = GEOMETRY_TYP
         fail(argument, f"GeoJSON type {kind!r} not accepted; accepted: {', '.join(allowed_types)}")
     coordinates = _plain(candidate.get("coordinates"))
     _check_positions(argument, coordinates, _NESTING[kind])
-    if kind in ("Polygon", "MultiPolygon"):
-        polygons = [coordinates] if kind == "Polygon" else coordinates
-        for rings in polygons:
-            _check_rings(argument, rings)
+    polygons = {"Polygon": [coordinates], "MultiPolygon": coordinates}.get(kind, [])
+    for ring in (ring for rings in polygons for ring in rings):
+        if len(ring) < 4:
+            fail(argument, "a polygon ring needs at least 4 positions (first and last equal)")
+        if ring[0][:2] != ring[-1][:2]:
+            fail(argument, "a polygon ring must be closed: its first and last positions must be equal")
     return {"type": kind, "coordinates": coordinates}
 
 
@@ -216,14 +195,6 @@ def _check_positions(argument: str, position: Any, depth: int) -> None:
         fail(argument, f"longitude {longitude} out of range -180..180 (positions are [longitude, latitude])")
     if not -90 <= latitude <= 90:
         fail(argument, f"latitude {latitude} out of range -90..90 (positions are [longitude, latitude])")
-
-
-def _check_rings(argument: str, rings: list[Any]) -> None:
-    for ring in rings:
-        if len(ring) < 4:
-            fail(argument, "a polygon ring needs at least 4 positions (first and last equal)")
-        if ring[0][:2] != ring[-1][:2]:
-            fail(argument, "a polygon ring must be closed: its first and last positions must be equal")
 
 
 def bbox(argument: str, value: Any) -> list[float]:

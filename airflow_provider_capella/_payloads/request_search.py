@@ -1,13 +1,6 @@
-"""Tasking/repeat request searches and updates: user keyword arguments → validated query and PATCH bodies.
+"""Tasking/repeat request searches and updates: keyword filters → validated query and PATCH bodies.
 
-A search filter is ``name__op=value``, with the API's operators: ``eq`` (no suffix), ``neq``, ``in``,
-``gt``, ``gte``, ``lt``, ``lte``, ``startsWith``, ``endsWith`` and ``contains`` (suffixes are
-case-insensitive: ``__startswith`` works).
-A list value without a suffix means ``in`` and goes bare, as the SDK sends it; a datetime field also
-takes an interval string ``"2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"`` (``..`` for an open end).
-Nested fields are searched by their wire name under ``collectConstraints``, ``processingConfig``,
-``repetitionProperties`` or ``insar`` (``**{"collectConstraints.offNadirMax__lte": 30}``);
-``collect_mode`` names ``collectConstraints.collectMode``.
+The filter grammar (``name__op=value``, any-case suffixes, intervals, nested wire names): docs/hook.md.
 """
 
 from __future__ import annotations
@@ -18,16 +11,11 @@ from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella._payloads.tasking import product_type_list
 
 
 @dataclass
 class RequestSearch:
-    """A validated tasking/repeat request search: the query, the paging options and the scope to add.
-
-    ``scope`` is ``"user"`` (the caller's own requests, the default), ``"org"`` (``for_org=True``) or
-    ``"explicit"`` (``user_id``/``org_id`` given). ``sort`` and ``order`` go in the body when set.
-    """
+    """A validated request search; ``scope``: ``"user"`` (default), ``"org"`` or ``"explicit"`` (ids)."""
 
     query: dict[str, Any] = field(default_factory=dict)
     page_size: int = vocab.REQUEST_SEARCH_DEFAULT_PAGE_SIZE
@@ -80,20 +68,17 @@ def _request_search(
 
 
 def _apply_option(search: RequestSearch, key: str, value: Any, fields: Mapping[str, str]) -> None:
-    if key == "for_org":
-        if checks.boolean("for_org", value) and search.scope != "explicit":
-            search.scope = "org"
-    elif key == "page_size":
+    if key == "page_size":
         low, high = vocab.REQUEST_SEARCH_PAGE_SIZE
         search.page_size = int(checks.number("page_size", value, minimum=low, maximum=high, integer=True))
-    elif key == "threaded":
-        search.threaded = checks.boolean("threaded", value)
     elif key == "sort":
         search.sort = sort_field(value, fields)
     elif key == "order":
         search.order = checks.choice("order", value, vocab.REQUEST_SEARCH_ORDERS)
-    else:
-        checks.boolean(key, value)  # show_progress: accepted for compatibility; logs are the progress
+    elif checks.boolean(key, value) and key == "for_org" and search.scope != "explicit":
+        search.scope = "org"
+    elif key == "threaded":  # show_progress is only checked: logs are the progress
+        search.threaded = value
 
 
 def sort_field(value: Any, fields: Mapping[str, str]) -> str:
@@ -122,9 +107,8 @@ def update_properties(
         if key in updatable and value is not None
     }
     if arguments.get("product_types") is not None:
-        properties["processingConfig"] = {
-            "productTypes": product_type_list("product_types", arguments["product_types"])
-        }
+        product_types = checks.choices("product_types", arguments["product_types"], vocab.PRODUCT_TYPES)
+        properties["processingConfig"] = {"productTypes": product_types}
     if not properties:
         checks.fail("fields", f"{where} needs at least one field to update; accepted: {', '.join(accepted)}")
     return {"properties": properties}
@@ -140,7 +124,10 @@ def request_ids(argument: str, ids: tuple[Any, ...]) -> list[str]:
     return checked
 
 
-_ENUMS = ("collection_type", "collection_tier", "instrument_mode", "status", "collect_mode")
+_ENUMS: dict[str, tuple[Any, ...]] = {
+    "collection_type": vocab.COLLECTION_TYPES, "instrument_mode": vocab.INSTRUMENT_MODES,
+    "collect_mode": vocab.INSTRUMENT_MODES, "status": vocab.REQUEST_STATUSES, "collection_tier": (),
+}  # fmt: skip
 
 
 def request_filter(
@@ -164,7 +151,8 @@ def request_filter(
         )
     datetimes = vocab.REQUEST_SEARCH_DATETIME_FIELDS
     if name in datetimes and operator == "eq" and isinstance(value, str) and "/" in value:
-        return fields[name], "eq", interval(key, value)
+        ends = checks.interval(key, value)
+        return fields[name], "eq", "/".join(".." if end is None else checks.iso_utc(end) for end in ends)
     checks.is_listed(key, operator, value)
     ordered = name in datetimes or name in vocab.REQUEST_SEARCH_NUMBER_FIELDS
     if operator in vocab.REQUEST_SEARCH_ORDER_OPERATORS and not ordered:
@@ -180,21 +168,9 @@ def request_filter(
     return fields[name], "" if bare else operator, checked
 
 
-def interval(key: str, value: str) -> str:
-    """Check a datetime interval ``"start/end"`` (``..`` or empty for an open end); return it in UTC."""
-    return "/".join(".." if bound is None else checks.iso_utc(bound) for bound in checks.interval(key, value))
-
-
 def _scalar(key: str, name: str, value: Any, tiers: tuple[str, ...]) -> Any:
-    enums: dict[str, tuple[Any, ...]] = {
-        "collection_type": vocab.COLLECTION_TYPES,
-        "collection_tier": tiers,
-        "instrument_mode": vocab.INSTRUMENT_MODES,
-        "collect_mode": vocab.INSTRUMENT_MODES,
-        "status": vocab.REQUEST_STATUSES,
-    }
-    if name in enums:
-        return checks.choice(key, value, enums[name])
+    if name in _ENUMS:
+        return checks.choice(key, value, tiers if name == "collection_tier" else _ENUMS[name])
     if name in vocab.REQUEST_SEARCH_UUID_FIELDS:
         return checks.uuid_text(key, value)
     if name in vocab.REQUEST_SEARCH_DATETIME_FIELDS:
