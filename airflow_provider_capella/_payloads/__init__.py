@@ -1,8 +1,6 @@
 """The one validation layer: user arguments → API bodies, checked before any request is sent.
 
-Pure functions, no I/O. Every problem raises
-:class:`~airflow_provider_capella.exceptions.CapellaValidationError` naming the argument and what is
-accepted.
+Pure functions; every problem is a ``CapellaValidationError`` naming the argument and what is accepted.
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """Catalog search: user filters (``product_type__in=[...]``, ``bbox=...``) → a validated STAC search body.
 
-Unlike the official SDK, an unknown filter or operator is an error, not a silently dropped filter: a
-dropped filter orders the wrong imagery.
+Unlike the SDK, an unknown filter or operator is an error: a dropped filter orders the wrong imagery.
 """
 
 from __future__ import annotations
@@ -11,13 +10,6 @@ from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
-
-SEARCH_OPTIONS = ("sortby", "ownership")
-"""Top-level search arguments that are neither root STAC fields nor property filters."""
-
-
-def accepted_search_arguments() -> list[str]:
-    return sorted({*vocab.SEARCH_ROOT_FIELDS, *vocab.SEARCH_QUERY_FIELDS, *SEARCH_OPTIONS})
 
 
 def catalog_search_body(filters: Mapping[str, Any]) -> dict[str, Any]:
@@ -49,9 +41,8 @@ def _add_filter(body: dict[str, Any], query: dict[str, dict[str, Any]], key: str
         body[field] = _root_value(field, value)
         return
     if field not in vocab.SEARCH_QUERY_FIELDS:
-        checks.fail(
-            key, f"unknown search filter {field!r}; accepted: {', '.join(accepted_search_arguments())}"
-        )
+        accepted = sorted({*vocab.SEARCH_ROOT_FIELDS, *vocab.SEARCH_QUERY_FIELDS, "sortby", "ownership"})
+        checks.fail(key, f"unknown search filter {field!r}; accepted: {', '.join(accepted)}")
     conditions = query.setdefault(vocab.SEARCH_QUERY_FIELDS[field], {})
     if field == "datetime" and operator == "eq" and isinstance(value, str) and "/" in value:
         ends = zip(("gte", "lte"), checks.interval(key, value), strict=True)

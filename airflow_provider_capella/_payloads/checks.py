@@ -12,14 +12,7 @@ from airflow_provider_capella.exceptions import CapellaValidationError
 
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 # Intended mirror: the emulator's search_space.py keeps its own copy as an independent oracle.
-_NESTING = {
-    "Point": 0,
-    "MultiPoint": 1,
-    "LineString": 1,
-    "MultiLineString": 2,
-    "Polygon": 2,
-    "MultiPolygon": 3,
-}
+_NESTING = dict(Point=0, MultiPoint=1, LineString=1, MultiLineString=2, Polygon=2, MultiPolygon=3)
 
 
 def fail(argument: str, problem: str) -> NoReturn:

@@ -1,8 +1,4 @@
-"""Orders, downloads and archive exports: user arguments → request bodies, checked before any request.
-
-The archive export body is that of ``POST /catalog/archive-export/presigned``; the listing is the
-answer of ``GET /catalog/archive-export/available``.
-"""
+"""Orders, downloads and archive exports: user arguments → request bodies, checked before any request."""
 
 from __future__ import annotations
 
@@ -26,7 +22,7 @@ def stac_ids_of(stac_ids: Iterable[Any] | None, items: Iterable[Mapping[str, Any
         values = checks.as_list("stac_ids", stac_ids)
         return checks.unique(checks.text("stac_ids", value, allow_empty=False).strip() for value in values)
     if items:
-        return checks.unique(item_id(item) for item in stac_items("items", items))
+        return checks.unique(str(item["id"]) for item in stac_items("items", items))
     checks.fail("stac_ids", "provide stac_ids or items (STAC items returned by search)")
 
 
@@ -44,22 +40,13 @@ def stac_items(argument: str, items: Iterable[Any]) -> list[dict[str, Any]]:
     return checked
 
 
-def item_id(item: Mapping[str, Any]) -> str:
-    return str(item["id"])
-
-
 def order_body(items: Iterable[Mapping[str, Any]], contract_id: str | None) -> dict[str, Any]:
     """``{"items": [{"collectionId", "granuleId"}], "contractId"?}``, grouped by collection like the SDK."""
     by_collection: dict[str, dict[str, None]] = {}
     for item in items:
         by_collection.setdefault(str(item["collection"]), {})[str(item["id"])] = None
-    body: dict[str, Any] = {
-        "items": [
-            {"collectionId": collection, "granuleId": granule}
-            for collection, granules in by_collection.items()
-            for granule in granules
-        ]
-    }
+    pairs = ((collection, granule) for collection, granules in by_collection.items() for granule in granules)
+    body: dict[str, Any] = {"items": [{"collectionId": c, "granuleId": g} for c, g in pairs]}
     if contract_id:
         body["contractId"] = checks.text("contract_id", contract_id, allow_empty=False)
     return body
@@ -145,12 +132,7 @@ def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
 
 EXPORT_TYPES = ("latest", "weekly", "full")  # the newest week, one file per recent week, the whole archive
 EXPORT_FORMATS = ("gpkg", "shp.zip", "geoparquet")  # geoparquet only where the API lists it
-_SUFFIXES = (
-    (".shp.zip", "shp.zip"),
-    (".gpkg", "gpkg"),
-    (".geoparquet", "geoparquet"),
-    (".parquet", "geoparquet"),
-)
+_SUFFIXES = {".shp.zip": "shp.zip", ".gpkg": "gpkg", ".geoparquet": "geoparquet", ".parquet": "geoparquet"}
 
 
 def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[str, Any]:
@@ -164,21 +146,15 @@ def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[s
             for name in checks.as_list("file_names", file_names)
         )
         return {"exportType": kind, "fileNames": names}
-    fmt = (
-        "gpkg"
-        if export_format is None
-        else checks.choice("export_format", _bare(export_format), EXPORT_FORMATS)
-    )
+    if isinstance(export_format, str):
+        export_format = export_format.strip().lstrip(".")
+    fmt = "gpkg" if export_format is None else checks.choice("export_format", export_format, EXPORT_FORMATS)
     return {"exportType": kind, "exportFormat": fmt}
 
 
 def format_of(file_name: str) -> str | None:
     """Return the export format a file name ends with (``.gpkg`` → ``gpkg``), or ``None`` when unknown."""
-    lowered = file_name.lower()
-    for suffix, fmt in _SUFFIXES:
-        if lowered.endswith(suffix):
-            return fmt
-    return None
+    return next((fmt for suffix, fmt in _SUFFIXES.items() if file_name.lower().endswith(suffix)), None)
 
 
 def listed_files(listing: Any, export_type: str) -> list[str]:
@@ -204,7 +180,3 @@ def presigned_files(answer: Any) -> list[dict[str, str]]:
             name = posixpath.basename(str(entry.get("fileName") or entry.get("name") or url.split("?", 1)[0]))
             files.append({"file_name": name if name.strip(".") else "archive-export", "url": url})
     return files
-
-
-def _bare(value: Any) -> Any:
-    return value.strip().lstrip(".") if isinstance(value, str) else value
