@@ -158,17 +158,17 @@ def request_filter(
     if operator in vocab.REQUEST_SEARCH_ORDER_OPERATORS and not ordered:
         checks.fail(key, f"`{name}` is not ordered: use eq, neq or in (or a text operator)")
     textual = name in vocab.REQUEST_SEARCH_TEXT_FIELDS or name in _ENUMS
+    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS and not textual:
+        checks.fail(key, f"`{name}` is not text: {operator} applies to text and enum fields only")
+    sent, checked = checks.condition(
+        key, operator, value, lambda item: _scalar(key, name, operator, item, tiers)
+    )
+    return fields[name], "" if bare else sent, checked
+
+
+def _scalar(key: str, name: str, operator: str, value: Any, tiers: tuple[str, ...]) -> Any:
     if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS:
-        if not textual:
-            checks.fail(key, f"`{name}` is not text: {operator} applies to text and enum fields only")
-        return fields[name], *checks.condition(
-            key, operator, value, lambda item: checks.text(key, item, allow_empty=False)
-        )
-    operator, checked = checks.condition(key, operator, value, lambda item: _scalar(key, name, item, tiers))
-    return fields[name], "" if bare else operator, checked
-
-
-def _scalar(key: str, name: str, value: Any, tiers: tuple[str, ...]) -> Any:
+        return checks.text(key, value, allow_empty=False)
     if name in _ENUMS:
         return checks.choice(key, value, tiers if name == "collection_tier" else _ENUMS[name])
     if name in vocab.REQUEST_SEARCH_UUID_FIELDS:
