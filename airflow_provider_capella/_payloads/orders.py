@@ -122,10 +122,10 @@ def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
     given = [name for name, value in candidates.items() if value is not None and value != "" and value != []]
     if len(given) != 1:
         names = list(candidates)
+        note = f" ({note})" if note else ""
         checks.fail(
-            names[0] if not given else given[0],
-            f"give exactly one of {', '.join(names)}; got {', '.join(given) or 'none'}"
-            + (f" ({note})" if note else ""),
+            (given or names)[0],
+            f"give exactly one of {', '.join(names)}; got {', '.join(given) or 'none'}{note}",
         )
     return given[0]
 
@@ -159,10 +159,8 @@ def format_of(file_name: str) -> str | None:
 
 def listed_files(listing: Any, export_type: str) -> list[str]:
     """Return the file names the listing offers for ``export_type`` (``latest``, ``weekly`` or ``full``)."""
-    if not isinstance(listing, Mapping):
-        return []
-    names = listing.get(export_type) or []
-    return [str(name) for name in names if isinstance(name, str)] if isinstance(names, list) else []
+    names = listing.get(export_type) if isinstance(listing, Mapping) else None
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
 def presigned_files(answer: Any) -> list[dict[str, str]]:

@@ -139,12 +139,8 @@ def window(opens: datetime | str | None, closes: datetime | str | None) -> tuple
     return start, end
 
 
-def _angle(maximum: float) -> Callable[[str, Any], Any]:
-    return lambda key, value: checks.number(key, value, minimum=0, maximum=maximum)
-
-
-def _count(key: str, value: Any) -> Any:
-    return checks.number(key, value, positive=True, integer=True)
+def _number(**bounds: Any) -> Callable[[str, Any], Any]:
+    return lambda key, value: checks.number(key, value, **bounds)
 
 
 def _one_of(accepted: tuple[Any, ...]) -> Callable[[str, Any], Any]:
@@ -177,16 +173,16 @@ def _local_time(_key: str, value: Any) -> list[list[int]]:
     return checked
 
 
+_ANGLE, _AZIMUTH = _number(minimum=0, maximum=90), _number(minimum=0, maximum=360)
+_SIZE, _COUNT = _number(positive=True), _number(positive=True, integer=True)
 CONSTRAINT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "off_nadir_min": _angle(90), "off_nadir_max": _angle(90), "max_squint_angle": _angle(90),
-    "azimuth_angle_min": _angle(360), "azimuth_angle_max": _angle(360),
-    "image_width": lambda key, value: checks.number(key, value, positive=True),
-    "image_length": lambda key, value: checks.number(key, value, positive=True),
+    "off_nadir_min": _ANGLE, "off_nadir_max": _ANGLE, "max_squint_angle": _ANGLE,
+    "azimuth_angle_min": _AZIMUTH, "azimuth_angle_max": _AZIMUTH, "image_width": _SIZE, "image_length": _SIZE,
     "orbital_planes": lambda key, value: checks.choices(key, value, vocab.ORBITAL_PLANES),
     "asc_dsc": _one_of(vocab.ASC_DSC), "look_direction": _one_of(vocab.LOOK_DIRECTIONS),
     "polarization": _one_of(vocab.POLARIZATIONS), "local_time": _local_time,
-    "repetition_count": _count, "repetition_interval": _count, "maintain_scene_framing": checks.boolean,
-    "look_angle_tolerance": _angle(360), "azimuth_angle_tolerance": _angle(360),
+    "repetition_count": _COUNT, "repetition_interval": _COUNT, "maintain_scene_framing": checks.boolean,
+    "look_angle_tolerance": _AZIMUTH, "azimuth_angle_tolerance": _AZIMUTH,
 }  # fmt: skip
 """How each collect constraint or repetition argument is checked (tasking, repeat, access); camelCased."""
 

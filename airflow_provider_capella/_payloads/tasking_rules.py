@@ -67,9 +67,7 @@ def cancellation_fee_notice(request_id: str, first_collect: datetime | None, now
 
 def _duration(span: timedelta) -> str:
     hours = span.total_seconds() / 3600
-    if hours >= 168 and float(hours / 24).is_integer():
-        return f"{hours / 24:g} days"
-    return f"{hours:.4g} hours"
+    return f"{hours / 24:g} days" if hours >= 168 and (hours / 24).is_integer() else f"{hours:.4g} hours"
 
 
 MAX_POLYGON_VERTICES = 250  # an area task's ring has fewer distinct vertices (the closing one not counted)
