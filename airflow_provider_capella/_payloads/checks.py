@@ -48,8 +48,7 @@ def choice(argument: str, value: Any, accepted: Iterable[Any]) -> Any:
 
 def choices(argument: str, value: Any, accepted: Iterable[Any]) -> list[Any]:
     """Return a non-empty list (a single value is promoted) of accepted values, duplicates removed."""
-    items = as_list(argument, value)
-    return unique([choice(argument, item, accepted) for item in items])
+    return unique([choice(argument, item, accepted) for item in as_list(argument, value)])
 
 
 def as_list(argument: str, value: Any, *, allow_empty: bool = False) -> list[Any]:
@@ -183,11 +182,12 @@ def _check_positions(argument: str, position: Any, depth: int) -> None:
         fail(argument, f"a position must be [longitude, latitude], got {position!r}")
     if any(isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) for c in position):
         fail(argument, f"a position must hold numbers, got {position!r}")
-    longitude, latitude = position[0], position[1]
-    if not -180 <= longitude <= 180:
-        fail(argument, f"longitude {longitude} out of range -180..180 (positions are [longitude, latitude])")
-    if not -90 <= latitude <= 90:
-        fail(argument, f"latitude {latitude} out of range -90..90 (positions are [longitude, latitude])")
+    for name, degrees, limit in (("longitude", position[0], 180), ("latitude", position[1], 90)):
+        if not -limit <= degrees <= limit:
+            fail(
+                argument,
+                f"{name} {degrees} out of range -{limit}..{limit} (positions are [longitude, latitude])",
+            )
 
 
 def bbox(argument: str, value: Any) -> list[float]:
@@ -195,12 +195,7 @@ def bbox(argument: str, value: Any) -> list[float]:
     if isinstance(value, str | bytes) or not isinstance(value, list | tuple) or len(value) != 4:
         fail(argument, f"must be [min_lon, min_lat, max_lon, max_lat] (4 numbers), got {value!r}")
     west, south, east, north = (number(argument, item) for item in value)
-    for longitude in (west, east):
-        if not -180 <= longitude <= 180:
-            fail(argument, f"longitude {longitude} out of range -180..180")
-    for latitude in (south, north):
-        if not -90 <= latitude <= 90:
-            fail(argument, f"latitude {latitude} out of range -90..90")
+    _check_positions(argument, [[west, south], [east, north]], 1)
     if south > north:
         fail(argument, f"min_lat {south} is greater than max_lat {north}")
     return [west, south, east, north]

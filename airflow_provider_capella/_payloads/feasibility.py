@@ -9,12 +9,10 @@ from typing import Any
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.tasking import checked_constraints, window
 
-ACCESS_CONSTRAINTS = (
+ACCESS_CONSTRAINTS = (  # the constraint keyword arguments of CapellaHook.create_access_request
     "off_nadir_min", "off_nadir_max", "image_length", "image_width", "asc_dsc", "look_direction",
     "orbital_planes", "local_time",
 )  # fmt: skip
-"""The constraint keyword arguments of ``CapellaHook.create_access_request``."""
-
 MAX_WINDOW = timedelta(days=366)  # the longest access window the API plans passes for
 
 

@@ -100,10 +100,9 @@ DATA_ASSETS = ("HH", "VV", "VH", "HV")  # never presigned in search results, onl
 
 def check_presigned(argument: str, item: Mapping[str, Any]) -> None:
     """Refuse an item whose data asset has no presigned URL (a catalog search result, not an order's)."""
-    raw_assets = item.get("assets")
-    assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, Mapping) else {}
+    assets = item.get("assets")
     for key in DATA_ASSETS:
-        asset = assets.get(key)
+        asset = assets.get(key) if isinstance(assets, Mapping) else None
         if isinstance(asset, Mapping) and not _is_signed(str(asset.get("href") or "")):
             checks.fail(
                 argument,

@@ -31,10 +31,10 @@ class RequestSearch:
 
 def tasking_request_search(filters: Mapping[str, Any]) -> RequestSearch:
     """Tasking request search; ``include_repeating_tasks=True`` also matches requests a repeat derived."""
-    filters = dict(filters)
     include_repeating = checks.boolean(
-        "include_repeating_tasks", filters.pop("include_repeating_tasks", False)
+        "include_repeating_tasks", filters.get("include_repeating_tasks", False)
     )
+    filters = {key: value for key, value in filters.items() if key != "include_repeating_tasks"}
     search = _request_search(filters, vocab.TASKING_SEARCH_FIELDS, vocab.TASKING_COLLECTION_TIERS, "tasking")
     search.query["includeRepeatingTasks"] = {"eq": include_repeating}
     return search
@@ -86,13 +86,11 @@ def sort_field(value: Any, fields: Mapping[str, str]) -> str:
     name = checks.text("sort", value, allow_empty=False).strip()
     if name in fields:
         return fields[name]
-    if name in fields.values() or (
-        "." in name and name.partition(".")[0] in vocab.REQUEST_SEARCH_NESTED_ROOTS
-    ):
+    nested = "." in name and name.partition(".")[0] in vocab.REQUEST_SEARCH_NESTED_ROOTS
+    if name in fields.values() or nested:
         return name
-    checks.fail(
-        "sort", f"cannot sort by {name!r}; accepted: {', '.join(sorted(fields))} or a wire field name"
-    )
+    accepted = ", ".join(sorted(fields))
+    checks.fail("sort", f"cannot sort by {name!r}; accepted: {accepted} or a wire field name")
 
 
 def update_properties(
