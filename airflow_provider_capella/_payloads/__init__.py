@@ -1,7 +1,4 @@
-"""The one validation layer: user arguments → API bodies, checked before any request is sent.
-
-Pure functions; every problem is a ``CapellaValidationError`` naming the argument and what is accepted.
-"""
+"""The one validation layer: user arguments → API bodies; a ``CapellaValidationError`` before any request."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Catalog search: user filters (``product_type__in=[...]``, ``bbox=...``) → a validated STAC search body.
-
-Unlike the SDK, an unknown filter or operator is an error: a dropped filter orders the wrong imagery.
-"""
+"""Catalog search: user filters (``product_type__in=[...]``, ``bbox=...``) → a validated STAC search body."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Tasking/repeat request searches and updates: keyword filters → validated query and PATCH bodies.
-
-The filter grammar (``name__op=value``, any-case suffixes, intervals, nested wire names): docs/hook.md.
-"""
+"""Tasking/repeat request searches and updates → validated query and PATCH bodies (grammar: docs/hook.md)."""
 
 from __future__ import annotations
 

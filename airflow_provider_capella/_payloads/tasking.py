@@ -147,28 +147,23 @@ def _one_of(accepted: tuple[Any, ...]) -> Callable[[str, Any], Any]:
     return lambda key, value: checks.choice(key, value, accepted)
 
 
-def _local_time(_key: str, value: Any) -> list[list[int]]:
+def _local_time(key: str, value: Any) -> list[list[int]]:
     """``"day" | "night" | "anytime"`` or ``[[start, end], ...]`` seconds of the day (0..86400, start<end)."""
     if isinstance(value, str):
-        option = checks.choice("local_time", value, vocab.LOCAL_TIME_OPTIONS)
+        option = checks.choice(key, value, vocab.LOCAL_TIME_OPTIONS)
         return [list(pair) for pair in vocab.LOCAL_TIME_OPTIONS[option]]
-    ranges = checks.as_list("local_time", value)
+    ranges = checks.as_list(key, value)
     if len(ranges) == 2 and all(isinstance(item, int | float) for item in ranges):
         ranges = [ranges]  # a single flat [start, end]
     checked = []
     for pair in ranges:
-        if isinstance(pair, str) or not isinstance(pair, list | tuple) or len(pair) != 2:
-            checks.fail(
-                "local_time", f"expected 'day', 'night', 'anytime' or [[start, end], ...], got {value!r}"
-            )
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            checks.fail(key, f"expected 'day', 'night', 'anytime' or [[start, end], ...], got {value!r}")
         start, end = (
-            checks.number("local_time", item, minimum=0, maximum=vocab.DAY_SECONDS, integer=True)
-            for item in pair
+            checks.number(key, item, minimum=0, maximum=vocab.DAY_SECONDS, integer=True) for item in pair
         )
         if start >= end:
-            checks.fail(
-                "local_time", f"range start {start} must be before its end {end} (seconds of the day)"
-            )
+            checks.fail(key, f"range start {start} must be before its end {end} (seconds of the day)")
         checked.append([int(start), int(end)])
     return checked
 
