@@ -139,12 +139,8 @@ def window(opens: datetime | str | None, closes: datetime | str | None) -> tuple
     return start, end
 
 
-def _number(**bounds: Any) -> Callable[[str, Any], Any]:
-    return lambda key, value: checks.number(key, value, **bounds)
-
-
-def _one_of(accepted: tuple[Any, ...]) -> Callable[[str, Any], Any]:
-    return lambda key, value: checks.choice(key, value, accepted)
+def _with(check: Callable[..., Any], *args: Any, **options: Any) -> Callable[[str, Any], Any]:
+    return lambda key, value: check(key, value, *args, **options)
 
 
 def _local_time(key: str, value: Any) -> list[list[int]]:
@@ -168,14 +164,14 @@ def _local_time(key: str, value: Any) -> list[list[int]]:
     return checked
 
 
-_ANGLE, _AZIMUTH = _number(minimum=0, maximum=90), _number(minimum=0, maximum=360)
-_SIZE, _COUNT = _number(positive=True), _number(positive=True, integer=True)
+_ANGLE, _AZIMUTH = _with(checks.number, minimum=0, maximum=90), _with(checks.number, minimum=0, maximum=360)
+_SIZE, _COUNT = _with(checks.number, positive=True), _with(checks.number, positive=True, integer=True)
 CONSTRAINT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "off_nadir_min": _ANGLE, "off_nadir_max": _ANGLE, "max_squint_angle": _ANGLE,
     "azimuth_angle_min": _AZIMUTH, "azimuth_angle_max": _AZIMUTH, "image_width": _SIZE, "image_length": _SIZE,
-    "orbital_planes": lambda key, value: checks.choices(key, value, vocab.ORBITAL_PLANES),
-    "asc_dsc": _one_of(vocab.ASC_DSC), "look_direction": _one_of(vocab.LOOK_DIRECTIONS),
-    "polarization": _one_of(vocab.POLARIZATIONS), "local_time": _local_time,
+    "orbital_planes": _with(checks.choices, vocab.ORBITAL_PLANES), "local_time": _local_time,
+    "look_direction": _with(checks.choice, vocab.LOOK_DIRECTIONS),
+    "polarization": _with(checks.choice, vocab.POLARIZATIONS), "asc_dsc": _with(checks.choice, vocab.ASC_DSC),
     "repetition_count": _COUNT, "repetition_interval": _COUNT, "maintain_scene_framing": checks.boolean,
     "look_angle_tolerance": _AZIMUTH, "azimuth_angle_tolerance": _AZIMUTH,
 }  # fmt: skip

@@ -117,16 +117,14 @@ def check_area(argument: str, rings: list[Any]) -> None:
         )
     count = len(vertices)
     edges = [(vertices[i], vertices[(i + 1) % count]) for i in range(count)]
-    # non-adjacent edge pairs (the first and the last edge share the closing vertex)
-    pairs = ((i, j) for i in range(count) for j in range(i + 2, count - (i == 0)))
-    crossing = next(((i, j) for i, j in pairs if _segments_touch(*edges[i], *edges[j])), None)
-    if crossing is not None:
-        first, second = crossing
-        checks.fail(
-            argument,
-            f"the polygon must not intersect itself: edge {first} (from vertex {first}) crosses edge "
-            f"{second} (from vertex {second})",
-        )
+    for i in range(count):
+        for j in range(i + 2, count - (i == 0)):  # non-adjacent: edge 0 and the last share a vertex
+            if _segments_touch(*edges[i], *edges[j]):
+                checks.fail(
+                    argument,
+                    f"the polygon must not intersect itself: edge {i} (from vertex {i}) crosses edge "
+                    f"{j} (from vertex {j})",
+                )
 
 
 def _type_of(value: Any) -> Any:
