@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, NoReturn
 
@@ -25,12 +25,11 @@ def without_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def reject_unknown(given: Iterable[str], accepted: Iterable[str], where: str) -> None:
+def reject_unknown(given: Iterable[str], accepted: Collection[str], where: str) -> None:
     """Unknown keyword arguments are an error listing what ``where`` accepts."""
-    accepted_set = set(accepted)
-    unknown = sorted(set(given) - accepted_set)
+    unknown = sorted(set(given) - set(accepted))
     if unknown:
-        fail(", ".join(unknown), f"not accepted by {where}; accepted: {', '.join(sorted(accepted_set))}")
+        fail(", ".join(unknown), f"not accepted by {where}; accepted: {', '.join(sorted(set(accepted)))}")
 
 
 def choice(argument: str, value: Any, accepted: Iterable[Any]) -> Any:
