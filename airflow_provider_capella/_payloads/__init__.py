@@ -1,9 +1,4 @@
-"""The one validation layer: user arguments → API bodies, checked before any request is sent.
-
-Pure functions, no I/O. Every problem raises
-:class:`~airflow_provider_capella.exceptions.CapellaValidationError` naming the argument and what is
-accepted.
-"""
+"""The one validation layer: user arguments → API bodies; a ``CapellaValidationError`` before any request."""
 
 from __future__ import annotations
 

@@ -1,14 +1,10 @@
-"""Primitive argument checks shared by every payload builder; each raises ``CapellaValidationError``.
-
-Every message names the argument and what is accepted, so a user mistake is fixed without a
-round trip to the API.
-"""
+"""Primitive argument checks shared by every payload builder; each raises ``CapellaValidationError``."""
 
 from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any, NoReturn
 
@@ -16,14 +12,7 @@ from airflow_provider_capella.exceptions import CapellaValidationError
 
 GEOMETRY_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 # Intended mirror: the emulator's search_space.py keeps its own copy as an independent oracle.
-_NESTING = {
-    "Point": 0,
-    "MultiPoint": 1,
-    "LineString": 1,
-    "MultiLineString": 2,
-    "Polygon": 2,
-    "MultiPolygon": 3,
-}
+_NESTING = dict(Point=0, MultiPoint=1, LineString=1, MultiLineString=2, Polygon=2, MultiPolygon=3)
 
 
 def fail(argument: str, problem: str) -> NoReturn:
@@ -36,12 +25,11 @@ def without_none(values: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-def reject_unknown(given: Iterable[str], accepted: Iterable[str], where: str) -> None:
+def reject_unknown(given: Iterable[str], accepted: Collection[str], where: str) -> None:
     """Unknown keyword arguments are an error listing what ``where`` accepts."""
-    accepted_set = set(accepted)
-    unknown = sorted(set(given) - accepted_set)
+    unknown = sorted(set(given) - set(accepted))
     if unknown:
-        fail(", ".join(unknown), f"not accepted by {where}; accepted: {', '.join(sorted(accepted_set))}")
+        fail(", ".join(unknown), f"not accepted by {where}; accepted: {', '.join(sorted(set(accepted)))}")
 
 
 def choice(argument: str, value: Any, accepted: Iterable[Any]) -> Any:
@@ -59,8 +47,7 @@ def choice(argument: str, value: Any, accepted: Iterable[Any]) -> Any:
 
 def choices(argument: str, value: Any, accepted: Iterable[Any]) -> list[Any]:
     """Return a non-empty list (a single value is promoted) of accepted values, duplicates removed."""
-    items = as_list(argument, value)
-    return unique([choice(argument, item, accepted) for item in items])
+    return unique([choice(argument, item, accepted) for item in as_list(argument, value)])
 
 
 def as_list(argument: str, value: Any, *, allow_empty: bool = False) -> list[Any]:
@@ -113,12 +100,9 @@ def number(
     value = int(value) if integer else value
     if positive and value <= 0:
         fail(argument, f"must be greater than 0, got {value!r}")
-    bounds = [
-        f"{word} {limit}"
-        for word, limit in (("at least", minimum), ("at most", maximum))
-        if limit is not None
-    ]
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        ends = (("at least", minimum), ("at most", maximum))
+        bounds = (f"{word} {limit}" for word, limit in ends if limit is not None)
         fail(argument, f"must be {' and '.join(bounds)}, got {value!r}")
     return value
 
@@ -136,16 +120,17 @@ def uuid_text(argument: str, value: Any) -> str:
 
 
 def utc_datetime(argument: str, value: Any) -> datetime:
-    """Return a timezone-aware UTC datetime from a datetime, date or ISO 8601 string.
-
-    Naive values are taken as UTC (the API's convention); aware values are converted to UTC.
-    """
+    """Return an aware UTC datetime from a datetime, date or ISO 8601 string (naive: taken as UTC)."""
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
-        moment = _parse_iso(argument, value)
+        raw = value.strip()
+        try:
+            moment = datetime.fromisoformat(raw[:-1] + "+00:00" if raw.endswith(("Z", "z")) else raw)
+        except ValueError:
+            fail(argument, f"must be an ISO 8601 datetime such as '2024-05-01T12:00:00Z', got {value!r}")
     else:
         fail(argument, f"must be a datetime or an ISO 8601 string, got {type(value).__name__}")
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -158,25 +143,8 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
-def _parse_iso(argument: str, value: str) -> datetime:
-    raw = value.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        return datetime.fromisoformat(raw)
-    except ValueError:
-        pass
-    try:
-        return datetime.combine(date.fromisoformat(raw), datetime.min.time())
-    except ValueError:
-        fail(argument, f"must be an ISO 8601 datetime such as '2024-05-01T12:00:00Z', got {value!r}")
-
-
 def geometry(argument: str, value: Any, *, allowed: Iterable[str] = GEOMETRY_TYPES) -> dict[str, Any]:
-    """Return a GeoJSON geometry dict of an allowed type with positions in range (lon -180..180, lat -90..90).
-
-    Objects with ``__geo_interface__`` (shapely, geojson) are accepted and converted.
-    """
+    """Return a GeoJSON geometry (``__geo_interface__`` objects converted) of an allowed type, in range."""
     allowed_types = tuple(allowed)
     candidate = getattr(value, "__geo_interface__", value)
     if not isinstance(candidate, Mapping):
@@ -188,10 +156,12 @@ def geometry(argument: str, value: Any, *, allowed: Iterable[str] = GEOMETRY_TYP
         fail(argument, f"GeoJSON type {kind!r} not accepted; accepted: {', '.join(allowed_types)}")
     coordinates = _plain(candidate.get("coordinates"))
     _check_positions(argument, coordinates, _NESTING[kind])
-    if kind in ("Polygon", "MultiPolygon"):
-        polygons = [coordinates] if kind == "Polygon" else coordinates
-        for rings in polygons:
-            _check_rings(argument, rings)
+    polygons = {"Polygon": [coordinates], "MultiPolygon": coordinates}.get(kind, [])
+    for ring in (ring for rings in polygons for ring in rings):
+        if len(ring) < 4:
+            fail(argument, "a polygon ring needs at least 4 positions (first and last equal)")
+        if ring[0][:2] != ring[-1][:2]:
+            fail(argument, "a polygon ring must be closed: its first and last positions must be equal")
     return {"type": kind, "coordinates": coordinates}
 
 
@@ -211,19 +181,12 @@ def _check_positions(argument: str, position: Any, depth: int) -> None:
         fail(argument, f"a position must be [longitude, latitude], got {position!r}")
     if any(isinstance(c, bool) or not isinstance(c, int | float) or not math.isfinite(c) for c in position):
         fail(argument, f"a position must hold numbers, got {position!r}")
-    longitude, latitude = position[0], position[1]
-    if not -180 <= longitude <= 180:
-        fail(argument, f"longitude {longitude} out of range -180..180 (positions are [longitude, latitude])")
-    if not -90 <= latitude <= 90:
-        fail(argument, f"latitude {latitude} out of range -90..90 (positions are [longitude, latitude])")
-
-
-def _check_rings(argument: str, rings: list[Any]) -> None:
-    for ring in rings:
-        if len(ring) < 4:
-            fail(argument, "a polygon ring needs at least 4 positions (first and last equal)")
-        if ring[0][:2] != ring[-1][:2]:
-            fail(argument, "a polygon ring must be closed: its first and last positions must be equal")
+    for name, degrees, limit in (("longitude", position[0], 180), ("latitude", position[1], 90)):
+        if not -limit <= degrees <= limit:
+            fail(
+                argument,
+                f"{name} {degrees} out of range -{limit}..{limit} (positions are [longitude, latitude])",
+            )
 
 
 def bbox(argument: str, value: Any) -> list[float]:
@@ -231,12 +194,7 @@ def bbox(argument: str, value: Any) -> list[float]:
     if isinstance(value, str | bytes) or not isinstance(value, list | tuple) or len(value) != 4:
         fail(argument, f"must be [min_lon, min_lat, max_lon, max_lat] (4 numbers), got {value!r}")
     west, south, east, north = (number(argument, item) for item in value)
-    for longitude in (west, east):
-        if not -180 <= longitude <= 180:
-            fail(argument, f"longitude {longitude} out of range -180..180")
-    for latitude in (south, north):
-        if not -90 <= latitude <= 90:
-            fail(argument, f"latitude {latitude} out of range -90..90")
+    _check_positions(argument, [[west, south], [east, north]], 1)
     if south > north:
         fail(argument, f"min_lat {south} is greater than max_lat {north}")
     return [west, south, east, north]

@@ -1,8 +1,4 @@
-"""Orders, downloads and archive exports: user arguments → request bodies, checked before any request.
-
-The archive export body is that of ``POST /catalog/archive-export/presigned``; the listing is the
-answer of ``GET /catalog/archive-export/available``.
-"""
+"""Orders, downloads and archive exports: user arguments → request bodies, checked before any request."""
 
 from __future__ import annotations
 
@@ -26,7 +22,7 @@ def stac_ids_of(stac_ids: Iterable[Any] | None, items: Iterable[Mapping[str, Any
         values = checks.as_list("stac_ids", stac_ids)
         return checks.unique(checks.text("stac_ids", value, allow_empty=False).strip() for value in values)
     if items:
-        return checks.unique(item_id(item) for item in stac_items("items", items))
+        return checks.unique(str(item["id"]) for item in stac_items("items", items))
     checks.fail("stac_ids", "provide stac_ids or items (STAC items returned by search)")
 
 
@@ -44,22 +40,13 @@ def stac_items(argument: str, items: Iterable[Any]) -> list[dict[str, Any]]:
     return checked
 
 
-def item_id(item: Mapping[str, Any]) -> str:
-    return str(item["id"])
-
-
 def order_body(items: Iterable[Mapping[str, Any]], contract_id: str | None) -> dict[str, Any]:
     """``{"items": [{"collectionId", "granuleId"}], "contractId"?}``, grouped by collection like the SDK."""
     by_collection: dict[str, dict[str, None]] = {}
     for item in items:
         by_collection.setdefault(str(item["collection"]), {})[str(item["id"])] = None
-    body: dict[str, Any] = {
-        "items": [
-            {"collectionId": collection, "granuleId": granule}
-            for collection, granules in by_collection.items()
-            for granule in granules
-        ]
-    }
+    pairs = ((collection, granule) for collection, granules in by_collection.items() for granule in granules)
+    body: dict[str, Any] = {"items": [{"collectionId": c, "granuleId": g} for c, g in pairs]}
     if contract_id:
         body["contractId"] = checks.text("contract_id", contract_id, allow_empty=False)
     return body
@@ -113,10 +100,9 @@ DATA_ASSETS = ("HH", "VV", "VH", "HV")  # never presigned in search results, onl
 
 def check_presigned(argument: str, item: Mapping[str, Any]) -> None:
     """Refuse an item whose data asset has no presigned URL (a catalog search result, not an order's)."""
-    raw_assets = item.get("assets")
-    assets: Mapping[str, Any] = raw_assets if isinstance(raw_assets, Mapping) else {}
+    assets = item.get("assets")
     for key in DATA_ASSETS:
-        asset = assets.get(key)
+        asset = assets.get(key) if isinstance(assets, Mapping) else None
         if isinstance(asset, Mapping) and not _is_signed(str(asset.get("href") or "")):
             checks.fail(
                 argument,
@@ -135,22 +121,17 @@ def one_source(candidates: Mapping[str, Any], *, note: str = "") -> str:
     given = [name for name, value in candidates.items() if value is not None and value != "" and value != []]
     if len(given) != 1:
         names = list(candidates)
+        note = f" ({note})" if note else ""
         checks.fail(
-            names[0] if not given else given[0],
-            f"give exactly one of {', '.join(names)}; got {', '.join(given) or 'none'}"
-            + (f" ({note})" if note else ""),
+            (given or names)[0],
+            f"give exactly one of {', '.join(names)}; got {', '.join(given) or 'none'}{note}",
         )
     return given[0]
 
 
 EXPORT_TYPES = ("latest", "weekly", "full")  # the newest week, one file per recent week, the whole archive
 EXPORT_FORMATS = ("gpkg", "shp.zip", "geoparquet")  # geoparquet only where the API lists it
-_SUFFIXES = (
-    (".shp.zip", "shp.zip"),
-    (".gpkg", "gpkg"),
-    (".geoparquet", "geoparquet"),
-    (".parquet", "geoparquet"),
-)
+_SUFFIXES = {".shp.zip": "shp.zip", ".gpkg": "gpkg", ".geoparquet": "geoparquet", ".parquet": "geoparquet"}
 
 
 def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[str, Any]:
@@ -164,29 +145,21 @@ def export_body(export_type: Any, export_format: Any, file_names: Any) -> dict[s
             for name in checks.as_list("file_names", file_names)
         )
         return {"exportType": kind, "fileNames": names}
-    fmt = (
-        "gpkg"
-        if export_format is None
-        else checks.choice("export_format", _bare(export_format), EXPORT_FORMATS)
-    )
+    if isinstance(export_format, str):
+        export_format = export_format.strip().lstrip(".")
+    fmt = "gpkg" if export_format is None else checks.choice("export_format", export_format, EXPORT_FORMATS)
     return {"exportType": kind, "exportFormat": fmt}
 
 
 def format_of(file_name: str) -> str | None:
     """Return the export format a file name ends with (``.gpkg`` → ``gpkg``), or ``None`` when unknown."""
-    lowered = file_name.lower()
-    for suffix, fmt in _SUFFIXES:
-        if lowered.endswith(suffix):
-            return fmt
-    return None
+    return next((fmt for suffix, fmt in _SUFFIXES.items() if file_name.lower().endswith(suffix)), None)
 
 
 def listed_files(listing: Any, export_type: str) -> list[str]:
     """Return the file names the listing offers for ``export_type`` (``latest``, ``weekly`` or ``full``)."""
-    if not isinstance(listing, Mapping):
-        return []
-    names = listing.get(export_type) or []
-    return [str(name) for name in names if isinstance(name, str)] if isinstance(names, list) else []
+    names = listing.get(export_type) if isinstance(listing, Mapping) else None
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
 def presigned_files(answer: Any) -> list[dict[str, str]]:
@@ -204,7 +177,3 @@ def presigned_files(answer: Any) -> list[dict[str, str]]:
             name = posixpath.basename(str(entry.get("fileName") or entry.get("name") or url.split("?", 1)[0]))
             files.append({"file_name": name if name.strip(".") else "archive-export", "url": url})
     return files
-
-
-def _bare(value: Any) -> Any:
-    return value.strip().lstrip(".") if isinstance(value, str) else value

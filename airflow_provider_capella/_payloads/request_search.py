@@ -1,14 +1,4 @@
-"""Tasking/repeat request searches and updates: user keyword arguments → validated query and PATCH bodies.
-
-A search filter is ``name__op=value``, with the API's operators: ``eq`` (no suffix), ``neq``, ``in``,
-``gt``, ``gte``, ``lt``, ``lte``, ``startsWith``, ``endsWith`` and ``contains`` (suffixes are
-case-insensitive: ``__startswith`` works).
-A list value without a suffix means ``in`` and goes bare, as the SDK sends it; a datetime field also
-takes an interval string ``"2024-01-01T00:00:00Z/2024-12-31T23:59:59Z"`` (``..`` for an open end).
-Nested fields are searched by their wire name under ``collectConstraints``, ``processingConfig``,
-``repetitionProperties`` or ``insar`` (``**{"collectConstraints.offNadirMax__lte": 30}``);
-``collect_mode`` names ``collectConstraints.collectMode``.
-"""
+"""Tasking/repeat request searches and updates → validated query and PATCH bodies (grammar: docs/hook.md)."""
 
 from __future__ import annotations
 
@@ -18,16 +8,11 @@ from typing import Any
 
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads import vocabulary as vocab
-from airflow_provider_capella._payloads.tasking import product_type_list
 
 
 @dataclass
 class RequestSearch:
-    """A validated tasking/repeat request search: the query, the paging options and the scope to add.
-
-    ``scope`` is ``"user"`` (the caller's own requests, the default), ``"org"`` (``for_org=True``) or
-    ``"explicit"`` (``user_id``/``org_id`` given). ``sort`` and ``order`` go in the body when set.
-    """
+    """A validated request search; ``scope``: ``"user"`` (default), ``"org"`` or ``"explicit"`` (ids)."""
 
     query: dict[str, Any] = field(default_factory=dict)
     page_size: int = vocab.REQUEST_SEARCH_DEFAULT_PAGE_SIZE
@@ -43,10 +28,10 @@ class RequestSearch:
 
 def tasking_request_search(filters: Mapping[str, Any]) -> RequestSearch:
     """Tasking request search; ``include_repeating_tasks=True`` also matches requests a repeat derived."""
-    filters = dict(filters)
     include_repeating = checks.boolean(
-        "include_repeating_tasks", filters.pop("include_repeating_tasks", False)
+        "include_repeating_tasks", filters.get("include_repeating_tasks", False)
     )
+    filters = {key: value for key, value in filters.items() if key != "include_repeating_tasks"}
     search = _request_search(filters, vocab.TASKING_SEARCH_FIELDS, vocab.TASKING_COLLECTION_TIERS, "tasking")
     search.query["includeRepeatingTasks"] = {"eq": include_repeating}
     return search
@@ -80,20 +65,17 @@ def _request_search(
 
 
 def _apply_option(search: RequestSearch, key: str, value: Any, fields: Mapping[str, str]) -> None:
-    if key == "for_org":
-        if checks.boolean("for_org", value) and search.scope != "explicit":
-            search.scope = "org"
-    elif key == "page_size":
+    if key == "page_size":
         low, high = vocab.REQUEST_SEARCH_PAGE_SIZE
         search.page_size = int(checks.number("page_size", value, minimum=low, maximum=high, integer=True))
-    elif key == "threaded":
-        search.threaded = checks.boolean("threaded", value)
     elif key == "sort":
         search.sort = sort_field(value, fields)
     elif key == "order":
         search.order = checks.choice("order", value, vocab.REQUEST_SEARCH_ORDERS)
-    else:
-        checks.boolean(key, value)  # show_progress: accepted for compatibility; logs are the progress
+    elif checks.boolean(key, value) and key == "for_org" and search.scope != "explicit":
+        search.scope = "org"
+    elif key == "threaded":  # show_progress is only checked: logs are the progress
+        search.threaded = value
 
 
 def sort_field(value: Any, fields: Mapping[str, str]) -> str:
@@ -101,13 +83,11 @@ def sort_field(value: Any, fields: Mapping[str, str]) -> str:
     name = checks.text("sort", value, allow_empty=False).strip()
     if name in fields:
         return fields[name]
-    if name in fields.values() or (
-        "." in name and name.partition(".")[0] in vocab.REQUEST_SEARCH_NESTED_ROOTS
-    ):
+    nested = "." in name and name.partition(".")[0] in vocab.REQUEST_SEARCH_NESTED_ROOTS
+    if name in fields.values() or nested:
         return name
-    checks.fail(
-        "sort", f"cannot sort by {name!r}; accepted: {', '.join(sorted(fields))} or a wire field name"
-    )
+    accepted = ", ".join(sorted(fields))
+    checks.fail("sort", f"cannot sort by {name!r}; accepted: {accepted} or a wire field name")
 
 
 def update_properties(
@@ -122,9 +102,8 @@ def update_properties(
         if key in updatable and value is not None
     }
     if arguments.get("product_types") is not None:
-        properties["processingConfig"] = {
-            "productTypes": product_type_list("product_types", arguments["product_types"])
-        }
+        product_types = checks.choices("product_types", arguments["product_types"], vocab.PRODUCT_TYPES)
+        properties["processingConfig"] = {"productTypes": product_types}
     if not properties:
         checks.fail("fields", f"{where} needs at least one field to update; accepted: {', '.join(accepted)}")
     return {"properties": properties}
@@ -140,7 +119,10 @@ def request_ids(argument: str, ids: tuple[Any, ...]) -> list[str]:
     return checked
 
 
-_ENUMS = ("collection_type", "collection_tier", "instrument_mode", "status", "collect_mode")
+_ENUMS: dict[str, tuple[Any, ...]] = {
+    "collection_type": vocab.COLLECTION_TYPES, "instrument_mode": vocab.INSTRUMENT_MODES,
+    "collect_mode": vocab.INSTRUMENT_MODES, "status": vocab.REQUEST_STATUSES, "collection_tier": (),
+}  # fmt: skip
 
 
 def request_filter(
@@ -164,37 +146,26 @@ def request_filter(
         )
     datetimes = vocab.REQUEST_SEARCH_DATETIME_FIELDS
     if name in datetimes and operator == "eq" and isinstance(value, str) and "/" in value:
-        return fields[name], "eq", interval(key, value)
+        ends = checks.interval(key, value)
+        return fields[name], "eq", "/".join(".." if end is None else checks.iso_utc(end) for end in ends)
     checks.is_listed(key, operator, value)
     ordered = name in datetimes or name in vocab.REQUEST_SEARCH_NUMBER_FIELDS
     if operator in vocab.REQUEST_SEARCH_ORDER_OPERATORS and not ordered:
         checks.fail(key, f"`{name}` is not ordered: use eq, neq or in (or a text operator)")
     textual = name in vocab.REQUEST_SEARCH_TEXT_FIELDS or name in _ENUMS
+    if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS and not textual:
+        checks.fail(key, f"`{name}` is not text: {operator} applies to text and enum fields only")
+    sent, checked = checks.condition(
+        key, operator, value, lambda item: _scalar(key, name, operator, item, tiers)
+    )
+    return fields[name], "" if bare else sent, checked
+
+
+def _scalar(key: str, name: str, operator: str, value: Any, tiers: tuple[str, ...]) -> Any:
     if operator in vocab.REQUEST_SEARCH_TEXT_OPERATORS:
-        if not textual:
-            checks.fail(key, f"`{name}` is not text: {operator} applies to text and enum fields only")
-        return fields[name], *checks.condition(
-            key, operator, value, lambda item: checks.text(key, item, allow_empty=False)
-        )
-    operator, checked = checks.condition(key, operator, value, lambda item: _scalar(key, name, item, tiers))
-    return fields[name], "" if bare else operator, checked
-
-
-def interval(key: str, value: str) -> str:
-    """Check a datetime interval ``"start/end"`` (``..`` or empty for an open end); return it in UTC."""
-    return "/".join(".." if bound is None else checks.iso_utc(bound) for bound in checks.interval(key, value))
-
-
-def _scalar(key: str, name: str, value: Any, tiers: tuple[str, ...]) -> Any:
-    enums: dict[str, tuple[Any, ...]] = {
-        "collection_type": vocab.COLLECTION_TYPES,
-        "collection_tier": tiers,
-        "instrument_mode": vocab.INSTRUMENT_MODES,
-        "collect_mode": vocab.INSTRUMENT_MODES,
-        "status": vocab.REQUEST_STATUSES,
-    }
-    if name in enums:
-        return checks.choice(key, value, enums[name])
+        return checks.text(key, value, allow_empty=False)
+    if name in _ENUMS:
+        return checks.choice(key, value, tiers if name == "collection_tier" else _ENUMS[name])
     if name in vocab.REQUEST_SEARCH_UUID_FIELDS:
         return checks.uuid_text(key, value)
     if name in vocab.REQUEST_SEARCH_DATETIME_FIELDS:

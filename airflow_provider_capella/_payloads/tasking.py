@@ -1,8 +1,4 @@
-"""Tasking and repeat request creation: the hook's arguments → validated request bodies.
-
-``POST /task`` and ``POST /repeat-requests`` bodies, from the same argument names and defaults as the
-official SDK.
-"""
+"""Tasking and repeat request creation: the SDK's arguments → ``POST /task``, ``/repeat-requests`` bodies."""
 
 from __future__ import annotations
 
@@ -41,8 +37,13 @@ class CollectConstraints:
     max_squint_angle: float | None = None
 
     def body(self, geometry_type: str) -> dict[str, Any]:
-        """Return the validated ``collectConstraints`` for a request of this geometry type."""
-        return collect_constraints(asdict(self), geometry_type)
+        """Return the validated ``collectConstraints``; squint defaults to enabled on a Point only."""
+        squint = (
+            ("enabled" if geometry_type == "Point" else "disabled") if self.squint is None else self.squint
+        )
+        return checked_constraints(asdict(self)) | {
+            "squint": checks.choice("squint", squint, vocab.SQUINT_MODES)
+        }
 
 
 @dataclass(frozen=True)
@@ -60,31 +61,6 @@ class RequestBasics:
     contract_id: str | None = None
 
 
-def tasking_request_body(
-    basics: RequestBasics,
-    constraints: CollectConstraints,
-    *,
-    collection_tier: str,
-    window_open: datetime | str | None,
-    window_close: datetime | str | None,
-    pre_approval: bool,
-) -> dict[str, Any]:
-    """Build the ``POST /task`` body, every argument checked first."""
-    shape = tasking_geometry("geometry", basics.geometry)
-    opens, closes = window(window_open, window_close)
-    tier = checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS)
-    check_window_for_tier(tier, opens, closes)
-    properties: dict[str, Any] = {
-        **_common_properties(basics, "taskingrequest"),
-        "windowOpen": checks.iso_utc(opens),
-        "windowClose": checks.iso_utc(closes),
-        "collectionTier": tier,
-        "preApproval": checks.boolean("pre_approval", pre_approval),
-        "collectConstraints": constraints.body(shape["type"]),
-    }
-    return _feature(shape, properties, basics.product_types, basics.contract_id)
-
-
 @dataclass(frozen=True)
 class Repetition:
     """How a repeat request repeats (see ``CapellaHook.create_repeat_request``)."""
@@ -99,11 +75,32 @@ class Repetition:
 
 
 _BASIC = tuple(f.name for cls in (RequestBasics, CollectConstraints) for f in fields(cls))
-_REPEATING = tuple(f.name for f in fields(Repetition))
 TASKING_ARGUMENTS = (*_BASIC, "collection_tier", "window_open", "window_close", "pre_approval")
-"""The arguments of ``CapellaHook.create_tasking_request`` (the SDK's names)."""
+_REPEATING = tuple(f.name for f in fields(Repetition))
 REPEAT_ARGUMENTS = (*_BASIC, *_REPEATING, "collection_tier", "window_duration", "insar_orbit")
-"""The arguments of ``CapellaHook.create_repeat_request`` (the SDK's names)."""
+
+
+def tasking_request_body(
+    basics: RequestBasics,
+    constraints: CollectConstraints,
+    *,
+    collection_tier: str,
+    window_open: datetime | str | None,
+    window_close: datetime | str | None,
+    pre_approval: bool,
+) -> dict[str, Any]:
+    """Build the ``POST /task`` body, every argument checked first."""
+    shape = tasking_geometry("geometry", basics.geometry)
+    opens, closes = window(window_open, window_close)
+    tier = checks.choice("collection_tier", collection_tier, vocab.TASKING_COLLECTION_TIERS)
+    check_window_for_tier(tier, opens, closes)
+    properties = {
+        "windowOpen": checks.iso_utc(opens),
+        "windowClose": checks.iso_utc(closes),
+        "collectionTier": tier,
+        "preApproval": checks.boolean("pre_approval", pre_approval),
+    }
+    return _feature(basics, constraints, shape, "taskingrequest", properties)
 
 
 def repeat_request_body(
@@ -118,21 +115,16 @@ def repeat_request_body(
     """Build the ``POST /repeat-requests`` body, every argument checked first."""
     shape = repeat_geometry("geometry", basics.geometry)
     tier = checks.choice("collection_tier", collection_tier, vocab.REPEAT_COLLECTION_TIERS)
-    properties: dict[str, Any] = {
-        **_common_properties(basics, "repeatrequest"),
-        "collectionTier": tier,
-        "collectConstraints": constraints.body(shape["type"]),
-        "repetitionProperties": repetition_properties(asdict(repetition)),
-    }
+    own: dict[str, Any] = {"collectionTier": tier, "repetitionProperties": _repetition(asdict(repetition))}
     if window_duration is not None:
-        properties["windowDuration"] = checks.number("window_duration", window_duration, positive=True)
+        own["windowDuration"] = checks.number("window_duration", window_duration, positive=True)
     if insar_orbit is not None:
-        properties["insar"] = {"orbit": checks.choice("insar_orbit", insar_orbit, vocab.INSAR_ORBITS)}
+        own["insar"] = {"orbit": checks.choice("insar_orbit", insar_orbit, vocab.INSAR_ORBITS)}
     elif tier in vocab.INSAR_TIERS:
         checks.fail(
             "insar_orbit", f"is required for collection_tier {tier!r}; accepted: {vocab.INSAR_ORBITS}"
         )
-    return _feature(shape, without_none(properties), basics.product_types, basics.contract_id)
+    return _feature(basics, constraints, shape, "repeatrequest", own)
 
 
 def window(opens: datetime | str | None, closes: datetime | str | None) -> tuple[datetime, datetime]:
@@ -147,40 +139,41 @@ def window(opens: datetime | str | None, closes: datetime | str | None) -> tuple
     return start, end
 
 
-def collect_constraints(arguments: Mapping[str, Any], geometry_type: str) -> dict[str, Any]:
-    """``collectConstraints``: angles in range, min < max, enums checked, squint defaulted by geometry."""
-    constraints = checked_constraints(arguments)
-    squint = arguments.get("squint")
-    default_squint = "enabled" if geometry_type == "Point" else "disabled"
-    constraints["squint"] = checks.choice(
-        "squint", default_squint if squint is None else squint, vocab.SQUINT_MODES
-    )
-    return constraints
+def _with(check: Callable[..., Any], *args: Any, **options: Any) -> Callable[[str, Any], Any]:
+    return lambda key, value: check(key, value, *args, **options)
 
 
-def _angle(maximum: float) -> Callable[[str, Any], Any]:
-    return lambda key, value: checks.number(key, value, minimum=0, maximum=maximum)
+def _local_time(key: str, value: Any) -> list[list[int]]:
+    """``"day" | "night" | "anytime"`` or ``[[start, end], ...]`` seconds of the day (0..86400, start<end)."""
+    if isinstance(value, str):
+        option = checks.choice(key, value, vocab.LOCAL_TIME_OPTIONS)
+        return [list(pair) for pair in vocab.LOCAL_TIME_OPTIONS[option]]
+    ranges = checks.as_list(key, value)
+    if len(ranges) == 2 and all(isinstance(item, int | float) for item in ranges):
+        ranges = [ranges]  # a single flat [start, end]
+    checked = []
+    for pair in ranges:
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            checks.fail(key, f"expected 'day', 'night', 'anytime' or [[start, end], ...], got {value!r}")
+        start, end = (
+            checks.number(key, item, minimum=0, maximum=vocab.DAY_SECONDS, integer=True) for item in pair
+        )
+        if start >= end:
+            checks.fail(key, f"range start {start} must be before its end {end} (seconds of the day)")
+        checked.append([int(start), int(end)])
+    return checked
 
 
-def _count(key: str, value: Any) -> Any:
-    return checks.number(key, value, positive=True, integer=True)
-
-
-def _one_of(accepted: tuple[Any, ...]) -> Callable[[str, Any], Any]:
-    return lambda key, value: checks.choice(key, value, accepted)
-
-
+_ANGLE, _AZIMUTH = _with(checks.number, minimum=0, maximum=90), _with(checks.number, minimum=0, maximum=360)
+_SIZE, _COUNT = _with(checks.number, positive=True), _with(checks.number, positive=True, integer=True)
 CONSTRAINT_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "off_nadir_min": _angle(90), "off_nadir_max": _angle(90), "max_squint_angle": _angle(90),
-    "azimuth_angle_min": _angle(360), "azimuth_angle_max": _angle(360),
-    "image_width": lambda key, value: checks.number(key, value, positive=True),
-    "image_length": lambda key, value: checks.number(key, value, positive=True),
-    "orbital_planes": lambda key, value: checks.choices(key, value, vocab.ORBITAL_PLANES),
-    "asc_dsc": _one_of(vocab.ASC_DSC), "look_direction": _one_of(vocab.LOOK_DIRECTIONS),
-    "polarization": _one_of(vocab.POLARIZATIONS),
-    "local_time": lambda _key, value: local_time_ranges(value),
-    "repetition_count": _count, "repetition_interval": _count, "maintain_scene_framing": checks.boolean,
-    "look_angle_tolerance": _angle(360), "azimuth_angle_tolerance": _angle(360),
+    "off_nadir_min": _ANGLE, "off_nadir_max": _ANGLE, "max_squint_angle": _ANGLE,
+    "azimuth_angle_min": _AZIMUTH, "azimuth_angle_max": _AZIMUTH, "image_width": _SIZE, "image_length": _SIZE,
+    "orbital_planes": _with(checks.choices, vocab.ORBITAL_PLANES), "local_time": _local_time,
+    "look_direction": _with(checks.choice, vocab.LOOK_DIRECTIONS),
+    "polarization": _with(checks.choice, vocab.POLARIZATIONS), "asc_dsc": _with(checks.choice, vocab.ASC_DSC),
+    "repetition_count": _COUNT, "repetition_interval": _COUNT, "maintain_scene_framing": checks.boolean,
+    "look_angle_tolerance": _AZIMUTH, "azimuth_angle_tolerance": _AZIMUTH,
 }  # fmt: skip
 """How each collect constraint or repetition argument is checked (tasking, repeat, access); camelCased."""
 
@@ -189,38 +182,13 @@ def checked_constraints(arguments: Mapping[str, Any]) -> dict[str, Any]:
     """Return the wire form of the given ``CONSTRAINT_CHECKS`` arguments (``None`` left out); min < max."""
     given = {key: value for key, value in arguments.items() if value is not None and key in CONSTRAINT_CHECKS}
     wire = {_camel(key): CONSTRAINT_CHECKS[key](key, value) for key, value in given.items()}
-    _check_min_below_max(given, "off_nadir_min", "off_nadir_max")
-    _check_min_below_max(given, "azimuth_angle_min", "azimuth_angle_max")
+    for low, high in (("off_nadir_min", "off_nadir_max"), ("azimuth_angle_min", "azimuth_angle_max")):
+        if low in given and high in given and not given[low] < given[high]:
+            checks.fail(low, f"must be less than {high} ({given[low]} >= {given[high]})")
     return wire
 
 
-def local_time_ranges(value: Any) -> list[list[int]]:
-    """``"day" | "night" | "anytime"`` or ``[[start, end], ...]`` seconds of the day (0..86400, start<end)."""
-    if isinstance(value, str):
-        option = checks.choice("local_time", value, vocab.LOCAL_TIME_OPTIONS)
-        return [list(pair) for pair in vocab.LOCAL_TIME_OPTIONS[option]]
-    ranges = checks.as_list("local_time", value)
-    if len(ranges) == 2 and all(isinstance(item, int | float) for item in ranges):
-        ranges = [ranges]  # a single flat [start, end]
-    checked = []
-    for pair in ranges:
-        if isinstance(pair, str) or not isinstance(pair, list | tuple) or len(pair) != 2:
-            checks.fail(
-                "local_time", f"expected 'day', 'night', 'anytime' or [[start, end], ...], got {value!r}"
-            )
-        start, end = (
-            checks.number("local_time", item, minimum=0, maximum=vocab.DAY_SECONDS, integer=True)
-            for item in pair
-        )
-        if start >= end:
-            checks.fail(
-                "local_time", f"range start {start} must be before its end {end} (seconds of the day)"
-            )
-        checked.append([int(start), int(end)])
-    return checked
-
-
-def repetition_properties(arguments: Mapping[str, Any]) -> dict[str, Any]:
+def _repetition(arguments: Mapping[str, Any]) -> dict[str, Any]:
     """``repetitionProperties``: start (default now), end xor count, positive interval, tolerances."""
     end, count = arguments.get("repeat_end"), arguments.get("repetition_count")
     if end is not None and count is not None:
@@ -235,45 +203,36 @@ def repetition_properties(arguments: Mapping[str, Any]) -> dict[str, Any]:
     return properties | checked_constraints(arguments)
 
 
-def product_type_list(argument: str, value: Any) -> list[str]:
-    return checks.choices(argument, value, vocab.PRODUCT_TYPES)
-
-
-def _common_properties(basics: RequestBasics, prefix: str) -> dict[str, Any]:
-    holdback = basics.archive_holdback
-    if isinstance(holdback, str):
-        holdback = vocab.ARCHIVE_HOLDBACK_ALIASES.get(holdback.strip().lower(), holdback)
-    return without_none(
-        {
-            f"{prefix}Name": checks.text("name", basics.name),
-            f"{prefix}Description": _optional_text("description", basics.description),
-            "collectionType": checks.choice(
-                "collection_type", basics.collection_type, vocab.COLLECTION_TYPES
-            ),
-            "archiveHoldback": None
-            if holdback is None
-            else checks.choice("archive_holdback", holdback, vocab.ARCHIVE_HOLDBACKS),
-            "customAttribute1": _optional_text("custom_attribute_1", basics.custom_attribute_1),
-            "customAttribute2": _optional_text("custom_attribute_2", basics.custom_attribute_2),
-        }
-    )
-
-
 def _feature(
-    shape: dict[str, Any], properties: dict[str, Any], product_types: Any, contract_id: Any
+    basics: RequestBasics,
+    constraints: CollectConstraints,
+    shape: dict[str, Any],
+    prefix: str,
+    own: dict[str, Any],
 ) -> dict[str, Any]:
-    properties = without_none(properties)
-    if product_types is not None:
-        properties["processingConfig"] = {"productTypes": product_type_list("product_types", product_types)}
-    body: dict[str, Any] = {"type": "Feature", "geometry": shape, "properties": properties}
-    if contract_id:
-        body["contractId"] = checks.text("contract_id", contract_id, allow_empty=False)
+    """Build the request Feature from ``basics``, ``constraints`` and the kind's ``own`` properties."""
+    holdback = basics.archive_holdback
+    if holdback is not None:
+        holdback = vocab.ARCHIVE_HOLDBACK_ALIASES.get(str(holdback).strip().lower(), holdback)
+        holdback = checks.choice("archive_holdback", holdback, vocab.ARCHIVE_HOLDBACKS)
+    properties = {
+        f"{prefix}Name": checks.text("name", basics.name),
+        f"{prefix}Description": _optional_text("description", basics.description),
+        "collectionType": checks.choice("collection_type", basics.collection_type, vocab.COLLECTION_TYPES),
+        "archiveHoldback": holdback,
+        "customAttribute1": _optional_text("custom_attribute_1", basics.custom_attribute_1),
+        "customAttribute2": _optional_text("custom_attribute_2", basics.custom_attribute_2),
+        **own,
+        "collectConstraints": constraints.body(shape["type"]),
+    }
+    if basics.product_types is not None:
+        properties["processingConfig"] = {
+            "productTypes": checks.choices("product_types", basics.product_types, vocab.PRODUCT_TYPES)
+        }
+    body: dict[str, Any] = {"type": "Feature", "geometry": shape, "properties": without_none(properties)}
+    if basics.contract_id:
+        body["contractId"] = checks.text("contract_id", basics.contract_id, allow_empty=False)
     return body
-
-
-def _check_min_below_max(given: Mapping[str, Any], low: str, high: str) -> None:
-    if low in given and high in given and not given[low] < given[high]:
-        checks.fail(low, f"must be less than {high} ({given[low]} >= {given[high]})")
 
 
 def _optional_text(argument: str, value: Any) -> str | None:

@@ -1,18 +1,4 @@
-"""The geometry, timing and state rules Capella enforces on tasking requests, checked before sending.
-
-- A tasking window must be long enough for its tier: ``urgent`` at least 24 hours, ``priority`` at
-  least 72 hours, ``standard`` at least 7 days (``flexible`` and ``internal`` have no minimum).
-- Only an ``accepted`` or ``active`` request can be canceled. A request waiting in ``review`` is
-  rejected instead (``PATCH /task/{id}/status {"status": "rejected"}``); a request that is ``received``
-  or ``submitted`` cannot be canceled until it is accepted or active.
-- A tasking request can no longer be canceled under 12 hours before its first collect (it is charged
-  in full); 12 to 72 hours before, canceling costs 25 % of the order value; earlier, it is free.
-
-An area task is a GeoJSON Polygon with one ring (no holes), fewer than 250 distinct vertices and no
-self-intersection; a MultiPolygon is refused (task each area on its own). A repeat request images a
-Point only: Capella has no repeat tasking of areas. These are checked before anything is sent, with a
-message naming the argument and the rule.
-"""
+"""The geometry, timing and cancel rules Capella enforces on tasking requests (see docs/api-fidelity.md)."""
 
 from __future__ import annotations
 
@@ -21,12 +7,7 @@ from typing import Any
 
 from airflow_provider_capella._payloads import checks
 
-# The rules of the module docstring, as data:
-MINIMUM_WINDOW = {
-    "urgent": timedelta(hours=24),
-    "priority": timedelta(hours=72),
-    "standard": timedelta(days=7),
-}
+MINIMUM_WINDOW = {"urgent": timedelta(days=1), "priority": timedelta(days=3), "standard": timedelta(days=7)}
 CANCELLABLE = frozenset({"accepted", "active"})
 DECLINABLE = frozenset({"review"})  # declined (rejected by the user) instead of canceled
 CANCELLATION_REFUSED = "CANCELLATION_NOT_ALLOWED"  # our code for a refused cancel: Capella publishes none
@@ -86,9 +67,7 @@ def cancellation_fee_notice(request_id: str, first_collect: datetime | None, now
 
 def _duration(span: timedelta) -> str:
     hours = span.total_seconds() / 3600
-    if hours >= 168 and float(hours / 24).is_integer():
-        return f"{hours / 24:g} days"
-    return f"{hours:.4g} hours"
+    return f"{hours / 24:g} days" if hours >= 168 and (hours / 24).is_integer() else f"{hours:.4g} hours"
 
 
 MAX_POLYGON_VERTICES = 250  # an area task's ring has fewer distinct vertices (the closing one not counted)
@@ -98,7 +77,11 @@ Vertex = tuple[float, float]
 
 def tasking_geometry(argument: str, value: Any) -> dict[str, Any]:
     """Return a tasking request's geometry: a Point, or a Polygon meeting the area rules."""
-    _refuse_multipolygon(argument, value)
+    if _type_of(value) == "MultiPolygon":
+        checks.fail(
+            argument,
+            "a MultiPolygon is not accepted by Capella tasking: create one tasking request per Polygon",
+        )
     shape = checks.geometry(argument, value, allowed=("Point", "Polygon"))
     if shape["type"] == "Polygon":
         check_area(argument, shape["coordinates"])
@@ -107,9 +90,8 @@ def tasking_geometry(argument: str, value: Any) -> dict[str, Any]:
 
 def repeat_geometry(argument: str, value: Any) -> dict[str, Any]:
     """Return a repeat request's geometry, which must be a Point."""
-    candidate = getattr(value, "__geo_interface__", value)
-    kind = candidate.get("type") if isinstance(candidate, dict) else None
-    if kind in ("Polygon", "MultiPolygon", "LineString", "MultiPoint", "MultiLineString"):
+    kind = _type_of(value)
+    if kind in checks.GEOMETRY_TYPES and kind != "Point":
         checks.fail(
             argument,
             f"a repeat request takes a Point only, got a {kind}: Capella has no repeat tasking of "
@@ -133,36 +115,21 @@ def check_area(argument: str, rings: list[Any]) -> None:
             f"an area task's polygon must have fewer than {MAX_POLYGON_VERTICES} vertices, got "
             f"{len(vertices)} (simplify it)",
         )
-    crossing = first_self_intersection(vertices)
-    if crossing is not None:
-        first, second = crossing
-        checks.fail(
-            argument,
-            f"the polygon must not intersect itself: edge {first} (from vertex {first}) crosses edge "
-            f"{second} (from vertex {second})",
-        )
-
-
-def first_self_intersection(vertices: list[Vertex]) -> tuple[int, int] | None:
-    """Return the first pair of non-adjacent edges of a closed ring that touch or cross, if any."""
     count = len(vertices)
     edges = [(vertices[i], vertices[(i + 1) % count]) for i in range(count)]
     for i in range(count):
-        for j in range(i + 2, count):
-            if i == 0 and j == count - 1:
-                continue  # the first and last edges share the closing vertex
+        for j in range(i + 2, count - (i == 0)):  # non-adjacent: edge 0 and the last share a vertex
             if _segments_touch(*edges[i], *edges[j]):
-                return i, j
-    return None
+                checks.fail(
+                    argument,
+                    f"the polygon must not intersect itself: edge {i} (from vertex {i}) crosses edge "
+                    f"{j} (from vertex {j})",
+                )
 
 
-def _refuse_multipolygon(argument: str, value: Any) -> None:
+def _type_of(value: Any) -> Any:
     candidate = getattr(value, "__geo_interface__", value)
-    if isinstance(candidate, dict) and candidate.get("type") == "MultiPolygon":
-        checks.fail(
-            argument,
-            "a MultiPolygon is not accepted by Capella tasking: create one tasking request per Polygon",
-        )
+    return candidate.get("type") if isinstance(candidate, dict) else None
 
 
 def _orientation(p: Vertex, q: Vertex, r: Vertex) -> float:

@@ -1,7 +1,4 @@
-"""The API's vocabulary: accepted enum values and the user-facing → wire field names.
-
-Values follow the official SDK's enumerations and CAPELLA_API.md; this module holds data only.
-"""
+"""The API's vocabulary (data only): accepted enum values (the SDK's) and user-facing → wire field names."""
 
 from __future__ import annotations
 
@@ -81,21 +78,15 @@ SEARCH_NUMBER_FIELDS = frozenset(
 )  # fmt: skip
 SEARCH_DATETIME_FIELDS = frozenset({"datetime", "created", "updated", "archive_holdback"})
 SEARCH_UUID_FIELDS = frozenset({"collect_id"})
-SEARCH_RANGES: dict[str, tuple[float, float]] = {
-    "incidence_angle": (0, 90),
-    "look_angle": (0, 90),
-    "azimuth_angle": (0, 360),
-}
+SEARCH_RANGES = {"incidence_angle": (0, 90), "look_angle": (0, 90), "azimuth_angle": (0, 360)}
 SEARCH_SORTABLE_ROOT = {"id": "id", "collection": "collection"}
 CATALOG_DEFAULT_LIMIT = 500
 CATALOG_MAX_LIMIT = 10_000
 CATALOG_MAX_PAGE_SIZE = 900
-CATALOG_LARGE_PAGE_SIZE = 625
-"""Page size once a search spans several pages: 625 divides 10,000, so no page asks past the server's cap."""
+CATALOG_LARGE_PAGE_SIZE = 625  # pages of a multi-page search: 625 divides 10,000, no page asks past the cap
 
 # --- tasking / repeat request search ----------------------------------------------------------------
 REQUEST_SEARCH_OPERATORS = ("eq", "neq", "in", "gt", "gte", "lt", "lte", "startsWith", "endsWith", "contains")
-"""The operators of ``POST /tasks/search`` and ``POST /repeat-requests/search`` (suffix ``__<op>``)."""
 REQUEST_SEARCH_TEXT_OPERATORS = ("startsWith", "endsWith", "contains")
 REQUEST_SEARCH_ORDER_OPERATORS = ("gt", "gte", "lt", "lte")
 _REQUEST_COMMON_FIELDS: dict[str, str] = {
@@ -118,8 +109,8 @@ REPEAT_SEARCH_FIELDS: dict[str, str] = {
     "repeat_request_id": "repeatrequestIds",
     "repeat_start": "repetitionProperties.repeatStart",
 }
+# dotted wire names under these roots (``collectConstraints.offNadirMax``) may be searched as given
 REQUEST_SEARCH_NESTED_ROOTS = ("collectConstraints", "processingConfig", "repetitionProperties", "insar")
-"""Dotted wire names under these roots (``collectConstraints.offNadirMax``) may be searched as given."""
 REQUEST_SEARCH_DATETIME_FIELDS = frozenset(
     {"last_status_time", "submission_time", "window_open", "window_close", "repeat_start", "repeat_end"}
 )
