@@ -1,10 +1,6 @@
 """The download engine: presigned asset URLs to local files or S3, in parallel, resumable, verified.
 
-Example::
-
-    from airflow_provider_capella.transfer import download_products
-
-    paths = download_products(items, "s3://my-bucket/capella", include=["raster"], concurrency=8)
+Example: ``download_products(items, "s3://my-bucket/capella", include=["raster"])`` (docs/downloads.md).
 """
 
 from __future__ import annotations

@@ -53,8 +53,6 @@ def download_products(
     one resumes when ``enable_resume``. Files are checked against their product's digest, if listed.
     After a 403, ``refresh_items`` is called once for fresh presigned URLs (see docs/downloads.md).
 
-    Returns ``{stac_id: {asset_key: local path or s3:// URI}}`` (a :class:`DownloadResult`).
-
     Example::
 
         paths = download_products(items, "s3://my-bucket/capella", include=["raster", "metadata"])
@@ -100,8 +98,6 @@ def download_asset(
     settings: TransferSettings | None = None,
 ) -> str:
     """Download one presigned URL to a file path, into a directory (name from the URL), or to ``s3://...``.
-
-    Returns the local path or ``s3://`` URI written (or found complete already).
 
     Example::
 

@@ -113,7 +113,9 @@ class ConnectionController:
 
     def _grow(self, connections: int, rate: float, previous: tuple[int, float] | None) -> None:
         if previous is not None and previous[0] < connections:
-            if not _paid_off(previous, connections, rate):
+            count, before = previous  # paid off: at least half the proportional gain in throughput
+            expected = before * connections / count
+            if not (rate >= before + GAIN_SHARE * (expected - before) if before > 0 else rate > 0):
                 self._set(previous[0], "adding connections did not add throughput")
                 self._phase, self._previous = ("hold" if self._grown else "shrink"), previous
                 return
@@ -135,15 +137,6 @@ class ConnectionController:
         before, after = self.pool.limit, self.pool.set_limit(connections)
         if after != before:
             log.debug("connections %d -> %d: %s", before, after, reason)
-
-
-def _paid_off(previous: tuple[int, float], connections: int, rate: float) -> bool:
-    """Whether going from ``previous`` to ``connections`` gained at least half the proportional gain."""
-    count, before = previous
-    if before <= 0:
-        return rate > 0
-    expected = before * connections / count
-    return rate >= before + GAIN_SHARE * (expected - before)
 
 
 class WorkerPool:
@@ -225,7 +218,6 @@ class Batch:
         self.cancelled, self._started = threading.Event(), time.monotonic()
         self.transfers: list[FileTransfer] = []
         self.pool: WorkerPool | None = None
-        self.controller: ConnectionController | None = None
         self._lock, self._all_done, self._pending = threading.Lock(), threading.Event(), 0
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 
@@ -235,8 +227,14 @@ class Batch:
             return
         self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
-        self.pool, self.controller = self._connections(entries)
-        throttled = self.controller.throttled if self.controller is not None else None
+        caps = [getattr(entry.sink, "connection_cap", None) for entry in entries]  # S3 sinks have one
+        cap = min([self.settings.connection_cap, *(limit for limit in caps if limit)])
+        start = min(self.settings.concurrency, cap)
+        self.pool, controller = WorkerPool(cap, limit=start), None
+        if self.settings.adaptive and cap > 1:
+            controller = ConnectionController(self.pool, self._received, start=start, cap=cap)
+            controller.start()
+        throttled = controller.throttled if controller is not None else None
         self.fetcher = Fetcher(self.urls, self.settings.timeout, self.settings.connection_cap, throttled)
         try:
             for transfer in transfers:
@@ -248,40 +246,34 @@ class Batch:
             self._all_done.wait(INTERRUPT_GRACE_SECONDS)
             raise
         finally:
-            if self.controller is not None:
-                self.controller.stop()
+            if controller is not None:
+                controller.stop()
             self.pool.shutdown(timeout=5)
             self.fetcher.close()
-        if self.controller is not None:
-            log.info("connections used: %s", self.controller.summary())
-        log.info("%s", self._summary())
-        self._raise_failures(len(transfers))
-
-    def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:
-        """Make the worker pool: a fixed size, or adaptive between 1 and the cap of every sink."""
-        caps = [getattr(entry.sink, "connection_cap", None) for entry in entries]
-        cap = min([self.settings.connection_cap, *(limit for limit in caps if limit)])
-        start = min(self.settings.concurrency, cap)
-        pool = WorkerPool(cap, limit=start)
-        if not self.settings.adaptive or cap <= 1:
-            return pool, None
-        controller = ConnectionController(pool, self._received, start=start, cap=cap)
-        controller.start()
-        return pool, controller
+        if controller is not None:
+            log.info("connections used: %s", controller.summary())
+        seconds = max(time.monotonic() - self._started, 1e-9)
+        skipped, failed = sum(transfer.skipped for transfer in transfers), len(self._failures)
+        count, size = len(transfers) - skipped - failed, self._received()
+        files = f"{count} file{'s' if count != 1 else ''}, {human_bytes(size)}"
+        text = f"downloaded {files} in {seconds:.1f} s ({size / seconds / 1e6:.1f} MB/s)"
+        text += f"; {skipped} already complete, skipped" if skipped else ""
+        log.info("%s", text + (f"; {failed} failed" if failed else ""))
+        real = [failure for failure in self._failures if type(failure[1]) is not TransferCancelled]
+        if self._failures and not real:
+            raise CapellaDownloadError("the download was cancelled")
+        for _, error in real:
+            if isinstance(error, CapellaOrderExpiredError):
+                raise error
+        if real:
+            details = "; ".join(f"{transfer.label}: {redact(str(error))}" for transfer, error in real[:10])
+            raise CapellaDownloadError(
+                f"{len(real)} of {len(transfers)} file(s) failed: {details}. Completed files are kept (and "
+                "skipped next time); partial local files resume on the next run."
+            ) from real[0][1]
 
     def _received(self) -> int:
         return sum(transfer.progress.received for transfer in self.transfers)
-
-    def _summary(self) -> str:
-        """Sum the call up: files and bytes downloaded, seconds, MB/s, files skipped or failed."""
-        seconds = max(time.monotonic() - self._started, 1e-9)
-        skipped, failed = sum(transfer.skipped for transfer in self.transfers), len(self._failures)
-        count, size = len(self.transfers) - skipped - failed, self._received()
-        files = f"{count} file{'s' if count != 1 else ''}, {human_bytes(size)}"
-        text = f"downloaded {files} in {seconds:.1f} s ({size / seconds / 1e6:.1f} MB/s)"
-        if skipped:
-            text += f"; {skipped} already complete, skipped"
-        return text + (f"; {failed} failed" if failed else "")
 
     def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
         with self._lock:
@@ -290,18 +282,3 @@ class Batch:
             self._pending -= 1
             if self._pending == 0:
                 self._all_done.set()
-
-    def _raise_failures(self, count: int) -> None:
-        real = [failure for failure in self._failures if type(failure[1]) is not TransferCancelled]
-        if not real:
-            if self._failures:
-                raise CapellaDownloadError("the download was cancelled")
-            return
-        for _, error in real:
-            if isinstance(error, CapellaOrderExpiredError):
-                raise error
-        details = "; ".join(f"{transfer.label}: {redact(str(error))}" for transfer, error in real[:10])
-        raise CapellaDownloadError(
-            f"{len(real)} of {count} file(s) failed: {details}. Completed files are kept (and skipped next "
-            "time); partial local files resume on the next run."
-        ) from real[0][1]

@@ -30,7 +30,13 @@ class Crc:
         """Return the CRC of ``A + B`` from ``crc(A)``, ``crc(B)`` and ``len(B)``."""
         if second_length <= 0:
             return first
-        return _multiply(_x_to_8n(second_length, self.poly), first, self.poly) ^ second
+        shift, k, powers = _TOP, 3, _powers(self.poly)  # x^(8 * len(B)): crc(A) past len(B) zero bytes
+        while second_length:
+            if second_length & 1:
+                shift = _multiply(powers[k], shift, self.poly)
+            second_length >>= 1
+            k += 1
+        return _multiply(shift, first, self.poly) ^ second
 
     def of(self, data: bytes | bytearray | memoryview) -> int:
         """Return the CRC of ``data``."""
@@ -40,14 +46,6 @@ class Crc:
 def encode(value: int) -> str:
     """Write a CRC as S3 does: the four big-endian bytes, base64 (``0xCBF43926`` is ``y/Q5Jg==``)."""
     return base64.b64encode(value.to_bytes(4, "big")).decode("ascii")
-
-
-def decode(text: str) -> int:
-    """Read a CRC as S3 writes it (a composite ``value-N`` suffix is not accepted)."""
-    raw = base64.b64decode(text, validate=True)
-    if len(raw) != 4:
-        raise ValueError(f"not a 32-bit CRC: {text!r}")
-    return int.from_bytes(raw, "big")
 
 
 CRC32 = Crc("CRC32", zlib.crc32, _CRC32_POLY)
@@ -87,15 +85,3 @@ def _powers(poly: int) -> tuple[int, ...]:
     for _ in range(63):
         powers.append(_multiply(powers[-1], powers[-1], poly))
     return tuple(powers)
-
-
-def _x_to_8n(length: int, poly: int) -> int:
-    """Compute ``x^(8 * length)`` modulo the polynomial: shifting a CRC past ``length`` zero bytes."""
-    powers = _powers(poly)
-    result, k = _TOP, 3
-    while length:
-        if length & 1:
-            result = _multiply(powers[k], result, poly)
-        length >>= 1
-        k += 1
-    return result

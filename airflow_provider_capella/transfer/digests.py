@@ -85,18 +85,6 @@ class FileDigest:
         return digest.hexdigest()
 
 
-def digest_asset_key(item: dict[str, Any]) -> str | None:
-    """Find the key of ``item``'s data-integrity digest asset, if it has one."""
-    for key, asset in (item.get("assets") or {}).items():
-        if not isinstance(asset, dict) or not asset.get("href"):
-            continue
-        roles = [str(role).lower() for role in asset.get("roles") or []]
-        names = [key.lower(), filename_from_url(str(asset["href"]), fallback=key).lower(), *roles]
-        if any(word in name for name in names for word in DIGEST_WORDS):
-            return key
-    return None
-
-
 def parse_digest(document: bytes) -> dict[str, FileDigest]:
     """Read ``{file name: FileDigest}`` from a digest document (see docs/transfer.md); ValueError if none."""
     try:
@@ -170,18 +158,21 @@ class LazyDigests:
     """The digest of each file; its item's document is fetched once, when a file of it is to be written."""
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
-        self._keys: dict[str, str] = {}
+        self._keys: dict[str, str] = {}  # stac_id: the key of its digest asset
         self._own: set[tuple[str, str]] = set()  # the digest files themselves: no claim about them
+        self._inline: dict[tuple[str, str], dict[str, Any]] = {}  # the assets with a file:checksum
         for item in items:
-            if (key := digest_asset_key(item)) is not None:
-                self._keys[(stac_id := str(item.get("id")))] = key
-                self._own.add((stac_id, filename_from_url(item["assets"][key]["href"], fallback=key)))
-        self._inline = {
-            (str(item.get("id")), filename_from_url(str(asset["href"]), fallback=key)): asset
-            for item in items
-            for key, asset in (item.get("assets") or {}).items()
-            if isinstance(asset, dict) and asset.get("href") and asset.get("file:checksum")
-        }
+            stac_id = str(item.get("id"))
+            for key, asset in (item.get("assets") or {}).items():
+                if not isinstance(asset, dict) or not asset.get("href"):
+                    continue
+                filename = filename_from_url(str(asset["href"]), fallback=key)
+                if asset.get("file:checksum"):
+                    self._inline[(stac_id, filename)] = asset
+                names = " ".join([key, filename, *map(str, asset.get("roles") or [])]).lower()
+                if stac_id not in self._keys and any(word in names for word in DIGEST_WORDS):
+                    self._keys[stac_id] = key
+                    self._own.add((stac_id, filename))
         self._urls, self._settings = urls, settings
         self._locks = {stac_id: threading.Lock() for stac_id in self._keys}
         self._fetched: dict[str, dict[str, FileDigest] | str] = {}

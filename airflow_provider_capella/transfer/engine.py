@@ -39,9 +39,8 @@ class FileProgress:
     """Bytes received for one file; logs itself at most every ``interval`` seconds."""
 
     def __init__(self, label: str, interval: float) -> None:
-        self.label, self.interval, self._lock = label, interval, threading.Lock()
-        self.total = self.already = self.received = 0
-        self.started = self._last_log = time.monotonic()
+        self.label, self.interval, self._lock, self.received = label, interval, threading.Lock(), 0
+        self.start(0, 0)
 
     def start(self, total: int, already: int) -> None:
         self.total, self.already = total, already
@@ -272,15 +271,10 @@ class FileTransfer:
     def _leave(self) -> None:
         with self._lock:
             self._active -= 1
-            if self._active or self._finished:
-                return
             done = self.skipped or self._remaining == set()
-            if self._error is None and not done:
+            if self._active or self._finished or (self._error is None and not done):
                 return
             self._finished = True
-        self._finish()
-
-    def _finish(self) -> None:
         error = self._error
         if error is None and not self.skipped:
             try:

@@ -103,12 +103,19 @@ class S3MultipartSink:
         if len(self._parts) == 1 or (resume is not None and self.upload_id is not None):
             return
         part_size = self._parts[0].length
+        values = {
+            "source": source.path,
+            "size": source.size,
+            "validator": (source.validator or "").strip('"'),
+        }
+        values["part-size"] = part_size  # the source version, ASCII only as S3 metadata must be
+        metadata = {f"capella-{k}": str(v).encode("ascii", "replace").decode() for k, v in values.items()}
         self.upload_id = self.client.create_multipart_upload(
             Bucket=self.bucket,
             Key=self.key,
             ChecksumAlgorithm=self.crc.name,
             ChecksumType="FULL_OBJECT",
-            Metadata=s3_parts.upload_metadata(source, part_size),
+            Metadata=metadata,
             **self._extra,
         )["UploadId"]
         marker = bytearray(s3_parts.manifest(source, part_size, self.crc))
@@ -161,10 +168,46 @@ class S3MultipartSink:
 
     def commit(self) -> None:
         self._settle_uploads(cancel=False)
-        multipart = self.upload_id is not None
-        whole = self._complete() if multipart else self._put_single()
-        try:
-            self._verify(whole, multipart=multipart)
+        multipart, crc = self.upload_id is not None, self.crc
+        if multipart:
+            missing = [part.index + 1 for part in self._parts if part.index not in self._sent]
+            if missing:
+                raise CapellaDownloadError(f"{self.location}: parts {missing[:5]} were never uploaded")
+            whole = self._sent[self._parts[0].index][1]
+            for part in self._parts[1:]:
+                whole = crc.combine(whole, self._sent[part.index][1], part.length)
+            parts = [{"PartNumber": p.index + 1, "ETag": self._sent[p.index][0]} for p in self._parts]
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=self.key,
+                UploadId=self.upload_id,
+                MultipartUpload={"Parts": parts},
+                ChecksumType="FULL_OBJECT",
+                **{crc.parameter: encode(whole)},
+            )
+            self.upload_id = None
+        else:
+            body, whole = self._single if self._single is not None else (bytearray(), crc.of(b""))
+            self._single = None
+            if len(body) != self._size:
+                raise CapellaDownloadError(f"{self.location}: received {len(body)} of {self._size} bytes")
+            checksum = {crc.parameter: encode(whole)}
+            self.client.put_object(Bucket=self.bucket, Key=self.key, Body=body, **checksum, **self._extra)
+        try:  # read back the stored object's size, full-object CRC (when the server keeps one) and digest
+            head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
+            if int(head["ContentLength"]) != self._size:
+                raise IntegrityError(f"{self.location}: stored {head['ContentLength']} of {self._size} bytes")
+            stored = head.get(crc.parameter)
+            kind = head.get("ChecksumType") or ("COMPOSITE" if multipart else "FULL_OBJECT")
+            if stored is not None and kind != "FULL_OBJECT":
+                log.info("%s: no full-object %s stored; each part was checked", self.location, crc.name)
+            elif stored is not None and stored != encode(whole):
+                raise IntegrityError(
+                    f"{self.location}: S3 holds an object whose {crc.name} is {stored}, "
+                    f"but the bytes received have {encode(whole)}; deleted"
+                )
+            if self.digest is not None:
+                self.digest.verify_s3(self, whole)
         except BaseException:
             self.client.delete_object(Bucket=self.bucket, Key=self.key)
             raise
@@ -181,52 +224,3 @@ class S3MultipartSink:
             log.info("%s: the upload stays open with %d part(s) to resume", self.location, len(self._sent))
             self.upload_id = None
         self.discard_resume()
-
-    def _put_single(self) -> int:
-        body, crc = self._single if self._single is not None else (bytearray(), self.crc.of(b""))
-        self._single = None
-        if len(body) != self._size:
-            raise CapellaDownloadError(f"{self.location}: received {len(body)} bytes, expected {self._size}")
-        self.client.put_object(
-            Bucket=self.bucket, Key=self.key, Body=body, **{self.crc.parameter: encode(crc)}, **self._extra
-        )
-        return crc
-
-    def _complete(self) -> int:
-        missing = [part.index + 1 for part in self._parts if part.index not in self._sent]
-        if missing:
-            raise CapellaDownloadError(f"{self.location}: parts {missing[:5]} were never uploaded")
-        whole = self._sent[self._parts[0].index][1]
-        for part in self._parts[1:]:
-            whole = self.crc.combine(whole, self._sent[part.index][1], part.length)
-        self.client.complete_multipart_upload(
-            Bucket=self.bucket,
-            Key=self.key,
-            UploadId=self.upload_id,
-            MultipartUpload={
-                "Parts": [{"PartNumber": p.index + 1, "ETag": self._sent[p.index][0]} for p in self._parts]
-            },
-            ChecksumType="FULL_OBJECT",
-            **{self.crc.parameter: encode(whole)},
-        )
-        self.upload_id = None
-        return whole
-
-    def _verify(self, whole: int, *, multipart: bool) -> None:
-        """Check the stored object's size, full-object CRC (when the server keeps one) and digest."""
-        head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
-        if int(head["ContentLength"]) != self._size:
-            raise IntegrityError(
-                f"{self.location}: stored {head['ContentLength']} of {self._size} bytes; deleted"
-            )
-        stored = head.get(self.crc.parameter)
-        kind = head.get("ChecksumType") or ("COMPOSITE" if multipart else "FULL_OBJECT")
-        if stored is not None and kind != "FULL_OBJECT":
-            log.info("%s: no full-object %s stored; each part was checked", self.location, self.crc.name)
-        elif stored is not None and stored != encode(whole):
-            raise IntegrityError(
-                f"{self.location}: S3 holds an object whose {self.crc.name} is {stored}, "
-                f"but the bytes received have {encode(whole)}; deleted"
-            )
-        if self.digest is not None:
-            self.digest.verify_s3(self, whole)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -11,7 +12,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella.transfer.checksums import Crc, decode, encode
+from airflow_provider_capella.transfer.checksums import Crc, encode
 from airflow_provider_capella.transfer.errors import IntegrityError, log
 from airflow_provider_capella.transfer.planner import SourceVersion
 from airflow_provider_capella.transfer.s3client import s3_client
@@ -149,13 +150,6 @@ def manifest(source: SourceVersion, part_size: int, crc: Crc) -> bytes:
     return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
 
 
-def upload_metadata(source: SourceVersion, part_size: int) -> dict[str, str]:
-    """Build the object metadata recording the source version (ASCII only, as S3 metadata must be)."""
-    values = {"source": source.path, "size": source.size, "validator": (source.validator or "").strip('"')}
-    values["part-size"] = part_size
-    return {f"capella-{key}": str(value).encode("ascii", "replace").decode() for key, value in values.items()}
-
-
 @dataclass
 class ListedPart:
     """One uploaded part as ``ListParts`` reports it."""
@@ -188,8 +182,10 @@ class OpenUpload:
         for number, part in self.parts.items():
             value = part.checksums.get(crc.name)
             if value is not None and sizes.get(number) == part.size:
-                with contextlib.suppress(ValueError):
-                    trusted[number] = decode(value)
+                with contextlib.suppress(ValueError):  # S3's base64 of four big-endian bytes
+                    raw = base64.b64decode(value, validate=True)
+                    if len(raw) == 4:  # not a composite ``value-N``
+                        trusted[number] = int.from_bytes(raw, "big")
         return trusted
 
 
@@ -237,11 +233,7 @@ def list_uploads(client: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
 
 
 def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None = None) -> list[OpenUpload]:
-    """List the multipart uploads this provider left open under ``s3://bucket/prefix``.
-
-    A download into S3 that was interrupted (worker killed, task stopped, retries exhausted) keeps its
-    upload open so that the next try resumes it; a completed or definitively failed one leaves none.
-    Use this to check a bucket (say, after a cluster test) or to find what a lifecycle rule will reap.
+    """List the multipart uploads this provider left open under ``s3://bucket/prefix`` (to resume or reap).
 
     :param bucket: the bucket name.
     :param prefix: a key prefix; ``""`` lists the whole bucket.

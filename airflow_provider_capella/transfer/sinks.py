@@ -151,11 +151,9 @@ class SinkFactory:
 
     def __init__(self, settings: TransferSettings, aws_conn_id: str | None, targets: list[Target]) -> None:
         """Make the S3 client now if a target needs one: a bad ``aws_conn_id`` fails before any download."""
-        self._settings, self._aws_conn_id = settings, aws_conn_id
-        self._client: Any = None
-        self._uploads: PartUploads | None = None
+        self._settings, self._lock = settings, threading.Lock()
         self._open_keys: dict[str, set[str]] = {}
-        self._lock = threading.Lock()
+        self._uploads: PartUploads | None = None
         keys: dict[str, list[str]] = {}
         for target in targets:
             if not isinstance(target, LocalTarget):
@@ -163,28 +161,27 @@ class SinkFactory:
         # an S3 prefix is a plain string prefix: character by character is what is wanted
         self._prefixes = {bucket: os.path.commonprefix(names) for bucket, names in keys.items()}  # noqa: RUF071
         if keys:
-            self._s3()
+            connections = settings.s3_connection_cap()
+            pending = max(1, connections // 2) if settings.adaptive else settings.concurrency
+            self._client = s3_client(aws_conn_id, max_pool_connections=connections + pending + 2)
+            self._uploads = PartUploads(threads=pending, max_pending=pending)
 
     def __call__(self, target: Target, media_type: str | None = None) -> Sink:
-        """Make the sink for ``target``."""
+        """Make the sink for ``target`` (one of the call's targets)."""
         if isinstance(target, LocalTarget):
             return LocalFileSink(target.path)
-        client, uploads = self._s3()
+        assert self._uploads is not None
         open_keys = partial(self._keys_with_open_uploads, target.bucket)
         sink = S3MultipartSink(
-            client, target, uploads, open_keys, part_size=self._settings.part_size, media_type=media_type
+            self._client,
+            target,
+            self._uploads,
+            open_keys,
+            part_size=self._settings.part_size,
+            media_type=media_type,
         )
         sink.connection_cap = self._settings.s3_connection_cap()
         return sink
-
-    def _s3(self) -> tuple[Any, PartUploads]:
-        if self._client is None or self._uploads is None:
-            settings = self._settings
-            connections = settings.s3_connection_cap()
-            pending = max(1, connections // 2) if settings.adaptive else settings.concurrency
-            self._client = s3_client(self._aws_conn_id, max_pool_connections=connections + pending + 2)
-            self._uploads = PartUploads(threads=pending, max_pending=pending)
-        return self._client, self._uploads
 
     def _keys_with_open_uploads(self, bucket: str) -> set[str]:
         """Keys of the call's bucket with an open multipart upload: one listing per call, not one per file."""

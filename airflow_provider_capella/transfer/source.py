@@ -204,34 +204,30 @@ class BodyReader:
         self._raw: Any = response.raw
         encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
         fp = getattr(self._raw, "_fp", None)
-        self._direct = fp if encoding == "identity" and hasattr(fp, "readinto") else None
+        self._direct: Any = fp if encoding == "identity" and hasattr(fp, "readinto") else None
         self.direct = self._direct is not None  # read_into can receive straight into a caller's buffer
 
     def read_into(self, view: memoryview) -> int:
         """Receive up to ``len(view)`` bytes into ``view`` (only when :attr:`direct`); the count read."""
-        direct = self._direct
-        assert direct is not None
-        try:
-            count = int(direct.readinto(view))
-        except self._errors as error:
-            raise BodyDropped(type(error).__name__) from None
-        if not count:
-            raise BodyDropped("body ended early")
-        if direct.isclosed():
+        count = int(self._guarded(self._direct.readinto, view))
+        if self._direct.isclosed():
             self._raw.release_conn()  # the whole body was read: the connection can serve the next part
         return count
 
     def read(self, amount: int) -> memoryview | bytes:
-        if self._direct is not None:
-            buffer: bytearray | None = getattr(_scratch, "buffer", None)
-            if buffer is None or len(buffer) < amount:
-                buffer = _scratch.buffer = bytearray(amount)
-            view = memoryview(buffer)[:amount]
-            return view[: self.read_into(view)]
+        if self._direct is None:
+            return self._guarded(self._raw.read, amount)
+        buffer: bytearray | None = getattr(_scratch, "buffer", None)
+        if buffer is None or len(buffer) < amount:
+            buffer = _scratch.buffer = bytearray(amount)
+        view = memoryview(buffer)[:amount]
+        return view[: self.read_into(view)]
+
+    def _guarded(self, read: Callable[[Any], Any], into: Any) -> Any:
         try:
-            data = self._raw.read(amount)
+            got = read(into)
         except self._errors as error:
             raise BodyDropped(type(error).__name__) from None
-        if not data:
+        if not got:
             raise BodyDropped("body ended early")
-        return data
+        return got
