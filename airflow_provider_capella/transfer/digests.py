@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -42,13 +43,6 @@ class FileDigest:
     value: str
     size: int | None = None
 
-    def check_size(self, size: int, where: str) -> None:
-        """Raise :class:`IntegrityError` when the server's size is not the listed one (before any byte)."""
-        if self.size not in (None, size):
-            raise IntegrityError(
-                f"{where}: the server has {size} bytes; the product's digest lists {self.size}"
-            )
-
     def check(self, actual: str, where: str) -> None:
         """Raise :class:`IntegrityError` unless ``actual`` (hex) is the listed value."""
         if actual.lower() != self.value.lower():
@@ -60,25 +54,22 @@ class FileDigest:
     def verify_file(self, path: str, where: str) -> None:
         """Check a local file."""
         with open(path, "rb") as handle:
-            self.check(self._digest_of(iter(lambda: handle.read(BLOCK), b"")), where)
+            self.check(self._digest_of(handle.read), where)
 
     def verify_s3(self, sink: S3MultipartSink, whole_crc: int) -> None:
         """Check a completed S3 object: by its CRC when the digest lists the engine's, else read it back."""
-        if self.algorithm == sink.crc.name.lower():
-            self.check(f"{whole_crc:08x}", sink.location)
-            return
-        body = sink.client.get_object(Bucket=sink.bucket, Key=sink.key)["Body"]
-        self.check(self._digest_of(iter(lambda: body.read(BLOCK), b"")), sink.location)
+        body = None
+        if self.algorithm != sink.crc.name.lower():
+            body = sink.client.get_object(Bucket=sink.bucket, Key=sink.key)["Body"]
+        self.check(f"{whole_crc:08x}" if body is None else self._digest_of(body.read), sink.location)
 
-    def _digest_of(self, blocks: Iterable[bytes]) -> str:
+    def _digest_of(self, read: Callable[[int], bytes]) -> str:
+        blocks = iter(lambda: read(BLOCK), b"")
         if self.algorithm.startswith("crc"):
             crc = crc_named(self.algorithm)
             if crc is None:
                 raise IntegrityError(f"{self.name}: {self.algorithm} needs awscrt (pip install 'boto3[crt]')")
-            value = 0
-            for block in blocks:
-                value = crc.update(block, value)
-            return f"{value:08x}"
+            return f"{functools.reduce(lambda value, block: crc.update(block, value), blocks, 0):08x}"
         digest = hashlib.new(self.algorithm)
         for block in blocks:
             digest.update(block)

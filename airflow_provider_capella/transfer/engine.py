@@ -12,6 +12,7 @@ from airflow_provider_capella.transfer import source
 from airflow_provider_capella.transfer.errors import (
     Attempts,
     CapellaDownloadError,
+    IntegrityError,
     SourceChangedError,
     TransferCancelled,
     log,
@@ -181,8 +182,9 @@ class FileTransfer:
         else:
             raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
         self.size, self.validator = ranges[-1].end, validator
-        if self.sink.digest is not None:
-            self.sink.digest.check_size(self.size, self.label)
+        if self.sink.digest is not None and self.sink.digest.size not in (None, self.size):
+            listed = f"the product's digest lists {self.sink.digest.size}"
+            raise IntegrityError(f"{self.label}: the server has {self.size} bytes; {listed}")
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 

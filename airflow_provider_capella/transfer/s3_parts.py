@@ -125,11 +125,7 @@ class PartUploads:
     def submit(self, upload: Callable[[], None]) -> Future[None]:
         """Queue ``upload``; blocks while ``max_pending`` uploads are already waiting or running."""
         self._slots.acquire()
-        try:
-            future = self._executor.submit(upload)
-        except BaseException:
-            self._slots.release()
-            raise
+        future = self._executor.submit(upload)
         future.add_done_callback(lambda _: self._slots.release())
         return future
 

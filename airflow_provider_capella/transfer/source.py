@@ -13,7 +13,6 @@ from airflow_provider_capella._http import is_retryable, user_agent
 from airflow_provider_capella.transfer.errors import (
     Attempts,
     CapellaDownloadError,
-    HTTPStatusError,
     SourceChangedError,
     TransferCancelled,
     expired_urls_error,
@@ -134,7 +133,8 @@ class Fetcher:
                 )
             if status in (429, 503) and self.throttled is not None:
                 self.throttled()
-            attempts.failed(HTTPStatusError(status, response.headers.get("Retry-After")), f"HTTP {status}")
+            error = CapellaDownloadError(f"HTTP {status}", status=status)
+            attempts.failed(error, f"HTTP {status}", response.headers.get("Retry-After"))
 
     def probe(self, ref: AssetRef, attempts: Attempts) -> tuple[int, str | None]:
         """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
