@@ -5,7 +5,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, wait
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from airflow_provider_capella.transfer import s3_parts
 from airflow_provider_capella.transfer.checksums import default_crc, encode
@@ -20,27 +21,26 @@ from airflow_provider_capella.transfer.planner import (
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.digests import FileDigest
+    from airflow_provider_capella.transfer.sinks import SinkFactory
     from airflow_provider_capella.transfer.targets import S3Target
 
 
 class S3MultipartSink:
     """Streams one object into S3: a checksummed multipart upload, or one ``PutObject`` for one part."""
 
-    def __init__(
-        self,
-        client: Any,
-        target: S3Target,
-        uploads: s3_parts.PartUploads,
-        open_keys: Callable[[], set[str]],
-        *,
-        part_size: int,
-        media_type: str | None = None,
-    ) -> None:
-        self.location, self.bucket, self.key, self.client = str(target), target.bucket, target.key, client
-        self.connection_cap: int | None = None
+    def __init__(self, factory: SinkFactory, target: S3Target, media_type: str | None) -> None:
+        assert factory.uploads is not None, "the factory makes the uploads for its S3 targets"
+        self.location, self.bucket, self.key, self.client = (
+            str(target),
+            target.bucket,
+            target.key,
+            factory.client,
+        )
+        self.connection_cap = factory.settings.s3_connection_cap()
+        self._part_size, self._uploads = factory.settings.part_size, factory.uploads
+        self._open_keys = partial(factory.keys_with_open_uploads, target.bucket)
         self.crc = default_crc()
         self.upload_id: str | None = None
-        self._part_size, self._uploads, self._open_keys = part_size, uploads, open_keys
         self._extra = {"ContentType": media_type} if media_type else {}
         self.digest: FileDigest | None = None
         self._size = 0

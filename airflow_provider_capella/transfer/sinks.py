@@ -7,7 +7,6 @@ import json
 import os
 import threading
 from collections.abc import Callable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, log
@@ -151,9 +150,9 @@ class SinkFactory:
 
     def __init__(self, settings: TransferSettings, aws_conn_id: str | None, targets: list[Target]) -> None:
         """Make the S3 client now if a target needs one: a bad ``aws_conn_id`` fails before any download."""
-        self._settings, self._lock = settings, threading.Lock()
+        self.settings, self._lock = settings, threading.Lock()
         self._open_keys: dict[str, set[str]] = {}
-        self._uploads: PartUploads | None = None
+        self.uploads: PartUploads | None = None
         keys: dict[str, list[str]] = {}
         for target in targets:
             if not isinstance(target, LocalTarget):
@@ -163,39 +162,28 @@ class SinkFactory:
         if keys:
             connections = settings.s3_connection_cap()
             pending = max(1, connections // 2) if settings.adaptive else settings.concurrency
-            self._client = s3_client(aws_conn_id, max_pool_connections=connections + pending + 2)
-            self._uploads = PartUploads(threads=pending, max_pending=pending)
+            self.client = s3_client(aws_conn_id, max_pool_connections=connections + pending + 2)
+            self.uploads = PartUploads(threads=pending, max_pending=pending)
 
     def __call__(self, target: Target, media_type: str | None = None) -> Sink:
         """Make the sink for ``target`` (one of the call's targets)."""
         if isinstance(target, LocalTarget):
             return LocalFileSink(target.path)
-        assert self._uploads is not None
-        open_keys = partial(self._keys_with_open_uploads, target.bucket)
-        sink = S3MultipartSink(
-            self._client,
-            target,
-            self._uploads,
-            open_keys,
-            part_size=self._settings.part_size,
-            media_type=media_type,
-        )
-        sink.connection_cap = self._settings.s3_connection_cap()
-        return sink
+        return S3MultipartSink(self, target, media_type)
 
-    def _keys_with_open_uploads(self, bucket: str) -> set[str]:
+    def keys_with_open_uploads(self, bucket: str) -> set[str]:
         """Keys of the call's bucket with an open multipart upload: one listing per call, not one per file."""
         with self._lock:
             if bucket not in self._open_keys:
-                uploads = list_uploads(self._client, bucket, self._prefixes.get(bucket, ""))
+                uploads = list_uploads(self.client, bucket, self._prefixes.get(bucket, ""))
                 self._open_keys[bucket] = {entry["Key"] for entry in uploads}
             return self._open_keys[bucket]
 
     def close(self) -> None:
         """Stop the part upload threads."""
-        if self._uploads is not None:
-            self._uploads.shutdown()
-            self._uploads = None
+        if self.uploads is not None:
+            self.uploads.shutdown()
+            self.uploads = None
 
 
 Sink = LocalFileSink | S3MultipartSink

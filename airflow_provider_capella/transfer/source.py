@@ -133,8 +133,8 @@ class Fetcher:
                 )
             if status in (429, 503) and self.throttled is not None:
                 self.throttled()
-            error = CapellaDownloadError(f"HTTP {status}", status=status)
-            attempts.failed(error, f"HTTP {status}", response.headers.get("Retry-After"))
+            refused = CapellaDownloadError(f"HTTP {status}", status=status)
+            attempts.failed(refused, f"HTTP {status}", response.headers.get("Retry-After"))
 
     def probe(self, ref: AssetRef, attempts: Attempts) -> tuple[int, str | None]:
         """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
