@@ -60,7 +60,6 @@ class ConnectionController:
         self.history: list[tuple[int, float]] = []
 
     def start(self) -> None:
-        """Begin adjusting in a background thread."""
         self._thread.start()
 
     def stop(self) -> None:
@@ -107,31 +106,24 @@ class ConnectionController:
             self._ceiling = min(self.cap, self._ceiling + max(1, self._ceiling // 2))
         previous, self._previous = self._previous, (connections, rate)
         if self._phase == "grow":
-            self._grow(connections, rate, previous)
+            if previous is not None and previous[0] < connections:
+                count, before = previous  # paid off: at least half the proportional gain in throughput
+                expected = before * connections / count
+                if not (rate >= before + GAIN_SHARE * (expected - before) if before > 0 else rate > 0):
+                    self._set(previous[0], "adding connections did not add throughput")
+                    self._phase, self._previous = ("hold" if self._grown else "shrink"), previous
+                    return
+                self._grown = True
+            if connections < self._ceiling and self.pool.backlog() > 0:
+                self._set(min(self._ceiling, connections * 2), "more connections add throughput")
         elif self._phase == "shrink":
-            self._shrink(connections, rate, previous)
-
-    def _grow(self, connections: int, rate: float, previous: tuple[int, float] | None) -> None:
-        if previous is not None and previous[0] < connections:
-            count, before = previous  # paid off: at least half the proportional gain in throughput
-            expected = before * connections / count
-            if not (rate >= before + GAIN_SHARE * (expected - before) if before > 0 else rate > 0):
-                self._set(previous[0], "adding connections did not add throughput")
-                self._phase, self._previous = ("hold" if self._grown else "shrink"), previous
-                return
-            self._grown = True
-        if connections < self._ceiling and self.pool.backlog() > 0:
-            self._set(min(self._ceiling, connections * 2), "more connections add throughput")
-
-    def _shrink(self, connections: int, rate: float, previous: tuple[int, float] | None) -> None:
-        if previous is not None and previous[0] > connections and rate < HOLD_SHARE * previous[1]:
-            self._set(previous[0], "fewer connections were slower")
-            self._phase = "hold"
-            return
-        if connections // 2 >= MIN_PROBE:
-            self._set(connections // 2, "trying fewer connections")
-        else:
-            self._phase = "hold"
+            if previous is not None and previous[0] > connections and rate < HOLD_SHARE * previous[1]:
+                self._set(previous[0], "fewer connections were slower")
+                self._phase = "hold"
+            elif connections // 2 >= MIN_PROBE:
+                self._set(connections // 2, "trying fewer connections")
+            else:
+                self._phase = "hold"
 
     def _set(self, connections: int, reason: str) -> None:
         before, after = self.pool.limit, self.pool.set_limit(connections)
@@ -162,7 +154,6 @@ class WorkerPool:
             return self.limit
 
     def backlog(self) -> int:
-        """Count the tasks waiting for a worker."""
         return self._queue.qsize()
 
     def submit(self, priority: tuple[int, ...], task: Task) -> None:

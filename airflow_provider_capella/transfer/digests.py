@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import source
-from airflow_provider_capella.transfer.checksums import crc_named
 from airflow_provider_capella.transfer.errors import Attempts, CapellaOrderExpiredError, IntegrityError, log
 from airflow_provider_capella.transfer.errors import CapellaDownloadError as DownloadError
+from airflow_provider_capella.transfer.s3_parts import crc_named
 from airflow_provider_capella.transfer.targets import filename_from_url, sanitize_name
 
 if TYPE_CHECKING:
-    from airflow_provider_capella.transfer.s3 import S3MultipartSink
     from airflow_provider_capella.transfer.settings import TransferSettings
+    from airflow_provider_capella.transfer.sinks import S3MultipartSink
     from airflow_provider_capella.transfer.source import PresignedUrls
 
 
@@ -52,7 +52,6 @@ class FileDigest:
         log.info("%s matches the product's digest (%s)", where, self.algorithm)
 
     def verify_file(self, path: str, where: str) -> None:
-        """Check a local file."""
         with open(path, "rb") as handle:
             self.check(self._digest_of(handle.read), where)
 
