@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 INTERRUPT_GRACE_SECONDS = 60.0
 Task = Callable[[], None]
 Clock = Callable[[], float]
+Counter = Callable[[], int]
 _STOP = (1 << 62,)
 WINDOW_SECONDS = 0.3
 GAIN_SHARE = 0.5
@@ -39,13 +40,7 @@ class ConnectionController:
     """Adjusts ``pool``'s limit between 1 and ``cap`` from the throughput: ``received()`` bytes so far."""
 
     def __init__(
-        self,
-        pool: WorkerPool,
-        received: Callable[[], int],
-        *,
-        start: int,
-        cap: int,
-        clock: Clock = time.monotonic,
+        self, pool: WorkerPool, received: Counter, *, start: int, cap: int, clock: Clock = time.monotonic
     ) -> None:
         self.pool, self.received, self.window, self.clock = pool, received, WINDOW_SECONDS, clock
         self.cap = max(1, cap)
@@ -214,8 +209,6 @@ class Batch:
 
     def run(self, entries: list[FileEntry]) -> None:
         """Transfer every entry, log a summary line, and raise one error naming the files that failed."""
-        if not entries:
-            return
         self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
         caps = [getattr(entry.sink, "connection_cap", None) for entry in entries]  # S3 sinks have one

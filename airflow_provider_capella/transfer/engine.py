@@ -215,10 +215,8 @@ class FileTransfer:
                 except source.BodyDropped as drop:
                     if writer.written > before:
                         attempts.count = 0  # that attempt made progress: count again
-                    attempts.failed(
-                        drop,
-                        f"connection dropped after {writer.written} of {byte_range.length} bytes ({drop})",
-                    )
+                    got = f"{writer.written} of {byte_range.length} bytes"
+                    attempts.failed(drop, f"connection dropped after {got} ({drop})")
                 response = None
             writer.close()
         except BaseException:

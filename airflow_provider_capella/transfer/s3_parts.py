@@ -139,8 +139,7 @@ class PartWriter:
         view = memoryview(data)
         while view:
             target = self.buffer_for(len(view))
-            if target is None:
-                raise ValueError(f"{self._sink.location}: more bytes than the range holds")
+            assert target is not None, "the engine never writes more than the range holds"
             count = len(target)
             target[:] = view[:count]
             self.received(count)
@@ -265,23 +264,19 @@ class OpenUpload:
 
 
 def list_parts(client: Any, bucket: str, key: str, upload_id: str) -> dict[int, ListedPart]:
-    """List every part of an upload (ListParts pages through 1,000 at a time)."""
+    """List every part of an upload, page after page, with the checksums S3 lists for it."""
+    pages = client.get_paginator("list_parts").paginate(Bucket=bucket, Key=key, UploadId=upload_id)
     parts: dict[int, ListedPart] = {}
-    marker = 0
-    while True:
-        page = client.list_parts(Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker)
-        for entry in page.get("Parts", []):
-            checksums = {
-                name[len("Checksum") :]: value
-                for name, value in entry.items()
-                if name.startswith("Checksum") and name != "ChecksumType" and isinstance(value, str)
-            }
-            parts[int(entry["PartNumber"])] = ListedPart(
-                int(entry["Size"]), str(entry.get("ETag", "")), checksums
-            )
-        if not page.get("IsTruncated"):
-            return parts
-        marker = int(page["NextPartNumberMarker"])
+    for entry in (entry for page in pages for entry in page.get("Parts", [])):
+        checksums = {
+            name.removeprefix("Checksum"): value
+            for name, value in entry.items()
+            if name.startswith("Checksum") and name != "ChecksumType" and isinstance(value, str)
+        }
+        parts[int(entry["PartNumber"])] = ListedPart(
+            int(entry["Size"]), str(entry.get("ETag", "")), checksums
+        )
+    return parts
 
 
 def open_uploads_of(

@@ -39,11 +39,7 @@ STATE_VERSION = 1
 
 
 class LocalFileSink:
-    """Writes one local file atomically (``<name>.part``, renamed), resumable across runs (``.part.json``).
-
-    Every sink: ``existing_size``, ``resume_state``, ``begin``, a ``writer`` per range, then ``commit``
-    (verify, make it appear) or ``abort`` (leaving only what a resume needs, if ``keep_resume``).
-    """
+    """Writes one local file atomically (``<name>.part``, renamed), resumable across runs (``.part.json``)."""
 
     def __init__(self, path: str) -> None:
         self.location = self.path = path
@@ -394,5 +390,7 @@ class SinkFactory:
             self.uploads = None
 
 
-Sink = LocalFileSink | S3MultipartSink
+Sink = (
+    LocalFileSink | S3MultipartSink
+)  # existing_size, resume_state, begin, writer per range, commit or abort
 RangeWriter = _FileRangeWriter | PartWriter
