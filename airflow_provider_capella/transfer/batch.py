@@ -11,12 +11,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from airflow_provider_capella.exceptions import CapellaDownloadError, CapellaOrderExpiredError
 from airflow_provider_capella.transfer.engine import FileTransfer, human_bytes, log
-from airflow_provider_capella.transfer.errors import (
-    CapellaDownloadError,
-    CapellaOrderExpiredError,
-    TransferCancelled,
-)
+from airflow_provider_capella.transfer.errors import TransferCancelled
 from airflow_provider_capella.transfer.source import AssetRef, Fetcher, PresignedUrls, redact
 
 if TYPE_CHECKING:

@@ -8,16 +8,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from airflow_provider_capella.transfer import source
-from airflow_provider_capella.transfer.errors import (
-    Attempts,
-    CapellaDownloadError,
-    IntegrityError,
-    SourceChangedError,
-    TransferCancelled,
-    log,
-    worth_resuming,
-)
+from airflow_provider_capella.transfer import errors, source
+from airflow_provider_capella.transfer.errors import log
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion, plan_ranges
 
 if TYPE_CHECKING:
@@ -93,7 +85,7 @@ class FileTransfer:
                 first = self._error is None
                 if first:
                     self._error = error
-            if first and not isinstance(error, TransferCancelled):
+            if first and not isinstance(error, errors.TransferCancelled):
                 self.batch.cancelled.set()
         finally:
             self._leave()
@@ -132,7 +124,7 @@ class FileTransfer:
             except BaseException:
                 response.close()
                 raise
-        except SourceChangedError:  # the partial download belongs to another version of the asset
+        except errors.SourceChangedError:  # the partial download belongs to another version of the asset
             if resume is None:
                 raise
             log.info("%s: the asset changed since the partial download; starting over", self.label)
@@ -158,33 +150,33 @@ class FileTransfer:
         """Learn size and validator from the lead answer, begin the sink; the ranges to fetch, bytes done."""
         status, total = response.status_code, source.total_size_of(response)
         if status != 206 and resume is not None:
-            raise SourceChangedError(self.label)  # Range was ignored: start afresh
+            raise errors.SourceChangedError(self.label)  # Range was ignored: start afresh
         validator = source.validator_of(response) if status != 416 else None
         if status == 206:
             content_range = source.parse_content_range(response.headers.get("Content-Range"))
             if content_range is None or total is None or content_range[0] != first.start:
-                raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
+                raise errors.CapellaDownloadError(f"{self.label}: unexpected Content-Range from the server")
             if resume is not None:
                 if total != resume.size or (resume.validator and validator not in (None, resume.validator)):
-                    raise SourceChangedError(self.label)
+                    raise errors.SourceChangedError(self.label)
                 self.size, self.validator = total, resume.validator
                 self.sink.begin(self.version(), resume.ranges, resume)
                 return resume.missing, resume.bytes_done
             ranges = plan_ranges(total, self.settings.part_size, first_end=content_range[1] + 1)
         elif status == 200:
             if total is None:
-                raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
+                raise errors.CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
             log.info("%s: the server ignores Range requests; one connection downloads it", self.label)
             self.ranges_supported, ranges = False, [ByteRange(0, 0, total)]
         elif total == 0:  # 416 to bytes=0-...: an empty file (bytes */0)
             response.close()
             ranges = [ByteRange(0, 0, 0)]
         else:
-            raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
+            raise errors.CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
         self.size, self.validator = ranges[-1].end, validator
         if self.sink.digest is not None and self.sink.digest.size not in (None, self.size):
             listed = f"the product's digest lists {self.sink.digest.size}"
-            raise IntegrityError(f"{self.label}: the server has {self.size} bytes; {listed}")
+            raise errors.IntegrityError(f"{self.label}: the server has {self.size} bytes; {listed}")
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 
@@ -196,7 +188,7 @@ class FileTransfer:
         return SourceVersion(path, self.size, self.validator)
 
     def _complete_range(
-        self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
+        self, byte_range: ByteRange, attempts: errors.Attempts | None, response: requests.Response | None
     ) -> None:
         """Stream ``byte_range`` into its writer, re-requesting from the last byte after every drop."""
         attempts = attempts or self._attempts()
@@ -237,7 +229,7 @@ class FileTransfer:
         elif status == 200 and not self.ranges_supported and source.total_size_of(response) == self.size:
             return byte_range.start + offset
         response.close()
-        raise SourceChangedError(
+        raise errors.SourceChangedError(
             f"{self.label}: the asset changed on the server during the download (HTTP {status} for a byte "
             "range); it will be downloaded from the start on the next run"
         )
@@ -261,12 +253,12 @@ class FileTransfer:
                 count = len(data)
             self.progress.add(count)
 
-    def _attempts(self) -> Attempts:
-        return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
+    def _attempts(self) -> errors.Attempts:
+        return errors.Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
 
     def _check_cancelled(self) -> None:
         if self.batch.cancelled.is_set() or self._error is not None:
-            raise TransferCancelled()
+            raise errors.TransferCancelled()
 
     def _leave(self) -> None:
         with self._lock:
@@ -287,7 +279,7 @@ class FileTransfer:
             except BaseException as commit_error:
                 error = commit_error
         if error is not None:
-            keep = self.batch.enable_resume and worth_resuming(error)
+            keep = self.batch.enable_resume and errors.worth_resuming(error)
             try:
                 self.sink.abort(keep_resume=keep)
             except Exception:

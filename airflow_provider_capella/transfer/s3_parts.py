@@ -273,15 +273,11 @@ def list_parts(client: Any, bucket: str, key: str, upload_id: str) -> dict[int, 
             for name, value in entry.items()
             if name.startswith("Checksum") and name != "ChecksumType" and isinstance(value, str)
         }
-        parts[int(entry["PartNumber"])] = ListedPart(
-            int(entry["Size"]), str(entry.get("ETag", "")), checksums
-        )
+        parts[int(entry["PartNumber"])] = ListedPart(int(entry["Size"]), str(entry["ETag"]), checksums)
     return parts
 
 
-def open_uploads_of(
-    client: Any, bucket: str, prefix: str = "", *, exact_key: bool = False
-) -> list[OpenUpload]:
+def open_uploads_of(client: Any, bucket: str, prefix: str, *, exact_key: bool = False) -> list[OpenUpload]:
     """List our open multipart uploads under ``prefix`` (on the key ``prefix`` only, if ``exact_key``)."""
     found: list[OpenUpload] = []
     for entry in list_uploads(client, bucket, prefix):

@@ -20,13 +20,6 @@ from airflow_provider_capella.transfer.planner import (
     effective_part_size,
     plan_ranges,
 )
-from airflow_provider_capella.transfer.s3_parts import (
-    PartUploads,
-    PartWriter,
-    default_crc,
-    encode,
-    list_uploads,
-)
 from airflow_provider_capella.transfer.s3client import s3_client
 from airflow_provider_capella.transfer.settings import TransferSettings
 from airflow_provider_capella.transfer.targets import LocalTarget, S3Target, Target
@@ -160,16 +153,11 @@ class S3MultipartSink:
 
     def __init__(self, factory: SinkFactory, target: S3Target, media_type: str | None) -> None:
         assert factory.uploads is not None, "the factory makes the uploads for its S3 targets"
-        self.location, self.bucket, self.key, self.client = (
-            str(target),
-            target.bucket,
-            target.key,
-            factory.client,
-        )
-        self.connection_cap = factory.settings.s3_connection_cap()
+        self.location, self.bucket, self.key = str(target), target.bucket, target.key
+        self.client, self.connection_cap = factory.client, factory.settings.s3_connection_cap()
         self._part_size, self._uploads = factory.settings.part_size, factory.uploads
         self._open_keys = partial(factory.keys_with_open_uploads, target.bucket)
-        self.crc = default_crc()
+        self.crc = s3_parts.default_crc()
         self.upload_id: str | None = None
         self._extra = {"ContentType": media_type} if media_type else {}
         self.digest: FileDigest | None = None
@@ -246,11 +234,9 @@ class S3MultipartSink:
         marker = bytearray(s3_parts.manifest(source, part_size, self.crc))
         s3_parts.upload_part(self, self.upload_id, s3_parts.MARKER_PART, marker, self.crc.of(marker))
 
-    def writer(self, byte_range: ByteRange) -> PartWriter:
-        inside = [
-            part for part in self._parts if byte_range.start <= part.start and part.end <= byte_range.end
-        ]
-        return PartWriter(self, inside)
+    def writer(self, byte_range: ByteRange) -> s3_parts.PartWriter:
+        first, end = byte_range.start, byte_range.end
+        return s3_parts.PartWriter(self, [p for p in self._parts if first <= p.start and p.end <= end])
 
     def new_buffer(self, size: int) -> bytearray:
         """Give a buffer for one part (recycled by the upload pool, which gets it back after the upload)."""
@@ -308,7 +294,7 @@ class S3MultipartSink:
                 UploadId=self.upload_id,
                 MultipartUpload={"Parts": parts},
                 ChecksumType="FULL_OBJECT",
-                **{crc.parameter: encode(whole)},
+                **{crc.parameter: s3_parts.encode(whole)},
             )
             self.upload_id = None
         else:
@@ -316,7 +302,7 @@ class S3MultipartSink:
             self._single = None
             if len(body) != self._size:
                 raise CapellaDownloadError(f"{self.location}: received {len(body)} of {self._size} bytes")
-            checksum = {crc.parameter: encode(whole)}
+            checksum = {crc.parameter: s3_parts.encode(whole)}
             self.client.put_object(Bucket=self.bucket, Key=self.key, Body=body, **checksum, **self._extra)
         try:  # read back the stored object's size, full-object CRC (when the server keeps one) and digest
             head = self.client.head_object(Bucket=self.bucket, Key=self.key, ChecksumMode="ENABLED")
@@ -326,10 +312,10 @@ class S3MultipartSink:
             kind = head.get("ChecksumType") or ("COMPOSITE" if multipart else "FULL_OBJECT")
             if stored is not None and kind != "FULL_OBJECT":
                 log.info("%s: no full-object %s stored; each part was checked", self.location, crc.name)
-            elif stored is not None and stored != encode(whole):
+            elif stored is not None and stored != s3_parts.encode(whole):
                 raise IntegrityError(
                     f"{self.location}: S3 holds an object whose {crc.name} is {stored}, "
-                    f"but the bytes received have {encode(whole)}; deleted"
+                    f"but the bytes received have {s3_parts.encode(whole)}; deleted"
                 )
             if self.digest is not None:
                 self.digest.verify_s3(self, whole)
@@ -358,7 +344,7 @@ class SinkFactory:
         """Make the S3 client now if a target needs one: a bad ``aws_conn_id`` fails before any download."""
         self.settings, self._lock = settings, threading.Lock()
         self._open_keys: dict[str, set[str]] = {}
-        self.uploads: PartUploads | None = None
+        self.uploads: s3_parts.PartUploads | None = None
         keys: dict[str, list[str]] = {}
         for target in targets:
             if not isinstance(target, LocalTarget):
@@ -369,7 +355,7 @@ class SinkFactory:
             connections = settings.s3_connection_cap()
             pending = max(1, connections // 2) if settings.adaptive else settings.concurrency
             self.client = s3_client(aws_conn_id, max_pool_connections=connections + pending + 2)
-            self.uploads = PartUploads(threads=pending, max_pending=pending)
+            self.uploads = s3_parts.PartUploads(threads=pending, max_pending=pending)
 
     def __call__(self, target: Target, media_type: str | None = None) -> Sink:
         if isinstance(target, LocalTarget):
@@ -380,7 +366,7 @@ class SinkFactory:
         """Keys of the call's bucket with an open multipart upload: one listing per call, not one per file."""
         with self._lock:
             if bucket not in self._open_keys:
-                uploads = list_uploads(self.client, bucket, self._prefixes.get(bucket, ""))
+                uploads = s3_parts.list_uploads(self.client, bucket, self._prefixes.get(bucket, ""))
                 self._open_keys[bucket] = {entry["Key"] for entry in uploads}
             return self._open_keys[bucket]
 
@@ -390,7 +376,6 @@ class SinkFactory:
             self.uploads = None
 
 
-Sink = (
-    LocalFileSink | S3MultipartSink
-)  # existing_size, resume_state, begin, writer per range, commit or abort
-RangeWriter = _FileRangeWriter | PartWriter
+# every sink: existing_size, resume_state, begin, a writer per range, then commit or abort
+Sink = LocalFileSink | S3MultipartSink
+RangeWriter = _FileRangeWriter | s3_parts.PartWriter
