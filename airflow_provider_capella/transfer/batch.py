@@ -254,7 +254,7 @@ class Batch:
             ) from real[0][1]
 
     def _received(self) -> int:
-        return sum(transfer.progress.received for transfer in self.transfers)
+        return sum(transfer.received for transfer in self.transfers)
 
     def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
         with self._lock:

@@ -28,46 +28,18 @@ def human_bytes(count: float) -> str:
     return f"{count:.2f} TB"
 
 
-class FileProgress:
-    """Bytes received for one file; logs itself at most every ``interval`` seconds."""
-
-    def __init__(self, label: str, interval: float) -> None:
-        self.label, self.interval, self._lock, self.received = label, interval, threading.Lock(), 0
-        self.start(0, 0)
-
-    def start(self, total: int, already: int) -> None:
-        self.total, self.already = total, already
-        self.started = self._last_log = time.monotonic()
-
-    def add(self, count: int) -> None:
-        with self._lock:
-            self.received += count
-            now = time.monotonic()
-            if now - self._last_log < self.interval:
-                return
-            self._last_log = now
-        done = self.already + self.received
-        rate = self.received / max(now - self.started, 1e-9)
-        percent = 100.0 * done / self.total if self.total else 100.0
-        eta = "unknown"
-        if rate > 0:
-            minutes, seconds = divmod(max(0, round((self.total - done) / rate)), 60)
-            eta = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
-        of = f"{human_bytes(done)} of {human_bytes(self.total)} ({percent:.1f}%)"
-        log.info("%s: %s at %.1f MB/s, ETA %s", self.label, of, rate / 1e6, eta)
-
-
 class FileTransfer:
     """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
 
     def __init__(self, index: int, entry: FileEntry, batch: Batch) -> None:
         self.index, self.batch, self.settings = index, batch, batch.settings
         self.ref, self.sink, self.label, self.digest = entry.ref, entry.sink, entry.label, entry.digest
-        self.progress = FileProgress(entry.label, batch.settings.progress_interval)
+        self.received = self.already = 0  # bytes received by this call, and kept from an earlier one
+        self.started = self._last_log = time.monotonic()
         self.size, self.ranges_supported = 0, True
         self.validator: str | None = None
         self.verification: tuple[bool, str] | None = None  # checked against the product's digest, or why not
-        self._lock, self._active = threading.Lock(), 0
+        self._lock, self._progress_lock, self._active = threading.Lock(), threading.Lock(), 0
         self._remaining: set[int] | None = None  # indexes of the ranges not written yet, once planned
         self.skipped = self._finished = False  # skipped: complete already
         self._error: BaseException | None = None
@@ -133,7 +105,8 @@ class FileTransfer:
             return
         with self._lock:
             self._remaining = {byte_range.index for byte_range in pending}
-        self.progress.start(self.size, already)
+        self.already, self.started = already, time.monotonic()
+        self._last_log = self.started
         if len(pending) > 1 or already:
             action = f"resuming at {human_bytes(already)} of" if already else "downloading"
             what = f"{self.label} ({human_bytes(self.size)})"
@@ -251,7 +224,25 @@ class FileTransfer:
                 data = reader.read(wanted)
                 writer.write(data)
                 count = len(data)
-            self.progress.add(count)
+            self._progress(count)
+
+    def _progress(self, count: int) -> None:
+        """Count bytes received; log the file's progress at most every ``progress_interval`` seconds."""
+        with self._progress_lock:
+            self.received += count
+            now = time.monotonic()
+            if now - self._last_log < self.settings.progress_interval:
+                return
+            self._last_log = now
+        done = self.already + self.received
+        rate = self.received / max(now - self.started, 1e-9)
+        percent = 100.0 * done / self.size if self.size else 100.0
+        eta = "unknown"
+        if rate > 0:
+            minutes, seconds = divmod(max(0, round((self.size - done) / rate)), 60)
+            eta = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+        of = f"{human_bytes(done)} of {human_bytes(self.size)} ({percent:.1f}%)"
+        log.info("%s: %s at %.1f MB/s, ETA %s", self.label, of, rate / 1e6, eta)
 
     def _attempts(self) -> errors.Attempts:
         return errors.Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
@@ -273,8 +264,8 @@ class FileTransfer:
                 self.sink.commit()
                 if self.sink.digest is not None:
                     self.verification = (True, f"{self.sink.digest.algorithm} listed by the product's digest")
-                seconds, size = time.monotonic() - self.progress.started, human_bytes(self.size)
-                rate = self.progress.received / max(seconds, 1e-9) / 1e6
+                seconds, size = time.monotonic() - self.started, human_bytes(self.size)
+                rate = self.received / max(seconds, 1e-9) / 1e6
                 log.info("saved %s (%s in %.1f s, %.1f MB/s)", self.sink.location, size, seconds, rate)
             except BaseException as commit_error:
                 error = commit_error

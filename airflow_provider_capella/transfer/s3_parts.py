@@ -15,12 +15,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer.errors import IntegrityError, log
-from airflow_provider_capella.transfer.planner import SourceVersion
 from airflow_provider_capella.transfer.s3client import s3_client
 from airflow_provider_capella.transfer.settings import S3_MAX_PARTS
 
 if TYPE_CHECKING:
-    from airflow_provider_capella.transfer.planner import ByteRange
+    from airflow_provider_capella.transfer.planner import ByteRange, SourceVersion
     from airflow_provider_capella.transfer.sinks import S3MultipartSink
 
 

@@ -9,20 +9,14 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from airflow_provider_capella.transfer import s3_parts
+from airflow_provider_capella.transfer import planner, s3_parts
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError, log
-from airflow_provider_capella.transfer.planner import (
-    ByteRange,
-    ResumeState,
-    SourceVersion,
-    effective_part_size,
-    plan_ranges,
-)
+from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion
 from airflow_provider_capella.transfer.s3client import s3_client
 from airflow_provider_capella.transfer.settings import TransferSettings
-from airflow_provider_capella.transfer.targets import LocalTarget, S3Target, Target
+from airflow_provider_capella.transfer.targets import S3Target, Target
 
 if TYPE_CHECKING:
     from airflow_provider_capella.transfer.digests import FileDigest
@@ -117,11 +111,12 @@ class LocalFileSink:
         return fd
 
     def _save_state(self) -> None:
-        assert self._state is not None
-        state, ranges = self._state, [[part.start, part.end] for part in self._state.ranges]
-        record: dict[str, Any] = dict(version=STATE_VERSION, size=state.size, validator=state.validator)
-        record.update(ranges=ranges, done=sorted(state.done))
-        scratch = self.state_path + ".tmp"
+        state, scratch = self._state, self.state_path + ".tmp"
+        assert state is not None
+        ranges, done = [[part.start, part.end] for part in state.ranges], sorted(state.done)
+        record = dict(
+            version=STATE_VERSION, size=state.size, validator=state.validator, ranges=ranges, done=done
+        )
         with open(scratch, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
         os.replace(scratch, self.state_path)
@@ -186,7 +181,7 @@ class S3MultipartSink:
         if not candidates:
             return None
         version = source()
-        part_size = effective_part_size(version.size, self._part_size)
+        part_size = planner.effective_part_size(version.size, self._part_size)
         expected = s3_parts.manifest(version, part_size, self.crc)
         chosen = next((upload for upload in candidates if upload.matches(expected, self.crc)), None)
         for upload in candidates:
@@ -195,7 +190,7 @@ class S3MultipartSink:
                 s3_parts.abort_upload(self.client, self.bucket, self.key, upload.upload_id)
         if chosen is None:
             return None
-        ranges = plan_ranges(version.size, part_size)
+        ranges = planner.plan_ranges(version.size, part_size)
         trusted = chosen.trusted_parts({part.index + 1: part.length for part in ranges}, self.crc)
         unlisted = sum(self.crc.name not in part.checksums for part in chosen.parts.values())
         if unlisted:
@@ -216,7 +211,7 @@ class S3MultipartSink:
 
     def begin(self, source: SourceVersion, ranges: list[ByteRange], resume: ResumeState | None) -> None:
         self._size = source.size
-        self._parts = ranges if len(ranges) > 1 else plan_ranges(source.size, self._part_size)
+        self._parts = ranges if len(ranges) > 1 else planner.plan_ranges(source.size, self._part_size)
         if len(self._parts) == 1 or (resume is not None and self.upload_id is not None):
             return
         part_size = self._parts[0].length
@@ -347,7 +342,7 @@ class SinkFactory:
         self.uploads: s3_parts.PartUploads | None = None
         keys: dict[str, list[str]] = {}
         for target in targets:
-            if not isinstance(target, LocalTarget):
+            if isinstance(target, S3Target):
                 keys.setdefault(target.bucket, []).append(target.key)
         # an S3 prefix is a plain string prefix: character by character is what is wanted
         self._prefixes = {bucket: os.path.commonprefix(names) for bucket, names in keys.items()}  # noqa: RUF071
@@ -358,9 +353,7 @@ class SinkFactory:
             self.uploads = s3_parts.PartUploads(threads=pending, max_pending=pending)
 
     def __call__(self, target: Target, media_type: str | None = None) -> Sink:
-        if isinstance(target, LocalTarget):
-            return LocalFileSink(target.path)
-        return S3MultipartSink(self, target, media_type)
+        return LocalFileSink(target) if isinstance(target, str) else S3MultipartSink(self, target, media_type)
 
     def keys_with_open_uploads(self, bucket: str) -> set[str]:
         """Keys of the call's bucket with an open multipart upload: one listing per call, not one per file."""
