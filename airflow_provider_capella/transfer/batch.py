@@ -58,8 +58,7 @@ class ConnectionController:
         """Stop adjusting (the pool's limit at this moment is the call's last)."""
         self._final = self.pool.limit
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(2)
+        self._thread.join(2)
 
     def summary(self) -> str:
         """Describe the connection counts the call went through, e.g. ``8 -> 16 -> 32``."""
@@ -200,7 +199,7 @@ class Batch:
         self.override, self.enable_resume = override, enable_resume
         self.cancelled, self._started = threading.Event(), time.monotonic()
         self.transfers: list[FileTransfer] = []
-        self.pool: WorkerPool | None = None
+        self.pool: WorkerPool  # made by run(), with the call's number of connections
         self._lock, self._all_done, self._pending = threading.Lock(), threading.Event(), 0
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 

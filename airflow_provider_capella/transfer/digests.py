@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import source
-from airflow_provider_capella.transfer.errors import Attempts, CapellaOrderExpiredError, IntegrityError, log
-from airflow_provider_capella.transfer.errors import CapellaDownloadError as DownloadError
+from airflow_provider_capella.transfer.errors import Attempts, CapellaDownloadError, IntegrityError, log
 from airflow_provider_capella.transfer.s3_parts import crc_named
 from airflow_provider_capella.transfer.targets import filename_from_url, sanitize_name
 
@@ -46,9 +45,7 @@ class FileDigest:
     def check(self, actual: str, where: str) -> None:
         """Raise :class:`IntegrityError` unless ``actual`` (hex) is the listed value."""
         if actual.lower() != self.value.lower():
-            raise IntegrityError(
-                f"{where}: {self.algorithm} is {actual}; the digest lists {self.value} (removed)"
-            )
+            raise IntegrityError(f"{where}: {self.algorithm} is {actual}; the digest lists {self.value}")
         log.info("%s matches the product's digest (%s)", where, self.algorithm)
 
     def verify_file(self, path: str, where: str) -> None:
@@ -193,9 +190,7 @@ class LazyDigests:
         try:
             with contextlib.closing(source.Fetcher(self._urls, self._settings.timeout)) as fetcher:
                 digests = parse_digest(self._read(fetcher, ref, attempts))
-        except CapellaOrderExpiredError:
-            raise
-        except (DownloadError, ValueError) as error:
+        except (CapellaDownloadError, ValueError) as error:
             text = source.redact(str(error)).removeprefix(f"{attempts.label}: ")
             reason = f"the product's digest {attempts.label} cannot be read: {text}"
             log.warning("%s; its files are downloaded unverified", reason)

@@ -111,7 +111,6 @@ class FileTransfer:
             action = f"resuming at {human_bytes(already)} of" if already else "downloading"
             what = f"{self.label} ({human_bytes(self.size)})"
             log.info("%s %s to %s in %d part(s)", action, what, self.sink.location, len(pending))
-        assert self.batch.pool is not None
         for byte_range in pending[1:]:
             task = partial(self.run, partial(self._complete_range, byte_range, None, None))
             self.batch.pool.submit((self.index, byte_range.index), task)
@@ -202,10 +201,7 @@ class FileTransfer:
         elif status == 200 and not self.ranges_supported and source.total_size_of(response) == self.size:
             return byte_range.start + offset
         response.close()
-        raise errors.SourceChangedError(
-            f"{self.label}: the asset changed on the server during the download (HTTP {status} for a byte "
-            "range); it will be downloaded from the start on the next run"
-        )
+        raise errors.SourceChangedError(self.label, f"HTTP {status} for a byte range")
 
     def _receive(self, response: requests.Response, writer: RangeWriter, length: int, skip: int) -> None:
         reader = source.BodyReader(response)

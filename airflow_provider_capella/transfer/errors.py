@@ -14,6 +14,10 @@ log = logging.getLogger("airflow_provider_capella.transfer")
 class SourceChangedError(CapellaDownloadError):
     """The remote object changed (size or ETag) while it was being downloaded."""
 
+    def __init__(self, label: str, why: str = "size or validator") -> None:
+        text = "what was received is removed and the next try downloads it from the start"
+        super().__init__(f"{label}: the asset changed on the server during the download ({why}); {text}")
+
 
 class IntegrityError(CapellaDownloadError):
     """The bytes written do not match their checksum or the product's digest; what was written is removed."""

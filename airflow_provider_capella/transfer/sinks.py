@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, wait
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import planner, s3_parts
 from airflow_provider_capella.transfer.errors import CapellaDownloadError, IntegrityError, log
@@ -113,10 +113,8 @@ class LocalFileSink:
     def _save_state(self) -> None:
         state, scratch = self._state, self.state_path + ".tmp"
         assert state is not None
-        ranges, done = [[part.start, part.end] for part in state.ranges], sorted(state.done)
-        record = dict(
-            version=STATE_VERSION, size=state.size, validator=state.validator, ranges=ranges, done=done
-        )
+        record: dict[str, Any] = dict(version=STATE_VERSION, size=state.size, validator=state.validator)
+        record.update(ranges=[[part.start, part.end] for part in state.ranges], done=sorted(state.done))
         with open(scratch, "w", encoding="utf-8") as handle:
             json.dump(record, handle)
         os.replace(scratch, self.state_path)
@@ -366,7 +364,6 @@ class SinkFactory:
     def close(self) -> None:
         if self.uploads is not None:
             self.uploads.shutdown()
-            self.uploads = None
 
 
 # every sink: existing_size, resume_state, begin, a writer per range, then commit or abort

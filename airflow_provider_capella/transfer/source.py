@@ -121,10 +121,7 @@ class Fetcher:
                 self.urls.renew(ref, generation)
                 continue
             if status == 412:
-                raise errors.SourceChangedError(
-                    f"{attempts.label}: the object changed on the server during the download (HTTP 412 to "
-                    "If-Match); what was received is removed and the next try starts over"
-                )
+                raise errors.SourceChangedError(attempts.label, "HTTP 412 to If-Match")
             if status in (429, 503) and self.throttled is not None:
                 self.throttled()
             refused = errors.CapellaDownloadError(f"HTTP {status}", status=status)
