@@ -73,8 +73,7 @@ class ConnectionController:
                 return  # one cut per burst: the parallel requests of one moment all see the same 429
             self._last_cut = now
             current = self.pool.limit
-            reduced = self.pool.set_limit(max(1, current // 2))
-            self._ceiling = max(1, reduced)
+            self._ceiling = reduced = self.pool.set_limit(max(1, current // 2))
             self._held_until = now + THROTTLE_HOLD_SECONDS
             self._phase, self._previous = "grow", None
         if reduced < current:

@@ -154,10 +154,8 @@ class FileTransfer:
 
     def version(self, *, probe: bool = False) -> SourceVersion:
         """Describe the source: its URL's path, size and validator (as learnt, or asked now if ``probe``)."""
-        path = source.path_for_log(self.batch.urls.get(self.ref)[0])
-        if probe:
-            return SourceVersion(path, *self.batch.fetcher.probe(self.ref, self._attempts()))
-        return SourceVersion(path, self.size, self.validator)
+        known = self.batch.fetcher.probe(self.ref, self._attempts()) if probe else (self.size, self.validator)
+        return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), *known)
 
     def _complete_range(
         self, byte_range: ByteRange, attempts: errors.Attempts | None, response: requests.Response | None

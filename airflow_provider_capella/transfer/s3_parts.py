@@ -109,13 +109,11 @@ def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytear
     """Send one part with its CRC (again, if S3 finds it damaged in transit); return its ETag."""
     from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
-    checksum = {sink.crc.parameter: encode(crc)}
+    request = dict(Bucket=sink.bucket, Key=sink.key, UploadId=upload_id, PartNumber=number, Body=body)
+    request[sink.crc.parameter] = encode(crc)
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
-            response = sink.client.upload_part(
-                Bucket=sink.bucket, Key=sink.key, UploadId=upload_id, PartNumber=number, Body=body, **checksum
-            )
-            return str(response["ETag"])
+            return str(sink.client.upload_part(**request)["ETag"])
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
             if code not in CHECKSUM_REFUSALS:
@@ -208,8 +206,6 @@ class PartUploads:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
-        with self._lock:
-            self._free.clear()
 
 
 MARKER_PART = S3_MAX_PARTS

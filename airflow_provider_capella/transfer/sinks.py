@@ -216,14 +216,9 @@ class S3MultipartSink:
         validator = (source.validator or "").strip('"')  # the source version, in ASCII as S3 metadata must be
         values = {"source": source.path, "size": source.size, "validator": validator, "part-size": part_size}
         metadata = {f"capella-{k}": str(v).encode("ascii", "replace").decode() for k, v in values.items()}
-        self.upload_id = self.client.create_multipart_upload(
-            Bucket=self.bucket,
-            Key=self.key,
-            ChecksumAlgorithm=self.crc.name,
-            ChecksumType="FULL_OBJECT",
-            Metadata=metadata,
-            **self._extra,
-        )["UploadId"]
+        options = dict(ChecksumAlgorithm=self.crc.name, ChecksumType="FULL_OBJECT", Metadata=metadata)
+        options.update(Bucket=self.bucket, Key=self.key, **self._extra)
+        self.upload_id = self.client.create_multipart_upload(**options)["UploadId"]
         marker = bytearray(s3_parts.manifest(source, part_size, self.crc))
         s3_parts.upload_part(self, self.upload_id, s3_parts.MARKER_PART, marker, self.crc.of(marker))
 
@@ -281,14 +276,9 @@ class S3MultipartSink:
             for part in self._parts[1:]:
                 whole = crc.combine(whole, self._sent[part.index][1], part.length)
             parts = [{"PartNumber": p.index + 1, "ETag": self._sent[p.index][0]} for p in self._parts]
-            self.client.complete_multipart_upload(
-                Bucket=self.bucket,
-                Key=self.key,
-                UploadId=self.upload_id,
-                MultipartUpload={"Parts": parts},
-                ChecksumType="FULL_OBJECT",
-                **{crc.parameter: s3_parts.encode(whole)},
-            )
+            options = {"UploadId": self.upload_id, "MultipartUpload": {"Parts": parts}}
+            options.update({"ChecksumType": "FULL_OBJECT", crc.parameter: s3_parts.encode(whole)})
+            self.client.complete_multipart_upload(Bucket=self.bucket, Key=self.key, **options)
             self.upload_id = None
         else:
             body, whole = self._single if self._single is not None else (bytearray(), crc.of(b""))
