@@ -83,15 +83,10 @@ def download_products(
     urls = source.PresignedUrls(source.urls_of(items), refresh_items)
     with contextlib.closing(SinkFactory(settings, aws_conn_id, [job.target for job in jobs])) as make_sink:
         digests = LazyDigests(items, urls, settings)
-        entries = [
-            FileEntry(
-                (job.stac_id, job.asset_key),
-                make_sink(job.target, job.media_type),
-                job.filename,
-                digests.fetcher(job.stac_id, job.filename),
-            )
-            for job in jobs
-        ]
+        entries = []
+        for job in jobs:
+            sink, digest = make_sink(job.target, job.media_type), digests.fetcher(job.stac_id, job.filename)
+            entries.append(FileEntry((job.stac_id, job.asset_key), sink, job.filename, digest))
         batch = Batch(urls, settings, override=override, enable_resume=enable_resume)
         batch.run(entries)
     results.verification = {t.sink.location: t.verification for t in batch.transfers if t.verification}

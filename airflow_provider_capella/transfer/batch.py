@@ -161,8 +161,7 @@ class WorkerPool:
     def _work(self) -> None:
         while True:
             with self._gate:
-                while self._running >= self.limit:
-                    self._gate.wait()
+                self._gate.wait_for(lambda: self._running < self.limit)
                 self._running += 1
             try:
                 _, _, task = self._queue.get()

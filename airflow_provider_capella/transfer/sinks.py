@@ -82,10 +82,10 @@ class LocalFileSink:
                 self._save_state()
 
     def commit(self) -> None:
-        fd = self._close()
+        self._close()
         actual = os.path.getsize(self.temp_path)
         try:
-            if fd is None or actual != self._size:
+            if actual != self._size:
                 raise CapellaDownloadError(f"{self.path}: wrote {actual} of {self._size} bytes; discarded")
             if self.digest is not None:
                 self.digest.verify_file(self.temp_path, self.path)
@@ -104,11 +104,10 @@ class LocalFileSink:
         else:
             self.discard_resume()
 
-    def _close(self) -> int | None:
+    def _close(self) -> None:
         fd, self._fd = self._fd, None
         if fd is not None:
             os.close(fd)
-        return fd
 
     def _save_state(self) -> None:
         state, scratch = self._state, self.state_path + ".tmp"
