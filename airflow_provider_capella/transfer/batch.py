@@ -11,12 +11,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from airflow_provider_capella.exceptions import CapellaDownloadError, CapellaOrderExpiredError
 from airflow_provider_capella.transfer.engine import FileTransfer, human_bytes, log
-from airflow_provider_capella.transfer.errors import (
-    CapellaDownloadError,
-    CapellaOrderExpiredError,
-    TransferCancelled,
-)
+from airflow_provider_capella.transfer.errors import TransferCancelled
 from airflow_provider_capella.transfer.source import AssetRef, Fetcher, PresignedUrls, redact
 
 if TYPE_CHECKING:
@@ -27,6 +24,7 @@ if TYPE_CHECKING:
 INTERRUPT_GRACE_SECONDS = 60.0
 Task = Callable[[], None]
 Clock = Callable[[], float]
+Counter = Callable[[], int]
 _STOP = (1 << 62,)
 WINDOW_SECONDS = 0.3
 GAIN_SHARE = 0.5
@@ -39,13 +37,7 @@ class ConnectionController:
     """Adjusts ``pool``'s limit between 1 and ``cap`` from the throughput: ``received()`` bytes so far."""
 
     def __init__(
-        self,
-        pool: WorkerPool,
-        received: Callable[[], int],
-        *,
-        start: int,
-        cap: int,
-        clock: Clock = time.monotonic,
+        self, pool: WorkerPool, received: Counter, *, start: int, cap: int, clock: Clock = time.monotonic
     ) -> None:
         self.pool, self.received, self.window, self.clock = pool, received, WINDOW_SECONDS, clock
         self.cap = max(1, cap)
@@ -60,15 +52,13 @@ class ConnectionController:
         self.history: list[tuple[int, float]] = []
 
     def start(self) -> None:
-        """Begin adjusting in a background thread."""
         self._thread.start()
 
     def stop(self) -> None:
         """Stop adjusting (the pool's limit at this moment is the call's last)."""
         self._final = self.pool.limit
         self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(2)
+        self._thread.join(2)
 
     def summary(self) -> str:
         """Describe the connection counts the call went through, e.g. ``8 -> 16 -> 32``."""
@@ -83,8 +73,7 @@ class ConnectionController:
                 return  # one cut per burst: the parallel requests of one moment all see the same 429
             self._last_cut = now
             current = self.pool.limit
-            reduced = self.pool.set_limit(max(1, current // 2))
-            self._ceiling = max(1, reduced)
+            self._ceiling = reduced = self.pool.set_limit(max(1, current // 2))
             self._held_until = now + THROTTLE_HOLD_SECONDS
             self._phase, self._previous = "grow", None
         if reduced < current:
@@ -107,43 +96,29 @@ class ConnectionController:
             self._ceiling = min(self.cap, self._ceiling + max(1, self._ceiling // 2))
         previous, self._previous = self._previous, (connections, rate)
         if self._phase == "grow":
-            self._grow(connections, rate, previous)
+            if previous is not None and previous[0] < connections:
+                count, before = previous  # paid off: at least half the proportional gain in throughput
+                expected = before * connections / count
+                if not (rate >= before + GAIN_SHARE * (expected - before) if before > 0 else rate > 0):
+                    self._set(previous[0], "adding connections did not add throughput")
+                    self._phase, self._previous = ("hold" if self._grown else "shrink"), previous
+                    return
+                self._grown = True
+            if connections < self._ceiling and self.pool.backlog() > 0:
+                self._set(min(self._ceiling, connections * 2), "more connections add throughput")
         elif self._phase == "shrink":
-            self._shrink(connections, rate, previous)
-
-    def _grow(self, connections: int, rate: float, previous: tuple[int, float] | None) -> None:
-        if previous is not None and previous[0] < connections:
-            if not _paid_off(previous, connections, rate):
-                self._set(previous[0], "adding connections did not add throughput")
-                self._phase, self._previous = ("hold" if self._grown else "shrink"), previous
-                return
-            self._grown = True
-        if connections < self._ceiling and self.pool.backlog() > 0:
-            self._set(min(self._ceiling, connections * 2), "more connections add throughput")
-
-    def _shrink(self, connections: int, rate: float, previous: tuple[int, float] | None) -> None:
-        if previous is not None and previous[0] > connections and rate < HOLD_SHARE * previous[1]:
-            self._set(previous[0], "fewer connections were slower")
-            self._phase = "hold"
-            return
-        if connections // 2 >= MIN_PROBE:
-            self._set(connections // 2, "trying fewer connections")
-        else:
-            self._phase = "hold"
+            if previous is not None and previous[0] > connections and rate < HOLD_SHARE * previous[1]:
+                self._set(previous[0], "fewer connections were slower")
+                self._phase = "hold"
+            elif connections // 2 >= MIN_PROBE:
+                self._set(connections // 2, "trying fewer connections")
+            else:
+                self._phase = "hold"
 
     def _set(self, connections: int, reason: str) -> None:
         before, after = self.pool.limit, self.pool.set_limit(connections)
         if after != before:
             log.debug("connections %d -> %d: %s", before, after, reason)
-
-
-def _paid_off(previous: tuple[int, float], connections: int, rate: float) -> bool:
-    """Whether going from ``previous`` to ``connections`` gained at least half the proportional gain."""
-    count, before = previous
-    if before <= 0:
-        return rate > 0
-    expected = before * connections / count
-    return rate >= before + GAIN_SHARE * (expected - before)
 
 
 class WorkerPool:
@@ -169,7 +144,6 @@ class WorkerPool:
             return self.limit
 
     def backlog(self) -> int:
-        """Count the tasks waiting for a worker."""
         return self._queue.qsize()
 
     def submit(self, priority: tuple[int, ...], task: Task) -> None:
@@ -187,8 +161,7 @@ class WorkerPool:
     def _work(self) -> None:
         while True:
             with self._gate:
-                while self._running >= self.limit:
-                    self._gate.wait()
+                self._gate.wait_for(lambda: self._running < self.limit)
                 self._running += 1
             try:
                 _, _, task = self._queue.get()
@@ -224,19 +197,22 @@ class Batch:
         self.override, self.enable_resume = override, enable_resume
         self.cancelled, self._started = threading.Event(), time.monotonic()
         self.transfers: list[FileTransfer] = []
-        self.pool: WorkerPool | None = None
-        self.controller: ConnectionController | None = None
+        self.pool: WorkerPool  # made by run(), with the call's number of connections
         self._lock, self._all_done, self._pending = threading.Lock(), threading.Event(), 0
         self._failures: list[tuple[FileTransfer, BaseException]] = []
 
     def run(self, entries: list[FileEntry]) -> None:
         """Transfer every entry, log a summary line, and raise one error naming the files that failed."""
-        if not entries:
-            return
         self.transfers = transfers = [FileTransfer(index, entry, self) for index, entry in enumerate(entries)]
         self._pending = len(transfers)
-        self.pool, self.controller = self._connections(entries)
-        throttled = self.controller.throttled if self.controller is not None else None
+        caps = [getattr(entry.sink, "connection_cap", None) for entry in entries]  # S3 sinks have one
+        cap = min([self.settings.connection_cap, *(limit for limit in caps if limit)])
+        start = min(self.settings.concurrency, cap)
+        self.pool, controller = WorkerPool(cap, limit=start), None
+        if self.settings.adaptive and cap > 1:
+            controller = ConnectionController(self.pool, self._received, start=start, cap=cap)
+            controller.start()
+        throttled = controller.throttled if controller is not None else None
         self.fetcher = Fetcher(self.urls, self.settings.timeout, self.settings.connection_cap, throttled)
         try:
             for transfer in transfers:
@@ -248,40 +224,34 @@ class Batch:
             self._all_done.wait(INTERRUPT_GRACE_SECONDS)
             raise
         finally:
-            if self.controller is not None:
-                self.controller.stop()
+            if controller is not None:
+                controller.stop()
             self.pool.shutdown(timeout=5)
             self.fetcher.close()
-        if self.controller is not None:
-            log.info("connections used: %s", self.controller.summary())
-        log.info("%s", self._summary())
-        self._raise_failures(len(transfers))
-
-    def _connections(self, entries: list[FileEntry]) -> tuple[WorkerPool, ConnectionController | None]:
-        """Make the worker pool: a fixed size, or adaptive between 1 and the cap of every sink."""
-        caps = [getattr(entry.sink, "connection_cap", None) for entry in entries]
-        cap = min([self.settings.connection_cap, *(limit for limit in caps if limit)])
-        start = min(self.settings.concurrency, cap)
-        pool = WorkerPool(cap, limit=start)
-        if not self.settings.adaptive or cap <= 1:
-            return pool, None
-        controller = ConnectionController(pool, self._received, start=start, cap=cap)
-        controller.start()
-        return pool, controller
-
-    def _received(self) -> int:
-        return sum(transfer.progress.received for transfer in self.transfers)
-
-    def _summary(self) -> str:
-        """Sum the call up: files and bytes downloaded, seconds, MB/s, files skipped or failed."""
+        if controller is not None:
+            log.info("connections used: %s", controller.summary())
         seconds = max(time.monotonic() - self._started, 1e-9)
-        skipped, failed = sum(transfer.skipped for transfer in self.transfers), len(self._failures)
-        count, size = len(self.transfers) - skipped - failed, self._received()
+        skipped, failed = sum(transfer.skipped for transfer in transfers), len(self._failures)
+        count, size = len(transfers) - skipped - failed, self._received()
         files = f"{count} file{'s' if count != 1 else ''}, {human_bytes(size)}"
         text = f"downloaded {files} in {seconds:.1f} s ({size / seconds / 1e6:.1f} MB/s)"
-        if skipped:
-            text += f"; {skipped} already complete, skipped"
-        return text + (f"; {failed} failed" if failed else "")
+        text += f"; {skipped} already complete, skipped" if skipped else ""
+        log.info("%s", text + (f"; {failed} failed" if failed else ""))
+        real = [failure for failure in self._failures if type(failure[1]) is not TransferCancelled]
+        if self._failures and not real:
+            raise CapellaDownloadError("the download was cancelled")
+        for _, error in real:
+            if isinstance(error, CapellaOrderExpiredError):
+                raise error
+        if real:
+            details = "; ".join(f"{transfer.label}: {redact(str(error))}" for transfer, error in real[:10])
+            raise CapellaDownloadError(
+                f"{len(real)} of {len(transfers)} file(s) failed: {details}. Completed files are kept (and "
+                "skipped next time); partial local files resume on the next run."
+            ) from real[0][1]
+
+    def _received(self) -> int:
+        return sum(transfer.received for transfer in self.transfers)
 
     def finished(self, transfer: FileTransfer, error: BaseException | None) -> None:
         with self._lock:
@@ -290,18 +260,3 @@ class Batch:
             self._pending -= 1
             if self._pending == 0:
                 self._all_done.set()
-
-    def _raise_failures(self, count: int) -> None:
-        real = [failure for failure in self._failures if type(failure[1]) is not TransferCancelled]
-        if not real:
-            if self._failures:
-                raise CapellaDownloadError("the download was cancelled")
-            return
-        for _, error in real:
-            if isinstance(error, CapellaOrderExpiredError):
-                raise error
-        details = "; ".join(f"{transfer.label}: {redact(str(error))}" for transfer, error in real[:10])
-        raise CapellaDownloadError(
-            f"{len(real)} of {count} file(s) failed: {details}. Completed files are kept (and skipped next "
-            "time); partial local files resume on the next run."
-        ) from real[0][1]

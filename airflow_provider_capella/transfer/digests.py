@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.transfer import source
-from airflow_provider_capella.transfer.checksums import crc_named
-from airflow_provider_capella.transfer.errors import Attempts, CapellaOrderExpiredError, IntegrityError, log
-from airflow_provider_capella.transfer.errors import CapellaDownloadError as DownloadError
+from airflow_provider_capella.transfer.errors import Attempts, CapellaDownloadError, IntegrityError, log
+from airflow_provider_capella.transfer.s3_parts import crc_named
 from airflow_provider_capella.transfer.targets import filename_from_url, sanitize_name
 
 if TYPE_CHECKING:
-    from airflow_provider_capella.transfer.s3 import S3MultipartSink
     from airflow_provider_capella.transfer.settings import TransferSettings
+    from airflow_provider_capella.transfer.sinks import S3MultipartSink
     from airflow_provider_capella.transfer.source import PresignedUrls
 
 
@@ -42,59 +42,34 @@ class FileDigest:
     value: str
     size: int | None = None
 
-    def check_size(self, size: int, where: str) -> None:
-        """Raise :class:`IntegrityError` when the server's size is not the listed one (before any byte)."""
-        if self.size not in (None, size):
-            raise IntegrityError(
-                f"{where}: the server has {size} bytes; the product's digest lists {self.size}"
-            )
-
     def check(self, actual: str, where: str) -> None:
         """Raise :class:`IntegrityError` unless ``actual`` (hex) is the listed value."""
         if actual.lower() != self.value.lower():
-            raise IntegrityError(
-                f"{where}: {self.algorithm} is {actual}; the digest lists {self.value} (removed)"
-            )
+            raise IntegrityError(f"{where}: {self.algorithm} is {actual}; the digest lists {self.value}")
         log.info("%s matches the product's digest (%s)", where, self.algorithm)
 
     def verify_file(self, path: str, where: str) -> None:
-        """Check a local file."""
         with open(path, "rb") as handle:
-            self.check(self._digest_of(iter(lambda: handle.read(BLOCK), b"")), where)
+            self.check(self._digest_of(handle.read), where)
 
     def verify_s3(self, sink: S3MultipartSink, whole_crc: int) -> None:
         """Check a completed S3 object: by its CRC when the digest lists the engine's, else read it back."""
-        if self.algorithm == sink.crc.name.lower():
-            self.check(f"{whole_crc:08x}", sink.location)
-            return
-        body = sink.client.get_object(Bucket=sink.bucket, Key=sink.key)["Body"]
-        self.check(self._digest_of(iter(lambda: body.read(BLOCK), b"")), sink.location)
+        body = None
+        if self.algorithm != sink.crc.name.lower():
+            body = sink.client.get_object(Bucket=sink.bucket, Key=sink.key)["Body"]
+        self.check(f"{whole_crc:08x}" if body is None else self._digest_of(body.read), sink.location)
 
-    def _digest_of(self, blocks: Iterable[bytes]) -> str:
+    def _digest_of(self, read: Callable[[int], bytes]) -> str:
+        blocks = iter(lambda: read(BLOCK), b"")
         if self.algorithm.startswith("crc"):
             crc = crc_named(self.algorithm)
             if crc is None:
                 raise IntegrityError(f"{self.name}: {self.algorithm} needs awscrt (pip install 'boto3[crt]')")
-            value = 0
-            for block in blocks:
-                value = crc.update(block, value)
-            return f"{value:08x}"
+            return f"{functools.reduce(lambda value, block: crc.update(block, value), blocks, 0):08x}"
         digest = hashlib.new(self.algorithm)
         for block in blocks:
             digest.update(block)
         return digest.hexdigest()
-
-
-def digest_asset_key(item: dict[str, Any]) -> str | None:
-    """Find the key of ``item``'s data-integrity digest asset, if it has one."""
-    for key, asset in (item.get("assets") or {}).items():
-        if not isinstance(asset, dict) or not asset.get("href"):
-            continue
-        roles = [str(role).lower() for role in asset.get("roles") or []]
-        names = [key.lower(), filename_from_url(str(asset["href"]), fallback=key).lower(), *roles]
-        if any(word in name for name in names for word in DIGEST_WORDS):
-            return key
-    return None
 
 
 def parse_digest(document: bytes) -> dict[str, FileDigest]:
@@ -170,18 +145,21 @@ class LazyDigests:
     """The digest of each file; its item's document is fetched once, when a file of it is to be written."""
 
     def __init__(self, items: list[dict[str, Any]], urls: PresignedUrls, settings: TransferSettings) -> None:
-        self._keys: dict[str, str] = {}
+        self._keys: dict[str, str] = {}  # stac_id: the key of its digest asset
         self._own: set[tuple[str, str]] = set()  # the digest files themselves: no claim about them
+        self._inline: dict[tuple[str, str], dict[str, Any]] = {}  # the assets with a file:checksum
         for item in items:
-            if (key := digest_asset_key(item)) is not None:
-                self._keys[(stac_id := str(item.get("id")))] = key
-                self._own.add((stac_id, filename_from_url(item["assets"][key]["href"], fallback=key)))
-        self._inline = {
-            (str(item.get("id")), filename_from_url(str(asset["href"]), fallback=key)): asset
-            for item in items
-            for key, asset in (item.get("assets") or {}).items()
-            if isinstance(asset, dict) and asset.get("href") and asset.get("file:checksum")
-        }
+            stac_id = str(item.get("id"))
+            for key, asset in (item.get("assets") or {}).items():
+                if not isinstance(asset, dict) or not asset.get("href"):
+                    continue
+                filename = filename_from_url(str(asset["href"]), fallback=key)
+                if asset.get("file:checksum"):
+                    self._inline[(stac_id, filename)] = asset
+                names = " ".join([key, filename, *map(str, asset.get("roles") or [])]).lower()
+                if stac_id not in self._keys and any(word in names for word in DIGEST_WORDS):
+                    self._keys[stac_id] = key
+                    self._own.add((stac_id, filename))
         self._urls, self._settings = urls, settings
         self._locks = {stac_id: threading.Lock() for stac_id in self._keys}
         self._fetched: dict[str, dict[str, FileDigest] | str] = {}
@@ -212,9 +190,7 @@ class LazyDigests:
         try:
             with contextlib.closing(source.Fetcher(self._urls, self._settings.timeout)) as fetcher:
                 digests = parse_digest(self._read(fetcher, ref, attempts))
-        except CapellaOrderExpiredError:
-            raise
-        except (DownloadError, ValueError) as error:
+        except (CapellaDownloadError, ValueError) as error:
             text = source.redact(str(error)).removeprefix(f"{attempts.label}: ")
             reason = f"the product's digest {attempts.label} cannot be read: {text}"
             log.warning("%s; its files are downloaded unverified", reason)

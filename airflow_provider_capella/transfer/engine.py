@@ -8,15 +8,8 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from airflow_provider_capella.transfer import source
-from airflow_provider_capella.transfer.errors import (
-    Attempts,
-    CapellaDownloadError,
-    SourceChangedError,
-    TransferCancelled,
-    log,
-    worth_resuming,
-)
+from airflow_provider_capella.transfer import errors, source
+from airflow_provider_capella.transfer.errors import log
 from airflow_provider_capella.transfer.planner import ByteRange, ResumeState, SourceVersion, plan_ranges
 
 if TYPE_CHECKING:
@@ -35,47 +28,18 @@ def human_bytes(count: float) -> str:
     return f"{count:.2f} TB"
 
 
-class FileProgress:
-    """Bytes received for one file; logs itself at most every ``interval`` seconds."""
-
-    def __init__(self, label: str, interval: float) -> None:
-        self.label, self.interval, self._lock = label, interval, threading.Lock()
-        self.total = self.already = self.received = 0
-        self.started = self._last_log = time.monotonic()
-
-    def start(self, total: int, already: int) -> None:
-        self.total, self.already = total, already
-        self.started = self._last_log = time.monotonic()
-
-    def add(self, count: int) -> None:
-        with self._lock:
-            self.received += count
-            now = time.monotonic()
-            if now - self._last_log < self.interval:
-                return
-            self._last_log = now
-        done = self.already + self.received
-        rate = self.received / max(now - self.started, 1e-9)
-        percent = 100.0 * done / self.total if self.total else 100.0
-        eta = "unknown"
-        if rate > 0:
-            minutes, seconds = divmod(max(0, round((self.total - done) / rate)), 60)
-            eta = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
-        of = f"{human_bytes(done)} of {human_bytes(self.total)} ({percent:.1f}%)"
-        log.info("%s: %s at %.1f MB/s, ETA %s", self.label, of, rate / 1e6, eta)
-
-
 class FileTransfer:
     """One file moving from its presigned URL into its sink; its ranges run as tasks of the shared pool."""
 
     def __init__(self, index: int, entry: FileEntry, batch: Batch) -> None:
         self.index, self.batch, self.settings = index, batch, batch.settings
         self.ref, self.sink, self.label, self.digest = entry.ref, entry.sink, entry.label, entry.digest
-        self.progress = FileProgress(entry.label, batch.settings.progress_interval)
+        self.received = self.already = 0  # bytes received by this call, and kept from an earlier one
+        self.started = self._last_log = time.monotonic()
         self.size, self.ranges_supported = 0, True
         self.validator: str | None = None
         self.verification: tuple[bool, str] | None = None  # checked against the product's digest, or why not
-        self._lock, self._active = threading.Lock(), 0
+        self._lock, self._progress_lock, self._active = threading.Lock(), threading.Lock(), 0
         self._remaining: set[int] | None = None  # indexes of the ranges not written yet, once planned
         self.skipped = self._finished = False  # skipped: complete already
         self._error: BaseException | None = None
@@ -93,7 +57,7 @@ class FileTransfer:
                 first = self._error is None
                 if first:
                     self._error = error
-            if first and not isinstance(error, TransferCancelled):
+            if first and not isinstance(error, errors.TransferCancelled):
                 self.batch.cancelled.set()
         finally:
             self._leave()
@@ -132,7 +96,7 @@ class FileTransfer:
             except BaseException:
                 response.close()
                 raise
-        except SourceChangedError:  # the partial download belongs to another version of the asset
+        except errors.SourceChangedError:  # the partial download belongs to another version of the asset
             if resume is None:
                 raise
             log.info("%s: the asset changed since the partial download; starting over", self.label)
@@ -141,12 +105,12 @@ class FileTransfer:
             return
         with self._lock:
             self._remaining = {byte_range.index for byte_range in pending}
-        self.progress.start(self.size, already)
+        self.already, self.started = already, time.monotonic()
+        self._last_log = self.started
         if len(pending) > 1 or already:
             action = f"resuming at {human_bytes(already)} of" if already else "downloading"
             what = f"{self.label} ({human_bytes(self.size)})"
             log.info("%s %s to %s in %d part(s)", action, what, self.sink.location, len(pending))
-        assert self.batch.pool is not None
         for byte_range in pending[1:]:
             task = partial(self.run, partial(self._complete_range, byte_range, None, None))
             self.batch.pool.submit((self.index, byte_range.index), task)
@@ -158,44 +122,43 @@ class FileTransfer:
         """Learn size and validator from the lead answer, begin the sink; the ranges to fetch, bytes done."""
         status, total = response.status_code, source.total_size_of(response)
         if status != 206 and resume is not None:
-            raise SourceChangedError(self.label)  # Range was ignored: start afresh
+            raise errors.SourceChangedError(self.label)  # Range was ignored: start afresh
         validator = source.validator_of(response) if status != 416 else None
         if status == 206:
             content_range = source.parse_content_range(response.headers.get("Content-Range"))
             if content_range is None or total is None or content_range[0] != first.start:
-                raise CapellaDownloadError(f"{self.label}: the server sent an unexpected Content-Range")
+                raise errors.CapellaDownloadError(f"{self.label}: unexpected Content-Range from the server")
             if resume is not None:
                 if total != resume.size or (resume.validator and validator not in (None, resume.validator)):
-                    raise SourceChangedError(self.label)
+                    raise errors.SourceChangedError(self.label)
                 self.size, self.validator = total, resume.validator
                 self.sink.begin(self.version(), resume.ranges, resume)
                 return resume.missing, resume.bytes_done
             ranges = plan_ranges(total, self.settings.part_size, first_end=content_range[1] + 1)
         elif status == 200:
             if total is None:
-                raise CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
+                raise errors.CapellaDownloadError(f"{self.label}: the server sent no Content-Length")
             log.info("%s: the server ignores Range requests; one connection downloads it", self.label)
             self.ranges_supported, ranges = False, [ByteRange(0, 0, total)]
         elif total == 0:  # 416 to bytes=0-...: an empty file (bytes */0)
             response.close()
             ranges = [ByteRange(0, 0, 0)]
         else:
-            raise CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
+            raise errors.CapellaDownloadError(f"{self.label}: the server refused the byte range (HTTP 416)")
         self.size, self.validator = ranges[-1].end, validator
-        if self.sink.digest is not None:
-            self.sink.digest.check_size(self.size, self.label)
+        if self.sink.digest is not None and self.sink.digest.size not in (None, self.size):
+            listed = f"the product's digest lists {self.sink.digest.size}"
+            raise errors.IntegrityError(f"{self.label}: the server has {self.size} bytes; {listed}")
         self.sink.begin(self.version(), ranges, None)
         return ranges, 0
 
     def version(self, *, probe: bool = False) -> SourceVersion:
         """Describe the source: its URL's path, size and validator (as learnt, or asked now if ``probe``)."""
-        path = source.path_for_log(self.batch.urls.get(self.ref)[0])
-        if probe:
-            return SourceVersion(path, *self.batch.fetcher.probe(self.ref, self._attempts()))
-        return SourceVersion(path, self.size, self.validator)
+        known = self.batch.fetcher.probe(self.ref, self._attempts()) if probe else (self.size, self.validator)
+        return SourceVersion(source.path_for_log(self.batch.urls.get(self.ref)[0]), *known)
 
     def _complete_range(
-        self, byte_range: ByteRange, attempts: Attempts | None, response: requests.Response | None
+        self, byte_range: ByteRange, attempts: errors.Attempts | None, response: requests.Response | None
     ) -> None:
         """Stream ``byte_range`` into its writer, re-requesting from the last byte after every drop."""
         attempts = attempts or self._attempts()
@@ -214,10 +177,8 @@ class FileTransfer:
                 except source.BodyDropped as drop:
                     if writer.written > before:
                         attempts.count = 0  # that attempt made progress: count again
-                    attempts.failed(
-                        drop,
-                        f"connection dropped after {writer.written} of {byte_range.length} bytes ({drop})",
-                    )
+                    got = f"{writer.written} of {byte_range.length} bytes"
+                    attempts.failed(drop, f"connection dropped after {got} ({drop})")
                 response = None
             writer.close()
         except BaseException:
@@ -238,10 +199,7 @@ class FileTransfer:
         elif status == 200 and not self.ranges_supported and source.total_size_of(response) == self.size:
             return byte_range.start + offset
         response.close()
-        raise SourceChangedError(
-            f"{self.label}: the asset changed on the server during the download (HTTP {status} for a byte "
-            "range); it will be downloaded from the start on the next run"
-        )
+        raise errors.SourceChangedError(self.label, f"HTTP {status} for a byte range")
 
     def _receive(self, response: requests.Response, writer: RangeWriter, length: int, skip: int) -> None:
         reader = source.BodyReader(response)
@@ -260,40 +218,53 @@ class FileTransfer:
                 data = reader.read(wanted)
                 writer.write(data)
                 count = len(data)
-            self.progress.add(count)
+            self._progress(count)
 
-    def _attempts(self) -> Attempts:
-        return Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
+    def _progress(self, count: int) -> None:
+        """Count bytes received; log the file's progress at most every ``progress_interval`` seconds."""
+        with self._progress_lock:
+            self.received += count
+            now = time.monotonic()
+            if now - self._last_log < self.settings.progress_interval:
+                return
+            self._last_log = now
+        done = self.already + self.received
+        rate = self.received / max(now - self.started, 1e-9)
+        percent = 100.0 * done / self.size if self.size else 100.0
+        eta = "unknown"
+        if rate > 0:
+            minutes, seconds = divmod(max(0, round((self.size - done) / rate)), 60)
+            eta = f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+        of = f"{human_bytes(done)} of {human_bytes(self.size)} ({percent:.1f}%)"
+        log.info("%s: %s at %.1f MB/s, ETA %s", self.label, of, rate / 1e6, eta)
+
+    def _attempts(self) -> errors.Attempts:
+        return errors.Attempts(self.label, self.settings.max_attempts, self.batch.cancelled)
 
     def _check_cancelled(self) -> None:
         if self.batch.cancelled.is_set() or self._error is not None:
-            raise TransferCancelled()
+            raise errors.TransferCancelled()
 
     def _leave(self) -> None:
         with self._lock:
             self._active -= 1
-            if self._active or self._finished:
-                return
             done = self.skipped or self._remaining == set()
-            if self._error is None and not done:
+            if self._active or self._finished or (self._error is None and not done):
                 return
             self._finished = True
-        self._finish()
-
-    def _finish(self) -> None:
         error = self._error
         if error is None and not self.skipped:
             try:
                 self.sink.commit()
                 if self.sink.digest is not None:
                     self.verification = (True, f"{self.sink.digest.algorithm} listed by the product's digest")
-                seconds, size = time.monotonic() - self.progress.started, human_bytes(self.size)
-                rate = self.progress.received / max(seconds, 1e-9) / 1e6
+                seconds, size = time.monotonic() - self.started, human_bytes(self.size)
+                rate = self.received / max(seconds, 1e-9) / 1e6
                 log.info("saved %s (%s in %.1f s, %.1f MB/s)", self.sink.location, size, seconds, rate)
             except BaseException as commit_error:
                 error = commit_error
         if error is not None:
-            keep = self.batch.enable_resume and worth_resuming(error)
+            keep = self.batch.enable_resume and errors.worth_resuming(error)
             try:
                 self.sink.abort(keep_resume=keep)
             except Exception:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from airflow_provider_capella._http import backoff_seconds, is_retryable, parse_retry_after
 from airflow_provider_capella.exceptions import CapellaDownloadError, CapellaOrderExpiredError
@@ -14,6 +13,10 @@ log = logging.getLogger("airflow_provider_capella.transfer")
 
 class SourceChangedError(CapellaDownloadError):
     """The remote object changed (size or ETag) while it was being downloaded."""
+
+    def __init__(self, label: str, why: str = "size or validator") -> None:
+        text = "what was received is removed and the next try downloads it from the start"
+        super().__init__(f"{label}: the asset changed on the server during the download ({why}); {text}")
 
 
 class IntegrityError(CapellaDownloadError):
@@ -44,14 +47,6 @@ def worth_resuming(error: BaseException) -> bool:
     return not (isinstance(status, int) and 400 <= status < 500 and status not in (408, 429))
 
 
-class HTTPStatusError(CapellaDownloadError):
-    """An answer that is neither the bytes asked for nor a 403; keeps ``Retry-After`` for the wait."""
-
-    def __init__(self, status: int, retry_after: str | None = None) -> None:
-        super().__init__(f"HTTP {status}", status=status)
-        self.retry_after = retry_after
-
-
 class Attempts:
     """The failed attempts of one request: wait (``Retry-After``, else jittered backoff) or raise."""
 
@@ -59,19 +54,15 @@ class Attempts:
         self.label, self.max_attempts, self.count = label, max_attempts, 0
         self.cancelled = cancelled or threading.Event()
 
-    def failed(self, error: BaseException, reason: str) -> None:
+    def failed(self, error: BaseException, reason: str, retry_after: str | None = None) -> None:
         """Wait before the next attempt after ``error`` (described by ``reason``), or raise."""
         self.count += 1
-        status: Any = getattr(error, "status", None)
-        if not is_retryable(error):
-            raise CapellaDownloadError(f"{self.label}: {reason}", status=status)
-        if self.count >= self.max_attempts:
-            raise CapellaDownloadError(
-                f"{self.label}: giving up after {self.count} tries ({reason})", status=status
-            )
-        wait = parse_retry_after(getattr(error, "retry_after", None))
-        if wait is None:
-            wait = backoff_seconds(self.count)
+        retryable = is_retryable(error)
+        if not retryable or self.count >= self.max_attempts:
+            text = f"giving up after {self.count} tries ({reason})" if retryable else reason
+            raise CapellaDownloadError(f"{self.label}: {text}", status=getattr(error, "status", None))
+        wait = parse_retry_after(retry_after)
+        wait = backoff_seconds(self.count) if wait is None else wait
         attempt = f"attempt {self.count + 1} of {self.max_attempts}"
         log.warning("%s: %s; retrying in %.1f s (%s)", self.label, reason, wait, attempt)
         if self.cancelled.wait(wait):

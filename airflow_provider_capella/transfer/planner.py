@@ -70,28 +70,10 @@ class ResumeState:
         return sum(byte_range.length for byte_range in self.ranges if byte_range.index in self.done)
 
 
-def _asset_keys(keys: Iterable[str] | str | None) -> frozenset[str] | None:
+def _asset_keys(keys: Iterable[str] | str | None) -> frozenset[str]:
     """Expand the asset keys a user's include/exclude list stands for (``raster``: ``HH``, ``VV``)."""
-    if keys is None:
-        return None
-    keys = [keys] if isinstance(keys, str) else keys
+    keys = [keys] if isinstance(keys, str) else keys or ()
     return frozenset(k for key in keys for k in (RASTER_KEYS if key == "raster" else (key,)))
-
-
-def selected_assets(
-    assets: dict[str, Any], include: Iterable[str] | str | None, exclude: Iterable[str] | str | None
-) -> dict[str, dict[str, Any]]:
-    """Select the ``{key: asset}`` entries of an item's assets that the include/exclude lists select."""
-    allowed = _asset_keys(include)
-    denied = NEVER_DOWNLOADED | (_asset_keys(exclude) or frozenset())
-    return {
-        key: asset
-        for key, asset in assets.items()
-        if key not in denied
-        and (not allowed or key in allowed)
-        and isinstance(asset, dict)
-        and asset.get("href")
-    }
 
 
 def plan_jobs(
@@ -106,6 +88,7 @@ def plan_jobs(
     jobs: list[AssetJob] = []
     results: dict[str, dict[str, str]] = {}
     seen_targets: dict[str, str] = {}
+    allowed, denied = _asset_keys(include), NEVER_DOWNLOADED | _asset_keys(exclude)
     for item in items:
         stac_id = str(item.get("id") or "")
         if not stac_id:
@@ -114,7 +97,11 @@ def plan_jobs(
             continue
         folder = sanitize_name(stac_id, fallback="product")
         results[stac_id] = {}
-        for key, asset in selected_assets(item.get("assets") or {}, include, exclude).items():
+        for key, asset in (item.get("assets") or {}).items():
+            if key in denied or (allowed and key not in allowed) or not isinstance(asset, dict):
+                continue
+            if not asset.get("href"):
+                continue
             filename = filename_from_url(asset["href"], fallback=f"{folder}_{key}")
             target = target_in(destination, *((folder,) if separate_dirs else ()), filename)
             where = str(target)

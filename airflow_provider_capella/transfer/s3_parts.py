@@ -1,25 +1,104 @@
-"""S3 multipart parts: filled in memory, uploaded beside the downloads, found again by a later try."""
+"""S3 parts: filled in memory with their CRC, uploaded beside the downloads, found again by a later try."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
 import threading
+import zlib
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_capella.transfer.checksums import Crc, decode, encode
 from airflow_provider_capella.transfer.errors import IntegrityError, log
-from airflow_provider_capella.transfer.planner import SourceVersion
 from airflow_provider_capella.transfer.s3client import s3_client
 from airflow_provider_capella.transfer.settings import S3_MAX_PARTS
 
 if TYPE_CHECKING:
-    from airflow_provider_capella.transfer.planner import ByteRange
-    from airflow_provider_capella.transfer.s3 import S3MultipartSink
+    from airflow_provider_capella.transfer.planner import ByteRange, SourceVersion
+    from airflow_provider_capella.transfer.sinks import S3MultipartSink
+
+
+_CRC32_POLY = 0xEDB88320  # reflected polynomials
+_CRC32C_POLY = 0x82F63B78
+_TOP = 1 << 31
+
+
+@dataclass(frozen=True)
+class Crc:
+    """One CRC algorithm as S3 names it, its running update and its combination of two CRCs."""
+
+    name: str
+    update: Callable[[bytes | bytearray | memoryview, int], int]
+    poly: int
+
+    @property
+    def parameter(self) -> str:
+        """Name the boto3 parameter and response field carrying this checksum (``ChecksumCRC32``)."""
+        return f"Checksum{self.name}"
+
+    def combine(self, first: int, second: int, second_length: int) -> int:
+        """Return the CRC of ``A + B`` from ``crc(A)``, ``crc(B)`` and ``len(B)``."""
+        if second_length <= 0:
+            return first
+        shift, k, powers = _TOP, 3, _powers(self.poly)  # x^(8 * len(B)): crc(A) past len(B) zero bytes
+        while second_length:
+            if second_length & 1:
+                shift = _multiply(powers[k], shift, self.poly)
+            second_length >>= 1
+            k += 1
+        return _multiply(shift, first, self.poly) ^ second
+
+    def of(self, data: bytes | bytearray | memoryview) -> int:
+        return self.update(data, 0)
+
+
+def encode(value: int) -> str:
+    """Write a CRC as S3 does: the four big-endian bytes, base64 (``0xCBF43926`` is ``y/Q5Jg==``)."""
+    return base64.b64encode(value.to_bytes(4, "big")).decode("ascii")
+
+
+CRC32 = Crc("CRC32", zlib.crc32, _CRC32_POLY)
+
+
+@cache
+def default_crc() -> Crc:
+    """Pick CRC32C when ``awscrt`` is installed (hardware accelerated), else CRC32."""
+    try:
+        from awscrt import checksums  # lazy: optional (boto3[crt]), and heavy
+    except ImportError:
+        return CRC32
+    return Crc("CRC32C", lambda data, value: int(checksums.crc32c(data, value)), _CRC32C_POLY)
+
+
+def crc_named(name: str) -> Crc | None:
+    """Return the algorithm S3 calls ``name``, when this process can compute it."""
+    return next((crc for crc in (default_crc(), CRC32) if crc.name == name.upper()), None)
+
+
+def _multiply(a: int, b: int, poly: int) -> int:
+    """Multiply ``a * b`` modulo the polynomial, both in reflected bit order."""
+    product = 0
+    mask = _TOP
+    while mask:
+        if a & mask:
+            product ^= b
+        mask >>= 1
+        b = (b >> 1) ^ poly if b & 1 else b >> 1
+    return product
+
+
+@cache
+def _powers(poly: int) -> tuple[int, ...]:
+    """Tabulate ``x^(2^k)`` modulo the polynomial, for k = 0..63."""
+    powers = [_TOP >> 1]  # x^1
+    for _ in range(63):
+        powers.append(_multiply(powers[-1], powers[-1], poly))
+    return tuple(powers)
 
 
 CHECKSUM_REFUSALS = ("BadDigest", "InvalidDigest", "XAmzContentChecksumMismatch", "InvalidChecksum")
@@ -30,13 +109,11 @@ def upload_part(sink: S3MultipartSink, upload_id: str, number: int, body: bytear
     """Send one part with its CRC (again, if S3 finds it damaged in transit); return its ETag."""
     from botocore.exceptions import ClientError  # lazy: botocore is loaded only for S3 destinations
 
-    checksum = {sink.crc.parameter: encode(crc)}
+    request = dict(Bucket=sink.bucket, Key=sink.key, UploadId=upload_id, PartNumber=number, Body=body)
+    request[sink.crc.parameter] = encode(crc)
     for attempt in range(1, SEND_ATTEMPTS + 1):
         try:
-            response = sink.client.upload_part(
-                Bucket=sink.bucket, Key=sink.key, UploadId=upload_id, PartNumber=number, Body=body, **checksum
-            )
-            return str(response["ETag"])
+            return str(sink.client.upload_part(**request)["ETag"])
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code")
             if code not in CHECKSUM_REFUSALS:
@@ -59,8 +136,7 @@ class PartWriter:
         view = memoryview(data)
         while view:
             target = self.buffer_for(len(view))
-            if target is None:
-                raise ValueError(f"{self._sink.location}: more bytes than the range holds")
+            assert target is not None, "the engine never writes more than the range holds"
             count = len(target)
             target[:] = view[:count]
             self.received(count)
@@ -124,18 +200,12 @@ class PartUploads:
     def submit(self, upload: Callable[[], None]) -> Future[None]:
         """Queue ``upload``; blocks while ``max_pending`` uploads are already waiting or running."""
         self._slots.acquire()
-        try:
-            future = self._executor.submit(upload)
-        except BaseException:
-            self._slots.release()
-            raise
+        future = self._executor.submit(upload)
         future.add_done_callback(lambda _: self._slots.release())
         return future
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
-        with self._lock:
-            self._free.clear()
 
 
 MARKER_PART = S3_MAX_PARTS
@@ -147,13 +217,6 @@ def manifest(source: SourceVersion, part_size: int, crc: Crc) -> bytes:
     record = dict(source=source.path, size=source.size, validator=source.validator, part_size=part_size)
     record.update({"capella-transfer": MANIFEST_VERSION, "checksum": crc.name})
     return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
-
-
-def upload_metadata(source: SourceVersion, part_size: int) -> dict[str, str]:
-    """Build the object metadata recording the source version (ASCII only, as S3 metadata must be)."""
-    values = {"source": source.path, "size": source.size, "validator": (source.validator or "").strip('"')}
-    values["part-size"] = part_size
-    return {f"capella-{key}": str(value).encode("ascii", "replace").decode() for key, value in values.items()}
 
 
 @dataclass
@@ -188,34 +251,28 @@ class OpenUpload:
         for number, part in self.parts.items():
             value = part.checksums.get(crc.name)
             if value is not None and sizes.get(number) == part.size:
-                with contextlib.suppress(ValueError):
-                    trusted[number] = decode(value)
+                with contextlib.suppress(ValueError):  # S3's base64 of four big-endian bytes
+                    raw = base64.b64decode(value, validate=True)
+                    if len(raw) == 4:  # not a composite ``value-N``
+                        trusted[number] = int.from_bytes(raw, "big")
         return trusted
 
 
 def list_parts(client: Any, bucket: str, key: str, upload_id: str) -> dict[int, ListedPart]:
-    """List every part of an upload (ListParts pages through 1,000 at a time)."""
+    """List every part of an upload, page after page, with the checksums S3 lists for it."""
+    pages = client.get_paginator("list_parts").paginate(Bucket=bucket, Key=key, UploadId=upload_id)
     parts: dict[int, ListedPart] = {}
-    marker = 0
-    while True:
-        page = client.list_parts(Bucket=bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker)
-        for entry in page.get("Parts", []):
-            checksums = {
-                name[len("Checksum") :]: value
-                for name, value in entry.items()
-                if name.startswith("Checksum") and name != "ChecksumType" and isinstance(value, str)
-            }
-            parts[int(entry["PartNumber"])] = ListedPart(
-                int(entry["Size"]), str(entry.get("ETag", "")), checksums
-            )
-        if not page.get("IsTruncated"):
-            return parts
-        marker = int(page["NextPartNumberMarker"])
+    for entry in (entry for page in pages for entry in page.get("Parts", [])):
+        checksums = {
+            name.removeprefix("Checksum"): value
+            for name, value in entry.items()
+            if name.startswith("Checksum") and name != "ChecksumType" and isinstance(value, str)
+        }
+        parts[int(entry["PartNumber"])] = ListedPart(int(entry["Size"]), str(entry["ETag"]), checksums)
+    return parts
 
 
-def open_uploads_of(
-    client: Any, bucket: str, prefix: str = "", *, exact_key: bool = False
-) -> list[OpenUpload]:
+def open_uploads_of(client: Any, bucket: str, prefix: str, *, exact_key: bool = False) -> list[OpenUpload]:
     """List our open multipart uploads under ``prefix`` (on the key ``prefix`` only, if ``exact_key``)."""
     found: list[OpenUpload] = []
     for entry in list_uploads(client, bucket, prefix):
@@ -237,11 +294,7 @@ def list_uploads(client: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
 
 
 def list_open_uploads(bucket: str, prefix: str = "", *, aws_conn_id: str | None = None) -> list[OpenUpload]:
-    """List the multipart uploads this provider left open under ``s3://bucket/prefix``.
-
-    A download into S3 that was interrupted (worker killed, task stopped, retries exhausted) keeps its
-    upload open so that the next try resumes it; a completed or definitively failed one leaves none.
-    Use this to check a bucket (say, after a cluster test) or to find what a lifecycle rule will reap.
+    """List the multipart uploads this provider left open under ``s3://bucket/prefix`` (to resume or reap).
 
     :param bucket: the bucket name.
     :param prefix: a key prefix; ``""`` lists the whole bucket.

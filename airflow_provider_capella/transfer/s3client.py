@@ -6,11 +6,7 @@ from typing import Any
 
 
 def s3_client(aws_conn_id: str | None, *, max_pool_connections: int) -> Any:
-    """Make a thread-safe S3 client with a pool of ``max_pool_connections`` connections.
-
-    With ``aws_conn_id`` (which needs the Amazon provider: else a ValueError, never another identity)
-    from that Airflow connection, else from boto3's default chain (``AWS_ENDPOINT_URL`` included).
-    """
+    """Make a thread-safe S3 client (without the Amazon provider, an ``aws_conn_id`` is a ValueError)."""
     from botocore.config import Config  # lazy: botocore is loaded only for S3 destinations
 
     config = Config(

@@ -10,15 +10,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from airflow_provider_capella._http import is_retryable, user_agent
-from airflow_provider_capella.transfer.errors import (
-    Attempts,
-    CapellaDownloadError,
-    HTTPStatusError,
-    SourceChangedError,
-    TransferCancelled,
-    expired_urls_error,
-    log,
-)
+from airflow_provider_capella.transfer import errors
+from airflow_provider_capella.transfer.errors import log
 
 if TYPE_CHECKING:
     import requests
@@ -75,14 +68,14 @@ class PresignedUrls:
                 return
             path = path_for_log(self._urls[ref])
             if self._refresh_items is None or self._refresh_attempted:
-                raise expired_urls_error(path, refreshed=self._refresh_attempted)
+                raise errors.expired_urls_error(path, refreshed=self._refresh_attempted)
             self._refresh_attempted = True
             log.warning("presigned URL for %s refused (HTTP 403); fetching fresh URLs from the order", path)
             fresh = urls_of(self._refresh_items())
             self._generation += 1
             self._urls.update(fresh)
             if ref not in fresh:
-                raise expired_urls_error(path, refreshed=True)
+                raise errors.expired_urls_error(path, refreshed=True)
 
 
 class Fetcher:
@@ -109,11 +102,11 @@ class Fetcher:
     def close(self) -> None:
         self.session.close()
 
-    def get(self, ref: AssetRef, headers: dict[str, str], attempts: Attempts) -> requests.Response:
-        """Send a streamed GET until answered 200, 206 or 416 (412: :class:`SourceChangedError`)."""
+    def get(self, ref: AssetRef, headers: dict[str, str], attempts: errors.Attempts) -> requests.Response:
+        """Send a streamed GET until answered 200, 206 or 416 (412: :class:`.errors.SourceChangedError`)."""
         while True:
             if attempts.cancelled.is_set():
-                raise TransferCancelled()
+                raise errors.TransferCancelled()
             url, generation = self.urls.get(ref)
             try:
                 response = self.session.get(url, headers=headers, stream=True, timeout=self.timeout)
@@ -128,21 +121,19 @@ class Fetcher:
                 self.urls.renew(ref, generation)
                 continue
             if status == 412:
-                raise SourceChangedError(
-                    f"{attempts.label}: the object changed on the server during the download (HTTP 412 to "
-                    "If-Match); what was received is removed and the next try starts over"
-                )
+                raise errors.SourceChangedError(attempts.label, "HTTP 412 to If-Match")
             if status in (429, 503) and self.throttled is not None:
                 self.throttled()
-            attempts.failed(HTTPStatusError(status, response.headers.get("Retry-After")), f"HTTP {status}")
+            refused = errors.CapellaDownloadError(f"HTTP {status}", status=status)
+            attempts.failed(refused, f"HTTP {status}", response.headers.get("Retry-After"))
 
-    def probe(self, ref: AssetRef, attempts: Attempts) -> tuple[int, str | None]:
+    def probe(self, ref: AssetRef, attempts: errors.Attempts) -> tuple[int, str | None]:
         """Ask for the size and validator with a one-byte ranged GET (presigned URLs may refuse HEAD)."""
         with self.get(ref, {"Range": "bytes=0-0"}, attempts) as response:
             size = total_size_of(response)
             validator = validator_of(response) if response.status_code != 416 else None
         if size is None:
-            raise CapellaDownloadError(f"{attempts.label}: the server reported no size")
+            raise errors.CapellaDownloadError(f"{attempts.label}: the server reported no size")
         return size, validator
 
 
@@ -204,34 +195,30 @@ class BodyReader:
         self._raw: Any = response.raw
         encoding = (response.headers.get("Content-Encoding") or "identity").strip().lower()
         fp = getattr(self._raw, "_fp", None)
-        self._direct = fp if encoding == "identity" and hasattr(fp, "readinto") else None
+        self._direct: Any = fp if encoding == "identity" and hasattr(fp, "readinto") else None
         self.direct = self._direct is not None  # read_into can receive straight into a caller's buffer
 
     def read_into(self, view: memoryview) -> int:
         """Receive up to ``len(view)`` bytes into ``view`` (only when :attr:`direct`); the count read."""
-        direct = self._direct
-        assert direct is not None
-        try:
-            count = int(direct.readinto(view))
-        except self._errors as error:
-            raise BodyDropped(type(error).__name__) from None
-        if not count:
-            raise BodyDropped("body ended early")
-        if direct.isclosed():
+        count = int(self._guarded(self._direct.readinto, view))
+        if self._direct.isclosed():
             self._raw.release_conn()  # the whole body was read: the connection can serve the next part
         return count
 
     def read(self, amount: int) -> memoryview | bytes:
-        if self._direct is not None:
-            buffer: bytearray | None = getattr(_scratch, "buffer", None)
-            if buffer is None or len(buffer) < amount:
-                buffer = _scratch.buffer = bytearray(amount)
-            view = memoryview(buffer)[:amount]
-            return view[: self.read_into(view)]
+        if self._direct is None:
+            return self._guarded(self._raw.read, amount)
+        buffer: bytearray | None = getattr(_scratch, "buffer", None)
+        if buffer is None or len(buffer) < amount:
+            buffer = _scratch.buffer = bytearray(amount)
+        view = memoryview(buffer)[:amount]
+        return view[: self.read_into(view)]
+
+    def _guarded(self, read: Callable[[Any], Any], into: Any) -> Any:
         try:
-            data = self._raw.read(amount)
+            got = read(into)
         except self._errors as error:
             raise BodyDropped(type(error).__name__) from None
-        if not data:
+        if not got:
             raise BodyDropped("body ended early")
-        return data
+        return got

@@ -13,16 +13,6 @@ _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._\-+=@,]")
 
 
 @dataclass(frozen=True)
-class LocalTarget:
-    """A file on the local file system."""
-
-    path: str
-
-    def __str__(self) -> str:
-        return self.path
-
-
-@dataclass(frozen=True)
 class S3Target:
     """An object in S3."""
 
@@ -33,7 +23,7 @@ class S3Target:
         return f"{S3_SCHEME}{self.bucket}/{self.key}"
 
 
-Target = LocalTarget | S3Target
+Target = str | S3Target  # a local file's absolute path, or an S3 object
 
 
 def sanitize_name(raw: str, *, fallback: str) -> str:
@@ -69,7 +59,7 @@ def target_in(destination: str, *segments: str) -> Target:
     resolved = os.path.realpath(candidate)
     if os.path.commonpath([root, resolved]) != root or resolved == root:
         raise ValueError(f"unsafe file name rejected: {os.path.join(*segments)!r} escapes {destination!r}")
-    return LocalTarget(os.path.abspath(candidate))
+    return os.path.abspath(candidate)
 
 
 def target_for_file(destination: str, filename: str) -> Target:
@@ -79,4 +69,4 @@ def target_for_file(destination: str, filename: str) -> Target:
         return S3Target(bucket, f"{key}{filename}" if not key or key.endswith("/") else key)
     if os.path.isdir(destination) or destination.endswith((os.sep, "/")):
         return target_in(destination, filename)
-    return LocalTarget(os.path.abspath(destination))
+    return os.path.abspath(destination)
