@@ -8,23 +8,13 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_capella import lineage
-from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.checks import without_none
 from airflow_provider_capella.exceptions import CapellaAmbiguousCreateError
 from airflow_provider_capella.lineage.describe import describe_request_cost
 from airflow_provider_capella.operators import _arguments
-from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import RequestKind
-from airflow_provider_capella.operators._review import (
-    Limits,
-    check_reviewable,
-    limits_of,
-    resumed,
-    review_options,
-    settle,
-    wait_for_quote,
-)
+from airflow_provider_capella.operators._review import ReviewingOperator, check_reviewable
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -35,10 +25,9 @@ DEFAULT_LOOKBACK = timedelta(days=30)
 STRUCTURED = ("geometry", "product_types", "local_time")  # may arrive as JSON strings
 
 
-class CreateRequestOperator(CapellaBaseOperator):
+class CreateRequestOperator(ReviewingOperator):
     """Create one billable request of ``kind`` per task instance, then settle its review within the limits."""
 
-    kind: ClassVar[RequestKind]
     template_fields_renderers = {"geometry": "json", "request_options": "json"}
     common_template_fields: ClassVar[Sequence[str]] = (
         "capella_conn_id",
@@ -72,10 +61,6 @@ class CreateRequestOperator(CapellaBaseOperator):
         request_options: dict[str, Any] | str | None = None,
         idempotency_key: str | None = None,
         idempotency_lookback: timedelta = DEFAULT_LOOKBACK,
-        max_cost: float | str | None = None,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 30.0,
-        timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,16 +77,10 @@ class CreateRequestOperator(CapellaBaseOperator):
         self.request_options = request_options
         self.idempotency_key = idempotency_key
         self.idempotency_lookback = idempotency_lookback
-        self.max_cost = max_cost
-        self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
 
     def specific_arguments(self) -> dict[str, Any]:
         """Return the kind's own explicit arguments (window, repetition, ...), ``None`` for unset."""
         return {}
-
-    def cost_limits(self) -> Limits:
-        """Return ``(max per image, max in all)`` checked, within ``[capella] max_tasking_cost``."""
-        return limits_of(self.kind, self.max_cost, None, self.log)
 
     @lineage.records
     def execute(self, context: Context) -> str:
@@ -121,15 +100,15 @@ class CreateRequestOperator(CapellaBaseOperator):
                     request_id,
                 )
             return request_id
-        wait_for_quote(self, self.kind, request_id)
-        return settle(self, self.kind, request_id, limits)
+        self.wait_for_quote(request_id)
+        return self.settle(request_id, limits)
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
         """Resume after the review trigger fired: settle the request, or fail with the trigger's message."""
-        request_id = resumed(self, event)
+        request_id = self.resumed(event)
         self.lineage.note_pushed(self.kind.id_xcom_key, request_id)  # pushed by the try that deferred
-        return settle(self, self.kind, request_id, self.cost_limits())
+        return self.settle(request_id, self.cost_limits())
 
     def request_arguments(self) -> dict[str, Any]:
         """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NoReturn, Protocol
+from typing import Any, ClassVar, NoReturn
 
-from airflow_provider_capella._compat import AirflowFailException
+from airflow_provider_capella._compat import AirflowFailException, conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.exceptions import CapellaCostLimitError
 from airflow_provider_capella.hooks._quotes import (
@@ -21,32 +21,12 @@ from airflow_provider_capella.hooks._quotes import (
     repeat_quote_per_image,
     tasking_quote,
 )
+from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
 
-if TYPE_CHECKING:
-    from airflow_provider_capella.hooks.capella import CapellaHook
-
-WAITING = frozenset({"received"})
 Limits = tuple[Cap | None, Cap | None]
 """``(most per image, most in all)``; ``None`` where unset."""
-
-
-class Reviewing(Protocol):
-    """What the cost guard reads of an operator."""
-
-    capella_conn_id: str
-    deferrable: bool
-    poll_interval: float
-    timeout: float
-
-    @property
-    def hook(self) -> CapellaHook: ...
-
-    @property
-    def log(self) -> Any: ...
-
-    def defer(self, *, trigger: Any, method_name: str, timeout: timedelta | None = None) -> Any: ...
 
 
 def review_options(deferrable: Any, poll_interval: Any, timeout: Any) -> tuple[bool, float, float]:
@@ -60,14 +40,88 @@ def review_options(deferrable: Any, poll_interval: Any, timeout: Any) -> tuple[b
     )
 
 
-def limits_of(kind: RequestKind, max_cost: Any, max_cost_per_image: Any, log: Any) -> Limits:
-    """Return an operator's limits checked, lowered to ``[capella] max_tasking_cost`` where it applies."""
-    if kind is TASKING:
-        return None, cost_cap(TASKING_COST_SETTING, "max_cost", max_cost, log)
-    return (
-        cost_cap(TASKING_COST_SETTING, "max_cost_per_image", max_cost_per_image, log),
-        cost_cap(None, "max_cost", max_cost),
-    )
+class ReviewingOperator(CapellaBaseOperator):
+    """Base of the operators that wait for a ``kind`` request's quote and judge it against the limits."""
+
+    kind: ClassVar[RequestKind] = TASKING
+
+    def __init__(
+        self,
+        *,
+        max_cost: float | str | None = None,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        poll_interval: float = 30.0,
+        timeout: float | timedelta = 3600.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.max_cost = max_cost
+        self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
+
+    def cost_limits(self) -> Limits:
+        """Return ``(most per image, most in all)`` checked, within ``[capella] max_tasking_cost``."""
+        return None, cost_cap(TASKING_COST_SETTING, "max_cost", self.max_cost, self.log)
+
+    def wait_for_quote(self, request_id: str) -> None:
+        """Wait until the request has left ``received`` (in the triggerer when ``deferrable``)."""
+        deadline = time.monotonic() + self.timeout
+        while latest_status(self.kind.call_on(self.hook, "get", request_id)) == "received":
+            if self.deferrable:
+                from airflow_provider_capella.triggers.review import RequestReviewTrigger  # lazy: to defer
+
+                self.defer(
+                    trigger=RequestReviewTrigger(
+                        request_id,
+                        self.kind.name,
+                        self.capella_conn_id,
+                        poll_interval=self.poll_interval,
+                        end_time=time.time() + self.timeout,
+                    ),
+                    method_name="execute_complete",
+                    timeout=timedelta(seconds=self.timeout + 60),
+                )
+            if time.monotonic() >= deadline:
+                fail(f"{self.kind.label} {request_id} had no quote after {self.timeout:g} s")
+            time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))
+
+    def resumed(self, event: dict[str, Any]) -> str:
+        """Return the request id of the review trigger's event, or fail with its message."""
+        request_id = str(event.get("request_id") or "")
+        if event.get("status") != "success" or not request_id:
+            fail(f"Waiting for the quote failed: {event.get('message') or event}")
+        self.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
+        return request_id
+
+    def settle(self, request_id: str, limits: Limits) -> str:
+        """Approve, reject or leave the request as its status and quote say; return its id."""
+        kind = self.kind
+        request = kind.call_on(self.hook, "get", request_id)
+        status = latest_status(request)
+        quote, error = verdict(kind, request, limits)
+        subject = f"{kind.label} {request_id}"
+        if status == "review":
+            if error is None:
+                kind.call_on(self.hook, "approve", request_id)
+                self.log.info("Approved %s at its quote %s (within the limit)", subject, quote.text)
+                return request_id
+            kind.call_on(self.hook, "reject", request_id)
+            fail(f"{error}; {subject} was rejected, nothing is charged", error)
+        if status in TERMINAL_FAILURES or status is None:
+            fail(f"{subject} is {status or 'without a status'}" + (f" ({error})" if error else ""), error)
+        if error is not None:
+            fail(
+                f"{error}; {subject} was already approved outside this task (it is {status}) and is left "
+                "as it is: cancel it if it is unwanted",
+                error,
+            )
+        self.log.info(
+            "%s is already %s (approved by an earlier try or a person); quote %s is within the limit, "
+            "nothing approved again",
+            subject,
+            status,
+            quote.text,
+        )
+        return request_id
 
 
 def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limits) -> None:
@@ -87,69 +141,6 @@ def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limit
             "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
             "and limit it with max_cost_per_image instead of max_cost",
         )
-
-
-def wait_for_quote(op: Reviewing, kind: RequestKind, request_id: str) -> None:
-    """Wait until the request has left ``received`` (in the triggerer when ``op.deferrable``)."""
-    deadline = time.monotonic() + op.timeout
-    while latest_status(kind.call_on(op.hook, "get", request_id)) in WAITING:
-        if op.deferrable:
-            from airflow_provider_capella.triggers.review import RequestReviewTrigger  # lazy: only to defer
-
-            op.defer(
-                trigger=RequestReviewTrigger(
-                    request_id,
-                    kind.name,
-                    op.capella_conn_id,
-                    poll_interval=op.poll_interval,
-                    end_time=time.time() + op.timeout,
-                ),
-                method_name="execute_complete",
-                timeout=timedelta(seconds=op.timeout + 60),
-            )
-        if time.monotonic() >= deadline:
-            fail(f"{kind.label} {request_id} had no quote after {op.timeout:g} s")
-        time.sleep(min(op.poll_interval, max(0.0, deadline - time.monotonic())))
-
-
-def resumed(op: Reviewing, event: dict[str, Any]) -> str:
-    """Return the request id of the review trigger's event, or fail with its message."""
-    request_id = str(event.get("request_id") or "")
-    if event.get("status") != "success" or not request_id:
-        fail(f"Waiting for the quote failed: {event.get('message') or event}")
-    op.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
-    return request_id
-
-
-def settle(op: Reviewing, kind: RequestKind, request_id: str, limits: Limits) -> str:
-    """Approve, reject or leave the request as its status and quote say; return its id."""
-    request = kind.call_on(op.hook, "get", request_id)
-    status = latest_status(request)
-    quote, error = verdict(kind, request, limits)
-    subject = f"{kind.label} {request_id}"
-    if status == "review":
-        if error is None:
-            kind.call_on(op.hook, "approve", request_id)
-            op.log.info("Approved %s at its quote %s (within the limit)", subject, quote.text)
-            return request_id
-        kind.call_on(op.hook, "reject", request_id)
-        fail(f"{error}; {subject} was rejected, nothing is charged", error)
-    if status in TERMINAL_FAILURES or status is None:
-        fail(f"{subject} is {status or 'without a status'}" + (f" ({error})" if error else ""), error)
-    if error is not None:
-        fail(
-            f"{error}; {subject} was already approved outside this task (it is {status}) and is left as "
-            "it is: cancel it if it is unwanted",
-            error,
-        )
-    op.log.info(
-        "%s is already %s (approved by an earlier try or a person); quote %s is within the limit, "
-        "nothing approved again",
-        subject,
-        status,
-        quote.text,
-    )
-    return request_id
 
 
 def verdict(

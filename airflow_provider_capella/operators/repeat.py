@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella.hooks._quotes import TASKING_COST_SETTING, cost_cap
 from airflow_provider_capella.links import CapellaRepeatRequestLink
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._bulk import (
@@ -14,7 +15,7 @@ from airflow_provider_capella.operators._bulk import (
 )
 from airflow_provider_capella.operators._kinds import REPEAT
 from airflow_provider_capella.operators._requests import CreateRequestOperator
-from airflow_provider_capella.operators._review import Limits, limits_of
+from airflow_provider_capella.operators._review import Limits
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg
@@ -87,7 +88,10 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         self.max_cost_per_image = max_cost_per_image
 
     def cost_limits(self) -> Limits:
-        return limits_of(self.kind, self.max_cost, self.max_cost_per_image, self.log)
+        return (
+            cost_cap(TASKING_COST_SETTING, "max_cost_per_image", self.max_cost_per_image, self.log),
+            cost_cap(None, "max_cost", self.max_cost),
+        )
 
     def specific_arguments(self) -> dict[str, Any]:
         return {
@@ -99,12 +103,11 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
 
 
 class CancelRepeatRequestsOperator(BulkRequestOperator):
-    """Cancel repeat requests (and their unfinished collections); return a result per id.
+    """Cancel repeat requests and their unfinished collections; return ``{id: {"success": bool, ...}}``.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
@@ -120,17 +123,16 @@ class CancelRepeatRequestsOperator(BulkRequestOperator):
 
 
 class UpdateRepeatRequestsOperator(UpdateRequestsOperator):
-    """Set the same fields on several repeat requests; return a result per id.
+    """Set the same fields on several series; return a result per id.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated).
-    :param name: the new name.
-    :param description: the new description.
+    :param name: the new name of each series.
+    :param description: the new description (it drops the tag ``CreateRepeatRequestOperator`` added).
     :param custom_attribute_1: the new first tracking value.
     :param custom_attribute_2: the new second tracking value.
-    :param product_types: new product types (list or JSON list).
+    :param product_types: the new product types of the series (list or JSON list).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 

@@ -84,12 +84,11 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
 
 
 class CancelTaskingRequestsOperator(BulkRequestOperator):
-    """Cancel tasking requests (cancellation fees may apply); return a result per id.
+    """Cancel tasking requests (cancellation fees may apply); return ``{id: {"success": bool, ...}}``.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
@@ -105,19 +104,16 @@ class CancelTaskingRequestsOperator(BulkRequestOperator):
 
 
 class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
-    """Set the same fields on several tasking requests; return a result per id.
-
-    Replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
+    """Set the same fields on several tasking requests; return a result per id (as the cancel does).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated).
     :param name: the new name.
-    :param description: the new description.
+    :param description: the new description (it drops the tag ``CreateTaskingRequestOperator`` added).
     :param custom_attribute_1: the new first tracking value.
     :param custom_attribute_2: the new second tracking value.
     :param product_types: new product types (list or JSON list).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
