@@ -38,18 +38,16 @@ def mapping(argument: str, value: Any) -> dict[str, Any]:
     return dict(parsed)
 
 
-def string_list(argument: str, value: Any) -> list[str]:
-    """Return unique non-empty strings from a list, a single string, a JSON list string, or ``None``."""
-    if value is None or value == "":
-        return []
-    parsed = structured(argument, value)
-    items = checks.as_list(argument, parsed, allow_empty=True)
-    result = []
-    for item in items:
-        if not isinstance(item, str) or not item.strip():
-            checks.fail(argument, f"must be strings (ids), got {item!r}")
-        result.append(item.strip())
-    return checks.unique(result)
+def string_list(argument: str, value: Any, *, items: bool = False) -> list[str]:
+    """Return unique non-empty ids from a list, one id, a JSON list or ``None``; ``items``: or STAC items."""
+    ids = []
+    for item in checks.as_list(argument, structured(argument, value), allow_empty=True) if value else []:
+        found = item.get("id") if items and isinstance(item, dict) else item
+        if not isinstance(found, str) or not found.strip():
+            what = "STAC ids or STAC item dicts with an 'id'" if items else "strings (ids)"
+            checks.fail(argument, f"must be {what}, got {item!r}")
+        ids.append(found.strip())
+    return checks.unique(ids)
 
 
 def integer(argument: str, value: Any) -> int | None:
@@ -84,17 +82,3 @@ def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
             checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
     return items
-
-
-def item_ids(value: Any) -> list[str]:
-    """Return the STAC ids of ids, item dicts, a mix, one of either, or a JSON list of them (``items``)."""
-    parsed = structured("items", value)
-    if parsed is None or parsed == "":
-        return []
-    ids = []
-    for item in checks.as_list("items", parsed, allow_empty=True):
-        stac_id = item.get("id") if isinstance(item, dict) else item
-        if not isinstance(stac_id, str) or not stac_id.strip():
-            checks.fail("items", f"must be STAC ids or STAC item dicts with an 'id', got {item!r}")
-        ids.append(stac_id.strip())
-    return checks.unique(ids)
