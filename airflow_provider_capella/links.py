@@ -21,8 +21,6 @@ ORDER_ID_KEY = "capella_order_id"
 class CapellaConsoleLink(BaseOperatorLink):
     """A button ``name`` opening ``<console>/<path>/<id>``, the id read from the task's XCom ``id_key``.
 
-    A subclass sets all three as class keywords; an id missing from XCom gives no link (``""``).
-
     Example::
 
         class MyOperator(BaseOperator):

@@ -13,7 +13,6 @@ from airflow_provider_capella._payloads.checks import without_none
 from airflow_provider_capella.exceptions import CapellaAmbiguousCreateError
 from airflow_provider_capella.lineage.describe import describe_request_cost
 from airflow_provider_capella.operators import _arguments
-from airflow_provider_capella.operators._kinds import RequestKind
 from airflow_provider_capella.operators._review import ReviewingOperator, check_reviewable
 
 if TYPE_CHECKING:
@@ -89,7 +88,7 @@ class CreateRequestOperator(ReviewingOperator):
         arguments = self.request_arguments()
         if limits != (None, None):
             check_reviewable(self.kind, arguments, limits)
-        request_id = create_once(self, self.kind, arguments, context)
+        request_id = self.create_once(arguments, context)
         self.push(context, self.kind.id_xcom_key, request_id)
         if limits == (None, None):
             if not arguments.get("pre_approval"):
@@ -123,6 +122,38 @@ class CreateRequestOperator(ReviewingOperator):
             checks.fail("request_options", f"repeats argument(s) given explicitly: {', '.join(twice)}")
         return {**explicit, **options}
 
+    def create_once(self, arguments: dict[str, Any], context: Context) -> str:
+        """Return the id of the request an earlier try created (a retry), or create a tagged one."""
+        kind, tag = self.kind, task_instance_tag(context, self.idempotency_key)
+        text = (arguments.get("description") or "").rstrip()
+        arguments["description"] = text if tag in text else f"{text} {tag}".strip()
+        if context["ti"].try_number > 1:
+            since = (datetime.now(timezone.utc) - self.idempotency_lookback).isoformat()
+            self.log.info("Retry: looking for a %s tagged %s submitted since %s", kind.label, tag, since)
+            found = [one["properties"] for one in kind.call(self.hook, "search", submission_time__gte=since)]
+            tagged = [one for one in found if tag in str(one.get(kind.description) or "")]
+            if tagged:
+                earliest = min(tagged, key=lambda one: str(one.get("submissionTime") or ""))
+                request_id = str(earliest[kind.id_field])
+                self.log.info("Reusing %s %s an earlier try created (none sent)", kind.label, request_id)
+                return request_id
+            self.log.info("No earlier %s found; creating one", kind.label)
+        try:
+            created = kind.call(self.hook, "create", **arguments)
+        except CapellaAmbiguousCreateError:
+            self.log.error(
+                "The %s may have been created although no answer came back. It was not re-sent. A retry "
+                "of this task looks for it by its description tag %s and reuses it; without retries, "
+                "search your %ss for that tag before creating another.",
+                kind.label,
+                tag,
+                kind.label,
+            )
+            raise
+        request_id = str((created.get("properties") or {}).get(kind.id_field))
+        self.log.info("Created %s %s (tag %s)", kind.label, request_id, tag)
+        return request_id
+
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         return lineage.facets_on_complete(self, describe_request_cost)
 
@@ -133,47 +164,3 @@ def task_instance_tag(context: Context, key: str | None) -> str:
     parts = (ti.dag_id, ti.task_id, ti.run_id, str(ti.map_index if ti.map_index is not None else -1))
     derived = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
     return f"{TAG_PREFIX}{key or derived}]"
-
-
-def create_once(
-    op: CreateRequestOperator, kind: RequestKind, arguments: dict[str, Any], context: Context
-) -> str:
-    """Return the id of the request an earlier try created (a retry), or create a tagged one."""
-    tag = task_instance_tag(context, op.idempotency_key)
-    text = (arguments.get("description") or "").rstrip()
-    arguments["description"] = text if tag in text else f"{text} {tag}".strip()
-    if int(getattr(context["ti"], "try_number", 1) or 1) > 1:
-        since = (datetime.now(timezone.utc) - op.idempotency_lookback).isoformat()
-        op.log.info("Retry: looking for a %s tagged %s submitted since %s", kind.label, tag, since)
-        found = find_tagged(kind.call(op.hook, "search", submission_time__gte=since), kind, tag)
-        if found is not None:
-            request_id = str(found["properties"][kind.id_field])
-            op.log.info(
-                "Reusing %s %s created by an earlier try (no new request sent)", kind.label, request_id
-            )
-            return request_id
-        op.log.info("No earlier %s found; creating one", kind.label)
-    try:
-        created = kind.call(op.hook, "create", **arguments)
-    except CapellaAmbiguousCreateError:
-        op.log.error(
-            "The %s may have been created although no answer came back. It was not re-sent. A retry "
-            "of this task looks for it by its description tag %s and reuses it; without retries, "
-            "search your %ss for that tag before creating another.",
-            kind.label,
-            tag,
-            kind.label,
-        )
-        raise
-    request_id = str((created.get("properties") or {}).get(kind.id_field))
-    op.log.info("Created %s %s (tag %s)", kind.label, request_id, tag)
-    return request_id
-
-
-def find_tagged(requests: list[dict[str, Any]], kind: RequestKind, tag: str) -> dict[str, Any] | None:
-    """Return the earliest-submitted request whose description carries ``tag``, or ``None``."""
-    field = f"{kind.name}requestDescription"
-    matches = [one for one in requests if tag in str((one.get("properties") or {}).get(field) or "")]
-    if not matches:
-        return None
-    return min(matches, key=lambda one: str(one["properties"].get("submissionTime") or ""))

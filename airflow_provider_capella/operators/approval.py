@@ -37,7 +37,6 @@ class TaskingQuoteOperator(ReviewingOperator):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks (default 30).
     :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
-    :return: ``{"tasking_request_id", "status", "quote", "amount"}`` (``quote``: e.g. ``"$3,000.00"``).
 
     Example::
 

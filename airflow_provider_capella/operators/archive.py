@@ -19,9 +19,7 @@ if TYPE_CHECKING:
 
 
 class ArchiveExportOperator(CapellaBaseOperator):
-    """Download an archive export (the footprints of every product) to a folder or ``s3://`` prefix.
-
-    Nothing is billable: the cheap start of a backfill (docs/orders-and-archive.md).
+    """Download the archive's footprints export (not billable) to a folder or ``s3://`` prefix.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param export_type: ``latest`` (newest week, default), ``weekly`` (a file per week) or ``full``.
@@ -30,7 +28,6 @@ class ArchiveExportOperator(CapellaBaseOperator):
     :param file_names: exact names from ``CapellaHook.list_archive_exports()`` instead of a format.
     :param override: download again even when a complete file is there.
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
-    :return: the local path or ``s3://`` URI written; a list when the export is several files.
 
     Example::
 

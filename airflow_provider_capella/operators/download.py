@@ -50,7 +50,6 @@ class DownloadProductsOperator(CapellaBaseOperator):
     :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
     :param asset_alias: the asset alias events are emitted through; ``None`` emits none.
-    :return: ``{stac_id: {asset_key: local path or s3:// URI}}``.
 
     Example::
 

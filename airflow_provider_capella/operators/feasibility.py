@@ -27,10 +27,7 @@ ON_INFEASIBLE = ("fail", "skip", "succeed")
 
 
 class CheckFeasibilityOperator(CapellaBaseOperator):
-    """Check that a target can be imaged in a window; return a summary of the passes.
-
-    Creates an access request (not billable) and waits until Capella has planned the passes; the summary
-    and ``on_infeasible`` are described in docs/feasibility.md.
+    """Check that a target can be imaged in a window (not billable); summarize the passes.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: the target, a GeoJSON Point or Polygon (dict or JSON string).
@@ -44,7 +41,6 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks of the access request.
     :param timeout: the most seconds (or a timedelta) to wait for the passes to be planned (default 1 hour).
-    :return: the passes summary (also: XCom ``capella_access_request_id``).
 
     Example::
 
@@ -133,10 +129,9 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         """Resume after the trigger fired: read the passes and conclude, or fail with its message."""
         access_request_id = str(event.get("access_request_id") or "")
         self.lineage.access_request_id = access_request_id or None
-        if event.get("status") == "failed":
-            raise AirflowFailException(f"Feasibility check failed: {event.get('message') or event}")
         if event.get("status") != "success" or not access_request_id:
-            raise AirflowException(f"Feasibility check failed: {event.get('message') or event}")
+            error = AirflowFailException if event.get("status") == "failed" else AirflowException
+            raise error(f"Feasibility check failed: {event.get('message') or event}")
         self.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
         return self.conclude(access_request_id, self.hook.get_accesses(access_request_id=access_request_id))
 
@@ -161,20 +156,18 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
 
 def infeasible_choice(on_infeasible: Any, skip_if_infeasible: Any) -> str:
     """Return the effective ``on_infeasible``, refusing contradictory or unknown choices."""
-    choice = checks.choice("on_infeasible", on_infeasible, ON_INFEASIBLE)
+    choice = str(checks.choice("on_infeasible", on_infeasible, ON_INFEASIBLE))
     if skip_if_infeasible is None:
-        return str(choice)
-    checks.boolean("skip_if_infeasible", skip_if_infeasible)
-    if skip_if_infeasible and choice not in ("fail", "skip"):
-        checks.fail("skip_if_infeasible", f"contradicts on_infeasible={choice!r}; give only one")
-    if not skip_if_infeasible and choice == "skip":
-        checks.fail("skip_if_infeasible", "is False but on_infeasible='skip'; give only one")
-    return "skip" if skip_if_infeasible else str(choice)
+        return choice
+    skip = checks.boolean("skip_if_infeasible", skip_if_infeasible)
+    if choice == ("succeed" if skip else "skip"):
+        checks.fail("skip_if_infeasible", f"is {skip} but on_infeasible={choice!r}; give only one")
+    return "skip" if skip else choice
 
 
 def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the JSON-ready summary of an access request's passes (see ``CheckFeasibilityOperator``)."""
-    properties = access.get("properties") or {} if isinstance(access, dict) else {}
+    properties = access.get("properties") or {}
     ordered = sorted(passes, key=lambda one: str(one.get("windowOpen") or ""))
 
     def distinct(key: str) -> list[Any]:

@@ -32,7 +32,6 @@ class SubmitOrderOperator(CapellaBaseOperator):
     :param omit_review: skip the cost review.
     :param contract_id: the contract to charge.
     :param max_cost: the most the order may cost (quote's currency); above it the task fails, unordered.
-    :return: the order id (also pushed as XCom ``capella_order_id`` for the console link).
 
     Example::
 

@@ -22,10 +22,9 @@ if TYPE_CHECKING:
 
 
 class CreateRepeatRequestOperator(CreateRequestOperator):
-    """Create a Capella repeat request (a series of collections, billable); return its id.
+    """Create a Capella repeat request (a series of collections, billable), once; return its id.
 
-    With cost limits it waits for the quote and approves within them, else rejects and fails; an
-    open-ended series refuses ``max_cost`` (docs/cost-safety.md). Retry-safe (docs/operators.md).
+    Within its cost limits it approves the quote, else rejects it and fails (docs/cost-safety.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict or a JSON string.
@@ -50,7 +49,6 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
     :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks for the quote (default 30).
     :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
-    :return: the repeat request id (also pushed as XCom ``capella_repeat_request_id``).
 
     Example::
 

@@ -27,9 +27,6 @@ STRUCTURED = ("bbox", "intersects", "collections", "ids", "sortby")  # may arriv
 class CapellaSearchOperator(CapellaBaseOperator):
     """Search the catalog; return the matching STAC ids (default), the items, or where they were written.
 
-    Filters are ``CapellaHook.search``'s: the common ones as arguments, any other in ``filters`` (not
-    both). Every argument is templated; structured ones may be JSON strings (e.g. from ``params``).
-
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param filters: any ``CapellaHook.search`` filters, as a dict or JSON object.
     :param bbox: ``[west, south, east, north]``.
@@ -44,7 +41,6 @@ class CapellaSearchOperator(CapellaBaseOperator):
     :param max_returned_items: the most items ``return_items`` may return (default 100).
     :param destination: write every match as GeoJSON to this file or ``s3://bucket/key``; return where.
     :param aws_conn_id: AWS connection for an ``s3://`` ``destination``.
-    :return: STAC ids; or items (``return_items``); or the ``destination`` written (docs/operators.md).
 
     Example::
 

@@ -19,10 +19,9 @@ if TYPE_CHECKING:
 
 
 class CreateTaskingRequestOperator(CreateRequestOperator):
-    """Create a Capella tasking request (a new collection, billable); return its id.
+    """Create a Capella tasking request (a new collection, billable), once; return its id.
 
-    With ``max_cost`` it waits for the quote, approves within it, else rejects (docs/cost-safety.md).
-    A retry reuses the request an earlier try created (docs/operators.md: Safe under retries).
+    Within ``max_cost`` it approves the quote, else rejects it and fails (docs/cost-safety.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict, or a JSON string (e.g. ``{{ params.aoi | tojson }}``).
@@ -45,7 +44,6 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
     :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks for the quote (default 30).
     :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
-    :return: the tasking request id (also pushed as XCom ``capella_tasking_request_id``).
 
     Example::
 
