@@ -38,6 +38,15 @@ def mapping(argument: str, value: Any) -> dict[str, Any]:
     return dict(parsed)
 
 
+def merged(argument: str, value: Any, explicit: dict[str, Any]) -> dict[str, Any]:
+    """Return ``explicit`` with the mapping ``value`` of ``argument``, refusing a key given in both."""
+    extra = mapping(argument, value)
+    twice = sorted(set(extra) & set(explicit))
+    if twice:
+        checks.fail(argument, f"repeats argument(s) given explicitly: {', '.join(twice)}")
+    return {**extra, **explicit}
+
+
 def string_list(argument: str, value: Any, *, items: bool = False) -> list[str]:
     """Return unique non-empty ids from a list, one id, a JSON list or ``None``; ``items``: or STAC items."""
     ids = []

@@ -22,12 +22,14 @@ if TYPE_CHECKING:
 TAG_PREFIX = "[airflow:"
 DEFAULT_LOOKBACK = timedelta(days=30)
 STRUCTURED = ("geometry", "product_types", "local_time")  # may arrive as JSON strings
+INTEGERS = ("repetition_interval", "repetition_count")  # may arrive as rendered strings
 
 
 class CreateRequestOperator(ReviewingOperator):
     """Create one billable request of ``kind`` per task instance, then settle its review within the limits."""
 
     template_fields_renderers = {"geometry": "json", "request_options": "json"}
+    specific: ClassVar[tuple[str, ...]] = ()  # the kind's own explicit arguments (window, repetition, ...)
     common_template_fields: ClassVar[Sequence[str]] = (
         "capella_conn_id",
         "geometry",
@@ -77,10 +79,6 @@ class CreateRequestOperator(ReviewingOperator):
         self.idempotency_key = idempotency_key
         self.idempotency_lookback = idempotency_lookback
 
-    def specific_arguments(self) -> dict[str, Any]:
-        """Return the kind's own explicit arguments (window, repetition, ...), ``None`` for unset."""
-        return {}
-
     @lineage.records
     def execute(self, context: Context) -> str:
         """Create the request (retry-safe); with cost limits, settle its review within them."""
@@ -111,16 +109,13 @@ class CreateRequestOperator(ReviewingOperator):
 
     def request_arguments(self) -> dict[str, Any]:
         """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""
-        names = self.common_template_fields[1:-2]  # geometry ... local_time
+        names = (*self.common_template_fields[1:-2], *self.specific)  # geometry ... local_time, the kind's
         given = {name: getattr(self, name) for name in names}
         given.update({name: _arguments.structured(name, given[name]) for name in STRUCTURED})
-        explicit = without_none({**given, **self.specific_arguments()})
-        options = _arguments.mapping("request_options", self.request_options)
-        checks.reject_unknown(options, self.kind.accepted_arguments, "request_options")
-        twice = sorted(set(options) & set(explicit))
-        if twice:
-            checks.fail("request_options", f"repeats argument(s) given explicitly: {', '.join(twice)}")
-        return {**explicit, **options}
+        given.update({name: _arguments.integer(name, given[name]) for name in INTEGERS if name in given})
+        arguments = _arguments.merged("request_options", self.request_options, without_none(given))
+        checks.reject_unknown(arguments, self.kind.accepted_arguments, "request_options")
+        return arguments
 
     def create_once(self, arguments: dict[str, Any], context: Context) -> str:
         """Return the id of the request an earlier try created (a retry), or create a tagged one."""

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.hooks._quotes import TASKING_COST_SETTING, cost_cap
 from airflow_provider_capella.links import CapellaRepeatRequestLink
-from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._bulk import (
     UPDATE_TEMPLATE_FIELDS,
     BulkRequestOperator,
@@ -57,6 +56,7 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
     """
 
     kind = REPEAT
+    specific = ("repeat_start", "repeat_end", "repetition_interval", "repetition_count")
     template_fields = (
         *CreateRequestOperator.common_template_fields,
         "repeat_start",
@@ -90,14 +90,6 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
             cost_cap(TASKING_COST_SETTING, "max_cost_per_image", self.max_cost_per_image, self.log),
             cost_cap(None, "max_cost", self.max_cost),
         )
-
-    def specific_arguments(self) -> dict[str, Any]:
-        return {
-            "repeat_start": self.repeat_start,
-            "repeat_end": self.repeat_end,
-            "repetition_interval": _arguments.integer("repetition_interval", self.repetition_interval),
-            "repetition_count": _arguments.integer("repetition_count", self.repetition_count),
-        }
 
 
 class CancelRepeatRequestsOperator(BulkRequestOperator):

@@ -105,14 +105,10 @@ class CapellaSearchOperator(CapellaBaseOperator):
         explicit["datetime"] = self.datetime or None
         explicit["ownership"] = self.ownership or None
         explicit["limit"] = _arguments.integer("limit", self.limit)
-        explicit = without_none(explicit)
-        extra = _arguments.mapping("filters", self.filters)
-        if "limit" in extra:
-            extra["limit"] = _arguments.integer("filters.limit", extra["limit"])
-        twice = sorted(set(extra) & set(explicit))
-        if twice:
-            checks.fail("filters", f"repeats filter(s) given as arguments: {', '.join(twice)}")
-        return {**extra, **explicit}
+        filters = _arguments.merged("filters", self.filters, without_none(explicit))
+        if "limit" in filters:
+            filters["limit"] = _arguments.integer("filters.limit", filters["limit"])
+        return filters
 
     @lineage.records
     def execute(self, context: Context) -> list[str] | list[dict[str, Any]] | str:

@@ -52,6 +52,7 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
     """
 
     kind = TASKING
+    specific = ("window_open", "window_close", "pre_approval")
     template_fields = (
         *CreateRequestOperator.common_template_fields,
         "window_open",
@@ -72,13 +73,6 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
         self.window_open = window_open
         self.window_close = window_close
         self.pre_approval = pre_approval
-
-    def specific_arguments(self) -> dict[str, Any]:
-        return {
-            "window_open": self.window_open,
-            "window_close": self.window_close,
-            "pre_approval": self.pre_approval,
-        }
 
 
 class CancelTaskingRequestsOperator(BulkRequestOperator):
