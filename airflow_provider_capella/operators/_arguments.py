@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -17,10 +18,8 @@ def structured(argument: str, value: Any) -> Any:
     text = value.strip()
     if not text.startswith(("{", "[")):
         return value
-    try:
+    with contextlib.suppress(ValueError):
         return json.loads(text)
-    except ValueError:
-        pass
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -63,11 +62,9 @@ def integer(argument: str, value: Any) -> int | None:
     """Return an int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        checks.fail(argument, f"must be an integer, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    try:
+    try:  # a bool's "True" is no integer either
         return int(str(value).strip())
     except ValueError:
         checks.fail(argument, f"must be an integer, got {value!r}")
@@ -84,10 +81,7 @@ def identifier(argument: str, value: Any) -> str | None:
 
 def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
     """Return STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``."""
-    if value is None or value == "":
-        return []
-    items = checks.as_list(argument, structured(argument, value), allow_empty=True)
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
+    items = checks.as_list(argument, structured(argument, value), allow_empty=True) if value else []
+    if not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in items):
+        checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
     return items

@@ -31,7 +31,6 @@ class BulkRequestOperator(CapellaBaseOperator):
         self.fail_on_error = fail_on_error
 
     def request_ids(self) -> list[str]:
-        """Return the ids parsed from the (rendered) ids argument."""
         return _arguments.string_list(self.kind.ids_argument, getattr(self, self.kind.ids_argument))
 
     def update_fields(self) -> dict[str, Any] | None:

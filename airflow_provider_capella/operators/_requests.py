@@ -30,7 +30,7 @@ class CreateRequestOperator(ReviewingOperator):
 
     template_fields_renderers = {"geometry": "json", "request_options": "json"}
     specific: ClassVar[tuple[str, ...]] = ()  # the kind's own explicit arguments (window, repetition, ...)
-    common_template_fields: ClassVar[Sequence[str]] = (
+    common_fields: ClassVar[Sequence[str]] = (
         "capella_conn_id",
         "geometry",
         "name",
@@ -81,7 +81,6 @@ class CreateRequestOperator(ReviewingOperator):
 
     @lineage.records
     def execute(self, context: Context) -> str:
-        """Create the request (retry-safe); with cost limits, settle its review within them."""
         limits = self.cost_limits()
         arguments = self.request_arguments()
         if limits != (None, None):
@@ -102,14 +101,13 @@ class CreateRequestOperator(ReviewingOperator):
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
-        """Resume after the review trigger fired: settle the request, or fail with the trigger's message."""
         request_id = self.resumed(event)
         self.lineage.note_pushed(self.kind.id_xcom_key, request_id)  # pushed by the try that deferred
         return self.settle(request_id, self.cost_limits())
 
     def request_arguments(self) -> dict[str, Any]:
         """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""
-        names = (*self.common_template_fields[1:-2], *self.specific)  # geometry ... local_time, the kind's
+        names = (*self.common_fields[1:-2], *self.specific)  # geometry ... local_time, the kind's
         given = {name: getattr(self, name) for name in names}
         given.update({name: _arguments.structured(name, given[name]) for name in STRUCTURED})
         given.update({name: _arguments.integer(name, given[name]) for name in INTEGERS if name in given})

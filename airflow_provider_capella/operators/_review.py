@@ -1,7 +1,4 @@
-"""The cost guard of a request created without pre-approval: wait for its quote, then approve or reject.
-
-It decides from the request's status read afresh, so a retry never approves twice (docs/cost-safety.md).
-"""
+"""The cost guard: wait for a request's quote, then approve or reject it from its status read afresh."""
 
 from __future__ import annotations
 
@@ -25,8 +22,7 @@ from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
 
-Limits = tuple[Cap | None, Cap | None]
-"""``(most per image, most in all)``; ``None`` where unset."""
+Limits = tuple[Cap | None, Cap | None]  # (most per image, most in all); None where unset
 
 
 def review_options(deferrable: Any, poll_interval: Any, timeout: Any) -> tuple[bool, float, float]:

@@ -1,7 +1,4 @@
-"""Read a tasking request's quote, approve or reject a tasking or repeat request: a human approval's pieces.
-
-See ``capella_tasking_with_approval.py``: a person approves the quote before Capella is told.
-"""
+"""A human approval's pieces: read a tasking request's quote; approve or reject a tasking or repeat one."""
 
 from __future__ import annotations
 
@@ -51,7 +48,6 @@ class TaskingQuoteOperator(ReviewingOperator):
 
     @lineage.records
     def execute(self, context: Context) -> dict[str, Any]:
-        """Wait for the quote (deferring when asked); return it."""
         optional_cost_limit("max_cost", self.max_cost)
         request_id = checks.uuid_text("tasking_request_id", self.tasking_request_id)
         self.wait_for_quote(request_id)
@@ -59,7 +55,6 @@ class TaskingQuoteOperator(ReviewingOperator):
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the review trigger fired: return the quote, or fail with the trigger's message."""
         return self.quote(self.resumed(event))
 
     def quote(self, request_id: str) -> dict[str, Any]:
@@ -102,7 +97,6 @@ class ReviewDecisionOperator(CapellaBaseOperator):
 
     @lineage.records
     def execute(self, context: Context) -> str:
-        """Approve or reject the request unless an earlier try already did; return its id."""
         kind, argument = self.kind, f"{self.kind.name}_request_id"
         request_id = checks.uuid_text(argument, getattr(self, argument))
         self.push(context, kind.id_xcom_key, request_id)

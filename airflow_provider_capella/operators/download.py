@@ -131,7 +131,6 @@ class DownloadProductsOperator(CapellaBaseOperator):
         return paths
 
     def sources(self) -> dict[str, str | None]:
-        """Return the rendered ``order_id``, ``tasking_request_id`` and ``collect_id`` (``None`` if unset)."""
         return {name: _arguments.identifier(name, getattr(self, name)) for name in SOURCES}
 
     def download(self, context: Context) -> dict[str, dict[str, str]]:

@@ -88,7 +88,6 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
 
     @lineage.records
     def execute(self, context: Context) -> dict[str, Any] | None:
-        """Create the access request, then wait for its passes (deferring when asked)."""
         constraints = _arguments.mapping("constraints", self.constraints)
         checks.reject_unknown(constraints, ACCESS_CONSTRAINTS, "constraints")
         access = self.hook.create_access_request(
@@ -126,7 +125,6 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any] | None:
-        """Resume after the trigger fired: read the passes and conclude, or fail with its message."""
         access_request_id = str(event.get("access_request_id") or "")
         self.lineage.access_request_id = access_request_id or None
         if event.get("status") != "success" or not access_request_id:

@@ -57,15 +57,7 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
 
     kind = REPEAT
     specific = ("repeat_start", "repeat_end", "repetition_interval", "repetition_count")
-    template_fields = (
-        *CreateRequestOperator.common_template_fields,
-        "repeat_start",
-        "repeat_end",
-        "repetition_interval",
-        "repetition_count",
-        "max_cost_per_image",
-        "max_cost",
-    )
+    template_fields = (*CreateRequestOperator.common_fields, *specific, "max_cost_per_image", "max_cost")
     operator_extra_links = (CapellaRepeatRequestLink(),)
 
     def __init__(

@@ -142,7 +142,15 @@ def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> 
         checks.fail("destination", "must be a file path or an s3://bucket/key URI")
     body = json.dumps(document, separators=(",", ":")).encode()
     if location.lower().startswith("s3://"):
-        return _put_s3(body, location.strip(), aws_conn_id)
+        from airflow_provider_capella.transfer.s3client import s3_client  # lazy: boto3 only for s3:// output
+        from airflow_provider_capella.transfer.targets import split_s3_uri  # lazy: with the S3 client
+
+        bucket, key = split_s3_uri(location.strip())
+        if not key or key.endswith("/"):
+            checks.fail("destination", f"must name an object, not a prefix: {location!r}")
+        client = s3_client(aws_conn_id, max_pool_connections=2)
+        client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/geo+json")
+        return f"s3://{bucket}/{key}"
     path = os.path.abspath(os.path.expanduser(location.strip()))
     if path.endswith(os.sep) or os.path.isdir(path):
         checks.fail("destination", f"must name a file, not a folder: {path!r}")
@@ -153,19 +161,6 @@ def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> 
             stream.write(body)
         os.replace(partial, path)
     except BaseException:
-        if os.path.exists(partial):
-            os.remove(partial)
+        os.remove(partial)
         raise
     return path
-
-
-def _put_s3(body: bytes, uri: str, aws_conn_id: str | None) -> str:
-    from airflow_provider_capella.transfer.s3client import s3_client  # lazy: boto3 only for s3:// output
-    from airflow_provider_capella.transfer.targets import split_s3_uri  # lazy: with the S3 client
-
-    bucket, key = split_s3_uri(uri)
-    if not key or key.endswith("/"):
-        checks.fail("destination", f"must name an object, not a prefix: {uri!r}")
-    client = s3_client(aws_conn_id, max_pool_connections=2)
-    client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/geo+json")
-    return f"s3://{bucket}/{key}"

@@ -53,12 +53,7 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
 
     kind = TASKING
     specific = ("window_open", "window_close", "pre_approval")
-    template_fields = (
-        *CreateRequestOperator.common_template_fields,
-        "window_open",
-        "window_close",
-        "max_cost",
-    )
+    template_fields = (*CreateRequestOperator.common_fields, "window_open", "window_close", "max_cost")
     operator_extra_links = (CapellaTaskingRequestLink(),)
 
     def __init__(
