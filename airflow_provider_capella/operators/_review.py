@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow_provider_capella._compat import AirflowFailException, conf
 from airflow_provider_capella._payloads import checks
@@ -22,6 +23,9 @@ from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
 
+if TYPE_CHECKING:
+    from airflow.triggers.base import BaseTrigger
+
 Limits = tuple[Cap | None, Cap | None]  # (most per image, most in all); None where unset
 
 
@@ -33,6 +37,16 @@ def review_options(deferrable: Any, poll_interval: Any, timeout: Any) -> tuple[b
         checks.boolean("deferrable", deferrable),
         float(checks.number("poll_interval", poll_interval, positive=True)),
         float(checks.number("timeout", timeout, positive=True)),
+    )
+
+
+def defer_waiting(op: Any, trigger_class: Callable[..., BaseTrigger], *args: Any) -> None:
+    """Defer ``op`` to ``trigger_class(*args)``, polling every ``op.poll_interval`` for ``op.timeout``."""
+    end_time = time.time() + op.timeout
+    op.defer(
+        trigger=trigger_class(*args, poll_interval=op.poll_interval, end_time=end_time),
+        method_name="execute_complete",
+        timeout=timedelta(seconds=op.timeout + 60),
     )
 
 
@@ -65,17 +79,7 @@ class ReviewingOperator(CapellaBaseOperator):
             if self.deferrable:
                 from airflow_provider_capella.triggers.review import RequestReviewTrigger  # lazy: to defer
 
-                self.defer(
-                    trigger=RequestReviewTrigger(
-                        request_id,
-                        self.kind.name,
-                        self.capella_conn_id,
-                        poll_interval=self.poll_interval,
-                        end_time=time.time() + self.timeout,
-                    ),
-                    method_name="execute_complete",
-                    timeout=timedelta(seconds=self.timeout + 60),
-                )
+                defer_waiting(self, RequestReviewTrigger, request_id, self.kind.name, self.capella_conn_id)
             if time.monotonic() >= deadline:
                 fail(f"{self.kind.label} {request_id} had no quote after {self.timeout:g} s")
             time.sleep(min(self.poll_interval, max(0.0, deadline - time.monotonic())))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.feasibility import ACCESS_CONSTRAINTS
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._review import review_options
+from airflow_provider_capella.operators._review import defer_waiting, review_options
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -101,27 +100,17 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         access_request_id = str(access["properties"]["accessrequestId"])
         self.lineage.access_request_id = access_request_id
         self.push(context, ACCESS_REQUEST_ID_KEY, access_request_id)
-        if not self.deferrable:
-            passes = self.hook.get_accesses(
-                access_request_id=access_request_id,
-                wait=True,
-                timeout=self.timeout,
-                poll_interval=self.poll_interval,
-            )
-            return self.conclude(access_request_id, passes)
-        from airflow_provider_capella.triggers.feasibility import AccessRequestTrigger  # lazy: only to defer
+        if self.deferrable:
+            from airflow_provider_capella.triggers.feasibility import AccessRequestTrigger  # lazy: to defer
 
-        self.defer(
-            trigger=AccessRequestTrigger(
-                access_request_id,
-                self.capella_conn_id,
-                poll_interval=self.poll_interval,
-                end_time=time.time() + self.timeout,
-            ),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout + 60),
+            defer_waiting(self, AccessRequestTrigger, access_request_id, self.capella_conn_id)
+        passes = self.hook.get_accesses(
+            access_request_id=access_request_id,
+            wait=True,
+            timeout=self.timeout,
+            poll_interval=self.poll_interval,
         )
-        return None  # pragma: no cover - defer() raises
+        return self.conclude(access_request_id, passes)
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any] | None:
