@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 FINALIZED = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
-UPDATE_TEMPLATE_FIELDS = ("name", "description", "custom_attribute_1", "custom_attribute_2", "product_types")
+UPDATE_FIELDS = ("name", "description", "custom_attribute_1", "custom_attribute_2", "product_types")
 Results = dict[str, dict[str, Any]]
 
 
@@ -85,6 +85,8 @@ class BulkRequestOperator(CapellaBaseOperator):
 class UpdateRequestsOperator(BulkRequestOperator):
     """Bulk update: the same new ``name``, ``description``, custom attributes or product types per id."""
 
+    fields: ClassVar[tuple[str, ...]] = UPDATE_FIELDS
+
     def __init__(
         self,
         *,
@@ -104,10 +106,9 @@ class UpdateRequestsOperator(BulkRequestOperator):
 
     def update_fields(self) -> dict[str, Any]:
         """Return the fields to set (unset ones left alone); the hook rejects an update of nothing."""
-        fields = {name: getattr(self, name) for name in UPDATE_TEMPLATE_FIELDS}
-        return without_none(
-            {**fields, "product_types": _arguments.structured("product_types", self.product_types)}
-        )
+        fields = {name: getattr(self, name) for name in self.fields}
+        fields["product_types"] = _arguments.structured("product_types", self.product_types)
+        return without_none(fields)
 
 
 def summarize_all(results: dict[str, Any]) -> Results:

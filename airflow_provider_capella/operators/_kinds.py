@@ -30,10 +30,6 @@ class RequestKind:
         return f"{self.name}requestId"
 
     @property
-    def description(self) -> str:  # the API Feature's, e.g. "taskingrequestDescription"
-        return f"{self.name}requestDescription"
-
-    @property
     def ids_argument(self) -> str:  # the bulk operators', e.g. "tasking_request_ids"
         return f"{self.name}_request_ids"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from hashlib import sha256
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_capella import lineage
@@ -117,14 +117,17 @@ class CreateRequestOperator(ReviewingOperator):
 
     def create_once(self, arguments: dict[str, Any], context: Context) -> str:
         """Return the id of the request an earlier try created (a retry), or create a tagged one."""
-        kind, tag = self.kind, task_instance_tag(context, self.idempotency_key)
+        kind, ti = self.kind, context["ti"]
+        parts = (ti.dag_id, ti.task_id, ti.run_id, str(ti.map_index if ti.map_index is not None else -1))
+        derived = sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+        tag = f"{TAG_PREFIX}{self.idempotency_key or derived}]"
         text = (arguments.get("description") or "").rstrip()
         arguments["description"] = text if tag in text else f"{text} {tag}".strip()
-        if context["ti"].try_number > 1:
+        if ti.try_number > 1:
             since = (datetime.now(timezone.utc) - self.idempotency_lookback).isoformat()
             self.log.info("Retry: looking for a %s tagged %s submitted since %s", kind.label, tag, since)
             found = [one["properties"] for one in kind.call(self.hook, "search", submission_time__gte=since)]
-            tagged = [one for one in found if tag in str(one.get(kind.description) or "")]
+            tagged = [one for one in found if tag in str(one.get(f"{kind.name}requestDescription") or "")]
             if tagged:
                 earliest = min(tagged, key=lambda one: str(one.get("submissionTime") or ""))
                 request_id = str(earliest[kind.id_field])
@@ -149,11 +152,3 @@ class CreateRequestOperator(ReviewingOperator):
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         return lineage.facets_on_complete(self, describe_request_cost)
-
-
-def task_instance_tag(context: Context, key: str | None) -> str:
-    """Return ``[airflow:<key>]``; the key is derived from the task instance unless given."""
-    ti = context["ti"]
-    parts = (ti.dag_id, ti.task_id, ti.run_id, str(ti.map_index if ti.map_index is not None else -1))
-    derived = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
-    return f"{TAG_PREFIX}{key or derived}]"

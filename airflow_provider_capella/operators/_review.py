@@ -10,15 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 from airflow_provider_capella._compat import AirflowFailException, conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.exceptions import CapellaCostLimitError
-from airflow_provider_capella.hooks._quotes import (
-    TASKING_COST_SETTING,
-    Cap,
-    Quote,
-    cost_cap,
-    repeat_image_count,
-    repeat_quote_per_image,
-    tasking_quote,
-)
+from airflow_provider_capella.hooks import _quotes
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
@@ -26,7 +18,7 @@ from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_st
 if TYPE_CHECKING:
     from airflow.triggers.base import BaseTrigger
 
-Limits = tuple[Cap | None, Cap | None]  # (most per image, most in all); None where unset
+Limits = tuple[_quotes.Cap | None, _quotes.Cap | None]  # (most per image, most in all); None where unset
 
 
 def review_options(deferrable: Any, poll_interval: Any, timeout: Any) -> tuple[bool, float, float]:
@@ -70,7 +62,7 @@ class ReviewingOperator(CapellaBaseOperator):
 
     def cost_limits(self) -> Limits:
         """Return ``(most per image, most in all)`` checked, within ``[capella] max_tasking_cost``."""
-        return None, cost_cap(TASKING_COST_SETTING, "max_cost", self.max_cost, self.log)
+        return None, _quotes.cost_cap(_quotes.TASKING_COST_SETTING, "max_cost", self.max_cost, self.log)
 
     def wait_for_quote(self, request_id: str) -> None:
         """Wait until the request has left ``received`` (in the triggerer when ``deferrable``)."""
@@ -145,19 +137,19 @@ def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limit
 
 def verdict(
     kind: RequestKind, request: dict[str, Any], limits: Limits
-) -> tuple[Quote, CapellaCostLimitError | None]:
+) -> tuple[_quotes.Quote, CapellaCostLimitError | None]:
     """Judge the quote (a tasking order total; a repeat per-image and series total) against ``limits``."""
     per_image_cap, total_cap = limits
     if kind is TASKING:
-        total = tasking_quote(request)
+        total = _quotes.tasking_quote(request)
         what = "tasking request"
     else:
-        per_image = repeat_quote_per_image(request)
+        per_image = _quotes.repeat_quote_per_image(request)
         error = per_image_cap.refusal(f"{kind.label} (per image)", per_image) if per_image_cap else None
         if error or total_cap is None:
             return per_image, error
-        count = repeat_image_count(request)
-        total = per_image.times(count) if count is not None else Quote(f"{per_image.text} x ?", None)
+        count = _quotes.repeat_image_count(request)
+        total = per_image.times(count) if count is not None else _quotes.Quote(f"{per_image.text} x ?", None)
         what = f"{kind.label} (whole series)"
     return total, total_cap.refusal(what, total) if total_cap else None
 

@@ -14,9 +14,6 @@ if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
-    from airflow_provider_capella.hooks.capella import CapellaHook
-    from airflow_provider_capella.lineage.record import LineageRecord
-
 
 class ArchiveExportOperator(CapellaBaseOperator):
     """Download the archive's footprints export (not billable) to a folder or ``s3://`` prefix.
@@ -71,7 +68,6 @@ class ArchiveExportOperator(CapellaBaseOperator):
         return written[0] if len(written) == 1 else written
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
-        def sizes(record: LineageRecord, hook: CapellaHook) -> None:
-            describe_files(record.files, self.aws_conn_id or None)
-
-        return lineage.facets_on_complete(self, sizes)
+        return lineage.facets_on_complete(
+            self, lambda record, _: describe_files(record.files, self.aws_conn_id or None)
+        )

@@ -7,11 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.hooks._quotes import TASKING_COST_SETTING, cost_cap
 from airflow_provider_capella.links import CapellaRepeatRequestLink
-from airflow_provider_capella.operators._bulk import (
-    UPDATE_TEMPLATE_FIELDS,
-    BulkRequestOperator,
-    UpdateRequestsOperator,
-)
+from airflow_provider_capella.operators._bulk import BulkRequestOperator, UpdateRequestsOperator
 from airflow_provider_capella.operators._kinds import REPEAT
 from airflow_provider_capella.operators._requests import CreateRequestOperator
 from airflow_provider_capella.operators._review import Limits
@@ -122,7 +118,7 @@ class UpdateRepeatRequestsOperator(UpdateRequestsOperator):
     """
 
     kind = REPEAT
-    template_fields = ("capella_conn_id", "repeat_request_ids", *UPDATE_TEMPLATE_FIELDS)
+    template_fields = ("capella_conn_id", "repeat_request_ids", *UpdateRequestsOperator.fields)
 
     def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -6,11 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.links import CapellaTaskingRequestLink
-from airflow_provider_capella.operators._bulk import (
-    UPDATE_TEMPLATE_FIELDS,
-    BulkRequestOperator,
-    UpdateRequestsOperator,
-)
+from airflow_provider_capella.operators._bulk import BulkRequestOperator, UpdateRequestsOperator
 from airflow_provider_capella.operators._kinds import TASKING
 from airflow_provider_capella.operators._requests import CreateRequestOperator
 
@@ -110,7 +106,7 @@ class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
     """
 
     kind = TASKING
-    template_fields = ("capella_conn_id", "tasking_request_ids", *UPDATE_TEMPLATE_FIELDS)
+    template_fields = ("capella_conn_id", "tasking_request_ids", *UpdateRequestsOperator.fields)
 
     def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
