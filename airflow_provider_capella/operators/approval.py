@@ -119,8 +119,7 @@ class ReviewDecisionOperator(CapellaBaseOperator):
 class ApproveTaskingRequestOperator(ReviewDecisionOperator):
     """Approve a tasking request in review at its quote (billable from here on); return its id.
 
-    Already approved is done (a retry never approves twice); not in review, or quoted above
-    ``[capella] max_tasking_cost``, fails the task and leaves the request as it is.
+    Already approved is done; not in review, or above ``[capella] max_tasking_cost``, fails the task.
 
     :param tasking_request_id: the tasking request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
@@ -136,16 +135,12 @@ class ApproveTaskingRequestOperator(ReviewDecisionOperator):
 class RejectTaskingRequestOperator(ReviewDecisionOperator):
     """Reject a tasking request in review (it ends ``rejected``; nothing is charged); return its id.
 
-    Already rejected is done; one past review (approved) fails the task.
-
-    :param tasking_request_id: the tasking request in review (templated).
+    :param tasking_request_id: the tasking request in review (templated); one already rejected is done.
     :param capella_conn_id: the Capella connection (default ``capella_default``).
 
     Example::
 
-        RejectTaskingRequestOperator(
-            task_id="reject", tasking_request_id=create.output, trigger_rule="all_skipped"
-        )
+        RejectTaskingRequestOperator(task_id="reject_at_capella", tasking_request_id=create.output)
     """
 
     kind, action = TASKING, "reject"
@@ -173,7 +168,7 @@ class RejectRepeatRequestOperator(ReviewDecisionOperator):
 
     Example::
 
-        RejectRepeatRequestOperator(task_id="reject_at_capella", repeat_request_id=create.output)
+        RejectRepeatRequestOperator(task_id="decline", repeat_request_id=rid, trigger_rule="all_skipped")
     """
 
     kind, action = REPEAT, "reject"

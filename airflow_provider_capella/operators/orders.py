@@ -35,9 +35,7 @@ class SubmitOrderOperator(CapellaBaseOperator):
 
     Example::
 
-        SubmitOrderOperator(
-            task_id="order", stac_ids="{{ ti.xcom_pull(task_ids='search') | tojson }}", max_cost=2000
-        )
+        SubmitOrderOperator(task_id="order", stac_ids=search.output, max_cost=2000)
     """
 
     template_fields = ("capella_conn_id", "stac_ids", "items", "contract_id", "max_cost")

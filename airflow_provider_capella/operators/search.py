@@ -44,10 +44,8 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
     Example::
 
-        CapellaSearchOperator(task_id="search", intersects="{{ params.aoi | tojson }}",
-                              datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
-                              limit=10_000,
-                              filters={"product_type__in": ["GEO", "GEC"]})
+        CapellaSearchOperator(task_id="search", intersects="{{ params.aoi | tojson }}", limit=10_000,
+                              datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}")
     """
 
     template_fields = (

@@ -100,9 +100,7 @@ class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
 
     Example::
 
-        UpdateTaskingRequestsOperator(
-            task_id="rename", tasking_request_ids=["..."], custom_attribute_1="campaign-{{ ds }}"
-        )
+        UpdateTaskingRequestsOperator(task_id="tag", tasking_request_ids=ids, custom_attribute_1="{{ ds }}")
     """
 
     kind = TASKING
