@@ -70,15 +70,6 @@ def integer(argument: str, value: Any) -> int | None:
         checks.fail(argument, f"must be an integer, got {value!r}")
 
 
-def identifier(argument: str, value: Any) -> str | None:
-    """Return a rendered id (order, tasking request, collect): a string, or ``None`` when empty."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        checks.fail(argument, f"must be an id string (rendered from a template or XCom), got {value!r}")
-    return value.strip()
-
-
 def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
     """Return STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``."""
     items = checks.as_list(argument, structured(argument, value), allow_empty=True) if value else []

@@ -122,12 +122,8 @@ def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limit
     if arguments.get("pre_approval"):
         source = next(cap.source for cap in limits if cap is not None)
         checks.fail("pre_approval", f"cannot be True with {source}: the quote must be reviewed first")
-    if (
-        kind is REPEAT
-        and total is not None
-        and arguments.get("repetition_count") is None
-        and arguments.get("repeat_end") is None
-    ):
+    bounded = arguments.get("repetition_count") is not None or arguments.get("repeat_end") is not None
+    if kind is REPEAT and total is not None and not bounded:
         checks.fail(
             "max_cost" if per_image is not None else "max_cost_per_image",
             "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "

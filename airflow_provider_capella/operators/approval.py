@@ -69,12 +69,7 @@ class TaskingQuoteOperator(ReviewingOperator):
             fail(f"{error}; tasking request {request_id} is {status}", error)
         self.lineage.set_cost(quote.text, "quoted")
         self.log.info("Tasking request %s is %s, quoted at %s", request_id, status, quote.text)
-        return {
-            "tasking_request_id": request_id,
-            "status": status,
-            "quote": quote.text,
-            "amount": quote.amount,
-        }
+        return dict(tasking_request_id=request_id, status=status, quote=quote.text, amount=quote.amount)
 
 
 class ReviewDecisionOperator(CapellaBaseOperator):

@@ -10,6 +10,7 @@ from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_capella import lineage
 from airflow_provider_capella._compat import AirflowFailException, AirflowSkipException
+from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella._payloads.orders import one_source
 from airflow_provider_capella.exceptions import CapellaCostLimitError
@@ -30,8 +31,7 @@ SOURCES = ("order_id", "tasking_request_id", "collect_id")
 class DownloadProductsOperator(CapellaBaseOperator):
     """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
 
-    Exactly one source; anything not in an active order is **ordered first (billable)**, within the cost
-    limits; each file written is an Asset event through ``asset_alias`` (docs/operators.md).
+    Exactly one source; what no active order holds is **ordered first (billable)** (docs/operators.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param destination: a local folder or ``s3://bucket/prefix`` (templated).
@@ -131,7 +131,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
         return paths
 
     def sources(self) -> dict[str, str | None]:
-        return {name: _arguments.identifier(name, getattr(self, name)) for name in SOURCES}
+        return {name: checks.text(name, getattr(self, name) or "").strip() or None for name in SOURCES}
 
     def download(self, context: Context) -> dict[str, dict[str, str]]:
         """Download from the one source given (here ``items`` may accompany ``order_id``)."""
@@ -198,8 +198,9 @@ class DownloadProductsOperator(CapellaBaseOperator):
         if self.items is not None:
             record.add_product_ids(_arguments.string_list("items", self.items, items=True))
         elif record.order_id:
-            hook = self.new_hook()
-            record.add_product_ids(hook.get_stac_items_of_order(order_id=record.order_id, ids_only=True))
+            record.add_product_ids(
+                self.new_hook().get_stac_items_of_order(order_id=record.order_id, ids_only=True)
+            )
         return record
 
     def get_openlineage_facets_on_start(self) -> OperatorLineage:
