@@ -11,6 +11,7 @@ from airflow_provider_capella._compat import AirflowFailException, conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.exceptions import CapellaCostLimitError
 from airflow_provider_capella.hooks import _quotes
+from airflow_provider_capella.hooks._quotes import Quote
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
@@ -84,12 +85,28 @@ class ReviewingOperator(CapellaBaseOperator):
         self.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
         return request_id
 
+    def verdict(self, request: dict[str, Any], limits: Limits) -> tuple[Quote, CapellaCostLimitError | None]:
+        """Judge the quote (a tasking total; a repeat per-image and series total) against ``limits``."""
+        kind, (per_image_cap, total_cap) = self.kind, limits
+        if kind is TASKING:
+            total = _quotes.tasking_quote(request)
+            what = "tasking request"
+        else:
+            per_image = _quotes.repeat_quote_per_image(request)
+            error = per_image_cap.refusal(f"{kind.label} (per image)", per_image) if per_image_cap else None
+            if error or total_cap is None:
+                return per_image, error
+            count = _quotes.repeat_image_count(request)
+            total = per_image.times(count) if count is not None else Quote(f"{per_image.text} x ?", None)
+            what = f"{kind.label} (whole series)"
+        return total, total_cap.refusal(what, total) if total_cap else None
+
     def settle(self, request_id: str, limits: Limits) -> str:
         """Approve, reject or leave the request as its status and quote say; return its id."""
         kind = self.kind
         request = kind.call_on(self.hook, "get", request_id)
         status = latest_status(request)
-        quote, error = verdict(kind, request, limits)
+        quote, error = self.verdict(request, limits)
         subject = f"{kind.label} {request_id}"
         if status == "review":
             if error is None:
@@ -129,25 +146,6 @@ def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limit
             "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
             "and limit it with max_cost_per_image instead of max_cost",
         )
-
-
-def verdict(
-    kind: RequestKind, request: dict[str, Any], limits: Limits
-) -> tuple[_quotes.Quote, CapellaCostLimitError | None]:
-    """Judge the quote (a tasking order total; a repeat per-image and series total) against ``limits``."""
-    per_image_cap, total_cap = limits
-    if kind is TASKING:
-        total = _quotes.tasking_quote(request)
-        what = "tasking request"
-    else:
-        per_image = _quotes.repeat_quote_per_image(request)
-        error = per_image_cap.refusal(f"{kind.label} (per image)", per_image) if per_image_cap else None
-        if error or total_cap is None:
-            return per_image, error
-        count = _quotes.repeat_image_count(request)
-        total = per_image.times(count) if count is not None else _quotes.Quote(f"{per_image.text} x ?", None)
-        what = f"{kind.label} (whole series)"
-    return total, total_cap.refusal(what, total) if total_cap else None
 
 
 def fail(message: str, cause: BaseException | None = None) -> NoReturn:

@@ -11,7 +11,7 @@ from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.lineage.describe import describe_request_cost
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
-from airflow_provider_capella.operators._review import ReviewingOperator, fail, verdict
+from airflow_provider_capella.operators._review import ReviewingOperator, fail
 from airflow_provider_capella.tasking_status import latest_status
 
 if TYPE_CHECKING:
@@ -62,7 +62,7 @@ class TaskingQuoteOperator(ReviewingOperator):
         self.lineage.tasking_request_id = request_id
         request = self.hook.get_task(tasking_request_id=request_id)
         status = latest_status(request)
-        quote, error = verdict(TASKING, request, self.cost_limits())
+        quote, error = self.verdict(request, self.cost_limits())
         if error is not None:
             if status == "review":
                 self.hook.reject_tasking_request(tasking_request_id=request_id)

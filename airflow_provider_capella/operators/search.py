@@ -19,8 +19,7 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 DEFAULT_MAX_RETURNED_ITEMS = 100
-MATCHED_KEY = "capella_search_matched"
-"""The XCom key of how many items the search matched (more than it returned when ``limit`` cut it)."""
+MATCHED_KEY = "capella_search_matched"  # XCom: how many matched (more than returned when limit cut it)
 STRUCTURED = ("bbox", "intersects", "collections", "ids", "sortby")  # may arrive as JSON strings
 
 
