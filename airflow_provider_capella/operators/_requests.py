@@ -13,7 +13,8 @@ from airflow_provider_capella._payloads.checks import without_none
 from airflow_provider_capella.exceptions import CapellaAmbiguousCreateError
 from airflow_provider_capella.lineage.describe import describe_request_cost
 from airflow_provider_capella.operators import _arguments
-from airflow_provider_capella.operators._review import ReviewingOperator, check_reviewable
+from airflow_provider_capella.operators._kinds import REPEAT
+from airflow_provider_capella.operators._review import ReviewingOperator
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -83,8 +84,17 @@ class CreateRequestOperator(ReviewingOperator):
     def execute(self, context: Context) -> str:
         limits = self.cost_limits()
         arguments = self.request_arguments()
-        if limits != (None, None):
-            check_reviewable(self.kind, arguments, limits)
+        per_image, total = limits  # refuse limits no review can check, before anything is sent:
+        if arguments.get("pre_approval") and limits != (None, None):
+            source = next(cap.source for cap in limits if cap is not None)
+            checks.fail("pre_approval", f"cannot be True with {source}: the quote must be reviewed first")
+        bounded = arguments.get("repetition_count") is not None or arguments.get("repeat_end") is not None
+        if self.kind is REPEAT and total is not None and not bounded:
+            checks.fail(
+                "max_cost" if per_image is not None else "max_cost_per_image",
+                "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
+                "and limit it with max_cost_per_image instead of max_cost",
+            )
         request_id = self.create_once(arguments, context)
         self.push(context, self.kind.id_xcom_key, request_id)
         if limits == (None, None):

@@ -13,7 +13,7 @@ from airflow_provider_capella.exceptions import CapellaCostLimitError
 from airflow_provider_capella.hooks import _quotes
 from airflow_provider_capella.hooks._quotes import Quote
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
+from airflow_provider_capella.operators._kinds import TASKING, RequestKind
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
 
 if TYPE_CHECKING:
@@ -124,28 +124,9 @@ class ReviewingOperator(CapellaBaseOperator):
                 error,
             )
         self.log.info(
-            "%s is already %s (approved by an earlier try or a person); quote %s is within the limit, "
-            "nothing approved again",
-            subject,
-            status,
-            quote.text,
+            "%s is already %s (approved earlier), quoted %s within the limit", subject, status, quote.text
         )
         return request_id
-
-
-def check_reviewable(kind: RequestKind, arguments: dict[str, Any], limits: Limits) -> None:
-    """Refuse limits that cannot be checked: with ``pre_approval``, or a total of an open-ended series."""
-    per_image, total = limits
-    if arguments.get("pre_approval"):
-        source = next(cap.source for cap in limits if cap is not None)
-        checks.fail("pre_approval", f"cannot be True with {source}: the quote must be reviewed first")
-    bounded = arguments.get("repetition_count") is not None or arguments.get("repeat_end") is not None
-    if kind is REPEAT and total is not None and not bounded:
-        checks.fail(
-            "max_cost" if per_image is not None else "max_cost_per_image",
-            "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
-            "and limit it with max_cost_per_image instead of max_cost",
-        )
 
 
 def fail(message: str, cause: BaseException | None = None) -> NoReturn:
