@@ -72,8 +72,7 @@ class CapellaBaseOperator(FailsFast, BaseOperator):
         return capella_hook(self.capella_conn_id)
 
     @cached_property
-    def hook(self) -> CapellaHook:
-        """The task's own hook (``new_hook()``), created on first use."""
+    def hook(self) -> CapellaHook:  # the task's own, created on first use
         return self.new_hook()
 
     def push(self, context: Context, key: str, value: Any) -> None:

@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
-TAG_PREFIX = "[airflow:"
 DEFAULT_LOOKBACK = timedelta(days=30)
 STRUCTURED = ("geometry", "product_types", "local_time")  # may arrive as JSON strings
 INTEGERS = ("repetition_interval", "repetition_count")  # may arrive as rendered strings
@@ -130,7 +129,7 @@ class CreateRequestOperator(ReviewingOperator):
         kind, ti = self.kind, context["ti"]
         parts = (ti.dag_id, ti.task_id, ti.run_id, str(ti.map_index if ti.map_index is not None else -1))
         derived = sha256("\x1f".join(parts).encode()).hexdigest()[:16]
-        tag = f"{TAG_PREFIX}{self.idempotency_key or derived}]"
+        tag = f"[airflow:{self.idempotency_key or derived}]"
         text = (arguments.get("description") or "").rstrip()
         arguments["description"] = text if tag in text else f"{text} {tag}".strip()
         if ti.try_number > 1:

@@ -80,8 +80,7 @@ class SubmitOrderOperator(CapellaBaseOperator):
             )
         except CapellaCostLimitError as error:
             raise AirflowFailException(f"{error}; nothing was ordered") from error
-        placement = self.hook.last_order_placement
-        # what ordering cost: a placed order's reviewed total; a reused one, nothing
+        placement = self.hook.last_order_placement  # paid: a placed order's reviewed total; a reused one, 0
         if placement is not None:
             self.lineage.order_reused = bool(placement.reused)
             if not placement.reused:

@@ -135,20 +135,19 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
 def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> str:
     """Write JSON ``document`` to ``location`` (a file written whole, or ``s3://bucket/key``); return it."""
-    if not isinstance(location, str) or not location.strip():
-        checks.fail("destination", "must be a file path or an s3://bucket/key URI")
+    location = checks.text("destination", location, allow_empty=False).strip()
     body = json.dumps(document, separators=(",", ":")).encode()
     if location.lower().startswith("s3://"):
         from airflow_provider_capella.transfer.s3client import s3_client  # lazy: boto3 only for s3:// output
         from airflow_provider_capella.transfer.targets import split_s3_uri  # lazy: with the S3 client
 
-        bucket, key = split_s3_uri(location.strip())
+        bucket, key = split_s3_uri(location)
         if not key or key.endswith("/"):
             checks.fail("destination", f"must name an object, not a prefix: {location!r}")
         client = s3_client(aws_conn_id, max_pool_connections=2)
         client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/geo+json")
         return f"s3://{bucket}/{key}"
-    path = os.path.abspath(os.path.expanduser(location.strip()))
+    path = os.path.abspath(os.path.expanduser(location))
     if path.endswith(os.sep) or os.path.isdir(path):
         checks.fail("destination", f"must name a file, not a folder: {path!r}")
     os.makedirs(os.path.dirname(path), exist_ok=True)
