@@ -82,7 +82,12 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         self.name = name
         self.description = description
         self.constraints = constraints
-        self.on_infeasible = infeasible_choice(on_infeasible, skip_if_infeasible)
+        self.on_infeasible = str(checks.choice("on_infeasible", on_infeasible, ON_INFEASIBLE))
+        if skip_if_infeasible is not None:  # the older spelling: True is on_infeasible="skip"
+            skip = checks.boolean("skip_if_infeasible", skip_if_infeasible)
+            if self.on_infeasible == ("succeed" if skip else "skip"):
+                checks.fail("skip_if_infeasible", f"is {skip}, which contradicts on_infeasible={on_infeasible!r}")
+            self.on_infeasible = "skip" if skip else self.on_infeasible
         self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
 
     @lineage.records
@@ -139,17 +144,6 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
             )
         self.log.warning("%s; carrying on (on_infeasible='succeed')", message)
         return summary
-
-
-def infeasible_choice(on_infeasible: Any, skip_if_infeasible: Any) -> str:
-    """Return the effective ``on_infeasible``, refusing contradictory or unknown choices."""
-    choice = str(checks.choice("on_infeasible", on_infeasible, ON_INFEASIBLE))
-    if skip_if_infeasible is None:
-        return choice
-    skip = checks.boolean("skip_if_infeasible", skip_if_infeasible)
-    if choice == ("succeed" if skip else "skip"):
-        checks.fail("skip_if_infeasible", f"is {skip} but on_infeasible={choice!r}; give only one")
-    return "skip" if skip else choice
 
 
 def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[str, Any]]) -> dict[str, Any]:
