@@ -86,7 +86,7 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         if skip_if_infeasible is not None:  # the older spelling: True is on_infeasible="skip"
             skip = checks.boolean("skip_if_infeasible", skip_if_infeasible)
             if self.on_infeasible == ("succeed" if skip else "skip"):
-                checks.fail("skip_if_infeasible", f"is {skip}, which contradicts on_infeasible={on_infeasible!r}")
+                checks.fail("skip_if_infeasible", f"is {skip}, against on_infeasible={on_infeasible!r}")
             self.on_infeasible = "skip" if skip else self.on_infeasible
         self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
 
