@@ -13,9 +13,7 @@ from airflow_provider_capella._payloads import checks
 
 def structured(argument: str, value: Any) -> Any:
     """``value``, or the JSON (or Python literal) in a string that looks like ``{...}`` or ``[...]``."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
+    text = value.strip() if isinstance(value, str) else ""
     if not text.startswith(("{", "[")):
         return value
     with contextlib.suppress(ValueError):
@@ -29,9 +27,7 @@ def structured(argument: str, value: Any) -> Any:
 
 def mapping(argument: str, value: Any) -> dict[str, Any]:
     """Return a dict from a dict or a JSON object string; ``None`` → ``{}``."""
-    if value is None or value == "":
-        return {}
-    parsed = structured(argument, value)
+    parsed = {} if value is None or value == "" else structured(argument, value)
     if not isinstance(parsed, Mapping):
         checks.fail(argument, f"must be a mapping (dict or JSON object), got {type(parsed).__name__}")
     return dict(parsed)

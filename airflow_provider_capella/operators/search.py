@@ -18,7 +18,6 @@ from airflow_provider_capella.operators._base import CapellaBaseOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
-DEFAULT_MAX_RETURNED_ITEMS = 100
 MATCHED_KEY = "capella_search_matched"  # XCom: how many matched (more than returned when limit cut it)
 STRUCTURED = ("bbox", "intersects", "collections", "ids", "sortby")  # may arrive as JSON strings
 
@@ -76,7 +75,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
         sortby: str | list[str] | None = None,
         limit: int | str | None = None,
         return_items: bool = False,
-        max_returned_items: int = DEFAULT_MAX_RETURNED_ITEMS,
+        max_returned_items: int = 100,
         destination: str | None = None,
         aws_conn_id: str | None = None,
         **kwargs: Any,
