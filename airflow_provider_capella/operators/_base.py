@@ -78,7 +78,8 @@ class CapellaBaseOperator(FailsFast, BaseOperator):
     def push(self, context: Context, key: str, value: Any) -> None:
         """Push ``value`` under ``key`` (console links, lineage) whatever ``do_xcom_push`` says."""
         self.lineage.note_pushed(key, value)
-        context["ti"].xcom_push(key=key, value=value)
+        if context.get("ti") is not None:  # none when execute() is called directly
+            context["ti"].xcom_push(key=key, value=value)
 
     def get_openlineage_facets_on_start(self) -> OperatorLineage:
         return lineage.facets_on_start(self)
