@@ -19,17 +19,21 @@ ORDER_ID_KEY = "capella_order_id"
 
 
 class CapellaConsoleLink(BaseOperatorLink):
-    """A link to ``<console>/<path>/<id>``, the id read from the task's XCom under ``id_key`` (else ``""``).
+    """A button ``name`` opening ``<console>/<path>/<id>``, the id read from the task's XCom ``id_key``.
 
     Example::
 
         class MyOperator(BaseOperator):
-            operator_extra_links = (CapellaTaskingRequestLink(),)
+            operator_extra_links = (CapellaTaskingRequestLink(),)  # "Capella Tasking Request"
     """
 
     name: ClassVar[str] = "Capella Console"
     id_key: ClassVar[str] = ""
     path: ClassVar[str] = ""
+
+    def __init_subclass__(cls, *, name: str, id_key: str, path: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.name, cls.id_key, cls.path = name, id_key, path
 
     def get_link(self, operator: BaseOperator, *, ti_key: Any) -> str:
         try:
@@ -44,47 +48,24 @@ class CapellaConsoleLink(BaseOperatorLink):
         return f"{console_url(getattr(operator, 'capella_conn_id', None))}/{self.path}/{request_id}"
 
 
-class CapellaTaskingRequestLink(CapellaConsoleLink):
-    """Open the tasking request an operator created.
-
-    Example::
-
-        CreateTaskingRequestOperator(task_id="task", geometry=aoi)  # shows "Capella Tasking Request"
-    """
-
-    name = "Capella Tasking Request"
-    id_key = TASKING_REQUEST_ID_KEY
-    path = "tasking"
+class CapellaTaskingRequestLink(
+    CapellaConsoleLink, name="Capella Tasking Request", id_key=TASKING_REQUEST_ID_KEY, path="tasking"
+):
+    """Open the tasking request an operator created (``CreateTaskingRequestOperator``)."""
 
 
-class CapellaRepeatRequestLink(CapellaConsoleLink):
-    """Open the repeat request an operator created.
-
-    Example::
-
-        CreateRepeatRequestOperator(task_id="repeat", geometry=aoi)  # shows "Capella Repeat Request"
-    """
-
-    name = "Capella Repeat Request"
-    id_key = REPEAT_REQUEST_ID_KEY
-    path = "repeat-requests"
+class CapellaRepeatRequestLink(
+    CapellaConsoleLink, name="Capella Repeat Request", id_key=REPEAT_REQUEST_ID_KEY, path="repeat-requests"
+):
+    """Open the repeat request an operator created (``CreateRepeatRequestOperator``)."""
 
 
-class CapellaOrderLink(CapellaConsoleLink):
-    """Open the order an operator submitted or downloaded from.
-
-    Example::
-
-        SubmitOrderOperator(task_id="order", stac_ids=ids)  # shows "Capella Order"
-    """
-
-    name = "Capella Order"
-    id_key = ORDER_ID_KEY
-    path = "orders"
+class CapellaOrderLink(CapellaConsoleLink, name="Capella Order", id_key=ORDER_ID_KEY, path="orders"):
+    """Open the order an operator submitted or downloaded from (``SubmitOrderOperator``)."""
 
 
 def console_url(capella_conn_id: str | None) -> str:
-    """Return the console URL: the connection's ``console_url`` extra, else :data:`DEFAULT_CONSOLE_URL`."""
+    """Return the connection's ``console_url`` extra, else :data:`DEFAULT_CONSOLE_URL`."""
     if not capella_conn_id:
         return DEFAULT_CONSOLE_URL
     try:
@@ -92,5 +73,4 @@ def console_url(capella_conn_id: str | None) -> str:
     except Exception:
         log.debug("Connection %s unavailable; using the default console URL", capella_conn_id, exc_info=True)
         return DEFAULT_CONSOLE_URL
-    configured = str(extra.get("console_url") or "").strip().rstrip("/")
-    return configured or DEFAULT_CONSOLE_URL
+    return str(extra.get("console_url") or "").strip().rstrip("/") or DEFAULT_CONSOLE_URL

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -12,15 +13,11 @@ from airflow_provider_capella._payloads import checks
 
 def structured(argument: str, value: Any) -> Any:
     """``value``, or the JSON (or Python literal) in a string that looks like ``{...}`` or ``[...]``."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
+    text = value.strip() if isinstance(value, str) else ""
     if not text.startswith(("{", "[")):
         return value
-    try:
+    with contextlib.suppress(ValueError):
         return json.loads(text)
-    except ValueError:
-        pass
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
@@ -30,71 +27,48 @@ def structured(argument: str, value: Any) -> Any:
 
 def mapping(argument: str, value: Any) -> dict[str, Any]:
     """Return a dict from a dict or a JSON object string; ``None`` → ``{}``."""
-    if value is None or value == "":
-        return {}
-    parsed = structured(argument, value)
+    parsed = {} if value is None or value == "" else structured(argument, value)
     if not isinstance(parsed, Mapping):
         checks.fail(argument, f"must be a mapping (dict or JSON object), got {type(parsed).__name__}")
     return dict(parsed)
 
 
-def string_list(argument: str, value: Any) -> list[str]:
-    """Return unique non-empty strings from a list, a single string, a JSON list string, or ``None``."""
-    if value is None or value == "":
-        return []
-    parsed = structured(argument, value)
-    items = checks.as_list(argument, parsed, allow_empty=True)
-    result = []
-    for item in items:
-        if not isinstance(item, str) or not item.strip():
-            checks.fail(argument, f"must be strings (ids), got {item!r}")
-        result.append(item.strip())
-    return checks.unique(result)
+def merged(argument: str, value: Any, explicit: dict[str, Any]) -> dict[str, Any]:
+    """Return ``explicit`` with the mapping ``value`` of ``argument``, refusing a key given in both."""
+    extra = mapping(argument, value)
+    twice = sorted(set(extra) & set(explicit))
+    if twice:
+        checks.fail(argument, f"repeats argument(s) given explicitly: {', '.join(twice)}")
+    return {**extra, **explicit}
+
+
+def string_list(argument: str, value: Any, *, items: bool = False) -> list[str]:
+    """Return unique non-empty ids from a list, one id, a JSON list or ``None``; ``items``: or STAC items."""
+    ids = []
+    for item in checks.as_list(argument, structured(argument, value), allow_empty=True) if value else []:
+        found = item.get("id") if items and isinstance(item, dict) else item
+        if not isinstance(found, str) or not found.strip():
+            what = "STAC ids or STAC item dicts with an 'id'" if items else "strings (ids)"
+            checks.fail(argument, f"must be {what}, got {item!r}")
+        ids.append(found.strip())
+    return checks.unique(ids)
 
 
 def integer(argument: str, value: Any) -> int | None:
     """Return an int from an int or a rendered template such as ``"7"``; ``None`` stays ``None``."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        checks.fail(argument, f"must be an integer, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, int) and not isinstance(value, bool):
         return value
-    try:
+    try:  # a bool's "True" is no integer either
         return int(str(value).strip())
     except ValueError:
         checks.fail(argument, f"must be an integer, got {value!r}")
 
 
-def identifier(argument: str, value: Any) -> str | None:
-    """Return a rendered id (order, tasking request, collect): a string, or ``None`` when empty."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        checks.fail(argument, f"must be an id string (rendered from a template or XCom), got {value!r}")
-    return value.strip()
-
-
 def stac_items(argument: str, value: Any) -> list[dict[str, Any]]:
     """Return STAC item dicts from a list, one dict, or a JSON string; ``None`` → ``[]``."""
-    if value is None or value == "":
-        return []
-    items = checks.as_list(argument, structured(argument, value), allow_empty=True)
-    for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
+    items = checks.as_list(argument, structured(argument, value), allow_empty=True) if value else []
+    if not all(isinstance(item, dict) and isinstance(item.get("id"), str) for item in items):
+        checks.fail(argument, "must be STAC item dicts with an 'id' (or pass stac_ids instead)")
     return items
-
-
-def item_ids(value: Any) -> list[str]:
-    """Return the STAC ids of ids, item dicts, a mix, one of either, or a JSON list of them (``items``)."""
-    parsed = structured("items", value)
-    if parsed is None or parsed == "":
-        return []
-    ids = []
-    for item in checks.as_list("items", parsed, allow_empty=True):
-        stac_id = item.get("id") if isinstance(item, dict) else item
-        if not isinstance(stac_id, str) or not stac_id.strip():
-            checks.fail("items", f"must be STAC ids or STAC item dicts with an 'id', got {item!r}")
-        ids.append(stac_id.strip())
-    return checks.unique(ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
@@ -21,10 +21,18 @@ if TYPE_CHECKING:
 
     from airflow_provider_capella.hooks.capella import CapellaHook
 
-Method = TypeVar("Method", bound=Callable[..., Any])
+
+class FailsFast:
+    """Mixin: ``execute``, ``execute_complete`` and ``poke`` turn a non-retryable error into a failure."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in ("execute", "execute_complete", "poke"):
+            if name in cls.__dict__:
+                setattr(cls, name, fail_fast(cls.__dict__[name]))
 
 
-def fail_fast(method: Method) -> Method:
+def fail_fast(method: Callable[..., Any]) -> Callable[..., Any]:
     """Turn a :class:`CapellaError` that is not ``retryable`` into ``AirflowFailException`` (no retries)."""
 
     @functools.wraps(method)
@@ -38,23 +46,11 @@ def fail_fast(method: Method) -> Method:
                 f"{error} (not retried: a {type(error).__name__} is not transient)"
             ) from error
 
-    return cast("Method", run)
-
-
-class FailsFast:
-    """Mixin: every subclass's ``execute``, ``execute_complete`` and ``poke`` go through :func:`fail_fast`."""
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        for name in ("execute", "execute_complete", "poke"):
-            if name in cls.__dict__:
-                setattr(cls, name, fail_fast(cls.__dict__[name]))
+    return run
 
 
 class CapellaBaseOperator(FailsFast, BaseOperator):
     """Base of the Capella operators: ``capella_conn_id``, a lazily built :class:`CapellaHook`, ``lineage``.
-
-    An API error no retry can fix fails the task at once (see docs/errors.md).
 
     Example::
 
@@ -76,14 +72,13 @@ class CapellaBaseOperator(FailsFast, BaseOperator):
         return capella_hook(self.capella_conn_id)
 
     @cached_property
-    def hook(self) -> CapellaHook:
-        """The task's own hook (``new_hook()``), created on first use."""
+    def hook(self) -> CapellaHook:  # the task's own, created on first use
         return self.new_hook()
 
     def push(self, context: Context, key: str, value: Any) -> None:
         """Push ``value`` under ``key`` (console links, lineage) whatever ``do_xcom_push`` says."""
         self.lineage.note_pushed(key, value)
-        if context.get("ti") is not None:
+        if context.get("ti") is not None:  # none when execute() is called directly
             context["ti"].xcom_push(key=key, value=value)
 
     def get_openlineage_facets_on_start(self) -> OperatorLineage:

@@ -17,12 +17,12 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 FINALIZED = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
-UPDATE_TEMPLATE_FIELDS = ("name", "description", "custom_attribute_1", "custom_attribute_2", "product_types")
+UPDATE_FIELDS = ("name", "description", "custom_attribute_1", "custom_attribute_2", "product_types")
 Results = dict[str, dict[str, Any]]
 
 
 class BulkRequestOperator(CapellaBaseOperator):
-    """Cancel (or, with update fields, update) every id of ``kind``; report per id; fail if any failed."""
+    """Cancel (or, with update fields, update) every id in ``<kind>_request_ids``; fail if any failed."""
 
     kind: ClassVar[RequestKind]
 
@@ -31,9 +31,7 @@ class BulkRequestOperator(CapellaBaseOperator):
         self.fail_on_error = fail_on_error
 
     def request_ids(self) -> list[str]:
-        """Return the ids to act on, parsed from the (rendered) ids argument."""
-        argument = self.kind.ids_argument
-        return _arguments.string_list(argument, getattr(self, argument))
+        return _arguments.string_list(self.kind.ids_argument, getattr(self, self.kind.ids_argument))
 
     def update_fields(self) -> dict[str, Any] | None:
         """Return the fields an update sets; ``None``: cancel."""
@@ -49,24 +47,32 @@ class BulkRequestOperator(CapellaBaseOperator):
         self.log.info("Processing %d %s(s)", len(ids), self.kind.label)
         fields = self.update_fields()
         if fields is None:
-            results = forgive_already_canceled(self, summarize_all(self.kind.call(self.hook, "cancel", *ids)))
+            results = self.forgive_already_canceled(summarize_all(self.kind.call(self.hook, "cancel", *ids)))
         else:
             results = summarize_all(self.kind.call(self.hook, "update", *ids, **fields))
-        return self.finish(results)
-
-    def finish(self, results: Results) -> Results:
-        """Log each failure; fail the task when any id failed, unless ``fail_on_error=False``."""
-        kind = self.kind.label
         failed = {request_id: result for request_id, result in results.items() if not result["success"]}
         for request_id, result in failed.items():
-            self.log.error("%s %s failed: %s", kind, request_id, describe(result["error"]))
-        self.log.info("%d of %d %s(s) succeeded", len(results) - len(failed), len(results), kind)
+            self.log.error("%s %s failed: %s", self.kind.label, request_id, describe(result["error"]))
+        self.log.info("%d of %d %s(s) succeeded", len(results) - len(failed), len(results), self.kind.label)
         if failed and self.fail_on_error:
             details = "; ".join(f"{key}: {describe(value['error'])}" for key, value in failed.items())
             raise AirflowException(
-                f"{len(failed)} of {len(results)} {kind}(s) failed (all were processed; "
+                f"{len(failed)} of {len(results)} {self.kind.label}(s) failed (all were processed; "
                 f"set fail_on_error=False to succeed anyway): {details}"
             )
+        return results
+
+    def forgive_already_canceled(self, results: Results) -> Results:
+        """Count a cancel refused because the request is *already* canceled as a success (a task retry)."""
+        for request_id, result in results.items():
+            if result["success"] or result["error"].get("code") != FINALIZED:
+                continue
+            try:
+                status = tasking_status.latest_status(self.kind.call_on(self.hook, "get", request_id))
+            except Exception:
+                continue
+            if status in tasking_status.CANCELED:
+                results[request_id] = {"success": True, "already_canceled": True}
         return results
 
     def get_openlineage_facets_on_start(self) -> OperatorLineage:
@@ -78,6 +84,8 @@ class BulkRequestOperator(CapellaBaseOperator):
 
 class UpdateRequestsOperator(BulkRequestOperator):
     """Bulk update: the same new ``name``, ``description``, custom attributes or product types per id."""
+
+    fields: ClassVar[tuple[str, ...]] = UPDATE_FIELDS
 
     def __init__(
         self,
@@ -98,10 +106,9 @@ class UpdateRequestsOperator(BulkRequestOperator):
 
     def update_fields(self) -> dict[str, Any]:
         """Return the fields to set (unset ones left alone); the hook rejects an update of nothing."""
-        fields = {name: getattr(self, name) for name in UPDATE_TEMPLATE_FIELDS}
-        return without_none(
-            {**fields, "product_types": _arguments.structured("product_types", self.product_types)}
-        )
+        fields = {name: getattr(self, name) for name in self.fields}
+        fields["product_types"] = _arguments.structured("product_types", self.product_types)
+        return without_none(fields)
 
 
 def summarize_all(results: dict[str, Any]) -> Results:
@@ -118,18 +125,3 @@ def describe(error: dict[str, Any]) -> str:
     """Describe a per-id error in one line: message and ``[status, code]``."""
     label = ", ".join(str(error[key]) for key in ("status", "code") if error.get(key) is not None)
     return f"{error.get('message') or 'failed'}" + (f" [{label}]" if label else "")
-
-
-def forgive_already_canceled(op: BulkRequestOperator, results: Results) -> Results:
-    """Count a cancel refused because the request is *already* canceled as a success (a task retry)."""
-    settled = dict(results)
-    for request_id, result in results.items():
-        if result["success"] or (result.get("error") or {}).get("code") != FINALIZED:
-            continue
-        try:
-            status = tasking_status.latest_status(op.kind.call_on(op.hook, "get", request_id))
-        except Exception:
-            continue
-        if status in tasking_status.CANCELED:
-            settled[request_id] = {"success": True, "already_canceled": True}
-    return settled

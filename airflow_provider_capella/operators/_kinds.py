@@ -22,18 +22,15 @@ class RequestKind:
     get_method: str
 
     @property
-    def label(self) -> str:
-        """Return e.g. ``tasking request``."""
+    def label(self) -> str:  # e.g. "tasking request"
         return f"{self.name} request"
 
     @property
-    def id_field(self) -> str:
-        """Return the id field of the API's Feature, e.g. ``taskingrequestId``."""
+    def id_field(self) -> str:  # the API Feature's, e.g. "taskingrequestId"
         return f"{self.name}requestId"
 
     @property
-    def ids_argument(self) -> str:
-        """Return the bulk operators' ids argument, e.g. ``tasking_request_ids``."""
+    def ids_argument(self) -> str:  # the bulk operators', e.g. "tasking_request_ids"
         return f"{self.name}_request_ids"
 
     def call(self, hook: CapellaHook, action: str, *args: Any, **kwargs: Any) -> Any:

@@ -2,45 +2,35 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
+from hashlib import sha256
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_capella import lineage
-from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.checks import without_none
 from airflow_provider_capella.exceptions import CapellaAmbiguousCreateError
 from airflow_provider_capella.lineage.describe import describe_request_cost
 from airflow_provider_capella.operators import _arguments
-from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._kinds import RequestKind
-from airflow_provider_capella.operators._review import (
-    Limits,
-    check_reviewable,
-    limits_of,
-    resumed,
-    review_options,
-    settle,
-    wait_for_quote,
-)
+from airflow_provider_capella.operators._kinds import REPEAT
+from airflow_provider_capella.operators._review import ReviewingOperator
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
-TAG_PREFIX = "[airflow:"
 DEFAULT_LOOKBACK = timedelta(days=30)
 STRUCTURED = ("geometry", "product_types", "local_time")  # may arrive as JSON strings
+INTEGERS = ("repetition_interval", "repetition_count")  # may arrive as rendered strings
 
 
-class CreateRequestOperator(CapellaBaseOperator):
+class CreateRequestOperator(ReviewingOperator):
     """Create one billable request of ``kind`` per task instance, then settle its review within the limits."""
 
-    kind: ClassVar[RequestKind]
     template_fields_renderers = {"geometry": "json", "request_options": "json"}
-    common_template_fields: ClassVar[Sequence[str]] = (
+    specific: ClassVar[tuple[str, ...]] = ()  # the kind's own explicit arguments (window, repetition, ...)
+    common_fields: ClassVar[Sequence[str]] = (
         "capella_conn_id",
         "geometry",
         "name",
@@ -72,10 +62,6 @@ class CreateRequestOperator(CapellaBaseOperator):
         request_options: dict[str, Any] | str | None = None,
         idempotency_key: str | None = None,
         idempotency_lookback: timedelta = DEFAULT_LOOKBACK,
-        max_cost: float | str | None = None,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 30.0,
-        timeout: float | timedelta = 3600.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -92,25 +78,23 @@ class CreateRequestOperator(CapellaBaseOperator):
         self.request_options = request_options
         self.idempotency_key = idempotency_key
         self.idempotency_lookback = idempotency_lookback
-        self.max_cost = max_cost
-        self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
-
-    def specific_arguments(self) -> dict[str, Any]:
-        """Return the kind's own explicit arguments (window, repetition, ...), ``None`` for unset."""
-        return {}
-
-    def cost_limits(self) -> Limits:
-        """Return ``(max per image, max in all)`` checked, within ``[capella] max_tasking_cost``."""
-        return limits_of(self.kind, self.max_cost, None, self.log)
 
     @lineage.records
     def execute(self, context: Context) -> str:
-        """Create the request (retry-safe); with cost limits, settle its review within them."""
         limits = self.cost_limits()
         arguments = self.request_arguments()
-        if limits != (None, None):
-            check_reviewable(self.kind, arguments, limits)
-        request_id = create_once(self, self.kind, arguments, context)
+        per_image, total = limits  # refuse limits no review can check, before anything is sent:
+        if arguments.get("pre_approval") and limits != (None, None):
+            source = next(cap.source for cap in limits if cap is not None)
+            checks.fail("pre_approval", f"cannot be True with {source}: the quote must be reviewed first")
+        bounded = arguments.get("repetition_count") is not None or arguments.get("repeat_end") is not None
+        if self.kind is REPEAT and total is not None and not bounded:
+            checks.fail(
+                "max_cost" if per_image is not None else "max_cost_per_image",
+                "an open-ended series (no repetition_count or repeat_end) has no total: bound it, "
+                "and limit it with max_cost_per_image instead of max_cost",
+            )
+        request_id = self.create_once(arguments, context)
         self.push(context, self.kind.id_xcom_key, request_id)
         if limits == (None, None):
             if not arguments.get("pre_approval"):
@@ -121,80 +105,59 @@ class CreateRequestOperator(CapellaBaseOperator):
                     request_id,
                 )
             return request_id
-        wait_for_quote(self, self.kind, request_id)
-        return settle(self, self.kind, request_id, limits)
+        self.wait_for_quote(request_id)
+        return self.settle(request_id, limits)
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
-        """Resume after the review trigger fired: settle the request, or fail with the trigger's message."""
-        request_id = resumed(self, event)
+        request_id = self.resumed(event)
         self.lineage.note_pushed(self.kind.id_xcom_key, request_id)  # pushed by the try that deferred
-        return settle(self, self.kind, request_id, self.cost_limits())
+        return self.settle(request_id, self.cost_limits())
 
     def request_arguments(self) -> dict[str, Any]:
         """Return the hook's keyword arguments: explicit ones (JSON parsed) and ``request_options``."""
-        names = self.common_template_fields[1:-2]  # geometry ... local_time
+        names = (*self.common_fields[1:-2], *self.specific)  # geometry ... local_time, the kind's
         given = {name: getattr(self, name) for name in names}
         given.update({name: _arguments.structured(name, given[name]) for name in STRUCTURED})
-        explicit = without_none({**given, **self.specific_arguments()})
-        options = _arguments.mapping("request_options", self.request_options)
-        checks.reject_unknown(options, self.kind.accepted_arguments, "request_options")
-        twice = sorted(set(options) & set(explicit))
-        if twice:
-            checks.fail("request_options", f"repeats argument(s) given explicitly: {', '.join(twice)}")
-        return {**explicit, **options}
+        given.update({name: _arguments.integer(name, given[name]) for name in INTEGERS if name in given})
+        arguments = _arguments.merged("request_options", self.request_options, without_none(given))
+        checks.reject_unknown(arguments, self.kind.accepted_arguments, "request_options")
+        return arguments
+
+    def create_once(self, arguments: dict[str, Any], context: Context) -> str:
+        """Return the id of the request an earlier try created (a retry), or create a tagged one."""
+        kind, ti = self.kind, context["ti"]
+        parts = (ti.dag_id, ti.task_id, ti.run_id, str(ti.map_index if ti.map_index is not None else -1))
+        derived = sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+        tag = f"[airflow:{self.idempotency_key or derived}]"
+        text = (arguments.get("description") or "").rstrip()
+        arguments["description"] = text if tag in text else f"{text} {tag}".strip()
+        if ti.try_number > 1:
+            since = (datetime.now(timezone.utc) - self.idempotency_lookback).isoformat()
+            self.log.info("Retry: looking for a %s tagged %s submitted since %s", kind.label, tag, since)
+            found = [one["properties"] for one in kind.call(self.hook, "search", submission_time__gte=since)]
+            tagged = [one for one in found if tag in str(one.get(f"{kind.name}requestDescription") or "")]
+            if tagged:
+                earliest = min(tagged, key=lambda one: str(one.get("submissionTime") or ""))
+                request_id = str(earliest[kind.id_field])
+                self.log.info("Reusing %s %s an earlier try created (none sent)", kind.label, request_id)
+                return request_id
+            self.log.info("No earlier %s found; creating one", kind.label)
+        try:
+            created = kind.call(self.hook, "create", **arguments)
+        except CapellaAmbiguousCreateError:
+            self.log.error(
+                "The %s may have been created although no answer came back. It was not re-sent. A retry "
+                "of this task looks for it by its description tag %s and reuses it; without retries, "
+                "search your %ss for that tag before creating another.",
+                kind.label,
+                tag,
+                kind.label,
+            )
+            raise
+        request_id = str((created.get("properties") or {}).get(kind.id_field))
+        self.log.info("Created %s %s (tag %s)", kind.label, request_id, tag)
+        return request_id
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         return lineage.facets_on_complete(self, describe_request_cost)
-
-
-def task_instance_tag(context: Context, key: str | None) -> str:
-    """Return ``[airflow:<key>]``; the key is derived from the task instance unless given."""
-    ti = context["ti"]
-    parts = (ti.dag_id, ti.task_id, ti.run_id, str(ti.map_index if ti.map_index is not None else -1))
-    derived = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
-    return f"{TAG_PREFIX}{key or derived}]"
-
-
-def create_once(
-    op: CreateRequestOperator, kind: RequestKind, arguments: dict[str, Any], context: Context
-) -> str:
-    """Return the id of the request an earlier try created (a retry), or create a tagged one."""
-    tag = task_instance_tag(context, op.idempotency_key)
-    text = (arguments.get("description") or "").rstrip()
-    arguments["description"] = text if tag in text else f"{text} {tag}".strip()
-    if int(getattr(context["ti"], "try_number", 1) or 1) > 1:
-        since = (datetime.now(timezone.utc) - op.idempotency_lookback).isoformat()
-        op.log.info("Retry: looking for a %s tagged %s submitted since %s", kind.label, tag, since)
-        found = find_tagged(kind.call(op.hook, "search", submission_time__gte=since), kind, tag)
-        if found is not None:
-            request_id = str(found["properties"][kind.id_field])
-            op.log.info(
-                "Reusing %s %s created by an earlier try (no new request sent)", kind.label, request_id
-            )
-            return request_id
-        op.log.info("No earlier %s found; creating one", kind.label)
-    try:
-        created = kind.call(op.hook, "create", **arguments)
-    except CapellaAmbiguousCreateError:
-        op.log.error(
-            "The %s may have been created although no answer came back. It was not re-sent. A retry "
-            "of this task looks for it by its description tag %s and reuses it; without retries, "
-            "search your %ss for that tag before creating another.",
-            kind.label,
-            tag,
-            kind.label,
-        )
-        raise
-    request_id = str((created.get("properties") or {}).get(kind.id_field))
-    op.log.info("Created %s %s (tag %s)", kind.label, request_id, tag)
-    return request_id
-
-
-def find_tagged(requests: list[dict[str, Any]], kind: RequestKind, tag: str) -> dict[str, Any] | None:
-    """Return the earliest-submitted request whose description carries ``tag``, or ``None``."""
-    field = f"{kind.name}requestDescription"
-    matches = [one for one in requests if tag in str((one.get("properties") or {}).get(field) or "")]
-    if not matches:
-        return None
-    return min(matches, key=lambda one: str(one["properties"].get("submissionTime") or ""))

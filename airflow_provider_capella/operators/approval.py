@@ -1,39 +1,29 @@
-"""Read a tasking request's quote, approve or reject a tasking or repeat request: a human approval's pieces.
-
-See ``capella_tasking_with_approval.py``: a person approves the quote before Capella is told.
-"""
+"""A human approval's pieces: read a tasking request's quote; approve or reject a tasking or repeat one."""
 
 from __future__ import annotations
 
 import inspect
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_capella import lineage
-from airflow_provider_capella._compat import conf
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella.lineage.describe import describe_request_cost
 from airflow_provider_capella.operators._base import CapellaBaseOperator
 from airflow_provider_capella.operators._kinds import REPEAT, TASKING, RequestKind
-from airflow_provider_capella.operators._review import (
-    fail,
-    limits_of,
-    resumed,
-    review_options,
-    verdict,
-    wait_for_quote,
-)
+from airflow_provider_capella.operators._review import ReviewingOperator, fail
 from airflow_provider_capella.tasking_status import latest_status
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context, XComArg
 
 APPROVED_ALREADY = frozenset({"submitted", "accepted", "active", "completed", "retrying", "anomaly"})
 
 
-class TaskingQuoteOperator(CapellaBaseOperator):
+class TaskingQuoteOperator(ReviewingOperator):
     """Wait until a tasking request has its quote; return it without approving anything.
 
     A quote above ``max_cost`` (or unreadable) rejects the request and fails the task, so no one is asked.
@@ -44,7 +34,6 @@ class TaskingQuoteOperator(CapellaBaseOperator):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks (default 30).
     :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
-    :return: ``{"tasking_request_id", "status", "quote", "amount"}`` (``quote``: e.g. ``"$3,000.00"``).
 
     Example::
 
@@ -53,52 +42,34 @@ class TaskingQuoteOperator(CapellaBaseOperator):
 
     template_fields = ("capella_conn_id", "tasking_request_id", "max_cost")
 
-    def __init__(
-        self,
-        *,
-        tasking_request_id: str | XComArg,
-        max_cost: float | str | None = None,
-        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        poll_interval: float = 30.0,
-        timeout: float | timedelta = 3600.0,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, tasking_request_id: str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
-        self.max_cost = max_cost
-        self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
 
     @lineage.records
     def execute(self, context: Context) -> dict[str, Any]:
-        """Wait for the quote (deferring when asked); return it."""
         optional_cost_limit("max_cost", self.max_cost)
         request_id = checks.uuid_text("tasking_request_id", self.tasking_request_id)
-        wait_for_quote(self, TASKING, request_id)
+        self.wait_for_quote(request_id)
         return self.quote(request_id)
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any]:
-        """Resume after the review trigger fired: return the quote, or fail with the trigger's message."""
-        return self.quote(resumed(self, event))
+        return self.quote(self.resumed(event))
 
     def quote(self, request_id: str) -> dict[str, Any]:
         """Return the quote and where the request stands; approve nothing (reject above ``max_cost``)."""
         self.lineage.tasking_request_id = request_id
         request = self.hook.get_task(tasking_request_id=request_id)
         status = latest_status(request)
-        quote, error = verdict(TASKING, request, limits_of(TASKING, self.max_cost, None, self.log))
+        quote, error = self.verdict(request, self.cost_limits())
         if error is not None:
             if status == "review":
                 self.hook.reject_tasking_request(tasking_request_id=request_id)
             fail(f"{error}; tasking request {request_id} is {status}", error)
         self.lineage.set_cost(quote.text, "quoted")
         self.log.info("Tasking request %s is %s, quoted at %s", request_id, status, quote.text)
-        return {
-            "tasking_request_id": request_id,
-            "status": status,
-            "quote": quote.text,
-            "amount": quote.amount,
-        }
+        return dict(tasking_request_id=request_id, status=status, quote=quote.text, amount=quote.amount)
 
 
 class ReviewDecisionOperator(CapellaBaseOperator):
@@ -106,7 +77,6 @@ class ReviewDecisionOperator(CapellaBaseOperator):
 
     kind: ClassVar[RequestKind] = TASKING
     action: ClassVar[str] = "approve"
-    template_fields = ("capella_conn_id", "tasking_request_id")
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -122,7 +92,6 @@ class ReviewDecisionOperator(CapellaBaseOperator):
 
     @lineage.records
     def execute(self, context: Context) -> str:
-        """Approve or reject the request unless an earlier try already did; return its id."""
         kind, argument = self.kind, f"{self.kind.name}_request_id"
         request_id = checks.uuid_text(argument, getattr(self, argument))
         self.push(context, kind.id_xcom_key, request_id)
@@ -145,8 +114,7 @@ class ReviewDecisionOperator(CapellaBaseOperator):
 class ApproveTaskingRequestOperator(ReviewDecisionOperator):
     """Approve a tasking request in review at its quote (billable from here on); return its id.
 
-    One no longer in review fails the task, unless already approved (done: a retry never approves twice).
-    A quote above the deployment's ``[capella] max_tasking_cost`` fails it too, leaving the request in review.
+    Already approved is done; not in review, or above ``[capella] max_tasking_cost``, fails the task.
 
     :param tasking_request_id: the tasking request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
@@ -162,30 +130,26 @@ class ApproveTaskingRequestOperator(ReviewDecisionOperator):
 class RejectTaskingRequestOperator(ReviewDecisionOperator):
     """Reject a tasking request in review (it ends ``rejected``; nothing is charged); return its id.
 
-    Already rejected counts as done; one past review (approved) fails the task.
-
-    :param tasking_request_id: the tasking request in review (templated).
+    :param tasking_request_id: the tasking request in review (templated); one already rejected is done.
     :param capella_conn_id: the Capella connection (default ``capella_default``).
 
     Example::
 
-        RejectTaskingRequestOperator(
-            task_id="reject", tasking_request_id=create.output, trigger_rule="all_skipped"
-        )
+        RejectTaskingRequestOperator(task_id="reject_at_capella", tasking_request_id=create.output)
     """
 
     kind, action = TASKING, "reject"
 
 
 class ApproveRepeatRequestOperator(ReviewDecisionOperator):
-    """Approve a repeat request in review at its per-image quote: each derived collect is billable.
+    """Approve a repeat request in review at its per-image quote (each derived collect is billable).
 
-    :param repeat_request_id: the repeat request in review (templated).
+    :param repeat_request_id: the series in review (templated, e.g. ``create.output``).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
 
     Example::
 
-        ApproveRepeatRequestOperator(task_id="approve", repeat_request_id=create.output)
+        ApproveRepeatRequestOperator(task_id="approve", repeat_request_id="{{ ti.xcom_pull('repeat') }}")
     """
 
     kind, action = REPEAT, "approve"
@@ -196,13 +160,10 @@ class RejectRepeatRequestOperator(ReviewDecisionOperator):
 
     :param repeat_request_id: the repeat request in review (templated).
     :param capella_conn_id: the Capella connection (default ``capella_default``).
-    :return: the repeat request id (as ``RejectTaskingRequestOperator``: one already rejected is done).
 
     Example::
 
-        RejectRepeatRequestOperator(
-            task_id="reject", repeat_request_id=create.output, trigger_rule="all_skipped"
-        )
+        RejectRepeatRequestOperator(task_id="decline", repeat_request_id=rid, trigger_rule="all_skipped")
     """
 
     kind, action = REPEAT, "reject"

@@ -14,14 +14,9 @@ if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
-    from airflow_provider_capella.hooks.capella import CapellaHook
-    from airflow_provider_capella.lineage.record import LineageRecord
-
 
 class ArchiveExportOperator(CapellaBaseOperator):
-    """Download an archive export (the footprints of every product) to a folder or ``s3://`` prefix.
-
-    Nothing is billable: the cheap start of a backfill (docs/orders-and-archive.md).
+    """Download the archive's footprints export (not billable) to a folder or ``s3://`` prefix.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param export_type: ``latest`` (newest week, default), ``weekly`` (a file per week) or ``full``.
@@ -30,7 +25,6 @@ class ArchiveExportOperator(CapellaBaseOperator):
     :param file_names: exact names from ``CapellaHook.list_archive_exports()`` instead of a format.
     :param override: download again even when a complete file is there.
     :param aws_conn_id: AWS connection for an ``s3://`` destination (default: boto3's credential chain).
-    :return: the local path or ``s3://`` URI written; a list when the export is several files.
 
     Example::
 
@@ -74,7 +68,6 @@ class ArchiveExportOperator(CapellaBaseOperator):
         return written[0] if len(written) == 1 else written
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
-        def sizes(record: LineageRecord, hook: CapellaHook) -> None:
-            describe_files(record.files, self.aws_conn_id or None)
-
-        return lineage.facets_on_complete(self, sizes)
+        return lineage.facets_on_complete(
+            self, lambda record, _: describe_files(record.files, self.aws_conn_id or None)
+        )

@@ -10,6 +10,7 @@ from airflow.sdk import Asset, AssetAlias
 
 from airflow_provider_capella import lineage
 from airflow_provider_capella._compat import AirflowFailException, AirflowSkipException
+from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.costs import optional_cost_limit
 from airflow_provider_capella._payloads.orders import one_source
 from airflow_provider_capella.exceptions import CapellaCostLimitError
@@ -24,13 +25,13 @@ if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
 DEFAULT_ASSET_ALIAS = "capella-imagery"
+SOURCES = ("order_id", "tasking_request_id", "collect_id")
 
 
 class DownloadProductsOperator(CapellaBaseOperator):
     """Download Capella products to a folder or ``s3://bucket/prefix``; return what landed where.
 
-    Exactly one source; anything not in an active order is **ordered first (billable)**, within the cost
-    limits; each file written is an Asset event through ``asset_alias`` (docs/operators.md).
+    Exactly one source; what no active order holds is **ordered first (billable)** (docs/operators.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param destination: a local folder or ``s3://bucket/prefix`` (templated).
@@ -49,7 +50,6 @@ class DownloadProductsOperator(CapellaBaseOperator):
     :param separate_dirs: one folder per product (default ``True``).
     :param contract_id: the contract charged when products have to be ordered.
     :param asset_alias: the asset alias events are emitted through; ``None`` emits none.
-    :return: ``{stac_id: {asset_key: local path or s3:// URI}}``.
 
     Example::
 
@@ -118,7 +118,7 @@ class DownloadProductsOperator(CapellaBaseOperator):
     @lineage.records
     def execute(self, context: Context) -> dict[str, dict[str, str]]:
         try:
-            paths = self.download(context, self.download_options())
+            paths = self.download(context)
         except CapellaCostLimitError as error:
             raise AirflowFailException(f"{error}; nothing was ordered") from error
         self.lineage.add_product_ids(list(paths))
@@ -126,12 +126,16 @@ class DownloadProductsOperator(CapellaBaseOperator):
         self.record_source(self.lineage)
         files = sum(len(assets) for assets in paths.values())
         self.log.info("%d file(s) of %d product(s) are at %s", files, len(paths), self.destination)
-        self.emit_asset_events(context, paths)
+        if self.asset_alias and paths:
+            self.emit_asset_events(context, self.asset_alias)
         return paths
 
-    def download_options(self) -> dict[str, Any]:
-        """Return the hook's transfer arguments shared by every source."""
-        return {
+    def sources(self) -> dict[str, str | None]:
+        return {name: checks.text(name, getattr(self, name) or "").strip() or None for name in SOURCES}
+
+    def download(self, context: Context) -> dict[str, dict[str, str]]:
+        """Download from the one source given (here ``items`` may accompany ``order_id``)."""
+        options: dict[str, Any] = {
             "local_dir": self.destination,
             "include": _arguments.structured("include", self.include) or None,
             "exclude": _arguments.structured("exclude", self.exclude) or None,
@@ -143,79 +147,60 @@ class DownloadProductsOperator(CapellaBaseOperator):
             "reorder_expired": self.reorder_expired,
             "max_cost": optional_cost_limit("max_cost", self.max_cost),
         }
-
-    def download(self, context: Context, options: dict[str, Any]) -> dict[str, dict[str, str]]:
-        """Download from the one source given (here ``items`` may accompany ``order_id``)."""
-        order_id = _arguments.identifier("order_id", self.order_id)
-        tasking_request_id = _arguments.identifier("tasking_request_id", self.tasking_request_id)
-        collect_id = _arguments.identifier("collect_id", self.collect_id)
+        ids = self.sources()
+        order_id = ids["order_id"]
         source = one_source(
-            {
-                "order_id": order_id,
-                "items": None if order_id else self.items,
-                "tasking_request_id": tasking_request_id,
-                "collect_id": collect_id,
-            },
+            {"order_id": order_id, "items": None if order_id else self.items, **ids},
             note="items may accompany order_id to download only those products of the order",
         )
         if self.items is not None:
-            return self.download_items(context, order_id, options)
-        if source == "order_id":
-            self.push(context, ORDER_ID_KEY, order_id)
-            return self.hook.download_products(order_id=order_id, **options)
-        given: dict[str, Any] = {source: tasking_request_id or collect_id}
-        self.log.info("Downloading from %s places an order (billable) unless one is active", given)
-        return self.hook.download_products(**given, contract_id=self.contract_id or None, **options)
-
-    def download_items(
-        self, context: Context, order_id: str | None, options: dict[str, Any]
-    ) -> dict[str, dict[str, str]]:
-        """Order the items (billable unless an active order holds them) or take ``order_id``'s; fetch them."""
-        stac_ids = _arguments.item_ids(self.items)
-        if not stac_ids:
-            raise AirflowSkipException("Nothing to download: no STAC ids or items were given (empty search?)")
-        order_id = order_id or self.hook.submit_order(
-            stac_ids=stac_ids,
-            check_active_orders=True,
-            contract_id=self.contract_id or None,
-            max_cost=options["max_cost"],
-        )
+            stac_ids = _arguments.string_list("items", self.items, items=True)
+            if not stac_ids:
+                raise AirflowSkipException("Nothing to download: no STAC ids or items given (empty search?)")
+            order_id = order_id or self.hook.submit_order(
+                stac_ids=stac_ids,
+                check_active_orders=True,
+                contract_id=self.contract_id or None,
+                max_cost=options["max_cost"],
+            )
+            options["stac_ids"] = stac_ids
+        elif source != "order_id":
+            given: dict[str, Any] = {source: ids[source]}
+            self.log.info("Downloading from %s places an order (billable) unless one is active", given)
+            return self.hook.download_products(**given, contract_id=self.contract_id or None, **options)
         self.push(context, ORDER_ID_KEY, order_id)
-        return self.hook.download_products(order_id=order_id, stac_ids=stac_ids, **options)
+        return self.hook.download_products(order_id=order_id, **options)
 
-    def emit_asset_events(self, context: Context, paths: dict[str, dict[str, str]]) -> None:
+    def emit_asset_events(self, context: Context, alias: str) -> None:
         """Emit one Asset event per file written (products and files described) through ``asset_alias``."""
-        if not self.asset_alias or not paths:
-            return
         try:
             describe_download(self.lineage, self.hook, self.aws_conn_id or None)
         except Exception as error:  # lineage never fails the download it describes
             self.log.warning("Describing the download failed (%s); the events carry what is known", error)
-        events = context["outlet_events"][AssetAlias(self.asset_alias)]
+        events = context["outlet_events"][AssetAlias(alias)]
         for file in self.lineage.files:
             uri = file.location if file.is_s3 else "file://" + os.path.abspath(file.location)
             events.add(Asset(uri), extra=asset_extra(self.lineage, file))
-        self.log.info("Emitted asset events through the alias %r", self.asset_alias)
+        self.log.info("Emitted asset events through the alias %r", alias)
 
     def record_source(self, record: LineageRecord) -> None:
         """Record the order, tasking request or collect the products come from."""
-        record.order_id = record.order_id or _arguments.identifier("order_id", self.order_id)
-        record.tasking_request_id = record.tasking_request_id or _arguments.identifier(
-            "tasking_request_id", self.tasking_request_id
-        )
-        collect_id = _arguments.identifier("collect_id", self.collect_id)
-        if collect_id:
-            record.collect_ids = [collect_id]
+        ids = self.sources()
+        record.order_id = record.order_id or ids["order_id"]
+        record.tasking_request_id = record.tasking_request_id or ids["tasking_request_id"]
+        if ids["collect_id"]:
+            record.collect_ids = [ids["collect_id"]]
 
     def products_named(self) -> LineageRecord:
         """Return a record of what the arguments name: the source, and the products (an order's, listed)."""
         record = LineageRecord()
         self.record_source(record)
         if self.items is not None:
-            record.add_product_ids(_arguments.item_ids(self.items))
+            record.add_product_ids(_arguments.string_list("items", self.items, items=True))
         elif record.order_id:
-            hook = self.new_hook()
-            record.add_product_ids(hook.get_stac_items_of_order(order_id=record.order_id, ids_only=True))
+            record.add_product_ids(
+                self.new_hook().get_stac_items_of_order(order_id=record.order_id, ids_only=True)
+            )
         return record
 
     def get_openlineage_facets_on_start(self) -> OperatorLineage:

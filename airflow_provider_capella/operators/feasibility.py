@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,7 @@ from airflow_provider_capella._payloads import checks
 from airflow_provider_capella._payloads.feasibility import ACCESS_CONSTRAINTS
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._base import CapellaBaseOperator
-from airflow_provider_capella.operators._review import review_options
+from airflow_provider_capella.operators._review import defer_waiting, review_options
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -27,10 +26,7 @@ ON_INFEASIBLE = ("fail", "skip", "succeed")
 
 
 class CheckFeasibilityOperator(CapellaBaseOperator):
-    """Check that a target can be imaged in a window; return a summary of the passes.
-
-    Creates an access request (not billable) and waits until Capella has planned the passes; the summary
-    and ``on_infeasible`` are described in docs/feasibility.md.
+    """Check that a target can be imaged in a window (not billable); summarize the passes.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: the target, a GeoJSON Point or Polygon (dict or JSON string).
@@ -44,7 +40,6 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks of the access request.
     :param timeout: the most seconds (or a timedelta) to wait for the passes to be planned (default 1 hour).
-    :return: the passes summary (also: XCom ``capella_access_request_id``).
 
     Example::
 
@@ -87,12 +82,16 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         self.name = name
         self.description = description
         self.constraints = constraints
-        self.on_infeasible = infeasible_choice(on_infeasible, skip_if_infeasible)
+        self.on_infeasible = str(checks.choice("on_infeasible", on_infeasible, ON_INFEASIBLE))
+        if skip_if_infeasible is not None:  # the older spelling: True is on_infeasible="skip"
+            skip = checks.boolean("skip_if_infeasible", skip_if_infeasible)
+            if self.on_infeasible == ("succeed" if skip else "skip"):
+                checks.fail("skip_if_infeasible", f"is {skip}, against on_infeasible={on_infeasible!r}")
+            self.on_infeasible = "skip" if skip else self.on_infeasible
         self.deferrable, self.poll_interval, self.timeout = review_options(deferrable, poll_interval, timeout)
 
     @lineage.records
     def execute(self, context: Context) -> dict[str, Any] | None:
-        """Create the access request, then wait for its passes (deferring when asked)."""
         constraints = _arguments.mapping("constraints", self.constraints)
         checks.reject_unknown(constraints, ACCESS_CONSTRAINTS, "constraints")
         access = self.hook.create_access_request(
@@ -106,37 +105,25 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         access_request_id = str(access["properties"]["accessrequestId"])
         self.lineage.access_request_id = access_request_id
         self.push(context, ACCESS_REQUEST_ID_KEY, access_request_id)
-        if not self.deferrable:
-            passes = self.hook.get_accesses(
-                access_request_id=access_request_id,
-                wait=True,
-                timeout=self.timeout,
-                poll_interval=self.poll_interval,
-            )
-            return self.conclude(access_request_id, passes)
-        from airflow_provider_capella.triggers.feasibility import AccessRequestTrigger  # lazy: only to defer
+        if self.deferrable:
+            from airflow_provider_capella.triggers.feasibility import AccessRequestTrigger  # lazy: to defer
 
-        self.defer(
-            trigger=AccessRequestTrigger(
-                access_request_id,
-                self.capella_conn_id,
-                poll_interval=self.poll_interval,
-                end_time=time.time() + self.timeout,
-            ),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=self.timeout + 60),
+            defer_waiting(self, AccessRequestTrigger, access_request_id, self.capella_conn_id)
+        passes = self.hook.get_accesses(
+            access_request_id=access_request_id,
+            wait=True,
+            timeout=self.timeout,
+            poll_interval=self.poll_interval,
         )
-        return None  # pragma: no cover - defer() raises
+        return self.conclude(access_request_id, passes)
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> dict[str, Any] | None:
-        """Resume after the trigger fired: read the passes and conclude, or fail with its message."""
         access_request_id = str(event.get("access_request_id") or "")
         self.lineage.access_request_id = access_request_id or None
-        if event.get("status") == "failed":
-            raise AirflowFailException(f"Feasibility check failed: {event.get('message') or event}")
         if event.get("status") != "success" or not access_request_id:
-            raise AirflowException(f"Feasibility check failed: {event.get('message') or event}")
+            error = AirflowFailException if event.get("status") == "failed" else AirflowException
+            raise error(f"Feasibility check failed: {event.get('message') or event}")
         self.log.info("%s after %s poll(s) in the triggerer", event.get("message"), event.get("polls"))
         return self.conclude(access_request_id, self.hook.get_accesses(access_request_id=access_request_id))
 
@@ -159,22 +146,9 @@ class CheckFeasibilityOperator(CapellaBaseOperator):
         return summary
 
 
-def infeasible_choice(on_infeasible: Any, skip_if_infeasible: Any) -> str:
-    """Return the effective ``on_infeasible``, refusing contradictory or unknown choices."""
-    choice = checks.choice("on_infeasible", on_infeasible, ON_INFEASIBLE)
-    if skip_if_infeasible is None:
-        return str(choice)
-    checks.boolean("skip_if_infeasible", skip_if_infeasible)
-    if skip_if_infeasible and choice not in ("fail", "skip"):
-        checks.fail("skip_if_infeasible", f"contradicts on_infeasible={choice!r}; give only one")
-    if not skip_if_infeasible and choice == "skip":
-        checks.fail("skip_if_infeasible", "is False but on_infeasible='skip'; give only one")
-    return "skip" if skip_if_infeasible else str(choice)
-
-
 def summarize(access_request_id: str, access: dict[str, Any], passes: list[dict[str, Any]]) -> dict[str, Any]:
     """Return the JSON-ready summary of an access request's passes (see ``CheckFeasibilityOperator``)."""
-    properties = access.get("properties") or {} if isinstance(access, dict) else {}
+    properties = access.get("properties") or {}
     ordered = sorted(passes, key=lambda one: str(one.get("windowOpen") or ""))
 
     def distinct(key: str) -> list[Any]:

@@ -32,13 +32,10 @@ class SubmitOrderOperator(CapellaBaseOperator):
     :param omit_review: skip the cost review.
     :param contract_id: the contract to charge.
     :param max_cost: the most the order may cost (quote's currency); above it the task fails, unordered.
-    :return: the order id (also pushed as XCom ``capella_order_id`` for the console link).
 
     Example::
 
-        SubmitOrderOperator(
-            task_id="order", stac_ids="{{ ti.xcom_pull(task_ids='search') | tojson }}", max_cost=2000
-        )
+        SubmitOrderOperator(task_id="order", stac_ids=search.output, max_cost=2000)
     """
 
     template_fields = ("capella_conn_id", "stac_ids", "items", "contract_id", "max_cost")
@@ -83,8 +80,7 @@ class SubmitOrderOperator(CapellaBaseOperator):
             )
         except CapellaCostLimitError as error:
             raise AirflowFailException(f"{error}; nothing was ordered") from error
-        placement = self.hook.last_order_placement
-        # what ordering cost: a placed order's reviewed total; a reused one, nothing
+        placement = self.hook.last_order_placement  # paid: a placed order's reviewed total; a reused one, 0
         if placement is not None:
             self.lineage.order_reused = bool(placement.reused)
             if not placement.reused:

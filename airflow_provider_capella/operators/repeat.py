@@ -5,26 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_capella.hooks._quotes import TASKING_COST_SETTING, cost_cap
 from airflow_provider_capella.links import CapellaRepeatRequestLink
-from airflow_provider_capella.operators import _arguments
-from airflow_provider_capella.operators._bulk import (
-    UPDATE_TEMPLATE_FIELDS,
-    BulkRequestOperator,
-    UpdateRequestsOperator,
-)
+from airflow_provider_capella.operators._bulk import BulkRequestOperator, UpdateRequestsOperator
 from airflow_provider_capella.operators._kinds import REPEAT
 from airflow_provider_capella.operators._requests import CreateRequestOperator
-from airflow_provider_capella.operators._review import Limits, limits_of
+from airflow_provider_capella.operators._review import Limits
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg
 
 
 class CreateRepeatRequestOperator(CreateRequestOperator):
-    """Create a Capella repeat request (a series of collections, billable); return its id.
+    """Create a Capella repeat request (a series of collections, billable), once; return its id.
 
-    With cost limits it waits for the quote and approves within them, else rejects and fails; an
-    open-ended series refuses ``max_cost`` (docs/cost-safety.md). Retry-safe (docs/operators.md).
+    Within its cost limits it approves the quote, else rejects it and fails (docs/cost-safety.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict or a JSON string.
@@ -49,7 +44,6 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
     :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks for the quote (default 30).
     :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
-    :return: the repeat request id (also pushed as XCom ``capella_repeat_request_id``).
 
     Example::
 
@@ -58,15 +52,8 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
     """
 
     kind = REPEAT
-    template_fields = (
-        *CreateRequestOperator.common_template_fields,
-        "repeat_start",
-        "repeat_end",
-        "repetition_interval",
-        "repetition_count",
-        "max_cost_per_image",
-        "max_cost",
-    )
+    specific = ("repeat_start", "repeat_end", "repetition_interval", "repetition_count")
+    template_fields = (*CreateRequestOperator.common_fields, *specific, "max_cost_per_image", "max_cost")
     operator_extra_links = (CapellaRepeatRequestLink(),)
 
     def __init__(
@@ -87,24 +74,18 @@ class CreateRepeatRequestOperator(CreateRequestOperator):
         self.max_cost_per_image = max_cost_per_image
 
     def cost_limits(self) -> Limits:
-        return limits_of(self.kind, self.max_cost, self.max_cost_per_image, self.log)
-
-    def specific_arguments(self) -> dict[str, Any]:
-        return {
-            "repeat_start": self.repeat_start,
-            "repeat_end": self.repeat_end,
-            "repetition_interval": _arguments.integer("repetition_interval", self.repetition_interval),
-            "repetition_count": _arguments.integer("repetition_count", self.repetition_count),
-        }
+        return (
+            cost_cap(TASKING_COST_SETTING, "max_cost_per_image", self.max_cost_per_image, self.log),
+            cost_cap(None, "max_cost", self.max_cost),
+        )
 
 
 class CancelRepeatRequestsOperator(BulkRequestOperator):
-    """Cancel repeat requests (and their unfinished collections); return a result per id.
+    """Cancel repeat requests and their unfinished collections; return ``{id: {"success": bool, ...}}``.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
@@ -120,17 +101,16 @@ class CancelRepeatRequestsOperator(BulkRequestOperator):
 
 
 class UpdateRepeatRequestsOperator(UpdateRequestsOperator):
-    """Set the same fields on several repeat requests; return a result per id.
+    """Set the same fields on several series; return a result per id.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param repeat_request_ids: ids as a list, one id, or a JSON list (templated).
-    :param name: the new name.
-    :param description: the new description.
+    :param name: the new name of each series.
+    :param description: the new description (it drops the tag ``CreateRepeatRequestOperator`` added).
     :param custom_attribute_1: the new first tracking value.
     :param custom_attribute_2: the new second tracking value.
-    :param product_types: new product types (list or JSON list).
+    :param product_types: the new product types of the series (list or JSON list).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
@@ -138,7 +118,7 @@ class UpdateRepeatRequestsOperator(UpdateRequestsOperator):
     """
 
     kind = REPEAT
-    template_fields = ("capella_conn_id", "repeat_request_ids", *UPDATE_TEMPLATE_FIELDS)
+    template_fields = ("capella_conn_id", "repeat_request_ids", *UpdateRequestsOperator.fields)
 
     def __init__(self, *, repeat_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)

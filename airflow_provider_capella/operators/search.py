@@ -18,17 +18,12 @@ from airflow_provider_capella.operators._base import CapellaBaseOperator
 if TYPE_CHECKING:
     from airflow.sdk import Context, XComArg
 
-DEFAULT_MAX_RETURNED_ITEMS = 100
-MATCHED_KEY = "capella_search_matched"
-"""The XCom key of how many items the search matched (more than it returned when ``limit`` cut it)."""
+MATCHED_KEY = "capella_search_matched"  # XCom: how many matched (more than returned when limit cut it)
 STRUCTURED = ("bbox", "intersects", "collections", "ids", "sortby")  # may arrive as JSON strings
 
 
 class CapellaSearchOperator(CapellaBaseOperator):
     """Search the catalog; return the matching STAC ids (default), the items, or where they were written.
-
-    Filters are ``CapellaHook.search``'s: the common ones as arguments, any other in ``filters`` (not
-    both). Every argument is templated; structured ones may be JSON strings (e.g. from ``params``).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param filters: any ``CapellaHook.search`` filters, as a dict or JSON object.
@@ -44,14 +39,11 @@ class CapellaSearchOperator(CapellaBaseOperator):
     :param max_returned_items: the most items ``return_items`` may return (default 100).
     :param destination: write every match as GeoJSON to this file or ``s3://bucket/key``; return where.
     :param aws_conn_id: AWS connection for an ``s3://`` ``destination``.
-    :return: STAC ids; or items (``return_items``); or the ``destination`` written (docs/operators.md).
 
     Example::
 
-        CapellaSearchOperator(task_id="search", intersects="{{ params.aoi | tojson }}",
-                              datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}",
-                              limit=10_000,
-                              filters={"product_type__in": ["GEO", "GEC"]})
+        CapellaSearchOperator(task_id="search", intersects="{{ params.aoi | tojson }}", limit=10_000,
+                              datetime="{{ data_interval_start | ts }}/{{ data_interval_end | ts }}")
     """
 
     template_fields = (
@@ -83,7 +75,7 @@ class CapellaSearchOperator(CapellaBaseOperator):
         sortby: str | list[str] | None = None,
         limit: int | str | None = None,
         return_items: bool = False,
-        max_returned_items: int = DEFAULT_MAX_RETURNED_ITEMS,
+        max_returned_items: int = 100,
         destination: str | None = None,
         aws_conn_id: str | None = None,
         **kwargs: Any,
@@ -109,14 +101,10 @@ class CapellaSearchOperator(CapellaBaseOperator):
         explicit["datetime"] = self.datetime or None
         explicit["ownership"] = self.ownership or None
         explicit["limit"] = _arguments.integer("limit", self.limit)
-        explicit = without_none(explicit)
-        extra = _arguments.mapping("filters", self.filters)
-        if "limit" in extra:
-            extra["limit"] = _arguments.integer("filters.limit", extra["limit"])
-        twice = sorted(set(extra) & set(explicit))
-        if twice:
-            checks.fail("filters", f"repeats filter(s) given as arguments: {', '.join(twice)}")
-        return {**extra, **explicit}
+        filters = _arguments.merged("filters", self.filters, without_none(explicit))
+        if "limit" in filters:
+            filters["limit"] = _arguments.integer("filters.limit", filters["limit"])
+        return filters
 
     @lineage.records
     def execute(self, context: Context) -> list[str] | list[dict[str, Any]] | str:
@@ -146,12 +134,19 @@ class CapellaSearchOperator(CapellaBaseOperator):
 
 def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> str:
     """Write JSON ``document`` to ``location`` (a file written whole, or ``s3://bucket/key``); return it."""
-    if not isinstance(location, str) or not location.strip():
-        checks.fail("destination", "must be a file path or an s3://bucket/key URI")
+    location = checks.text("destination", location, allow_empty=False).strip()
     body = json.dumps(document, separators=(",", ":")).encode()
     if location.lower().startswith("s3://"):
-        return _put_s3(body, location.strip(), aws_conn_id)
-    path = os.path.abspath(os.path.expanduser(location.strip()))
+        from airflow_provider_capella.transfer.s3client import s3_client  # lazy: boto3 only for s3:// output
+        from airflow_provider_capella.transfer.targets import split_s3_uri  # lazy: with the S3 client
+
+        bucket, key = split_s3_uri(location)
+        if not key or key.endswith("/"):
+            checks.fail("destination", f"must name an object, not a prefix: {location!r}")
+        client = s3_client(aws_conn_id, max_pool_connections=2)
+        client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/geo+json")
+        return f"s3://{bucket}/{key}"
+    path = os.path.abspath(os.path.expanduser(location))
     if path.endswith(os.sep) or os.path.isdir(path):
         checks.fail("destination", f"must name a file, not a folder: {path!r}")
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -161,19 +156,6 @@ def write_json(document: Any, location: str, aws_conn_id: str | None = None) -> 
             stream.write(body)
         os.replace(partial, path)
     except BaseException:
-        if os.path.exists(partial):
-            os.remove(partial)
+        os.remove(partial)
         raise
     return path
-
-
-def _put_s3(body: bytes, uri: str, aws_conn_id: str | None) -> str:
-    from airflow_provider_capella.transfer.s3client import s3_client  # lazy: boto3 only for s3:// output
-    from airflow_provider_capella.transfer.targets import split_s3_uri  # lazy: with the S3 client
-
-    bucket, key = split_s3_uri(uri)
-    if not key or key.endswith("/"):
-        checks.fail("destination", f"must name an object, not a prefix: {uri!r}")
-    client = s3_client(aws_conn_id, max_pool_connections=2)
-    client.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/geo+json")
-    return f"s3://{bucket}/{key}"

@@ -6,11 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella.links import CapellaTaskingRequestLink
-from airflow_provider_capella.operators._bulk import (
-    UPDATE_TEMPLATE_FIELDS,
-    BulkRequestOperator,
-    UpdateRequestsOperator,
-)
+from airflow_provider_capella.operators._bulk import BulkRequestOperator, UpdateRequestsOperator
 from airflow_provider_capella.operators._kinds import TASKING
 from airflow_provider_capella.operators._requests import CreateRequestOperator
 
@@ -19,10 +15,9 @@ if TYPE_CHECKING:
 
 
 class CreateTaskingRequestOperator(CreateRequestOperator):
-    """Create a Capella tasking request (a new collection, billable); return its id.
+    """Create a Capella tasking request (a new collection, billable), once; return its id.
 
-    With ``max_cost`` it waits for the quote, approves within it, else rejects (docs/cost-safety.md).
-    A retry reuses the request an earlier try created (docs/operators.md: Safe under retries).
+    Within ``max_cost`` it approves the quote, else rejects it and fails (docs/cost-safety.md).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param geometry: GeoJSON Point or Polygon: a dict, or a JSON string (e.g. ``{{ params.aoi | tojson }}``).
@@ -45,7 +40,6 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
     :param deferrable: wait for the quote in the triggerer (default: ``[operators] default_deferrable``).
     :param poll_interval: seconds between checks for the quote (default 30).
     :param timeout: the most seconds (or a timedelta) to wait for the quote (default 1 hour).
-    :return: the tasking request id (also pushed as XCom ``capella_tasking_request_id``).
 
     Example::
 
@@ -54,12 +48,8 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
     """
 
     kind = TASKING
-    template_fields = (
-        *CreateRequestOperator.common_template_fields,
-        "window_open",
-        "window_close",
-        "max_cost",
-    )
+    specific = ("window_open", "window_close", "pre_approval")
+    template_fields = (*CreateRequestOperator.common_fields, "window_open", "window_close", "max_cost")
     operator_extra_links = (CapellaTaskingRequestLink(),)
 
     def __init__(
@@ -75,21 +65,13 @@ class CreateTaskingRequestOperator(CreateRequestOperator):
         self.window_close = window_close
         self.pre_approval = pre_approval
 
-    def specific_arguments(self) -> dict[str, Any]:
-        return {
-            "window_open": self.window_open,
-            "window_close": self.window_close,
-            "pre_approval": self.pre_approval,
-        }
-
 
 class CancelTaskingRequestsOperator(BulkRequestOperator):
-    """Cancel tasking requests (cancellation fees may apply); return a result per id.
+    """Cancel tasking requests (cancellation fees may apply); return ``{id: {"success": bool, ...}}``.
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated, e.g. from XCom).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
@@ -105,29 +87,24 @@ class CancelTaskingRequestsOperator(BulkRequestOperator):
 
 
 class UpdateTaskingRequestsOperator(UpdateRequestsOperator):
-    """Set the same fields on several tasking requests; return a result per id.
-
-    Replacing ``description`` removes the idempotency tag ``CreateTaskingRequestOperator`` added.
+    """Set the same fields on several tasking requests; return a result per id (as the cancel does).
 
     :param capella_conn_id: the Capella connection (default ``capella_default``).
     :param tasking_request_ids: ids as a list, one id, or a JSON list (templated).
     :param name: the new name.
-    :param description: the new description.
+    :param description: the new description (it drops the tag ``CreateTaskingRequestOperator`` added).
     :param custom_attribute_1: the new first tracking value.
     :param custom_attribute_2: the new second tracking value.
     :param product_types: new product types (list or JSON list).
     :param fail_on_error: fail the task when any id failed (default ``True``).
-    :return: ``{id: {"success": True}}`` or ``{id: {"success": False, "error": {...}}}``.
 
     Example::
 
-        UpdateTaskingRequestsOperator(
-            task_id="rename", tasking_request_ids=["..."], custom_attribute_1="campaign-{{ ds }}"
-        )
+        UpdateTaskingRequestsOperator(task_id="tag", tasking_request_ids=ids, custom_attribute_1="{{ ds }}")
     """
 
     kind = TASKING
-    template_fields = ("capella_conn_id", "tasking_request_ids", *UPDATE_TEMPLATE_FIELDS)
+    template_fields = ("capella_conn_id", "tasking_request_ids", *UpdateRequestsOperator.fields)
 
     def __init__(self, *, tasking_request_ids: list[str] | str | XComArg, **kwargs: Any) -> None:
         super().__init__(**kwargs)
