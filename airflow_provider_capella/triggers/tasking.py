@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
-
-from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_capella import tasking_status
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
-from airflow_provider_capella.triggers._polling import Poller, sensor_deadlines, serialized
+from airflow_provider_capella.hooks.capella_async import CapellaAsyncHook
+from airflow_provider_capella.triggers._polling import PollingTrigger
 
 
-class TaskCompletedTrigger(BaseTrigger):
+@dataclass(eq=False, repr=False)
+class TaskCompletedTrigger(PollingTrigger):
     """Polls a tasking request until it completes, fails, or a deadline passes; then fires one event.
 
     The event payload is ``{"status", "tasking_request_id", "message", "task_status", "polls"}``, ``status``
@@ -34,60 +35,41 @@ class TaskCompletedTrigger(BaseTrigger):
         )
     """
 
-    def __init__(
-        self,
-        tasking_request_id: str,
-        capella_conn_id: str = DEFAULT_CONN_ID,
-        poll_interval: float = 60.0,
-        end_time: float | None = None,
-        execution_deadline: float | None = None,
-        anomaly_grace_period: float | None = None,
-    ) -> None:
-        super().__init__()
-        self.anomaly_grace_period = tasking_status.grace_period("anomaly_grace_period", anomaly_grace_period)
-        self.tasking_request_id = tasking_request_id
-        self.capella_conn_id = capella_conn_id
-        self.poll_interval = float(poll_interval)
-        self.end_time = end_time
-        self.execution_deadline = execution_deadline
+    tasking_request_id: str
+    capella_conn_id: str = DEFAULT_CONN_ID
+    poll_interval: float = 60.0
+    end_time: float | None = None
+    execution_deadline: float | None = None
+    anomaly_grace_period: float | None = None
+    late = "did not finish before the sensor's timeout"
+    blank = {"task_status": None}
+
+    def __post_init__(self) -> None:
+        grace = tasking_status.grace_period("anomaly_grace_period", self.anomaly_grace_period)
+        self.anomaly_grace_period = grace.total_seconds()
         self._last_status: str | None = None
+        super().__post_init__()
 
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Return the classpath and the arguments that rebuild this trigger in the triggerer."""
-        return serialized(self, anomaly_grace_period=self.anomaly_grace_period.total_seconds())
+    @property
+    def subject(self) -> str:
+        return f"Tasking request {self.tasking_request_id}"
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll until there is an outcome (the HTTP pool is released first); fire one event."""
-        task_id = self.tasking_request_id
-        subject = f"Tasking request {task_id}"
-        deadlines = sensor_deadlines(subject, self.execution_deadline, self.end_time)
-        poller = Poller(self.capella_conn_id, self.poll_interval, subject, deadlines, self.log)
-        payload = await poller.run(lambda hook: hook.get_task(task_id), self._verdict)
-        yield TriggerEvent(
-            {
-                "status": payload["status"],
-                "tasking_request_id": task_id,
-                "message": payload["message"],
-                "task_status": payload.get("task_status"),
-                "polls": poller.polls,
-            }
-        )
+    async def read(self, hook: CapellaAsyncHook) -> Any:
+        return await hook.get_task(self.tasking_request_id)
 
-    def _verdict(self, task: Any) -> dict[str, Any] | None:
+    def verdict(self, answer: Any) -> dict[str, Any] | None:
         """Return the payload of a finished request; log a pending one (approval waits on every poll)."""
-        outcome = tasking_status.tasking_outcome(task, anomaly_grace_period=self.anomaly_grace_period)
+        grace = timedelta(seconds=self.anomaly_grace_period or 0)
+        outcome = tasking_status.tasking_outcome(answer, anomaly_grace_period=grace)
         if outcome.state in (tasking_status.COMPLETED, "failed"):
             status = "success" if outcome.state == tasking_status.COMPLETED else "failed"
-            return {
-                "status": status,
-                "message": outcome.describe(self.tasking_request_id),
-                "task_status": outcome.status,
-            }
+            message = outcome.describe(self.tasking_request_id)
+            return {"status": status, "message": message, "task_status": outcome.status}
         if outcome.awaiting_approval:
             self.log.warning("%s", outcome.progress(self.tasking_request_id))
         elif outcome.status != self._last_status:
             self.log.info("%s", outcome.progress(self.tasking_request_id))
         else:
-            self.log.debug("Tasking request %s is %s", self.tasking_request_id, outcome.status)
+            self.log.debug("%s is %s", self.subject, outcome.status)
         self._last_status = outcome.status
         return None
