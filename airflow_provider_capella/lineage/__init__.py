@@ -1,7 +1,6 @@
 """Lineage of what the operators search, order, task and download: OpenLineage facets and Asset event extras.
 
-An operator writes what it did in ``self.lineage`` (a :class:`~.record.LineageRecord`); its
-``get_openlineage_facets_on_*`` methods call this module. Lineage never fails a task.
+An operator writes what it did in ``self.lineage``; its ``get_openlineage_facets_on_*`` call this module.
 """
 
 from __future__ import annotations

@@ -59,24 +59,21 @@ class DerivedRequestsSensor(RequestSensor):
     def check(self) -> bool:
         """Return whether ``count`` requests were derived (raising if the series ended short of it)."""
         count = self.wanted
-        found = self.read(f"repeat request {self.request_id}", lambda: derived(self.hook, self.request_id))
+        found = self.read(lambda: derived(self.hook, self.request_id))
         if found is None:
             return False
         status, self._derived = found
         verdict = derived_verdict(self.request_id, count, status, self._derived)
         if verdict is not None and verdict[0] == "failed":
             raise AirflowFailException(verdict[1])
-        in_review = status == "review"
-        self.log.log(
-            logging.WARNING if in_review else logging.INFO,
-            "Repeat request %s is %s%s, with %d of %d derived tasking request(s): %s",
-            self.request_id,
-            status,
-            " (waiting for approval: ApproveRepeatRequestOperator, or the console)" if in_review else "",
-            len(self._derived),
-            count,
-            self._derived,
+        hint = (
+            " (waiting for approval: ApproveRepeatRequestOperator, or the console)"
+            if status == "review"
+            else ""
         )
+        progress = f"{len(self._derived)} of {count} derived tasking request(s): {self._derived}"
+        level = logging.WARNING if hint else logging.INFO
+        self.log.log(level, "Repeat request %s is %s%s, with %s", self.request_id, status, hint, progress)
         return verdict is not None
 
     def result(self, event: dict[str, Any] | None) -> dict[str, str]:

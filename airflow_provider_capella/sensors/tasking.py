@@ -48,9 +48,7 @@ class TaskCompletedSensor(RequestSensor):
 
     def check(self) -> bool:
         """Return whether the request completed (raise on a terminal failure; False on a transient error)."""
-        task = self.read(
-            f"tasking request {self.tasking_request_id}", lambda: self.hook.get_task(self.tasking_request_id)
-        )
+        task = self.read(lambda: self.hook.get_task(self.tasking_request_id))
         if task is None:
             return False
         outcome = tasking_status.tasking_outcome(task, anomaly_grace_period=self.anomaly_grace_period)
@@ -74,9 +72,7 @@ class TaskCompletedSensor(RequestSensor):
     def trigger(self, **waiting: Any) -> BaseTrigger:
         from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger  # lazy: only to defer
 
+        grace = self.anomaly_grace_period.total_seconds()
         return TaskCompletedTrigger(
-            tasking_request_id=self.tasking_request_id,
-            capella_conn_id=self.capella_conn_id,
-            anomaly_grace_period=self.anomaly_grace_period.total_seconds(),
-            **waiting,
+            self.request_id, self.capella_conn_id, anomaly_grace_period=grace, **waiting
         )
