@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_capella._answers import api_time
+from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.exceptions import (
     CapellaConnectionError,
     CapellaRateLimitError,
@@ -75,19 +76,14 @@ class TaskingOutcome:
         if meaning and meaning != self.status:
             text += f" ({meaning})"
         if self.awaiting_approval:
-            return text + ": " + approval_hint(tasking_request_id)
+            return (
+                f"{text}: it waits for cost approval and will not be scheduled until someone approves it: "
+                f"call CapellaHook.approve_tasking_request({tasking_request_id!r}) or approve it in the "
+                "Capella console (create requests with pre_approval=True to skip the review)"
+            )
         if self.status == ANOMALY and self.retry_deadline is not None:
             text += f"; waiting for a retry until {self.retry_deadline.isoformat()} (anomaly_grace_period)"
         return f"{text}: {self.message}" if self.message else text
-
-
-def approval_hint(tasking_request_id: str) -> str:
-    """Say that a request waits for cost approval and how to approve it (the hook method, the console)."""
-    return (
-        "it waits for cost approval and will not be scheduled until someone approves it: call "
-        f"CapellaHook.approve_tasking_request({tasking_request_id!r}) or approve it in the Capella "
-        "console (create requests with pre_approval=True to skip the review)"
-    )
 
 
 def status_codes(request: Any) -> list[str]:
@@ -118,17 +114,10 @@ def grace_period(argument: str, value: Any) -> timedelta:
     """
     if value is None:
         return DEFAULT_ANOMALY_GRACE_PERIOD
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        raise CapellaValidationError.argument_error(
-            argument, f"must be a timedelta or a number of seconds, got {value!r}"
-        )
-    if not seconds >= 0:
-        raise CapellaValidationError.argument_error(argument, f"must not be negative, got {value!r}")
-    return timedelta(seconds=seconds)
+    if not isinstance(value, timedelta | int | float) or isinstance(value, bool):
+        checks.fail(argument, f"must be a timedelta or a number of seconds, got {value!r}")
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    return timedelta(seconds=checks.number(argument, seconds, minimum=0))
 
 
 def tasking_outcome(

@@ -9,7 +9,7 @@ from airflow_provider_capella._compat import AirflowFailException
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._kinds import REPEAT
-from airflow_provider_capella.sensors._request import DEFAULT_DEFERRABLE, RequestSensor
+from airflow_provider_capella.sensors._request import RequestSensor
 from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
 
 if TYPE_CHECKING:
@@ -38,15 +38,8 @@ class DerivedRequestsSensor(RequestSensor):
     kind = REPEAT
     template_fields = ("repeat_request_id", "count", "capella_conn_id")
 
-    def __init__(
-        self,
-        *,
-        repeat_request_id: str | XComArg,
-        count: int | str = 1,
-        deferrable: bool = DEFAULT_DEFERRABLE,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(deferrable=deferrable, **kwargs)
+    def __init__(self, *, repeat_request_id: str | XComArg, count: int | str = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.repeat_request_id: str = repeat_request_id  # type: ignore[assignment]
         self.count = count
         self._derived: dict[str, str] = {}

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_capella import tasking_status
 from airflow_provider_capella._compat import AirflowFailException
 from airflow_provider_capella.operators._kinds import TASKING
-from airflow_provider_capella.sensors._request import DEFAULT_DEFERRABLE, RequestSensor
+from airflow_provider_capella.sensors._request import RequestSensor
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg
@@ -38,11 +38,10 @@ class TaskCompletedSensor(RequestSensor):
         self,
         *,
         tasking_request_id: str | XComArg,
-        deferrable: bool = DEFAULT_DEFERRABLE,
         anomaly_grace_period: timedelta | float | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(deferrable=deferrable, **kwargs)
+        super().__init__(**kwargs)
         self.anomaly_grace_period = tasking_status.grace_period("anomaly_grace_period", anomaly_grace_period)
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
 

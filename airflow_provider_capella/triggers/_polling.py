@@ -28,6 +28,7 @@ class PollingTrigger(BaseTrigger):
     poll_interval: float
     end_time: float | None
     execution_deadline: float | None = None  # a field of the sensors' triggers only
+    noun: ClassVar[str]  # what waits, e.g. ``Tasking request``
     late: ClassVar[str] = "was not ready in time"  # how ``end_time`` passing is told
     blank: ClassVar[dict[str, Any]] = {}  # keys every event carries, errors included
     polls = 0
@@ -43,8 +44,8 @@ class PollingTrigger(BaseTrigger):
 
     @property
     def subject(self) -> str:
-        """What is waited on, e.g. ``Tasking request <id>``."""
-        raise NotImplementedError
+        """What is waited on, e.g. ``Tasking request <id>`` (the first field is the id)."""
+        return f"{self.noun} {getattr(self, fields(self)[0].name)}"
 
     async def read(self, hook: CapellaAsyncHook) -> Any:
         """Return one answer of the API."""

@@ -25,11 +25,7 @@ class AccessRequestTrigger(PollingTrigger):
 
     Example::
 
-        self.defer(
-            trigger=AccessRequestTrigger(access_request_id, "capella_default", poll_interval=10,
-                                         end_time=time.time() + 3600),
-            method_name="execute_complete",
-        )
+        AccessRequestTrigger(access_request_id, poll_interval=10, end_time=time.time() + 3600)
     """
 
     access_request_id: str
@@ -37,9 +33,7 @@ class AccessRequestTrigger(PollingTrigger):
     poll_interval: float = 10.0
     end_time: float | None = None
 
-    @property
-    def subject(self) -> str:
-        return f"Access request {self.access_request_id}"
+    noun = "Access request"
 
     async def read(self, hook: CapellaAsyncHook) -> Any:
         return await hook.get_access_request(self.access_request_id)

@@ -51,9 +51,7 @@ class DerivedRequestsTrigger(PollingTrigger):
         """The blocking hook the polls use (built in a poll's thread)."""
         return capella_hook(self.capella_conn_id)
 
-    @property
-    def subject(self) -> str:
-        return f"Repeat request {self.repeat_request_id}"
+    noun = "Repeat request"
 
     async def read(self, hook: CapellaAsyncHook) -> tuple[str | None, dict[str, str]]:
         return await asyncio.to_thread(derived, self.hook, self.repeat_request_id)

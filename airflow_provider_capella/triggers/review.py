@@ -28,8 +28,7 @@ class RequestReviewTrigger(PollingTrigger):
 
     Example::
 
-        self.defer(trigger=RequestReviewTrigger(task_id, "tasking", poll_interval=30),
-                   method_name="execute_complete")
+        RequestReviewTrigger(task_id, "tasking", poll_interval=30)
     """
 
     request_id: str

@@ -28,11 +28,7 @@ class TaskCompletedTrigger(PollingTrigger):
 
     Example::
 
-        self.defer(
-            trigger=TaskCompletedTrigger(task_id, "capella_default", poll_interval=300,
-                                         end_time=time.time() + 7 * 86400),
-            method_name="execute_complete",
-        )
+        TaskCompletedTrigger(task_id, poll_interval=300, end_time=time.time() + 7 * 86400)
     """
 
     tasking_request_id: str
@@ -50,9 +46,7 @@ class TaskCompletedTrigger(PollingTrigger):
         self._last_status: str | None = None
         super().__post_init__()
 
-    @property
-    def subject(self) -> str:
-        return f"Tasking request {self.tasking_request_id}"
+    noun = "Tasking request"
 
     async def read(self, hook: CapellaAsyncHook) -> Any:
         return await hook.get_task(self.tasking_request_id)
