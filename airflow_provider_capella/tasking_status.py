@@ -15,7 +15,6 @@ from airflow_provider_capella.exceptions import (
     CapellaConnectionError,
     CapellaRateLimitError,
     CapellaServerError,
-    CapellaValidationError,
 )
 
 COMPLETED = "completed"  # complete wherever it appears in the history (the SDK's rule)
@@ -90,9 +89,7 @@ def status_codes(request: Any) -> list[str]:
     """Return the status codes of a tasking or repeat request's history, newest first, lower case."""
     history = request.get("properties", {}).get("statusHistory") if isinstance(request, dict) else None
     if not isinstance(history, list):
-        raise CapellaValidationError.argument_error(
-            "task", "must be a tasking request dict with properties.statusHistory (see get_task)"
-        )
+        checks.fail("task", "must be a tasking request dict with properties.statusHistory (see get_task)")
     return [str(entry.get("code", "")).lower() for entry in history if isinstance(entry, dict)]
 
 

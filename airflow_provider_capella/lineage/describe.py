@@ -22,13 +22,7 @@ log = logging.getLogger(__name__)
 MAX_IDS_PER_SEARCH = 10_000
 HEAD_CONCURRENCY = 8
 READ_CHUNK = 1 << 20
-S3_CHECKSUMS = (
-    ("ChecksumSHA256", "s3:sha256"),
-    ("ChecksumCRC64NVME", "s3:crc64nvme"),
-    ("ChecksumCRC32C", "s3:crc32c"),
-    ("ChecksumCRC32", "s3:crc32"),
-    ("ChecksumSHA1", "s3:sha1"),
-)
+S3_CHECKSUMS = ("SHA256", "CRC64NVME", "CRC32C", "CRC32", "SHA1")  # ``Checksum<name>`` fields, by preference
 
 
 def describe_products(record: LineageRecord, hook: CapellaHook) -> None:
@@ -98,7 +92,8 @@ def _describe_s3(files: list[FileFacts], aws_conn_id: str | None) -> None:
         length = answer.get("ContentLength")
         file.size = int(length) if isinstance(length, int) else None
         etag = str(answer.get("ETag") or "").strip('"')
-        stored = [(algorithm, str(answer[field])) for field, algorithm in S3_CHECKSUMS if answer.get(field)]
+        named = {name: answer.get(f"Checksum{name}") for name in S3_CHECKSUMS}
+        stored = [(f"s3:{name.lower()}", str(value)) for name, value in named.items() if value]
         if stored or etag:  # S3's full-object checksum, in S3_CHECKSUMS' preference, else the ETag
             file.checksum_algorithm, file.checksum = (stored or [("s3:etag", etag)])[0]
 

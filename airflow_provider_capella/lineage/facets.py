@@ -128,17 +128,16 @@ def output_dataset(file: FileFacts) -> OutputDataset:
         namespace = f"s3://{bucket}"
     else:
         namespace, name = f"file://{socket.gethostname() or 'localhost'}", file.location
-    dataset_facets: dict[str, Any] = {
-        "capellaFile": CapellaFileDatasetFacet(**camel_case(file, skip="location"))
-    }
+    facets: dict[str, Any] = {"capellaFile": CapellaFileDatasetFacet(**camel_case(file, skip="location"))}
     if file.checksum_text:
-        version = dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=file.checksum_text)
-        dataset_facets["version"] = version
-    output_facets: dict[str, Any] = {}
-    if file.size is not None:
-        statistics = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet
-        output_facets["outputStatistics"] = statistics(size=file.size, fileCount=1)
-    return OutputDataset(namespace=namespace, name=name, facets=dataset_facets, outputFacets=output_facets)
+        facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
+            datasetVersion=file.checksum_text
+        )
+    statistics = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet
+    outputs: dict[str, Any] = (
+        {"outputStatistics": statistics(size=file.size, fileCount=1)} if file.size is not None else {}
+    )
+    return OutputDataset(namespace, name, facets=facets, outputFacets=outputs)
 
 
 def run_facets(record: LineageRecord, console_url: str | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -53,10 +54,9 @@ class TaskCompletedSensor(RequestSensor):
         outcome = tasking_status.tasking_outcome(task, anomaly_grace_period=self.anomaly_grace_period)
         if outcome.state == "failed":
             raise AirflowFailException(outcome.describe(self.tasking_request_id))
-        if outcome.awaiting_approval:
-            self.log.warning("%s", outcome.progress(self.tasking_request_id))
-        elif outcome.state == "pending":
-            self.log.info("%s", outcome.progress(self.tasking_request_id))
+        if outcome.state == "pending":
+            level = logging.WARNING if outcome.awaiting_approval else logging.INFO
+            self.log.log(level, "%s", outcome.progress(self.tasking_request_id))
         return outcome.state == "completed"
 
     def result(self, event: dict[str, Any] | None) -> list[str]:

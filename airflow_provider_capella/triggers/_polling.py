@@ -57,19 +57,16 @@ class PollingTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until there is an outcome (the HTTP pool is released first); fire one event."""
-        first = fields(self)[0].name  # the id waited on
-        outcome = await self._outcome()
-        yield TriggerEvent({first: getattr(self, first), **self.blank, **outcome, "polls": self.polls})
-
-    async def _outcome(self) -> dict[str, Any]:
         self.polls = 0
         try:
             async with CapellaAsyncHook(self.capella_conn_id) as hook:
-                return await self._loop(hook)
+                outcome = await self._loop(hook)
         except CapellaError as error:
-            return {"status": "error" if error.retryable else "failed", "message": str(error)}
+            outcome = {"status": "error" if error.retryable else "failed", "message": str(error)}
         except Exception as error:  # reported to the task instead of crashing the triggerer's loop
-            return {"status": "error", "message": f"{type(error).__name__}: {error}"}
+            outcome = {"status": "error", "message": f"{type(error).__name__}: {error}"}
+        first = fields(self)[0].name  # the id waited on
+        yield TriggerEvent({first: getattr(self, first), **self.blank, **outcome, "polls": self.polls})
 
     async def _loop(self, hook: CapellaAsyncHook) -> dict[str, Any]:
         deadlines = [

@@ -48,9 +48,5 @@ class AccessRequestTrigger(PollingTrigger):
             status, message = "failed", f"{self.subject} ended {processing}"
         else:
             return None
-        return {
-            "status": status,
-            "message": message,
-            "processing_status": processing,
-            "accessibility_status": accessibility,
-        }
+        facts = {"processing_status": processing, "accessibility_status": accessibility}
+        return {"status": status, "message": message, **facts}
