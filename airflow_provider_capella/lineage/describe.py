@@ -1,7 +1,4 @@
-"""Facts looked up after the fact: catalog facts of products, size and checksum of written files, costs.
-
-A local file: its SHA-256; an S3 object: one ``HEAD`` (docs/lineage.md). Lookups never fail the task.
-"""
+"""Facts looked up after the fact: catalog facts of products, size and checksum of written files, costs."""
 
 from __future__ import annotations
 

@@ -61,9 +61,8 @@ class FileFacts:
     @property
     def checksum_text(self) -> str | None:
         """``"<algorithm>:<value>"``, the compact form an Asset event carries."""
-        if self.checksum and self.checksum_algorithm:
-            return f"{self.checksum_algorithm}:{self.checksum}"
-        return None
+        known = self.checksum and self.checksum_algorithm
+        return f"{self.checksum_algorithm}:{self.checksum}" if known else None
 
 
 @dataclass
@@ -121,8 +120,7 @@ class LineageRecord:
     def add_products(self, products: list[ProductFacts]) -> None:
         """Add catalog facts (naming the products too)."""
         self.add_product_ids([product.stac_id for product in products])
-        for product in products:
-            self.products[product.stac_id] = product
+        self.products.update({product.stac_id: product for product in products})
 
     def product(self, stac_id: str) -> ProductFacts:
         """Return the facts of ``stac_id``: from the catalog when known, else just the id."""

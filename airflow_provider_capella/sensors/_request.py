@@ -56,7 +56,6 @@ class RequestSensor(FailsFast, BaseSensorOperator):
 
     @property
     def request_id(self) -> str:
-        """The rendered ``<kind>_request_id``."""
         return str(getattr(self, f"{self.kind.name}_request_id"))
 
     def new_hook(self) -> CapellaHook:

@@ -22,9 +22,6 @@ if TYPE_CHECKING:
 class DerivedRequestsSensor(RequestSensor):
     """Wait until a repeat request has derived ``count`` tasking requests; return ``{id: latest status}``.
 
-    A series that ends short of ``count`` fails the task at once; poke, reschedule or deferrable mode
-    (docs/sensor.md).
-
     :param repeat_request_id: the repeat request (templated, e.g. from an upstream XCom).
     :param count: how many derived tasking requests to wait for (templated; default 1).
     :param capella_conn_id: the Airflow connection id (default ``capella_default``; templated).

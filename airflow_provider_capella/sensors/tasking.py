@@ -17,10 +17,7 @@ if TYPE_CHECKING:
 
 
 class TaskCompletedSensor(RequestSensor):
-    """Wait until a tasking request is completed; return its collect ids.
-
-    A terminal failure (rejected, expired, canceled, ...) fails the task at once; poke, reschedule or
-    deferrable mode (docs/sensor.md).
+    """Wait until a tasking request is completed, in any sensor mode; return its collect ids (docs/sensor.md).
 
     :param tasking_request_id: the tasking request to wait for (templated, e.g. from an upstream XCom).
     :param capella_conn_id: the Airflow connection id (default ``capella_default``; templated).

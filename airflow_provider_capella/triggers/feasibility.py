@@ -13,10 +13,7 @@ from airflow_provider_capella.triggers._polling import PollingTrigger
 
 @dataclass(eq=False, repr=False)
 class AccessRequestTrigger(PollingTrigger):
-    """Poll an access request until it is processed, fails, or ``end_time`` passes; fire one event.
-
-    The payload is ``{"status", "access_request_id", "processing_status", "accessibility_status",
-    "message", "polls"}``, ``status`` one of ``success``, ``failed``, ``timeout`` or ``error``.
+    """Poll an access request until it is processed, fails or times out; fire one event (docs/feasibility.md).
 
     :param access_request_id: the access request.
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).

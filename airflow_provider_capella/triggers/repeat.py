@@ -1,7 +1,4 @@
-"""``DerivedRequestsTrigger``: wait in the triggerer until a repeat request has derived tasking requests.
-
-Each poll runs the blocking ``CapellaHook`` in a thread; the verdict is the sensor's own ``derived_verdict``.
-"""
+"""``DerivedRequestsTrigger``: wait in the triggerer until a repeat request has derived tasking requests."""
 
 from __future__ import annotations
 
@@ -23,8 +20,6 @@ if TYPE_CHECKING:
 @dataclass(eq=False, repr=False)
 class DerivedRequestsTrigger(PollingTrigger):
     """Polls a repeat request until it derived ``count`` tasking requests, ended short, or a deadline passed.
-
-    The event payload is ``{"status", "repeat_request_id", "message", "derived", "polls"}`` (docs/sensor.md).
 
     :param repeat_request_id: the repeat request.
     :param count: how many derived tasking requests to wait for.
@@ -53,7 +48,9 @@ class DerivedRequestsTrigger(PollingTrigger):
 
     noun = "Repeat request"
 
-    async def read(self, hook: CapellaAsyncHook) -> tuple[str | None, dict[str, str]]:
+    async def read(
+        self, hook: CapellaAsyncHook
+    ) -> tuple[str | None, dict[str, str]]:  # the search is sync only
         return await asyncio.to_thread(derived, self.hook, self.repeat_request_id)
 
     def verdict(self, answer: tuple[str | None, dict[str, str]]) -> dict[str, Any] | None:

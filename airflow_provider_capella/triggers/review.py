@@ -16,9 +16,7 @@ WAITING = frozenset({"received", ""})
 
 @dataclass(eq=False, repr=False)
 class RequestReviewTrigger(PollingTrigger):
-    """Poll a tasking or repeat request until it is past ``received`` (usually: in ``review``).
-
-    The payload is ``{"status", "request_id", "kind", "request_status", "message", "polls"}``.
+    """Poll a tasking or repeat request until it is past ``received`` (usually: ``review``); fire one event.
 
     :param request_id: the tasking or repeat request.
     :param kind: ``tasking`` or ``repeat``.

@@ -14,10 +14,7 @@ from airflow_provider_capella.triggers._polling import PollingTrigger
 
 @dataclass(eq=False, repr=False)
 class TaskCompletedTrigger(PollingTrigger):
-    """Polls a tasking request until it completes, fails, or a deadline passes; then fires one event.
-
-    The event payload is ``{"status", "tasking_request_id", "message", "task_status", "polls"}``, ``status``
-    one of ``success``, ``failed``, ``timeout``, ``execution_timeout`` or ``error`` (docs/sensor.md).
+    """Polls a tasking request until it completes, fails or a deadline passes; one event (docs/sensor.md).
 
     :param tasking_request_id: the tasking request to wait for.
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
@@ -55,7 +52,7 @@ class TaskCompletedTrigger(PollingTrigger):
         """Return the payload of a finished request; log a pending one (approval waits on every poll)."""
         grace = timedelta(seconds=self.anomaly_grace_period or 0)
         outcome = tasking_status.tasking_outcome(answer, anomaly_grace_period=grace)
-        if outcome.state in (tasking_status.COMPLETED, "failed"):
+        if outcome.state != "pending":
             status = "success" if outcome.state == tasking_status.COMPLETED else "failed"
             message = outcome.describe(self.tasking_request_id)
             return {"status": status, "message": message, "task_status": outcome.status}
