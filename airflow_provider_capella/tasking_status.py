@@ -33,7 +33,6 @@ MEANINGS = {  # what each in-progress status means, as Capella documents it (for
     "accepted": "accepted: full collection is guaranteed within the window",
     "retrying": "Capella is re-attempting the collection after an anomaly",
     ANOMALY: "a collect failed in a way that prevents full completion; Capella may still retry",
-    COMPLETED: "completed",
 }
 
 # API failures that outlived the connection's retries but may pass: a wait keeps polling through them
@@ -71,8 +70,7 @@ class TaskingOutcome:
     def progress(self, tasking_request_id: str) -> str:
         """Say in one log line what a pending request is doing, what its status means, how to move it on."""
         text = f"Tasking request {tasking_request_id} is {self.status}"
-        meaning = MEANINGS.get(self.status)
-        if meaning and meaning != self.status:
+        if meaning := MEANINGS.get(self.status):
             text += f" ({meaning})"
         if self.awaiting_approval:
             return (

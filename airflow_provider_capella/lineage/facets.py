@@ -1,7 +1,4 @@
-"""A :class:`~.record.LineageRecord` as OpenLineage datasets and facets (imported only when OpenLineage asks).
-
-Inputs are catalog items, outputs the files written, named as OpenLineage's spec says (docs/lineage.md).
-"""
+"""A :class:`~.record.LineageRecord` as OpenLineage datasets and facets (imported only when asked)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._kinds import REPEAT
 from airflow_provider_capella.sensors._request import RequestSensor
-from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
+from airflow_provider_capella.tasking_status import REVIEW, TERMINAL_FAILURES, latest_status
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg
@@ -56,11 +56,8 @@ class DerivedRequestsSensor(RequestSensor):
         verdict = derived_verdict(self.request_id, count, status, self._derived)
         if verdict is not None and verdict[0] == "failed":
             raise AirflowFailException(verdict[1])
-        hint = (
-            " (waiting for approval: ApproveRepeatRequestOperator, or the console)"
-            if status == "review"
-            else ""
-        )
+        review = status == REVIEW
+        hint = " (waiting for approval: ApproveRepeatRequestOperator, or the console)" if review else ""
         progress = f"{len(self._derived)} of {count} derived tasking request(s): {self._derived}"
         level = logging.WARNING if hint else logging.INFO
         self.log.log(level, "Repeat request %s is %s%s, with %s", self.request_id, status, hint, progress)
