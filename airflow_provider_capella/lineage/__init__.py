@@ -58,10 +58,10 @@ def records(execute: Execute) -> Execute:
 
 
 def facets_on_start(
-    operator: Reporting, at_start: Callable[[], LineageRecord] | None = None
+    operator: Reporting, at_start: Callable[[], LineageRecord] = LineageRecord
 ) -> OperatorLineage:
     """Report what the rendered arguments name (``at_start``'s record) before anything runs."""
-    record = (_safely("reading the arguments", at_start) if at_start else None) or LineageRecord()
+    record = _safely("reading the arguments", at_start) or LineageRecord()
     return _operator_lineage(operator, record)
 
 

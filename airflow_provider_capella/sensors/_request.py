@@ -94,20 +94,14 @@ class RequestSensor(FailsFast, BaseSensorOperator):
         if isinstance(done, PokeReturnValue):
             return done.xcom_value
         now = time.time()
-        end_time, execution_deadline = now + float(self.timeout), None
+        end, limit = now + float(self.timeout), None  # the sensor's timeout, the task's execution_timeout
         if self.execution_timeout is not None:
             started = getattr(context.get("ti"), "start_date", None)
             start = started.timestamp() if started is not None else now
-            execution_deadline = start + self.execution_timeout.total_seconds()
-        self.defer(
-            trigger=self.trigger(
-                poll_interval=self.poke_interval, end_time=end_time, execution_deadline=execution_deadline
-            ),
-            method_name="execute_complete",
-            timeout=timedelta(
-                seconds=max(0.0, min(end_time, execution_deadline or end_time) - now) + DEFER_GRACE_SECONDS
-            ),
-        )
+            limit = start + self.execution_timeout.total_seconds()
+        trigger = self.trigger(poll_interval=self.poke_interval, end_time=end, execution_deadline=limit)
+        wait = timedelta(seconds=max(0.0, min(end, limit or end) - now) + DEFER_GRACE_SECONDS)
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=wait)
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
@@ -125,9 +119,8 @@ class RequestSensor(FailsFast, BaseSensorOperator):
         try:
             return call()
         except tasking_status.TRANSIENT_ERRORS as error:
-            self.log.warning(
-                "Could not check %s %s (%s); will try again", self.kind.label, self.request_id, error
-            )
+            what = f"{self.kind.label} {self.request_id}"
+            self.log.warning("Could not check %s (%s); will try again", what, error)
             return None
 
     def get_openlineage_facets_on_start(self) -> OperatorLineage:
