@@ -86,14 +86,8 @@ def _operator_lineage(operator: Reporting, record: LineageRecord) -> OperatorLin
 
     base_url = _safely("reading the connection", lambda: operator.new_hook().base_url)
     host = urlsplit(base_url).netloc if base_url and "://" in base_url else (base_url or "")
-    console = next(
-        (
-            f"{console_url(operator.capella_conn_id)}/{path}/{getattr(record, name)}"
-            for name, path in CONSOLE_PATHS
-            if getattr(record, name)
-        ),
-        None,
-    )
+    named = [(path, getattr(record, name)) for name, path in CONSOLE_PATHS if getattr(record, name)]
+    console = f"{console_url(operator.capella_conn_id)}/{named[0][0]}/{named[0][1]}" if named else None
     return operator_lineage(record, f"capella://{host.strip('/') or DEFAULT_API_HOST}", console)
 
 

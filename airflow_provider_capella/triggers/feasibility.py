@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
-from airflow_provider_capella.hooks.capella import ACCESS_FAILED, processing_status
+from airflow_provider_capella.hooks.capella import ACCESS_FAILED, feature_property, processing_status
 from airflow_provider_capella.hooks.capella_async import CapellaAsyncHook
 from airflow_provider_capella.triggers._polling import PollingTrigger
 
@@ -37,8 +37,7 @@ class AccessRequestTrigger(PollingTrigger):
 
     def verdict(self, answer: Any) -> dict[str, Any] | None:
         processing = processing_status(answer) or ""
-        properties = (answer.get("properties") or {}) if isinstance(answer, dict) else {}
-        accessibility = properties.get("accessibilityStatus")
+        accessibility = feature_property(answer, "accessibilityStatus")
         if processing == "completed":
             status, message = "success", f"{self.subject} is processed: {accessibility}"
         elif processing in ACCESS_FAILED:

@@ -11,8 +11,6 @@ from airflow_provider_capella.hooks.capella_async import CapellaAsyncHook
 from airflow_provider_capella.tasking_status import latest_status
 from airflow_provider_capella.triggers._polling import PollingTrigger
 
-WAITING = frozenset({"received", ""})
-
 
 @dataclass(eq=False, repr=False)
 class RequestReviewTrigger(PollingTrigger):
@@ -48,8 +46,8 @@ class RequestReviewTrigger(PollingTrigger):
         return await hook.get_request(self.request_id, kind=KINDS[self.kind])
 
     def verdict(self, answer: Any) -> dict[str, Any] | None:
-        status = latest_status(answer) or ""
-        if status in WAITING:
+        status = latest_status(answer)
+        if status in (None, "received"):
             return None
         message = f"{self.subject} is {status}"
         return {"status": "success", "message": message, "kind": self.kind, "request_status": status}
