@@ -1,7 +1,4 @@
-"""Lineage of what the operators search, order, task and download: OpenLineage facets and Asset event extras.
-
-An operator writes what it did in ``self.lineage``; its ``get_openlineage_facets_on_*`` call this module.
-"""
+"""OpenLineage facets from an operator's ``self.lineage``, for its ``get_openlineage_facets_on_*`` methods."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""The base of the Capella triggers: one read per poll until a verdict or a deadline, then one event.
-
-A transient error is retried at the next poll; one no retry can fix ends with ``failed``, any other ``error``.
-"""
+"""The base of the Capella triggers: one read per poll until a verdict or a deadline, then one event."""
 
 from __future__ import annotations
 
@@ -31,7 +28,6 @@ class PollingTrigger(BaseTrigger):
     noun: ClassVar[str]  # what waits, e.g. ``Tasking request``
     late: ClassVar[str] = "was not ready in time"  # how ``end_time`` passing is told
     blank: ClassVar[dict[str, Any]] = {}  # keys every event carries, errors included
-    polls = 0
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -61,7 +57,7 @@ class PollingTrigger(BaseTrigger):
         try:
             async with CapellaAsyncHook(self.capella_conn_id) as hook:
                 outcome = await self._loop(hook)
-        except CapellaError as error:
+        except CapellaError as error:  # past the hook's retries: ``failed`` if no retry can fix it
             outcome = {"status": "error" if error.retryable else "failed", "message": str(error)}
         except Exception as error:  # reported to the task instead of crashing the triggerer's loop
             outcome = {"status": "error", "message": f"{type(error).__name__}: {error}"}
