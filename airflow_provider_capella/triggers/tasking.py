@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -56,11 +57,8 @@ class TaskCompletedTrigger(PollingTrigger):
             status = "success" if outcome.state == tasking_status.COMPLETED else "failed"
             message = outcome.describe(self.tasking_request_id)
             return {"status": status, "message": message, "task_status": outcome.status}
-        if outcome.awaiting_approval:
-            self.log.warning("%s", outcome.progress(self.tasking_request_id))
-        elif outcome.status != self._last_status:
-            self.log.info("%s", outcome.progress(self.tasking_request_id))
-        else:
-            self.log.debug("%s is %s", self.subject, outcome.status)
+        changed = outcome.status != self._last_status  # a change at INFO, the polls in between at DEBUG
+        level = logging.WARNING if outcome.awaiting_approval else logging.INFO if changed else logging.DEBUG
+        self.log.log(level, "%s", outcome.progress(self.tasking_request_id))
         self._last_status = outcome.status
         return None
