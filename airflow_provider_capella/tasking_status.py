@@ -1,17 +1,6 @@
-"""The one reading of a tasking or repeat request's status history: completed, failed or pending.
+"""The one reading of a request's status history (newest first): completed, failed or pending.
 
-The hook, the operators, the sensor and the trigger all decide with these functions; a history is newest
-first, as the API sends it. ``completed`` anywhere: completed (the SDK's rule). ``rejected``,
-``expired``, ``canceled``, ``failed``, ``error``: failed at once. ``anomaly``: failed once it has been
-the newest status for longer than the anomaly grace period (default six hours, from its own time; zero,
-or an entry without a readable time, fails at once). Any other status, ``review`` included, is pending.
-docs/api-fidelity.md ("What waiting means") explains each status and why.
-
-Example::
-
-    outcome = tasking_outcome(hook.get_task(task_id))
-    if outcome.state == "failed":
-        raise RuntimeError(outcome.describe(task_id))
+The hook, operators, sensors and triggers all decide with it; docs/api-fidelity.md ("What waiting means").
 """
 
 from __future__ import annotations
@@ -21,26 +10,22 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from airflow_provider_capella._answers import api_time
+from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.exceptions import (
     CapellaConnectionError,
-    CapellaError,
     CapellaRateLimitError,
     CapellaServerError,
-    CapellaValidationError,
 )
 
 COMPLETED = "completed"  # complete wherever it appears in the history (the SDK's rule)
 ANOMALY = "anomaly"  # a collect failed; Capella may still re-attempt it (``retrying``)
 REVIEW = "review"  # the cost estimate is ready and waits for the customer's approval
 FINAL_FAILURES = frozenset({"rejected", "expired", "canceled", "cancelled", "failed", "error"})
-"""Statuses after which a tasking request will never complete (``anomaly`` is decided with a grace period)."""
-TERMINAL_FAILURES = FINAL_FAILURES | {ANOMALY}
-"""Statuses that end a request unless something follows (``anomaly`` may be followed by ``retrying``)."""
+TERMINAL_FAILURES = FINAL_FAILURES | {ANOMALY}  # ends a request unless ``retrying`` follows an ``anomaly``
 CANCELED = frozenset({"canceled", "cancelled"})
-DEFAULT_ANOMALY_GRACE_PERIOD = timedelta(hours=6)
-"""How long a wait keeps going after an ``anomaly`` in case Capella re-attempts the collection."""
+DEFAULT_ANOMALY_GRACE_PERIOD = timedelta(hours=6)  # how long a wait hopes for a retry after an ``anomaly``
 
-MEANINGS = {
+MEANINGS = {  # what each in-progress status means, as Capella documents it (for logs)
     "received": "received by Capella, not yet reviewed",
     "review": "waiting for cost approval",
     "submitted": "approved and submitted for scheduling",
@@ -48,25 +33,15 @@ MEANINGS = {
     "accepted": "accepted: full collection is guaranteed within the window",
     "retrying": "Capella is re-attempting the collection after an anomaly",
     ANOMALY: "a collect failed in a way that prevents full completion; Capella may still retry",
-    COMPLETED: "completed",
 }
-"""What each in-progress status means, as Capella documents it (for logs)."""
 
-TRANSIENT_ERRORS: tuple[type[CapellaError], ...] = (
-    CapellaServerError,
-    CapellaConnectionError,
-    CapellaRateLimitError,
-)
-"""API failures that outlived the connection's retries but may pass: a wait keeps polling through them."""
+# API failures that outlived the connection's retries but may pass: a wait keeps polling through them
+TRANSIENT_ERRORS = (CapellaServerError, CapellaConnectionError, CapellaRateLimitError)
 
 
 @dataclass(frozen=True)
 class TaskingOutcome:
-    """Where a tasking request stands: ``state`` is ``completed``, ``failed`` or ``pending``.
-
-    ``status`` and ``message`` are the newest status code and the API's message for it; ``since`` is
-    that status's time as the API recorded it (``None`` when absent); ``retry_deadline`` is, for a
-    pending ``anomaly``, when the wait gives up on a retry.
+    """Where a tasking request stands: ``state`` (``completed``, ``failed``, ``pending``), newest ``status``.
 
     Example::
 
@@ -95,32 +70,24 @@ class TaskingOutcome:
     def progress(self, tasking_request_id: str) -> str:
         """Say in one log line what a pending request is doing, what its status means, how to move it on."""
         text = f"Tasking request {tasking_request_id} is {self.status}"
-        meaning = MEANINGS.get(self.status)
-        if meaning and meaning != self.status:
+        if meaning := MEANINGS.get(self.status):
             text += f" ({meaning})"
         if self.awaiting_approval:
-            return text + ": " + approval_hint(tasking_request_id)
+            return (
+                f"{text}: it waits for cost approval and will not be scheduled until someone approves it: "
+                f"call CapellaHook.approve_tasking_request({tasking_request_id!r}) or approve it in the "
+                "Capella console (create requests with pre_approval=True to skip the review)"
+            )
         if self.status == ANOMALY and self.retry_deadline is not None:
             text += f"; waiting for a retry until {self.retry_deadline.isoformat()} (anomaly_grace_period)"
         return f"{text}: {self.message}" if self.message else text
-
-
-def approval_hint(tasking_request_id: str) -> str:
-    """Say that a request waits for cost approval and how to approve it (the hook method, the console)."""
-    return (
-        "it waits for cost approval and will not be scheduled until someone approves it: call "
-        f"CapellaHook.approve_tasking_request({tasking_request_id!r}) or approve it in the Capella "
-        "console (create requests with pre_approval=True to skip the review)"
-    )
 
 
 def status_codes(request: Any) -> list[str]:
     """Return the status codes of a tasking or repeat request's history, newest first, lower case."""
     history = request.get("properties", {}).get("statusHistory") if isinstance(request, dict) else None
     if not isinstance(history, list):
-        raise CapellaValidationError.argument_error(
-            "task", "must be a tasking request dict with properties.statusHistory (see get_task)"
-        )
+        checks.fail("task", "must be a tasking request dict with properties.statusHistory (see get_task)")
     return [str(entry.get("code", "")).lower() for entry in history if isinstance(entry, dict)]
 
 
@@ -139,21 +106,13 @@ def grace_period(argument: str, value: Any) -> timedelta:
 
     :param argument: the argument's name, for the error message.
     :param value: a ``timedelta``, a non-negative number of seconds, or ``None``.
-    :raises CapellaValidationError: naming ``argument`` for a negative or non-numeric value.
     """
     if value is None:
         return DEFAULT_ANOMALY_GRACE_PERIOD
-    if isinstance(value, timedelta):
-        seconds = value.total_seconds()
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        raise CapellaValidationError.argument_error(
-            argument, f"must be a timedelta or a number of seconds, got {value!r}"
-        )
-    if not seconds >= 0:
-        raise CapellaValidationError.argument_error(argument, f"must not be negative, got {value!r}")
-    return timedelta(seconds=seconds)
+    if not isinstance(value, timedelta | int | float) or isinstance(value, bool):
+        checks.fail(argument, f"must be a timedelta or a number of seconds, got {value!r}")
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    return timedelta(seconds=checks.number(argument, seconds, minimum=0))
 
 
 def tasking_outcome(
@@ -172,14 +131,12 @@ def tasking_outcome(
     history = properties.get("statusHistory") if isinstance(properties, dict) else None
     entries = [entry for entry in history or [] if isinstance(entry, dict)]
     codes = [str(entry.get("code") or "").lower() for entry in entries]
-    if COMPLETED in codes:
-        entry = entries[codes.index(COMPLETED)]
-        return TaskingOutcome(
-            COMPLETED, COMPLETED, str(entry.get("message") or ""), api_time(entry.get("time"))
-        )
-    newest: dict[str, Any] = entries[0] if entries else {}
-    status = codes[0] if codes else "unknown"
-    message, since = str(newest.get("message") or ""), api_time(newest.get("time"))
+    at = codes.index(COMPLETED) if COMPLETED in codes else 0  # completed anywhere wins
+    entry: dict[str, Any] = entries[at] if entries else {}
+    status = codes[at] if codes else "unknown"
+    message, since = str(entry.get("message") or ""), api_time(entry.get("time"))
+    if status == COMPLETED:
+        return TaskingOutcome(COMPLETED, status, message, since)
     if status in FINAL_FAILURES:
         return TaskingOutcome("failed", status, message, since)
     if status != ANOMALY:
@@ -188,9 +145,5 @@ def tasking_outcome(
         return TaskingOutcome("failed", status, message, since, note="the anomaly has no time to wait from")
     if (now or datetime.now(timezone.utc)) < since + anomaly_grace_period:
         return TaskingOutcome("pending", status, message, since, retry_deadline=since + anomaly_grace_period)
-    note = (
-        f"no retry came within the anomaly grace period of {anomaly_grace_period}"
-        if anomaly_grace_period
-        else ""
-    )
-    return TaskingOutcome("failed", status, message, since, note=note)
+    note = f"no retry came within the anomaly grace period of {anomaly_grace_period}"
+    return TaskingOutcome("failed", status, message, since, note=note if anomaly_grace_period else "")

@@ -1,8 +1,4 @@
-"""Lineage of what the operators search, order, task and download: OpenLineage facets and Asset event extras.
-
-An operator writes what it did in ``self.lineage`` (a :class:`~.record.LineageRecord`); its
-``get_openlineage_facets_on_*`` methods call this module. Lineage never fails a task.
-"""
+"""OpenLineage facets from an operator's ``self.lineage``, for its ``get_openlineage_facets_on_*`` methods."""
 
 from __future__ import annotations
 
@@ -59,10 +55,10 @@ def records(execute: Execute) -> Execute:
 
 
 def facets_on_start(
-    operator: Reporting, at_start: Callable[[], LineageRecord] | None = None
+    operator: Reporting, at_start: Callable[[], LineageRecord] = LineageRecord
 ) -> OperatorLineage:
     """Report what the rendered arguments name (``at_start``'s record) before anything runs."""
-    record = (_safely("reading the arguments", at_start) if at_start else None) or LineageRecord()
+    record = _safely("reading the arguments", at_start) or LineageRecord()
     return _operator_lineage(operator, record)
 
 
@@ -87,14 +83,8 @@ def _operator_lineage(operator: Reporting, record: LineageRecord) -> OperatorLin
 
     base_url = _safely("reading the connection", lambda: operator.new_hook().base_url)
     host = urlsplit(base_url).netloc if base_url and "://" in base_url else (base_url or "")
-    console = next(
-        (
-            f"{console_url(operator.capella_conn_id)}/{path}/{getattr(record, name)}"
-            for name, path in CONSOLE_PATHS
-            if getattr(record, name)
-        ),
-        None,
-    )
+    named = [(path, getattr(record, name)) for name, path in CONSOLE_PATHS if getattr(record, name)]
+    console = f"{console_url(operator.capella_conn_id)}/{named[0][0]}/{named[0][1]}" if named else None
     return operator_lineage(record, f"capella://{host.strip('/') or DEFAULT_API_HOST}", console)
 
 

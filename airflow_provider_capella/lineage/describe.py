@@ -1,8 +1,4 @@
-"""Facts looked up after the fact: catalog facts of products, size and checksum of written files, costs.
-
-A local file: its SHA-256, read back once. An S3 object: one ``HEAD``: S3's full-object checksum
-(:data:`S3_CHECKSUMS`, in that preference), else its ETag. A file that cannot be described keeps its location.
-"""
+"""Facts looked up after the fact: catalog facts of products, size and checksum of written files, costs."""
 
 from __future__ import annotations
 
@@ -10,7 +6,7 @@ import hashlib
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from airflow_provider_capella.lineage.record import FileFacts, LineageRecord, product_from_item
 from airflow_provider_capella.lineage.record import tasking_request_ids_of_order as order_requests
@@ -23,13 +19,7 @@ log = logging.getLogger(__name__)
 MAX_IDS_PER_SEARCH = 10_000
 HEAD_CONCURRENCY = 8
 READ_CHUNK = 1 << 20
-S3_CHECKSUMS = (
-    ("ChecksumSHA256", "s3:sha256"),
-    ("ChecksumCRC64NVME", "s3:crc64nvme"),
-    ("ChecksumCRC32C", "s3:crc32c"),
-    ("ChecksumCRC32", "s3:crc32"),
-    ("ChecksumSHA1", "s3:sha1"),
-)
+S3_CHECKSUMS = ("SHA256", "CRC64NVME", "CRC32C", "CRC32", "SHA1")  # ``Checksum<name>`` fields, by preference
 
 
 def describe_products(record: LineageRecord, hook: CapellaHook) -> None:
@@ -53,20 +43,19 @@ def describe_download(record: LineageRecord, hook: CapellaHook, aws_conn_id: str
 def describe_request_cost(record: LineageRecord, hook: CapellaHook) -> None:
     """Record the quoted cost: a tasking request's order total, a repeat request's per-image estimate."""
     if record.tasking_request_id:
-        properties = _properties(hook.get_task(tasking_request_id=record.tasking_request_id))
-        record.set_cost(((properties.get("order") or {}).get("summary") or {}).get("total"), "quoted")
+        task = hook.get_task(tasking_request_id=record.tasking_request_id).get("properties") or {}
+        record.set_cost(((task.get("order") or {}).get("summary") or {}).get("total"), "quoted")
     if record.repeat_request_id:
-        properties = _properties(hook.get_repeat_request(repeat_request_id=record.repeat_request_id))
-        record.set_cost(properties.get("costPerImageEstimate"), "estimated per image")
+        repeat = hook.get_repeat_request(repeat_request_id=record.repeat_request_id).get("properties") or {}
+        record.set_cost(repeat.get("costPerImageEstimate"), "estimated per image")
 
 
 def describe_files(files: list[FileFacts], aws_conn_id: str | None = None) -> None:
-    """Fill in size and checksum of every file in place (see the module docstring for how)."""
-    local = [file for file in files if not file.is_s3 and file.size is None]
-    remote = [file for file in files if file.is_s3 and file.size is None]
-    for file in local:
-        _describe_local(file)
-    if remote:
+    """Fill in size and checksum of every file in place: a local file read back, an S3 object's ``HEAD``."""
+    for file in files:
+        if not file.is_s3 and file.size is None:
+            _describe_local(file)
+    if remote := [file for file in files if file.is_s3 and file.size is None]:
         _describe_s3(remote, aws_conn_id)
 
 
@@ -97,27 +86,13 @@ def _describe_s3(files: list[FileFacts], aws_conn_id: str | None) -> None:
         except Exception as error:  # lineage must never fail the transfer it describes
             log.warning("Lineage: cannot HEAD %s for its size and checksum: %s", file.location, error)
             return
-        _apply_head(file, answer)
+        length = answer.get("ContentLength")
+        file.size = int(length) if isinstance(length, int) else None
+        etag = str(answer.get("ETag") or "").strip('"')
+        named = {name: answer.get(f"Checksum{name}") for name in S3_CHECKSUMS}
+        stored = [(f"s3:{name.lower()}", str(value)) for name, value in named.items() if value]
+        if stored or etag:  # S3's full-object checksum, in S3_CHECKSUMS' preference, else the ETag
+            file.checksum_algorithm, file.checksum = (stored or [("s3:etag", etag)])[0]
 
     with ThreadPoolExecutor(max_workers=min(HEAD_CONCURRENCY, len(files))) as pool:
         list(pool.map(head, files))
-
-
-def _apply_head(file: FileFacts, answer: dict[str, Any]) -> None:
-    length = answer.get("ContentLength")
-    file.size = int(length) if isinstance(length, int) else None
-    for field, algorithm in S3_CHECKSUMS:
-        if answer.get(field):
-            file.checksum_algorithm, file.checksum = algorithm, str(answer[field])
-            return
-    etag = str(answer.get("ETag") or "").strip('"')
-    if etag:
-        file.checksum_algorithm, file.checksum = "s3:etag", etag
-
-
-def _properties(answer: Any) -> dict[str, Any]:
-    """Return the ``properties`` of a request Feature (or the answer itself when it has none)."""
-    if not isinstance(answer, dict):
-        return {}
-    properties = answer.get("properties")
-    return properties if isinstance(properties, dict) else answer

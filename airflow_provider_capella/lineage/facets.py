@@ -1,7 +1,4 @@
-"""A :class:`~.record.LineageRecord` as OpenLineage datasets and facets (imported only when OpenLineage asks).
-
-Inputs are catalog items, outputs the files written, named as OpenLineage's spec says (docs/lineage.md).
-"""
+"""A :class:`~.record.LineageRecord` as OpenLineage datasets and facets (imported only when asked)."""
 
 from __future__ import annotations
 
@@ -20,13 +17,11 @@ from openlineage.client.facet_v2 import (
     output_statistics_output_dataset,
 )
 
-from airflow_provider_capella.lineage.record import FileFacts, LineageRecord, ProductFacts
+from airflow_provider_capella.lineage.record import FileFacts, LineageRecord
 
+# where the facets are described (docs/lineage.md); OpenLineage consumers store it, never fetch it
 SCHEMA_URL = "https://airflow-provider-capella.readthedocs.io/en/latest/lineage/#"
-"""Where the facets are described (docs/lineage.md); OpenLineage consumers store it, never fetch it."""
-MAX_DATASETS = 1_000
-"""At most this many inputs and outputs per event (a search may match 10,000 items); the ``capella``
-run facet's ``matchedItems`` still counts them all."""
+MAX_DATASETS = 1_000  # inputs and outputs per event (a search may match 10,000); ``matchedItems`` counts all
 
 
 @attr.define
@@ -115,19 +110,12 @@ class CapellaErrorRunFacet(RunFacet):
 
 def operator_lineage(record: LineageRecord, namespace: str, console_url: str | None) -> OperatorLineage:
     """Return the inputs, outputs and run facets of ``record``; ``namespace`` names the Capella API host."""
-    inputs = [input_dataset(record.product(stac_id), namespace) for stac_id in record.product_ids]
-    outputs = [output_dataset(file) for file in record.files]
-    return OperatorLineage(
-        inputs=inputs[:MAX_DATASETS],
-        outputs=outputs[:MAX_DATASETS],
-        run_facets=run_facets(record, console_url),
-    )
-
-
-def input_dataset(product: ProductFacts, namespace: str) -> InputDataset:
-    """Return one catalog item, named by its STAC id, with what the catalog says of it."""
-    facet = CapellaProductDatasetFacet(**camel_case(product))
-    return InputDataset(namespace=namespace, name=product.stac_id, facets={"capellaProduct": facet})
+    inputs = []
+    for stac_id in record.product_ids[:MAX_DATASETS]:
+        facet = CapellaProductDatasetFacet(**camel_case(record.product(stac_id)))
+        inputs.append(InputDataset(namespace=namespace, name=stac_id, facets={"capellaProduct": facet}))
+    outputs = [output_dataset(file) for file in record.files[:MAX_DATASETS]]
+    return OperatorLineage(inputs=inputs, outputs=outputs, run_facets=run_facets(record, console_url))
 
 
 def output_dataset(file: FileFacts) -> OutputDataset:
@@ -137,17 +125,16 @@ def output_dataset(file: FileFacts) -> OutputDataset:
         namespace = f"s3://{bucket}"
     else:
         namespace, name = f"file://{socket.gethostname() or 'localhost'}", file.location
-    dataset_facets: dict[str, Any] = {
-        "capellaFile": CapellaFileDatasetFacet(**camel_case(file, skip="location"))
-    }
+    facets: dict[str, Any] = {"capellaFile": CapellaFileDatasetFacet(**camel_case(file, skip="location"))}
     if file.checksum_text:
-        version = dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion=file.checksum_text)
-        dataset_facets["version"] = version
-    output_facets: dict[str, Any] = {}
-    if file.size is not None:
-        statistics = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet
-        output_facets["outputStatistics"] = statistics(size=file.size, fileCount=1)
-    return OutputDataset(namespace=namespace, name=name, facets=dataset_facets, outputFacets=output_facets)
+        facets["version"] = dataset_version_dataset.DatasetVersionDatasetFacet(
+            datasetVersion=file.checksum_text
+        )
+    statistics = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet
+    outputs: dict[str, Any] = (
+        {"outputStatistics": statistics(size=file.size, fileCount=1)} if file.size is not None else {}
+    )
+    return OutputDataset(namespace, name, facets=facets, outputFacets=outputs)
 
 
 def run_facets(record: LineageRecord, console_url: str | None) -> dict[str, Any]:

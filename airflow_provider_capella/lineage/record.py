@@ -61,9 +61,8 @@ class FileFacts:
     @property
     def checksum_text(self) -> str | None:
         """``"<algorithm>:<value>"``, the compact form an Asset event carries."""
-        if self.checksum and self.checksum_algorithm:
-            return f"{self.checksum_algorithm}:{self.checksum}"
-        return None
+        known = self.checksum and self.checksum_algorithm
+        return f"{self.checksum_algorithm}:{self.checksum}" if known else None
 
 
 @dataclass
@@ -85,12 +84,8 @@ class ErrorFacts:
         """Return the facts of a :class:`~airflow_provider_capella.exceptions.CapellaError` (or any error)."""
         message = getattr(error, "message", None) or str(error) or type(error).__name__
         status = getattr(error, "status", None)
-        return cls(
-            message=str(message),
-            code=getattr(error, "code", None),
-            status=status if isinstance(status, int) else None,
-            error_type=type(error).__name__,
-        )
+        status = status if isinstance(status, int) else None
+        return cls(str(message), getattr(error, "code", None), status, type(error).__name__)
 
 
 @dataclass
@@ -120,17 +115,12 @@ class LineageRecord:
 
     def add_product_ids(self, stac_ids: list[str]) -> None:
         """Name products read, keeping the first order and no duplicates."""
-        known = set(self.product_ids)
-        for stac_id in stac_ids:
-            if stac_id not in known:
-                self.product_ids.append(stac_id)
-                known.add(stac_id)
+        self.product_ids[:] = dict.fromkeys([*self.product_ids, *stac_ids])
 
     def add_products(self, products: list[ProductFacts]) -> None:
         """Add catalog facts (naming the products too)."""
         self.add_product_ids([product.stac_id for product in products])
-        for product in products:
-            self.products[product.stac_id] = product
+        self.products.update({product.stac_id: product for product in products})
 
     def product(self, stac_id: str) -> ProductFacts:
         """Return the facts of ``stac_id``: from the catalog when known, else just the id."""
@@ -158,8 +148,8 @@ class LineageRecord:
             setattr(self, attribute, str(value))
 
 
+# the XCom keys of :mod:`airflow_provider_capella.links` and the record attribute each id goes to
 PUSHED_IDS = {f"capella_{name}": name for name in ("order_id", "tasking_request_id", "repeat_request_id")}
-"""The XCom keys of :mod:`airflow_provider_capella.links` and the record attribute each id goes to."""
 
 
 def product_from_item(item: dict[str, Any], tasking_request_id: str | None = None) -> ProductFacts:
@@ -183,7 +173,8 @@ def product_from_item(item: dict[str, Any], tasking_request_id: str | None = Non
 def tasking_request_ids_of_order(order: dict[str, Any]) -> dict[str, str]:
     """``{stac_id: tasking request id}`` from an order's items (the API names it per ordered item)."""
     lines = order.get("items") or []
-    return {str(line["granuleId"]): str(line["taskingRequestId"]) for line in lines if _both(line)}
+    pairs = ((line.get("granuleId"), line.get("taskingRequestId")) for line in lines)
+    return {str(stac_id): str(request_id) for stac_id, request_id in pairs if stac_id and request_id}
 
 
 def written_files(paths: dict[str, dict[str, str]]) -> list[FileFacts]:
@@ -213,10 +204,6 @@ def asset_extra(record: LineageRecord, file: FileFacts) -> dict[str, Any]:
         "uri": file.uri,
     }
     return {key: value for key, value in extra.items() if value is not None}
-
-
-def _both(line: dict[str, Any]) -> bool:
-    return bool(line.get("granuleId") and line.get("taskingRequestId"))
 
 
 def _text(value: Any) -> str | None:

@@ -56,7 +56,6 @@ class RequestSensor(FailsFast, BaseSensorOperator):
 
     @property
     def request_id(self) -> str:
-        """The rendered ``<kind>_request_id``."""
         return str(getattr(self, f"{self.kind.name}_request_id"))
 
     def new_hook(self) -> CapellaHook:
@@ -92,9 +91,17 @@ class RequestSensor(FailsFast, BaseSensorOperator):
             if self.soft_fail or getattr(self, "never_fail", False):
                 raise AirflowSkipException(f"Skipping (soft_fail): {error}") from error
             raise
-        if not done:
-            self._defer(context)
-        return done.xcom_value if isinstance(done, PokeReturnValue) else None
+        if isinstance(done, PokeReturnValue):
+            return done.xcom_value
+        now = time.time()
+        end, limit = now + float(self.timeout), None  # the sensor's timeout, the task's execution_timeout
+        if self.execution_timeout is not None:
+            started = getattr(context.get("ti"), "start_date", None)
+            start = started.timestamp() if started is not None else now
+            limit = start + self.execution_timeout.total_seconds()
+        trigger = self.trigger(poll_interval=self.poke_interval, end_time=end, execution_deadline=limit)
+        wait = timedelta(seconds=max(0.0, min(end, limit or end) - now) + DEFER_GRACE_SECONDS)
+        self.defer(trigger=trigger, method_name="execute_complete", timeout=wait)
 
     @lineage.records
     def execute_complete(self, context: Context, event: dict[str, Any]) -> Any:
@@ -107,36 +114,19 @@ class RequestSensor(FailsFast, BaseSensorOperator):
             raise FAILURES[str(status)](message)
         raise AirflowException(f"Waiting for {self.kind.label} {self.request_id} failed: {message}")
 
-    def read(self, what: str, call: Callable[[], Any]) -> Any:
+    def read(self, call: Callable[[], Any]) -> Any:
         """Return ``call()``, or None after a transient API error (logged; the next poke tries again)."""
         try:
             return call()
         except tasking_status.TRANSIENT_ERRORS as error:
+            what = f"{self.kind.label} {self.request_id}"
             self.log.warning("Could not check %s (%s); will try again", what, error)
             return None
 
-    def _defer(self, context: Context) -> None:
-        now = time.time()
-        end_time = now + float(self.timeout)
-        execution_deadline = None
-        if self.execution_timeout is not None:
-            started = getattr(context.get("ti"), "start_date", None)
-            start = started.timestamp() if started is not None else now
-            execution_deadline = start + self.execution_timeout.total_seconds()
-        deadline = min(end_time, execution_deadline) if execution_deadline is not None else end_time
-        self.defer(
-            trigger=self.trigger(
-                poll_interval=self.poke_interval, end_time=end_time, execution_deadline=execution_deadline
-            ),
-            method_name="execute_complete",
-            timeout=timedelta(seconds=max(0.0, deadline - now) + DEFER_GRACE_SECONDS),
-        )
-
     def get_openlineage_facets_on_start(self) -> OperatorLineage:
         def at_start() -> LineageRecord:
-            record = LineageRecord()
-            record.note_pushed(self.kind.id_xcom_key, getattr(self, f"{self.kind.name}_request_id"))
-            return record
+            named: dict[str, Any] = {f"{self.kind.name}_request_id": self.request_id}
+            return LineageRecord(**named)
 
         return lineage.facets_on_start(self, at_start)
 

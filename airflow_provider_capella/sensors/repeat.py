@@ -9,8 +9,8 @@ from airflow_provider_capella._compat import AirflowFailException
 from airflow_provider_capella._payloads import checks
 from airflow_provider_capella.operators import _arguments
 from airflow_provider_capella.operators._kinds import REPEAT
-from airflow_provider_capella.sensors._request import DEFAULT_DEFERRABLE, RequestSensor
-from airflow_provider_capella.tasking_status import TERMINAL_FAILURES, latest_status
+from airflow_provider_capella.sensors._request import RequestSensor
+from airflow_provider_capella.tasking_status import REVIEW, TERMINAL_FAILURES, latest_status
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 
 class DerivedRequestsSensor(RequestSensor):
     """Wait until a repeat request has derived ``count`` tasking requests; return ``{id: latest status}``.
-
-    A series that ends short of ``count`` fails the task at once; poke, reschedule or deferrable mode
-    (docs/sensor.md).
 
     :param repeat_request_id: the repeat request (templated, e.g. from an upstream XCom).
     :param count: how many derived tasking requests to wait for (templated; default 1).
@@ -38,15 +35,8 @@ class DerivedRequestsSensor(RequestSensor):
     kind = REPEAT
     template_fields = ("repeat_request_id", "count", "capella_conn_id")
 
-    def __init__(
-        self,
-        *,
-        repeat_request_id: str | XComArg,
-        count: int | str = 1,
-        deferrable: bool = DEFAULT_DEFERRABLE,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(deferrable=deferrable, **kwargs)
+    def __init__(self, *, repeat_request_id: str | XComArg, count: int | str = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.repeat_request_id: str = repeat_request_id  # type: ignore[assignment]
         self.count = count
         self._derived: dict[str, str] = {}
@@ -59,24 +49,18 @@ class DerivedRequestsSensor(RequestSensor):
     def check(self) -> bool:
         """Return whether ``count`` requests were derived (raising if the series ended short of it)."""
         count = self.wanted
-        found = self.read(f"repeat request {self.request_id}", lambda: derived(self.hook, self.request_id))
+        found = self.read(lambda: derived(self.hook, self.request_id))
         if found is None:
             return False
         status, self._derived = found
         verdict = derived_verdict(self.request_id, count, status, self._derived)
         if verdict is not None and verdict[0] == "failed":
             raise AirflowFailException(verdict[1])
-        in_review = status == "review"
-        self.log.log(
-            logging.WARNING if in_review else logging.INFO,
-            "Repeat request %s is %s%s, with %d of %d derived tasking request(s): %s",
-            self.request_id,
-            status,
-            " (waiting for approval: ApproveRepeatRequestOperator, or the console)" if in_review else "",
-            len(self._derived),
-            count,
-            self._derived,
-        )
+        review = status == REVIEW
+        hint = " (waiting for approval: ApproveRepeatRequestOperator, or the console)" if review else ""
+        progress = f"{len(self._derived)} of {count} derived tasking request(s): {self._derived}"
+        level = logging.WARNING if hint else logging.INFO
+        self.log.log(level, "Repeat request %s is %s%s, with %s", self.request_id, status, hint, progress)
         return verdict is not None
 
     def result(self, event: dict[str, Any] | None) -> dict[str, str]:

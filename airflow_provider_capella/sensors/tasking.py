@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_capella import tasking_status
 from airflow_provider_capella._compat import AirflowFailException
 from airflow_provider_capella.operators._kinds import TASKING
-from airflow_provider_capella.sensors._request import DEFAULT_DEFERRABLE, RequestSensor
+from airflow_provider_capella.sensors._request import RequestSensor
 
 if TYPE_CHECKING:
     from airflow.sdk import XComArg
@@ -16,10 +17,7 @@ if TYPE_CHECKING:
 
 
 class TaskCompletedSensor(RequestSensor):
-    """Wait until a tasking request is completed; return its collect ids.
-
-    A terminal failure (rejected, expired, canceled, ...) fails the task at once; poke, reschedule or
-    deferrable mode (docs/sensor.md).
+    """Wait until a tasking request is completed, in any sensor mode; return its collect ids (docs/sensor.md).
 
     :param tasking_request_id: the tasking request to wait for (templated, e.g. from an upstream XCom).
     :param capella_conn_id: the Airflow connection id (default ``capella_default``; templated).
@@ -38,28 +36,24 @@ class TaskCompletedSensor(RequestSensor):
         self,
         *,
         tasking_request_id: str | XComArg,
-        deferrable: bool = DEFAULT_DEFERRABLE,
         anomaly_grace_period: timedelta | float | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(deferrable=deferrable, **kwargs)
+        super().__init__(**kwargs)
         self.anomaly_grace_period = tasking_status.grace_period("anomaly_grace_period", anomaly_grace_period)
         self.tasking_request_id: str = tasking_request_id  # type: ignore[assignment]
 
     def check(self) -> bool:
         """Return whether the request completed (raise on a terminal failure; False on a transient error)."""
-        task = self.read(
-            f"tasking request {self.tasking_request_id}", lambda: self.hook.get_task(self.tasking_request_id)
-        )
+        task = self.read(lambda: self.hook.get_task(self.tasking_request_id))
         if task is None:
             return False
         outcome = tasking_status.tasking_outcome(task, anomaly_grace_period=self.anomaly_grace_period)
         if outcome.state == "failed":
             raise AirflowFailException(outcome.describe(self.tasking_request_id))
-        if outcome.awaiting_approval:
-            self.log.warning("%s", outcome.progress(self.tasking_request_id))
-        elif outcome.state == "pending":
-            self.log.info("%s", outcome.progress(self.tasking_request_id))
+        if outcome.state == "pending":
+            level = logging.WARNING if outcome.awaiting_approval else logging.INFO
+            self.log.log(level, "%s", outcome.progress(self.tasking_request_id))
         return outcome.state == "completed"
 
     def result(self, event: dict[str, Any] | None) -> list[str]:
@@ -74,9 +68,7 @@ class TaskCompletedSensor(RequestSensor):
     def trigger(self, **waiting: Any) -> BaseTrigger:
         from airflow_provider_capella.triggers.tasking import TaskCompletedTrigger  # lazy: only to defer
 
+        grace = self.anomaly_grace_period.total_seconds()
         return TaskCompletedTrigger(
-            tasking_request_id=self.tasking_request_id,
-            capella_conn_id=self.capella_conn_id,
-            anomaly_grace_period=self.anomaly_grace_period.total_seconds(),
-            **waiting,
+            self.request_id, self.capella_conn_id, anomaly_grace_period=grace, **waiting
         )

@@ -1,30 +1,25 @@
-"""``DerivedRequestsTrigger``: wait in the triggerer until a repeat request has derived tasking requests.
-
-Each poll runs the blocking ``CapellaHook`` in a thread; the verdict is the sensor's own ``derived_verdict``.
-"""
+"""``DerivedRequestsTrigger``: wait in the triggerer until a repeat request has derived tasking requests."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
-
-from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_provider_capella.constants import DEFAULT_CONN_ID
 from airflow_provider_capella.operators._base import capella_hook
 from airflow_provider_capella.sensors.repeat import derived, derived_verdict
-from airflow_provider_capella.triggers._polling import Poller, sensor_deadlines, serialized
+from airflow_provider_capella.triggers._polling import PollingTrigger
 
 if TYPE_CHECKING:
     from airflow_provider_capella.hooks.capella import CapellaHook
+    from airflow_provider_capella.hooks.capella_async import CapellaAsyncHook
 
 
-class DerivedRequestsTrigger(BaseTrigger):
+@dataclass(eq=False, repr=False)
+class DerivedRequestsTrigger(PollingTrigger):
     """Polls a repeat request until it derived ``count`` tasking requests, ended short, or a deadline passed.
-
-    The event payload is ``{"status", "repeat_request_id", "message", "derived", "polls"}`` (docs/sensor.md).
 
     :param repeat_request_id: the repeat request.
     :param count: how many derived tasking requests to wait for.
@@ -38,45 +33,30 @@ class DerivedRequestsTrigger(BaseTrigger):
         DerivedRequestsTrigger(repeat_id, 2, poll_interval=300, end_time=time.time() + 86400)
     """
 
-    def __init__(
-        self,
-        repeat_request_id: str,
-        count: int = 1,
-        capella_conn_id: str = DEFAULT_CONN_ID,
-        poll_interval: float = 60.0,
-        end_time: float | None = None,
-        execution_deadline: float | None = None,
-    ) -> None:
-        super().__init__()
-        self.repeat_request_id = repeat_request_id
-        self.count = int(count)
-        self.capella_conn_id = capella_conn_id
-        self.poll_interval = float(poll_interval)
-        self.end_time = end_time
-        self.execution_deadline = execution_deadline
-
-    serialize = serialized  # the classpath and the arguments that rebuild this trigger in the triggerer
+    repeat_request_id: str
+    count: int = 1
+    capella_conn_id: str = DEFAULT_CONN_ID
+    poll_interval: float = 60.0
+    end_time: float | None = None
+    execution_deadline: float | None = None
+    late = "did not finish before the sensor's timeout"
 
     @cached_property
     def hook(self) -> CapellaHook:
         """The blocking hook the polls use (built in a poll's thread)."""
         return capella_hook(self.capella_conn_id)
 
-    async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll until there is an outcome; fire one event."""
-        subject = f"Repeat request {self.repeat_request_id}"
-        deadlines = sensor_deadlines(subject, self.execution_deadline, self.end_time)
-        poller = Poller(self.capella_conn_id, self.poll_interval, subject, deadlines, self.log)
+    noun = "Repeat request"
 
-        def verdict(answer: tuple[str | None, dict[str, str]]) -> dict[str, Any] | None:
-            status, found = answer
-            outcome = derived_verdict(self.repeat_request_id, self.count, status, found)
-            if outcome is None:
-                self.log.info("%s is %s with %d derived tasking request(s)", subject, status, len(found))
-                return None
-            return {"status": outcome[0], "message": outcome[1], "derived": found}
+    async def read(
+        self, hook: CapellaAsyncHook
+    ) -> tuple[str | None, dict[str, str]]:  # the search is sync only
+        return await asyncio.to_thread(derived, self.hook, self.repeat_request_id)
 
-        payload = await poller.run(
-            lambda _: asyncio.to_thread(lambda: derived(self.hook, self.repeat_request_id)), verdict
-        )
-        yield TriggerEvent({**payload, "repeat_request_id": self.repeat_request_id, "polls": poller.polls})
+    def verdict(self, answer: tuple[str | None, dict[str, str]]) -> dict[str, Any] | None:
+        status, found = answer
+        outcome = derived_verdict(self.repeat_request_id, self.count, status, found)
+        if outcome is None:
+            self.log.info("%s is %s with %d derived tasking request(s)", self.subject, status, len(found))
+            return None
+        return {"status": outcome[0], "message": outcome[1], "derived": found}
