@@ -82,14 +82,6 @@ class ReviewDecisionOperator(CapellaBaseOperator):
         super().__init_subclass__(**kwargs)
         cls.template_fields = ("capella_conn_id", f"{cls.kind.name}_request_id")
 
-    def __init__(self, **kwargs: Any) -> None:
-        argument = f"{self.kind.name}_request_id"
-        if argument not in kwargs:
-            raise TypeError(f"{type(self).__name__} needs the keyword argument `{argument}`")
-        request_id = kwargs.pop(argument)
-        super().__init__(**kwargs)
-        setattr(self, argument, request_id)
-
     @lineage.records
     def execute(self, context: Context) -> str:
         kind, argument = self.kind, f"{self.kind.name}_request_id"
@@ -126,6 +118,10 @@ class ApproveTaskingRequestOperator(ReviewDecisionOperator):
 
     kind, action = TASKING, "approve"
 
+    def __init__(self, *, tasking_request_id: str | XComArg, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tasking_request_id = tasking_request_id
+
 
 class RejectTaskingRequestOperator(ReviewDecisionOperator):
     """Reject a tasking request in review (it ends ``rejected``; nothing is charged); return its id.
@@ -139,6 +135,10 @@ class RejectTaskingRequestOperator(ReviewDecisionOperator):
     """
 
     kind, action = TASKING, "reject"
+
+    def __init__(self, *, tasking_request_id: str | XComArg, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tasking_request_id = tasking_request_id
 
 
 class ApproveRepeatRequestOperator(ReviewDecisionOperator):
@@ -154,6 +154,10 @@ class ApproveRepeatRequestOperator(ReviewDecisionOperator):
 
     kind, action = REPEAT, "approve"
 
+    def __init__(self, *, repeat_request_id: str | XComArg, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.repeat_request_id = repeat_request_id
+
 
 class RejectRepeatRequestOperator(ReviewDecisionOperator):
     """Reject a repeat request in review: it ends ``rejected``, nothing is derived or charged.
@@ -167,6 +171,10 @@ class RejectRepeatRequestOperator(ReviewDecisionOperator):
     """
 
     kind, action = REPEAT, "reject"
+
+    def __init__(self, *, repeat_request_id: str | XComArg, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.repeat_request_id = repeat_request_id
 
 
 def hitl_response_timeout(timeout: timedelta) -> dict[str, timedelta]:

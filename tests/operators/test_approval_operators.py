@@ -129,7 +129,10 @@ RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=0)}
 
 with DAG("repeat_approval", schedule=None) as dag:
     ApproveRepeatRequestOperator(task_id="approve", repeat_request_id="{{ var.value.to_approve }}", **RETRIES)
-    RejectRepeatRequestOperator(task_id="reject", repeat_request_id="{{ var.value.to_reject }}", **RETRIES)
+    # mapped, as a DAG rejecting a list of requests would be: the id is a real argument of the class
+    RejectRepeatRequestOperator.partial(task_id="reject", **RETRIES).expand(
+        repeat_request_id=["{{ var.value.to_reject }}"]
+    )
     ApproveRepeatRequestOperator(task_id="approve_rejected", repeat_request_id="{{ var.value.rejected }}",
                                  **RETRIES)
 """
@@ -151,7 +154,7 @@ def test_repeat_requests_are_approved_or_rejected_and_a_rejected_one_is_not_appr
     run = airflow_run("repeat_approval", REPEAT_APPROVAL)
     out, err = capfd.readouterr()
 
-    assert run.states == {"approve": "success", "reject": "success", "approve_rejected": "failed"}
+    assert run.states == {"approve": "success", "reject[0]": "success", "approve_rejected": "failed"}
     assert run.xcom("approve") == ids["to_approve"]
     assert latest_status(hook.get_repeat_request(ids["to_approve"])) not in ("review", "rejected")
     assert latest_status(hook.get_repeat_request(ids["to_reject"])) == "rejected"

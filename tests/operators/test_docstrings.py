@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import inspect
+import re
 
 import pytest
 
 from airflow_provider_capella.operators.approval import (
     ApproveRepeatRequestOperator,
+    ApproveTaskingRequestOperator,
     RejectRepeatRequestOperator,
+    RejectTaskingRequestOperator,
+    TaskingQuoteOperator,
 )
 from airflow_provider_capella.operators.download import DownloadProductsOperator
 from airflow_provider_capella.operators.orders import SubmitOrderOperator
@@ -42,6 +46,9 @@ PUBLIC = [
     TaskCompletedTrigger,
     ApproveRepeatRequestOperator,
     RejectRepeatRequestOperator,
+    ApproveTaskingRequestOperator,
+    RejectTaskingRequestOperator,
+    TaskingQuoteOperator,
     DerivedRequestsSensor,
     DerivedRequestsTrigger,
 ]
@@ -65,3 +72,13 @@ def test_every_argument_has_its_own_param_line(cls: type) -> None:
     missing = sorted(name for name in own_arguments(cls) if f":param {name}:" not in doc)
     assert not missing, f"{cls.__name__} does not document {missing}"
     assert "Example::" in doc
+
+
+@pytest.mark.parametrize("cls", PUBLIC, ids=[cls.__name__ for cls in PUBLIC])
+def test_every_documented_argument_is_a_real_one_so_partial_and_expand_accept_it(cls: type) -> None:
+    real: set[str] = set()
+    for klass in cls.__mro__:
+        if "__init__" in vars(klass):
+            real |= set(inspect.signature(vars(klass)["__init__"]).parameters)
+    documented = set(re.findall(r":param (\w+):", inspect.getdoc(cls) or ""))
+    assert documented <= real, f"{cls.__name__} takes {sorted(documented - real)} only through **kwargs"
