@@ -1,7 +1,6 @@
 """Read what the API quotes into a :class:`Quote`, and the :class:`Cap` every billable step obeys.
 
-The cap of a step is the lower of the deployment's setting and the caller's argument: :func:`cost_cap`
-is the one place that decides it (see docs/cost-safety.md).
+:func:`cost_cap` is the one place that decides a step's cap (see docs/cost-safety.md).
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ TASKING_COST_SETTING = "max_tasking_cost"  # the most one tasking request, or re
 
 @dataclass(frozen=True)
 class Quote:
-    """A price as the API wrote it (``text``) and as a number (``amount``, ``None`` when unreadable).
+    """A price as the API wrote it (``text``), as a number (``amount``; ``None``: unreadable), its currency.
 
     Example::
 
@@ -30,6 +29,7 @@ class Quote:
 
     text: str | None
     amount: float | None
+    currency: str | None = None
 
     @classmethod
     def of(cls, value: Any) -> Quote:
@@ -44,7 +44,6 @@ class Quote:
 
 
 def _properties(feature: Any) -> dict[str, Any]:
-    """Return a Feature's ``properties`` dict (empty when absent)."""
     properties = feature.get("properties") if isinstance(feature, dict) else None
     return properties if isinstance(properties, dict) else {}
 
@@ -75,14 +74,14 @@ def repeat_image_count(repeat: Any) -> int | None:
 
 
 def review_quote(review: Any) -> Quote:
-    """Return the total of an order review (``orderDetails.summary.total``)."""
+    """Return the total of an order review (``orderDetails.summary.total``); a 0 total reads as free."""
     details = review.get("orderDetails") if isinstance(review, dict) else None
     summary = (details or {}).get("summary") or {}
     quote = Quote.of(summary.get("total", summary.get("subtotal")))
-    currency = summary.get("currency")
-    if quote.text is not None and currency and str(currency) not in quote.text:
-        return Quote(f"{quote.text} {currency}", quote.amount)
-    return quote
+    text, currency = quote.text, str(summary["currency"]) if summary.get("currency") else None
+    if text is not None and currency and currency not in text:
+        text = f"{text} {currency}"
+    return Quote(text, quote.amount, currency)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,10 @@
 """``CapellaHook``: the whole Capella Space API from an Airflow connection (see docs/hook-design.md).
 
-One method per operation of the official SDK, same names and semantics; arguments are checked by
-:mod:`airflow_provider_capella._payloads` before any request, and every request goes through
-:meth:`CapellaHook._call`. The async twin (:mod:`.capella_async`) uses the same endpoints.
+One method per SDK operation; arguments are checked by :mod:`.._payloads` before any request is sent.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
@@ -95,9 +92,8 @@ class RequestKind:
     update: Endpoint
     set_status: Endpoint
     updatable: Mapping[str, str]
-    cancel_body: Mapping[str, str]
-    approve_body: Mapping[str, str]
-    reject_body: Mapping[str, str]
+    status_key: str  # the key of a status PATCH body
+    approved: str  # the status an approval sets
 
     @property
     def id_argument(self) -> str:
@@ -115,9 +111,8 @@ TASKING = RequestKind(
     update=("PATCH", "/task/{}"),
     set_status=("PATCH", "/task/{}/status"),
     updatable=vocab.TASKING_UPDATABLE,
-    cancel_body={"status": "canceled"},
-    approve_body={"status": "approved"},
-    reject_body={"status": "rejected"},
+    status_key="status",
+    approved="approved",
 )
 REPEAT = RequestKind(
     "repeat",
@@ -129,9 +124,8 @@ REPEAT = RequestKind(
     update=("PATCH", "/repeat-requests/{}"),
     set_status=("PATCH", "/repeat-requests/{}/status"),
     updatable=vocab.REPEAT_UPDATABLE,
-    cancel_body={"code": "canceled"},  # the docs' and Postman's form for repeat requests
-    approve_body={"code": "submitted"},
-    reject_body={"code": "rejected"},
+    status_key="code",  # the docs' and Postman's form for repeat requests
+    approved="submitted",
 )
 KINDS = {kind.name: kind for kind in (TASKING, REPEAT)}
 
@@ -316,11 +310,7 @@ class CapellaHook(BaseHook):
         params: dict[str, Any] | None = None,
         url: str | None = None,
     ) -> Any:
-        """Send one API request under the retry policy; return the decoded JSON answer (None if empty).
-
-        The credential goes only to the API host and the search URL; a billable create is never re-sent
-        after a failure where the server may have acted. A final failure raises its typed ``CapellaError``.
-        """
+        """Send one request under the retry policy (billable creates never re-sent); return its JSON."""
         settings = self.settings
         method, target, billable = settings.request_target(endpoint, ids, url=url)
         trusted = {_http.origin(settings.base_url), _http.origin(settings.search_url)}
@@ -385,10 +375,6 @@ class CapellaHook(BaseHook):
     ) -> list[dict[str, Any]] | list[str]:
         """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
 
-        The filters (the SDK's grammar) are listed in docs/hook.md; an unknown filter or operator raises
-        ``CapellaValidationError`` before any request. A search cut short logs a warning with the number
-        matched (kept in ``last_search_matched``).
-
         :param ids_only: return the STAC ids instead of the items.
         :param threaded: accepted for compatibility with the SDK; pages are followed in order.
         :param limit: the most items (default 500, at most 10,000; any, or ``None``, with ``split_by_time``).
@@ -450,11 +436,7 @@ class CapellaHook(BaseHook):
             method, url, payload = next_request(self.search_url, link, payload, page)
 
     def _search_split_by_time(self, filters: Mapping[str, Any]) -> Items:
-        """Return every match past the per-query cap by halving the ``datetime`` range (see ``search``).
-
-        A range is asked for one item first; one over the cap, or returning fewer than it matched (a lower
-        cap), is halved down to :data:`SMALLEST_RANGE`; the others are read.
-        """
+        """Return every match past the per-query cap by halving the ``datetime`` range (see ``search``)."""
         limit = filters.get("limit")
         if limit is not None:
             limit = int(checks.number("limit", limit, minimum=1, integer=True))
@@ -570,7 +552,6 @@ class CapellaHook(BaseHook):
         :param items: STAC items, e.g. from :meth:`search`.
         :param contract_id: the contract to price against (default: the organization's).
         :return: the review: ``authorized``, ``orderDetails`` (``summary.total``, line items).
-        :raises CapellaInsufficientFundsError: when the review is not authorized.
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         stac_items = order_args.stac_items("items", items) if items else self._existing_items(wanted)
@@ -597,7 +578,6 @@ class CapellaHook(BaseHook):
         :param contract_id: the contract to charge (default: the organization's).
         :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
         :return: the order id.
-        :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         checks.booleans(
@@ -759,9 +739,6 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: a tasking request that has produced imagery (a UUID).
         :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
         :return: the new order id.
-        :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
-        :raises CapellaValidationError: when the request has produced nothing yet, or the id is not a UUID.
-        :raises CapellaOrderRejectedError: when the API rejects the order.
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
         cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
@@ -998,7 +975,6 @@ class CapellaHook(BaseHook):
 
         :param tasking_request_id: the tasking request.
         :return: the collect records (``collectId``, ...).
-        :raises CapellaTaskNotCompleteError: when the request has not completed yet.
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
         task = self.get_task(checked)
@@ -1178,7 +1154,7 @@ class CapellaHook(BaseHook):
                     self.log.warning("%s", notice)
             if problem is not None:
                 raise CapellaError(problem, code=rules.CANCELLATION_REFUSED)
-            self._call(kind.set_status, request_id, json=kind.cancel_body)
+            self._call(kind.set_status, request_id, json={kind.status_key: "canceled"})
             return {"success": True}
 
         return self._per_id(payloads.request_ids(f"{kind.id_argument}s", ids), cancel)
@@ -1191,8 +1167,6 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: the tasking request, created without ``pre_approval``.
         :param max_cost: the most it may cost; it can only lower ``[capella] max_tasking_cost``.
         :return: the tasking request Feature as the API answered it (``submitted`` next).
-        :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
-        :raises CapellaCostLimitError: when the quote is above the cap (or unreadable); nothing approved.
         """
         return self._decide_review(TASKING, tasking_request_id, approve=True, max_cost=max_cost)
 
@@ -1201,7 +1175,6 @@ class CapellaHook(BaseHook):
 
         :param tasking_request_id: the tasking request in review.
         :return: the tasking request Feature as the API answered it.
-        :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
         """
         return self._decide_review(TASKING, tasking_request_id, approve=False)
 
@@ -1213,8 +1186,6 @@ class CapellaHook(BaseHook):
         :param repeat_request_id: the repeat request in review.
         :param max_cost_per_image: the most one collection may cost; it can only lower the setting too.
         :return: the repeat request Feature as the API answered it.
-        :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
-        :raises CapellaCostLimitError: when the estimate is above the cap (or unreadable); nothing approved.
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=True, max_cost=max_cost_per_image)
 
@@ -1223,7 +1194,6 @@ class CapellaHook(BaseHook):
 
         :param repeat_request_id: the repeat request in review.
         :return: the repeat request Feature as the API answered it.
-        :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=False)
 
@@ -1246,7 +1216,8 @@ class CapellaHook(BaseHook):
             read_quote = quotes.tasking_quote if kind is TASKING else quotes.repeat_quote_per_image
             what = f"{kind.label} {checked}" + ("" if kind is TASKING else " (per image)")
             self._within_cap(what, read_quote(current), cap)
-        answer = self._call(kind.set_status, checked, json=kind.approve_body if approve else kind.reject_body)
+        body = {kind.status_key: kind.approved if approve else verb}
+        answer = self._call(kind.set_status, checked, json=body)
         self.log.info("%s %s %s", kind.label.capitalize(), checked, verb)
         return answer if isinstance(answer, dict) else current
 
@@ -1285,7 +1256,6 @@ class CapellaHook(BaseHook):
 
         :param collect_id: the collect (a UUID, e.g. from :meth:`get_collects_for_task`).
         :return: the collect record (``collectId``, ``collectStatusHistory``, ``collectProperties``, ...).
-        :raises CapellaNotFoundError: when no such collect exists.
         """
         return dict(self._call(GET_COLLECT, checks.uuid_text("collect_id", collect_id)) or {})
 
@@ -1294,7 +1264,6 @@ class CapellaHook(BaseHook):
 
         :param collect_id: the collect (a UUID).
         :return: the status record: ``collectStatus`` (the newest) and ``collectStatusHistory``.
-        :raises CapellaNotFoundError: when no such collect exists.
         """
         return dict(self._call(GET_COLLECT_STATUS, checks.uuid_text("collect_id", collect_id)) or {})
 
@@ -1303,7 +1272,6 @@ class CapellaHook(BaseHook):
 
         :param tasking_request_id: the tasking request (a UUID).
         :return: the tile Features (``properties.tileId``, ``imageWidth``, ``imageLength``, ``center``).
-        :raises CapellaNotFoundError: when no such tasking request exists.
         """
         answer = self._call(LIST_TILES, checks.uuid_text("tasking_request_id", tasking_request_id))
         if isinstance(answer, dict):
@@ -1383,7 +1351,6 @@ class CapellaHook(BaseHook):
         :param timeout: the most seconds to wait with ``wait=True``.
         :param poll_interval: seconds between status checks with ``wait=True``.
         :return: the passes in time order (empty: the target cannot be imaged under the constraints).
-        :raises CapellaAccessRequestPendingError: when the request is not processed (in time).
         """
         checked = checks.uuid_text("access_request_id", access_request_id)
         checks.boolean("wait", wait)
@@ -1490,8 +1457,6 @@ class CapellaHook(BaseHook):
     ) -> dict[str, dict[str, str]]:
         """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
 
-        Give exactly one source; see docs/downloads.md and docs/orders-and-archive.md.
-
         :param items_presigned: presigned STAC items, from :meth:`get_presigned_items`.
         :param order_id: an order; every product of it (or the ``stac_ids`` of it).
         :param tasking_request_id: a completed tasking request; its products are ordered (billable).
@@ -1512,8 +1477,6 @@ class CapellaHook(BaseHook):
         :param reorder_expired: replace an expired order ``"if_free"`` (default), ``"always"`` or ``"never"``.
         :param max_cost: the most each order placed here may cost; it can only lower the setting.
         :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
-        :raises CapellaNoProductsError: when a tasking request or collect has no products yet.
-        :raises CapellaCostLimitError: when an order would cost more than the cap (nothing ordered).
         """
         policy = str(checks.choice("reorder_expired", reorder_expired, REORDER_POLICIES))
         checks.booleans(override=override, threaded=threaded, show_progress=show_progress)
@@ -1613,7 +1576,7 @@ class CapellaHook(BaseHook):
     ) -> str:  # fmt: skip
         """Place a new order for the products of an expired order when ``policy`` and ``cap`` allow it."""
         if policy == "never":
-            raise reorder_refused(expired_order_id, stac_ids or [], None, None, policy)
+            raise reorder_refused(expired_order_id, stac_ids or [], None, policy)
         order = self._call(GET_ORDER, expired_order_id) or {}
         wanted = stac_ids or [
             str(item["granuleId"]) for item in order.get("items") or [] if item.get("granuleId")
@@ -1627,25 +1590,23 @@ class CapellaHook(BaseHook):
             )
         contract = contract_id or order.get("contractId") or None
         review = self._review(items, contract)
-        total, currency = quoted_total(review)
-        if policy == "if_free" and total != 0:
-            raise reorder_refused(
-                expired_order_id, [str(item["id"]) for item in items], total, currency, policy
-            )
+        quote_ = quotes.review_quote(review)
+        if policy == "if_free" and quote_.amount != 0:
+            raise reorder_refused(expired_order_id, [str(item["id"]) for item in items], quote_, policy)
         what = f"reorder of the {len(items)} product(s) of expired order {expired_order_id}"
-        self._within_cap(what, quotes.Quote(quotes.review_quote(review).text, total), cap)
+        self._within_cap(what, quote_, cap)
         new_order_id = accepted_order_id(
             self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}, "the reorder"
         )
-        held = sum(1 for line in line_items(review) if line.get("previouslyOrdered"))
+        lines = (review.get("orderDetails") or {}).get("lineItems") or []
+        held = sum(1 for line in lines if isinstance(line, dict) and line.get("previouslyOrdered"))
         self.log.warning(
             "Order %s expired (orders expire one hour after they are placed); placed new order %s for %d "
-            "product(s), cost %s %s (%d previously ordered)",
+            "product(s), cost %s (%d previously ordered)",
             expired_order_id,
             new_order_id,
             len(items),
-            total,
-            currency or "",
+            quote_.text,
             held,
         )
         return new_order_id
@@ -1730,7 +1691,6 @@ class CapellaHook(BaseHook):
         :param override: download again even when a complete file is already there.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         :return: the local paths or ``s3://`` URIs written, one per file.
-        :raises CapellaNotFoundError: when the listing offers no such file or format.
         """
         body = order_args.export_body(export_type, export_format, file_names)
         destination = order_args.destination("local_dir", local_dir)
@@ -1915,41 +1875,17 @@ def accepted_order_id(order: dict[str, Any], what: str) -> str:
     return order_id
 
 
-def line_items(review: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the line items of an order review."""
-    details = review.get("orderDetails") or {}
-    return [line for line in details.get("lineItems") or [] if isinstance(line, dict)]
-
-
-def quoted_total(review: dict[str, Any]) -> tuple[float | None, str | None]:
-    """Return the review's total and currency; a 0 total whose line items carry a price is not free."""
-    summary = (review.get("orderDetails") or {}).get("summary") or {}
-    total = _number(summary.get("total"))
-    priced = [_number((line.get("order") or {}).get("finalListPrice")) for line in line_items(review)]
-    if total == 0 and any(priced):
-        total = sum(price for price in priced if price is not None)
-    currency = summary.get("currency")
-    return total, (str(currency) if currency else None)
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def reorder_refused(
-    order_id: str, stac_ids: list[str], total: float | None, currency: str | None, policy: str
+    order_id: str, stac_ids: list[str], quote_: quotes.Quote | None, policy: str
 ) -> CapellaReorderNotAllowedError:
     """Return the error saying an expired order was not replaced, and how to allow it."""
+    total, currency = (None, None) if quote_ is None else (quote_.amount, quote_.currency)
     if policy == "never":
         what = "reorder_expired='never', so no new order was placed"
         allow = "pass reorder_expired='if_free' to reorder products your organization holds at no cost"
     else:
-        quote_ = "an unknown amount" if total is None else f"{total:g} {currency or ''}".strip()
-        what = f"a new order for its {len(stac_ids)} product(s) would cost {quote_} (nothing was ordered)"
+        cost = "an unknown amount" if total is None else f"{total:g} {currency or ''}".strip()
+        what = f"a new order for its {len(stac_ids)} product(s) would cost {cost} (nothing was ordered)"
         allow = "pass reorder_expired='always' to pay for a new order, or order them with submit_order"
     data = {"order_id": order_id, "stac_ids": stac_ids, "total": total, "currency": currency}
     return CapellaReorderNotAllowedError(
