@@ -243,7 +243,6 @@ class CapellaHook(BaseHook):
         self._caps_said: set[tuple[str, str, str]] = set()
 
     # --- connection -------------------------------------------------------------------------------
-
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         """Return the extra fields of the connection form (Airflow 3.1; 3.2+ reads ``conn-fields``)."""
@@ -286,10 +285,7 @@ class CapellaHook(BaseHook):
         return self.settings.search_url
 
     def get_conn(self) -> Any:
-        """Return the pooled ``requests`` session of this connection (no credential on it: see ``_call``).
-
-        :return: the hook's ``requests.Session``.
-        """
+        """Return the pooled ``requests`` session of this connection (no credential on it: see ``_call``)."""
         with self._lock:
             if self._session is None:
                 self._session = _http.new_api_session(_http.user_agent())
@@ -355,7 +351,6 @@ class CapellaHook(BaseHook):
         return self._user or self.whoami()
 
     # --- catalog ----------------------------------------------------------------------------------
-
     @overload
     def search(self, *, ids_only: Literal[True], limit: int | None = ..., **filters: Any) -> list[str]: ...
 
@@ -404,11 +399,8 @@ class CapellaHook(BaseHook):
                 "split_by_time=True with a datetime range"
             )
             self.log.warning(
-                "Catalog search results were cut: %d item(s) matched but %d were returned; %s, or narrow "
-                "the query, to get every match",
-                matched,
-                len(items),
-                advice,
+                f"Catalog search results were cut: {matched} item(s) matched but {len(items)} were returned; "
+                f"{advice}, or narrow the query, to get every match"
             )
         return items
 
@@ -467,11 +459,8 @@ class CapellaHook(BaseHook):
                 continue
             if short:
                 self.log.warning(
-                    "Catalog search range %s..%s matched %d items but returned %d and cannot be split "
-                    "further: its results were cut",
-                    *span,
-                    matched,
-                    len(items),
+                    f"Catalog search range {span[0]}..{span[1]} matched {matched} items but returned "
+                    f"{len(items)} and cannot be split further: its results were cut"
                 )
             for item in items:
                 found.setdefault(str(item.get("id")), item)
@@ -486,17 +475,12 @@ class CapellaHook(BaseHook):
         middle = start + (end - start) / 2
         middle = middle.replace(microsecond=middle.microsecond // 1000 * 1000)
         self.log.info(
-            "Catalog search range %s..%s matches %s items (over the %d per query): splitting it at %s",
-            start.isoformat(),
-            end.isoformat(),
-            "too many" if matched is None else matched,
-            cap,
-            middle.isoformat(),
+            f"Catalog search range {start.isoformat()}..{end.isoformat()} matches {matched or 'too many'} "
+            f"items (over the {cap} per query): splitting it at {middle.isoformat()}"
         )
         return [(start, middle), (middle, end)]
 
     # --- orders -----------------------------------------------------------------------------------
-
     def list_orders(self, *order_ids: str, is_active: bool = False) -> list[dict[str, Any]]:
         """List the caller's orders, or only the ones named.
 
@@ -577,7 +561,6 @@ class CapellaHook(BaseHook):
         :param omit_review: skip the cost review (ignored under ``[capella] max_order_cost``).
         :param contract_id: the contract to charge (default: the organization's).
         :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
-        :return: the order id.
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         checks.booleans(
@@ -624,10 +607,8 @@ class CapellaHook(BaseHook):
         order = self._call(SUBMIT_ORDER, json=order_args.order_body(stac_items, contract_id))
         order_id = accepted_order_id(order, f"{len(stac_items)} STAC item(s)")
         self.log.info(
-            "Submitted order %s for %d STAC item(s) (billable; reviewed cost: %s)",
-            order_id,
-            len(stac_items),
-            cost or "not reviewed",
+            f"Submitted order {order_id} for {len(stac_items)} STAC item(s) (billable; reviewed cost: "
+            f"{cost or 'not reviewed'})"
         )
         return OrderPlacement(order_id, reused=False, cost=cost)
 
@@ -683,11 +664,10 @@ class CapellaHook(BaseHook):
                 continue
             expires = api_time(order.get("expirationDate"))
             if expires is not None and expires <= soon:
+                minutes = REUSE_MARGIN.total_seconds() // 60
                 self.log.info(
-                    "Active order %s holds the products but expires at %s, within %d minutes: not reused",
-                    order.get("orderId"),
-                    expires.isoformat(),
-                    REUSE_MARGIN.total_seconds() // 60,
+                    f"Active order {order.get('orderId')} holds the products but expires at "
+                    f"{expires.isoformat()}, within {minutes:g} minutes: not reused"
                 )
                 continue
             return str(order["orderId"])
@@ -701,7 +681,6 @@ class CapellaHook(BaseHook):
         :param order_id: the order.
         :param stac_ids: keep only these products of the order.
         :param sort_by: STAC ids in the order the items should come in.
-        :return: the presigned STAC items.
         """
         checked = checks.uuid_text("order_id", order_id)
         wanted = set(checks.as_list("stac_ids", stac_ids)) if stac_ids else None
@@ -749,16 +728,12 @@ class CapellaHook(BaseHook):
         order = dict(self._call(ORDER_TASKING_REQUEST, checked) or {})
         order_id = accepted_order_id(order, f"tasking request {checked}")
         self.log.info(
-            "Placed order %s for the %d product(s) of tasking request %s (billable; expires %s)",
-            order_id,
-            len(order.get("items") or []),
-            checked,
-            order.get("expirationDate") or "in one hour",
+            f"Placed order {order_id} for the {len(order.get('items') or [])} product(s) of tasking request "
+            f"{checked} (billable; expires {order.get('expirationDate') or 'in one hour'})"
         )
         return order_id
 
     # --- tasking and repeat requests: one implementation, parameterised by kind ---------------------
-
     def create_tasking_request(
         self,
         *,
@@ -974,7 +949,6 @@ class CapellaHook(BaseHook):
         """Return the collects of a completed tasking request (``GET /collects/list/{id}``).
 
         :param tasking_request_id: the tasking request.
-        :return: the collect records (``collectId``, ...).
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
         task = self.get_task(checked)
@@ -1008,7 +982,6 @@ class CapellaHook(BaseHook):
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
         :param include_repeating_tasks: also match the requests derived from repeat requests.
         :param filters: the filters listed in docs/hook.md, by name.
-        :return: the matching tasking request Features.
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
@@ -1035,7 +1008,6 @@ class CapellaHook(BaseHook):
         :param sort: the field to sort by, a filter name (``submission_time``) or a wire name.
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
         :param filters: the filters listed in docs/hook.md, by name.
-        :return: the matching repeat request Features.
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
@@ -1250,7 +1222,6 @@ class CapellaHook(BaseHook):
             return {key: future.result() for key, future in futures.items()}
 
     # --- collects, tiles, feasibility -----------------------------------------------------------------
-
     def get_collect(self, collect_id: str) -> dict[str, Any]:
         """Fetch one collect (``GET /collects/{id}``): its window, spacecraft, status history and figures.
 
@@ -1390,12 +1361,10 @@ class CapellaHook(BaseHook):
             time.sleep(min(poll_interval, remaining))
 
     # --- downloads --------------------------------------------------------------------------------
-
     def get_asset_bytesize(self, pre_signed_url: str) -> int:
         """Return the size in bytes of a presigned asset (no Authorization header is sent to it).
 
         :param pre_signed_url: the asset's presigned ``href``.
-        :return: its size in bytes.
         """
         from airflow_provider_capella.transfer import asset_bytesize  # lazy: loaded only to download
 
@@ -1419,7 +1388,6 @@ class CapellaHook(BaseHook):
         :param show_progress: accepted for compatibility with the SDK; the log shows progress.
         :param enable_resume: continue a partial download where it stopped.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
-        :return: the path or ``s3://`` URI written.
         """
         url = order_args.presigned_url("pre_signed_url", pre_signed_url)
         destination = order_args.destination("local_path", local_path)
@@ -1476,7 +1444,6 @@ class CapellaHook(BaseHook):
         :param stac_ids: with ``order_id``: only these products of the order (each must be in it).
         :param reorder_expired: replace an expired order ``"if_free"`` (default), ``"always"`` or ``"never"``.
         :param max_cost: the most each order placed here may cost; it can only lower the setting.
-        :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
         """
         policy = str(checks.choice("reorder_expired", reorder_expired, REORDER_POLICIES))
         checks.booleans(override=override, threaded=threaded, show_progress=show_progress)
@@ -1601,13 +1568,9 @@ class CapellaHook(BaseHook):
         lines = (review.get("orderDetails") or {}).get("lineItems") or []
         held = sum(1 for line in lines if isinstance(line, dict) and line.get("previouslyOrdered"))
         self.log.warning(
-            "Order %s expired (orders expire one hour after they are placed); placed new order %s for %d "
-            "product(s), cost %s (%d previously ordered)",
-            expired_order_id,
-            new_order_id,
-            len(items),
-            quote_.text,
-            held,
+            f"Order {expired_order_id} expired (orders expire one hour after they are placed); placed new "
+            f"order {new_order_id} for {len(items)} product(s), cost {quote_.text} ({held} previously "
+            "ordered)"
         )
         return new_order_id
 
@@ -1664,7 +1627,6 @@ class CapellaHook(BaseHook):
         return next(iter(result.values()), {})
 
     # --- archive exports --------------------------------------------------------------------------
-
     def list_archive_exports(self) -> dict[str, Any]:
         """List the archive export files on offer (``GET /catalog/archive-export/available``).
 
@@ -1690,7 +1652,6 @@ class CapellaHook(BaseHook):
         :param file_names: exact names from the listing instead of ``export_format``.
         :param override: download again even when a complete file is already there.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
-        :return: the local paths or ``s3://`` URIs written, one per file.
         """
         body = order_args.export_body(export_type, export_format, file_names)
         destination = order_args.destination("local_dir", local_dir)
@@ -1742,8 +1703,6 @@ class _ExpiringOrder:
 
 
 # --- pure helpers: connection extras ------------------------------------------------------------------
-
-
 def normalize_base_url(host: str | None, port: int | None = None) -> str:
     """Return the API base URL of a connection host: ``https://`` added when no scheme, ``http://`` kept."""
     raw = (host or "").strip().rstrip("/")
@@ -1803,8 +1762,6 @@ def _extra_number(extra: dict[str, Any], key: str, default: float) -> float:
 
 
 # --- pure helpers: answers --------------------------------------------------------------------------
-
-
 def feature_property(feature: Any, key: str) -> str | None:
     """Return ``feature["properties"][key]`` (or ``feature[key]``) as text, ``None`` when absent."""
     if not isinstance(feature, dict):
