@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, overload
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import tenacity
 from airflow.sdk import BaseHook
@@ -39,7 +39,6 @@ from airflow_provider_capella.exceptions import (
     CapellaOrderRejectedError,
     CapellaReorderNotAllowedError,
     CapellaTaskNotCompleteError,
-    CapellaValidationError,
 )
 from airflow_provider_capella.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_capella.hooks import _quotes as quotes
@@ -462,12 +461,9 @@ class CapellaHook(BaseHook):
                     f"Catalog search range {span[0]}..{span[1]} matched {matched} items but returned "
                     f"{len(items)} and cannot be split further: its results were cut"
                 )
-            for item in items:
-                found.setdefault(str(item.get("id")), item)
+            add_new(found, items)
         result = list(found.values())
-        self.log.info(
-            "Catalog search split by time (%d queries) matched %d STAC item(s)", queries, len(result)
-        )
+        self.log.info(f"Catalog search split by time ({queries} queries) matched {len(result)} STAC item(s)")
         return result if limit is None else result[:limit]
 
     def _halves(self, span: tuple[datetime, datetime], matched: int | None, cap: int) -> list[Any]:
@@ -575,30 +571,28 @@ class CapellaHook(BaseHook):
             self.log.warning("omit_review=True is ignored: %s is checked against the review", cap.source)
         if contract_id is not None:
             checks.text("contract_id", contract_id, allow_empty=False)
+        given = items if omit_search else None
         self.last_order_placement = self._place_order(
-            wanted, items, check_active_orders, omit_search, omit_review and cap is None, contract_id, cap
+            wanted, given, check_active_orders, omit_review and cap is None, contract_id, cap
         )
         return self.last_order_placement.order_id
 
     def _place_order(
         self,
         wanted: list[str],
-        items: Items | None,
+        given: Items | None,
         check_active_orders: bool,
-        omit_search: bool,
         omit_review: bool,
         contract_id: str | None,
         cap: quotes.Cap | None,
     ) -> OrderPlacement:
-        """Reuse an active order holding ``wanted``, or review (within ``cap``) and place a new one."""
+        """Reuse an active order holding ``wanted``, or order them (``given`` items: not searched again)."""
         if check_active_orders:
             existing = self._active_order_with(wanted)
             if existing:
                 self.log.info("Reusing active order %s holding all %d STAC id(s)", existing, len(wanted))
                 return OrderPlacement(existing, reused=True)
-        stac_items = (
-            order_args.stac_items("items", items) if omit_search and items else self._existing_items(wanted)
-        )
+        stac_items = order_args.stac_items("items", given) if given else self._existing_items(wanted)
         cost = None
         if not omit_review:
             what = f"order of {len(stac_items)} STAC item(s)"
@@ -625,9 +619,7 @@ class CapellaHook(BaseHook):
             error = cap.refusal(what, quote_)
             if error is not None:
                 raise error
-            self.log.info(
-                "%s quoted at %s, within %s=%g", what.capitalize(), quote_.text, cap.source, cap.limit
-            )
+            self.log.info(f"{what.capitalize()} quoted at {quote_.text}, within {cap.source}={cap.limit:g}")
         return quote_
 
     def _existing_items(self, stac_ids: list[str]) -> Items:
@@ -639,9 +631,7 @@ class CapellaHook(BaseHook):
             )
         missing = sorted(set(stac_ids) - {str(item["id"]) for item in items})
         if missing:
-            self.log.warning(
-                "%d STAC id(s) not found and left out: %s", len(missing), ", ".join(missing[:10])
-            )
+            self.log.warning(f"{len(missing)} STAC id(s) not found and left out: {', '.join(missing[:10])}")
         return items
 
     def _review(self, stac_items: Items, contract_id: str | None) -> dict[str, Any]:
@@ -923,7 +913,7 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: the tasking request.
         :return: the tasking request Feature, its ``statusHistory`` newest first.
         """
-        return self._get_request(TASKING, tasking_request_id)
+        return self._call(TASKING.get, checks.uuid_text("tasking_request_id", tasking_request_id))
 
     def get_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
         """Fetch one repeat request (``GET /repeat-requests/{id}``).
@@ -931,11 +921,7 @@ class CapellaHook(BaseHook):
         :param repeat_request_id: the repeat request.
         :return: the repeat request Feature, its ``statusHistory`` newest first.
         """
-        return self._get_request(REPEAT, repeat_request_id)
-
-    def _get_request(self, kind: RequestKind, request_id: str) -> dict[str, Any]:
-        """Fetch one tasking or repeat request by id (the id checked first)."""
-        return self._call(kind.get, checks.uuid_text(kind.id_argument, request_id))
+        return self._call(REPEAT.get, checks.uuid_text("repeat_request_id", repeat_request_id))
 
     def is_task_completed(self, task: dict[str, Any]) -> bool:
         """Tell whether a tasking request has completed (``completed`` anywhere in its status history).
@@ -1513,7 +1499,7 @@ class CapellaHook(BaseHook):
             return _ExpiringOrder(self, value, stac_ids, product_types, policy, contract_id, cap)
         items = self._products_of(source, value, product_types)
         ordered = [str(item["id"]) for item in items]
-        placement = self._place_order(ordered, items, True, True, False, contract_id, cap)
+        placement = self._place_order(ordered, items, True, False, contract_id, cap)
         self.log.info("download_products(%s=%s) %s", source, value, placement.describe())
         return _ExpiringOrder(self, placement.order_id, ordered, product_types, policy, contract_id, cap)
 
@@ -1708,14 +1694,10 @@ def normalize_base_url(host: str | None, port: int | None = None) -> str:
     raw = (host or "").strip().rstrip("/")
     if not raw:
         return DEFAULT_BASE_URL
-    if "://" not in raw:
-        raw = f"https://{raw}"
-    if port:
-        scheme, rest = raw.split("://", 1)
-        authority, slash, path = rest.partition("/")
-        if ":" not in authority.rsplit("]", 1)[-1]:
-            raw = f"{scheme}://{authority}:{port}{slash}{path}"
-    return raw
+    parts = urlsplit(raw if "://" in raw else f"https://{raw}")
+    if port and ":" not in parts.netloc.rsplit("]", 1)[-1]:
+        parts = parts._replace(netloc=f"{parts.netloc}:{port}")
+    return urlunsplit(parts)
 
 
 def parse_timeout(value: Any) -> tuple[float, float]:
@@ -1730,11 +1712,9 @@ def parse_timeout(value: Any) -> tuple[float, float]:
             read = float(parts)
             connect = min(_http.DEFAULT_CONNECT_TIMEOUT, read)
     except (TypeError, ValueError):
-        raise CapellaValidationError.argument_error(
-            "timeout", f"connection extra must be seconds or [connect, read], got {value!r}"
-        ) from None
+        checks.fail("timeout", f"connection extra must be seconds or [connect, read], got {value!r}")
     if connect <= 0 or read <= 0:
-        raise CapellaValidationError.argument_error("timeout", f"must be positive, got {value!r}")
+        checks.fail("timeout", f"must be positive, got {value!r}")
     return (connect, read)
 
 
@@ -1753,12 +1733,8 @@ def _extra_number(extra: dict[str, Any], key: str, default: float) -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise CapellaValidationError.argument_error(
-            key, f"connection extra must be a number, got {value!r}"
-        ) from None
-    if number < 0:
-        raise CapellaValidationError.argument_error(key, f"connection extra must be >= 0, got {value!r}")
-    return number
+        checks.fail(key, f"connection extra must be a number, got {value!r}")
+    return float(checks.number(key, number, minimum=0))
 
 
 # --- pure helpers: answers --------------------------------------------------------------------------
