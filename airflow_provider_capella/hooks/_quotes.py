@@ -20,12 +20,7 @@ TASKING_COST_SETTING = "max_tasking_cost"  # the most one tasking request, or re
 
 @dataclass(frozen=True)
 class Quote:
-    """A price as the API wrote it (``text``), as a number (``amount``; ``None``: unreadable), its currency.
-
-    Example::
-
-        Quote.of("$3,000.00").amount  # 3000.0
-    """
+    """A price as the API wrote it (``text``), as a number (``amount``; ``None``: unreadable), a currency."""
 
     text: str | None
     amount: float | None
@@ -86,12 +81,7 @@ def review_quote(review: Any) -> Quote:
 
 @dataclass(frozen=True)
 class Cap:
-    """The most one billable step may cost (``limit``) and what set it (``source``: argument or setting).
-
-    Example::
-
-        Cap(500.0, "[capella] max_order_cost").refusal("order of 3 STAC item(s)", quote)
-    """
+    """The most one billable step may cost (``limit``) and what set it (``source``: argument or setting)."""
 
     limit: float
     source: str
@@ -111,21 +101,14 @@ def configured_cap(setting: str) -> float | None:
 
 
 def cost_cap(setting: str | None, argument: str, value: Any, log: Any = None) -> Cap | None:
-    """Return the lower of ``[capella] <setting>`` (if any) and ``argument``'s ``value``, or ``None``.
-
-    An argument can only lower the deployment's cap: above it, the setting wins and ``log`` says so.
-    """
+    """Return the lower of ``[capella] <setting>`` and ``value`` (``log`` says when the setting wins)."""
     given = optional_cost_limit(argument, value)
     configured = None if setting is None else configured_cap(setting)
     if configured is None or (given is not None and given <= configured):
         return None if given is None else Cap(given, argument)
     if given is not None and log is not None:
         log.warning(
-            "%s=%g is above the deployment's cap [capella] %s=%g: the setting applies (an argument "
-            "can only lower it)",
-            argument,
-            given,
-            setting,
-            configured,
+            f"{argument}={given:g} is above the deployment's cap [capella] {setting}={configured:g}: the "
+            "setting applies (an argument can only lower it)"
         )
     return Cap(configured, f"[capella] {setting}")

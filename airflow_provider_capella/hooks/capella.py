@@ -211,9 +211,6 @@ class OrderPlacement:
 class CapellaHook(BaseHook):
     """Interact with the Capella Space API: catalog search, orders, downloads, tasking, repeat requests.
 
-    The connection (type ``capella``): host = API base URL, password = API key; its extras are listed
-    in docs/connection.md.
-
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
     :param logger_name: the logger to report to (Airflow's hook logger by default).
 
@@ -1191,9 +1188,7 @@ class CapellaHook(BaseHook):
                 return {"success": False, "error": summary}
 
         results = self._each(guarded, ids)
-        failed = [
-            key for key, value in results.items() if isinstance(value, dict) and value.get("success") is False
-        ]
+        failed = [key for key, value in results.items() if (value or {}).get("success") is False]
         if failed:
             self.log.warning("%d of %d request(s) failed: %s", len(failed), len(ids), ", ".join(failed))
         return results
@@ -1676,8 +1671,6 @@ class _ExpiringOrder:
         """Return the order's presigned items, reordering once (under the policy) if it has expired."""
         try:
             return self.hook.get_presigned_items(self.order_id, stac_ids=self.stac_ids)
-        except CapellaReorderNotAllowedError:
-            raise
         except CapellaOrderExpiredError:
             if self.reordered:
                 raise
