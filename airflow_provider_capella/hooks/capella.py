@@ -475,11 +475,10 @@ class CapellaHook(BaseHook):
 
     # --- orders -----------------------------------------------------------------------------------
     def list_orders(self, *order_ids: str, is_active: bool = False) -> list[dict[str, Any]]:
-        """List the caller's orders, or only the ones named.
+        """Return the caller's order records, or only the ones named.
 
         :param order_ids: order ids to list (all the caller's orders when none are given).
         :param is_active: keep only orders that have not expired yet, latest expiry first.
-        :return: the order records.
         """
         ids = checks.unique(checks.uuid_text("order_ids", oid) for oid in order_ids if oid is not None)
         checks.boolean("is_active", is_active)
@@ -700,11 +699,10 @@ class CapellaHook(BaseHook):
         return [item.get("assets") or {} for item in items]
 
     def order_tasking_request(self, tasking_request_id: str, *, max_cost: float | None = None) -> str:
-        """Order everything a tasking request produced (``POST /orders/task/{id}``; billable, never re-sent).
+        """Order everything a tasking request produced (billable, never re-sent); return the order id.
 
         :param tasking_request_id: a tasking request that has produced imagery (a UUID).
         :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
-        :return: the new order id.
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
         cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
@@ -921,10 +919,9 @@ class CapellaHook(BaseHook):
         return self._call(REPEAT.get, checks.uuid_text("repeat_request_id", repeat_request_id))
 
     def is_task_completed(self, task: dict[str, Any]) -> bool:
-        """Tell whether a tasking request has completed (``completed`` anywhere in its status history).
+        """Return whether a tasking request has completed (``completed`` anywhere in its status history).
 
         :param task: a tasking request Feature, from :meth:`get_task`.
-        :return: ``True`` when it has completed.
         """
         return tasking_status.is_completed(task)
 
@@ -1126,29 +1123,26 @@ class CapellaHook(BaseHook):
         return self._decide_review(TASKING, tasking_request_id, approve=True, max_cost=max_cost)
 
     def reject_tasking_request(self, tasking_request_id: str) -> dict[str, Any]:
-        """Reject (decline) a tasking request in review; it ends ``rejected`` and nothing is charged.
+        """Reject a tasking request in review (nothing is charged); return its Feature as the API answered.
 
         :param tasking_request_id: the tasking request in review.
-        :return: the tasking request Feature as the API answered it.
         """
         return self._decide_review(TASKING, tasking_request_id, approve=False)
 
     def approve_repeat_request(
         self, repeat_request_id: str, *, max_cost_per_image: float | None = None
     ) -> dict[str, Any]:
-        """Approve a repeat request in review: billable from here on.
+        """Approve a repeat request in review (billable from here on); return the API's answer.
 
         :param repeat_request_id: the repeat request in review.
         :param max_cost_per_image: the most one collection may cost; it can only lower the setting too.
-        :return: the repeat request Feature as the API answered it.
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=True, max_cost=max_cost_per_image)
 
     def reject_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
-        """Reject (decline) a repeat request in review (``{"code": "rejected"}``); nothing is charged.
+        """Decline a repeat request in review (``{"code": "rejected"}``, free); return the API's answer.
 
         :param repeat_request_id: the repeat request in review.
-        :return: the repeat request Feature as the API answered it.
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=False)
 
@@ -1448,7 +1442,13 @@ class CapellaHook(BaseHook):
         cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         refresh: Callable[[], Items] | None = None
         if source == "items_presigned":
-            items = checked_presigned_items(items_presigned)
+            items = checks.as_list("items_presigned", items_presigned)
+            for item in items:
+                if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                    checks.fail("items_presigned", "each item must be a presigned STAC item dict with 'id'")
+                if not isinstance(item.get("assets"), dict):
+                    checks.fail("items_presigned", f"STAC item {item['id']!r} has no 'assets' dict")
+                order_args.check_presigned("items_presigned", item)
         else:
             source_order = self._order_of_source(
                 source, str(sources[source]), subset, wanted_types, contract_id, policy, cap
@@ -1567,7 +1567,7 @@ class CapellaHook(BaseHook):
         threaded: bool = True,
         show_progress: bool = False,
     ) -> dict[str, str]:
-        """Download the assets of one product (the SDK's single-product form of :meth:`download_products`).
+        """Download one product (the SDK's single-product :meth:`download_products`); return its paths.
 
         :param assets_presigned: one product's presigned assets, from :meth:`get_presigned_assets`.
         :param order_id: an order; its first product is downloaded.
@@ -1577,7 +1577,6 @@ class CapellaHook(BaseHook):
         :param override: download again even when complete files are already there.
         :param threaded: ``False`` downloads one part at a time.
         :param show_progress: accepted for compatibility with the SDK.
-        :return: ``{asset_key: path}`` of the product.
         """
         order_args.destination("local_dir", local_dir)
         order_args.asset_filter("include", include)
@@ -1638,7 +1637,19 @@ class CapellaHook(BaseHook):
         destination = order_args.destination("local_dir", local_dir)
         checks.boolean("override", override)
         kind = body["exportType"]
-        check_offered(body, order_args.listed_files(self.list_archive_exports(), kind))
+        offered = order_args.listed_files(self.list_archive_exports(), kind)
+        missing = [name for name in body.get("fileNames", []) if name not in offered]
+        formats = sorted({fmt for fmt in map(order_args.format_of, offered) if fmt})
+        if missing:
+            raise CapellaNotFoundError(
+                f"archive export file(s) {', '.join(missing)} not offered for {kind!r}; "
+                f"offered: {', '.join(offered) or 'none'}"
+            )
+        if "fileNames" not in body and body["exportFormat"] not in formats:
+            raise CapellaNotFoundError(
+                f"the {kind!r} archive export is not offered as {body['exportFormat']!r}; "
+                f"formats on offer: {', '.join(formats) or 'none'} (see list_archive_exports)"
+            )
         files = order_args.presigned_files(self._call(PRESIGN_ARCHIVE_EXPORT, json=body))
         if not files:
             raise CapellaNotFoundError(f"the API gave no presigned URL for the {kind} archive export {body}")
@@ -1822,41 +1833,9 @@ def reorder_refused(
     )
 
 
-def checked_presigned_items(items: Any) -> Items:
-    """Check ``items_presigned``: presigned STAC item dicts, each with an ``id`` and ``assets``."""
-    checked = checks.as_list("items_presigned", items)
-    for item in checked:
-        valid = isinstance(item, dict) and isinstance(item.get("id"), str)
-        if not valid or not isinstance(item.get("assets"), dict):
-            checks.fail(
-                "items_presigned", "each item must be a presigned STAC item dict with 'id' and 'assets'"
-            )
-        order_args.check_presigned("items_presigned", item)
-    return checked
-
-
 def filter_product_types(items: Items, product_types: list[str] | None) -> Items:
     """Keep the items whose ``sar:product_type`` is one of ``product_types`` (all when none given)."""
     if not product_types:
         return items
     wanted = set(product_types)
     return [item for item in items if (item.get("properties") or {}).get("sar:product_type") in wanted]
-
-
-def check_offered(body: dict[str, Any], offered: list[str]) -> None:
-    """Refuse an archive export whose files or format the listing does not offer, naming what is."""
-    kind = body["exportType"]
-    if "fileNames" in body:
-        missing = [name for name in body["fileNames"] if name not in offered]
-        if missing:
-            raise CapellaNotFoundError(
-                f"archive export file(s) {', '.join(missing)} not offered for {kind!r}; "
-                f"offered: {', '.join(offered) or 'none'}"
-            )
-        return
-    formats = sorted({fmt for fmt in map(order_args.format_of, offered) if fmt})
-    if body["exportFormat"] not in formats:
-        raise CapellaNotFoundError(
-            f"the {kind!r} archive export is not offered as {body['exportFormat']!r}; "
-            f"formats on offer: {', '.join(formats) or 'none'} (see list_archive_exports)"
-        )
