@@ -1450,13 +1450,29 @@ class CapellaHook(BaseHook):
                     checks.fail("items_presigned", f"STAC item {item['id']!r} has no 'assets' dict")
                 order_args.check_presigned("items_presigned", item)
         else:
-            source_order = self._order_of_source(
-                source, str(sources[source]), subset, wanted_types, contract_id, policy, cap
-            )
-            items, refresh = source_order.presigned(), source_order.presigned
+            current, ordered, reordered = str(sources[source]), subset, False
+            if source != "order_id":  # order the products of the tasking request or collect
+                products = self._products_of(source, current, wanted_types)
+                ordered = [str(item["id"]) for item in products]
+                placement = self._place_order(ordered, products, True, False, contract_id, cap)
+                self.log.info("download_products(%s=%s) %s", source, current, placement.describe())
+                current = placement.order_id
+
+            def presigned() -> Items:  # an expired order is replaced once (under the policy and the cap)
+                nonlocal current, reordered
+                try:
+                    return self.get_presigned_items(current, stac_ids=ordered)
+                except CapellaOrderExpiredError:
+                    if reordered:
+                        raise
+                current = self._reorder(current, ordered, wanted_types, policy, contract_id, cap)
+                reordered = True
+                return self.get_presigned_items(current, stac_ids=ordered)
+
+            items, refresh = presigned(), presigned
             missing = sorted(set(subset or ()) - {str(item.get("id")) for item in items})
             if missing:
-                checks.fail("stac_ids", f"not in order {source_order.order_id}: {', '.join(missing[:10])}")
+                checks.fail("stac_ids", f"not in order {current}: {', '.join(missing[:10])}")
         items = filter_product_types(items, wanted_types)
         if not items:
             self.log.warning("Nothing to download: no products match product_types=%s", wanted_types)
@@ -1478,25 +1494,6 @@ class CapellaHook(BaseHook):
             if refresh is None
             else (lambda: filter_product_types(refresh(), wanted_types)),
         )
-
-    def _order_of_source(
-        self,
-        source: str,
-        value: str,
-        stac_ids: list[str] | None,
-        product_types: list[str] | None,
-        contract_id: str | None,
-        policy: str,
-        cap: quotes.Cap | None,
-    ) -> _ExpiringOrder:
-        """Return the order a download reads: the given one, or one placed for a tasking request/collect."""
-        if source == "order_id":
-            return _ExpiringOrder(self, value, stac_ids, product_types, policy, contract_id, cap)
-        items = self._products_of(source, value, product_types)
-        ordered = [str(item["id"]) for item in items]
-        placement = self._place_order(ordered, items, True, False, contract_id, cap)
-        self.log.info("download_products(%s=%s) %s", source, value, placement.describe())
-        return _ExpiringOrder(self, placement.order_id, ordered, product_types, policy, contract_id, cap)
 
     def _products_of(self, source: str, value: str, product_types: list[str] | None) -> Items:
         """Return the catalog items of a tasking request's or a collect's products (``source`` names it)."""
@@ -1666,30 +1663,6 @@ class CapellaHook(BaseHook):
             path = download_asset(entry["url"], target, override=override, aws_conn_id=aws_conn_id)
             written.append(str(path))
         return written
-
-
-class _ExpiringOrder:
-    """The order a download reads presigned URLs from; replaced once (under the policy) when expired."""
-
-    def __init__(
-        self, hook: CapellaHook, order_id: str, stac_ids: list[str] | None, product_types: list[str] | None,
-        policy: str, contract_id: str | None, cap: quotes.Cap | None,
-    ) -> None:  # fmt: skip
-        self.hook, self.order_id, self.stac_ids, self.product_types = hook, order_id, stac_ids, product_types
-        self.policy, self.contract_id, self.cap, self.reordered = policy, contract_id, cap, False
-
-    def presigned(self) -> Items:
-        """Return the order's presigned items, reordering once (under the policy) if it has expired."""
-        try:
-            return self.hook.get_presigned_items(self.order_id, stac_ids=self.stac_ids)
-        except CapellaOrderExpiredError:
-            if self.reordered:
-                raise
-        self.order_id = self.hook._reorder(
-            self.order_id, self.stac_ids, self.product_types, self.policy, self.contract_id, self.cap
-        )
-        self.reordered = True
-        return self.hook.get_presigned_items(self.order_id, stac_ids=self.stac_ids)
 
 
 # --- pure helpers: connection extras ------------------------------------------------------------------
