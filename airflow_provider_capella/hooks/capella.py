@@ -335,10 +335,7 @@ class CapellaHook(BaseHook):
         return True, f"Connected to {self.base_url} as {describe_user(user)}"
 
     def whoami(self) -> dict[str, Any]:
-        """Return the user the credential belongs to (``GET /user``).
-
-        :return: the user record: ``id``, ``organizationId``, ``email``, ...
-        """
+        """Return the credential's user record (``GET /user``): ``id``, ``organizationId``, ``email``..."""
         self._user = self._call(GET_USER)
         return self._user
 
@@ -364,14 +361,13 @@ class CapellaHook(BaseHook):
         split_by_time: bool = False,
         **filters: Any,
     ) -> list[dict[str, Any]] | list[str]:
-        """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
+        """Search Capella's STAC catalog; return the matching STAC items (or their ids), at most ``limit``.
 
         :param ids_only: return the STAC ids instead of the items.
         :param threaded: accepted for compatibility with the SDK; pages are followed in order.
         :param limit: the most items (default 500, at most 10,000; any, or ``None``, with ``split_by_time``).
         :param split_by_time: halve the (closed) ``datetime`` range until each query is under the cap.
         :param filters: the filters, by name (the only open-ended keyword arguments of the hook).
-        :return: the matching STAC items, or their ids with ``ids_only=True``.
         """
         checks.booleans(ids_only=ids_only, threaded=threaded, split_by_time=split_by_time)
         search = self._search_split_by_time if split_by_time else self._search_catalog
@@ -502,11 +498,10 @@ class CapellaHook(BaseHook):
     def get_stac_items_of_order(
         self, order_id: str, *, ids_only: bool = False
     ) -> list[dict[str, Any]] | list[str]:
-        """Return the STAC items of an existing order.
+        """Return the STAC items (or their ids) of an existing order.
 
         :param order_id: the order.
         :param ids_only: return only the STAC ids (no catalog search).
-        :return: the order's STAC items, or their ids.
         """
         checked = checks.uuid_text("order_id", order_id)
         checks.boolean("ids_only", ids_only)
@@ -903,18 +898,16 @@ class CapellaHook(BaseHook):
         return created
 
     def get_task(self, tasking_request_id: str) -> dict[str, Any]:
-        """Fetch one tasking request (``GET /task/{id}``).
+        """Return one tasking request Feature (``GET /task/{id}``), ``statusHistory`` newest first.
 
         :param tasking_request_id: the tasking request.
-        :return: the tasking request Feature, its ``statusHistory`` newest first.
         """
         return self._call(TASKING.get, checks.uuid_text("tasking_request_id", tasking_request_id))
 
     def get_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
-        """Fetch one repeat request (``GET /repeat-requests/{id}``).
+        """Return one repeat request Feature (``GET /repeat-requests/{id}``), ``statusHistory`` newest first.
 
         :param repeat_request_id: the repeat request.
-        :return: the repeat request Feature, its ``statusHistory`` newest first.
         """
         return self._call(REPEAT.get, checks.uuid_text("repeat_request_id", repeat_request_id))
 
@@ -1114,11 +1107,10 @@ class CapellaHook(BaseHook):
     def approve_tasking_request(
         self, tasking_request_id: str, *, max_cost: float | None = None
     ) -> dict[str, Any]:
-        """Approve a tasking request in review at its quoted price (billable from here on).
+        """Approve a tasking request in review at its quoted price (billable); return the API's answer.
 
         :param tasking_request_id: the tasking request, created without ``pre_approval``.
         :param max_cost: the most it may cost; it can only lower ``[capella] max_tasking_cost``.
-        :return: the tasking request Feature as the API answered it (``submitted`` next).
         """
         return self._decide_review(TASKING, tasking_request_id, approve=True, max_cost=max_cost)
 
@@ -1198,26 +1190,23 @@ class CapellaHook(BaseHook):
 
     # --- collects, tiles, feasibility -----------------------------------------------------------------
     def get_collect(self, collect_id: str) -> dict[str, Any]:
-        """Fetch one collect (``GET /collects/{id}``): its window, spacecraft, status history and figures.
+        """Return one collect record (``GET /collects/{id}``): window, spacecraft, status history, figures.
 
         :param collect_id: the collect (a UUID, e.g. from :meth:`get_collects_for_task`).
-        :return: the collect record (``collectId``, ``collectStatusHistory``, ``collectProperties``, ...).
         """
         return dict(self._call(GET_COLLECT, checks.uuid_text("collect_id", collect_id)) or {})
 
     def get_collect_status(self, collect_id: str) -> dict[str, Any]:
-        """Fetch the status of one collect (``GET /collects/status/{id}``), ``predicted`` to ``delivered``.
+        """Return a collect's ``collectStatus`` (``predicted``...``delivered``) and ``collectStatusHistory``.
 
         :param collect_id: the collect (a UUID).
-        :return: the status record: ``collectStatus`` (the newest) and ``collectStatusHistory``.
         """
         return dict(self._call(GET_COLLECT_STATUS, checks.uuid_text("collect_id", collect_id)) or {})
 
     def list_tiles(self, tasking_request_id: str) -> list[dict[str, Any]]:
-        """List the tiles of a tasking request (``GET /tiles/list/{id}``; empty before it is accepted).
+        """Return the tile Features of a tasking request (``GET /tiles/list/{id}``; none until accepted).
 
         :param tasking_request_id: the tasking request (a UUID).
-        :return: the tile Features (``properties.tileId``, ``imageWidth``, ``imageLength``, ``center``).
         """
         answer = self._call(LIST_TILES, checks.uuid_text("tasking_request_id", tasking_request_id))
         if isinstance(answer, dict):
@@ -1275,10 +1264,9 @@ class CapellaHook(BaseHook):
         return created
 
     def get_access_request(self, access_request_id: str) -> dict[str, Any]:
-        """Fetch one access request (``GET /ma/accessrequests/{id}``).
+        """Return one access request Feature (``GET /ma/accessrequests/{id}``) with its ``processingStatus``.
 
         :param access_request_id: the access request.
-        :return: the access request Feature (``processingStatus``, ``accessibilityStatus``, ...).
         """
         return self._call(GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id))
 
@@ -1605,10 +1593,7 @@ class CapellaHook(BaseHook):
 
     # --- archive exports --------------------------------------------------------------------------
     def list_archive_exports(self) -> dict[str, Any]:
-        """List the archive export files on offer (``GET /catalog/archive-export/available``).
-
-        :return: ``{"latest": [names], "weekly": [names], "full": [names], ...}``.
-        """
+        """Return the archive export files on offer by type: ``{"latest": [names], "weekly": [...], ...}``."""
         return dict(self._call(LIST_ARCHIVE_EXPORTS) or {})
 
     def download_archive_export(
