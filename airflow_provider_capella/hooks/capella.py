@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, overload
@@ -140,13 +140,10 @@ class ConnectionSettings:
 
     base_url: str
     search_url: str
-    authorization: str
+    authorization: str = field(repr=False)
     timeout: tuple[float, float]
     verify: bool | str
     retry: _http.RetryPolicy
-
-    def __repr__(self) -> str:
-        return f"ConnectionSettings(base_url={self.base_url!r}, search_url={self.search_url!r})"
 
     def request_target(
         self, endpoint: Endpoint, ids: Iterable[str], *, url: str | None = None
@@ -665,10 +662,9 @@ class CapellaHook(BaseHook):
         """
         checked = checks.uuid_text("order_id", order_id)
         wanted = set(checks.as_list("stac_ids", stac_ids)) if stac_ids else None
-        order_by = [str(value) for value in checks.as_list("sort_by", sort_by)] if sort_by else None
+        rank = {str(v): i for i, v in enumerate(checks.as_list("sort_by", sort_by))} if sort_by else {}
         items = list(self._call(ORDER_DOWNLOAD, checked) or [])
-        if order_by:
-            rank = {stac_id: index for index, stac_id in enumerate(order_by)}
+        if rank:
             items.sort(key=lambda item: rank.get(item.get("id"), len(rank)))
         return items if wanted is None else [item for item in items if item.get("id") in wanted]
 
@@ -1209,9 +1205,7 @@ class CapellaHook(BaseHook):
         :param tasking_request_id: the tasking request (a UUID).
         """
         answer = self._call(LIST_TILES, checks.uuid_text("tasking_request_id", tasking_request_id))
-        if isinstance(answer, dict):
-            answer = answer.get("features") or []
-        return list(answer or [])
+        return list((answer.get("features") if isinstance(answer, dict) else answer) or [])
 
     def create_access_request(
         self,
@@ -1290,8 +1284,17 @@ class CapellaHook(BaseHook):
         checks.boolean("wait", wait)
         checks.number("timeout", timeout, minimum=0)
         checks.number("poll_interval", poll_interval, positive=True)
-        if wait:
-            self._wait_until_processed(checked, timeout=timeout, poll_interval=poll_interval)
+        deadline = time.monotonic() + timeout
+        while wait and (status := processing_status(self.get_access_request(checked))) != "completed":
+            if status in ACCESS_FAILED:
+                raise CapellaError(f"access request {checked} ended {status}", code="ACCESS_REQUEST_FAILED")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CapellaAccessRequestPendingError(
+                    f"access request {checked} was still {status or 'unprocessed'} after {timeout:g} s",
+                    code="ACCESS_REQUEST_TIMEOUT",
+                )
+            time.sleep(min(poll_interval, remaining))
         try:
             return list(self._call(GET_ACCESSES, checked) or [])
         except CapellaError as error:
@@ -1302,26 +1305,6 @@ class CapellaHook(BaseHook):
                 status=error.status,
                 code=error.code,
             ) from None
-
-    def _wait_until_processed(self, access_request_id: str, *, timeout: float, poll_interval: float) -> None:
-        """Poll the access request until it is processed; raise when it fails or time runs out."""
-        deadline = time.monotonic() + timeout
-        while True:
-            status = processing_status(self.get_access_request(access_request_id))
-            if status == "completed":
-                return
-            if status in ACCESS_FAILED:
-                raise CapellaError(
-                    f"access request {access_request_id} ended {status}", code="ACCESS_REQUEST_FAILED"
-                )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise CapellaAccessRequestPendingError(
-                    f"access request {access_request_id} was still {status or 'unprocessed'} "
-                    f"after {timeout:g} s",
-                    code="ACCESS_REQUEST_TIMEOUT",
-                )
-            time.sleep(min(poll_interval, remaining))
 
     # --- downloads --------------------------------------------------------------------------------
     def get_asset_bytesize(self, pre_signed_url: str) -> int:
@@ -1509,11 +1492,9 @@ class CapellaHook(BaseHook):
     ) -> str:  # fmt: skip
         """Place a new order for the products of an expired order when ``policy`` and ``cap`` allow it."""
         if policy == "never":
-            raise reorder_refused(expired_order_id, stac_ids or [], None, policy)
+            raise reorder_refused(expired_order_id, stac_ids or [], quotes.Quote(None, None), policy)
         order = self._call(GET_ORDER, expired_order_id) or {}
-        wanted = stac_ids or [
-            str(item["granuleId"]) for item in order.get("items") or [] if item.get("granuleId")
-        ]
+        wanted = stac_ids or [str(i["granuleId"]) for i in order.get("items") or [] if i.get("granuleId")]
         if not wanted:
             raise CapellaNoProductsError(f"expired order {expired_order_id} holds no products to reorder")
         items = filter_product_types(self._existing_items(wanted), product_types)
@@ -1771,10 +1752,10 @@ def accepted_order_id(order: dict[str, Any], what: str) -> str:
 
 
 def reorder_refused(
-    order_id: str, stac_ids: list[str], quote_: quotes.Quote | None, policy: str
+    order_id: str, stac_ids: list[str], quote_: quotes.Quote, policy: str
 ) -> CapellaReorderNotAllowedError:
     """Return the error saying an expired order was not replaced, and how to allow it."""
-    total, currency = (None, None) if quote_ is None else (quote_.amount, quote_.currency)
+    total, currency = quote_.amount, quote_.currency
     if policy == "never":
         what = "reorder_expired='never', so no new order was placed"
         allow = "pass reorder_expired='if_free' to reorder products your organization holds at no cost"

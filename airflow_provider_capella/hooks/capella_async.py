@@ -123,9 +123,8 @@ class CapellaAsyncHook:
 
     async def get_access_request(self, access_request_id: str) -> dict[str, Any]:
         """Fetch one access request Feature (``GET /ma/accessrequests/{id}``)."""
-        return await self._a_call(
-            GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id)
-        )
+        checked = checks.uuid_text("access_request_id", access_request_id)
+        return await self._a_call(GET_ACCESS_REQUEST, checked)
 
 
 async def aget_settings(conn_id: str) -> ConnectionSettings:
