@@ -166,7 +166,17 @@ class ConnectionSettings:
         search_url = str(extra.get("search_url") or "").strip() or f"{base_url}/catalog/search"
         if "://" not in search_url:
             search_url = f"https://{search_url}"
-        number = _extra_number
+
+        def number(key: str, default: float) -> float:  # a non-negative number extra
+            value = extra.get(key)
+            if value is None or value == "":
+                return default
+            try:
+                parsed = float(value)
+            except (TypeError, ValueError):
+                checks.fail(key, f"connection extra must be a number, got {value!r}")
+            return float(checks.number(key, parsed, minimum=0))
+
         return cls(
             base_url=base_url,
             search_url=search_url.rstrip("/"),
@@ -174,12 +184,10 @@ class ConnectionSettings:
             timeout=parse_timeout(extra.get("timeout")),
             verify=parse_verify(extra.get("verify")),
             retry=_http.RetryPolicy(
-                max_attempts=1 + int(number(extra, "max_retries", _http.DEFAULT_MAX_ATTEMPTS - 1)),
-                base_seconds=number(extra, "retry_base_seconds", _http.DEFAULT_RETRY_BASE_SECONDS),
-                cap_seconds=number(extra, "retry_cap_seconds", _http.DEFAULT_RETRY_CAP_SECONDS),
-                retry_after_cap_seconds=number(
-                    extra, "retry_after_cap_seconds", _http.RETRY_AFTER_CAP_SECONDS
-                ),
+                max_attempts=1 + int(number("max_retries", _http.DEFAULT_MAX_ATTEMPTS - 1)),
+                base_seconds=number("retry_base_seconds", _http.DEFAULT_RETRY_BASE_SECONDS),
+                cap_seconds=number("retry_cap_seconds", _http.DEFAULT_RETRY_CAP_SECONDS),
+                retry_after_cap_seconds=number("retry_after_cap_seconds", _http.RETRY_AFTER_CAP_SECONDS),
             ),
         )
 
@@ -1667,17 +1675,6 @@ def parse_verify(value: Any) -> bool | str:
     if value is None or value == "" or lowered in ("true", "1", "yes"):
         return True
     return value if isinstance(value, bool) else False if lowered in ("false", "0", "no") else str(value)
-
-
-def _extra_number(extra: dict[str, Any], key: str, default: float) -> float:
-    value = extra.get(key)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        checks.fail(key, f"connection extra must be a number, got {value!r}")
-    return float(checks.number(key, number, minimum=0))
 
 
 # --- pure helpers: answers --------------------------------------------------------------------------
