@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, Literal, overload
 from urllib.parse import quote, urlsplit, urlunsplit
 
-import tenacity
 from airflow.sdk import BaseHook
+from tenacity import Retrying
 
 from airflow_provider_capella import _http, tasking_status
 from airflow_provider_capella import _payloads as payloads
@@ -315,9 +315,7 @@ class CapellaHook(BaseHook):
         session = self.get_conn()
         request = {"json": json, "params": params, "headers": {"Accept": "application/json"}, "auth": auth}
         request.update(timeout=settings.timeout, verify=settings.verify)
-        retrying = tenacity.Retrying(
-            **_http.retry_arguments(settings.retry, method, target, billable=billable)
-        )
+        retrying = Retrying(**_http.retry_arguments(settings.retry, method, target, billable=billable))
         try:
             for attempt in retrying:
                 with attempt:
@@ -555,13 +553,10 @@ class CapellaHook(BaseHook):
         :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
-        checks.booleans(
-            check_active_orders=check_active_orders, omit_search=omit_search, omit_review=omit_review
-        )
+        checks.booleans(check_active_orders=check_active_orders)
+        checks.booleans(omit_search=omit_search, omit_review=omit_review)
         if max_cost is not None and omit_review:
-            checks.fail(
-                "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
-            )
+            checks.fail("omit_review", "cannot be combined with max_cost: the cap needs the review")
         cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None and omit_review:
             self.log.warning("omit_review=True is ignored: %s is checked against the review", cap.source)
@@ -622,9 +617,7 @@ class CapellaHook(BaseHook):
         """Return the catalog items of ``stac_ids``; fail when none exist, warn about the missing ones."""
         items = self._search_catalog({"ids": stac_ids, "limit": min(max(1, len(stac_ids)), 10_000)})
         if not items:
-            raise CapellaNoProductsError(
-                f"none of the STAC ids exist in the catalog: {', '.join(stac_ids[:10])}"
-            )
+            raise CapellaNoProductsError(f"no STAC id is in the catalog: {', '.join(stac_ids[:10])}")
         missing = sorted(set(stac_ids) - {str(item["id"]) for item in items})
         if missing:
             self.log.warning(f"{len(missing)} STAC id(s) not found and left out: {', '.join(missing[:10])}")
@@ -929,13 +922,12 @@ class CapellaHook(BaseHook):
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
         task = self.get_task(checked)
-        task_id = feature_property(task, TASKING.id_field) or checked
         if not tasking_status.is_completed(task):
             status = tasking_status.latest_status(task) or "unknown"
             raise CapellaTaskNotCompleteError(
-                f"tasking request {task_id} is not completed (latest status: {status})"
+                f"tasking request {checked} has not completed (status: {status})"
             )
-        return list(self._call(LIST_COLLECTS, task_id) or [])
+        return list(self._call(LIST_COLLECTS, checked) or [])
 
     def search_tasking_requests(
         self,
@@ -1507,9 +1499,7 @@ class CapellaHook(BaseHook):
             raise CapellaNoProductsError(f"expired order {expired_order_id} holds no products to reorder")
         items = filter_product_types(self._existing_items(wanted), product_types)
         if not items:
-            raise CapellaNoProductsError(
-                f"expired order {expired_order_id} holds no {product_types} products"
-            )
+            raise CapellaNoProductsError(f"expired order {expired_order_id} has no {product_types} products")
         contract = contract_id or order.get("contractId") or None
         review = self._review(items, contract)
         quote_ = quotes.review_quote(review)
