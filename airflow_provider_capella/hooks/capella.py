@@ -924,9 +924,7 @@ class CapellaHook(BaseHook):
         task = self.get_task(checked)
         if not tasking_status.is_completed(task):
             status = tasking_status.latest_status(task) or "unknown"
-            raise CapellaTaskNotCompleteError(
-                f"tasking request {checked} has not completed (status: {status})"
-            )
+            raise CapellaTaskNotCompleteError(f"tasking request {checked} is not complete (status: {status})")
         return list(self._call(LIST_COLLECTS, checked) or [])
 
     def search_tasking_requests(

@@ -61,11 +61,9 @@ class CapellaAsyncHook:
         """Take a share of the loop's client for this connection (built off the loop, once per pool)."""
         self.settings = settings = await aget_settings(self.capella_conn_id)
         pools = self._pools = _POOLS_BY_LOOP.setdefault(asyncio.get_running_loop(), {})
-        pool = pools.get(_pool_key(settings))
+        pool = pools.get(key := _pool_key(settings))
         if pool is None:  # building a client loads CA certificates from disk
-            pool = pools[_pool_key(settings)] = _Pool(
-                asyncio.ensure_future(asyncio.to_thread(_new_client, settings))
-            )
+            pool = pools[key] = _Pool(asyncio.ensure_future(asyncio.to_thread(_new_client, settings)))
         pool.users += 1
         self._pool = pool
         try:
