@@ -386,13 +386,10 @@ class CapellaHook(BaseHook):
         self.last_search_matched = len(items) if matched is None else max(matched, len(items))
         self.log.info("Catalog search matched %d STAC item(s)", len(items))
         if matched is not None and matched > len(items):
-            limit = int(body["limit"])
-            advice = (
-                f"raise `limit` (it was {limit}; at most {vocab.CATALOG_MAX_LIMIT})"
-                if limit < vocab.CATALOG_MAX_LIMIT and len(items) >= limit
-                else f"the API returns at most {vocab.CATALOG_MAX_LIMIT} items per query: pass "
-                "split_by_time=True with a datetime range"
-            )
+            limit, most = int(body["limit"]), vocab.CATALOG_MAX_LIMIT
+            advice = f"the API returns at most {most} items per query: pass split_by_time=True and a datetime"
+            if limit < most and len(items) >= limit:
+                advice = f"raise `limit` (it was {limit}; at most {most})"
             self.log.warning(
                 f"Catalog search results were cut: {matched} item(s) matched but {len(items)} were returned; "
                 f"{advice}, or narrow the query, to get every match"
@@ -785,6 +782,12 @@ class CapellaHook(BaseHook):
             window_close=window_close,
             pre_approval=pre_approval,
         )
+        if pre_approval and quotes.configured_cap(setting := quotes.TASKING_COST_SETTING) is not None:
+            checks.fail(
+                "pre_approval",
+                f"cannot be True while [capella] {setting} is set: the quote must be reviewed "
+                "(create without pre_approval, then approve within the cap)",
+            )
         return self._create_request(TASKING, body)
 
     # Intended mirror: the SDK's repeat methods take the tasking methods' arguments.
@@ -881,15 +884,7 @@ class CapellaHook(BaseHook):
         return self._create_request(REPEAT, body)
 
     def _create_request(self, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any]:
-        """Send the (billable) create once; refuse ``pre_approval`` under ``[capella] max_tasking_cost``."""
-        pre_approved = (body.get("properties") or {}).get("preApproval")
-        setting = quotes.TASKING_COST_SETTING
-        if pre_approved and quotes.configured_cap(setting) is not None:
-            checks.fail(
-                "pre_approval",
-                f"cannot be True while [capella] {setting} is set: the quote must be reviewed "
-                "(create without pre_approval, then approve within the cap)",
-            )
+        """Send the (billable) create once and log the new request's id."""
         created = self._call(kind.create, json=body)
         self.log.info("Created %s %s (billable)", kind.label, feature_property(created, kind.id_field))
         return created
@@ -1142,11 +1137,7 @@ class CapellaHook(BaseHook):
         current = self._call(kind.get, checked)
         status, verb = tasking_status.latest_status(current), "approved" if approve else "rejected"
         if status != tasking_status.REVIEW:
-            checks.fail(
-                kind.id_argument,
-                f"{kind.label} {checked} is {status or 'without a status'}, not in review: only a request in "
-                f"review can be {verb}",
-            )
+            checks.fail(kind.id_argument, f"{kind.label} {checked} is not in review (status: {status})")
         if cap is not None:
             read_quote = quotes.tasking_quote if kind is TASKING else quotes.repeat_quote_per_image
             what = f"{kind.label} {checked}" + ("" if kind is TASKING else " (per image)")
@@ -1334,15 +1325,14 @@ class CapellaHook(BaseHook):
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
         """
         url = order_args.presigned_url("pre_signed_url", pre_signed_url)
-        destination = order_args.destination("local_path", local_path)
+        target = order_args.destination("local_path", local_path)
         checks.booleans(override=override, show_progress=show_progress, enable_resume=enable_resume)
         from airflow_provider_capella.transfer import download_asset  # lazy: loaded only to download
 
-        return str(
-            download_asset(
-                url, destination, override=override, enable_resume=enable_resume, aws_conn_id=aws_conn_id
-            )
+        path = download_asset(
+            url, target, override=override, enable_resume=enable_resume, aws_conn_id=aws_conn_id
         )
+        return str(path)
 
     def download_products(
         self,
@@ -1759,7 +1749,5 @@ def reorder_refused(
 
 def filter_product_types(items: Items, product_types: list[str] | None) -> Items:
     """Keep the items whose ``sar:product_type`` is one of ``product_types`` (all when none given)."""
-    if not product_types:
-        return items
-    wanted = set(product_types)
-    return [item for item in items if (item.get("properties") or {}).get("sar:product_type") in wanted]
+    wanted = set(product_types or ())
+    return [i for i in items if not wanted or (i.get("properties") or {}).get("sar:product_type") in wanted]
