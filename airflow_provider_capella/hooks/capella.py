@@ -243,7 +243,6 @@ class CapellaHook(BaseHook):
         self.last_order_placement: OrderPlacement | None = None  # what the latest submit_order did
         self._caps_said: set[tuple[str, str, str]] = set()
 
-    # --- connection -------------------------------------------------------------------------------
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
         """Return the extra fields of the connection form (Airflow 3.1; 3.2+ reads ``conn-fields``)."""
@@ -325,10 +324,7 @@ class CapellaHook(BaseHook):
         return _http.decode_response(response, method, target, billable=billable)
 
     def test_connection(self) -> tuple[bool, str]:
-        """Check the credential with ``GET /user``.
-
-        :return: ``(True, "Connected to <url> as <email> (...)")`` or ``(False, reason)``; never raises.
-        """
+        """Check the credential (``GET /user``); return ``(True, "Connected to ...")`` or ``(False, why)``."""
         try:
             user = self.whoami()
         except CapellaError as error:
@@ -346,7 +342,6 @@ class CapellaHook(BaseHook):
         """Return ``GET /user`` (fetched once): the ids scoping searches and orders."""
         return self._user or self.whoami()
 
-    # --- catalog ----------------------------------------------------------------------------------
     @overload
     def search(self, *, ids_only: Literal[True], limit: int | None = ..., **filters: Any) -> list[str]: ...
 
@@ -469,7 +464,6 @@ class CapellaHook(BaseHook):
         )
         return [(start, middle), (middle, end)]
 
-    # --- orders -----------------------------------------------------------------------------------
     def list_orders(self, *order_ids: str, is_active: bool = False) -> list[dict[str, Any]]:
         """Return the caller's order records, or only the ones named.
 
@@ -517,12 +511,11 @@ class CapellaHook(BaseHook):
         items: list[dict[str, Any]] | None = None,
         contract_id: str | None = None,
     ) -> dict[str, Any]:
-        """Review what ordering the products would cost; nothing is charged.
+        """Return the review (``authorized``, ``orderDetails``) of what an order would cost (free to ask).
 
         :param stac_ids: the STAC ids to price (or give ``items``).
         :param items: STAC items, e.g. from :meth:`search`.
         :param contract_id: the contract to price against (default: the organization's).
-        :return: the review: ``authorized``, ``orderDetails`` (``summary.total``, line items).
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         stac_items = order_args.stac_items("items", items) if items else self._existing_items(wanted)
@@ -583,9 +576,8 @@ class CapellaHook(BaseHook):
         stac_items = order_args.stac_items("items", given) if given else self._existing_items(wanted)
         cost = None
         if not omit_review:
-            what = f"order of {len(stac_items)} STAC item(s)"
-            review = self._review(stac_items, contract_id)
-            cost = self._within_cap(what, quotes.review_quote(review), cap).text
+            quote_ = quotes.review_quote(self._review(stac_items, contract_id))
+            cost = self._within_cap(f"order of {len(stac_items)} STAC item(s)", quote_, cap).text
         order = self._call(SUBMIT_ORDER, json=order_args.order_body(stac_items, contract_id))
         order_id = accepted_order_id(order, f"{len(stac_items)} STAC item(s)")
         self.log.info(
@@ -674,13 +666,12 @@ class CapellaHook(BaseHook):
         sort_by: list[str] | None = None,
         assets_only: bool = True,
     ) -> list[dict[str, Any]]:
-        """Return the ``assets`` mapping of each presigned item of the order.
+        """Return the ``assets`` mapping (``{asset_key: {"href", ...}}``) of each presigned item of the order.
 
         :param order_id: the order.
         :param stac_ids: keep only these products of the order.
         :param sort_by: STAC ids in the order the products should come in.
         :param assets_only: accepted for compatibility with the SDK (``False`` has no effect).
-        :return: one ``{asset_key: {"href", ...}}`` mapping per product.
         """
         if not assets_only:
             self.log.warning("assets_only=False has no effect; use get_presigned_items for whole items")
@@ -707,7 +698,6 @@ class CapellaHook(BaseHook):
         )
         return order_id
 
-    # --- tasking and repeat requests: one implementation, parameterised by kind ---------------------
     def create_tasking_request(
         self,
         *,
@@ -1173,7 +1163,6 @@ class CapellaHook(BaseHook):
             futures = {key: pool.submit(function, key) for key in ordered}
             return {key: future.result() for key, future in futures.items()}
 
-    # --- collects, tiles, feasibility -----------------------------------------------------------------
     def get_collect(self, collect_id: str) -> dict[str, Any]:
         """Return one collect record (``GET /collects/{id}``): window, spacecraft, status history, figures.
 
@@ -1295,7 +1284,6 @@ class CapellaHook(BaseHook):
                 code=error.code,
             ) from None
 
-    # --- downloads --------------------------------------------------------------------------------
     def get_asset_bytesize(self, pre_signed_url: str) -> int:
         """Return the size in bytes of a presigned asset (no Authorization header is sent to it).
 
@@ -1558,7 +1546,6 @@ class CapellaHook(BaseHook):
         )
         return next(iter(result.values()), {})
 
-    # --- archive exports --------------------------------------------------------------------------
     def list_archive_exports(self) -> dict[str, Any]:
         """Return the archive export files on offer by type: ``{"latest": [names], "weekly": [...], ...}``."""
         return dict(self._call(LIST_ARCHIVE_EXPORTS) or {})
@@ -1617,7 +1604,6 @@ class CapellaHook(BaseHook):
         return written
 
 
-# --- pure helpers: connection extras ------------------------------------------------------------------
 def normalize_base_url(host: str | None, port: int | None = None) -> str:
     """Return the API base URL of a connection host: ``https://`` added when no scheme, ``http://`` kept."""
     raw = (host or "").strip().rstrip("/")
@@ -1655,7 +1641,6 @@ def parse_verify(value: Any) -> bool | str:
     return value if isinstance(value, bool) else False if lowered in ("false", "0", "no") else str(value)
 
 
-# --- pure helpers: answers --------------------------------------------------------------------------
 def feature_property(feature: Any, key: str) -> str | None:
     """Return ``feature["properties"][key]`` (or ``feature[key]``) as text, ``None`` when absent."""
     if not isinstance(feature, dict):
@@ -1666,8 +1651,7 @@ def feature_property(feature: Any, key: str) -> str | None:
 
 def processing_status(access: Any) -> str | None:
     """Return an access request's ``processingStatus`` (lower case), or ``None`` when absent."""
-    status = feature_property(access, "processingStatus")
-    return status.lower() if status is not None else None
+    return (feature_property(access, "processingStatus") or "").lower() or None
 
 
 def add_new(found: dict[str, dict[str, Any]], features: list[dict[str, Any]]) -> int:
@@ -1705,8 +1689,7 @@ def closed_range(body: Mapping[str, Any]) -> tuple[str, str, tuple[datetime, dat
     if lower_op is None or upper_op is None:
         checks.fail(
             "datetime",
-            "split_by_time=True needs a closed datetime range to split, e.g. "
-            "datetime='2024-01-01T00:00:00Z/2024-12-31T23:59:59Z', "
+            "split_by_time=True needs a closed range: datetime='2024-01-01T00:00:00Z/2024-12-31T23:59:59Z' "
             "or datetime__gte=... with datetime__lte=...",
         )
     start, end = (checks.utc_datetime("datetime", bounds[op]) for op in (lower_op, upper_op))
