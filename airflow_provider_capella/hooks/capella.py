@@ -311,14 +311,13 @@ class CapellaHook(BaseHook):
         method, target, billable = settings.request_target(endpoint, ids, url=url)
         trusted = {_http.origin(settings.base_url), _http.origin(settings.search_url)}
         auth = _http.HeaderAuth(settings.authorization if _http.origin(target) in trusted else None)
-        session = self.get_conn()
         request = {"json": json, "params": params, "headers": {"Accept": "application/json"}, "auth": auth}
         request.update(timeout=settings.timeout, verify=settings.verify)
         retrying = Retrying(**_http.retry_arguments(settings.retry, method, target, billable=billable))
         try:
             for attempt in retrying:
                 with attempt:
-                    response = _http.check_status(session.request(method, target, **request))
+                    response = _http.check_status(self.get_conn().request(method, target, **request))
         except Exception as error:
             response = _http.last_answer(error, method, target, retrying, billable=billable)
         return _http.decode_response(response, method, target, billable=billable)
@@ -425,6 +424,7 @@ class CapellaHook(BaseHook):
         cap, pending, queries = vocab.CATALOG_MAX_LIMIT, [whole], 0
         while pending and (limit is None or len(found) < limit):
             span = pending.pop(0)
+            wide = span[1] - span[0] >= 2 * SMALLEST_RANGE  # long enough to halve
             bounds = {  # the outer edges keep the caller's own operators
                 lower_op if span[0] == whole[0] else "gte": checks.iso_utc(span[0]),
                 upper_op if span[1] == whole[1] else "lte": checks.iso_utc(span[1]),
@@ -434,13 +434,13 @@ class CapellaHook(BaseHook):
             queries += 1
             if matched == 0 or (matched is None and not first):
                 continue
-            if matched is not None and matched > cap and splittable(span):
+            if matched is not None and matched > cap and wide:
                 pending[:0] = self._halves(span, matched, cap)
                 continue
             items, _ = self._catalog_pages({**body, "limit": cap if matched is None else min(matched, cap)})
             queries += 1
             short = matched is not None and len(items) < matched
-            if (short or (matched is None and len(items) >= cap)) and splittable(span):
+            if (short or (matched is None and len(items) >= cap)) and wide:
                 cap = max(1, min(cap, len(items)))
                 pending[:0] = self._halves(span, matched, cap)
                 continue
@@ -1489,9 +1489,8 @@ class CapellaHook(BaseHook):
         lines = (review.get("orderDetails") or {}).get("lineItems") or []
         held = sum(1 for line in lines if isinstance(line, dict) and line.get("previouslyOrdered"))
         self.log.warning(
-            f"Order {expired_order_id} expired (orders expire one hour after they are placed); placed new "
-            f"order {new_order_id} for {len(items)} product(s), cost {quote_.text} ({held} previously "
-            "ordered)"
+            f"Order {expired_order_id} expired (orders last one hour); placed new order {new_order_id} for "
+            f"{len(items)} product(s), cost {quote_.text} ({held} previously ordered)"
         )
         return new_order_id
 
@@ -1694,11 +1693,6 @@ def closed_range(body: Mapping[str, Any]) -> tuple[str, str, tuple[datetime, dat
         )
     start, end = (checks.utc_datetime("datetime", bounds[op]) for op in (lower_op, upper_op))
     return lower_op, upper_op, (start, end)
-
-
-def splittable(span: tuple[datetime, datetime]) -> bool:
-    """Tell whether a datetime range is long enough to halve."""
-    return span[1] - span[0] >= 2 * SMALLEST_RANGE
 
 
 def accepted_order_id(order: dict[str, Any], what: str) -> str:
