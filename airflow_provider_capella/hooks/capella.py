@@ -1455,11 +1455,8 @@ class CapellaHook(BaseHook):
             filters["product_type__in"] = product_types
         items = self._search_catalog(filters)
         if not items:
-            raise CapellaNoProductsError(
-                f"no STAC products found for collect(s) {', '.join(collect_ids)}"
-                + (f" with product types {product_types}" if product_types else "")
-                + "; they may still be processing"
-            )
+            types = f" of types {product_types}" if product_types else ""
+            raise CapellaNoProductsError(f"no STAC products{types} yet for collect(s) {collect_ids}")
         return items
 
     def _reorder(
@@ -1664,10 +1661,7 @@ def add_new(found: dict[str, dict[str, Any]], features: list[dict[str, Any]]) ->
 def next_request(
     search_url: str, link: dict[str, Any], payload: dict[str, Any], page: int
 ) -> tuple[str, str, dict[str, Any]]:
-    """Return the next page's method, URL and body: the link's body/merge if given, else ``page: n``.
-
-    A ``next`` href naming another host (an internal gateway) goes to the search URL, query kept.
-    """
+    """Return the next page's method, URL (another host's: the search URL) and body (else ``page: n``)."""
     href = str(link.get("href") or search_url)
     target, configured = urlsplit(href), urlsplit(search_url)
     if (target.scheme, target.netloc) != (configured.scheme, configured.netloc):
