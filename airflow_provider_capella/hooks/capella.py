@@ -1391,10 +1391,9 @@ class CapellaHook(BaseHook):
         if source == "items_presigned":
             items = checks.as_list("items_presigned", items_presigned)
             for item in items:
-                if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                    checks.fail("items_presigned", "each item must be a presigned STAC item dict with 'id'")
-                if not isinstance(item.get("assets"), dict):
-                    checks.fail("items_presigned", f"STAC item {item['id']!r} has no 'assets' dict")
+                valid = isinstance(item, dict) and isinstance(item.get("id"), str)
+                if not valid or not isinstance(item.get("assets"), dict):
+                    checks.fail("items_presigned", "must be presigned STAC item dicts with 'id' and 'assets'")
                 order_args.check_presigned("items_presigned", item)
         else:
             current, ordered, reordered = str(sources[source]), subset, False
@@ -1480,9 +1479,8 @@ class CapellaHook(BaseHook):
             raise reorder_refused(expired_order_id, [str(item["id"]) for item in items], quote_, policy)
         what = f"reorder of the {len(items)} product(s) of expired order {expired_order_id}"
         self._within_cap(what, quote_, cap)
-        new_order_id = accepted_order_id(
-            self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}, "the reorder"
-        )
+        placed = self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}
+        new_order_id = accepted_order_id(placed, "the reorder")
         lines = (review.get("orderDetails") or {}).get("lineItems") or []
         held = sum(1 for line in lines if isinstance(line, dict) and line.get("previouslyOrdered"))
         self.log.warning(
