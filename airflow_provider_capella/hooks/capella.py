@@ -395,10 +395,9 @@ class CapellaHook(BaseHook):
         limit = int(body["limit"])
         page_size = limit if limit <= vocab.CATALOG_MAX_PAGE_SIZE else vocab.CATALOG_LARGE_PAGE_SIZE
         payload: dict[str, Any] = {**body, "limit": page_size}
-        method, url = "POST", self.search_url
+        method, url, page = "POST", self.search_url, 1
         found: dict[str, dict[str, Any]] = {}
         number_matched: int | None = None
-        page = 1
         while True:
             data = self._call((method, ""), json=payload if method == "POST" else None, url=url) or {}
             added = add_new(found, data.get("features") or [])
