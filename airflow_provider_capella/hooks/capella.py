@@ -873,7 +873,6 @@ class CapellaHook(BaseHook):
         return self._create_request(REPEAT, body)
 
     def _create_request(self, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any]:
-        """Send the (billable) create once and log the new request's id."""
         created = self._call(kind.create, json=body)
         self.log.info("Created %s %s (billable)", kind.label, feature_property(created, kind.id_field))
         return created
@@ -1037,7 +1036,6 @@ class CapellaHook(BaseHook):
     def _update_requests(
         self, kind: RequestKind, ids: tuple[Any, ...], fields: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """PATCH the same fields onto every id; per id the updated Feature or ``{"success": False, ...}``."""
         checked = payloads.request_ids(f"{kind.id_argument}s", ids)
         body = payloads.update_properties(fields, kind.updatable, f"update_{kind.label.replace(' ', '_')}s")
         return self._per_id(checked, lambda request_id: self._call(kind.update, request_id, json=body))
