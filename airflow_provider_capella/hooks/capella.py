@@ -65,8 +65,6 @@ PRESIGN_ARCHIVE_EXPORT = ("POST", "/catalog/archive-export/presigned")
 MAX_CONCURRENCY = 8  # API calls in flight at most from one hook method (paging, bulk cancel/update)
 REUSE_MARGIN = timedelta(minutes=10)  # an active order is reused only with more than this left to live
 REORDER_POLICIES = ("if_free", "always", "never")
-FINALIZED_CODE = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
-ACCESS_NOT_COMPLETED_CODE = "ACCESS_REQUEST_NOT_COMPLETED"
 ACCESS_FAILED = frozenset({"failed", "error", "rejected", "canceled", "cancelled"})
 SMALLEST_RANGE = timedelta(seconds=1)  # a split catalog search does not halve a datetime range this short
 
@@ -1063,7 +1061,7 @@ class CapellaHook(BaseHook):
             status = tasking_status.latest_status(self._call(kind.get, request_id))
             if status in tasking_status.FINAL_FAILURES | {"completed"}:
                 message = f"{kind.label} {request_id} is {status}: a finalized request cannot be canceled"
-                raise CapellaError(message, code=FINALIZED_CODE)
+                raise CapellaError(message, code="UNABLE_TO_UPDATE_FINALIZED_TRANSACTION")
             problem = rules.cancellation_problem(kind.label, request_id, status)
             if problem is None and kind is TASKING:
                 now = datetime.now(timezone.utc)
@@ -1273,7 +1271,7 @@ class CapellaHook(BaseHook):
         try:
             return list(self._call(GET_ACCESSES, checked) or [])
         except CapellaError as error:
-            if error.code != ACCESS_NOT_COMPLETED_CODE:
+            if error.code != "ACCESS_REQUEST_NOT_COMPLETED":
                 raise
             raise CapellaAccessRequestPendingError(
                 f"access request {checked} is still being processed; call get_accesses(..., wait=True)",
@@ -1615,8 +1613,7 @@ def parse_timeout(value: Any) -> tuple[float, float]:
         if isinstance(parts, list | tuple):
             connect, read = (float(part) for part in parts)
         else:
-            read = float(parts)
-            connect = min(_http.DEFAULT_CONNECT_TIMEOUT, read)
+            connect, read = min(_http.DEFAULT_CONNECT_TIMEOUT, float(parts)), float(parts)
     except (TypeError, ValueError):
         checks.fail("timeout", f"connection extra must be seconds or [connect, read], got {value!r}")
     if connect <= 0 or read <= 0:
