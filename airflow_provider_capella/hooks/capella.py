@@ -1516,12 +1516,11 @@ class CapellaHook(BaseHook):
             stac_id = order_args.stac_id_from_assets(assets_presigned)
             items = [{"id": stac_id, "assets": assets_presigned, "properties": {}}]
         elif order_id:
-            checked = checks.uuid_text("order_id", order_id)
-            items = self.get_presigned_items(checked)
+            items = self.get_presigned_items(order_id)  # checks order_id first
             if not items:
-                raise CapellaNoProductsError(f"order {checked} has no products")
+                raise CapellaNoProductsError(f"order {order_id} has no products")
             if len(items) > 1:
-                self.log.warning("Order %s holds %d products; downloading the first", checked, len(items))
+                self.log.warning("Order %s holds %d products; downloading the first", order_id, len(items))
         else:
             checks.fail("assets_presigned", "provide assets_presigned or order_id")
         result = self.download_products(
