@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import tenacity
 from airflow.sdk import BaseHook
+from tenacity import AsyncRetrying
 
 from airflow_provider_capella import _http
 from airflow_provider_capella._payloads import checks
@@ -95,8 +95,7 @@ class CapellaAsyncHook:
         if self._client is None or self._pool is None or self.settings is None:
             raise RuntimeError("use CapellaAsyncHook as `async with CapellaAsyncHook(...) as hook:`")
         method, url, billable = self.settings.request_target(endpoint, ids)
-        arguments = _http.retry_arguments(self.settings.retry, method, url, billable=billable)
-        retrying = tenacity.AsyncRetrying(**arguments)
+        retrying = AsyncRetrying(**_http.retry_arguments(self.settings.retry, method, url, billable=billable))
         try:
             async for attempt in retrying:
                 with attempt:
@@ -127,8 +126,7 @@ class CapellaAsyncHook:
 
 async def aget_settings(conn_id: str) -> ConnectionSettings:
     """Return the connection's settings without blocking the loop; overlapping lookups share one fetch."""
-    loop = asyncio.get_running_loop()
-    in_flight = _LOOKUPS_BY_LOOP.setdefault(loop, {})
+    in_flight = _LOOKUPS_BY_LOOP.setdefault(asyncio.get_running_loop(), {})
     lookup = in_flight.get(conn_id)
     if lookup is None:
         lookup = in_flight[conn_id] = asyncio.ensure_future(_fetch_settings(conn_id))
