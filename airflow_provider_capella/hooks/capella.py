@@ -651,8 +651,7 @@ class CapellaHook(BaseHook):
         wanted = set(checks.as_list("stac_ids", stac_ids)) if stac_ids else None
         rank = {str(v): i for i, v in enumerate(checks.as_list("sort_by", sort_by))} if sort_by else {}
         items = list(self._call(ORDER_DOWNLOAD, checked) or [])
-        if rank:
-            items.sort(key=lambda item: rank.get(item.get("id"), len(rank)))
+        items.sort(key=lambda item: rank.get(item.get("id"), len(rank)))  # stable: no sort_by keeps the order
         return items if wanted is None else [item for item in items if item.get("id") in wanted]
 
     def get_presigned_assets(
