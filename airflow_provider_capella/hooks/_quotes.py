@@ -1,7 +1,6 @@
 """Read what the API quotes into a :class:`Quote`, and the :class:`Cap` every billable step obeys.
 
-The cap of a step is the lower of the deployment's setting and the caller's argument: :func:`cost_cap`
-is the one place that decides it (see docs/cost-safety.md).
+:func:`cost_cap` is the one place that decides a step's cap (see docs/cost-safety.md).
 """
 
 from __future__ import annotations
@@ -21,15 +20,11 @@ TASKING_COST_SETTING = "max_tasking_cost"  # the most one tasking request, or re
 
 @dataclass(frozen=True)
 class Quote:
-    """A price as the API wrote it (``text``) and as a number (``amount``, ``None`` when unreadable).
-
-    Example::
-
-        Quote.of("$3,000.00").amount  # 3000.0
-    """
+    """A price as the API wrote it (``text``), as a number (``amount``; ``None``: unreadable), a currency."""
 
     text: str | None
     amount: float | None
+    currency: str | None = None
 
     @classmethod
     def of(cls, value: Any) -> Quote:
@@ -44,7 +39,6 @@ class Quote:
 
 
 def _properties(feature: Any) -> dict[str, Any]:
-    """Return a Feature's ``properties`` dict (empty when absent)."""
     properties = feature.get("properties") if isinstance(feature, dict) else None
     return properties if isinstance(properties, dict) else {}
 
@@ -75,24 +69,19 @@ def repeat_image_count(repeat: Any) -> int | None:
 
 
 def review_quote(review: Any) -> Quote:
-    """Return the total of an order review (``orderDetails.summary.total``)."""
+    """Return the total of an order review (``orderDetails.summary.total``); a 0 total reads as free."""
     details = review.get("orderDetails") if isinstance(review, dict) else None
     summary = (details or {}).get("summary") or {}
     quote = Quote.of(summary.get("total", summary.get("subtotal")))
-    currency = summary.get("currency")
-    if quote.text is not None and currency and str(currency) not in quote.text:
-        return Quote(f"{quote.text} {currency}", quote.amount)
-    return quote
+    text, currency = quote.text, str(summary["currency"]) if summary.get("currency") else None
+    if text is not None and currency and currency not in text:
+        text = f"{text} {currency}"
+    return Quote(text, quote.amount, currency)
 
 
 @dataclass(frozen=True)
 class Cap:
-    """The most one billable step may cost (``limit``) and what set it (``source``: argument or setting).
-
-    Example::
-
-        Cap(500.0, "[capella] max_order_cost").refusal("order of 3 STAC item(s)", quote)
-    """
+    """The most one billable step may cost (``limit``) and what set it (``source``: argument or setting)."""
 
     limit: float
     source: str
@@ -112,21 +101,14 @@ def configured_cap(setting: str) -> float | None:
 
 
 def cost_cap(setting: str | None, argument: str, value: Any, log: Any = None) -> Cap | None:
-    """Return the lower of ``[capella] <setting>`` (if any) and ``argument``'s ``value``, or ``None``.
-
-    An argument can only lower the deployment's cap: above it, the setting wins and ``log`` says so.
-    """
+    """Return the lower of ``[capella] <setting>`` and ``value`` (``log`` says when the setting wins)."""
     given = optional_cost_limit(argument, value)
     configured = None if setting is None else configured_cap(setting)
     if configured is None or (given is not None and given <= configured):
         return None if given is None else Cap(given, argument)
     if given is not None and log is not None:
         log.warning(
-            "%s=%g is above the deployment's cap [capella] %s=%g: the setting applies (an argument "
-            "can only lower it)",
-            argument,
-            given,
-            setting,
-            configured,
+            f"{argument}={given:g} is above the deployment's cap [capella] {setting}={configured:g}: the "
+            "setting applies (an argument can only lower it)"
         )
     return Cap(configured, f"[capella] {setting}")

@@ -1,26 +1,23 @@
 """``CapellaHook``: the whole Capella Space API from an Airflow connection (see docs/hook-design.md).
 
-One method per operation of the official SDK, same names and semantics; arguments are checked by
-:mod:`airflow_provider_capella._payloads` before any request, and every request goes through
-:meth:`CapellaHook._call`. The async twin (:mod:`.capella_async`) uses the same endpoints.
+One method per SDK operation; arguments are checked by :mod:`.._payloads` before any request is sent.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal, overload
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
-import tenacity
 from airflow.sdk import BaseHook
+from tenacity import Retrying
 
 from airflow_provider_capella import _http, tasking_status
 from airflow_provider_capella import _payloads as payloads
@@ -42,7 +39,6 @@ from airflow_provider_capella.exceptions import (
     CapellaOrderRejectedError,
     CapellaReorderNotAllowedError,
     CapellaTaskNotCompleteError,
-    CapellaValidationError,
 )
 from airflow_provider_capella.get_provider_info import CONN_FIELDS, UI_FIELD_BEHAVIOUR
 from airflow_provider_capella.hooks import _quotes as quotes
@@ -69,8 +65,6 @@ PRESIGN_ARCHIVE_EXPORT = ("POST", "/catalog/archive-export/presigned")
 MAX_CONCURRENCY = 8  # API calls in flight at most from one hook method (paging, bulk cancel/update)
 REUSE_MARGIN = timedelta(minutes=10)  # an active order is reused only with more than this left to live
 REORDER_POLICIES = ("if_free", "always", "never")
-FINALIZED_CODE = "UNABLE_TO_UPDATE_FINALIZED_TRANSACTION"
-ACCESS_NOT_COMPLETED_CODE = "ACCESS_REQUEST_NOT_COMPLETED"
 ACCESS_FAILED = frozenset({"failed", "error", "rejected", "canceled", "cancelled"})
 SMALLEST_RANGE = timedelta(seconds=1)  # a split catalog search does not halve a datetime range this short
 
@@ -95,9 +89,8 @@ class RequestKind:
     update: Endpoint
     set_status: Endpoint
     updatable: Mapping[str, str]
-    cancel_body: Mapping[str, str]
-    approve_body: Mapping[str, str]
-    reject_body: Mapping[str, str]
+    status_key: str  # the key of a status PATCH body
+    approved: str  # the status an approval sets
 
     @property
     def id_argument(self) -> str:
@@ -115,9 +108,8 @@ TASKING = RequestKind(
     update=("PATCH", "/task/{}"),
     set_status=("PATCH", "/task/{}/status"),
     updatable=vocab.TASKING_UPDATABLE,
-    cancel_body={"status": "canceled"},
-    approve_body={"status": "approved"},
-    reject_body={"status": "rejected"},
+    status_key="status",
+    approved="approved",
 )
 REPEAT = RequestKind(
     "repeat",
@@ -129,9 +121,8 @@ REPEAT = RequestKind(
     update=("PATCH", "/repeat-requests/{}"),
     set_status=("PATCH", "/repeat-requests/{}/status"),
     updatable=vocab.REPEAT_UPDATABLE,
-    cancel_body={"code": "canceled"},  # the docs' and Postman's form for repeat requests
-    approve_body={"code": "submitted"},
-    reject_body={"code": "rejected"},
+    status_key="code",  # the docs' and Postman's form for repeat requests
+    approved="submitted",
 )
 KINDS = {kind.name: kind for kind in (TASKING, REPEAT)}
 
@@ -147,13 +138,10 @@ class ConnectionSettings:
 
     base_url: str
     search_url: str
-    authorization: str
+    authorization: str = field(repr=False)
     timeout: tuple[float, float]
     verify: bool | str
     retry: _http.RetryPolicy
-
-    def __repr__(self) -> str:
-        return f"ConnectionSettings(base_url={self.base_url!r}, search_url={self.search_url!r})"
 
     def request_target(
         self, endpoint: Endpoint, ids: Iterable[str], *, url: str | None = None
@@ -176,7 +164,17 @@ class ConnectionSettings:
         search_url = str(extra.get("search_url") or "").strip() or f"{base_url}/catalog/search"
         if "://" not in search_url:
             search_url = f"https://{search_url}"
-        number = _extra_number
+
+        def number(key: str, default: float) -> float:  # a non-negative number extra
+            value = extra.get(key)
+            if value is None or value == "":
+                return default
+            try:
+                parsed = float(value)
+            except (TypeError, ValueError):
+                checks.fail(key, f"connection extra must be a number, got {value!r}")
+            return float(checks.number(key, parsed, minimum=0))
+
         return cls(
             base_url=base_url,
             search_url=search_url.rstrip("/"),
@@ -184,12 +182,10 @@ class ConnectionSettings:
             timeout=parse_timeout(extra.get("timeout")),
             verify=parse_verify(extra.get("verify")),
             retry=_http.RetryPolicy(
-                max_attempts=1 + int(number(extra, "max_retries", _http.DEFAULT_MAX_ATTEMPTS - 1)),
-                base_seconds=number(extra, "retry_base_seconds", _http.DEFAULT_RETRY_BASE_SECONDS),
-                cap_seconds=number(extra, "retry_cap_seconds", _http.DEFAULT_RETRY_CAP_SECONDS),
-                retry_after_cap_seconds=number(
-                    extra, "retry_after_cap_seconds", _http.RETRY_AFTER_CAP_SECONDS
-                ),
+                max_attempts=1 + int(number("max_retries", _http.DEFAULT_MAX_ATTEMPTS - 1)),
+                base_seconds=number("retry_base_seconds", _http.DEFAULT_RETRY_BASE_SECONDS),
+                cap_seconds=number("retry_cap_seconds", _http.DEFAULT_RETRY_CAP_SECONDS),
+                retry_after_cap_seconds=number("retry_after_cap_seconds", _http.RETRY_AFTER_CAP_SECONDS),
             ),
         )
 
@@ -218,9 +214,6 @@ class OrderPlacement:
 class CapellaHook(BaseHook):
     """Interact with the Capella Space API: catalog search, orders, downloads, tasking, repeat requests.
 
-    The connection (type ``capella``): host = API base URL, password = API key; its extras are listed
-    in docs/connection.md.
-
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
     :param logger_name: the logger to report to (Airflow's hook logger by default).
 
@@ -247,8 +240,6 @@ class CapellaHook(BaseHook):
         self._lock = threading.Lock()
         self.last_order_placement: OrderPlacement | None = None  # what the latest submit_order did
         self._caps_said: set[tuple[str, str, str]] = set()
-
-    # --- connection -------------------------------------------------------------------------------
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
@@ -292,10 +283,7 @@ class CapellaHook(BaseHook):
         return self.settings.search_url
 
     def get_conn(self) -> Any:
-        """Return the pooled ``requests`` session of this connection (no credential on it: see ``_call``).
-
-        :return: the hook's ``requests.Session``.
-        """
+        """Return the pooled ``requests`` session of this connection (no credential on it: see ``_call``)."""
         with self._lock:
             if self._session is None:
                 self._session = _http.new_api_session(_http.user_agent())
@@ -316,34 +304,24 @@ class CapellaHook(BaseHook):
         params: dict[str, Any] | None = None,
         url: str | None = None,
     ) -> Any:
-        """Send one API request under the retry policy; return the decoded JSON answer (None if empty).
-
-        The credential goes only to the API host and the search URL; a billable create is never re-sent
-        after a failure where the server may have acted. A final failure raises its typed ``CapellaError``.
-        """
+        """Send one request under the retry policy (billable creates never re-sent); return its JSON."""
         settings = self.settings
         method, target, billable = settings.request_target(endpoint, ids, url=url)
         trusted = {_http.origin(settings.base_url), _http.origin(settings.search_url)}
         auth = _http.HeaderAuth(settings.authorization if _http.origin(target) in trusted else None)
-        session = self.get_conn()
         request = {"json": json, "params": params, "headers": {"Accept": "application/json"}, "auth": auth}
         request.update(timeout=settings.timeout, verify=settings.verify)
-        retrying = tenacity.Retrying(
-            **_http.retry_arguments(settings.retry, method, target, billable=billable)
-        )
+        retrying = Retrying(**_http.retry_arguments(settings.retry, method, target, billable=billable))
         try:
             for attempt in retrying:
                 with attempt:
-                    response = _http.check_status(session.request(method, target, **request))
+                    response = _http.check_status(self.get_conn().request(method, target, **request))
         except Exception as error:
             response = _http.last_answer(error, method, target, retrying, billable=billable)
         return _http.decode_response(response, method, target, billable=billable)
 
     def test_connection(self) -> tuple[bool, str]:
-        """Check the credential with ``GET /user``.
-
-        :return: ``(True, "Connected to <url> as <email> (...)")`` or ``(False, reason)``; never raises.
-        """
+        """Check the credential (``GET /user``); return ``(True, "Connected to ...")`` or ``(False, why)``."""
         try:
             user = self.whoami()
         except CapellaError as error:
@@ -353,18 +331,13 @@ class CapellaHook(BaseHook):
         return True, f"Connected to {self.base_url} as {describe_user(user)}"
 
     def whoami(self) -> dict[str, Any]:
-        """Return the user the credential belongs to (``GET /user``).
-
-        :return: the user record: ``id``, ``organizationId``, ``email``, ...
-        """
+        """Return the credential's user record (``GET /user``): ``id``, ``organizationId``, ``email``..."""
         self._user = self._call(GET_USER)
         return self._user
 
     def _me(self) -> dict[str, Any]:
         """Return ``GET /user`` (fetched once): the ids scoping searches and orders."""
         return self._user or self.whoami()
-
-    # --- catalog ----------------------------------------------------------------------------------
 
     @overload
     def search(self, *, ids_only: Literal[True], limit: int | None = ..., **filters: Any) -> list[str]: ...
@@ -383,18 +356,13 @@ class CapellaHook(BaseHook):
         split_by_time: bool = False,
         **filters: Any,
     ) -> list[dict[str, Any]] | list[str]:
-        """Search Capella's STAC catalog; return the matching STAC items (dicts), at most ``limit``.
-
-        The filters (the SDK's grammar) are listed in docs/hook.md; an unknown filter or operator raises
-        ``CapellaValidationError`` before any request. A search cut short logs a warning with the number
-        matched (kept in ``last_search_matched``).
+        """Search Capella's STAC catalog; return the matching STAC items (or their ids), at most ``limit``.
 
         :param ids_only: return the STAC ids instead of the items.
         :param threaded: accepted for compatibility with the SDK; pages are followed in order.
         :param limit: the most items (default 500, at most 10,000; any, or ``None``, with ``split_by_time``).
         :param split_by_time: halve the (closed) ``datetime`` range until each query is under the cap.
         :param filters: the filters, by name (the only open-ended keyword arguments of the hook).
-        :return: the matching STAC items, or their ids with ``ids_only=True``.
         """
         checks.booleans(ids_only=ids_only, threaded=threaded, split_by_time=split_by_time)
         search = self._search_split_by_time if split_by_time else self._search_catalog
@@ -410,19 +378,13 @@ class CapellaHook(BaseHook):
         self.last_search_matched = len(items) if matched is None else max(matched, len(items))
         self.log.info("Catalog search matched %d STAC item(s)", len(items))
         if matched is not None and matched > len(items):
-            limit = int(body["limit"])
-            advice = (
-                f"raise `limit` (it was {limit}; at most {vocab.CATALOG_MAX_LIMIT})"
-                if limit < vocab.CATALOG_MAX_LIMIT and len(items) >= limit
-                else f"the API returns at most {vocab.CATALOG_MAX_LIMIT} items per query: pass "
-                "split_by_time=True with a datetime range"
-            )
+            limit, most = int(body["limit"]), vocab.CATALOG_MAX_LIMIT
+            advice = f"the API returns at most {most} items per query: pass split_by_time=True and a datetime"
+            if limit < most and len(items) >= limit:
+                advice = f"raise `limit` (it was {limit}; at most {most})"
             self.log.warning(
-                "Catalog search results were cut: %d item(s) matched but %d were returned; %s, or narrow "
-                "the query, to get every match",
-                matched,
-                len(items),
-                advice,
+                f"Catalog search results were cut: {matched} item(s) matched but {len(items)} were returned; "
+                f"{advice}, or narrow the query, to get every match"
             )
         return items
 
@@ -431,10 +393,9 @@ class CapellaHook(BaseHook):
         limit = int(body["limit"])
         page_size = limit if limit <= vocab.CATALOG_MAX_PAGE_SIZE else vocab.CATALOG_LARGE_PAGE_SIZE
         payload: dict[str, Any] = {**body, "limit": page_size}
-        method, url = "POST", self.search_url
+        method, url, page = "POST", self.search_url, 1
         found: dict[str, dict[str, Any]] = {}
         number_matched: int | None = None
-        page = 1
         while True:
             data = self._call((method, ""), json=payload if method == "POST" else None, url=url) or {}
             added = add_new(found, data.get("features") or [])
@@ -450,11 +411,7 @@ class CapellaHook(BaseHook):
             method, url, payload = next_request(self.search_url, link, payload, page)
 
     def _search_split_by_time(self, filters: Mapping[str, Any]) -> Items:
-        """Return every match past the per-query cap by halving the ``datetime`` range (see ``search``).
-
-        A range is asked for one item first; one over the cap, or returning fewer than it matched (a lower
-        cap), is halved down to :data:`SMALLEST_RANGE`; the others are read.
-        """
+        """Return every match past the per-query cap by halving the ``datetime`` range (see ``search``)."""
         limit = filters.get("limit")
         if limit is not None:
             limit = int(checks.number("limit", limit, minimum=1, integer=True))
@@ -464,6 +421,7 @@ class CapellaHook(BaseHook):
         cap, pending, queries = vocab.CATALOG_MAX_LIMIT, [whole], 0
         while pending and (limit is None or len(found) < limit):
             span = pending.pop(0)
+            wide = span[1] - span[0] >= 2 * SMALLEST_RANGE  # long enough to halve
             bounds = {  # the outer edges keep the caller's own operators
                 lower_op if span[0] == whole[0] else "gte": checks.iso_utc(span[0]),
                 upper_op if span[1] == whole[1] else "lte": checks.iso_utc(span[1]),
@@ -473,30 +431,24 @@ class CapellaHook(BaseHook):
             queries += 1
             if matched == 0 or (matched is None and not first):
                 continue
-            if matched is not None and matched > cap and splittable(span):
+            if matched is not None and matched > cap and wide:
                 pending[:0] = self._halves(span, matched, cap)
                 continue
             items, _ = self._catalog_pages({**body, "limit": cap if matched is None else min(matched, cap)})
             queries += 1
             short = matched is not None and len(items) < matched
-            if (short or (matched is None and len(items) >= cap)) and splittable(span):
+            if (short or (matched is None and len(items) >= cap)) and wide:
                 cap = max(1, min(cap, len(items)))
                 pending[:0] = self._halves(span, matched, cap)
                 continue
             if short:
                 self.log.warning(
-                    "Catalog search range %s..%s matched %d items but returned %d and cannot be split "
-                    "further: its results were cut",
-                    *span,
-                    matched,
-                    len(items),
+                    f"Catalog search range {span[0]}..{span[1]} matched {matched} items but returned "
+                    f"{len(items)} and cannot be split further: its results were cut"
                 )
-            for item in items:
-                found.setdefault(str(item.get("id")), item)
+            add_new(found, items)
         result = list(found.values())
-        self.log.info(
-            "Catalog search split by time (%d queries) matched %d STAC item(s)", queries, len(result)
-        )
+        self.log.info(f"Catalog search split by time ({queries} queries) matched {len(result)} STAC item(s)")
         return result if limit is None else result[:limit]
 
     def _halves(self, span: tuple[datetime, datetime], matched: int | None, cap: int) -> list[Any]:
@@ -504,23 +456,16 @@ class CapellaHook(BaseHook):
         middle = start + (end - start) / 2
         middle = middle.replace(microsecond=middle.microsecond // 1000 * 1000)
         self.log.info(
-            "Catalog search range %s..%s matches %s items (over the %d per query): splitting it at %s",
-            start.isoformat(),
-            end.isoformat(),
-            "too many" if matched is None else matched,
-            cap,
-            middle.isoformat(),
+            f"Catalog search range {start.isoformat()}..{end.isoformat()} matches {matched or 'too many'} "
+            f"items (over the {cap} per query): splitting it at {middle.isoformat()}"
         )
         return [(start, middle), (middle, end)]
 
-    # --- orders -----------------------------------------------------------------------------------
-
     def list_orders(self, *order_ids: str, is_active: bool = False) -> list[dict[str, Any]]:
-        """List the caller's orders, or only the ones named.
+        """Return the caller's order records, or only the ones named.
 
         :param order_ids: order ids to list (all the caller's orders when none are given).
         :param is_active: keep only orders that have not expired yet, latest expiry first.
-        :return: the order records.
         """
         ids = checks.unique(checks.uuid_text("order_ids", oid) for oid in order_ids if oid is not None)
         checks.boolean("is_active", is_active)
@@ -544,11 +489,10 @@ class CapellaHook(BaseHook):
     def get_stac_items_of_order(
         self, order_id: str, *, ids_only: bool = False
     ) -> list[dict[str, Any]] | list[str]:
-        """Return the STAC items of an existing order.
+        """Return the STAC items (or their ids) of an existing order.
 
         :param order_id: the order.
         :param ids_only: return only the STAC ids (no catalog search).
-        :return: the order's STAC items, or their ids.
         """
         checked = checks.uuid_text("order_id", order_id)
         checks.boolean("ids_only", ids_only)
@@ -564,13 +508,11 @@ class CapellaHook(BaseHook):
         items: list[dict[str, Any]] | None = None,
         contract_id: str | None = None,
     ) -> dict[str, Any]:
-        """Review what ordering the products would cost; nothing is charged.
+        """Return the review (``authorized``, ``orderDetails``) of what an order would cost (free to ask).
 
         :param stac_ids: the STAC ids to price (or give ``items``).
         :param items: STAC items, e.g. from :meth:`search`.
         :param contract_id: the contract to price against (default: the organization's).
-        :return: the review: ``authorized``, ``orderDetails`` (``summary.total``, line items).
-        :raises CapellaInsufficientFundsError: when the review is not authorized.
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
         stac_items = order_args.stac_items("items", items) if items else self._existing_items(wanted)
@@ -596,58 +538,48 @@ class CapellaHook(BaseHook):
         :param omit_review: skip the cost review (ignored under ``[capella] max_order_cost``).
         :param contract_id: the contract to charge (default: the organization's).
         :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
-        :return: the order id.
-        :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
         """
         wanted = order_args.stac_ids_of(stac_ids, items)
-        checks.booleans(
-            check_active_orders=check_active_orders, omit_search=omit_search, omit_review=omit_review
-        )
+        checks.booleans(check_active_orders=check_active_orders)
+        checks.booleans(omit_search=omit_search, omit_review=omit_review)
         if max_cost is not None and omit_review:
-            checks.fail(
-                "omit_review", "cannot be combined with max_cost: the limit is checked against the review"
-            )
+            checks.fail("omit_review", "cannot be combined with max_cost: the cap needs the review")
         cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         if cap is not None and omit_review:
             self.log.warning("omit_review=True is ignored: %s is checked against the review", cap.source)
         if contract_id is not None:
             checks.text("contract_id", contract_id, allow_empty=False)
+        given = items if omit_search else None
         self.last_order_placement = self._place_order(
-            wanted, items, check_active_orders, omit_search, omit_review and cap is None, contract_id, cap
+            wanted, given, check_active_orders, omit_review and cap is None, contract_id, cap
         )
         return self.last_order_placement.order_id
 
     def _place_order(
         self,
         wanted: list[str],
-        items: Items | None,
+        given: Items | None,
         check_active_orders: bool,
-        omit_search: bool,
         omit_review: bool,
         contract_id: str | None,
         cap: quotes.Cap | None,
     ) -> OrderPlacement:
-        """Reuse an active order holding ``wanted``, or review (within ``cap``) and place a new one."""
+        """Reuse an active order holding ``wanted``, or order them (``given`` items: not searched again)."""
         if check_active_orders:
             existing = self._active_order_with(wanted)
             if existing:
                 self.log.info("Reusing active order %s holding all %d STAC id(s)", existing, len(wanted))
                 return OrderPlacement(existing, reused=True)
-        stac_items = (
-            order_args.stac_items("items", items) if omit_search and items else self._existing_items(wanted)
-        )
+        stac_items = order_args.stac_items("items", given) if given else self._existing_items(wanted)
         cost = None
         if not omit_review:
-            what = f"order of {len(stac_items)} STAC item(s)"
-            review = self._review(stac_items, contract_id)
-            cost = self._within_cap(what, quotes.review_quote(review), cap).text
+            quote_ = quotes.review_quote(self._review(stac_items, contract_id))
+            cost = self._within_cap(f"order of {len(stac_items)} STAC item(s)", quote_, cap).text
         order = self._call(SUBMIT_ORDER, json=order_args.order_body(stac_items, contract_id))
         order_id = accepted_order_id(order, f"{len(stac_items)} STAC item(s)")
         self.log.info(
-            "Submitted order %s for %d STAC item(s) (billable; reviewed cost: %s)",
-            order_id,
-            len(stac_items),
-            cost or "not reviewed",
+            f"Submitted order {order_id} for {len(stac_items)} STAC item(s) (billable; reviewed cost: "
+            f"{cost or 'not reviewed'})"
         )
         return OrderPlacement(order_id, reused=False, cost=cost)
 
@@ -664,23 +596,17 @@ class CapellaHook(BaseHook):
             error = cap.refusal(what, quote_)
             if error is not None:
                 raise error
-            self.log.info(
-                "%s quoted at %s, within %s=%g", what.capitalize(), quote_.text, cap.source, cap.limit
-            )
+            self.log.info(f"{what.capitalize()} quoted at {quote_.text}, within {cap.source}={cap.limit:g}")
         return quote_
 
     def _existing_items(self, stac_ids: list[str]) -> Items:
         """Return the catalog items of ``stac_ids``; fail when none exist, warn about the missing ones."""
         items = self._search_catalog({"ids": stac_ids, "limit": min(max(1, len(stac_ids)), 10_000)})
         if not items:
-            raise CapellaNoProductsError(
-                f"none of the STAC ids exist in the catalog: {', '.join(stac_ids[:10])}"
-            )
+            raise CapellaNoProductsError(f"no STAC id is in the catalog: {', '.join(stac_ids[:10])}")
         missing = sorted(set(stac_ids) - {str(item["id"]) for item in items})
         if missing:
-            self.log.warning(
-                "%d STAC id(s) not found and left out: %s", len(missing), ", ".join(missing[:10])
-            )
+            self.log.warning(f"{len(missing)} STAC id(s) not found and left out: {', '.join(missing[:10])}")
         return items
 
     def _review(self, stac_items: Items, contract_id: str | None) -> dict[str, Any]:
@@ -703,11 +629,10 @@ class CapellaHook(BaseHook):
                 continue
             expires = api_time(order.get("expirationDate"))
             if expires is not None and expires <= soon:
+                minutes = REUSE_MARGIN.total_seconds() // 60
                 self.log.info(
-                    "Active order %s holds the products but expires at %s, within %d minutes: not reused",
-                    order.get("orderId"),
-                    expires.isoformat(),
-                    REUSE_MARGIN.total_seconds() // 60,
+                    f"Active order {order.get('orderId')} holds the products but expires at "
+                    f"{expires.isoformat()}, within {minutes:g} minutes: not reused"
                 )
                 continue
             return str(order["orderId"])
@@ -721,15 +646,12 @@ class CapellaHook(BaseHook):
         :param order_id: the order.
         :param stac_ids: keep only these products of the order.
         :param sort_by: STAC ids in the order the items should come in.
-        :return: the presigned STAC items.
         """
         checked = checks.uuid_text("order_id", order_id)
         wanted = set(checks.as_list("stac_ids", stac_ids)) if stac_ids else None
-        order_by = [str(value) for value in checks.as_list("sort_by", sort_by)] if sort_by else None
+        rank = {str(v): i for i, v in enumerate(checks.as_list("sort_by", sort_by))} if sort_by else {}
         items = list(self._call(ORDER_DOWNLOAD, checked) or [])
-        if order_by:
-            rank = {stac_id: index for index, stac_id in enumerate(order_by)}
-            items.sort(key=lambda item: rank.get(item.get("id"), len(rank)))
+        items.sort(key=lambda item: rank.get(item.get("id"), len(rank)))  # stable: no sort_by keeps the order
         return items if wanted is None else [item for item in items if item.get("id") in wanted]
 
     def get_presigned_assets(
@@ -740,13 +662,12 @@ class CapellaHook(BaseHook):
         sort_by: list[str] | None = None,
         assets_only: bool = True,
     ) -> list[dict[str, Any]]:
-        """Return the ``assets`` mapping of each presigned item of the order.
+        """Return the ``assets`` mapping (``{asset_key: {"href", ...}}``) of each presigned item of the order.
 
         :param order_id: the order.
         :param stac_ids: keep only these products of the order.
         :param sort_by: STAC ids in the order the products should come in.
         :param assets_only: accepted for compatibility with the SDK (``False`` has no effect).
-        :return: one ``{asset_key: {"href", ...}}`` mapping per product.
         """
         if not assets_only:
             self.log.warning("assets_only=False has no effect; use get_presigned_items for whole items")
@@ -754,14 +675,10 @@ class CapellaHook(BaseHook):
         return [item.get("assets") or {} for item in items]
 
     def order_tasking_request(self, tasking_request_id: str, *, max_cost: float | None = None) -> str:
-        """Order everything a tasking request produced (``POST /orders/task/{id}``; billable, never re-sent).
+        """Order everything a tasking request produced (billable, never re-sent); return the order id.
 
         :param tasking_request_id: a tasking request that has produced imagery (a UUID).
         :param max_cost: the most it may cost, reviewed first; it can only lower ``[capella] max_order_cost``.
-        :return: the new order id.
-        :raises CapellaCostLimitError: when the review quotes more than the cap (nothing ordered).
-        :raises CapellaValidationError: when the request has produced nothing yet, or the id is not a UUID.
-        :raises CapellaOrderRejectedError: when the API rejects the order.
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
         cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
@@ -772,15 +689,10 @@ class CapellaHook(BaseHook):
         order = dict(self._call(ORDER_TASKING_REQUEST, checked) or {})
         order_id = accepted_order_id(order, f"tasking request {checked}")
         self.log.info(
-            "Placed order %s for the %d product(s) of tasking request %s (billable; expires %s)",
-            order_id,
-            len(order.get("items") or []),
-            checked,
-            order.get("expirationDate") or "in one hour",
+            f"Placed order {order_id} for the {len(order.get('items') or [])} product(s) of tasking request "
+            f"{checked} (billable; expires {order.get('expirationDate') or 'in one hour'})"
         )
         return order_id
-
-    # --- tasking and repeat requests: one implementation, parameterised by kind ---------------------
 
     def create_tasking_request(
         self,
@@ -856,6 +768,12 @@ class CapellaHook(BaseHook):
             window_close=window_close,
             pre_approval=pre_approval,
         )
+        if pre_approval and quotes.configured_cap(setting := quotes.TASKING_COST_SETTING) is not None:
+            checks.fail(
+                "pre_approval",
+                f"cannot be True while [capella] {setting} is set: the quote must be reviewed "
+                "(create without pre_approval, then approve within the cap)",
+            )
         return self._create_request(TASKING, body)
 
     # Intended mirror: the SDK's repeat methods take the tasking methods' arguments.
@@ -952,44 +870,28 @@ class CapellaHook(BaseHook):
         return self._create_request(REPEAT, body)
 
     def _create_request(self, kind: RequestKind, body: dict[str, Any]) -> dict[str, Any]:
-        """Send the (billable) create once; refuse ``pre_approval`` under ``[capella] max_tasking_cost``."""
-        pre_approved = (body.get("properties") or {}).get("preApproval")
-        setting = quotes.TASKING_COST_SETTING
-        if pre_approved and quotes.configured_cap(setting) is not None:
-            checks.fail(
-                "pre_approval",
-                f"cannot be True while [capella] {setting} is set: the quote must be reviewed "
-                "(create without pre_approval, then approve within the cap)",
-            )
         created = self._call(kind.create, json=body)
         self.log.info("Created %s %s (billable)", kind.label, feature_property(created, kind.id_field))
         return created
 
     def get_task(self, tasking_request_id: str) -> dict[str, Any]:
-        """Fetch one tasking request (``GET /task/{id}``).
+        """Return one tasking request Feature (``GET /task/{id}``), ``statusHistory`` newest first.
 
         :param tasking_request_id: the tasking request.
-        :return: the tasking request Feature, its ``statusHistory`` newest first.
         """
-        return self._get_request(TASKING, tasking_request_id)
+        return self._call(TASKING.get, checks.uuid_text("tasking_request_id", tasking_request_id))
 
     def get_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
-        """Fetch one repeat request (``GET /repeat-requests/{id}``).
+        """Return one repeat request Feature (``GET /repeat-requests/{id}``), ``statusHistory`` newest first.
 
         :param repeat_request_id: the repeat request.
-        :return: the repeat request Feature, its ``statusHistory`` newest first.
         """
-        return self._get_request(REPEAT, repeat_request_id)
-
-    def _get_request(self, kind: RequestKind, request_id: str) -> dict[str, Any]:
-        """Fetch one tasking or repeat request by id (the id checked first)."""
-        return self._call(kind.get, checks.uuid_text(kind.id_argument, request_id))
+        return self._call(REPEAT.get, checks.uuid_text("repeat_request_id", repeat_request_id))
 
     def is_task_completed(self, task: dict[str, Any]) -> bool:
-        """Tell whether a tasking request has completed (``completed`` anywhere in its status history).
+        """Return whether a tasking request has completed (``completed`` anywhere in its status history).
 
         :param task: a tasking request Feature, from :meth:`get_task`.
-        :return: ``True`` when it has completed.
         """
         return tasking_status.is_completed(task)
 
@@ -997,18 +899,13 @@ class CapellaHook(BaseHook):
         """Return the collects of a completed tasking request (``GET /collects/list/{id}``).
 
         :param tasking_request_id: the tasking request.
-        :return: the collect records (``collectId``, ...).
-        :raises CapellaTaskNotCompleteError: when the request has not completed yet.
         """
         checked = checks.uuid_text("tasking_request_id", tasking_request_id)
         task = self.get_task(checked)
-        task_id = feature_property(task, TASKING.id_field) or checked
         if not tasking_status.is_completed(task):
             status = tasking_status.latest_status(task) or "unknown"
-            raise CapellaTaskNotCompleteError(
-                f"tasking request {task_id} is not completed (latest status: {status})"
-            )
-        return list(self._call(LIST_COLLECTS, task_id) or [])
+            raise CapellaTaskNotCompleteError(f"tasking request {checked} is not complete (status: {status})")
+        return list(self._call(LIST_COLLECTS, checked) or [])
 
     def search_tasking_requests(
         self,
@@ -1032,7 +929,6 @@ class CapellaHook(BaseHook):
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
         :param include_repeating_tasks: also match the requests derived from repeat requests.
         :param filters: the filters listed in docs/hook.md, by name.
-        :return: the matching tasking request Features.
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
@@ -1059,7 +955,6 @@ class CapellaHook(BaseHook):
         :param sort: the field to sort by, a filter name (``submission_time``) or a wire name.
         :param order: ``asc`` or ``desc`` (default: the API's, newest first).
         :param filters: the filters listed in docs/hook.md, by name.
-        :return: the matching repeat request Features.
         """
         options: dict[str, Any] = {"for_org": for_org, "page_size": page_size, "threaded": threaded}
         options.update(show_progress=show_progress, sort=sort, order=order)
@@ -1138,7 +1033,6 @@ class CapellaHook(BaseHook):
     def _update_requests(
         self, kind: RequestKind, ids: tuple[Any, ...], fields: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """PATCH the same fields onto every id; per id the updated Feature or ``{"success": False, ...}``."""
         checked = payloads.request_ids(f"{kind.id_argument}s", ids)
         body = payloads.update_properties(fields, kind.updatable, f"update_{kind.label.replace(' ', '_')}s")
         return self._per_id(checked, lambda request_id: self._call(kind.update, request_id, json=body))
@@ -1166,7 +1060,7 @@ class CapellaHook(BaseHook):
             status = tasking_status.latest_status(self._call(kind.get, request_id))
             if status in tasking_status.FINAL_FAILURES | {"completed"}:
                 message = f"{kind.label} {request_id} is {status}: a finalized request cannot be canceled"
-                raise CapellaError(message, code=FINALIZED_CODE)
+                raise CapellaError(message, code="UNABLE_TO_UPDATE_FINALIZED_TRANSACTION")
             problem = rules.cancellation_problem(kind.label, request_id, status)
             if problem is None and kind is TASKING:
                 now = datetime.now(timezone.utc)
@@ -1178,7 +1072,7 @@ class CapellaHook(BaseHook):
                     self.log.warning("%s", notice)
             if problem is not None:
                 raise CapellaError(problem, code=rules.CANCELLATION_REFUSED)
-            self._call(kind.set_status, request_id, json=kind.cancel_body)
+            self._call(kind.set_status, request_id, json={kind.status_key: "canceled"})
             return {"success": True}
 
         return self._per_id(payloads.request_ids(f"{kind.id_argument}s", ids), cancel)
@@ -1186,44 +1080,34 @@ class CapellaHook(BaseHook):
     def approve_tasking_request(
         self, tasking_request_id: str, *, max_cost: float | None = None
     ) -> dict[str, Any]:
-        """Approve a tasking request in review at its quoted price (billable from here on).
+        """Approve a tasking request in review at its quoted price (billable); return the API's answer.
 
         :param tasking_request_id: the tasking request, created without ``pre_approval``.
         :param max_cost: the most it may cost; it can only lower ``[capella] max_tasking_cost``.
-        :return: the tasking request Feature as the API answered it (``submitted`` next).
-        :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
-        :raises CapellaCostLimitError: when the quote is above the cap (or unreadable); nothing approved.
         """
         return self._decide_review(TASKING, tasking_request_id, approve=True, max_cost=max_cost)
 
     def reject_tasking_request(self, tasking_request_id: str) -> dict[str, Any]:
-        """Reject (decline) a tasking request in review; it ends ``rejected`` and nothing is charged.
+        """Reject a tasking request in review (nothing is charged); return its Feature as the API answered.
 
         :param tasking_request_id: the tasking request in review.
-        :return: the tasking request Feature as the API answered it.
-        :raises CapellaValidationError: naming ``tasking_request_id`` when the request is not in review.
         """
         return self._decide_review(TASKING, tasking_request_id, approve=False)
 
     def approve_repeat_request(
         self, repeat_request_id: str, *, max_cost_per_image: float | None = None
     ) -> dict[str, Any]:
-        """Approve a repeat request in review: billable from here on.
+        """Approve a repeat request in review (billable from here on); return the API's answer.
 
         :param repeat_request_id: the repeat request in review.
         :param max_cost_per_image: the most one collection may cost; it can only lower the setting too.
-        :return: the repeat request Feature as the API answered it.
-        :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
-        :raises CapellaCostLimitError: when the estimate is above the cap (or unreadable); nothing approved.
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=True, max_cost=max_cost_per_image)
 
     def reject_repeat_request(self, repeat_request_id: str) -> dict[str, Any]:
-        """Reject (decline) a repeat request in review (``{"code": "rejected"}``); nothing is charged.
+        """Decline a repeat request in review (``{"code": "rejected"}``, free); return the API's answer.
 
         :param repeat_request_id: the repeat request in review.
-        :return: the repeat request Feature as the API answered it.
-        :raises CapellaValidationError: naming ``repeat_request_id`` when the request is not in review.
         """
         return self._decide_review(REPEAT, repeat_request_id, approve=False)
 
@@ -1237,16 +1121,13 @@ class CapellaHook(BaseHook):
         current = self._call(kind.get, checked)
         status, verb = tasking_status.latest_status(current), "approved" if approve else "rejected"
         if status != tasking_status.REVIEW:
-            checks.fail(
-                kind.id_argument,
-                f"{kind.label} {checked} is {status or 'without a status'}, not in review: only a request in "
-                f"review can be {verb}",
-            )
+            checks.fail(kind.id_argument, f"{kind.label} {checked} is not in review (status: {status})")
         if cap is not None:
             read_quote = quotes.tasking_quote if kind is TASKING else quotes.repeat_quote_per_image
             what = f"{kind.label} {checked}" + ("" if kind is TASKING else " (per image)")
             self._within_cap(what, read_quote(current), cap)
-        answer = self._call(kind.set_status, checked, json=kind.approve_body if approve else kind.reject_body)
+        body = {kind.status_key: kind.approved if approve else verb}
+        answer = self._call(kind.set_status, checked, json=body)
         self.log.info("%s %s %s", kind.label.capitalize(), checked, verb)
         return answer if isinstance(answer, dict) else current
 
@@ -1262,9 +1143,7 @@ class CapellaHook(BaseHook):
                 return {"success": False, "error": summary}
 
         results = self._each(guarded, ids)
-        failed = [
-            key for key, value in results.items() if isinstance(value, dict) and value.get("success") is False
-        ]
+        failed = [key for key, value in results.items() if (value or {}).get("success") is False]
         if failed:
             self.log.warning("%d of %d request(s) failed: %s", len(failed), len(ids), ", ".join(failed))
         return results
@@ -1278,37 +1157,27 @@ class CapellaHook(BaseHook):
             futures = {key: pool.submit(function, key) for key in ordered}
             return {key: future.result() for key, future in futures.items()}
 
-    # --- collects, tiles, feasibility -----------------------------------------------------------------
-
     def get_collect(self, collect_id: str) -> dict[str, Any]:
-        """Fetch one collect (``GET /collects/{id}``): its window, spacecraft, status history and figures.
+        """Return one collect record (``GET /collects/{id}``): window, spacecraft, status history, figures.
 
         :param collect_id: the collect (a UUID, e.g. from :meth:`get_collects_for_task`).
-        :return: the collect record (``collectId``, ``collectStatusHistory``, ``collectProperties``, ...).
-        :raises CapellaNotFoundError: when no such collect exists.
         """
         return dict(self._call(GET_COLLECT, checks.uuid_text("collect_id", collect_id)) or {})
 
     def get_collect_status(self, collect_id: str) -> dict[str, Any]:
-        """Fetch the status of one collect (``GET /collects/status/{id}``), ``predicted`` to ``delivered``.
+        """Return a collect's ``collectStatus`` (``predicted``...``delivered``) and ``collectStatusHistory``.
 
         :param collect_id: the collect (a UUID).
-        :return: the status record: ``collectStatus`` (the newest) and ``collectStatusHistory``.
-        :raises CapellaNotFoundError: when no such collect exists.
         """
         return dict(self._call(GET_COLLECT_STATUS, checks.uuid_text("collect_id", collect_id)) or {})
 
     def list_tiles(self, tasking_request_id: str) -> list[dict[str, Any]]:
-        """List the tiles of a tasking request (``GET /tiles/list/{id}``; empty before it is accepted).
+        """Return the tile Features of a tasking request (``GET /tiles/list/{id}``; none until accepted).
 
         :param tasking_request_id: the tasking request (a UUID).
-        :return: the tile Features (``properties.tileId``, ``imageWidth``, ``imageLength``, ``center``).
-        :raises CapellaNotFoundError: when no such tasking request exists.
         """
         answer = self._call(LIST_TILES, checks.uuid_text("tasking_request_id", tasking_request_id))
-        if isinstance(answer, dict):
-            answer = answer.get("features") or []
-        return list(answer or [])
+        return list((answer.get("features") if isinstance(answer, dict) else answer) or [])
 
     def create_access_request(
         self,
@@ -1361,10 +1230,9 @@ class CapellaHook(BaseHook):
         return created
 
     def get_access_request(self, access_request_id: str) -> dict[str, Any]:
-        """Fetch one access request (``GET /ma/accessrequests/{id}``).
+        """Return one access request Feature (``GET /ma/accessrequests/{id}``) with its ``processingStatus``.
 
         :param access_request_id: the access request.
-        :return: the access request Feature (``processingStatus``, ``accessibilityStatus``, ...).
         """
         return self._call(GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id))
 
@@ -1383,18 +1251,26 @@ class CapellaHook(BaseHook):
         :param timeout: the most seconds to wait with ``wait=True``.
         :param poll_interval: seconds between status checks with ``wait=True``.
         :return: the passes in time order (empty: the target cannot be imaged under the constraints).
-        :raises CapellaAccessRequestPendingError: when the request is not processed (in time).
         """
         checked = checks.uuid_text("access_request_id", access_request_id)
         checks.boolean("wait", wait)
         checks.number("timeout", timeout, minimum=0)
         checks.number("poll_interval", poll_interval, positive=True)
-        if wait:
-            self._wait_until_processed(checked, timeout=timeout, poll_interval=poll_interval)
+        deadline = time.monotonic() + timeout
+        while wait and (status := processing_status(self.get_access_request(checked))) != "completed":
+            if status in ACCESS_FAILED:
+                raise CapellaError(f"access request {checked} ended {status}", code="ACCESS_REQUEST_FAILED")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CapellaAccessRequestPendingError(
+                    f"access request {checked} was still {status or 'unprocessed'} after {timeout:g} s",
+                    code="ACCESS_REQUEST_TIMEOUT",
+                )
+            time.sleep(min(poll_interval, remaining))
         try:
             return list(self._call(GET_ACCESSES, checked) or [])
         except CapellaError as error:
-            if error.code != ACCESS_NOT_COMPLETED_CODE:
+            if error.code != "ACCESS_REQUEST_NOT_COMPLETED":
                 raise
             raise CapellaAccessRequestPendingError(
                 f"access request {checked} is still being processed; call get_accesses(..., wait=True)",
@@ -1402,33 +1278,10 @@ class CapellaHook(BaseHook):
                 code=error.code,
             ) from None
 
-    def _wait_until_processed(self, access_request_id: str, *, timeout: float, poll_interval: float) -> None:
-        """Poll the access request until it is processed; raise when it fails or time runs out."""
-        deadline = time.monotonic() + timeout
-        while True:
-            status = processing_status(self.get_access_request(access_request_id))
-            if status == "completed":
-                return
-            if status in ACCESS_FAILED:
-                raise CapellaError(
-                    f"access request {access_request_id} ended {status}", code="ACCESS_REQUEST_FAILED"
-                )
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise CapellaAccessRequestPendingError(
-                    f"access request {access_request_id} was still {status or 'unprocessed'} "
-                    f"after {timeout:g} s",
-                    code="ACCESS_REQUEST_TIMEOUT",
-                )
-            time.sleep(min(poll_interval, remaining))
-
-    # --- downloads --------------------------------------------------------------------------------
-
     def get_asset_bytesize(self, pre_signed_url: str) -> int:
         """Return the size in bytes of a presigned asset (no Authorization header is sent to it).
 
         :param pre_signed_url: the asset's presigned ``href``.
-        :return: its size in bytes.
         """
         from airflow_provider_capella.transfer import asset_bytesize  # lazy: loaded only to download
 
@@ -1452,18 +1305,16 @@ class CapellaHook(BaseHook):
         :param show_progress: accepted for compatibility with the SDK; the log shows progress.
         :param enable_resume: continue a partial download where it stopped.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
-        :return: the path or ``s3://`` URI written.
         """
         url = order_args.presigned_url("pre_signed_url", pre_signed_url)
-        destination = order_args.destination("local_path", local_path)
+        target = order_args.destination("local_path", local_path)
         checks.booleans(override=override, show_progress=show_progress, enable_resume=enable_resume)
         from airflow_provider_capella.transfer import download_asset  # lazy: loaded only to download
 
-        return str(
-            download_asset(
-                url, destination, override=override, enable_resume=enable_resume, aws_conn_id=aws_conn_id
-            )
+        path = download_asset(
+            url, target, override=override, enable_resume=enable_resume, aws_conn_id=aws_conn_id
         )
+        return str(path)
 
     def download_products(
         self,
@@ -1490,8 +1341,6 @@ class CapellaHook(BaseHook):
     ) -> dict[str, dict[str, str]]:
         """Download every asset of several products; return ``{stac_id: {asset_key: path or s3:// URI}}``.
 
-        Give exactly one source; see docs/downloads.md and docs/orders-and-archive.md.
-
         :param items_presigned: presigned STAC items, from :meth:`get_presigned_items`.
         :param order_id: an order; every product of it (or the ``stac_ids`` of it).
         :param tasking_request_id: a completed tasking request; its products are ordered (billable).
@@ -1511,9 +1360,6 @@ class CapellaHook(BaseHook):
         :param stac_ids: with ``order_id``: only these products of the order (each must be in it).
         :param reorder_expired: replace an expired order ``"if_free"`` (default), ``"always"`` or ``"never"``.
         :param max_cost: the most each order placed here may cost; it can only lower the setting.
-        :return: the written paths or ``s3://`` URIs, by STAC id and asset key.
-        :raises CapellaNoProductsError: when a tasking request or collect has no products yet.
-        :raises CapellaCostLimitError: when an order would cost more than the cap (nothing ordered).
         """
         policy = str(checks.choice("reorder_expired", reorder_expired, REORDER_POLICIES))
         checks.booleans(override=override, threaded=threaded, show_progress=show_progress)
@@ -1537,15 +1383,36 @@ class CapellaHook(BaseHook):
         cap = self._cap(quotes.ORDER_COST_SETTING, "max_cost", max_cost)
         refresh: Callable[[], Items] | None = None
         if source == "items_presigned":
-            items = checked_presigned_items(items_presigned)
+            items = checks.as_list("items_presigned", items_presigned)
+            for item in items:
+                valid = isinstance(item, dict) and isinstance(item.get("id"), str)
+                if not valid or not isinstance(item.get("assets"), dict):
+                    checks.fail("items_presigned", "must be presigned STAC item dicts with 'id' and 'assets'")
+                order_args.check_presigned("items_presigned", item)
         else:
-            source_order = self._order_of_source(
-                source, str(sources[source]), subset, wanted_types, contract_id, policy, cap
-            )
-            items, refresh = source_order.presigned(), source_order.presigned
+            current, ordered, reordered = str(sources[source]), subset, False
+            if source != "order_id":  # order the products of the tasking request or collect
+                products = self._products_of(source, current, wanted_types)
+                ordered = [str(item["id"]) for item in products]
+                placement = self._place_order(ordered, products, True, False, contract_id, cap)
+                self.log.info("download_products(%s=%s) %s", source, current, placement.describe())
+                current = placement.order_id
+
+            def presigned() -> Items:  # an expired order is replaced once (under the policy and the cap)
+                nonlocal current, reordered
+                try:
+                    return self.get_presigned_items(current, stac_ids=ordered)
+                except CapellaOrderExpiredError:
+                    if reordered:
+                        raise
+                current = self._reorder(current, ordered, wanted_types, policy, contract_id, cap)
+                reordered = True
+                return self.get_presigned_items(current, stac_ids=ordered)
+
+            items, refresh = presigned(), presigned
             missing = sorted(set(subset or ()) - {str(item.get("id")) for item in items})
             if missing:
-                checks.fail("stac_ids", f"not in order {source_order.order_id}: {', '.join(missing[:10])}")
+                checks.fail("stac_ids", f"not in order {current}: {', '.join(missing[:10])}")
         items = filter_product_types(items, wanted_types)
         if not items:
             self.log.warning("Nothing to download: no products match product_types=%s", wanted_types)
@@ -1568,25 +1435,6 @@ class CapellaHook(BaseHook):
             else (lambda: filter_product_types(refresh(), wanted_types)),
         )
 
-    def _order_of_source(
-        self,
-        source: str,
-        value: str,
-        stac_ids: list[str] | None,
-        product_types: list[str] | None,
-        contract_id: str | None,
-        policy: str,
-        cap: quotes.Cap | None,
-    ) -> _ExpiringOrder:
-        """Return the order a download reads: the given one, or one placed for a tasking request/collect."""
-        if source == "order_id":
-            return _ExpiringOrder(self, value, stac_ids, product_types, policy, contract_id, cap)
-        items = self._products_of(source, value, product_types)
-        ordered = [str(item["id"]) for item in items]
-        placement = self._place_order(ordered, items, True, True, False, contract_id, cap)
-        self.log.info("download_products(%s=%s) %s", source, value, placement.describe())
-        return _ExpiringOrder(self, placement.order_id, ordered, product_types, policy, contract_id, cap)
-
     def _products_of(self, source: str, value: str, product_types: list[str] | None) -> Items:
         """Return the catalog items of a tasking request's or a collect's products (``source`` names it)."""
         if source == "tasking_request_id":
@@ -1600,11 +1448,8 @@ class CapellaHook(BaseHook):
             filters["product_type__in"] = product_types
         items = self._search_catalog(filters)
         if not items:
-            raise CapellaNoProductsError(
-                f"no STAC products found for collect(s) {', '.join(collect_ids)}"
-                + (f" with product types {product_types}" if product_types else "")
-                + "; they may still be processing"
-            )
+            types = f" of types {product_types}" if product_types else ""
+            raise CapellaNoProductsError(f"no STAC products{types} yet for collect(s) {collect_ids}")
         return items
 
     def _reorder(
@@ -1613,40 +1458,28 @@ class CapellaHook(BaseHook):
     ) -> str:  # fmt: skip
         """Place a new order for the products of an expired order when ``policy`` and ``cap`` allow it."""
         if policy == "never":
-            raise reorder_refused(expired_order_id, stac_ids or [], None, None, policy)
+            raise reorder_refused(expired_order_id, stac_ids or [], quotes.Quote(None, None), policy)
         order = self._call(GET_ORDER, expired_order_id) or {}
-        wanted = stac_ids or [
-            str(item["granuleId"]) for item in order.get("items") or [] if item.get("granuleId")
-        ]
+        wanted = stac_ids or [str(i["granuleId"]) for i in order.get("items") or [] if i.get("granuleId")]
         if not wanted:
             raise CapellaNoProductsError(f"expired order {expired_order_id} holds no products to reorder")
         items = filter_product_types(self._existing_items(wanted), product_types)
         if not items:
-            raise CapellaNoProductsError(
-                f"expired order {expired_order_id} holds no {product_types} products"
-            )
+            raise CapellaNoProductsError(f"expired order {expired_order_id} has no {product_types} products")
         contract = contract_id or order.get("contractId") or None
         review = self._review(items, contract)
-        total, currency = quoted_total(review)
-        if policy == "if_free" and total != 0:
-            raise reorder_refused(
-                expired_order_id, [str(item["id"]) for item in items], total, currency, policy
-            )
+        quote_ = quotes.review_quote(review)
+        if policy == "if_free" and quote_.amount != 0:
+            raise reorder_refused(expired_order_id, [str(item["id"]) for item in items], quote_, policy)
         what = f"reorder of the {len(items)} product(s) of expired order {expired_order_id}"
-        self._within_cap(what, quotes.Quote(quotes.review_quote(review).text, total), cap)
-        new_order_id = accepted_order_id(
-            self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}, "the reorder"
-        )
-        held = sum(1 for line in line_items(review) if line.get("previouslyOrdered"))
+        self._within_cap(what, quote_, cap)
+        placed = self._call(SUBMIT_ORDER, json=order_args.order_body(items, contract)) or {}
+        new_order_id = accepted_order_id(placed, "the reorder")
+        lines = (review.get("orderDetails") or {}).get("lineItems") or []
+        held = sum(1 for line in lines if isinstance(line, dict) and line.get("previouslyOrdered"))
         self.log.warning(
-            "Order %s expired (orders expire one hour after they are placed); placed new order %s for %d "
-            "product(s), cost %s %s (%d previously ordered)",
-            expired_order_id,
-            new_order_id,
-            len(items),
-            total,
-            currency or "",
-            held,
+            f"Order {expired_order_id} expired (orders last one hour); placed new order {new_order_id} for "
+            f"{len(items)} product(s), cost {quote_.text} ({held} previously ordered)"
         )
         return new_order_id
 
@@ -1662,7 +1495,7 @@ class CapellaHook(BaseHook):
         threaded: bool = True,
         show_progress: bool = False,
     ) -> dict[str, str]:
-        """Download the assets of one product (the SDK's single-product form of :meth:`download_products`).
+        """Download one product (the SDK's single-product :meth:`download_products`); return its paths.
 
         :param assets_presigned: one product's presigned assets, from :meth:`get_presigned_assets`.
         :param order_id: an order; its first product is downloaded.
@@ -1672,7 +1505,6 @@ class CapellaHook(BaseHook):
         :param override: download again even when complete files are already there.
         :param threaded: ``False`` downloads one part at a time.
         :param show_progress: accepted for compatibility with the SDK.
-        :return: ``{asset_key: path}`` of the product.
         """
         order_args.destination("local_dir", local_dir)
         order_args.asset_filter("include", include)
@@ -1683,12 +1515,11 @@ class CapellaHook(BaseHook):
             stac_id = order_args.stac_id_from_assets(assets_presigned)
             items = [{"id": stac_id, "assets": assets_presigned, "properties": {}}]
         elif order_id:
-            checked = checks.uuid_text("order_id", order_id)
-            items = self.get_presigned_items(checked)
+            items = self.get_presigned_items(order_id)  # checks order_id first
             if not items:
-                raise CapellaNoProductsError(f"order {checked} has no products")
+                raise CapellaNoProductsError(f"order {order_id} has no products")
             if len(items) > 1:
-                self.log.warning("Order %s holds %d products; downloading the first", checked, len(items))
+                self.log.warning("Order %s holds %d products; downloading the first", order_id, len(items))
         else:
             checks.fail("assets_presigned", "provide assets_presigned or order_id")
         result = self.download_products(
@@ -1702,13 +1533,8 @@ class CapellaHook(BaseHook):
         )
         return next(iter(result.values()), {})
 
-    # --- archive exports --------------------------------------------------------------------------
-
     def list_archive_exports(self) -> dict[str, Any]:
-        """List the archive export files on offer (``GET /catalog/archive-export/available``).
-
-        :return: ``{"latest": [names], "weekly": [names], "full": [names], ...}``.
-        """
+        """Return the archive export files on offer by type: ``{"latest": [names], "weekly": [...], ...}``."""
         return dict(self._call(LIST_ARCHIVE_EXPORTS) or {})
 
     def download_archive_export(
@@ -1729,14 +1555,24 @@ class CapellaHook(BaseHook):
         :param file_names: exact names from the listing instead of ``export_format``.
         :param override: download again even when a complete file is already there.
         :param aws_conn_id: the Airflow AWS connection for an ``s3://`` destination.
-        :return: the local paths or ``s3://`` URIs written, one per file.
-        :raises CapellaNotFoundError: when the listing offers no such file or format.
         """
         body = order_args.export_body(export_type, export_format, file_names)
         destination = order_args.destination("local_dir", local_dir)
         checks.boolean("override", override)
         kind = body["exportType"]
-        check_offered(body, order_args.listed_files(self.list_archive_exports(), kind))
+        offered = order_args.listed_files(self.list_archive_exports(), kind)
+        missing = [name for name in body.get("fileNames", []) if name not in offered]
+        formats = sorted({fmt for fmt in map(order_args.format_of, offered) if fmt})
+        if missing:
+            raise CapellaNotFoundError(
+                f"archive export file(s) {', '.join(missing)} not offered for {kind!r}; "
+                f"offered: {', '.join(offered) or 'none'}"
+            )
+        if "fileNames" not in body and body["exportFormat"] not in formats:
+            raise CapellaNotFoundError(
+                f"the {kind!r} archive export is not offered as {body['exportFormat']!r}; "
+                f"formats on offer: {', '.join(formats) or 'none'} (see list_archive_exports)"
+            )
         files = order_args.presigned_files(self._call(PRESIGN_ARCHIVE_EXPORT, json=body))
         if not files:
             raise CapellaNotFoundError(f"the API gave no presigned URL for the {kind} archive export {body}")
@@ -1755,48 +1591,15 @@ class CapellaHook(BaseHook):
         return written
 
 
-class _ExpiringOrder:
-    """The order a download reads presigned URLs from; replaced once (under the policy) when expired."""
-
-    def __init__(
-        self, hook: CapellaHook, order_id: str, stac_ids: list[str] | None, product_types: list[str] | None,
-        policy: str, contract_id: str | None, cap: quotes.Cap | None,
-    ) -> None:  # fmt: skip
-        self.hook, self.order_id, self.stac_ids, self.product_types = hook, order_id, stac_ids, product_types
-        self.policy, self.contract_id, self.cap, self.reordered = policy, contract_id, cap, False
-
-    def presigned(self) -> Items:
-        """Return the order's presigned items, reordering once (under the policy) if it has expired."""
-        try:
-            return self.hook.get_presigned_items(self.order_id, stac_ids=self.stac_ids)
-        except CapellaReorderNotAllowedError:
-            raise
-        except CapellaOrderExpiredError:
-            if self.reordered:
-                raise
-        self.order_id = self.hook._reorder(
-            self.order_id, self.stac_ids, self.product_types, self.policy, self.contract_id, self.cap
-        )
-        self.reordered = True
-        return self.hook.get_presigned_items(self.order_id, stac_ids=self.stac_ids)
-
-
-# --- pure helpers: connection extras ------------------------------------------------------------------
-
-
 def normalize_base_url(host: str | None, port: int | None = None) -> str:
     """Return the API base URL of a connection host: ``https://`` added when no scheme, ``http://`` kept."""
     raw = (host or "").strip().rstrip("/")
     if not raw:
         return DEFAULT_BASE_URL
-    if "://" not in raw:
-        raw = f"https://{raw}"
-    if port:
-        scheme, rest = raw.split("://", 1)
-        authority, slash, path = rest.partition("/")
-        if ":" not in authority.rsplit("]", 1)[-1]:
-            raw = f"{scheme}://{authority}:{port}{slash}{path}"
-    return raw
+    parts = urlsplit(raw if "://" in raw else f"https://{raw}")
+    if port and ":" not in parts.netloc.rsplit("]", 1)[-1]:
+        parts = parts._replace(netloc=f"{parts.netloc}:{port}")
+    return urlunsplit(parts)
 
 
 def parse_timeout(value: Any) -> tuple[float, float]:
@@ -1808,14 +1611,11 @@ def parse_timeout(value: Any) -> tuple[float, float]:
         if isinstance(parts, list | tuple):
             connect, read = (float(part) for part in parts)
         else:
-            read = float(parts)
-            connect = min(_http.DEFAULT_CONNECT_TIMEOUT, read)
+            connect, read = min(_http.DEFAULT_CONNECT_TIMEOUT, float(parts)), float(parts)
     except (TypeError, ValueError):
-        raise CapellaValidationError.argument_error(
-            "timeout", f"connection extra must be seconds or [connect, read], got {value!r}"
-        ) from None
+        checks.fail("timeout", f"connection extra must be seconds or [connect, read], got {value!r}")
     if connect <= 0 or read <= 0:
-        raise CapellaValidationError.argument_error("timeout", f"must be positive, got {value!r}")
+        checks.fail("timeout", f"must be positive, got {value!r}")
     return (connect, read)
 
 
@@ -1825,24 +1625,6 @@ def parse_verify(value: Any) -> bool | str:
     if value is None or value == "" or lowered in ("true", "1", "yes"):
         return True
     return value if isinstance(value, bool) else False if lowered in ("false", "0", "no") else str(value)
-
-
-def _extra_number(extra: dict[str, Any], key: str, default: float) -> float:
-    value = extra.get(key)
-    if value is None or value == "":
-        return default
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise CapellaValidationError.argument_error(
-            key, f"connection extra must be a number, got {value!r}"
-        ) from None
-    if number < 0:
-        raise CapellaValidationError.argument_error(key, f"connection extra must be >= 0, got {value!r}")
-    return number
-
-
-# --- pure helpers: answers --------------------------------------------------------------------------
 
 
 def feature_property(feature: Any, key: str) -> str | None:
@@ -1855,8 +1637,7 @@ def feature_property(feature: Any, key: str) -> str | None:
 
 def processing_status(access: Any) -> str | None:
     """Return an access request's ``processingStatus`` (lower case), or ``None`` when absent."""
-    status = feature_property(access, "processingStatus")
-    return status.lower() if status is not None else None
+    return (feature_property(access, "processingStatus") or "").lower() or None
 
 
 def add_new(found: dict[str, dict[str, Any]], features: list[dict[str, Any]]) -> int:
@@ -1870,10 +1651,7 @@ def add_new(found: dict[str, dict[str, Any]], features: list[dict[str, Any]]) ->
 def next_request(
     search_url: str, link: dict[str, Any], payload: dict[str, Any], page: int
 ) -> tuple[str, str, dict[str, Any]]:
-    """Return the next page's method, URL and body: the link's body/merge if given, else ``page: n``.
-
-    A ``next`` href naming another host (an internal gateway) goes to the search URL, query kept.
-    """
+    """Return the next page's method, URL (another host's: the search URL) and body (else ``page: n``)."""
     href = str(link.get("href") or search_url)
     target, configured = urlsplit(href), urlsplit(search_url)
     if (target.scheme, target.netloc) != (configured.scheme, configured.netloc):
@@ -1894,17 +1672,11 @@ def closed_range(body: Mapping[str, Any]) -> tuple[str, str, tuple[datetime, dat
     if lower_op is None or upper_op is None:
         checks.fail(
             "datetime",
-            "split_by_time=True needs a closed datetime range to split, e.g. "
-            "datetime='2024-01-01T00:00:00Z/2024-12-31T23:59:59Z', "
+            "split_by_time=True needs a closed range: datetime='2024-01-01T00:00:00Z/2024-12-31T23:59:59Z' "
             "or datetime__gte=... with datetime__lte=...",
         )
     start, end = (checks.utc_datetime("datetime", bounds[op]) for op in (lower_op, upper_op))
     return lower_op, upper_op, (start, end)
-
-
-def splittable(span: tuple[datetime, datetime]) -> bool:
-    """Tell whether a datetime range is long enough to halve."""
-    return span[1] - span[0] >= 2 * SMALLEST_RANGE
 
 
 def accepted_order_id(order: dict[str, Any], what: str) -> str:
@@ -1915,41 +1687,17 @@ def accepted_order_id(order: dict[str, Any], what: str) -> str:
     return order_id
 
 
-def line_items(review: dict[str, Any]) -> list[dict[str, Any]]:
-    """Return the line items of an order review."""
-    details = review.get("orderDetails") or {}
-    return [line for line in details.get("lineItems") or [] if isinstance(line, dict)]
-
-
-def quoted_total(review: dict[str, Any]) -> tuple[float | None, str | None]:
-    """Return the review's total and currency; a 0 total whose line items carry a price is not free."""
-    summary = (review.get("orderDetails") or {}).get("summary") or {}
-    total = _number(summary.get("total"))
-    priced = [_number((line.get("order") or {}).get("finalListPrice")) for line in line_items(review)]
-    if total == 0 and any(priced):
-        total = sum(price for price in priced if price is not None)
-    currency = summary.get("currency")
-    return total, (str(currency) if currency else None)
-
-
-def _number(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
 def reorder_refused(
-    order_id: str, stac_ids: list[str], total: float | None, currency: str | None, policy: str
+    order_id: str, stac_ids: list[str], quote_: quotes.Quote, policy: str
 ) -> CapellaReorderNotAllowedError:
     """Return the error saying an expired order was not replaced, and how to allow it."""
+    total, currency = quote_.amount, quote_.currency
     if policy == "never":
         what = "reorder_expired='never', so no new order was placed"
         allow = "pass reorder_expired='if_free' to reorder products your organization holds at no cost"
     else:
-        quote_ = "an unknown amount" if total is None else f"{total:g} {currency or ''}".strip()
-        what = f"a new order for its {len(stac_ids)} product(s) would cost {quote_} (nothing was ordered)"
+        cost = "an unknown amount" if total is None else f"{total:g} {currency or ''}".strip()
+        what = f"a new order for its {len(stac_ids)} product(s) would cost {cost} (nothing was ordered)"
         allow = "pass reorder_expired='always' to pay for a new order, or order them with submit_order"
     data = {"order_id": order_id, "stac_ids": stac_ids, "total": total, "currency": currency}
     return CapellaReorderNotAllowedError(
@@ -1960,41 +1708,7 @@ def reorder_refused(
     )
 
 
-def checked_presigned_items(items: Any) -> Items:
-    """Check ``items_presigned``: presigned STAC item dicts, each with an ``id`` and ``assets``."""
-    checked = checks.as_list("items_presigned", items)
-    for item in checked:
-        valid = isinstance(item, dict) and isinstance(item.get("id"), str)
-        if not valid or not isinstance(item.get("assets"), dict):
-            checks.fail(
-                "items_presigned", "each item must be a presigned STAC item dict with 'id' and 'assets'"
-            )
-        order_args.check_presigned("items_presigned", item)
-    return checked
-
-
 def filter_product_types(items: Items, product_types: list[str] | None) -> Items:
     """Keep the items whose ``sar:product_type`` is one of ``product_types`` (all when none given)."""
-    if not product_types:
-        return items
-    wanted = set(product_types)
-    return [item for item in items if (item.get("properties") or {}).get("sar:product_type") in wanted]
-
-
-def check_offered(body: dict[str, Any], offered: list[str]) -> None:
-    """Refuse an archive export whose files or format the listing does not offer, naming what is."""
-    kind = body["exportType"]
-    if "fileNames" in body:
-        missing = [name for name in body["fileNames"] if name not in offered]
-        if missing:
-            raise CapellaNotFoundError(
-                f"archive export file(s) {', '.join(missing)} not offered for {kind!r}; "
-                f"offered: {', '.join(offered) or 'none'}"
-            )
-        return
-    formats = sorted({fmt for fmt in map(order_args.format_of, offered) if fmt})
-    if body["exportFormat"] not in formats:
-        raise CapellaNotFoundError(
-            f"the {kind!r} archive export is not offered as {body['exportFormat']!r}; "
-            f"formats on offer: {', '.join(formats) or 'none'} (see list_archive_exports)"
-        )
+    wanted = set(product_types or ())
+    return [i for i in items if not wanted or (i.get("properties") or {}).get("sar:product_type") in wanted]

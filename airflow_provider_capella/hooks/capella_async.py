@@ -1,12 +1,6 @@
-"""``CapellaAsyncHook``: the hook's async twin for triggers, never blocking the event loop.
+"""``CapellaAsyncHook``: the sync hook's endpoints, retry policy and errors over ``httpx``, for triggers.
 
-It sends the same endpoints under the same retry policy and error decoding (:mod:`.._http`) as the sync
-:class:`~airflow_provider_capella.hooks.capella.CapellaHook`; only the transport differs (``httpx``).
-
-A triggerer runs many triggers in one event loop: all that talk to the same host with the same credential
-share one ``httpx.AsyncClient`` per loop, with at most :data:`MAX_CONNECTIONS` connections and requests in
-flight, so a thousand waiting triggers open a handful of connections, not a thousand. The client is
-closed when its last user leaves. Imports are at module level so that none happens inside the loop.
+Triggers on one loop share one client per host and credential (see docs/hook-design.md).
 """
 
 from __future__ import annotations
@@ -22,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import tenacity
 from airflow.sdk import BaseHook
+from tenacity import AsyncRetrying
 
 from airflow_provider_capella import _http
 from airflow_provider_capella._payloads import checks
@@ -37,16 +31,11 @@ from airflow_provider_capella.hooks.capella import (
     RequestKind,
 )
 
-MAX_CONNECTIONS = _http.POOL_SIZE
-"""Open connections, and requests in flight, per (event loop, API host, credential)."""
+MAX_CONNECTIONS = _http.POOL_SIZE  # open connections, and requests in flight, per (loop, host, credential)
 
 
 class CapellaAsyncHook:
-    """Async access to the Capella API from a trigger; use it as an async context manager.
-
-    Entering resolves the connection and takes a share of the loop's pooled client; leaving gives it
-    back. Triggers only read, so its public methods are ``GET`` s; :meth:`_a_call` applies the same
-    billable-create rule as the sync hook to anything else.
+    """Async access to the Capella API from a trigger (``GET`` s only); use it as an async context manager.
 
     :param capella_conn_id: the Airflow connection id (default ``capella_default``).
 
@@ -72,11 +61,9 @@ class CapellaAsyncHook:
         """Take a share of the loop's client for this connection (built off the loop, once per pool)."""
         self.settings = settings = await aget_settings(self.capella_conn_id)
         pools = self._pools = _POOLS_BY_LOOP.setdefault(asyncio.get_running_loop(), {})
-        pool = pools.get(_pool_key(settings))
+        pool = pools.get(key := _pool_key(settings))
         if pool is None:  # building a client loads CA certificates from disk
-            pool = pools[_pool_key(settings)] = _Pool(
-                asyncio.ensure_future(asyncio.to_thread(_new_client, settings))
-            )
+            pool = pools[key] = _Pool(asyncio.ensure_future(asyncio.to_thread(_new_client, settings)))
         pool.users += 1
         self._pool = pool
         try:
@@ -104,12 +91,11 @@ class CapellaAsyncHook:
     async def _a_call(
         self, endpoint: Endpoint, *ids: str, json: Any = None, params: dict[str, Any] | None = None
     ) -> Any:
-        """Send one API request under the retry policy: the async version of ``CapellaHook._call``."""
+        """Send one request under the retry policy: the async ``CapellaHook._call``."""
         if self._client is None or self._pool is None or self.settings is None:
             raise RuntimeError("use CapellaAsyncHook as `async with CapellaAsyncHook(...) as hook:`")
         method, url, billable = self.settings.request_target(endpoint, ids)
-        arguments = _http.retry_arguments(self.settings.retry, method, url, billable=billable)
-        retrying = tenacity.AsyncRetrying(**arguments)
+        retrying = AsyncRetrying(**_http.retry_arguments(self.settings.retry, method, url, billable=billable))
         try:
             async for attempt in retrying:
                 with attempt:
@@ -134,15 +120,13 @@ class CapellaAsyncHook:
 
     async def get_access_request(self, access_request_id: str) -> dict[str, Any]:
         """Fetch one access request Feature (``GET /ma/accessrequests/{id}``)."""
-        return await self._a_call(
-            GET_ACCESS_REQUEST, checks.uuid_text("access_request_id", access_request_id)
-        )
+        checked = checks.uuid_text("access_request_id", access_request_id)
+        return await self._a_call(GET_ACCESS_REQUEST, checked)
 
 
 async def aget_settings(conn_id: str) -> ConnectionSettings:
     """Return the connection's settings without blocking the loop; overlapping lookups share one fetch."""
-    loop = asyncio.get_running_loop()
-    in_flight = _LOOKUPS_BY_LOOP.setdefault(loop, {})
+    in_flight = _LOOKUPS_BY_LOOP.setdefault(asyncio.get_running_loop(), {})
     lookup = in_flight.get(conn_id)
     if lookup is None:
         lookup = in_flight[conn_id] = asyncio.ensure_future(_fetch_settings(conn_id))
@@ -174,9 +158,6 @@ async def _fetch_settings(conn_id: str) -> ConnectionSettings:
         except ImportError:  # Airflow 3.1 outside a supervised process: only the secrets backends
             raise LookupError(f"The conn_id `{conn_id}` isn't defined in any secrets backend") from None
     return ConnectionSettings.from_connection(conn)
-
-
-# --- one shared httpx client per (event loop, host, credential, TLS, timeouts) ----------------------
 
 
 def _pool_key(settings: ConnectionSettings) -> tuple[Any, ...]:
@@ -219,8 +200,7 @@ class _Pool:
 _POOLS_BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], _Pool]] = (
     weakref.WeakKeyDictionary()
 )
-_CLOSING: set[asyncio.Future[None]] = set()
-"""Closes of clients whose last user left while they were still being built (kept until done)."""
+_CLOSING: set[asyncio.Future[None]] = set()  # closes of clients left while still being built
 
 
 def _close_when_built(creation: asyncio.Future[httpx.AsyncClient]) -> None:

@@ -93,7 +93,8 @@ def test_signature_is_explicit_typed_and_documented(name: str, method: Callable[
     assert all(p.default is inspect.Parameter.empty for p in positional), f"{name}: optional positional"
     assert signature.return_annotation is not inspect.Signature.empty
     if signature.return_annotation not in (None, "None"):
-        assert ":return:" in doc, f"{name} does not say what it returns"
+        summary = doc.splitlines()[0].lower()
+        assert ":return:" in doc or "return" in summary, f"{name} does not say what it returns"
     assert ":param kwargs" not in doc and "**kwargs" not in str(signature)
 
 
