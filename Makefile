@@ -36,6 +36,7 @@ lint: sync
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy airflow_provider_capella capella-emulator/capella_emulator dev example_dags
+	$(UV) run --frozen python dev/line_budget.py
 
 # The documentation site: mkdocs.yml + docs/, the reference generated from the docstrings (mkdocstrings).
 docs: sync

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from abc import abstractmethod
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cached_property
@@ -64,17 +65,17 @@ class RequestSensor(FailsFast, BaseSensorOperator):
 
     hook = cached_property(new_hook)
 
+    @abstractmethod
     def check(self) -> bool:
         """Return whether the wait is over (raise ``AirflowFailException`` when it never will be)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def result(self, event: dict[str, Any] | None) -> Any:
         """Return the task's result once done (``event``: the trigger's, after a deferral)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def trigger(self, **waiting: Any) -> BaseTrigger:
         """Return the trigger that waits, given ``poll_interval``, ``end_time``, ``execution_deadline``."""
-        raise NotImplementedError
 
     def poke(self, context: Context) -> bool | PokeReturnValue:
         if not self.check():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from abc import abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import Field, fields
 from typing import Any, ClassVar
@@ -43,13 +44,13 @@ class PollingTrigger(BaseTrigger):
         """What is waited on, e.g. ``Tasking request <id>`` (the first field is the id)."""
         return f"{self.noun} {getattr(self, fields(self)[0].name)}"
 
+    @abstractmethod
     async def read(self, hook: CapellaAsyncHook) -> Any:
         """Return one answer of the API."""
-        raise NotImplementedError
 
+    @abstractmethod
     def verdict(self, answer: Any) -> dict[str, Any] | None:
         """Return the event payload once ``answer`` ends the wait, else None."""
-        raise NotImplementedError
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll until there is an outcome (the HTTP pool is released first); fire one event."""
