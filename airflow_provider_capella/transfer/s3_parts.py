@@ -136,7 +136,8 @@ class PartWriter:
         view = memoryview(data)
         while view:
             target = self.buffer_for(len(view))
-            assert target is not None, "the engine never writes more than the range holds"
+            if target is None:
+                raise ValueError(f"{self._sink.location}: more bytes than the range holds")
             count = len(target)
             target[:] = view[:count]
             self.received(count)
