@@ -32,7 +32,7 @@ class TransferSettings:
     progress_interval: float = 10.0
     adaptive: bool = True
     max_connections: int = 32
-    s3_buffer_budget: int = 160 * MiB
+    s3_buffer_budget: int = 192 * MiB
 
     def __post_init__(self) -> None:
         if self.part_size < S3_MIN_PART_SIZE:
