@@ -31,10 +31,6 @@ class CapellaConsoleLink(BaseOperatorLink):
     id_key: ClassVar[str] = ""
     path: ClassVar[str] = ""
 
-    def __init_subclass__(cls, *, name: str, id_key: str, path: str, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls.name, cls.id_key, cls.path = name, id_key, path
-
     def get_link(self, operator: BaseOperator, *, ti_key: Any) -> str:
         try:
             from airflow.sdk.execution_time.xcom import XCom  # lazy: the task runtime, on the worker only
@@ -48,20 +44,22 @@ class CapellaConsoleLink(BaseOperatorLink):
         return f"{console_url(getattr(operator, 'capella_conn_id', None))}/{self.path}/{request_id}"
 
 
-class CapellaTaskingRequestLink(
-    CapellaConsoleLink, name="Capella Tasking Request", id_key=TASKING_REQUEST_ID_KEY, path="tasking"
-):
+class CapellaTaskingRequestLink(CapellaConsoleLink):
     """Open the tasking request an operator created (``CreateTaskingRequestOperator``)."""
 
+    name, id_key, path = "Capella Tasking Request", TASKING_REQUEST_ID_KEY, "tasking"
 
-class CapellaRepeatRequestLink(
-    CapellaConsoleLink, name="Capella Repeat Request", id_key=REPEAT_REQUEST_ID_KEY, path="repeat-requests"
-):
+
+class CapellaRepeatRequestLink(CapellaConsoleLink):
     """Open the repeat request an operator created (``CreateRepeatRequestOperator``)."""
 
+    name, id_key, path = "Capella Repeat Request", REPEAT_REQUEST_ID_KEY, "repeat-requests"
 
-class CapellaOrderLink(CapellaConsoleLink, name="Capella Order", id_key=ORDER_ID_KEY, path="orders"):
+
+class CapellaOrderLink(CapellaConsoleLink):
     """Open the order an operator submitted or downloaded from (``SubmitOrderOperator``)."""
+
+    name, id_key, path = "Capella Order", ORDER_ID_KEY, "orders"
 
 
 def console_url(capella_conn_id: str | None) -> str:
