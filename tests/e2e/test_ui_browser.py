@@ -61,7 +61,16 @@ def button(browser: Browser, text: str | None = None, label: str | None = None) 
 
 
 def click(browser: Browser, text: str | None = None, label: str | None = None) -> None:
-    browser.wait_for(lambda: button(browser, text, label), f"button {text or label!r}").click()  # type: ignore[union-attr]
+    """Click the button once it is shown and nothing covers it (a closing dialog's overlay may, briefly)."""
+
+    def clicked() -> bool:
+        element = button(browser, text, label)
+        if element is None:
+            return False
+        element.click()  # type: ignore[attr-defined]  # intercepted: wait_for tries again
+        return True
+
+    browser.wait_for(clicked, f"button {text or label!r} to click")
 
 
 def field(browser: Browser, name: str) -> object:
